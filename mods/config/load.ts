@@ -1,0 +1,103 @@
+import { type Config, type SectionName, sections, type Variable } from "./schema.ts";
+
+/** Reads one environment variable; the default reads the process environment. */
+export type EnvSource = (name: string) => string | undefined;
+
+/** One variable that did not parse. */
+export interface ConfigProblem {
+  /** The variable's name. */
+  readonly name: string;
+  /** What a valid value looks like. */
+  readonly expected: string;
+  /** The value given (`undefined` when unset; never shown for secrets). */
+  readonly got: string | undefined;
+  /** Whether the value is a secret. */
+  readonly secret: boolean;
+}
+
+/** Thrown by {@linkcode loadConfig} with every variable that did not parse. */
+export class ConfigError extends Error {
+  /** The variables that did not parse. */
+  readonly problems: readonly ConfigProblem[];
+
+  /** @param problems every variable that did not parse */
+  constructor(problems: readonly ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+function formatProblems(problems: readonly ConfigProblem[]): string {
+  const lines = problems.map((p) => {
+    const got = p.got === undefined || p.got === ""
+      ? "it is not set"
+      : p.secret
+      ? "the value given does not qualify"
+      : `got "${p.got}"`;
+    return `  ${p.name}: expected ${p.expected}; ${got}`;
+  });
+  return `Invalid configuration in .env or the environment (${problems.length} variable${
+    problems.length === 1 ? "" : "s"
+  }):\n${lines.join("\n")}\nFix these in .env (documented in .env.example) and start again`;
+}
+
+/** Reads the process environment; the one place in the project that does. */
+export const processEnv: EnvSource = (name) => Deno.env.get(name);
+
+/**
+ * Parses the named sections of the environment into one frozen, typed object. Only the
+ * variables of those sections are read, so a program needs env permission for exactly those.
+ *
+ * @param names the sections to load, e.g. `["unit", "guardianUser", "guardian"]`
+ * @param env where variables come from (default: the process environment)
+ * @returns the parsed configuration, deeply frozen
+ * @throws {ConfigError} listing every variable that is missing or invalid
+ * @example
+ * ```ts
+ * const config = loadConfig(["unit", "guardian"]);
+ * config.guardian.heartbeatIntervalMs; // 5000
+ * ```
+ */
+export function loadConfig<N extends SectionName>(
+  names: readonly N[],
+  env: EnvSource = processEnv,
+): Config<N> {
+  const problems: ConfigProblem[] = [];
+  const config: Record<string, Record<string, unknown>> = {};
+  for (const sectionName of names) {
+    const section: Record<string, Variable<unknown>> = sections[sectionName];
+    const value: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(section)) {
+      const raw = env(spec.name);
+      const given = raw === undefined || raw === "" ? spec.fallback : raw;
+      const parsed = given === undefined ? undefined : spec.schema.safeParse(given);
+      if (parsed?.success) value[key] = parsed.data;
+      else {problems.push({
+          name: spec.name,
+          expected: spec.expected,
+          got: raw,
+          secret: !!spec.secret,
+        });}
+    }
+    config[sectionName] = Object.freeze(value);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config) as Config<N>;
+}
+
+/**
+ * The environment variable names read by the named sections, for permission sets and for
+ * passing configuration to child processes.
+ *
+ * @param names the sections
+ * @returns the variable names, in contract order
+ */
+export function variableNames(names: readonly SectionName[]): string[] {
+  return names.flatMap((n) =>
+    Object.values(sections[n] as Record<string, Variable<unknown>>).map((v) => v.name)
+  );
+}
+
+/** Every section name, for programs (the supervisor, the server launcher) that need them all. */
+export const allSections: readonly SectionName[] = Object.keys(sections) as SectionName[];

@@ -1,0 +1,71 @@
+import type { Config } from "./schema.ts";
+
+/** Sections that nats-server's configuration files reference. */
+export const serverSections = [
+  "server",
+  "sysUser",
+  "opsUser",
+  "guardianUser",
+  "uiUser",
+  "bridgeUser",
+  "engineUser",
+  "provisionUser",
+] as const;
+
+/** The configuration nats-server's files need. */
+export type ServerConfig = Config<(typeof serverSections)[number]>;
+
+/**
+ * The environment that config/nats-server.conf resolves its `$VAR` references from, with every
+ * default applied and the data directory made absolute.
+ *
+ * @param config the parsed server sections
+ * @param projectDir the directory relative paths are resolved against
+ * @returns variable name to value
+ */
+export function serverEnv(config: ServerConfig, projectDir: string): Record<string, string> {
+  const s = config.server;
+  const dataDir = s.dataDir.startsWith("/")
+    ? s.dataDir
+    : `${projectDir}/${s.dataDir.replace(/^\.\//, "")}`;
+  const env: Record<string, string> = {
+    NATS_SERVER_NAME: s.name,
+    NATS_HOST: s.host,
+    NATS_PORT: String(s.port),
+    NATS_HTTP_PORT: String(s.httpPort),
+    NATS_WS_PORT: String(s.wsPort),
+    NATS_LEAF_PORT: String(s.leafPort),
+    NATS_DATA_DIR: dataDir,
+    NATS_JS_MAX_MEMORY: s.jsMaxMemory,
+    NATS_JS_MAX_FILE: s.jsMaxFile,
+    NATS_TLS_CERT: s.tlsCert,
+    NATS_TLS_KEY: s.tlsKey,
+  };
+  for (
+    const [prefix, u] of [
+      ["NATS_SYS", config.sysUser],
+      ["NATS_OPS", config.opsUser],
+      ["NATS_GUARDIAN", config.guardianUser],
+      ["NATS_UI", config.uiUser],
+      ["NATS_BRIDGE", config.bridgeUser],
+      ["NATS_ENGINE", config.engineUser],
+      ["NATS_PROVISION", config.provisionUser],
+    ] as const
+  ) {
+    env[`${prefix}_USER`] = u.user;
+    env[`${prefix}_PASSWORD`] = u.password;
+  }
+  return env;
+}
+
+/**
+ * The entry configuration file: TLS when both a certificate and a key are configured.
+ *
+ * @param config the parsed server section
+ * @param projectDir the project root
+ * @returns absolute path of config/nats-server.conf or config/nats-server.tls.conf
+ */
+export function serverConfigFile(config: ServerConfig, projectDir: string): string {
+  const tls = config.server.tlsCert !== "" && config.server.tlsKey !== "";
+  return `${projectDir}/config/${tls ? "nats-server.tls.conf" : "nats-server.conf"}`;
+}

@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { CLOCK_QUALITIES, CLOCK_SOURCES } from "./headers.ts";
+import { LOG_LEVELS } from "./subjects.ts";
+import { UNIT_ID_PATTERN } from "./unit_id.ts";
+
+const unitId = z.string().regex(UNIT_ID_PATTERN);
+/** Milliseconds since the Unix epoch (JSON-friendly; nanoseconds travel in headers). */
+const ts = z.number().int().nonnegative();
+const nonNegativeInt = z.number().int().nonnegative();
+
+/** What kind of program a unit runs. */
+export const UNIT_KINDS = ["guardian", "client", "browser", "dashboard"] as const;
+
+/** Clock state as carried in a heartbeat. */
+export const clockSchema = z.object({
+  source: z.enum(CLOCK_SOURCES),
+  quality: z.enum(CLOCK_QUALITIES),
+});
+
+/** `ops.heartbeat.<unit>` */
+export const heartbeatSchema = z.object({
+  unitId,
+  seq: nonNegativeInt,
+  ts,
+  uptimeS: z.number().nonnegative(),
+  version: z.string().max(64),
+  host: z.string().max(255),
+  kind: z.enum(UNIT_KINDS),
+  clock: clockSchema,
+});
+
+/** `ops.metric.rtt.<unit>`: native (PING/PONG) and application (echo) round trips. */
+export const rttSchema = z.object({
+  unitId,
+  seq: nonNegativeInt,
+  ts,
+  /** What was measured against: the server URL or the echoed unit. */
+  target: z.string().max(255),
+  nativeRttUs: z.number().nonnegative(),
+  appRttUs: z.number().nonnegative().nullable(),
+});
+
+/** PTP state as reported by ptp4l through pmc. */
+export const ptpStatusSchema = z.object({
+  portState: z.string(),
+  gmPresent: z.boolean(),
+  gmIdentity: z.string(),
+  masterOffsetNs: z.number(),
+  meanPathDelayNs: z.number(),
+  stepsRemoved: nonNegativeInt,
+});
+
+/** NTP state as reported by chronyc. */
+export const ntpStatusSchema = z.object({
+  referenceId: z.string(),
+  referenceName: z.string(),
+  stratum: nonNegativeInt,
+  leapStatus: z.string(),
+  offsetNs: z.number(),
+  rootDelayNs: z.number(),
+  rootDispersionNs: z.number(),
+  skewPpm: z.number(),
+  residualFreqPpm: z.number(),
+});
+
+/** `ops.metric.time.<unit>` */
+export const timeMetricSchema = z.object({
+  unitId,
+  ts,
+  source: z.enum(CLOCK_SOURCES),
+  quality: z.enum(CLOCK_QUALITIES),
+  offsetNs: z.number().nullable(),
+  freqPpm: z.number().nullable(),
+  ptp: ptpStatusSchema.nullable(),
+  ntp: ntpStatusSchema.nullable(),
+});
+
+/** `ops.time.config`, published by the time master's guardian. */
+export const timeConfigSchema = z.object({
+  mode: z.enum(["ptp", "chrony", "auto"]),
+  ptpMaster: z.string(),
+  ptpDomain: nonNegativeInt,
+  ptpHwTimestamp: z.boolean(),
+  ntpServers: z.array(z.string()),
+});
+
+/** `ops.log.<level>.<unit>` */
+export const logSchema = z.object({
+  ts,
+  level: z.enum(LOG_LEVELS),
+  unitId,
+  msg: z.string(),
+  fields: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A heartbeat. */
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+/** An RTT metric. */
+export type RttMetric = z.infer<typeof rttSchema>;
+/** A time metric. */
+export type TimeMetric = z.infer<typeof timeMetricSchema>;
+/** PTP status. */
+export type PtpStatus = z.infer<typeof ptpStatusSchema>;
+/** NTP (chrony) status. */
+export type NtpStatus = z.infer<typeof ntpStatusSchema>;
+/** The time master's configuration. */
+export type TimeConfig = z.infer<typeof timeConfigSchema>;
+/** A log record. */
+export type LogRecord = z.infer<typeof logSchema>;
+/** A unit kind. */
+export type UnitKind = (typeof UNIT_KINDS)[number];

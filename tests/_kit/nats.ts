@@ -1,0 +1,240 @@
+import {
+  loadConfig,
+  randomSecret,
+  serverConfigFile,
+  serverEnv,
+  serverSections,
+} from "../../mods/config/mod.ts";
+import { PROJECT_DIR } from "./project.ts";
+
+/** A user's credentials in the test server. */
+export interface Credentials {
+  readonly user: string;
+  readonly pass: string;
+}
+
+/** Users of the test server, one per user of config/accounts.conf. */
+export interface Users {
+  readonly sys: Credentials;
+  readonly ops: Credentials;
+  readonly guardian: Credentials;
+  readonly ui: Credentials;
+  readonly bridge: Credentials;
+  readonly engine: Credentials;
+  readonly provision: Credentials;
+}
+
+/** Options of {@linkcode startNats}. */
+export interface StartNatsOptions {
+  /** Extra or overriding environment variables for the server's configuration. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Use this config file instead of the project's (absolute path). */
+  readonly configFile?: string;
+}
+
+/** A running nats-server started by the test kit. Dispose it to stop it and remove its files. */
+export interface NatsServer extends AsyncDisposable {
+  /** `nats://127.0.0.1:<port>` */
+  readonly url: string;
+  /** `ws://127.0.0.1:<port>` */
+  readonly wsUrl: string;
+  /** `http://127.0.0.1:<port>` (monitoring) */
+  readonly monitorUrl: string;
+  readonly port: number;
+  readonly httpPort: number;
+  readonly wsPort: number;
+  readonly leafPort: number;
+  /** Users and passwords, per account. */
+  readonly users: Users;
+  /** The complete environment the server's config resolved (variable name to value). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Temporary directory holding the data dir, log and ports file. */
+  readonly dir: string;
+  /** The server's process ID. */
+  readonly pid: number;
+  /** The server's log so far. */
+  log(): Promise<string>;
+  /** Stops the server (SIGTERM, SIGKILL after 5 s); files stay until dispose. */
+  stop(): Promise<void>;
+  /** Starts the server again on the same ports with the same data. */
+  restart(): Promise<void>;
+}
+
+interface PortsFile {
+  nats?: string[];
+  monitoring?: string[];
+  websocket?: string[];
+}
+
+/**
+ * Starts a real nats-server with the project's own config files on free ports in a temporary
+ * directory (JetStream on), waits until /healthz answers, and returns a handle that stops the
+ * server and removes its files on dispose, also when the test fails.
+ *
+ * @param options extra environment for the config, or another config file
+ * @returns the running server
+ * @example
+ * ```ts
+ * await using ns = await startNats();
+ * const nc = await connect({ servers: ns.url, ...ns.users.ops });
+ * ```
+ */
+export async function startNats(options: StartNatsOptions = {}): Promise<NatsServer> {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-nats-" });
+  const given: Record<string, string> = {
+    NATS_SERVER_NAME: `test-${dir.slice(-6).replace(/[^A-Za-z0-9]/g, "x")}`,
+    NATS_HOST: "127.0.0.1",
+    NATS_PORT: "-1",
+    NATS_HTTP_PORT: "-1",
+    NATS_WS_PORT: "-1",
+    NATS_LEAF_PORT: "-1",
+    NATS_DATA_DIR: `${dir}/data`,
+    NATS_JS_MAX_MEMORY: "64MB",
+    NATS_JS_MAX_FILE: "256MB",
+  };
+  for (const u of ["SYS", "OPS", "GUARDIAN", "UI", "BRIDGE", "ENGINE", "PROVISION"]) {
+    given[`NATS_${u}_USER`] = u.toLowerCase();
+    given[`NATS_${u}_PASSWORD`] = randomSecret(16);
+  }
+  Object.assign(given, options.env);
+  const config = loadConfig(serverSections, (name) => given[name]);
+  const env = { ...given, ...serverEnv(config, PROJECT_DIR) };
+  const configFile = options.configFile ?? serverConfigFile(config, PROJECT_DIR);
+
+  let proc: Running | undefined = await spawn(configFile, env, dir);
+  const ports = await readPorts(dir, proc);
+  const leafPort = await fetchLeafPort(ports.monitor);
+  // Fix the discovered ports so that restart() comes back on the same ones.
+  Object.assign(env, {
+    NATS_PORT: String(ports.port),
+    NATS_HTTP_PORT: String(ports.httpPort),
+    NATS_WS_PORT: String(ports.wsPort),
+    NATS_LEAF_PORT: String(leafPort),
+  });
+  const user = (u: string): Credentials => ({
+    user: env[`NATS_${u}_USER`]!,
+    pass: env[`NATS_${u}_PASSWORD`]!,
+  });
+
+  async function stop(): Promise<void> {
+    if (proc === undefined) return;
+    const p = proc;
+    proc = undefined;
+    try {
+      p.child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    const timer = setTimeout(() => {
+      try {
+        p.child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }, 5000);
+    await p.child.status;
+    clearTimeout(timer);
+  }
+
+  const server: NatsServer = {
+    url: `nats://127.0.0.1:${ports.port}`,
+    wsUrl: `ws://127.0.0.1:${ports.wsPort}`,
+    monitorUrl: ports.monitor,
+    port: ports.port,
+    httpPort: ports.httpPort,
+    wsPort: ports.wsPort,
+    leafPort,
+    users: {
+      sys: user("SYS"),
+      ops: user("OPS"),
+      guardian: user("GUARDIAN"),
+      ui: user("UI"),
+      bridge: user("BRIDGE"),
+      engine: user("ENGINE"),
+      provision: user("PROVISION"),
+    },
+    env,
+    dir,
+    get pid() {
+      return proc?.child.pid ?? -1;
+    },
+    log: () => Deno.readTextFile(`${dir}/nats-server.log`).catch(() => ""),
+    stop,
+    async restart() {
+      await stop();
+      proc = await spawn(configFile, env, dir);
+      await waitHealthy(ports.monitor, proc);
+    },
+    async [Symbol.asyncDispose]() {
+      await stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+  return server;
+}
+
+interface Running {
+  child: Deno.ChildProcess;
+  exited: boolean;
+}
+
+async function spawn(
+  configFile: string,
+  env: Record<string, string>,
+  dir: string,
+): Promise<Running> {
+  for await (const f of Deno.readDir(dir)) {
+    if (f.name.endsWith(".ports")) await Deno.remove(`${dir}/${f.name}`);
+  }
+  const child = new Deno.Command("nats-server", {
+    args: ["-c", configFile, "--ports_file_dir", dir, "-l", `${dir}/nats-server.log`],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const running: Running = { child, exited: false };
+  child.status.then(() => running.exited = true);
+  return running;
+}
+
+async function readPorts(dir: string, proc: Running) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exited) {
+      const log = await Deno.readTextFile(`${dir}/nats-server.log`).catch(() => "(no log)");
+      throw new Error(`nats-server exited during start:\n${log}`);
+    }
+    for await (const f of Deno.readDir(dir)) {
+      if (!f.name.endsWith(".ports")) continue;
+      const ports = JSON.parse(await Deno.readTextFile(`${dir}/${f.name}`)) as PortsFile;
+      const port = (urls: string[] | undefined) => Number(new URL(urls?.[0] ?? "x://:0").port);
+      const monitor = `http://127.0.0.1:${port(ports.monitoring)}`;
+      await waitHealthy(monitor, proc);
+      return {
+        port: port(ports.nats),
+        httpPort: port(ports.monitoring),
+        wsPort: port(ports.websocket),
+        monitor,
+      };
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nats-server wrote no ports file within 10 s (see ${dir}/nats-server.log)`);
+}
+
+async function waitHealthy(monitor: string, proc: Running): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exited) throw new Error("nats-server exited before it was healthy");
+    try {
+      const res = await fetch(`${monitor}/healthz`);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nats-server at ${monitor} was not healthy within 10 s`);
+}
+
+async function fetchLeafPort(monitor: string): Promise<number> {
+  const varz = await (await fetch(`${monitor}/varz`)).json() as { leaf?: { port?: number } };
+  return varz.leaf?.port ?? -1;
+}

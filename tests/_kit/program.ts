@@ -1,0 +1,142 @@
+import { PROJECT_DIR } from "./project.ts";
+
+/** How to run one of the project's programs. */
+export interface ProgramOptions {
+  /** The deno.json permission set, e.g. `"guardian"`; the program gets exactly that. */
+  readonly permissionSet: string;
+  /** Entry file relative to the project root, e.g. `"mods/guardian/main.ts"`. */
+  readonly entry: string;
+  /** Program arguments. */
+  readonly args?: readonly string[];
+  /** Extra deno flags placed after `-P` (e.g. `--allow-net=127.0.0.1:4223`). */
+  readonly denoFlags?: readonly string[];
+  /** The program's whole environment (nothing else is inherited but PATH and HOME). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A finished program. */
+export interface ProgramResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A program still running; dispose to stop it (SIGTERM, then SIGKILL after 5 s). */
+export interface RunningProgram extends AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  /** Output so far. */
+  output(): { stdout: string; stderr: string };
+  /** Resolves when `text` appears in stdout or stderr (rejects after `timeoutMs`). */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  /** Sends SIGTERM and waits for the exit. */
+  stop(signal?: Deno.Signal): Promise<ProgramResult>;
+}
+
+function command(options: ProgramOptions, piped: boolean): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      `-P=${options.permissionSet}`,
+      ...(options.denoFlags ?? []),
+      options.entry,
+      ...(options.args ?? []),
+    ],
+    cwd: PROJECT_DIR,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/tmp",
+      NO_COLOR: "1",
+      ...options.env,
+    },
+    clearEnv: true,
+    stdin: "null",
+    stdout: piped ? "piped" : "null",
+    stderr: piped ? "piped" : "null",
+  });
+}
+
+/**
+ * Runs a program to completion under its permission set.
+ *
+ * @param options which program, permission set, arguments and environment
+ * @returns exit code and output
+ */
+export async function runProgram(options: ProgramOptions): Promise<ProgramResult> {
+  const out = await command(options, true).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Starts a long-running program under its permission set, collecting its output.
+ *
+ * @param options which program, permission set, arguments and environment
+ * @returns the running program
+ */
+export function spawnProgram(options: ProgramOptions): RunningProgram {
+  const child = command(options, true).spawn();
+  let stdout = "";
+  let stderr = "";
+  const listeners = new Set<() => void>();
+  const pump = async (stream: ReadableStream<Uint8Array>, into: "out" | "err") => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (into === "out") stdout += text;
+      else stderr += text;
+      listeners.forEach((l) => l());
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout, "out"), pump(child.stderr, "err")]);
+  let result: Promise<ProgramResult> | undefined;
+
+  const stop = (signal: Deno.Signal = "SIGTERM"): Promise<ProgramResult> => {
+    result ??= (async () => {
+      try {
+        child.kill(signal);
+      } catch { /* already exited */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already exited */ }
+      }, 5000);
+      const status = await child.status;
+      clearTimeout(timer);
+      await pumps;
+      return { code: status.code, stdout, stderr };
+    })();
+    return result;
+  };
+
+  return {
+    child,
+    output: () => ({ stdout, stderr }),
+    waitFor(text, timeoutMs = 10_000) {
+      const seen = () =>
+        typeof text === "string" ? (stdout + stderr).includes(text) : text.test(stdout + stderr);
+      return new Promise((resolve, reject) => {
+        if (seen()) return resolve();
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(
+            new Error(`Timed out after ${timeoutMs} ms waiting for ${text}:\n${stdout}\n${stderr}`),
+          );
+        }, timeoutMs);
+        const check = () => {
+          if (!seen()) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve();
+        };
+        listeners.add(check);
+        child.status.then(() => setTimeout(check, 0));
+      });
+    },
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop();
+    },
+  };
+}
