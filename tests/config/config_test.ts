@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import {
+  ConfigError,
+  loadConfig,
+  sections,
+  variableNames,
+  withFreshSecrets,
+} from "../../mods/config/mod.ts";
+import { PROJECT_DIR } from "../_kit/mod.ts";
+
+const env = (vars: Record<string, string>) => (name: string) => vars[name];
+
+Deno.test("defaults apply and values parse into a frozen typed object", () => {
+  const config = loadConfig(
+    ["server", "guardian", "timesync"],
+    env({ NATS_PORT: "4333", NTP_SERVERS: "a, b,," }),
+  );
+  assert.equal(config.server.port, 4333);
+  assert.equal(config.server.httpPort, 8222);
+  assert.equal(config.guardian.heartbeatIntervalMs, 5000);
+  assert.equal(config.guardian.timeMaster, false);
+  assert.deepEqual(config.timesync.ntpServers, ["a", "b"]);
+  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.server));
+});
+
+Deno.test("every bad variable is listed in one error, secrets never echoed", () => {
+  try {
+    loadConfig(
+      ["server", "sysUser"],
+      env({ NATS_PORT: "abc", NATS_HTTP_PORT: "70000", NATS_SYS_PASSWORD: "short" }),
+    );
+    assert.fail("expected a ConfigError");
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    assert.deepEqual(e.problems.map((p) => p.name), [
+      "NATS_PORT",
+      "NATS_HTTP_PORT",
+      "NATS_SYS_PASSWORD",
+    ]);
+    assert.match(
+      e.message,
+      /NATS_PORT: expected a port number 1-65535 \(-1: any free port\); got "abc"/,
+    );
+    assert.match(e.message, /NATS_HTTP_PORT: .*got "70000"/);
+    assert.match(
+      e.message,
+      /NATS_SYS_PASSWORD: expected a password .*; the value given does not qualify/,
+    );
+    assert.ok(!e.message.includes("short"), "a secret is never printed");
+  }
+  assert.throws(() => loadConfig(["opsUser"], env({})), /NATS_OPS_PASSWORD: .*it is not set/);
+});
+
+Deno.test("a program reads only the variables of the sections it loads", () => {
+  const read: string[] = [];
+  loadConfig(["unit", "guardian"], (name) => {
+    read.push(name);
+    return undefined;
+  });
+  assert.deepEqual(read.sort(), variableNames(["unit", "guardian"]).sort());
+});
+
+Deno.test(".env.example documents every variable, and fresh secrets replace every password", async () => {
+  const example = await Deno.readTextFile(`${PROJECT_DIR}/.env.example`);
+  const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+  for (const name of variableNames(Object.keys(sections) as (keyof typeof sections)[])) {
+    assert.ok(documented.has(name), `${name} is missing from .env.example`);
+  }
+  const fresh = withFreshSecrets(example);
+  assert.ok(!/PASSWORD=change-me/.test(fresh) && !/SECRET=change-me/.test(fresh));
+  const vars = Object.fromEntries(
+    [...fresh.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
+  const all = loadConfig(Object.keys(sections) as (keyof typeof sections)[], env(vars));
+  assert.notEqual(all.sysUser.password, all.opsUser.password);
+});
