@@ -13,6 +13,8 @@ export interface ConfigProblem {
   readonly got: string | undefined;
   /** Whether the value is a secret. */
   readonly secret: boolean;
+  /** The program's permission set does not allow reading the variable. */
+  readonly unreadable?: boolean;
 }
 
 /** Thrown by {@linkcode loadConfig} with every variable that did not parse. */
@@ -30,6 +32,9 @@ export class ConfigError extends Error {
 
 function formatProblems(problems: readonly ConfigProblem[]): string {
   const lines = problems.map((p) => {
+    if (p.unreadable) {
+      return `  ${p.name}: this program's permission set may not read it; add it to the "env" list of the set in deno.json`;
+    }
     const got = p.got === undefined || p.got === ""
       ? "it is not set"
       : p.secret
@@ -69,7 +74,21 @@ export function loadConfig<N extends SectionName>(
     const section: Record<string, Variable<unknown>> = sections[sectionName];
     const value: Record<string, unknown> = {};
     for (const [key, spec] of Object.entries(section)) {
-      const raw = env(spec.name);
+      let raw: string | undefined;
+      try {
+        raw = env(spec.name);
+      } catch (e) {
+        // A permission set that lacks a new variable: say which one instead of a stack trace.
+        if (!(e instanceof Deno.errors.NotCapable)) throw e;
+        problems.push({
+          name: spec.name,
+          expected: "",
+          got: undefined,
+          secret: !!spec.secret,
+          unreadable: true,
+        });
+        continue;
+      }
       const given = raw === undefined || raw === "" ? spec.fallback : raw;
       const parsed = given === undefined ? undefined : spec.schema.safeParse(given);
       if (parsed?.success) value[key] = parsed.data;
@@ -82,8 +101,36 @@ export function loadConfig<N extends SectionName>(
     }
     config[sectionName] = Object.freeze(value);
   }
+  problems.push(...crossCheck(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config) as Config<N>;
+}
+
+/** Rules that span variables, checked on the sections that were loaded. */
+function crossCheck(config: Record<string, Record<string, unknown>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const server = config.server;
+  if (server !== undefined) {
+    const cert = typeof server.tlsCert === "string" ? server.tlsCert : "";
+    const key = typeof server.tlsKey === "string" ? server.tlsKey : "";
+    // nats-server needs both files; one without the other would silently fall back to plain text.
+    if (cert !== "" && key === "") {
+      problems.push({
+        name: "NATS_TLS_KEY",
+        expected: "a PEM key path when NATS_TLS_CERT is set (or leave both empty)",
+        got: undefined,
+        secret: false,
+      });
+    } else if (key !== "" && cert === "") {
+      problems.push({
+        name: "NATS_TLS_CERT",
+        expected: "a PEM certificate path when NATS_TLS_KEY is set (or leave both empty)",
+        got: undefined,
+        secret: false,
+      });
+    }
+  }
+  return problems;
 }
 
 /**

@@ -19,3 +19,4 @@ export { serverConfigFile, serverEnv, serverSections } from "./server_env.ts";
 export type { ServerConfig } from "./server_env.ts";
 export { ensureEnvFile, randomSecret, withFreshSecrets } from "./env_file.ts";
 export { exitOnConfigError } from "./exit.ts";
+export { placeholderSecrets } from "./placeholders.ts";

@@ -169,6 +169,9 @@ export const sections = {
       "an http(s) URL, or empty for http://127.0.0.1:$NATS_HTTP_PORT",
     ),
     wsUrl: text("NATS_WS_URL", "", "a ws(s) URL, or empty for ws://<page host>:$NATS_WS_PORT"),
+    /** Retention of the telemetry history stream (mods/monitor UnitRegistry). */
+    historyMaxAgeH: positiveInt("TELEMETRY_HISTORY_MAX_AGE_H", "168"),
+    historyMaxMb: positiveInt("TELEMETRY_HISTORY_MAX_MB", "256"),
   },
   /** guardian's intervals and role. */
   guardian: {
@@ -176,6 +179,12 @@ export const sections = {
     rttIntervalMs: positiveInt("RTT_INTERVAL_MS", "10000", 100),
     timeIntervalMs: positiveInt("TIME_INTERVAL_MS", "10000", 100),
     timeMaster: bool("TIME_MASTER", "false"),
+    rttTarget: variable(
+      "RTT_TARGET",
+      z.string().regex(/^([A-Za-z0-9_-]{1,64})?$/),
+      "a unit ID to measure app RTT against, or empty for this unit's own echo",
+      "",
+    ),
   },
   /** Clock-sync sources and quality thresholds. */
   timesync: {

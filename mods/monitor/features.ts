@@ -1,0 +1,139 @@
+/** A server feature nunect knows about, and the nats-server version that introduced it. */
+export interface FeatureInfo {
+  /** Stable key, e.g. `"kick"`. */
+  readonly feature: string;
+  /** What it is, for the UI. */
+  readonly title: string;
+  /** The first nats-server release that has it. */
+  readonly requires: string;
+  /** Where the version was looked up (a nats-server pull request or release). */
+  readonly source: string;
+}
+
+/** A feature and whether the running server has it. */
+export interface FeatureStatus extends FeatureInfo {
+  /** Whether the running server has it. */
+  readonly available: boolean;
+}
+
+// Versions from the nats-server pull requests and release notes named in `source`. Where a PR's
+// merge date left the release in doubt, the later release is listed: showing "requires ≥ X" for
+// a server that already has the feature is harmless, calling a missing one fails.
+/** Every feature the dashboard shows or uses that needs a server newer than 2.9.10. */
+export const FEATURES: readonly FeatureInfo[] = [
+  {
+    feature: "kick",
+    title: "Disconnect or migrate a client ($SYS.REQ.SERVER.<id>.KICK / LDM)",
+    requires: "2.10.0",
+    source: "nats-io/nats-server#4298",
+  },
+  {
+    feature: "healthz_details",
+    title: "/healthz details and per account, stream and consumer checks",
+    requires: "2.10.0",
+    source: "nats-io/nats-server#4097",
+  },
+  {
+    feature: "expvarz",
+    title: "Go runtime variables ($SYS.REQ.SERVER.PING.EXPVARZ)",
+    requires: "2.10.0",
+    source: "nats-io/nats-server#7469 (PING.EXPVARZ predates it; 2.9.10 has no responder)",
+  },
+  {
+    feature: "profilez",
+    title: "Profiles over the system account ($SYS.REQ.SERVER.<id>.PROFILEZ)",
+    requires: "2.10.0",
+    source: "NATS 2.10 release notes",
+  },
+  {
+    feature: "subject_transforms",
+    title: "Stream subject transforms and multi-filter consumers",
+    requires: "2.10.0",
+    source: "NATS 2.10 release notes (docs.nats.io whats_new_210)",
+  },
+  {
+    feature: "raftz",
+    title: "/raftz Raft group state",
+    requires: "2.11.0",
+    source: "nats-io/nats-server#5530",
+  },
+  {
+    feature: "raftz_sys",
+    title: "Raft and internal queues over the system account (PING.RAFTZ, PING.IPQUEUESZ)",
+    requires: "2.11.0",
+    source: "nats-io/nats-server#6439",
+  },
+  {
+    feature: "consumer_pause",
+    title: "Pause and resume JetStream consumers",
+    requires: "2.11.0",
+    source: "nats-io/nats-server#5066, ADR issue nats-architecture-and-design#266",
+  },
+  {
+    feature: "message_ttl",
+    title: "Per-message TTL in streams",
+    requires: "2.11.0",
+    source: "NATS 2.11 release notes",
+  },
+  {
+    feature: "message_tracing",
+    title: "Message tracing (Nats-Trace-Dest)",
+    requires: "2.11.0",
+    source: "NATS 2.11 release notes",
+  },
+];
+
+/** A parsed `major.minor.patch[-pre]` version. */
+interface Version {
+  readonly parts: readonly [number, number, number];
+  readonly pre: boolean;
+}
+
+function parseVersion(v: string): Version | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?/.exec(v.trim());
+  if (m === null) return undefined;
+  return { parts: [Number(m[1]), Number(m[2]), Number(m[3])], pre: m[4] !== undefined };
+}
+
+/**
+ * Compares two nats-server versions (`2.9.10`, `v2.10.0-beta.3`); a pre-release sorts before
+ * its release.
+ *
+ * @param a a version
+ * @param b another version
+ * @returns negative when `a` is older, 0 when equal, positive when newer
+ * @throws {TypeError} when either is not a `major.minor.patch` version
+ */
+export function compareVersions(a: string, b: string): number {
+  const va = parseVersion(a);
+  const vb = parseVersion(b);
+  if (va === undefined || vb === undefined) {
+    throw new TypeError(
+      `Invalid version "${va === undefined ? a : b}": expected major.minor.patch`,
+    );
+  }
+  for (let i = 0; i < 3; i++) {
+    const d = va.parts[i]! - vb.parts[i]!;
+    if (d !== 0) return d;
+  }
+  return Number(vb.pre) - Number(va.pre);
+}
+
+/**
+ * Which newer-server features the running server has. The UI shows
+ * "requires nats-server ≥ {requires}" for each one that is not `available`.
+ *
+ * @param version the running server's version (`/varz` version, or `server.ver` of a ping)
+ * @returns every known feature with `available`; all unavailable when the version is unreadable
+ * @example
+ * ```ts
+ * serverFeatures("2.9.10").filter((f) => !f.available).map((f) => `${f.title}: requires ≥ ${f.requires}`);
+ * ```
+ */
+export function serverFeatures(version: string): FeatureStatus[] {
+  const known = parseVersion(version) !== undefined;
+  return FEATURES.map((f) => ({
+    ...f,
+    available: known && compareVersions(version, f.requires) >= 0,
+  }));
+}

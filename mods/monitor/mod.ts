@@ -1,0 +1,100 @@
+/**
+ * Server-side monitoring for the dashboard: typed, validated fetchers for every HTTP monitoring
+ * endpoint of nats-server ({@linkcode MonitorClient}), the whole-cluster view and live connection
+ * events through the system account ({@linkcode SysMonitor}), the units table fed by `ops.>`
+ * telemetry and kept in JetStream ({@linkcode UnitRegistry}), and which features need a newer
+ * server ({@linkcode serverFeatures}). Browsers never talk to these directly; the dashboard's
+ * routes call them and relay the results.
+ *
+ * @example
+ * ```ts
+ * import { MonitorClient, serverFeatures } from "./mod.ts";
+ * const mon = new MonitorClient({ url: "http://127.0.0.1:8222" });
+ * const varz = await mon.varz();
+ * const missing = serverFeatures(varz.version).filter((f) => !f.available);
+ * ```
+ *
+ * @module
+ */
+export {
+  MonitorResponseError,
+  MonitorTimeoutError,
+  MonitorUnreachableError,
+  SysRequestError,
+} from "./errors.ts";
+export { CONNZ_SORTS, CONNZ_STATES, MonitorClient } from "./monitor_client.ts";
+export type {
+  AccountzOptions,
+  AccstatzOptions,
+  ConnzOptions,
+  ConnzSort,
+  ConnzState,
+  GatewayzOptions,
+  HealthzOptions,
+  JszOptions,
+  MonitorClientOptions,
+  SubsOptions,
+  SubszOptions,
+} from "./monitor_client.ts";
+export {
+  accountzSchema,
+  accstatzSchema,
+  connzSchema,
+  gatewayzSchema,
+  healthzSchema,
+  ipqueueszSchema,
+  jszSchema,
+  leafzSchema,
+  routezSchema,
+  subszSchema,
+  varzSchema,
+} from "./schemas.ts";
+export type {
+  AccountDetail,
+  AccountStat,
+  Accountz,
+  Accstatz,
+  ConnInfo,
+  Connz,
+  ConsumerDetail,
+  Gatewayz,
+  Healthz,
+  Ipqueuesz,
+  Jsz,
+  JszAccount,
+  LeafInfo,
+  Leafz,
+  RouteInfo,
+  Routez,
+  StreamDetail,
+  SubDetail,
+  Subsz,
+  Varz,
+} from "./schemas.ts";
+export { compareVersions, FEATURES, serverFeatures } from "./features.ts";
+export type { FeatureInfo, FeatureStatus } from "./features.ts";
+export { SysMonitor } from "./sys_monitor.ts";
+export type {
+  ConnectionEvent,
+  ConnectionEventKind,
+  PingOptions,
+  ServerReply,
+  SysMonitorOptions,
+  SysMonitorStats,
+} from "./sys_monitor.ts";
+export { PING_KINDS, PING_SUBJECTS, statszSchema } from "./sys_schemas.ts";
+export type { EventServer, PingData, PingKind, Statsz } from "./sys_schemas.ts";
+export { UnitRegistry } from "./unit_registry.ts";
+export type {
+  DroppedMessage,
+  DropReason,
+  HistoryEntry,
+  HistoryKind,
+  HistoryOptions,
+  HistoryValue,
+  UnitChange,
+  UnitChangeType,
+  UnitRegistryOptions,
+  UnitRegistryStats,
+  UnitState,
+} from "./unit_registry.ts";

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { startNats } from "../_kit/mod.ts";
+import {
+  compareVersions,
+  FEATURES,
+  MonitorClient,
+  serverFeatures,
+} from "../../mods/monitor/mod.ts";
+
+Deno.test("compareVersions orders releases and pre-releases", () => {
+  assert.ok(compareVersions("2.9.10", "2.10.0") < 0);
+  assert.ok(compareVersions("2.10.0", "2.9.22") > 0);
+  assert.equal(compareVersions("v2.11.0", "2.11.0"), 0);
+  assert.ok(compareVersions("2.11.0-RC.1", "2.11.0") < 0);
+  assert.ok(compareVersions("2.11.1", "2.11.0-RC.1") > 0);
+  assert.throws(() => compareVersions("latest", "2.9.0"), /Invalid version "latest"/);
+});
+
+Deno.test("serverFeatures: 2.9.10 lacks every listed feature, newer servers gain them", () => {
+  const old = serverFeatures("2.9.10");
+  assert.equal(old.length, FEATURES.length);
+  assert.ok(old.every((f) => !f.available));
+  const byKey = (v: string) => new Map(serverFeatures(v).map((f) => [f.feature, f]));
+  const v210 = byKey("2.10.24");
+  assert.equal(v210.get("kick")?.available, true);
+  assert.equal(v210.get("kick")?.requires, "2.10.0");
+  assert.equal(v210.get("raftz")?.available, false);
+  assert.equal(v210.get("consumer_pause")?.available, false);
+  assert.equal(v210.get("consumer_pause")?.requires, "2.11.0");
+  assert.ok(serverFeatures("2.12.0").every((f) => f.available));
+  // An unreadable version never claims a feature.
+  assert.ok(serverFeatures("unknown").every((f) => !f.available));
+  for (const f of FEATURES) {
+    assert.match(f.requires, /^\d+\.\d+\.\d+$/, f.feature);
+    assert.ok(f.source.length > 0 && f.title.length > 0, f.feature);
+  }
+});
+
+Deno.test("the running server's version decides, and a missing feature really is missing", async () => {
+  await using ns = await startNats();
+  const mon = new MonitorClient({ url: ns.monitorUrl });
+  const { version } = await mon.varz();
+  const raftz = serverFeatures(version).find((f) => f.feature === "raftz")!;
+  const res = await fetch(`${ns.monitorUrl}/raftz`);
+  await res.body?.cancel();
+  // What serverFeatures says matches what the server does.
+  assert.equal(raftz.available, res.status === 200);
+});

@@ -1,0 +1,357 @@
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { type NatsServer, startNats } from "../_kit/mod.ts";
+import {
+  type ConnectionEvent,
+  MonitorClient,
+  PING_KINDS,
+  SysMonitor,
+} from "../../mods/monitor/mod.ts";
+
+/** Resolves with the first event matching `pred`, rejects after `ms`. */
+function waitEvent(
+  sys: SysMonitor,
+  pred: (e: ConnectionEvent) => boolean,
+  ms = 1000,
+): Promise<ConnectionEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`No matching event within ${ms} ms`));
+    }, ms);
+    const off = sys.onEvent((e) => {
+      if (!pred(e)) return;
+      clearTimeout(timer);
+      off();
+      resolve(e);
+    });
+  });
+}
+
+/** A client that fails authentication, spoken over raw TCP (no client library retries). */
+async function failAuth(port: number, user: string, name: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    const connect = JSON.stringify({ user, pass: "wrong-password", name, verbose: false });
+    await conn.write(new TextEncoder().encode(`CONNECT ${connect}\r\nPING\r\n`));
+    let text = "";
+    const buf = new Uint8Array(4096);
+    while (!text.includes("-ERR")) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    return text;
+  } finally {
+    try {
+      conn.close();
+    } catch { /* the server closed it */ }
+  }
+}
+
+Deno.test("SysMonitor relays connect, disconnect and auth errors as typed events", async (t) => {
+  await using ns = await startNats();
+  const nc = await connect({ servers: ns.url, ...ns.users.sys, name: "dashboard-sys" });
+  await using sys = new SysMonitor(nc, { bufferSize: 3 });
+  await sys.ready();
+  try {
+    await t.step(
+      "a client connecting produces a CONNECT event within 1 s, and DISCONNECT with bytes",
+      async () => {
+        const seen = waitEvent(sys, (e) => e.kind === "connect" && e.name === "bridge-app");
+        const app = await connect({ servers: ns.url, ...ns.users.bridge, name: "bridge-app" });
+        const e = await seen;
+        assert.equal(e.account, "BRIDGE");
+        assert.equal(e.user, ns.users.bridge.user);
+        assert.equal(e.host, "127.0.0.1");
+        assert.equal(e.lang, "nats.js");
+        assert.equal(e.server, ns.env.NATS_SERVER_NAME);
+        assert.equal(e.reason, null);
+        assert.ok(!Number.isNaN(Date.parse(e.time)));
+
+        const gone = waitEvent(sys, (e) => e.kind === "disconnect" && e.name === "bridge-app");
+        app.publish("orders.new", new Uint8Array(300));
+        await app.flush();
+        await app.close();
+        const d = await gone;
+        assert.equal(d.account, "BRIDGE");
+        assert.equal(d.cid, e.cid);
+        assert.equal(d.reason, "Client Closed");
+        assert.equal(d.inMsgs, 1);
+        assert.equal(d.inBytes, 300);
+        assert.ok(d.seq > e.seq);
+      },
+    );
+
+    await t.step("a failed login produces an auth_error event", async () => {
+      const seen = waitEvent(sys, (e) => e.kind === "auth_error" && e.name === "intruder");
+      assert.match(await failAuth(ns.port, "bridge", "intruder"), /Authorization Violation/);
+      const e = await seen;
+      assert.equal(e.user, "bridge");
+      assert.equal(e.reason, "Authentication Failure");
+    });
+
+    await t.step("events() iterates live events and ends on abort", async () => {
+      const ac = new AbortController();
+      const got: ConnectionEvent[] = [];
+      const loop = (async () => {
+        for await (const e of sys.events(ac.signal)) {
+          got.push(e);
+          if (got.length === 2) ac.abort();
+        }
+      })();
+      const c = await connect({ servers: ns.url, ...ns.users.engine, name: "engine-app" });
+      await c.close();
+      await loop;
+      assert.deepEqual(got.map((e) => [e.kind, e.name]), [
+        ["connect", "engine-app"],
+        ["disconnect", "engine-app"],
+      ]);
+    });
+
+    await t.step("events() with `after` replays the buffer, then goes live", async () => {
+      const recent = sys.recent();
+      const ac = new AbortController();
+      const it = sys.events(ac.signal, { after: recent[0]!.seq });
+      const first = await it.next();
+      const second = await it.next();
+      assert.deepEqual([first.value?.seq, second.value?.seq], [recent[1]!.seq, recent[2]!.seq]);
+      // A seq from before a restart of the monitor (above the newest) replays everything.
+      const all = sys.events(ac.signal, { after: recent[2]!.seq + 100 });
+      assert.equal((await all.next()).value?.seq, recent[0]!.seq);
+      ac.abort();
+      assert.equal((await it.next()).done, true);
+    });
+
+    await t.step("recent() is a bounded buffer of the newest events", () => {
+      const recent = sys.recent();
+      assert.equal(recent.length, 3);
+      assert.deepEqual(recent.map((e) => e.kind), ["auth_error", "connect", "disconnect"]);
+      assert.deepEqual(sys.recent(1).map((e) => e.name), ["engine-app"]);
+      const s = sys.stats();
+      assert.equal(s.connects, 2);
+      assert.equal(s.disconnects, 2);
+      assert.equal(s.authErrors, 1);
+      assert.equal(s.malformed, 0);
+    });
+
+    await t.step("the events are JSON-serialisable for SSE", () => {
+      const e = sys.recent(1)[0]!;
+      assert.deepEqual(JSON.parse(JSON.stringify(e)), e);
+    });
+
+    await t.step("a slow events() reader loses the oldest events, counted", async () => {
+      await using small = new SysMonitor(nc, { iteratorQueue: 1 });
+      await small.ready();
+      const ac = new AbortController();
+      const it = small.events(ac.signal);
+      const done = waitEvent(small, (e) => e.kind === "disconnect" && e.name === "slow-1");
+      const c = await connect({ servers: ns.url, ...ns.users.engine, name: "slow-1" });
+      await c.close();
+      await done;
+      const first = await it.next();
+      assert.equal(first.value?.kind, "disconnect");
+      assert.equal(small.stats().iteratorDrops, 1);
+      ac.abort();
+    });
+
+    await t.step("a malformed advisory is counted and dropped", async () => {
+      const before = sys.stats();
+      nc.publish("$SYS.ACCOUNT.FAKE.CONNECT", "{not json");
+      nc.publish("$SYS.ACCOUNT.FAKE.DISCONNECT", JSON.stringify({ type: "x", client: {} }));
+      await nc.flush();
+      for (let i = 0; i < 100 && sys.stats().malformed < before.malformed + 2; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(sys.stats().malformed, before.malformed + 2);
+      assert.equal(sys.stats().events, before.events);
+    });
+  } finally {
+    await nc.close();
+  }
+});
+
+Deno.test("SysMonitor.ping collects every kind from the server", async () => {
+  await using ns = await startNats();
+  const nc = await connect({ servers: ns.url, ...ns.users.sys });
+  await using sys = new SysMonitor(nc);
+  try {
+    for (const kind of PING_KINDS) {
+      // expected: 1 ends the wait at the first reply (a standalone server).
+      const replies = await sys.ping(kind, { windowMs: 2000, expected: 1 });
+      assert.equal(replies.length, 1, kind);
+      const r = replies[0]!;
+      assert.ok(r.ok, `${kind}: ${r.ok ? "" : r.error}`);
+      assert.equal(r.server.name, ns.env.NATS_SERVER_NAME, kind);
+    }
+    const [varz] = await sys.ping("VARZ", { expected: 1 });
+    assert.ok(varz?.ok);
+    assert.equal(varz.data.port, ns.port);
+    const [statsz] = await sys.ping("STATSZ", { expected: 1 });
+    assert.ok(statsz?.ok);
+    assert.equal(statsz.data.active_servers, 1);
+    const [connz] = await sys.ping("CONNZ", {
+      expected: 1,
+      request: { subscriptions: true },
+    });
+    assert.ok(connz?.ok);
+    assert.ok(connz.data.connections.some((c) => c.subscriptions_list !== undefined));
+    const [acc] = await sys.ping("ACCSTATZ", {
+      expected: 1,
+      request: { accounts: ["OPS", "SYS"], include_unused: true },
+    });
+    assert.ok(acc?.ok);
+    assert.deepEqual(acc.data.account_statz.map((a) => a.acc).sort(), ["OPS", "SYS"]);
+    assert.equal(acc.data.account_statz.find((a) => a.acc === "SYS")?.conns, 1);
+    // Without `expected` the whole window is waited for; late servers would still be listed.
+    const all = await sys.ping("HEALTHZ", { windowMs: 300 });
+    assert.equal(all.length, 1);
+    await assert.rejects(() => sys.ping("NOPE" as "VARZ"), /Invalid ping kind "NOPE"/);
+  } finally {
+    await nc.close();
+  }
+});
+
+Deno.test("SysMonitor.ping lists every server of a 2-server cluster", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-cluster-" });
+  try {
+    // Each server includes the project's config and adds a cluster block from the environment.
+    const conf = `${dir}/cluster.conf`;
+    // nats-server resolves includes relative to the including file.
+    const project = relative(
+      dir,
+      new URL("../../config/nats-server.conf", import.meta.url).pathname,
+    );
+    await Deno.writeTextFile(
+      conf,
+      `include "${project}"\ncluster {\n  name: nunect_test\n  host: 127.0.0.1\n` +
+        `  port: $NATS_CLUSTER_PORT\n  routes: [$NATS_CLUSTER_ROUTE]\n}\n`,
+    );
+    const [p1, p2] = [freePort(), freePort()];
+    const shared = {
+      NATS_CLUSTER_ROUTE: `nats-route://127.0.0.1:${p1}`,
+      NATS_SYS_PASSWORD: "sys-password-cluster-1",
+      NATS_OPS_PASSWORD: "ops-password-cluster-1",
+    };
+    // Started together: clustered JetStream is healthy only once both servers see each other.
+    const started = await Promise.allSettled(["alpha", "beta"].map((name, i) =>
+      startNats({
+        configFile: conf,
+        env: { ...shared, NATS_SERVER_NAME: name, NATS_CLUSTER_PORT: String([p1, p2][i]) },
+      })
+    ));
+    const servers = started.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+    if (servers.length !== 2) {
+      await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
+      throw (started.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
+    }
+    const [a, b] = servers as [NatsServer, NatsServer];
+    await using _a = a;
+    await using _b = b;
+    const nc = await connect({ servers: a.url, ...a.users.sys });
+    await using sys = new SysMonitor(nc);
+    try {
+      // Routes take a moment to form; ping until both servers answer (or give up).
+      let names: string[] = [];
+      for (let i = 0; i < 50 && names.length < 2; i++) {
+        const replies = await sys.ping("VARZ", { windowMs: 500, expected: 2 });
+        names = replies.filter((r) => r.ok).map((r) => r.server!.name);
+      }
+      assert.deepEqual(names, ["alpha", "beta"]);
+      const routes = await sys.ping("ROUTEZ", { windowMs: 1000, expected: 2 });
+      for (const r of routes) {
+        assert.ok(r.ok);
+        assert.equal(r.data.num_routes, 1);
+      }
+      // Events of every server reach the one SYS connection.
+      await sys.ready();
+      const seen = waitEvent(sys, (e) => e.kind === "connect" && e.name === "on-beta", 2000);
+      const client = await connect({ servers: b.url, ...b.users.bridge, name: "on-beta" });
+      assert.equal((await seen).server, "beta");
+      await client.close();
+    } finally {
+      await nc.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-gateway-" });
+  try {
+    const conf = `${dir}/gateway.conf`;
+    const project = relative(
+      dir,
+      new URL("../../config/nats-server.conf", import.meta.url).pathname,
+    );
+    await Deno.writeTextFile(
+      conf,
+      `include "${project}"\ngateway {\n  name: $NATS_GW_NAME\n  host: 127.0.0.1\n` +
+        `  port: $NATS_GW_PORT\n  gateways: [\n    { name: east, url: $NATS_GW_EAST }\n` +
+        `    { name: west, url: $NATS_GW_WEST }\n  ]\n}\n` +
+        // Clustered JetStream (which gateways imply) needs routes: each a one-server cluster.
+        `cluster {\n  name: $NATS_GW_NAME\n  host: 127.0.0.1\n  port: $NATS_CL_PORT\n` +
+        `  routes: [$NATS_CL_ROUTE]\n}\n`,
+    );
+    const [p1, p2, c1, c2] = [freePort(), freePort(), freePort(), freePort()];
+    const shared = {
+      NATS_GW_EAST: `nats://127.0.0.1:${p1}`,
+      NATS_GW_WEST: `nats://127.0.0.1:${p2}`,
+      NATS_SYS_PASSWORD: "sys-password-gateway-1",
+    };
+    const started = await Promise.allSettled(["east", "west"].map((name, i) =>
+      startNats({
+        configFile: conf,
+        env: {
+          ...shared,
+          NATS_SERVER_NAME: name,
+          NATS_GW_NAME: name,
+          NATS_GW_PORT: String([p1, p2][i]),
+          NATS_CL_PORT: String([c1, c2][i]),
+          NATS_CL_ROUTE: `nats-route://127.0.0.1:${[c1, c2][i]}`,
+        },
+      })
+    ));
+    const servers = started.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+    if (servers.length !== 2) {
+      await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
+      throw (started.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
+    }
+    const [east, west] = servers as [NatsServer, NatsServer];
+    await using _e = east;
+    await using _w = west;
+    const mon = new MonitorClient({ url: east.monitorUrl });
+    let gw = await mon.gatewayz({ accs: true });
+    for (let i = 0; i < 100 && Object.keys(gw.inbound_gateways ?? {}).length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      gw = await mon.gatewayz({ accs: true });
+    }
+    assert.equal(gw.name, "east");
+    assert.ok(gw.outbound_gateways?.west?.connection, "outbound link to west");
+    assert.ok(gw.inbound_gateways?.west?.[0]?.connection, "inbound link from west");
+    // The whole super-cluster answers one SYS ping.
+    const nc = await connect({ servers: east.url, ...east.users.sys });
+    await using sys = new SysMonitor(nc);
+    try {
+      const replies = await sys.ping("GATEWAYZ", { windowMs: 2000, expected: 2 });
+      assert.deepEqual(replies.map((r) => r.ok && r.data.name), ["east", "west"]);
+    } finally {
+      await nc.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function relative(from: string, to: string): string {
+  const up = from.split("/").filter((p) => p.length > 0).map(() => "..");
+  return [...up, ...to.split("/").filter((p) => p.length > 0)].join("/");
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}

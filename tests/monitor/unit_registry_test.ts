@@ -1,0 +1,393 @@
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { startNats } from "../_kit/mod.ts";
+import { type UnitChange, UnitRegistry, type UnitState } from "../../mods/monitor/mod.ts";
+import {
+  type Heartbeat,
+  type RttMetric,
+  subjects,
+  type TimeMetric,
+} from "../../mods/protocol/mod.ts";
+
+function heartbeat(unitId: string, seq: number, ts = Date.now()): Heartbeat {
+  return {
+    unitId,
+    seq,
+    ts,
+    uptimeS: seq,
+    version: "0.1.0",
+    host: `${unitId}.lan`,
+    kind: "guardian",
+    clock: { source: "ntp", quality: "tracking" },
+  };
+}
+
+function rtt(unitId: string, nativeRttUs: number): RttMetric {
+  return {
+    unitId,
+    seq: 1,
+    ts: Date.now(),
+    target: "nats://hub:4222",
+    nativeRttUs,
+    appRttUs: nativeRttUs + 100,
+  };
+}
+
+function timeMetric(unitId: string): TimeMetric {
+  return {
+    unitId,
+    ts: Date.now(),
+    source: "ptp",
+    quality: "locked",
+    offsetNs: -42,
+    freqPpm: 1.5,
+    ptp: {
+      portState: "SLAVE",
+      gmPresent: true,
+      gmIdentity: "001122.fffe.334455",
+      masterOffsetNs: -42,
+      meanPathDelayNs: 800,
+      stepsRemoved: 1,
+    },
+    ntp: null,
+  };
+}
+
+function pub(nc: NatsConnection, subject: string, value: unknown): void {
+  nc.publish(subject, typeof value === "string" ? value : JSON.stringify(value));
+}
+
+/** Resolves when `pred` holds for a change, rejects after `ms`. */
+function waitChange(
+  reg: UnitRegistry,
+  pred: (c: UnitChange) => boolean,
+  ms = 3000,
+): Promise<UnitChange> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`No matching unit change within ${ms} ms`));
+    }, ms);
+    const off = reg.onChange((c) => {
+      if (!pred(c)) return;
+      clearTimeout(timer);
+      off();
+      resolve(c);
+    });
+  });
+}
+
+/** Waits until `pred` holds, polling (for counters that change without an event). */
+async function until(pred: () => boolean, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) => {
+  await using ns = await startNats();
+  const ops = await connect({ servers: ns.url, ...ns.users.ops });
+  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
+  const bridge = await connect({ servers: ns.url, ...ns.users.bridge });
+  try {
+    await using reg = await UnitRegistry.start(ops, { persistIntervalMs: 100 });
+
+    await t.step("a heartbeat creates a unit", async () => {
+      const added = waitChange(reg, (c) => c.unit.unitId === "router-1");
+      pub(guardian, subjects.heartbeat("router-1"), heartbeat("router-1", 1));
+      const c = await added;
+      assert.equal(c.type, "added");
+      assert.equal(c.unit.heartbeat?.host, "router-1.lan");
+      assert.equal(c.unit.heartbeat?.clock.quality, "tracking");
+      assert.equal(c.unit.stale, false);
+      assert.equal(c.unit.intervalInferred, false);
+      assert.equal(c.unit.heartbeatIntervalMs, 5000);
+      assert.ok(c.unit.skewMs !== null && Math.abs(c.unit.skewMs) < 5000);
+    });
+
+    await t.step("RTT and time metrics attach to the unit", async () => {
+      const gotRtt = waitChange(reg, (c) => c.type === "rtt");
+      pub(guardian, subjects.rtt("router-1"), rtt("router-1", 1500));
+      assert.equal((await gotRtt).unit.rtt?.nativeRttUs, 1500);
+      const gotTime = waitChange(reg, (c) => c.type === "time");
+      pub(guardian, subjects.time("router-1"), timeMetric("router-1"));
+      assert.equal((await gotTime).unit.time?.ptp?.portState, "SLAVE");
+      const u = reg.unit("router-1")!;
+      assert.equal(u.rtt?.appRttUs, 1600);
+      assert.equal(u.time?.offsetNs, -42);
+      assert.equal(u.heartbeat?.seq, 1);
+      assert.ok(u.rttAt !== null && u.timeAt !== null);
+    });
+
+    await t.step("the interval is inferred from consecutive heartbeats", async () => {
+      // By the sender's own timestamps, 2 s apart (not by arrival, which is immediate here).
+      const base = reg.unit("router-1")!.heartbeat!.ts;
+      const second = waitChange(reg, (c) => c.unit.heartbeat?.seq === 3);
+      pub(guardian, subjects.heartbeat("router-1"), heartbeat("router-1", 2, base + 2000));
+      pub(guardian, subjects.heartbeat("router-1"), heartbeat("router-1", 3, base + 4000));
+      const u = (await second).unit;
+      assert.equal(u.intervalInferred, true);
+      assert.equal(Math.round(u.heartbeatIntervalMs), 2000);
+    });
+
+    await t.step("a tenant's unit reaches the registry through the ops.> import", async () => {
+      const added = waitChange(reg, (c) => c.unit.unitId === "bridge-unit");
+      pub(bridge, subjects.heartbeat("bridge-unit"), heartbeat("bridge-unit", 1));
+      assert.equal((await added).type, "added");
+      pub(bridge, subjects.rtt("bridge-unit"), rtt("bridge-unit", 900));
+      await waitChange(reg, (c) => c.unit.unitId === "bridge-unit" && c.type === "rtt");
+      assert.deepEqual(reg.units().map((u) => u.unitId), ["bridge-unit", "router-1"]);
+    });
+
+    await t.step("time config and logs are kept", async () => {
+      pub(guardian, subjects.timeConfig(), {
+        mode: "ptp",
+        ptpMaster: "router-1",
+        ptpDomain: 0,
+        ptpHwTimestamp: false,
+        ntpServers: [],
+      });
+      pub(guardian, subjects.log("warn", "router-1"), {
+        ts: Date.now(),
+        level: "warn",
+        unitId: "router-1",
+        msg: "link flapped",
+      });
+      await until(() => reg.logs().length === 1 && reg.timeConfig() !== null, "log and config");
+      assert.equal(reg.timeConfig()?.ptpMaster, "router-1");
+      assert.equal(reg.logs()[0]?.msg, "link flapped");
+    });
+
+    await t.step("metric history and logs land in the limited stream", async () => {
+      const jsm = await jetstreamManager(ops);
+      const info = await jsm.streams.info("nunect_telemetry");
+      assert.deepEqual(info.config.subjects, ["ops.metric.>", "ops.log.>"]);
+      assert.equal(info.config.max_age, 7 * 24 * 3600 * 1e9);
+      assert.equal(info.config.max_bytes, 256 * 1024 * 1024);
+      // 2 RTT, 1 time metric, 1 log; tenant telemetry included.
+      assert.equal(info.state.messages, 4);
+      const last = await jsm.streams.getMessage("nunect_telemetry", {
+        last_by_subj: "ops.metric.rtt.bridge-unit",
+      });
+      assert.equal(last?.json<RttMetric>().nativeRttUs, 900);
+    });
+
+    await t.step("history() reads a unit's stored metrics and logs", async () => {
+      const rtts = await reg.history("router-1", "rtt");
+      assert.deepEqual(rtts.map((e) => e.value.nativeRttUs), [1500]);
+      assert.ok(Math.abs(rtts[0]!.storedAt - Date.now()) < 60_000);
+      const times = await reg.history("router-1", "time");
+      assert.equal(times[0]?.value.ptp?.gmIdentity, "001122.fffe.334455");
+      const logs = await reg.history("router-1", "log");
+      assert.equal(logs[0]?.value.msg, "link flapped");
+      assert.deepEqual(await reg.history("router-1", "rtt", { sinceMs: Date.now() + 60_000 }), []);
+      assert.deepEqual(await reg.history("nobody", "rtt"), []);
+      assert.deepEqual(await reg.history("nobody", "log"), []);
+      // limit: a second RTT, ask for one.
+      pub(guardian, subjects.rtt("router-1"), rtt("router-1", 1700));
+      await until(() => reg.unit("router-1")?.rtt?.nativeRttUs === 1700, "second RTT");
+      // The stream stores it independently of the registry's subscription: poll.
+      let two: Awaited<ReturnType<typeof reg.history<"rtt">>> = [];
+      for (let i = 0; i < 100 && two.length < 2; i++) {
+        two = await reg.history("router-1", "rtt");
+        if (two.length < 2) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.deepEqual(two.map((e) => e.value.nativeRttUs), [1500, 1700]);
+      const one = await reg.history("router-1", "rtt", { limit: 1 });
+      assert.deepEqual(one.map((e) => e.value.nativeRttUs), [1500]);
+      await assert.rejects(() => reg.history("a.b", "rtt"), /Invalid unit ID "a.b"/);
+      // Each read's ephemeral consumer is removed again.
+      const jsm = await jetstreamManager(ops);
+      assert.equal((await jsm.streams.info("nunect_telemetry")).state.consumer_count, 0);
+    });
+
+    await t.step("stats count what was accepted", () => {
+      const s = reg.stats();
+      assert.deepEqual(s.accepted, { heartbeat: 4, rtt: 3, time: 1, timeConfig: 1, log: 1 });
+      assert.equal(s.droppedTotal, 0);
+      assert.equal(s.units, 2);
+      assert.equal(s.bucket, "nunect_units");
+      assert.equal(s.historyStream, "nunect_telemetry");
+      assert.equal(s.historyError, null);
+    });
+  } finally {
+    await Promise.all([ops.close(), guardian.close(), bridge.close()]);
+  }
+});
+
+Deno.test("a history stream that cannot be created disables history, not the registry", async () => {
+  await using ns = await startNats();
+  const ops = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    // Another stream already captures the metric subjects.
+    const jsm = await jetstreamManager(ops);
+    await jsm.streams.add({ name: "SOMEONE_ELSE", subjects: ["ops.metric.>"] });
+    await using reg = await UnitRegistry.start(ops, { bucket: null });
+    const s = reg.stats();
+    assert.equal(s.historyStream, null);
+    assert.match(s.historyError ?? "", /History stream "nunect_telemetry" is unavailable/);
+    assert.deepEqual(await reg.history("router-1", "rtt"), []);
+    const added = waitChange(reg, (c) => c.type === "added");
+    pub(ops, subjects.heartbeat("router-1"), heartbeat("router-1", 1));
+    assert.equal((await added).unit.unitId, "router-1");
+  } finally {
+    await ops.close();
+  }
+});
+
+Deno.test("UnitRegistry counts and drops malformed telemetry by reason", async () => {
+  await using ns = await startNats();
+  const ops = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    await using reg = await UnitRegistry.start(ops, { bucket: null, historyStream: null });
+    pub(ops, "ops.heartbeat.router-1", "{not json");
+    pub(ops, "ops.heartbeat.router-1", { unitId: "router-1", seq: -1 });
+    pub(ops, "ops.metric.rtt.router-1", { ...rtt("router-1", 5), nativeRttUs: "fast" });
+    pub(ops, "ops.bogus.router-1", heartbeat("router-1", 1));
+    pub(ops, "ops.heartbeat.a.b", heartbeat("router-1", 1));
+    pub(ops, "ops.heartbeat.router-2", heartbeat("router-1", 1));
+    pub(ops, "ops.echo.router-1", "ping");
+    await until(() => reg.stats().received === 7, "7 messages");
+    const s = reg.stats();
+    assert.deepEqual(s.dropped, { json: 1, schema: 2, subject: 2, unit_mismatch: 1 });
+    assert.equal(s.droppedTotal, 6);
+    assert.equal(s.ignored, 1);
+    assert.equal(s.accepted.heartbeat, 0);
+    assert.equal(s.units, 0);
+    assert.deepEqual(reg.units(), []);
+    assert.deepEqual(s.recentDrops.map((d) => d.reason), [
+      "json",
+      "schema",
+      "schema",
+      "subject",
+      "subject",
+      "unit_mismatch",
+    ]);
+    assert.match(s.recentDrops[2]!.error, /nativeRttUs/);
+    assert.equal(s.recentDrops[3]!.subject, "ops.bogus.router-1");
+  } finally {
+    await ops.close();
+  }
+});
+
+Deno.test("UnitRegistry marks a unit stale after three missed heartbeats, fresh after one, forgets it later", async () => {
+  await using ns = await startNats();
+  const ops = await connect({ servers: ns.url, ...ns.users.ops });
+  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
+  try {
+    await using reg = await UnitRegistry.start(ops, {
+      bucket: null,
+      historyStream: null,
+      staleCheckIntervalMs: 20,
+    });
+    const base = Date.now();
+    // Two heartbeats 100 ms apart by their own clock: interval 100 ms, stale after 300 ms.
+    pub(guardian, subjects.heartbeat("edge-7"), heartbeat("edge-7", 1, base - 100));
+    pub(guardian, subjects.heartbeat("edge-7"), heartbeat("edge-7", 2, base));
+    const heardAt = Date.now();
+    const stale = await waitChange(reg, (c) => c.type === "stale");
+    const silentMs = Date.now() - heardAt;
+    assert.ok(silentMs >= 300, `stale after ${silentMs} ms, expected >= 300`);
+    assert.equal(stale.unit.stale, true);
+    assert.equal(reg.unit("edge-7")?.stale, true);
+    assert.equal(reg.stats().staleUnits, 1);
+
+    const fresh = waitChange(reg, (c) => c.type === "fresh");
+    pub(guardian, subjects.heartbeat("edge-7"), heartbeat("edge-7", 3, Date.now()));
+    assert.equal((await fresh).unit.stale, false);
+    assert.equal(reg.stats().staleUnits, 0);
+
+    // A unit silent for forgetAfterMs is removed.
+    await using short = await UnitRegistry.start(ops, {
+      bucket: null,
+      historyStream: null,
+      staleCheckIntervalMs: 20,
+      forgetAfterMs: 200,
+    });
+    const removed = waitChange(short, (c) => c.type === "removed");
+    pub(guardian, subjects.heartbeat("browser-x"), heartbeat("browser-x", 1));
+    assert.equal((await removed).unit.unitId, "browser-x");
+    assert.equal(short.unit("browser-x"), undefined);
+  } finally {
+    await Promise.all([ops.close(), guardian.close()]);
+  }
+});
+
+Deno.test("UnitRegistry persists units in KV across a registry and server restart", async () => {
+  await using ns = await startNats();
+  let ops = await connect({ servers: ns.url, ...ns.users.ops });
+  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
+  let before: UnitState | undefined;
+  try {
+    const reg = await UnitRegistry.start(ops);
+    const added = waitChange(reg, (c) => c.unit.unitId === "router-9" && c.type === "rtt");
+    pub(guardian, subjects.heartbeat("router-9"), heartbeat("router-9", 5));
+    pub(guardian, subjects.rtt("router-9"), rtt("router-9", 2500));
+    await added;
+    before = reg.unit("router-9");
+    await reg.close(); // writes pending records
+    assert.equal(reg.stats().persisted, 1);
+  } finally {
+    await guardian.close();
+  }
+  await ops.close();
+  await ns.restart();
+  ops = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    await using again = await UnitRegistry.start(ops);
+    assert.equal(again.stats().restored, 1);
+    assert.equal(again.stats().restoreErrors, 0);
+    const after = again.unit("router-9");
+    assert.deepEqual(after?.heartbeat, before?.heartbeat);
+    assert.equal(after?.rtt?.nativeRttUs, 2500);
+    assert.equal(after?.lastSeen, before?.lastSeen);
+
+    // forget() removes it from memory and from KV.
+    assert.equal(await again.forget("router-9"), true);
+    assert.equal(again.unit("router-9"), undefined);
+  } finally {
+    await ops.close();
+  }
+  ops = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    await using third = await UnitRegistry.start(ops);
+    assert.equal(third.stats().restored, 0);
+  } finally {
+    await ops.close();
+  }
+});
+
+Deno.test("UnitRegistry keeps working across a server restart (reconnect)", async () => {
+  await using ns = await startNats();
+  const opts = { servers: ns.url, reconnectTimeWait: 50, maxReconnectAttempts: -1 };
+  const ops = await connect({ ...opts, ...ns.users.ops });
+  const guardian = await connect({ ...opts, ...ns.users.guardian });
+  try {
+    await using reg = await UnitRegistry.start(ops, { persistIntervalMs: 50 });
+    const first = waitChange(reg, (c) => c.unit.unitId === "survivor");
+    pub(guardian, subjects.heartbeat("survivor"), heartbeat("survivor", 1));
+    await first;
+    await ns.restart();
+    // After both clients reconnect, telemetry flows again and KV writes resume.
+    const again = waitChange(reg, (c) => c.unit.heartbeat?.seq === 2, 10_000);
+    const ticker = setInterval(() => {
+      pub(guardian, subjects.heartbeat("survivor"), heartbeat("survivor", 2));
+    }, 100);
+    try {
+      await again;
+    } finally {
+      clearInterval(ticker);
+    }
+    await reg.flush();
+    const kv = await new Kvm(ops).open("nunect_units");
+    const entry = await kv.get("survivor");
+    assert.equal(entry?.json<{ heartbeat: { seq: number } }>().heartbeat.seq, 2);
+  } finally {
+    await Promise.all([ops.close(), guardian.close()]);
+  }
+});
