@@ -1,0 +1,87 @@
+import type { Config, SectionName } from "../config/mod.ts";
+
+/** The configuration the supervisor loads: every section. */
+export type RuntimeConfig = Config<SectionName>;
+
+/** One program the supervisor runs and restarts: `deno run -P=<permissionSet> <entry>`. */
+export interface ModuleSpec {
+  /** Short name used in messages, e.g. `dashboard`. */
+  readonly name: string;
+  /** Entry file relative to the project root. */
+  readonly entry: string;
+  /** The deno.json permission set it runs under. */
+  readonly permissionSet: string;
+  /** Deno flags after `-P=…`, e.g. `--allow-net=host:port` for values only known at run time. */
+  readonly denoFlags: readonly string[];
+  /** What to show in the "what runs where" table. */
+  readonly where: string;
+}
+
+/** Thrown for a `--module` argument that does not parse. */
+export class InvalidModuleSpecError extends Error {
+  /** @param spec the argument given */
+  constructor(spec: string) {
+    super(
+      `Invalid module "${spec}": expected <name>=<entry file>@<permission set>, e.g. dashboard=main.ts@dashboard`,
+    );
+    this.name = "InvalidModuleSpecError";
+  }
+}
+
+/**
+ * The `host:port` a NATS URL connects to, for a `--allow-net` flag (deno.json permission sets are
+ * static, the URL comes from .env).
+ *
+ * @param natsUrl e.g. `nats://127.0.0.1:4222` or `wss://hub.example:443`
+ * @returns e.g. `127.0.0.1:4222`; NATS's default port 4222 when the URL has none
+ */
+export function natsHostPort(natsUrl: string): string {
+  const url = new URL(natsUrl);
+  const fallback = url.protocol === "ws:" ? "80" : url.protocol === "wss:" ? "443" : "4222";
+  return `${url.hostname}:${url.port === "" ? fallback : url.port}`;
+}
+
+/** A host to show in a URL: a wildcard bind address is reachable as 127.0.0.1. */
+export function displayHost(host: string): string {
+  return host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
+}
+
+/**
+ * The modules nunect ships, in start order; the supervisor starts those whose entry file exists.
+ *
+ * @param config the whole configuration
+ * @returns dashboard and guardian
+ */
+export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
+  const d = config.dashboard;
+  return [
+    {
+      name: "dashboard",
+      entry: "main.ts",
+      permissionSet: "dashboard",
+      denoFlags: [],
+      where: `http://${displayHost(d.bind)}:${d.port}`,
+    },
+    {
+      name: "guardian",
+      entry: "mods/guardian/main.ts",
+      permissionSet: "guardian",
+      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
+      where: `unit ${config.unit.unitId} -> ${config.unit.natsUrl}`,
+    },
+  ];
+}
+
+/**
+ * Parses a `--module <name>=<entry>@<set>` argument (custom deployments and tests replace the
+ * default module table with these).
+ *
+ * @param spec e.g. `worker=tests/foundation/probes/crash.ts@config`
+ * @returns the module
+ * @throws {InvalidModuleSpecError} when the text does not have that shape
+ */
+export function parseModuleSpec(spec: string): ModuleSpec {
+  const m = /^([A-Za-z0-9_-]+)=([^@\s]+)@([A-Za-z0-9_-]+)$/.exec(spec);
+  if (!m) throw new InvalidModuleSpecError(spec);
+  return { name: m[1]!, entry: m[2]!, permissionSet: m[3]!, denoFlags: [], where: m[2]! };
+}

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Runs nunect's NATS base server in the background, configured from .env.
+#
+# Usage: scripts/nats-server.sh <command>      (or: deno task nats <command>)
+#   start      validate .env, check the ports, start nats-server and wait for /healthz
+#   stop       stop the server this script (or `deno task start`) started
+#   status     pid, ports and /healthz; exit 0 when running, 3 when not
+#   reload     re-read config/*.conf without a restart (SIGHUP); .env changes need stop + start
+#   logs [-f]  the last 100 lines of the server log (-f: follow)
+#
+# Environment: NUNECT_ENV_FILE  the .env to use (default: <project>/.env)
+#              DENO             the deno binary (default: deno on PATH)
+# The pid file and log live in NATS_DATA_DIR (nats-server.pid, nats-server.log). The script never
+# touches a process it did not start: a port held by anything else is reported, not freed.
+set -euo pipefail
+
+project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+env_file=${NUNECT_ENV_FILE:-$project/.env}
+deno_bin=${DENO:-deno}
+
+usage() {
+  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+die() {
+  echo "nats-server.sh: $*" >&2
+  exit 1
+}
+
+# Loads the validated server environment (export K=V lines and NUNECT_SERVER_CONF) from .env.
+load_env() {
+  [ -f "$env_file" ] || die "No environment file at $env_file: run \`deno task start\` once (it creates .env from .env.example) or copy .env.example to .env"
+  command -v "$deno_bin" >/dev/null 2>&1 || die "deno is not on PATH: install Deno 2.9 or set DENO=/path/to/deno"
+  command -v nats-server >/dev/null 2>&1 || die "nats-server is not on PATH: run \`bash scripts/setup.sh run\` (installs it with apt as root)"
+  local out status=0
+  out=$(cd "$project" && "$deno_bin" run --quiet --no-prompt -P=config --env-file="$env_file" \
+    mods/config/main.ts server-env) || status=$?
+  if [ "$status" -ne 0 ]; then
+    # mods/config already printed the list of bad variables.
+    exit "$status"
+  fi
+  eval "$out"
+  pid_file=$NATS_DATA_DIR/nats-server.pid
+  log_file=$NATS_DATA_DIR/nats-server.log
+  ports=("NATS_PORT:$NATS_PORT" "NATS_HTTP_PORT:$NATS_HTTP_PORT" "NATS_WS_PORT:$NATS_WS_PORT" "NATS_LEAF_PORT:$NATS_LEAF_PORT")
+  for entry in "${ports[@]}"; do
+    [ "${entry#*:}" != "-1" ] || die "${entry%%:*}=-1 (any free port) is for tests only: give a fixed port in $env_file"
+  done
+  # A wildcard listen address is reached on the loopback address.
+  case "$NATS_HOST" in
+    0.0.0.0 | "::" | "") reach_host=127.0.0.1 ;;
+    *) reach_host=$NATS_HOST ;;
+  esac
+  monitor="http://$reach_host:$NATS_HTTP_PORT"
+}
+
+# Whether a process runs (a zombie waiting for its reaper counts as gone).
+running() {
+  local state
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# Prints the pid of our own running server, or nothing. Cleans up a stale pid file.
+own_pid() {
+  [ -f "$pid_file" ] || return 0
+  local pid
+  pid=$(tr -dc '0-9' <"$pid_file")
+  if [ -n "$pid" ] && running "$pid" &&
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "nats-server" ] &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pid_file"; then
+    echo "$pid"
+    return 0
+  fi
+  rm -f "$pid_file"
+  echo "Removed stale pid file $pid_file${pid:+ (process $pid is not our nats-server)}" >&2
+}
+
+# Prints "<pid> <name>" of the process listening on a TCP port, "? ?" when the holder is not
+# visible to us, or nothing when the port is free.
+port_holder() {
+  local line
+  line=$(ss -Hltnp "sport = :$1" 2>/dev/null | head -n 1)
+  [ -n "$line" ] || return 0
+  if [[ "$line" =~ \(\(\"([^\"]+)\",pid=([0-9]+) ]]; then
+    echo "${BASH_REMATCH[2]} ${BASH_REMATCH[1]}"
+  else
+    echo "? ?"
+  fi
+}
+
+healthz() {
+  curl -fsS --max-time 2 "$monitor/healthz" 2>/dev/null || true
+}
+
+cmd_start() {
+  load_env
+  local pid
+  pid=$(own_pid)
+  if [ -n "$pid" ]; then
+    echo "nats-server is already running (pid $pid)"
+    return 0
+  fi
+  local busy=0 entry name port holder
+  for entry in "${ports[@]}"; do
+    name=${entry%%:*}
+    port=${entry#*:}
+    holder=$(port_holder "$port")
+    [ -n "$holder" ] || continue
+    busy=1
+    if [ "$holder" = "? ?" ]; then
+      echo "Port $port ($name) is already in use by another process (not visible to $(id -un))" >&2
+    else
+      echo "Port $port ($name) is already in use by process ${holder#* } (pid ${holder%% *}), which is not nunect's server" >&2
+      if [ "${holder#* }" = nats-server ]; then
+        echo "  (a nats-server started some other way, e.g. by \`deno task start\` with another data directory or by hand)" >&2
+      fi
+    fi
+  done
+  if [ "$busy" -ne 0 ]; then
+    echo "Not starting: free the port(s) or choose others in $env_file. This script never stops processes it did not start" >&2
+    exit 1
+  fi
+  mkdir -p "$NATS_DATA_DIR"
+  : >>"$log_file"
+  local start_line
+  start_line=$(($(wc -l <"$log_file") + 1))
+  # setsid: the server keeps running when this shell or its terminal goes away.
+  setsid nats-server -c "$NUNECT_SERVER_CONF" -P "$pid_file" -l "$log_file" \
+    </dev/null >>"$log_file" 2>&1 &
+  local child=$!
+  local i
+  for i in $(seq 1 100); do
+    if ! kill -0 "$child" 2>/dev/null; then
+      echo "nats-server exited during start. Log ($log_file):" >&2
+      tail -n +"$start_line" "$log_file" | tail -n 20 >&2
+      exit 1
+    fi
+    if [ "$(healthz)" != "" ] && [ -s "$pid_file" ]; then
+      echo "nats-server started (pid $child) with $(basename "$NUNECT_SERVER_CONF")"
+      print_ports
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "nats-server (pid $child) did not answer $monitor/healthz within 10 s; see $log_file" >&2
+  exit 1
+}
+
+print_ports() {
+  local scheme=nats ws=ws
+  if [ -n "$NATS_TLS_CERT" ] && [ -n "$NATS_TLS_KEY" ]; then
+    scheme=tls
+    ws=wss
+  fi
+  echo "  clients     $scheme://$reach_host:$NATS_PORT"
+  echo "  monitoring  http://$reach_host:$NATS_HTTP_PORT"
+  echo "  websocket   $ws://$reach_host:$NATS_WS_PORT"
+  echo "  leaf nodes  nats-leaf://$reach_host:$NATS_LEAF_PORT"
+  echo "  data        $NATS_DATA_DIR (log: $log_file)"
+}
+
+cmd_stop() {
+  load_env
+  local pid
+  pid=$(own_pid)
+  if [ -z "$pid" ]; then
+    echo "nats-server is not running (no live pid in $pid_file)"
+    return 0
+  fi
+  kill -TERM "$pid"
+  local i
+  for i in $(seq 1 100); do
+    if ! running "$pid"; then
+      rm -f "$pid_file"
+      echo "nats-server stopped (pid $pid)"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "nats-server (pid $pid) did not stop within 10 s of SIGTERM; sending SIGKILL" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pid_file"
+}
+
+cmd_status() {
+  load_env
+  local pid
+  pid=$(own_pid)
+  if [ -z "$pid" ]; then
+    echo "nats-server is not running"
+    exit 3
+  fi
+  local health
+  health=$(healthz)
+  echo "nats-server is running (pid $pid)"
+  print_ports
+  echo "  healthz     ${health:-no answer from $monitor/healthz}"
+}
+
+cmd_reload() {
+  load_env
+  local pid
+  pid=$(own_pid)
+  [ -n "$pid" ] || die "nats-server is not running: nothing to reload"
+  nats-server --signal "reload=$pid" >/dev/null 2>&1 || kill -HUP "$pid"
+  echo "Sent reload to nats-server (pid $pid); config/*.conf re-read (changes to $env_file need stop + start)"
+}
+
+cmd_logs() {
+  load_env
+  [ -f "$log_file" ] || die "No log yet at $log_file"
+  if [ "${1:-}" = "-f" ]; then
+    exec tail -n 100 -f "$log_file"
+  fi
+  tail -n 100 "$log_file"
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  reload) cmd_reload ;;
+  logs) cmd_logs "${2:-}" ;;
+  -h | --help | help)
+    usage
+    ;;
+  "")
+    usage >&2
+    exit 1
+    ;;
+  *)
+    echo "Unknown command \"$1\": expected start, stop, status, reload or logs (see --help)" >&2
+    exit 1
+    ;;
+esac

@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { defaultModules } from "../../mods/runtime/mod.ts";
+import { loadConfig, sections } from "../../mods/config/mod.ts";
+import { PROJECT_DIR, runProgram, spawnProgram } from "../_kit/mod.ts";
+import { alive, testEnv, until } from "./_env.ts";
+
+const SLEEPER = "sleeper=tests/foundation/probes/sleeper.ts@config";
+const CRASHER = "crasher=tests/foundation/probes/crash.ts@config";
+
+/** Every "<name> started (pid N)" line so far, as [name, pid] pairs. */
+function startedPids(output: string): [string, number][] {
+  return [...output.matchAll(/^(\S+) started \(pid (\d+)\)/gm)].map((m) => [m[1]!, Number(m[2])]);
+}
+
+async function tempDir(): Promise<string & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-supervisor-" });
+  return Object.assign(dir, {
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  }) as string & AsyncDisposable;
+}
+
+Deno.test("the supervisor starts nats-server and a module, and SIGTERM stops both in order", async () => {
+  await using dir = await tempDir();
+  const env = await testEnv(`${dir}`);
+  await using sup = spawnProgram({
+    permissionSet: "runtime",
+    entry: "mods/runtime/main.ts",
+    args: ["--module", SLEEPER],
+    env,
+  });
+  await sup.waitFor("Ctrl-C stops everything", 20_000);
+  await sup.waitFor("sleeper probe up");
+  const out = sup.output().stdout;
+  assert.match(out, new RegExp(`clients +nats://127\\.0\\.0\\.1:${env.NATS_PORT}`));
+  assert.match(out, new RegExp(`monitoring +http://127\\.0\\.0\\.1:${env.NATS_HTTP_PORT}`));
+  const pids = startedPids(out);
+  assert.deepEqual(pids.map(([name]) => name), ["nats-server", "sleeper"]);
+  for (const [name, pid] of pids) assert.ok(await alive(pid), `${name} (pid ${pid}) is running`);
+  const health = await fetch(`http://127.0.0.1:${env.NATS_HTTP_PORT}/healthz`);
+  assert.equal(health.status, 200);
+  await health.body?.cancel();
+
+  const result = await sup.stop("SIGTERM");
+  assert.equal(result.code, 0, result.stderr);
+  const stopOrder = [...result.stdout.matchAll(/^(\S+) stopped/gm)].map((m) => m[1]);
+  assert.deepEqual(stopOrder, ["sleeper", "nats-server"], "modules stop before the server");
+  for (const [name, pid] of pids) {
+    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left`);
+  }
+});
+
+Deno.test("the supervisor restarts a crashing module with growing backoff and says so", async () => {
+  await using dir = await tempDir();
+  const env = await testEnv(`${dir}`);
+  await using sup = spawnProgram({
+    permissionSet: "runtime",
+    entry: "mods/runtime/main.ts",
+    args: ["--module", CRASHER],
+    env,
+  });
+  await sup.waitFor(
+    /crasher \(pid \d+\) exited with code 3; restarting in 1 s \(first crash\)/,
+    20_000,
+  );
+  await sup.waitFor(
+    /crasher \(pid \d+\) exited with code 3; restarting in 2 s \(crash 2 in a row\)/,
+    20_000,
+  );
+  const pids = startedPids(sup.output().stdout);
+  assert.ok(pids.filter(([n]) => n === "crasher").length >= 2, "crasher was started again");
+  const result = await sup.stop("SIGINT");
+  assert.equal(result.code, 0, result.stderr);
+  for (const [name, pid] of startedPids(result.stdout)) {
+    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left behind`);
+  }
+});
+
+Deno.test("the supervisor starts the project's modules that exist (dashboard, guardian) and stops them", async () => {
+  await using dir = await tempDir();
+  const env = await testEnv(`${dir}`);
+  const expected = defaultModules(
+    loadConfig(Object.keys(sections) as (keyof typeof sections)[], (n) => env[n]),
+  );
+  const present: string[] = [];
+  for (const m of expected) {
+    if (await Deno.stat(`${PROJECT_DIR}/${m.entry}`).then(() => true, () => false)) {
+      present.push(m.name);
+    }
+  }
+  await using sup = spawnProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", env });
+  await sup.waitFor("Ctrl-C stops everything", 20_000);
+  const out = sup.output().stdout;
+  assert.deepEqual(startedPids(out).map(([n]) => n), ["nats-server", ...present]);
+  for (const m of expected.filter((m) => !present.includes(m.name))) {
+    assert.match(
+      out,
+      new RegExp(`not started \\(entry file missing\\):.*${m.name} \\(${m.entry}\\)`),
+    );
+  }
+  const result = await sup.stop("SIGTERM");
+  assert.equal(result.code, 0, result.stderr);
+  for (const [name, pid] of startedPids(result.stdout)) {
+    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left behind`);
+  }
+});
+
+Deno.test("the supervisor refuses a port held by another process, names it, and leaves the holder alone", async () => {
+  await using dir = await tempDir();
+  const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = String((holder.addr as Deno.NetAddr).port);
+    const env = await testEnv(`${dir}`, {
+      NATS_WS_PORT: port,
+      NATS_OPS_PASSWORD: "change-me-ops-0000",
+    });
+    const accepted = holder.accept();
+    const r = await runProgram({
+      permissionSet: "runtime",
+      entry: "mods/runtime/main.ts",
+      args: ["--module", SLEEPER],
+      env,
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`port ${port} \\(NATS_WS_PORT\\) is already in use`));
+    assert.doesNotMatch(r.stdout, /started/);
+    assert.match(
+      r.stderr,
+      /Warning: NATS_OPS_PASSWORD still holds the development placeholder of \.env\.example/,
+    );
+    (await accepted).close(); // the supervisor's probe connected; the holder is still serving
+    await until(async () => {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port: Number(port) })).close();
+        return true;
+      } catch {
+        return false;
+      }
+    }, "the holder to still accept connections");
+  } finally {
+    holder.close();
+  }
+});
+
+Deno.test("when nats-server dies the supervisor stops the modules and exits 1", async () => {
+  await using dir = await tempDir();
+  const env = await testEnv(`${dir}`);
+  await using sup = spawnProgram({
+    permissionSet: "runtime",
+    entry: "mods/runtime/main.ts",
+    args: ["--module", SLEEPER],
+    env,
+  });
+  await sup.waitFor("sleeper probe up", 20_000);
+  const pids = startedPids(sup.output().stdout);
+  const [, serverPid] = pids.find(([n]) => n === "nats-server")!;
+  Deno.kill(serverPid, "SIGKILL");
+  await sup.waitFor(/nats-server exited unexpectedly \(SIGKILL\); stopping the modules/);
+  const result = await sup.stop();
+  assert.equal(result.code, 1);
+  for (const [name, pid] of pids) {
+    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left`);
+  }
+});
+
+Deno.test("the supervisor explains a listen address its permission set cannot reach", async () => {
+  await using dir = await tempDir();
+  const env = await testEnv(`${dir}`, { NATS_HOST: "192.0.2.10" });
+  const r = await runProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /NATS_HOST=192\.0\.2\.10, but the runtime permission set reaches only/);
+  assert.doesNotMatch(r.stdout, /started/);
+});
