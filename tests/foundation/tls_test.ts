@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { startNats } from "../_kit/mod.ts";
+
+async function openssl(...args: string[]): Promise<void> {
+  const out = await new Deno.Command("openssl", { args, stdout: "null", stderr: "piped" }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+}
+
+/** A throw-away CA and a server certificate for localhost/127.0.0.1 signed by it. */
+async function testCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const [ca, caKey, csr, cert, key, ext] = [
+    "ca.pem",
+    "ca.key",
+    "srv.csr",
+    "srv.pem",
+    "srv.key",
+    "ext.cnf",
+  ]
+    .map((f) => `${dir}/${f}`) as [string, string, string, string, string, string];
+  await openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=nunect test CA",
+    "-keyout",
+    caKey,
+    "-out",
+    ca,
+  );
+  await openssl(
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=localhost",
+    "-keyout",
+    key,
+    "-out",
+    csr,
+  );
+  await Deno.writeTextFile(
+    ext,
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+  );
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    ca,
+    "-CAkey",
+    caKey,
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    ext,
+    "-out",
+    cert,
+  );
+  return { ca, cert, key };
+}
+
+Deno.test("with NATS_TLS_CERT and NATS_TLS_KEY set, clients, WebSocket and leaf nodes require TLS", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-tls-" });
+  try {
+    const { ca: caFile, cert, key } = await testCertificates(dir);
+    await using ns = await startNats({ env: { NATS_TLS_CERT: cert, NATS_TLS_KEY: key } });
+    const varz = await (await fetch(`${ns.monitorUrl}/varz`)).json();
+    assert.equal(varz.tls_required, true, "client connections require TLS");
+    assert.equal(varz.leaf?.tls_required, true, "leaf node connections require TLS");
+
+    const ca = await Deno.readTextFile(caFile);
+    // 2.9's /varz does not report WebSocket TLS: prove it with a handshake on the WebSocket port.
+    const ws = await Deno.connectTls({ hostname: "127.0.0.1", port: ns.wsPort, caCerts: [ca] });
+    const handshake = await ws.handshake();
+    assert.ok(handshake.alpnProtocol === null || typeof handshake.alpnProtocol === "string");
+    ws.close();
+    const nc = await connect({ servers: ns.url, ...ns.users.ops, tls: { ca } });
+    const sub = nc.subscribe("ops.tls.check", { max: 1 });
+    nc.publish("ops.tls.check", "secure");
+    for await (const m of sub) assert.equal(m.string(), "secure");
+    await nc.close();
+
+    await assert.rejects(
+      connect({ servers: ns.url, ...ns.users.ops, reconnect: false, timeout: 2000 }),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
