@@ -10,3 +10,5 @@ export type { Credentials, NatsServer, StartNatsOptions, Users } from "./nats.ts
 export { PROJECT_DIR } from "./project.ts";
 export { runProgram, spawnProgram } from "./program.ts";
 export type { ProgramOptions, ProgramResult, RunningProgram } from "./program.ts";
+export { startNatsWithAuthorization, startOperatorNats } from "./operator.ts";
+export type { JwtUser, JwtUserOptions, OperatorNatsServer } from "./operator.ts";

@@ -1,0 +1,266 @@
+import {
+  type Authenticator,
+  type ConnectionOptions,
+  credsAuthenticator,
+  jwtAuthenticator,
+  nkeyAuthenticator,
+  type TlsOptions,
+  tokenAuthenticator,
+  usernamePasswordAuthenticator,
+} from "@nats-io/nats-core";
+import { LOG_LEVELS, type LogLevel, validateUnitId } from "../protocol/mod.ts";
+import { InvalidOptionError, UnsupportedTransportError } from "./errors.ts";
+import { type DispatchOptions, tcpAvailable, transportKind } from "./transport.ts";
+import type { WebSocketConstructor } from "./ws_transport.ts";
+
+/** Options of {@linkcode connect}. Exactly one auth method (or none) may be given. */
+export interface ConnectOptions {
+  /** One URL or several of the same kind: `ws://`/`wss://` (WebSocket) or `nats://`/`tls://` (TCP). */
+  servers: string | readonly string[];
+  /** This unit's ID, `[A-Za-z0-9_-]{1,64}`; sent as `X-Unit-ID` and used in ops.* subjects. */
+  unitId: string;
+  /** Connection name shown by the server's monitoring (default: the unit ID). */
+  name?: string;
+  /** User name (with `pass`). */
+  user?: string;
+  /** Password (with `user`). */
+  pass?: string;
+  /** Auth token. */
+  token?: string;
+  /** NKey seed (`SU…`), alone for NKey auth or with `jwt` for JWT auth. */
+  nkeySeed?: string | Uint8Array;
+  /** A user JWT, signed with `nkeySeed`'s key pair (operator/JWT mode). */
+  jwt?: string;
+  /** The contents of a `.creds` file (JWT and seed). */
+  creds?: string | Uint8Array;
+  /** TLS options (`null` refuses TLS); for `tls://` servers. */
+  tls?: TlsOptions | null;
+  /** WebSocket class for `ws://` servers where there is no global one (Node 20: npm `ws`). */
+  webSocket?: WebSocketConstructor;
+  /** Reconnect after losing the connection (default true). */
+  reconnect?: boolean;
+  /** Reconnect attempts per server, -1 for forever (default -1). */
+  maxReconnectAttempts?: number;
+  /** Shortest wait between attempts on one server, right after losing it (default 500 ms). */
+  reconnectTimeWaitMs?: number;
+  /** Longest wait between attempts: the wait grows with the outage up to this (default 10000 ms). */
+  reconnectMaxWaitMs?: number;
+  /** Random extra wait of up to this much, so a fleet does not reconnect in lockstep (default 1000 ms). */
+  reconnectJitterMs?: number;
+  /** Keep trying when the first connect fails instead of rejecting (default false). */
+  waitOnFirstConnect?: boolean;
+  /** Connect timeout (default 10000 ms). */
+  timeoutMs?: number;
+  /** Client PING interval, which bounds how fast a dead peer is noticed (default 30000 ms). */
+  pingIntervalMs?: number;
+  /** Lowest level the logger publishes (default `"info"`). */
+  logLevel?: LogLevel;
+  /** Log records kept while disconnected (default 1000); older ones are dropped and counted. */
+  logBufferSize?: number;
+  /** Further nats.js connection options, applied last (expert use). */
+  natsOptions?: Partial<ConnectionOptions>;
+}
+
+/** {@linkcode ConnectOptions} checked and resolved. */
+export interface ResolvedOptions {
+  readonly unitId: string;
+  readonly servers: readonly string[];
+  readonly kind: "ws" | "tcp";
+  readonly logLevel: LogLevel;
+  readonly logBufferSize: number;
+  readonly nats: DispatchOptions;
+  /** When the current outage began (set and cleared by the client), for the backoff. */
+  readonly outage: { since?: number };
+}
+
+/** The reconnect wait policy: see {@linkcode reconnectDelay}. */
+export interface BackoffPolicy {
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly jitterMs: number;
+}
+
+/**
+ * How long to wait before the next attempt on a server: a quarter of the outage so far, at least
+ * `minMs` and at most `maxMs`, plus a random jitter of up to `jitterMs`. A short blip is retried
+ * quickly; a long outage is polled gently, and a fleet does not come back in lockstep.
+ *
+ * @param outageMs how long the connection has been down
+ * @param policy the limits
+ * @param random a number in [0, 1)
+ * @returns the wait in milliseconds
+ */
+export function reconnectDelay(
+  outageMs: number,
+  policy: BackoffPolicy,
+  random: number = Math.random(),
+): number {
+  const base = Math.min(policy.maxMs, Math.max(policy.minMs, outageMs / 4));
+  return Math.round(base + random * policy.jitterMs);
+}
+
+const encoder = new TextEncoder();
+
+function bad(name: string, value: unknown, why: string): InvalidOptionError {
+  const shown = typeof value === "string" ? `"${value}"` : String(value);
+  return new InvalidOptionError(`Invalid option ${name} ${shown}: ${why}`);
+}
+
+function optionalString(o: Record<string, unknown>, name: string): string | undefined {
+  const v = o[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v.length === 0) throw bad(name, v, "expected a non-empty string");
+  return v;
+}
+
+function optionalNumber(
+  o: Record<string, unknown>,
+  name: string,
+  min: number,
+): number | undefined {
+  const v = o[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
+    throw bad(name, v, `expected a number >= ${min}`);
+  }
+  return v;
+}
+
+function bytes(name: string, v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (typeof v === "string" && v.length > 0) return encoder.encode(v.trim());
+  throw bad(name, typeof v === "string" ? v : typeof v, "expected a string or bytes");
+}
+
+function authenticator(o: ConnectOptions): Authenticator | undefined {
+  const given = (["user", "token", "nkeySeed", "jwt", "creds"] as const).filter(
+    (k) => o[k] !== undefined,
+  );
+  const methods = given.filter((k) => !(k === "nkeySeed" && given.includes("jwt")));
+  if (methods.length > 1) {
+    throw new InvalidOptionError(
+      `Invalid auth options: ${methods.join(", ")} given, at most one method is allowed`,
+    );
+  }
+  const rec = o as unknown as Record<string, unknown>;
+  if (o.pass !== undefined && o.user === undefined) {
+    throw new InvalidOptionError("Invalid option pass: it needs user");
+  }
+  if (o.user !== undefined) {
+    const user = optionalString(rec, "user")!;
+    if (typeof o.pass !== "string") throw bad("pass", typeof o.pass, "expected a string");
+    return usernamePasswordAuthenticator(user, o.pass);
+  }
+  if (o.token !== undefined) return tokenAuthenticator(optionalString(rec, "token")!);
+  if (o.creds !== undefined) {
+    const creds = bytes("creds", o.creds);
+    const text = new TextDecoder().decode(creds);
+    if (!text.includes("BEGIN NATS USER JWT") || !text.includes("BEGIN USER NKEY SEED")) {
+      throw new InvalidOptionError(
+        "Invalid option creds: expected the contents of a .creds file (a user JWT and a seed)",
+      );
+    }
+    return credsAuthenticator(creds);
+  }
+  if (o.nkeySeed !== undefined) {
+    const seed = bytes("nkeySeed", o.nkeySeed);
+    if (seed[0] !== 0x53 /* S */ || seed[1] !== 0x55 /* U */) {
+      throw new InvalidOptionError(
+        'Invalid option nkeySeed: expected a user seed starting with "SU"',
+      );
+    }
+    if (o.jwt !== undefined) return jwtAuthenticator(optionalString(rec, "jwt")!, seed);
+    return nkeyAuthenticator(seed);
+  }
+  if (o.jwt !== undefined) throw new InvalidOptionError("Invalid option jwt: it needs nkeySeed");
+  return undefined;
+}
+
+/**
+ * Checks connect options and turns them into nats.js options.
+ *
+ * @param options as given by the caller (may come from untyped JavaScript)
+ * @returns the resolved options
+ * @throws {InvalidOptionError} naming the bad option and its value
+ * @throws {InvalidUnitIdError} for a bad unit ID
+ * @throws {UnsupportedTransportError} for a TCP URL where this runtime has no TCP transport
+ */
+export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidOptionError("Invalid options: expected an object");
+  }
+  const rec = options as unknown as Record<string, unknown>;
+  const unitId = validateUnitId(options.unitId);
+  const list = typeof options.servers === "string" ? [options.servers] : options.servers;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw bad("servers", options.servers, "expected a URL or a non-empty list of URLs");
+  }
+  let kind: "ws" | "tcp" | undefined;
+  for (const s of list as unknown[]) {
+    if (typeof s !== "string") throw bad("servers", s, "expected a URL string");
+    const k = transportKind(s);
+    if (k === undefined) {
+      throw bad("servers", s, "expected a ws://, wss://, nats:// or tls:// URL");
+    }
+    try {
+      new URL(s.replace(/^[a-z]+:/i, "http:"));
+    } catch {
+      throw bad("servers", s, "not a valid URL");
+    }
+    if (kind !== undefined && k !== kind) {
+      throw bad("servers", s, "WebSocket and TCP URLs cannot be mixed in one connection");
+    }
+    kind = k;
+  }
+  if (kind === "tcp" && !tcpAvailable()) {
+    throw new UnsupportedTransportError(
+      `Unsupported server "${list[0]}": this runtime has no TCP transport; ` +
+        'use ws:// or wss:// (browsers), or import connect from "@nunect/client/node" (Node)',
+    );
+  }
+  const logLevel = options.logLevel ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw bad("logLevel", logLevel, `expected one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const name = optionalString(rec, "name") ?? unitId;
+  const authenticator_ = authenticator(options);
+  const timeWait = optionalNumber(rec, "reconnectTimeWaitMs", 0) ?? 500;
+  const maxWait = optionalNumber(rec, "reconnectMaxWaitMs", 0) ?? Math.max(10_000, timeWait);
+  if (maxWait < timeWait) {
+    throw bad("reconnectMaxWaitMs", maxWait, `must not be below reconnectTimeWaitMs ${timeWait}`);
+  }
+  const jitter = optionalNumber(rec, "reconnectJitterMs", 0) ?? 1000;
+  const policy: BackoffPolicy = { minMs: timeWait, maxMs: maxWait, jitterMs: jitter };
+  const outage: { since?: number } = {};
+  if (options.webSocket !== undefined && typeof options.webSocket !== "function") {
+    throw bad("webSocket", typeof options.webSocket, "expected a WebSocket class");
+  }
+  const nats: DispatchOptions = {
+    servers: list.slice(),
+    name,
+    reconnect: options.reconnect ?? true,
+    maxReconnectAttempts: optionalNumber(rec, "maxReconnectAttempts", -1) ?? -1,
+    reconnectTimeWait: timeWait,
+    reconnectJitter: jitter,
+    reconnectJitterTLS: jitter,
+    reconnectDelayHandler: () =>
+      reconnectDelay(outage.since === undefined ? 0 : Date.now() - outage.since, policy),
+    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+    timeout: optionalNumber(rec, "timeoutMs", 1) ?? 10_000,
+    pingInterval: optionalNumber(rec, "pingIntervalMs", 1) ?? 30_000,
+    nunectTransport: kind,
+    ...(authenticator_ ? { authenticator: authenticator_ } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.webSocket ? { webSocket: options.webSocket } : {}),
+    ...options.natsOptions,
+  };
+  return {
+    unitId,
+    servers: list.slice(),
+    kind: kind!,
+    logLevel,
+    logBufferSize: optionalNumber(rec, "logBufferSize", 0) ?? 1000,
+    nats,
+    outage,
+  };
+}

@@ -1,0 +1,231 @@
+import {
+  checkOptions,
+  type ConnectionOptions,
+  DataBuffer,
+  type Deferred,
+  deferred,
+  errors,
+  extractProtocolMessage,
+  INFO,
+  type Server,
+  type Transport,
+} from "@nats-io/nats-core/internal";
+
+/** What nunect needs of a W3C WebSocket class (browsers, Deno, Node 22+, or npm `ws`). */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly bufferedAmount: number;
+  onopen: ((ev: unknown) => unknown) | null;
+  onmessage: ((ev: { data: unknown }) => unknown) | null;
+  onclose: ((ev: { wasClean?: boolean; reason?: string }) => unknown) | null;
+  onerror: ((ev: unknown) => unknown) | null;
+  send(data: ArrayBufferLike | ArrayBufferView): void;
+  close(): void;
+}
+
+/** A WebSocket constructor, e.g. the global `WebSocket` or `WebSocket` from the npm `ws` package. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** Connection options as the transport sees them: nats.js options plus nunect's WebSocket class. */
+export interface WsTransportOptions extends ConnectionOptions {
+  /** The WebSocket class to dial with; defaults to the global `WebSocket`. */
+  webSocket?: WebSocketConstructor;
+}
+
+/**
+ * Turns a server entry into the WebSocket URL to dial: `ws://` and `wss://` stay, a gossiped
+ * `host:port` (no scheme) gets `ws://`, or `wss://` when `encrypted`.
+ */
+export function wsUrl(src: string, encrypted = false): string {
+  if (/^wss?:\/\//i.test(src)) return src;
+  const hostPort = src.replace(/^[a-z]+:\/\//i, "");
+  return `${encrypted ? "wss" : "ws"}://${hostPort}`;
+}
+
+/**
+ * NATS over a W3C WebSocket: a port of nats-core's WsTransport whose WebSocket class can be
+ * injected (Node 20 has no global one) and that can live beside a TCP transport in one process.
+ */
+export class WsTransport implements Transport {
+  readonly version: string;
+  readonly lang = "nats.ws";
+  closeError?: Error;
+  private connected = false;
+  private done = false;
+  private socket?: WebSocketLike;
+  private options!: WsTransportOptions;
+  private socketClosed = false;
+  private encrypted = false;
+  private peeked = false;
+  private yields: Uint8Array[] = [];
+  private signal: Deferred<void> = deferred<void>();
+  private closedNotification: Deferred<void | Error> = deferred<void | Error>();
+
+  /** @param version the nats-core version reported in CONNECT */
+  constructor(version: string) {
+    this.version = version;
+  }
+
+  /** Opens the socket and resolves once the server's INFO arrived and was accepted. */
+  connect(server: Server, options: WsTransportOptions): Promise<void> {
+    const ok = deferred<void>();
+    this.options = options;
+    const url = wsUrl(server.src, options.tls !== undefined && options.tls !== null);
+    const Ctor = options.webSocket ??
+      (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (Ctor === undefined) {
+      return Promise.reject(
+        new errors.ConnectionError(
+          `No WebSocket implementation for "${url}": pass one as the webSocket option`,
+        ),
+      );
+    }
+    this.encrypted = url.startsWith("wss://");
+    let socket: WebSocketLike;
+    try {
+      socket = new Ctor(url);
+    } catch (err) {
+      return Promise.reject(
+        new errors.ConnectionError(`Cannot open WebSocket "${url}"`, { cause: err }),
+      );
+    }
+    this.socket = socket;
+    socket.binaryType = "arraybuffer";
+    socket.onopen = () => {
+      if (this.done) this._closed(new Error("aborted"));
+    };
+    socket.onmessage = (me) => {
+      if (this.done) return;
+      this.yields.push(new Uint8Array(me.data as ArrayBuffer));
+      if (this.peeked) {
+        this.signal.resolve();
+        return;
+      }
+      const t = DataBuffer.concat(...this.yields);
+      const pm = extractProtocolMessage(t);
+      if (pm === "") return;
+      const m = INFO.exec(pm);
+      if (!m) {
+        ok.reject(new Error("unexpected response from server"));
+        return;
+      }
+      try {
+        checkOptions(JSON.parse(m[1]!), this.options);
+        this.peeked = true;
+        this.connected = true;
+        this.signal.resolve();
+        ok.resolve();
+      } catch (err) {
+        ok.reject(err);
+      }
+    };
+    socket.onclose = (evt) => {
+      const reason = !evt.wasClean && evt.reason ? new Error(evt.reason) : undefined;
+      this._closed(reason);
+      this._cleanup();
+    };
+    socket.onerror = (e) => {
+      if (this.done) return;
+      const message = (e as { message?: string })?.message ?? `WebSocket error on "${url}"`;
+      const err = new errors.ConnectionError(message);
+      if (!this.connected) ok.reject(err);
+      else this._closed(err);
+      this._cleanup();
+    };
+    return ok;
+  }
+
+  private _cleanup(): void {
+    if (this.socketClosed || this.socket === undefined) return;
+    this.socketClosed = true;
+    this.socket.onopen = null;
+    this.socket.onmessage = null;
+    this.socket.onerror = null;
+    this.socket.onclose = null;
+    // Like transport-node: a transport that never connected never reports closed, or nats-core
+    // would treat a failed dial as a second disconnect and start a second dial loop.
+    if (this.connected) this.closedNotification.resolve(this.closeError);
+  }
+
+  disconnect(): void {
+    this._closed(undefined, true);
+  }
+
+  private async _closed(err?: Error, _internal = true): Promise<void> {
+    if (this.done) {
+      try {
+        this.socket?.close();
+      } catch { /* already closed */ }
+      return;
+    }
+    this.closeError = err;
+    if (!err) {
+      while (!this.socketClosed && (this.socket?.bufferedAmount ?? 0) > 0) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    this.done = true;
+    this.signal.resolve();
+    try {
+      this.socket?.close();
+    } catch { /* already closed */ }
+    if (this.connected) await this.closedNotification;
+  }
+
+  get isClosed(): boolean {
+    return this.done;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this.iterate();
+  }
+
+  async *iterate(): AsyncIterableIterator<Uint8Array> {
+    while (true) {
+      if (this.done) return;
+      if (this.yields.length === 0) await this.signal;
+      const yields = this.yields;
+      this.yields = [];
+      for (const y of yields) yield y;
+      if (this.done) break;
+      if (this.yields.length === 0) {
+        yields.length = 0;
+        this.yields = yields;
+        this.signal = deferred<void>();
+      }
+    }
+  }
+
+  isEncrypted(): boolean {
+    return this.connected && this.encrypted;
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.done) return;
+    try {
+      // A view may not span its whole buffer; send exactly the frame's bytes.
+      this.socket?.send(
+        frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength
+          ? frame.buffer
+          : frame.slice().buffer,
+      );
+    } catch {
+      // Write errors surface as a read error or a stale connection.
+    }
+  }
+
+  close(err?: Error): Promise<void> {
+    return this._closed(err, false);
+  }
+
+  closed(): Promise<void | Error> {
+    return this.closedNotification;
+  }
+
+  discard(): void {
+    this.done = true;
+    try {
+      this.socket?.close();
+    } catch { /* already closed */ }
+  }
+}

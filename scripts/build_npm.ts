@@ -1,0 +1,172 @@
+/**
+ * Builds the npm package @nunect/client into npm/ with tsc (the `typescript` npm package), as
+ * nats.js does: mods/client and mods/protocol are copied to npm/src, their npm dependencies are
+ * installed into npm/node_modules with `npm install`, and tsc writes ESM + .d.ts to npm/esm.
+ * package.json takes its version from deno.json and its dependency versions from deno.json's
+ * imports. Run with `deno task build:npm`; `npm pack` in npm/ then makes the tarball.
+ *
+ * @module
+ */
+import ts from "typescript";
+
+const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+/** Where the package is written. */
+export const NPM_DIR = `${ROOT}/npm`;
+
+const SOURCES = ["client", "protocol"] as const;
+/** Runtime dependencies of the package: the npm names in deno.json's imports. */
+const DEPENDENCIES = ["@nats-io/nats-core", "@nats-io/transport-node", "@nats-io/nkeys", "zod"];
+
+interface DenoJson {
+  version: string;
+  imports: Record<string, string>;
+}
+
+function npmVersion(denoJson: DenoJson, name: string): string {
+  const spec = denoJson.imports[name];
+  const m = spec ? /^npm:(@?[^@]+)@([^/]+)$/.exec(spec) : null;
+  if (!m) throw new Error(`deno.json imports has no pinned npm entry for "${name}"`);
+  return m[2]!;
+}
+
+/** The package.json of @nunect/client. */
+export function packageJson(denoJson: DenoJson): Record<string, unknown> {
+  const entry = (file: string) => ({
+    types: `./esm/${file}.d.ts`,
+    default: `./esm/${file}.js`,
+  });
+  return {
+    name: "@nunect/client",
+    version: denoJson.version,
+    description: "NATS client for Deno, Node and browsers with nunect's headers, RTT, echo, " +
+      "heartbeats and a logger that publishes to NATS",
+    license: "MIT",
+    type: "module",
+    main: "./esm/client/mod.js",
+    types: "./esm/client/mod.d.ts",
+    exports: {
+      ".": entry("client/mod"),
+      "./node": entry("client/node"),
+      "./protocol": entry("protocol/mod"),
+      "./package.json": "./package.json",
+    },
+    files: ["esm/", "src/", "README.md", "LICENSE"],
+    sideEffects: ["./esm/client/node_connect.js", "./esm/client/node.js"],
+    engines: { node: ">=20" },
+    keywords: ["nats", "nunect", "messaging", "websocket", "telemetry"],
+    dependencies: Object.fromEntries(DEPENDENCIES.map((d) => [d, npmVersion(denoJson, d)])),
+    peerDependencies: { ws: ">=8" },
+    peerDependenciesMeta: { ws: { optional: true } },
+  };
+}
+
+const LICENSE = `MIT License
+
+Copyright (c) 2026 the nunect authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+`;
+
+async function run(cmd: string, args: string[], cwd: string): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!out.success) {
+    const dec = new TextDecoder();
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed:\n${dec.decode(out.stdout)}${dec.decode(out.stderr)}`,
+    );
+  }
+}
+
+async function copyTs(from: string, to: string): Promise<string[]> {
+  await Deno.mkdir(to, { recursive: true });
+  const files: string[] = [];
+  for await (const f of Deno.readDir(from)) {
+    if (!f.isFile || !f.name.endsWith(".ts")) continue;
+    await Deno.copyFile(`${from}/${f.name}`, `${to}/${f.name}`);
+    files.push(`${to}/${f.name}`);
+  }
+  return files;
+}
+
+function compile(files: string[]): void {
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts", "lib.esnext.disposable.d.ts"],
+    types: [],
+    declaration: true,
+    sourceMap: true,
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    useUnknownInCatchVariables: true,
+    noImplicitOverride: true,
+    skipLibCheck: true,
+    rewriteRelativeImportExtensions: true,
+    rootDir: `${NPM_DIR}/src`,
+    outDir: `${NPM_DIR}/esm`,
+    newLine: ts.NewLineKind.LineFeed,
+  };
+  const program = ts.createProgram(files, options);
+  const result = program.emit();
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  if (diagnostics.length > 0) {
+    const host: ts.FormatDiagnosticsHost = {
+      getCanonicalFileName: (f) => f,
+      getCurrentDirectory: () => NPM_DIR,
+      getNewLine: () => "\n",
+    };
+    throw new Error(`tsc failed:\n${ts.formatDiagnostics(diagnostics, host)}`);
+  }
+}
+
+/**
+ * Builds npm/: sources, package.json, README, LICENSE, dependencies, then ESM + .d.ts.
+ *
+ * @returns the package directory
+ */
+export async function buildNpm(): Promise<string> {
+  const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`)) as DenoJson;
+  for (const d of ["src", "esm"]) {
+    await Deno.remove(`${NPM_DIR}/${d}`, { recursive: true }).catch(() => {});
+  }
+  await Deno.mkdir(NPM_DIR, { recursive: true });
+  const files: string[] = [];
+  for (const s of SOURCES) files.push(...await copyTs(`${ROOT}/mods/${s}`, `${NPM_DIR}/src/${s}`));
+  const pkg = packageJson(denoJson);
+  await Deno.writeTextFile(`${NPM_DIR}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
+  await Deno.copyFile(`${ROOT}/mods/client/README.md`, `${NPM_DIR}/README.md`);
+  await Deno.writeTextFile(`${NPM_DIR}/LICENSE`, LICENSE);
+  await run("npm", [
+    "install",
+    "--ignore-scripts",
+    "--no-audit",
+    "--no-fund",
+    "--no-package-lock",
+    "--loglevel=error",
+  ], NPM_DIR);
+  compile(files.filter((f) => /\/(mod|node)\.ts$/.test(f)));
+  return NPM_DIR;
+}
+
+if (import.meta.main) {
+  const dir = await buildNpm();
+  console.log(`Built @nunect/client in ${dir} (cd npm && npm pack to make the tarball)`);
+}

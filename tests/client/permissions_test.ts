@@ -1,0 +1,29 @@
+import assert from "node:assert/strict";
+import { runProgram, startNats } from "../_kit/mod.ts";
+
+Deno.test("the client needs nothing beyond the guardian's permission set (net to its server)", async () => {
+  await using ns = await startNats();
+  const env = {
+    NATS_URL: ns.url,
+    UNIT_ID: "probe-1",
+    NATS_GUARDIAN_USER: ns.users.guardian.user,
+    NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
+  };
+  const ok = await runProgram({
+    permissionSet: "guardian",
+    entry: "tests/client/_least_privilege_probe.ts",
+    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
+    env,
+  });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^ok echo=\d+µs rtt=\d+µs/);
+
+  // Without network permission for the server's port the same program is refused.
+  const refused = await runProgram({
+    permissionSet: "guardian",
+    entry: "tests/client/_least_privilege_probe.ts",
+    env,
+  });
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /NotCapable|PermissionDenied|Requires net access/);
+});
