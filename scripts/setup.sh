@@ -3,6 +3,7 @@
 # the exact command to run. Usage: scripts/setup.sh [run|test]
 #   run   what `deno task start` needs: nats-server
 #   test  what the test suite needs as well: chromium, chrony, linuxptp, qemu-user-static, iproute2,
+#         systemd (systemd-analyze checks the guardian's unit),
 #         and Debian's arm64 libc (libc6:arm64) as qemu's loader prefix for the guardian's ARM64 test
 set -euo pipefail
 
@@ -10,7 +11,7 @@ purpose=${1:-run}
 case "$purpose" in
   run | test) ;;
   -h | --help)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
@@ -22,7 +23,7 @@ esac
 # command -> Debian package
 declare -A packages=([nats-server]=nats-server)
 if [ "$purpose" = test ]; then
-  packages+=([openssl]=openssl [chromium]=chromium [chronyd]=chrony [ptp4l]=linuxptp [qemu-aarch64-static]=qemu-user-static [ip]=iproute2)
+  packages+=([openssl]=openssl [chromium]=chromium [chronyd]=chrony [ptp4l]=linuxptp [qemu-aarch64-static]=qemu-user-static [ip]=iproute2 [systemd-analyze]=systemd)
 fi
 
 missing=()

@@ -1,0 +1,91 @@
+/**
+ * The guardian's entry point: `deno task guardian`, scripts/guardian.sh, the compiled binary, the
+ * systemd unit and the OpenWRT init script all run this file under the `guardian` permission set.
+ * Loads its configuration (exit 2 on a bad one), connects (retrying until the server is there;
+ * exit 1 when the permission set refuses the configured address), runs until SIGTERM or SIGINT.
+ *
+ * @module
+ */
+import { exitOnConfigError, loadConfig } from "../config/mod.ts";
+import { connect, type NunectClient } from "../client/mod.ts";
+import { createClockReader } from "../timesync/mod.ts";
+import { GUARDIAN_SECTIONS, startGuardian } from "./guardian.ts";
+import { GUARDIAN_VERSION } from "./version.ts";
+
+const config = exitOnConfigError(() => loadConfig(GUARDIAN_SECTIONS));
+const unitId = config.unit.unitId;
+const print = (line: string) => console.log(`guardian ${unitId}: ${line}`);
+
+function hostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "";
+  }
+}
+
+function refusedByPermissions(e: unknown): boolean {
+  for (let c: unknown = e; c instanceof Error; c = c.cause) {
+    if (c instanceof Deno.errors.NotCapable || c instanceof Deno.errors.PermissionDenied) {
+      return true;
+    }
+  }
+  return false;
+}
+
+async function connectUntilUp(): Promise<NunectClient> {
+  let waitMs = 500;
+  while (true) {
+    try {
+      return await connect({
+        servers: config.unit.natsUrl,
+        unitId,
+        name: `guardian-${unitId}`,
+        user: config.guardianUser.user,
+        pass: config.guardianUser.password,
+        pingIntervalMs: Math.min(30_000, Math.max(2_000, config.guardian.heartbeatIntervalMs)),
+      });
+    } catch (e) {
+      if (refusedByPermissions(e)) {
+        console.error(
+          `guardian ${unitId}: the permission set refuses ${config.unit.natsUrl}: ` +
+            `${
+              (e as Error).message
+            }. Run it through scripts/guardian.sh (which allows NATS_URL's ` +
+            `host:port) or add --allow-net=<host:port>`,
+        );
+        Deno.exit(1);
+      }
+      print(`${(e as Error).message}; retrying in ${waitMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, waitMs));
+      waitMs = Math.min(waitMs * 2, 10_000);
+    }
+  }
+}
+
+print(`guardian ${GUARDIAN_VERSION} connecting to ${config.unit.natsUrl}`);
+const client = await connectUntilUp();
+const guardian = await startGuardian({
+  client,
+  config,
+  clock: createClockReader(config.timesync),
+  host: hostname(),
+  print,
+});
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  print(`${signal}: stopping`);
+  await guardian.stop();
+  await client.drain().catch(() => client.close());
+  Deno.exit(0);
+};
+Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+await client.closed();
+if (!stopping) {
+  print("connection closed");
+  Deno.exit(1);
+}

@@ -1,0 +1,4 @@
+import { NunectError } from "../protocol/mod.ts";
+
+/** Output of chronyc or pmc that does not have the expected shape (a version we do not know). */
+export class TimesyncParseError extends NunectError {}

@@ -1,0 +1,257 @@
+/**
+ * The guardian under its permission set as a real process against one nats-server: resident
+ * memory after one minute, CPU per heartbeat, and the app/native RTT it reports next to nats.go's
+ * measured in the same run on the same server (scripts/bench/go, request-reply on loopback).
+ * GUARDIAN_BENCH_SECONDS shortens the run for a quick check (default 60).
+ *
+ * @module
+ */
+import { connect, type Msg } from "../../mods/client/mod.ts";
+import { decodeMessage, heartbeatSchema, rttSchema, subjects } from "../../mods/protocol/mod.ts";
+import { spawnProgram, startNats } from "../../tests/_kit/mod.ts";
+import { RTT_BURST } from "../../mods/guardian/mod.ts";
+
+const GO_DIR = new URL("./go", import.meta.url).pathname;
+const HEARTBEAT_MS = 1000;
+const RTT_MS = 1000;
+const WARMUP_S = 5;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] ?? NaN;
+}
+
+function p99(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) * 0.99)] ?? NaN;
+}
+
+/** utime + stime of a process, ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields 14 and 15 of proc(5) are the 12th and 13th after the command name; clock ticks
+  return (Number(f[11]) + Number(f[12])) * 1000 / clockTicks;
+}
+
+async function rssKiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+const clockTicks = Number(
+  new TextDecoder().decode(
+    (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output())
+      .stdout,
+  ).trim(),
+) || 100;
+
+async function buildGo(dir: string): Promise<string> {
+  const build = await new Deno.Command("go", {
+    args: ["build", "-o", `${dir}/bench-go`, "."],
+    cwd: GO_DIR,
+    env: {
+      GOPATH: "/usr/share/gocode",
+      GO111MODULE: "off",
+      GOFLAGS: "",
+      GOCACHE: `${Deno.env.get("HOME") ?? "/tmp"}/.cache/go-build`,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!build.success) {
+    throw new Error(`go build failed:\n${new TextDecoder().decode(build.stderr)}`);
+  }
+  return `${dir}/bench-go`;
+}
+
+/** scripts/bench/go in interactive mode: `app N` / `native N` answer a JSON array of µs. */
+async function startGo(bin: string, url: string, user: string, pass: string) {
+  const child = new Deno.Command(bin, {
+    args: ["-url", url, "-user", user, "-pass", pass, "-interactive"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  const line = async (): Promise<string> => {
+    while (!buffer.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("bench-go exited");
+      buffer += value;
+    }
+    const i = buffer.indexOf("\n");
+    const l = buffer.slice(0, i);
+    buffer = buffer.slice(i + 1);
+    return l;
+  };
+  const version = (JSON.parse(await line()) as { version: string }).version;
+  const ask = async (cmd: string): Promise<number[]> => {
+    await writer.write(new TextEncoder().encode(`${cmd}\n`));
+    return JSON.parse(await line());
+  };
+  return {
+    version,
+    ask,
+    async stop() {
+      await writer.close();
+      await child.status;
+    },
+  };
+}
+
+/** Runs the suite and prints its figures. */
+export async function bench(): Promise<void> {
+  const seconds = Number(Deno.env.get("GUARDIAN_BENCH_SECONDS") ?? "60");
+  const goDir = await Deno.makeTempDir({ prefix: "nunect-bench-go-" });
+  const goBin = await buildGo(goDir);
+  await using ns = await startNats();
+  const go = await startGo(goBin, ns.url, ns.users.ops.user, ns.users.ops.pass);
+  await using obs = await connect({ servers: ns.url, unitId: "bench-observer", ...ns.users.ops });
+  const unit = "bench-guardian";
+  const heartbeats: Msg[] = [];
+  const rtts: { ts: number; app: number | null; native: number }[] = [];
+  obs.subscribe(subjects.heartbeat(unit), (m) => void heartbeats.push(m));
+  obs.subscribe(subjects.rtt(unit), (m) => {
+    const d = decodeMessage(rttSchema, m.data);
+    if (d.ok) rtts.push({ ts: Date.now(), app: d.value.appRttUs, native: d.value.nativeRttUs });
+  });
+  await obs.flush();
+
+  await using guardian = spawnProgram({
+    permissionSet: "guardian",
+    entry: "mods/guardian/main.ts",
+    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
+    env: {
+      NATS_URL: ns.url,
+      UNIT_ID: unit,
+      NATS_GUARDIAN_USER: ns.users.guardian.user,
+      NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
+      HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
+      RTT_INTERVAL_MS: String(RTT_MS),
+      TIME_INTERVAL_MS: "10000",
+    },
+  });
+  // a second guardian doing nothing but heartbeats (RTT and time once at start), every 100 ms
+  const beatUnit = "bench-heartbeat-only";
+  let beatOnly = 0;
+  obs.subscribe(subjects.heartbeat(beatUnit), () => void beatOnly++);
+  await obs.flush();
+  await using beater = spawnProgram({
+    permissionSet: "guardian",
+    entry: "mods/guardian/main.ts",
+    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
+    env: {
+      NATS_URL: ns.url,
+      UNIT_ID: beatUnit,
+      NATS_GUARDIAN_USER: ns.users.guardian.user,
+      NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
+      HEARTBEAT_INTERVAL_MS: "100",
+      RTT_INTERVAL_MS: "3600000",
+      TIME_INTERVAL_MS: "3600000",
+    },
+  });
+  await guardian.waitFor(/heartbeat every/, 30_000);
+  await beater.waitFor(/heartbeat every/, 30_000);
+  const pid = guardian.child.pid;
+  const startedAt = Date.now();
+  await new Promise((r) => setTimeout(r, Math.min(WARMUP_S, seconds / 2) * 1000));
+  const cpu0 = await cpuMs(pid);
+  const hb0 = heartbeats.length;
+  const beatCpu0 = await cpuMs(beater.child.pid);
+  const beat0 = beatOnly;
+  const windowStart = Date.now();
+  // nats.go sampled the way the guardian samples: once per second, the median of 3 back to back
+  const goSporadic = { app: [] as number[], native: [] as number[] };
+  while (Date.now() < startedAt + seconds * 1000 - RTT_MS) {
+    const next = Date.now() + RTT_MS;
+    goSporadic.native.push(median(await go.ask(`native ${RTT_BURST}`)));
+    goSporadic.app.push(median(await go.ask(`app ${RTT_BURST}`)));
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+  }
+  await new Promise((r) => setTimeout(r, Math.max(0, startedAt + seconds * 1000 - Date.now())));
+  const cpu1 = await cpuMs(pid);
+  const windowS = (Date.now() - windowStart) / 1000;
+  const hb1 = heartbeats.length;
+  const beatCpu = (await cpuMs(beater.child.pid)) - beatCpu0;
+  const beatN = beatOnly - beat0;
+  await beater.stop();
+  const rss = await rssKiB(pid);
+  // baseline: the same Deno with an empty program that only waits
+  const idle = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "setTimeout(() => {}, 600_000)"],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 3000));
+  const idleRss = await rssKiB(idle.pid);
+  idle.kill("SIGTERM");
+  await idle.status;
+  await guardian.stop();
+  const lastSeq = heartbeats.length > 0
+    ? decodeMessage(heartbeatSchema, heartbeats.at(-1)!.data)
+    : undefined;
+
+  const app = rtts.map((r) => r.app).filter((x): x is number => x !== null);
+  const native = rtts.map((r) => r.native);
+  const goApp = await go.ask("app 2000");
+  const goNative = await go.ask("native 2000");
+  await go.stop();
+  await Deno.remove(goDir, { recursive: true });
+
+  const beats = hb1 - hb0;
+  const cpuPerBeat = (cpu1 - cpu0) / Math.max(1, beats);
+  const f1 = (x: number) => x.toFixed(1);
+  const line0 = (label: string, xs: number[]) =>
+    console.log(
+      `  ${label.padEnd(40)} median ${f1(median(xs)).padStart(7)} µs, p99 ${
+        f1(p99(xs)).padStart(7)
+      } µs, n ${xs.length}`,
+    );
+  console.log(
+    `guardian (deno ${Deno.version.deno}, -P=guardian; heartbeat ${HEARTBEAT_MS} ms, RTT ${RTT_MS} ms, time 10000 ms)`,
+  );
+  console.log(`  run                         ${seconds} s (GUARDIAN_BENCH_SECONDS)`);
+  console.log(`  RSS after ${seconds} s            ${f1(rss / 1024)} MiB`);
+  console.log(
+    `  RSS of an idle deno         ${f1(idleRss / 1024)} MiB (empty program; guardian/idle ${
+      (rss / idleRss).toFixed(2)
+    })`,
+  );
+  console.log(
+    `  CPU per heartbeat           ${f1(cpuPerBeat)} ms (${f1(cpu1 - cpu0)} ms CPU over ${
+      f1(windowS)
+    } s, ${beats} heartbeats, all guardian work; last seq ${
+      lastSeq?.ok ? lastSeq.value.seq : "?"
+    })`,
+  );
+  console.log(
+    `  CPU per heartbeat alone     ${(beatCpu / Math.max(1, beatN)).toFixed(2)} ms (${
+      f1(beatCpu)
+    } ms CPU, ${beatN} heartbeats at 100 ms, no RTT or time work)`,
+  );
+  console.log(
+    `  CPU share                   ${f1((cpu1 - cpu0) / (windowS * 10))} % of one core`,
+  );
+  const line = line0;
+  line("guardian app RTT reported (echo, median 3)", app);
+  line("guardian native RTT reported (median 3)", native);
+  line(`nats.go ${go.version} app, 1/s median of 3`, goSporadic.app);
+  line(`nats.go native, 1/s median of 3`, goSporadic.native);
+  line(`nats.go app, 2000 back to back`, goApp);
+  line(`nats.go native, 2000 back to back`, goNative);
+  console.log(
+    `  ratio guardian / nats.go (1/s, median 3) app ${
+      (median(app) / median(goSporadic.app)).toFixed(2)
+    }, native ${(median(native) / median(goSporadic.native)).toFixed(2)}`,
+  );
+  console.log(
+    `  ratio guardian / nats.go (back to back)  app ${(median(app) / median(goApp)).toFixed(2)}, ` +
+      `native ${(median(native) / median(goNative)).toFixed(2)}`,
+  );
+}
+
+if (import.meta.main) await bench();
