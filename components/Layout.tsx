@@ -1,0 +1,104 @@
+import type { ComponentChildren } from "preact";
+import { BrowserUnit, type BrowserUnitProps } from "../islands/BrowserUnit.tsx";
+import { Island } from "./Island.tsx";
+
+/** One entry of the navigation. */
+export interface NavItem {
+  readonly href: string;
+  readonly label: string;
+}
+
+/** The navigation, in order. */
+export const NAV: readonly NavItem[] = [
+  { href: "/", label: "Overview" },
+  { href: "/connections", label: "Connections" },
+  { href: "/activity", label: "Activity" },
+  { href: "/subscriptions", label: "Subscriptions" },
+  { href: "/routes", label: "Routes" },
+  { href: "/gateways", label: "Gateways" },
+  { href: "/leafnodes", label: "Leaf nodes" },
+  { href: "/accounts", label: "Accounts" },
+  { href: "/jetstream", label: "JetStream" },
+  { href: "/units", label: "Units" },
+];
+
+/** What every page's frame shows. */
+export interface LayoutProps {
+  /** Page title (also the `<title>`). */
+  readonly title: string;
+  /** The path of the current page, to highlight the navigation. */
+  readonly path: string;
+  /** DASHBOARD_DOMAIN. */
+  readonly domain: string;
+  /** The server the dashboard watches. */
+  readonly serverName?: string;
+  /** Logged-in user, or undefined on the login page. */
+  readonly user?: string;
+  /** CSRF token for the logout form. */
+  readonly csrf?: string;
+  /** Props of the browser-unit island (omitted on the login and error pages). */
+  readonly browserUnit?: BrowserUnitProps;
+  /** Dashboard version. */
+  readonly version: string;
+  readonly children: ComponentChildren;
+}
+
+/** The frame of every page: header with domain, navigation, user, browser-unit status. */
+export function Layout(p: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${p.title} · nunect · ${p.domain}`}</title>
+        <link rel="stylesheet" href="/static/app.css" />
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        {p.user !== undefined && <script type="module" src="/static/build/hydrate.js"></script>}
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/">
+            <span class="logo" aria-hidden="true">◆</span>
+            <span>nunect</span>
+          </a>
+          <span class="domain" title="DASHBOARD_DOMAIN">{p.domain}</span>
+          {p.serverName && p.user !== undefined && (
+            <span class="server-chip" title="NATS server">{p.serverName}</span>
+          )}
+          <span class="spacer" />
+          {p.browserUnit && (
+            <Island name="BrowserUnit" component={BrowserUnit} props={p.browserUnit} />
+          )}
+          {p.user !== undefined && (
+            <form method="post" action="/logout" class="logout">
+              <input type="hidden" name="_csrf" value={p.csrf} />
+              <span class="user">{p.user}</span>
+              <button type="submit" class="link">Log out</button>
+            </form>
+          )}
+        </header>
+        {p.user !== undefined && (
+          <nav class="side">
+            {NAV.map((n) => (
+              <a
+                href={n.href}
+                class={(n.href === "/" ? p.path === "/" : p.path.startsWith(n.href))
+                  ? "active"
+                  : undefined}
+              >
+                {n.label}
+              </a>
+            ))}
+          </nav>
+        )}
+        <main class={p.user !== undefined ? "with-nav" : "bare"}>
+          {p.user !== undefined && <h1>{p.title}</h1>}
+          {p.children}
+        </main>
+        <footer class={p.user !== undefined ? undefined : "bare"}>
+          {p.user !== undefined ? `nunect ${p.version}` : "nunect"}
+        </footer>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,63 @@
+import { useEffect, useState } from "preact/hooks";
+import { formatMicros, rttLevel } from "../components/format.ts";
+
+/** Props of {@linkcode BrowserUnit}. */
+export interface BrowserUnitProps {
+  /** WebSocket URL of the NATS server, or null: `ws(s)://<page host>:<wsPort>`. */
+  readonly wsUrl: string | null;
+  /** NATS_WS_PORT, used when `wsUrl` is null. */
+  readonly wsPort: number;
+  /** Where the browser fetches its own (ui user) credentials. */
+  readonly credentialsUrl: string;
+  /** Unit to measure the application RTT against (the dashboard's echo service). */
+  readonly echoTarget: string | null;
+  /** Heartbeat interval in ms. */
+  readonly heartbeatMs: number;
+  /** RTT measurement interval in ms. */
+  readonly rttMs: number;
+}
+
+/** What the island shows. */
+export interface BrowserUnitState {
+  readonly status: "starting" | "connecting" | "connected" | "reconnecting" | "error";
+  readonly unitId?: string;
+  readonly nativeRttUs?: number;
+  readonly appRttUs?: number | null;
+  readonly error?: string;
+}
+
+/**
+ * The browser as a unit: derives its unit ID, connects to NATS over WebSocket as the narrow ui
+ * user, publishes heartbeats and RTT, answers echo. Shows its unit ID, status and RTT in the
+ * header. The I/O lives in `_browser_unit.ts`; this component only draws.
+ */
+export function BrowserUnit(props: BrowserUnitProps) {
+  const [state, setState] = useState<BrowserUnitState>({ status: "starting" });
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    // Loaded on demand: the NATS client is the largest part of the bundle, and the other islands
+    // should not wait for it.
+    import("./_browser_unit.ts").then((m) => {
+      if (!cancelled) stop = m.startBrowserUnit(props, setState);
+    }).catch((e) => setState({ status: "error", error: String(e) }));
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, []);
+  const level = rttLevel(state.nativeRttUs);
+  return (
+    <div
+      class={`browser-unit status-${state.status}`}
+      title={state.error ?? "This browser as a unit"}
+    >
+      <span class="dot" aria-hidden="true" />
+      <span class="bu-id" data-unit-id={state.unitId ?? ""}>{state.unitId ?? "this browser"}</span>
+      <span class="bu-status">{state.status}</span>
+      {state.nativeRttUs !== undefined && (
+        <span class={`rtt rtt-${level}`}>{formatMicros(state.nativeRttUs)}</span>
+      )}
+    </div>
+  );
+}

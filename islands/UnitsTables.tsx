@@ -1,0 +1,196 @@
+import { useEffect, useState } from "preact/hooks";
+import type { UnitRegistryStats, UnitState } from "../mods/monitor/mod.ts";
+import { formatAgo, formatMicros, formatNanos, rttLevel } from "../components/format.ts";
+
+/** What /api/units answers and the island draws. */
+export interface UnitsView {
+  /** Server time of the snapshot, ms since the epoch. */
+  readonly now: number;
+  readonly units: readonly UnitState[];
+  readonly stats: UnitRegistryStats | null;
+}
+
+/** Props of {@linkcode UnitsTables}. */
+export interface UnitsTablesProps {
+  readonly initial: UnitsView;
+  /** Where fresh snapshots come from. */
+  readonly url: string;
+  readonly pollMs: number;
+  /** CSRF token for the "Forget" buttons. */
+  readonly csrf: string;
+}
+
+function Rtt({ us }: { us: number | null | undefined }) {
+  const level = rttLevel(us);
+  return level === "none"
+    ? <span class="muted">–</span>
+    : <span class={`rtt-cell ${level}`}>{formatMicros(us)}</span>;
+}
+
+const QUALITY_LEVEL: Record<string, string> = {
+  locked: "good",
+  tracking: "good",
+  acquiring: "warn",
+  freerun: "bad",
+};
+
+/**
+ * The Units tables (RTT and time sync), refreshed from `url` every `pollMs`: RTT green below
+ * 50 ms, yellow below 200 ms, red above; stale units (three missed heartbeats) highlighted.
+ */
+export function UnitsTables(props: UnitsTablesProps) {
+  const [view, setView] = useState(props.initial);
+  useEffect(() => {
+    const timer = setInterval(async () => {
+      try {
+        const res = await fetch(props.url, { headers: { accept: "application/json" } });
+        if (!res.ok) return;
+        const next = await res.json() as UnitsView;
+        setView(next);
+      } catch { /* keep the last picture */ }
+    }, props.pollMs);
+    return () => clearInterval(timer);
+  }, []);
+  // "x ago" against the server's clock, so a skewed browser clock does not distort it.
+  const now = view.now;
+  const units = view.units;
+  const forget = (u: UnitState) =>
+    u.stale && (
+      <form method="post" action={`/units/${encodeURIComponent(u.unitId)}/forget`} class="inline">
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <button type="submit" class="small">Forget</button>
+      </form>
+    );
+  return (
+    <div>
+      <h2>Round-trip times</h2>
+      <div class="table-wrap">
+        <table id="units-rtt">
+          <thead>
+            <tr>
+              <th>Unit</th>
+              <th>Kind</th>
+              <th>Host</th>
+              <th>Version</th>
+              <th class="num">Native RTT</th>
+              <th class="num">App RTT</th>
+              <th>Target</th>
+              <th>Last seen</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {units.length === 0
+              ? (
+                <tr>
+                  <td colSpan={9} class="empty">
+                    No units yet. Guardians, clients and browsers appear here with their first
+                    heartbeat.
+                  </td>
+                </tr>
+              )
+              : units.map((u) => (
+                <tr key={u.unitId} class={u.stale ? "stale" : undefined} data-unit={u.unitId}>
+                  <td class="mono">{u.unitId}</td>
+                  <td>{u.heartbeat?.kind ?? "–"}</td>
+                  <td>{u.heartbeat?.host || "–"}</td>
+                  <td>{u.heartbeat?.version ?? "–"}</td>
+                  <td class="num" data-col="native">
+                    <Rtt us={u.rtt?.nativeRttUs} />
+                  </td>
+                  <td class="num" data-col="app">
+                    <Rtt us={u.rtt?.appRttUs} />
+                  </td>
+                  <td class="mono">{u.rtt?.target ?? "–"}</td>
+                  <td>{formatAgo(u.lastSeen, now)}</td>
+                  <td>
+                    {u.stale
+                      ? <span class="badge bad">stale</span>
+                      : <span class="badge good">live</span>} {forget(u)}
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </div>
+      <h2>Time sync</h2>
+      <div class="table-wrap">
+        <table id="units-time">
+          <thead>
+            <tr>
+              <th>Unit</th>
+              <th>Source</th>
+              <th>Quality</th>
+              <th class="num">Offset</th>
+              <th class="num">Freq</th>
+              <th>PTP</th>
+              <th>NTP</th>
+              <th class="num">Clock skew</th>
+              <th>Reported</th>
+            </tr>
+          </thead>
+          <tbody>
+            {units.length === 0
+              ? (
+                <tr>
+                  <td colSpan={9} class="empty">No clock reports yet.</td>
+                </tr>
+              )
+              : units.map((u) => {
+                const t = u.time;
+                const source = t?.source ?? u.heartbeat?.clock.source;
+                const quality = t?.quality ?? u.heartbeat?.clock.quality;
+                return (
+                  <tr key={u.unitId} class={u.stale ? "stale" : undefined} data-unit={u.unitId}>
+                    <td class="mono">{u.unitId}</td>
+                    <td data-col="source">{source ?? "–"}</td>
+                    <td data-col="quality">
+                      {quality
+                        ? <span class={`badge ${QUALITY_LEVEL[quality] ?? "none"}`}>{quality}</span>
+                        : "–"}
+                    </td>
+                    <td class="num">{formatNanos(t?.offsetNs)}</td>
+                    <td class="num">
+                      {t?.freqPpm === null || t?.freqPpm === undefined
+                        ? "–"
+                        : `${t.freqPpm.toFixed(3)} ppm`}
+                    </td>
+                    <td>
+                      {t?.ptp
+                        ? `${t.ptp.portState} · GM ${
+                          t.ptp.gmPresent ? t.ptp.gmIdentity : "none"
+                        } · ${formatNanos(t.ptp.masterOffsetNs)}`
+                        : "–"}
+                    </td>
+                    <td>
+                      {t?.ntp
+                        ? `${
+                          t.ntp.referenceName || t.ntp.referenceId
+                        } · stratum ${t.ntp.stratum} · ${formatNanos(t.ntp.offsetNs)}`
+                        : "–"}
+                    </td>
+                    <td
+                      class="num"
+                      title="receipt time minus the heartbeat's own time (skew plus one-way latency)"
+                    >
+                      {u.skewMs === null
+                        ? "–"
+                        : `${u.skewMs >= 0 ? "+" : ""}${u.skewMs.toFixed(0)} ms`}
+                    </td>
+                    <td>{u.timeAt ? formatAgo(u.timeAt, now) : "–"}</td>
+                  </tr>
+                );
+              })}
+          </tbody>
+        </table>
+      </div>
+      {view.stats && (
+        <p class="muted" id="units-stats">
+          {view.stats.units} units ({view.stats.staleUnits} stale) · {view.stats.received}{" "}
+          messages received · {view.stats.droppedTotal} malformed dropped
+          {view.stats.bucket ? ` · stored in KV "${view.stats.bucket}"` : " · in memory only"}
+        </p>
+      )}
+    </div>
+  );
+}

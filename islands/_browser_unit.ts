@@ -1,0 +1,107 @@
+import { connect, type NunectClient, rttSchema, subjects } from "../mods/client/mod.ts";
+import type { BrowserUnitProps, BrowserUnitState } from "./BrowserUnit.tsx";
+import { browserIdentity } from "./_browser_identity.ts";
+
+/** What /api/browser/credentials answers: the browser's own NATS user, nothing else. */
+interface BrowserCredentials {
+  readonly user: string;
+  readonly pass: string;
+  readonly wsUrl: string;
+}
+
+/** Stable across pages of one tab: `?client=` is remembered for the session. */
+function override(): string | null {
+  const given = new URLSearchParams(location.search).get("client");
+  try {
+    if (given) sessionStorage.setItem("nunect.client", given);
+    return given ?? sessionStorage.getItem("nunect.client");
+  } catch {
+    return given;
+  }
+}
+
+/**
+ * Runs this browser as a unit: derives its unit ID, fetches its own credentials, connects over
+ * WebSocket as the narrow ui user, answers echo, publishes heartbeats and RTT metrics, and reports
+ * its state to the island.
+ *
+ * @param props where to connect and how often to measure
+ * @param report receives each new state
+ * @returns a function that stops the unit and closes the connection
+ */
+export function startBrowserUnit(
+  props: BrowserUnitProps,
+  report: (s: BrowserUnitState) => void,
+): () => void {
+  const id = browserIdentity({
+    userAgent: navigator.userAgent,
+    language: navigator.language,
+    platform: navigator.platform,
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    screen: `${screen.width}x${screen.height}x${screen.colorDepth}`,
+    cores: navigator.hardwareConcurrency ?? 0,
+  }, override());
+  let state: BrowserUnitState = { status: "connecting", unitId: id.unitId };
+  const set = (patch: Partial<BrowserUnitState>) => report(state = { ...state, ...patch });
+  set({});
+  let client: NunectClient | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let stopped = false;
+
+  (async () => {
+    const res = await fetch(props.credentialsUrl, { headers: { accept: "application/json" } });
+    if (!res.ok) throw new Error(`Credentials request failed with HTTP ${res.status}`);
+    const creds = await res.json() as BrowserCredentials;
+    client = await connect({
+      servers: creds.wsUrl,
+      unitId: id.unitId,
+      name: id.unitId,
+      user: creds.user,
+      pass: creds.pass,
+      waitOnFirstConnect: true,
+    });
+    if (stopped) return void client.close();
+    const c = client;
+    c.on("disconnected", () => set({ status: "reconnecting" }));
+    c.on("reconnecting", () => set({ status: "reconnecting" }));
+    c.on("reconnected", () => set({ status: "connected" }));
+    c.serveEcho();
+    c.startHeartbeat({
+      kind: "browser",
+      intervalMs: props.heartbeatMs,
+      host: `${id.os}/${id.device}`,
+    });
+    set({ status: "connected", error: undefined });
+    let seq = 0;
+    const measure = async () => {
+      if (!c.isConnected) return;
+      try {
+        const nativeRttUs = await c.rtt();
+        let appRttUs: number | null = null;
+        if (props.echoTarget) {
+          appRttUs = await c.echo(props.echoTarget, { timeoutMs: 2000 }).catch(() => null);
+        }
+        const metric = rttSchema.parse({
+          unitId: id.unitId,
+          seq: seq++,
+          ts: Date.now(),
+          target: props.echoTarget ?? creds.wsUrl,
+          nativeRttUs,
+          appRttUs,
+        });
+        c.publish(subjects.rtt(id.unitId), metric);
+        set({ nativeRttUs, appRttUs });
+      } catch (e) {
+        set({ error: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    await measure();
+    timer = setInterval(measure, props.rttMs);
+  })().catch((e) => set({ status: "error", error: e instanceof Error ? e.message : String(e) }));
+
+  return () => {
+    stopped = true;
+    if (timer !== undefined) clearInterval(timer);
+    void client?.close();
+  };
+}

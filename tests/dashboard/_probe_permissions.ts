@@ -1,0 +1,22 @@
+/**
+ * Run under the `dashboard` permission set by permissions_test.ts: tries what the dashboard must
+ * not be able to do and prints, as JSON, the names of the tries the permission set refused.
+ *
+ * @module
+ */
+const tries: Record<string, () => unknown> = {
+  readEnvFile: () => Deno.readTextFileSync(".env.example"),
+  readGuardianPassword: () => Deno.env.get("NATS_GUARDIAN_PASSWORD"),
+  run: () => new Deno.Command("true").outputSync(),
+  write: () => Deno.writeTextFileSync("static/x", "x"),
+  remoteNet: () => Deno.listen({ hostname: "10.1.2.3", port: 1 }),
+};
+const refused: string[] = [];
+for (const [name, f] of Object.entries(tries)) {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) refused.push(name);
+  }
+}
+console.log(JSON.stringify(refused));

@@ -1,0 +1,237 @@
+import assert from "node:assert/strict";
+import { connect as natsConnect } from "@nats-io/transport-node";
+import { chromium, type Page } from "playwright-core";
+import { connect } from "../../mods/client/mod.ts";
+import { subjects } from "../../mods/protocol/mod.ts";
+import { PROJECT_DIR, spawnProgram, startNats } from "../_kit/mod.ts";
+import { ADMIN } from "./_harness.ts";
+import { startDashboardProgram } from "./_server.ts";
+
+const ARTIFACTS = `${PROJECT_DIR}/tests/artifacts`;
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${ARTIFACTS}/dashboard-${name}.png`, fullPage: true });
+}
+
+Deno.test({
+  name: "e2e: log in, Overview, live activity, units with RTT and clock, every page renders",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await Deno.mkdir(ARTIFACTS, { recursive: true });
+    await using ns = await startNats();
+    await using dash = await startDashboardProgram(ns);
+    // A guardian under its own permission set, allowed to reach this test server's port.
+    await using guardian = spawnProgram({
+      permissionSet: "guardian",
+      entry: "mods/guardian/main.ts",
+      denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
+      env: {
+        NATS_URL: ns.url,
+        UNIT_ID: "e2e-hub",
+        NATS_GUARDIAN_USER: ns.users.guardian.user,
+        NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
+        HEARTBEAT_INTERVAL_MS: "1000",
+        RTT_INTERVAL_MS: "1000",
+        TIME_INTERVAL_MS: "1000",
+        TIME_SYNC_MODE: "auto",
+      },
+    });
+    // And a plain client unit, so the Units table has a heartbeat even without the guardian.
+    await using client = await connect({
+      servers: ns.url,
+      unitId: "e2e-client",
+      user: ns.users.guardian.user,
+      pass: ns.users.guardian.pass,
+    });
+    client.serveEcho();
+    client.startHeartbeat({
+      intervalMs: 1000,
+      kind: "client",
+      host: "e2e",
+      clock: () => ({ source: "ntp", quality: "tracking" }),
+    });
+    const publishRtt = async () => {
+      const nativeRttUs = await client.rtt();
+      const appRttUs = await client.echo("e2e-client");
+      client.publish(subjects.rtt("e2e-client"), {
+        unitId: "e2e-client",
+        seq: 0,
+        ts: Date.now(),
+        target: ns.url,
+        nativeRttUs,
+        appRttUs,
+      });
+    };
+    await publishRtt();
+    const rttTimer = setInterval(() => void publishRtt().catch(() => {}), 1000);
+
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: CHROMIUM_ARGS,
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(m.text());
+      });
+
+      // Login: the protected page redirects to the form.
+      await page.goto(`${dash.url}/`);
+      assert.match(page.url(), /\/login\?next=/);
+      await shot(page, "login");
+      await page.fill('input[name="user"]', ADMIN.user);
+      await page.fill('input[name="password"]', ADMIN.password);
+      await Promise.all([page.waitForURL(`${dash.url}/`), page.click('button[type="submit"]')]);
+
+      // Overview shows the server.
+      const serverName = ns.env.NATS_SERVER_NAME!;
+      await page.waitForSelector(`[data-stat="server"] >> text=${serverName}`);
+      assert.ok((await page.textContent("header"))?.includes("ops.e2e.test"));
+      // The browser became a unit and is connected over WebSocket.
+      await page.waitForSelector(".browser-unit.status-connected", { timeout: 10_000 });
+      await page.waitForTimeout(2500); // two rate samples for the chart
+      await shot(page, "overview");
+      // The figures refresh without a reload.
+      const countBefore = await page.textContent('[data-stat="connections"] .value');
+      const extra = await natsConnect({ servers: ns.url, ...ns.users.engine, name: "e2e-extra" });
+      await page.waitForFunction(
+        (before) =>
+          document.querySelector('[data-stat="connections"] .value')?.textContent !== before,
+        countBefore,
+        { timeout: 10_000 },
+      );
+      await extra.close();
+
+      // Activity updates without a reload.
+      await page.goto(`${dash.url}/activity`);
+      await page.waitForSelector("#activity-live.on");
+      const marker = await page.evaluate(() =>
+        (globalThis as unknown as { __marker: number }).__marker = 42
+      );
+      const name = `e2e-probe-${crypto.randomUUID().slice(0, 6)}`;
+      const nc = await natsConnect({ servers: ns.url, ...ns.users.bridge, name });
+      await page.waitForSelector(`#activity td.ev-name >> text=${name}`, { timeout: 5000 });
+      assert.equal(
+        await page.evaluate(() => (globalThis as unknown as { __marker: number }).__marker),
+        marker,
+        "the page was not reloaded",
+      );
+      await nc.close();
+      await page.waitForSelector(`#activity tr[data-kind="disconnect"] >> text=${name}`, {
+        timeout: 5000,
+      });
+      await shot(page, "activity");
+
+      // Units: the guardian (or the client) with RTT and clock values, and this browser.
+      await page.goto(`${dash.url}/units`);
+      const unitRow = async (id: string) => {
+        await page.waitForSelector(
+          `#units-rtt tr[data-unit="${id}"] td[data-col="native"] .rtt-cell`,
+          {
+            timeout: 15_000,
+          },
+        );
+        return await page.textContent(`#units-time tr[data-unit="${id}"] td[data-col="quality"]`);
+      };
+      let guardianSeen = true;
+      try {
+        const q = await unitRow("e2e-hub");
+        assert.ok(q && q.trim() !== "–", "guardian reports a clock quality");
+        // It runs on the dashboard's host (same UNIT_ID), so the local time box shows its clock.
+        await page.waitForSelector("#local-time >> text=reported by e2e-hub", { timeout: 5000 });
+      } catch (e) {
+        guardianSeen = false;
+        console.warn(
+          `guardian not seen in Units (${(e as Error).message}); output:`,
+          guardian.output(),
+        );
+      }
+      const clientQuality = await unitRow("e2e-client");
+      assert.equal(clientQuality?.trim(), "tracking");
+      await page.waitForSelector('#units-rtt tr[data-unit^="browser-linux-desktop-"] .rtt-cell', {
+        timeout: 15_000,
+      });
+      await page.waitForSelector("#local-time .badge.good, #local-time .badge.warn");
+      await shot(page, "units");
+      // ?client= names the browser unit.
+      await page.goto(`${dash.url}/units?client=e2e-kiosk`);
+      await page.waitForSelector('.browser-unit [data-unit-id="e2e-kiosk"]');
+      await page.waitForSelector('#units-rtt tr[data-unit="e2e-kiosk"] .rtt-cell', {
+        timeout: 15_000,
+      });
+      console.log(`guardian in Units: ${guardianSeen}`);
+
+      // Every other page renders without an error page.
+      const pages = [
+        "connections",
+        "subscriptions",
+        "routes",
+        "gateways",
+        "leafnodes",
+        "accounts",
+        "jetstream",
+      ];
+      for (const p of pages) {
+        const res = await page.goto(`${dash.url}/${p}`);
+        assert.equal(res?.status(), 200, p);
+        await page.waitForSelector(".browser-unit.status-connected");
+        assert.equal(await page.locator(".error-card").count(), 0, p);
+        await shot(page, p);
+      }
+      const first = await page.goto(`${dash.url}/connections`);
+      assert.equal(first?.status(), 200);
+      await page.click("#connections tbody tr:first-child td:first-child a");
+      await page.waitForSelector("#connection-subs");
+      await shot(page, "connection-detail");
+      await page.goto(`${dash.url}/accounts/OPS`);
+      await shot(page, "account-detail");
+
+      // A phone-sized screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${dash.url}/`);
+      await page.waitForSelector(".browser-unit.status-connected");
+      await shot(page, "mobile-overview");
+      await page.goto(`${dash.url}/units`);
+      await shot(page, "mobile-units");
+      await page.setViewportSize({ width: 1440, height: 900 });
+
+      assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), [], "no browser errors");
+
+      // No secret ever reaches the dashboard's log.
+      const { stdout, stderr } = dash.program.output();
+      for (
+        const secret of [
+          ADMIN.password,
+          ns.users.sys.pass,
+          ns.users.ops.pass,
+          ns.users.ui.pass,
+          "e2e-secret-e2e-secret-e2e-secret-000001",
+        ]
+      ) {
+        assert.ok(!(stdout + stderr).includes(secret), "a secret in the dashboard log");
+      }
+
+      // Logout ends the session.
+      await page.goto(`${dash.url}/`);
+      await Promise.all([page.waitForURL(/\/login/), page.click(".logout button")]);
+      await page.goto(`${dash.url}/units`);
+      assert.match(page.url(), /\/login/);
+    } finally {
+      clearInterval(rttTimer);
+      await browser.close();
+    }
+  },
+});

@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { startNats } from "../_kit/mod.ts";
+import { get, login, testDashboard } from "./_harness.ts";
+
+Deno.test("pages and their /api twins show the server", async (t) => {
+  await using ns = await startNats();
+  await using d = await testDashboard(ns);
+  const s = await login(d.app);
+  const name = ns.env.NATS_SERVER_NAME!;
+  const clients = await Promise.all(
+    ["alpha", "beta", "gamma"].map((n, i) =>
+      connect({
+        servers: ns.url,
+        ...(i < 2 ? ns.users.bridge : ns.users.engine),
+        name: `pages-${n}`,
+      })
+    ),
+  );
+  clients[0]!.subscribe("orders.>");
+  clients[0]!.subscribe("orders.new", { queue: "workers" });
+  await Promise.all(clients.map((c) => c.flush()));
+
+  await t.step("Overview: identity, health, domain, cluster servers, features", async () => {
+    const html = await (await get(d.app, s, "/")).text();
+    assert.ok(html.includes(name));
+    assert.ok(html.includes("ops.example.test"));
+    assert.ok(html.includes("2.9.10"));
+    assert.match(html, /id="cluster-servers"[\s\S]*?<strong>test-/);
+    assert.ok(html.includes("requires nats-server ≥ 2.10.0"), "missing features named");
+    const api = await (await get(d.app, s, "/api/overview")).json();
+    assert.equal(api.varz.server_name, name);
+    assert.equal(api.healthz.status, "ok");
+    const features = await (await get(d.app, s, "/api/features")).json();
+    assert.equal(features.version, "2.9.10");
+    assert.ok(
+      features.features.some((f: { feature: string; available: boolean }) =>
+        f.feature === "kick" && !f.available
+      ),
+    );
+    const cluster = await (await get(d.app, s, "/api/cluster")).json();
+    assert.equal(cluster.servers.length, 1);
+    assert.equal(cluster.servers[0].server.name, name);
+  });
+
+  await t.step("Connections: filter by account and user, sort, page, detail", async () => {
+    const byAcc = await (await get(d.app, s, "/api/connz?acc=BRIDGE")).json();
+    assert.deepEqual(byAcc.connections.map((c: { name: string }) => c.name).sort(), [
+      "pages-alpha",
+      "pages-beta",
+    ]);
+    const byUser = await (await get(d.app, s, `/api/connz?user=${ns.users.engine.user}`)).json();
+    assert.deepEqual(byUser.connections.map((c: { name: string }) => c.name), ["pages-gamma"]);
+    const paged = await (await get(d.app, s, "/api/connz?limit=1&offset=1&sort=cid")).json();
+    assert.equal(paged.connections.length, 1);
+    assert.ok(paged.total >= 3);
+    const html = await (await get(d.app, s, "/connections?acc=BRIDGE&sort=subs")).text();
+    assert.ok(
+      html.includes("pages-alpha") && html.includes("pages-beta") && !html.includes("pages-gamma"),
+    );
+    assert.match(html, /class="sorted">Subs/);
+    const alpha = byAcc.connections.find((c: { name: string }) => c.name === "pages-alpha");
+    const detail = await (await get(d.app, s, `/connections/${alpha.cid}`)).text();
+    assert.ok(detail.includes("orders.&gt;") || detail.includes("orders.>"));
+    assert.ok(detail.includes("workers"));
+    assert.ok(detail.includes("requires nats-server ≥ 2.10.0"));
+    const missing = await get(d.app, s, "/connections/999999");
+    assert.equal(missing.status, 404);
+    assert.ok((await missing.text()).includes("Unknown connection"));
+    const bad = await get(d.app, s, "/api/connz?sort=bogus");
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error.message, /Invalid sort "bogus"/);
+  });
+
+  await t.step("Subscriptions: subject test and account filter", async () => {
+    const api = await (await get(d.app, s, "/api/subsz?test=orders.new&acc=BRIDGE")).json();
+    const subjects = api.subscriptions_list.map((x: { subject: string }) => x.subject).sort();
+    assert.deepEqual(subjects, ["orders.>", "orders.new"]);
+    const html = await (await get(d.app, s, "/subscriptions?test=orders.new&acc=BRIDGE")).text();
+    assert.ok(html.includes("workers"));
+  });
+
+  await t.step("/api lists every JSON endpoint, and each one answers", async () => {
+    const { endpoints } = await (await get(d.app, s, "/api")).json();
+    for (const { path } of endpoints as { path: string }[]) {
+      if (path.includes(":") || path.startsWith("POST") || path === "/api/events") continue;
+      const res = await get(d.app, s, path);
+      assert.equal(res.status, 200, path);
+      await res.json();
+    }
+  });
+
+  await t.step("Routes, Gateways, Leaf nodes render and say when there are none", async () => {
+    for (
+      const [path, text] of [
+        ["/routes", "No cluster routes"],
+        ["/gateways", "No gateways"],
+        ["/leafnodes", "No leaf nodes connected"],
+      ] as const
+    ) {
+      const res = await get(d.app, s, path);
+      assert.equal(res.status, 200, path);
+      assert.ok((await res.text()).includes(text), path);
+    }
+    for (const path of ["/api/routez", "/api/gatewayz", "/api/leafz", "/api/ipqueuesz"]) {
+      assert.equal((await get(d.app, s, path)).status, 200, path);
+    }
+  });
+
+  await t.step("Accounts: accountz + accstatz, and one account's imports", async () => {
+    const api = await (await get(d.app, s, "/api/accounts")).json();
+    const bridge = api.accounts.find((a: { name: string }) => a.name === "BRIDGE");
+    assert.equal(bridge.stats.conns, 2);
+    // Both tenants carry the same internal subscriptions; BRIDGE has orders.> and orders.new.
+    const engine = api.accounts.find((a: { name: string }) => a.name === "ENGINE");
+    assert.equal(bridge.subscriptions - engine.subscriptions, 2);
+    assert.equal(bridge.jetstream, true);
+    assert.equal(api.systemAccount, "SYS");
+    const html = await (await get(d.app, s, "/accounts/OPS")).text();
+    assert.ok(html.includes("ops.&gt;") || html.includes("ops.>"));
+    assert.ok(html.includes("BRIDGE"));
+    const unknown = await get(d.app, s, "/accounts/NOPE");
+    assert.equal(unknown.status, 404);
+    assert.ok((await unknown.text()).includes("Unknown account &quot;NOPE&quot;"));
+  });
+
+  await t.step("JetStream: streams of the units registry", async () => {
+    const html = await (await get(d.app, s, "/jetstream")).text();
+    assert.ok(html.includes("KV_nunect_units"));
+    assert.ok(html.includes("requires nats-server ≥ 2.11.0"));
+    const api = await (await get(d.app, s, "/api/jsz?accounts=true&streams=true")).json();
+    assert.ok(api.account_details.some((a: { name: string }) => a.name === "OPS"));
+  });
+
+  await Promise.all(clients.map((c) => c.close()));
+});
+
+Deno.test("NATS unreachable: a clear 503 page and JSON, never a stack trace", async () => {
+  await using ns = await startNats();
+  await using d = await testDashboard(ns);
+  const s = await login(d.app);
+  await ns.stop();
+  const page = await get(d.app, s, "/");
+  assert.equal(page.status, 503);
+  const html = await page.text();
+  assert.ok(html.includes("NATS unreachable"));
+  assert.ok(html.includes(ns.monitorUrl), "names the URL it tried");
+  assert.ok(!/at .*\.ts:\d+/.test(html), "no stack trace");
+  const api = await get(d.app, s, "/api/connz");
+  assert.equal(api.status, 503);
+  const body = await api.json();
+  assert.equal(body.error.status, 503);
+  assert.match(body.error.message, /unreachable/);
+  assert.ok(!("stack" in body.error));
+  // Pages that do not need the monitoring port still work.
+  assert.equal((await get(d.app, s, "/units")).status, 200);
+  // And when the server is back, so is everything else, events included.
+  await ns.restart();
+  assert.equal((await get(d.app, s, "/")).status, 200);
+  // Once the dashboard's SYS connection is back (it reconnects with backoff)...
+  for (let i = 0; i < 200; i++) {
+    const conns = await (await get(d.app, s, "/api/connz")).json();
+    if (conns.connections.some((c: { name: string }) => c.name === "nunect-dashboard-sys")) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const name = `back-${crypto.randomUUID().slice(0, 6)}`;
+  let seen = false;
+  const nc = await connect({ servers: ns.url, ...ns.users.bridge, name });
+  for (let i = 0; i < 60 && !seen; i++) {
+    const body = await (await get(d.app, s, "/api/activity")).json();
+    seen = body.events.some((e: { name: string }) => e.name === name);
+    if (!seen) await new Promise((r) => setTimeout(r, 50));
+  }
+  await nc.close();
+  assert.ok(seen, "connect events flow again after the server restarted");
+});

@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import { startNats } from "../_kit/mod.ts";
+import { get, login, testDashboard } from "./_harness.ts";
+
+async function until<T>(f: () => Promise<T | undefined>, ms = 3000): Promise<T> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await f();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("condition not met in time");
+}
+
+Deno.test("units: heartbeats and RTT appear; malformed telemetry is counted and dropped", async () => {
+  await using ns = await startNats();
+  await using d = await testDashboard(ns);
+  const s = await login(d.app);
+  const nc = await connect({ servers: ns.url, ...ns.users.guardian });
+  const h = natsHeaders();
+  h.set("X-Unit-ID", "unit-a");
+  const hb = {
+    unitId: "unit-a",
+    seq: 0,
+    ts: Date.now(),
+    uptimeS: 1,
+    version: "1.0.0",
+    host: "router-a",
+    kind: "guardian",
+    clock: { source: "ptp", quality: "locked" },
+  };
+  nc.publish("ops.heartbeat.unit-a", JSON.stringify(hb), { headers: h });
+  nc.publish(
+    "ops.metric.rtt.unit-a",
+    JSON.stringify({
+      unitId: "unit-a",
+      seq: 0,
+      ts: Date.now(),
+      target: "x",
+      nativeRttUs: 120_000,
+      appRttUs: 300_000,
+    }),
+  );
+  // Malformed: not JSON, wrong schema, payload unit differs from the subject's.
+  nc.publish("ops.heartbeat.unit-b", "not json");
+  nc.publish("ops.heartbeat.unit-c", JSON.stringify({ unitId: "unit-c", seq: -1 }));
+  nc.publish("ops.metric.rtt.unit-d", JSON.stringify({ ...hb, unitId: "unit-a" }));
+  await nc.flush();
+
+  const view = await until(async () => {
+    const v = await (await get(d.app, s, "/api/units")).json();
+    return v.stats.droppedTotal >= 3 &&
+        v.units.some((u: { unitId: string; rtt: unknown }) => u.unitId === "unit-a" && u.rtt)
+      ? v
+      : undefined;
+  });
+  const ids = view.units.map((u: { unitId: string }) => u.unitId);
+  assert.ok(ids.includes("unit-a"));
+  for (const bad of ["unit-b", "unit-c", "unit-d"]) {
+    assert.ok(!ids.includes(bad), `${bad} was dropped`);
+  }
+  assert.ok(view.stats.dropped.json >= 1);
+  assert.ok(view.stats.dropped.schema >= 1);
+
+  // The page colours RTT by level: 120 ms yellow, 300 ms red.
+  const html = await (await get(d.app, s, "/units")).text();
+  assert.match(html, /data-unit="unit-a"[\s\S]*?rtt-cell warn">120\.0 ms/);
+  assert.match(html, /rtt-cell bad">300\.0 ms/);
+  assert.match(html, /badge good">locked/);
+  assert.match(html, /· 3 malformed dropped/);
+
+  // Forget is a CSRF-protected POST.
+  const res = await get(d.app, s, "/api/units/unit-a/forget", {
+    method: "POST",
+    headers: { origin: "http://localhost", "x-csrf-token": s.csrf },
+  });
+  assert.equal(res.status, 200);
+  const after = await (await get(d.app, s, "/api/units")).json();
+  assert.ok(!after.units.some((u: { unitId: string }) => u.unitId === "unit-a"));
+  const invalid = await get(d.app, s, "/api/units/a.b/forget", {
+    method: "POST",
+    headers: { origin: "http://localhost", "x-csrf-token": s.csrf },
+  });
+  assert.equal(invalid.status, 400);
+  assert.match((await invalid.json()).error.message, /Invalid unit ID "a.b"/);
+  await nc.close();
+});
+
+Deno.test("units: a unit that stops sending is marked stale", async () => {
+  await using ns = await startNats();
+  await using d = await testDashboard(ns);
+  const s = await login(d.app);
+  const nc = await connect({ servers: ns.url, ...ns.users.guardian });
+  for (let seq = 0; seq < 3; seq++) {
+    nc.publish(
+      "ops.heartbeat.unit-s",
+      JSON.stringify({
+        unitId: "unit-s",
+        seq,
+        ts: Date.now(),
+        uptimeS: seq,
+        version: "1",
+        host: "h",
+        kind: "client",
+        clock: { source: "none", quality: "freerun" },
+      }),
+    );
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await nc.close();
+  await until(async () => {
+    const v = await (await get(d.app, s, "/api/units/unit-s")).json();
+    return v.stale ? v : undefined;
+  });
+  const html = await (await get(d.app, s, "/units")).text();
+  assert.match(html, /<tr class="stale" data-unit="unit-s">/);
+  assert.ok(html.includes(">Forget<"));
+});
