@@ -60,7 +60,9 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       entry: "main.ts",
       permissionSet: "dashboard",
       denoFlags: [],
-      where: `http://${displayHost(d.bind)}:${d.port}`,
+      where: `http://${
+        displayHost(d.bind)
+      }:${d.port}  (log in as ${d.adminUser}; password: DASHBOARD_ADMIN_PASSWORD in .env)`,
     },
     {
       name: "guardian",

@@ -53,7 +53,7 @@ Deno.test("the module table: dashboard and guardian, guardian allowed exactly th
       entry: "main.ts",
       permissionSet: "dashboard",
       denoFlags: [],
-      where: "http://127.0.0.1:4999",
+      where: "http://127.0.0.1:4999  (log in as admin; password: DASHBOARD_ADMIN_PASSWORD in .env)",
     },
   );
   assert.equal(guardian?.entry, "mods/guardian/main.ts");
