@@ -9,6 +9,7 @@
  */
 export { backoffDelay, type BackoffOptions, countCrash, DEFAULT_BACKOFF } from "./backoff.ts";
 export {
+  dashboardNet,
   defaultModules,
   displayHost,
   InvalidModuleSpecError,

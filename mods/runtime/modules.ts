@@ -28,17 +28,39 @@ export class InvalidModuleSpecError extends Error {
   }
 }
 
+const DEFAULT_PORTS: Readonly<Record<string, string>> = {
+  "ws:": "80",
+  "http:": "80",
+  "wss:": "443",
+  "https:": "443",
+};
+
 /**
- * The `host:port` a NATS URL connects to, for a `--allow-net` flag (deno.json permission sets are
- * static, the URL comes from .env).
+ * The `host:port` a NATS or monitoring URL connects to, for a `--allow-net` flag (deno.json
+ * permission sets are static, the URL comes from .env).
  *
- * @param natsUrl e.g. `nats://127.0.0.1:4222` or `wss://hub.example:443`
- * @returns e.g. `127.0.0.1:4222`; NATS's default port 4222 when the URL has none
+ * @param natsUrl e.g. `nats://127.0.0.1:4222`, `wss://hub.example:443`, `http://127.0.0.1:8222`
+ * @returns e.g. `127.0.0.1:4222`; the scheme's default port (NATS: 4222) when the URL has none
  */
 export function natsHostPort(natsUrl: string): string {
   const url = new URL(natsUrl);
-  const fallback = url.protocol === "ws:" ? "80" : url.protocol === "wss:" ? "443" : "4222";
-  return `${url.hostname}:${url.port === "" ? fallback : url.port}`;
+  return `${url.hostname}:${url.port === "" ? (DEFAULT_PORTS[url.protocol] ?? "4222") : url.port}`;
+}
+
+/**
+ * The dashboard's network grant: its listen address and the NATS and monitoring servers it reads,
+ * whatever .env says (a flag replaces the set's static loopback list).
+ *
+ * @param config the whole configuration
+ * @returns the value of `--allow-net`
+ */
+export function dashboardNet(config: RuntimeConfig): string {
+  const d = config.dashboard;
+  const monitor = d.monitorUrl || `http://127.0.0.1:${config.server.httpPort}`;
+  const bind = d.bind.includes(":") ? `[${d.bind}]` : d.bind;
+  return [
+    ...new Set([`${bind}:${d.port}`, natsHostPort(config.unit.natsUrl), natsHostPort(monitor)]),
+  ].join(",");
 }
 
 /** A host to show in a URL: a wildcard bind address is reachable as 127.0.0.1. */
@@ -59,7 +81,7 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       name: "dashboard",
       entry: "main.ts",
       permissionSet: "dashboard",
-      denoFlags: [],
+      denoFlags: [`--allow-net=${dashboardNet(config)}`],
       where: `http://${
         displayHost(d.bind)
       }:${d.port}  (log in as ${d.adminUser}; password: DASHBOARD_ADMIN_PASSWORD in .env)`,

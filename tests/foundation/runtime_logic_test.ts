@@ -43,7 +43,13 @@ Deno.test("backoff doubles from 1 s up to 30 s and resets after a healthy minute
 Deno.test("the module table: dashboard and guardian, guardian allowed exactly the NATS_URL host", () => {
   const config = loadConfig(
     all,
-    (n) => ({ ...validEnv, NATS_URL: "nats://10.1.2.3:4333", DASHBOARD_PORT: "4999" })[n],
+    (n) =>
+      ({
+        ...validEnv,
+        NATS_URL: "nats://10.1.2.3:4333",
+        DASHBOARD_PORT: "4999",
+        NATS_HTTP_PORT: "8333",
+      })[n],
   );
   const [dashboard, guardian] = defaultModules(config);
   assert.deepEqual(
@@ -52,7 +58,7 @@ Deno.test("the module table: dashboard and guardian, guardian allowed exactly th
       name: "dashboard",
       entry: "main.ts",
       permissionSet: "dashboard",
-      denoFlags: [],
+      denoFlags: ["--allow-net=127.0.0.1:4999,10.1.2.3:4333,127.0.0.1:8333"],
       where: "http://127.0.0.1:4999  (log in as admin; password: DASHBOARD_ADMIN_PASSWORD in .env)",
     },
   );
@@ -67,6 +73,7 @@ Deno.test("natsHostPort fills in default ports per scheme", () => {
   assert.equal(natsHostPort("tls://hub.example:7000"), "hub.example:7000");
   assert.equal(natsHostPort("wss://hub.example"), "hub.example:443");
   assert.equal(natsHostPort("ws://hub.example"), "hub.example:80");
+  assert.equal(natsHostPort("http://127.0.0.1"), "127.0.0.1:80");
 });
 
 Deno.test("--module specs parse, and bad ones say what is expected", () => {
