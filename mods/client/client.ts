@@ -69,6 +69,7 @@ export type StatusType =
 
 /** One status event. */
 export interface StatusEvent {
+  /** What happened. */
   type: StatusType;
   /** The server concerned (`host:port`), where known. */
   server?: string;

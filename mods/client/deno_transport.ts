@@ -5,12 +5,11 @@ import {
   type Deferred,
   deferred,
   errors,
-  extractProtocolMessage,
-  INFO,
   type Server,
   type ServerInfo,
   type Transport,
 } from "@nats-io/nats-core/internal";
+import { _closeQuietly, _readServerInfo } from "./_server_info.ts";
 
 // The few Deno APIs this transport uses, typed here so that the file compiles (and is inert)
 // outside Deno: the npm build has no Deno types, and browsers never reach this code.
@@ -106,9 +105,7 @@ export class DenoTransport implements Transport {
       }
       this.connected = true;
     } catch (err) {
-      try {
-        this.conn?.close();
-      } catch { /* not open */ }
+      _closeQuietly(this.conn);
       this.done = true;
       const code = (err as { name?: string })?.name;
       if (code === "ConnectionRefused") {
@@ -135,13 +132,11 @@ export class DenoTransport implements Transport {
       if (n === null) throw new errors.ConnectionError("connection closed before INFO");
       chunks.push(buf.slice(0, n));
       const all = DataBuffer.concat(...chunks);
-      const pm = extractProtocolMessage(all);
-      if (pm === "") continue;
-      const m = INFO.exec(pm);
-      if (!m) throw new Error("unexpected response from server");
+      const info = _readServerInfo(all);
+      if (info === undefined) continue;
       // The protocol parser expects to read INFO itself, so hand everything back to it.
       this.peekedData = all;
-      return JSON.parse(m[1]!);
+      return info;
     }
   }
 
@@ -223,9 +218,7 @@ export class DenoTransport implements Transport {
     this.done = true;
     const conn = this.conn;
     this.conn = undefined;
-    try {
-      conn?.close();
-    } catch { /* already closed */ }
+    _closeQuietly(conn);
     this.closedNotification.resolve(this.closeError);
   }
 
@@ -245,8 +238,6 @@ export class DenoTransport implements Transport {
     this.done = true;
     const conn = this.conn;
     this.conn = undefined;
-    try {
-      conn?.close();
-    } catch { /* already closed */ }
+    _closeQuietly(conn);
   }
 }

@@ -11,7 +11,9 @@ import { VERSION } from "./version.ts";
 
 /** The clock state a heartbeat reports. */
 export interface ClockState {
+  /** What disciplines the clock: `ptp`, `ntp` or `none`. */
   source: ClockSource;
+  /** How well the clock follows its source: `locked`, `tracking`, `acquiring` or `freerun`. */
   quality: ClockQuality;
 }
 

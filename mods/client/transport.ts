@@ -11,7 +11,7 @@ import { denoRuntime, DenoTransport } from "./deno_transport.ts";
 import { type WebSocketConstructor, WsTransport } from "./ws_transport.ts";
 
 /** nats-core's version, reported to the server in CONNECT. */
-export const NATS_CORE_VERSION = "3.4.0";
+const NATS_CORE_VERSION = "3.4.0";
 
 /** Which kind of socket a connection dials. */
 export type TransportKind = "ws" | "tcp";
@@ -122,7 +122,7 @@ class DispatchTransport implements Transport {
  * Normalises a server URL for nats-core: `ws://`/`wss://` get their default port (80/443) so that
  * nats-core does not assume 4222; everything else is left alone.
  */
-export function parseServerUrl(u: string): string {
+function parseServerUrl(u: string): string {
   if (transportKind(u) !== "ws") return u;
   const url = new URL(u);
   const port = url.port || (url.protocol === "wss:" ? "443" : "80");

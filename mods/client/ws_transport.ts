@@ -5,11 +5,10 @@ import {
   type Deferred,
   deferred,
   errors,
-  extractProtocolMessage,
-  INFO,
   type Server,
   type Transport,
 } from "@nats-io/nats-core/internal";
+import { _closeQuietly, _readServerInfo } from "./_server_info.ts";
 
 /** What nunect needs of a W3C WebSocket class (browsers, Deno, Node 22+, or npm `ws`). */
 export interface WebSocketLike {
@@ -36,7 +35,7 @@ export interface WsTransportOptions extends ConnectionOptions {
  * Turns a server entry into the WebSocket URL to dial: `ws://` and `wss://` stay, a gossiped
  * `host:port` (no scheme) gets `ws://`, or `wss://` when `encrypted`.
  */
-export function wsUrl(src: string, encrypted = false): string {
+function wsUrl(src: string, encrypted = false): string {
   if (/^wss?:\/\//i.test(src)) return src;
   const hostPort = src.replace(/^[a-z]+:\/\//i, "");
   return `${encrypted ? "wss" : "ws"}://${hostPort}`;
@@ -101,16 +100,10 @@ export class WsTransport implements Transport {
         this.signal.resolve();
         return;
       }
-      const t = DataBuffer.concat(...this.yields);
-      const pm = extractProtocolMessage(t);
-      if (pm === "") return;
-      const m = INFO.exec(pm);
-      if (!m) {
-        ok.reject(new Error("unexpected response from server"));
-        return;
-      }
       try {
-        checkOptions(JSON.parse(m[1]!), this.options);
+        const info = _readServerInfo(DataBuffer.concat(...this.yields));
+        if (info === undefined) return;
+        checkOptions(info, this.options);
         this.peeked = true;
         this.connected = true;
         this.signal.resolve();
@@ -153,9 +146,7 @@ export class WsTransport implements Transport {
 
   private async _closed(err?: Error, _internal = true): Promise<void> {
     if (this.done) {
-      try {
-        this.socket?.close();
-      } catch { /* already closed */ }
+      _closeQuietly(this.socket);
       return;
     }
     this.closeError = err;
@@ -166,9 +157,7 @@ export class WsTransport implements Transport {
     }
     this.done = true;
     this.signal.resolve();
-    try {
-      this.socket?.close();
-    } catch { /* already closed */ }
+    _closeQuietly(this.socket);
     if (this.connected) await this.closedNotification;
   }
 
@@ -224,8 +213,6 @@ export class WsTransport implements Transport {
 
   discard(): void {
     this.done = true;
-    try {
-      this.socket?.close();
-    } catch { /* already closed */ }
+    _closeQuietly(this.socket);
   }
 }

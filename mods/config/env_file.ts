@@ -16,7 +16,7 @@ export function randomSecret(length = 32): string {
 }
 
 /** Names of every variable marked secret in the contract. */
-export function secretNames(): Set<string> {
+function secretNames(): Set<string> {
   const names = new Set<string>();
   for (const section of Object.values(sections)) {
     for (const v of Object.values(section as Record<string, Variable<unknown>>)) {

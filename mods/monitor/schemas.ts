@@ -8,6 +8,8 @@ const int = z.number();
 const count = z.number().nonnegative();
 const str = z.string();
 const opt = <T extends z.ZodType>(t: T) => t.optional();
+/** Message and byte counters, in each direction, of a server, connection, route or leaf node. */
+const traffic = { in_msgs: count, out_msgs: count, in_bytes: count, out_bytes: count };
 
 /** `{ msgs, bytes }` traffic counters. */
 export const dataStatsSchema = z.looseObject({ msgs: count, bytes: count });
@@ -61,10 +63,7 @@ export const varzSchema = z.looseObject({
   routes: count,
   remotes: count,
   leafnodes: count,
-  in_msgs: count,
-  out_msgs: count,
-  in_bytes: count,
-  out_bytes: count,
+  ...traffic,
   slow_consumers: count,
   subscriptions: count,
   config_load_time: opt(str),
@@ -98,10 +97,7 @@ export const connInfoSchema = z.looseObject({
   uptime: str,
   idle: str,
   pending_bytes: count,
-  in_msgs: count,
-  out_msgs: count,
-  in_bytes: count,
-  out_bytes: count,
+  ...traffic,
   subscriptions: count,
   name: opt(str),
   lang: opt(str),
@@ -137,10 +133,7 @@ export const routeInfoSchema = z.looseObject({
   port: int,
   rtt: opt(str),
   pending_size: count,
-  in_msgs: count,
-  out_msgs: count,
-  in_bytes: count,
-  out_bytes: count,
+  ...traffic,
   subscriptions: count,
   subscriptions_list: opt(z.array(str)),
 });
@@ -180,10 +173,7 @@ export const leafInfoSchema = z.looseObject({
   ip: str,
   port: int,
   rtt: opt(str),
-  in_msgs: count,
-  out_msgs: count,
-  in_bytes: count,
-  out_bytes: count,
+  ...traffic,
   subscriptions: count,
   subscriptions_list: opt(z.array(str)),
 });

@@ -135,6 +135,7 @@ export interface HistoryEntry<T> {
   readonly seq: number;
   /** When the server stored it (ms since the epoch). */
   readonly storedAt: number;
+  /** The message, as its schema parsed it. */
   readonly value: T;
 }
 

@@ -10,9 +10,12 @@ export interface PortUse {
 
 /** Thrown when something the system needs is missing or in the way; nothing has started. */
 export class PrerequisiteError extends Error {
-  /** @param message what is wrong and how to fix it */
-  constructor(message: string) {
-    super(message);
+  /**
+   * @param message what is wrong and how to fix it
+   * @param options the underlying error as `cause`, where there is one
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "PrerequisiteError";
   }
 }

@@ -231,6 +231,7 @@ class ModuleRunner {
       // deno missing from PATH, or not allowed by the runtime set's run list.
       throw new PrerequisiteError(
         `Cannot start ${this.spec.name}: ${e instanceof Error ? e.message : e}`,
+        { cause: e },
       );
     }
     this.#loop = this.#supervise();

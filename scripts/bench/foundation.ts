@@ -13,16 +13,9 @@ import {
   serverSections,
   variableNames,
 } from "../../mods/config/mod.ts";
+import { freePorts, PROJECT_DIR } from "../../tests/_kit/mod.ts";
 
-const PROJECT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const ROUNDS = 3;
-
-function freePorts(n: number): number[] {
-  const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
-  const ports = ls.map((l) => (l.addr as Deno.NetAddr).port);
-  ls.forEach((l) => l.close());
-  return ports;
-}
 
 async function environment(dir: string): Promise<Record<string, string>> {
   await Deno.mkdir(`${dir}/data`, { recursive: true });
@@ -67,8 +60,8 @@ async function round(kind: "bare" | "script" | "supervisor"): Promise<[number, n
     if (kind === "bare") {
       const config = loadConfig(serverSections, (n) => env[n]);
       const child = new Deno.Command("nats-server", {
-        args: ["-c", `${PROJECT}/config/nats-server.conf`],
-        env: serverEnv(config, PROJECT),
+        args: ["-c", `${PROJECT_DIR}/config/nats-server.conf`],
+        env: serverEnv(config, PROJECT_DIR),
         clearEnv: true,
         stdout: "null",
         stderr: "null",
@@ -87,7 +80,7 @@ async function round(kind: "bare" | "script" | "supervisor"): Promise<[number, n
       );
       const script = (cmd: string) =>
         new Deno.Command("bash", {
-          args: [`${PROJECT}/scripts/nats-server.sh`, cmd],
+          args: [`${PROJECT_DIR}/scripts/nats-server.sh`, cmd],
           env: { ...base, NUNECT_ENV_FILE: `${dir}/.env` },
           clearEnv: true,
           stdout: "null",
@@ -101,7 +94,7 @@ async function round(kind: "bare" | "script" | "supervisor"): Promise<[number, n
     }
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", "-P=runtime", "mods/runtime/main.ts"],
-      cwd: PROJECT,
+      cwd: PROJECT_DIR,
       env: { ...base, ...env },
       clearEnv: true,
       stdout: "piped",

@@ -1,7 +1,9 @@
 /**
- * The test kit: starts real servers (nats-server with the project's own configuration) and runs
- * the project's programs under their production permission sets. Everything it starts is
- * AsyncDisposable: `await using ns = await startNats()`.
+ * The test kit: starts real servers (nats-server with the project's own configuration, a leaf
+ * node linked to it, operator-mode and token/NKey servers) and runs the project's programs under
+ * their production permission sets. Everything it starts is AsyncDisposable:
+ * `await using ns = await startNats()`. Also: throw-away TLS certificates, free ports, and
+ * waiting for a condition or an event.
  *
  * @module
  */
@@ -12,3 +14,9 @@ export { runProgram, spawnProgram } from "./program.ts";
 export type { ProgramOptions, ProgramResult, RunningProgram } from "./program.ts";
 export { startNatsWithAuthorization, startOperatorNats } from "./operator.ts";
 export type { JwtUser, JwtUserOptions, OperatorNatsServer } from "./operator.ts";
+export { startLeafNode } from "./leaf.ts";
+export type { LeafNode, StartLeafNodeOptions } from "./leaf.ts";
+export { testCertificates } from "./certs.ts";
+export type { TestCertificates } from "./certs.ts";
+export { freePorts } from "./ports.ts";
+export { firstEvent, until } from "./wait.ts";

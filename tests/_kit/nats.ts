@@ -9,18 +9,27 @@ import { PROJECT_DIR } from "./project.ts";
 
 /** A user's credentials in the test server. */
 export interface Credentials {
+  /** The user name. */
   readonly user: string;
+  /** The password. */
   readonly pass: string;
 }
 
 /** Users of the test server, one per user of config/accounts.conf. */
 export interface Users {
+  /** `sys`, the system account ($SYS requests, server events). */
   readonly sys: Credentials;
+  /** `ops`, the dashboard server's user: everything inside OPS (telemetry, JetStream, KV). */
   readonly ops: Credentials;
+  /** `guardian`, the units' agents: their own telemetry, echo, time config, services. */
   readonly guardian: Credentials;
+  /** `ui`, browsers: their own heartbeat, RTT, logs and echo; no JetStream. */
   readonly ui: Credentials;
+  /** The BRIDGE tenant's user. */
   readonly bridge: Credentials;
+  /** The ENGINE tenant's user. */
   readonly engine: Credentials;
+  /** The PROVISION tenant's user. */
   readonly provision: Credentials;
 }
 
@@ -40,9 +49,13 @@ export interface NatsServer extends AsyncDisposable {
   readonly wsUrl: string;
   /** `http://127.0.0.1:<port>` (monitoring) */
   readonly monitorUrl: string;
+  /** Client port. */
   readonly port: number;
+  /** Monitoring (HTTP) port. */
   readonly httpPort: number;
+  /** WebSocket port. */
   readonly wsPort: number;
+  /** Leaf node port (for {@linkcode startLeafNode}). */
   readonly leafPort: number;
   /** Users and passwords, per account. */
   readonly users: Users;

@@ -16,13 +16,17 @@ export interface ProgramOptions {
 
 /** A finished program. */
 export interface ProgramResult {
+  /** Exit code. */
   readonly code: number;
+  /** Everything written to stdout. */
   readonly stdout: string;
+  /** Everything written to stderr. */
   readonly stderr: string;
 }
 
 /** A program still running; dispose to stop it (SIGTERM, then SIGKILL after 5 s). */
 export interface RunningProgram extends AsyncDisposable {
+  /** The child process (its pid, status). */
   readonly child: Deno.ChildProcess;
   /** Output so far. */
   output(): { stdout: string; stderr: string };

@@ -1,75 +1,11 @@
 import assert from "node:assert/strict";
 import { connect, ConnectError } from "../../mods/client/mod.ts";
-import { startNats } from "../_kit/mod.ts";
-
-/** A throw-away CA and a server certificate for 127.0.0.1, made with openssl. */
-async function makeCerts(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command("openssl", {
-      args,
-      cwd: dir,
-      stdout: "null",
-      stderr: "piped",
-    })
-      .output();
-    assert.ok(out.success, `openssl ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  };
-  await run(
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=nunect test CA",
-  );
-  await run(
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=127.0.0.1",
-  );
-  await Deno.writeTextFile(`${dir}/ext.cnf`, "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  await run(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "1",
-    "-extfile",
-    "ext.cnf",
-  );
-  return { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` };
-}
+import { startNats, testCertificates } from "../_kit/mod.ts";
 
 Deno.test("tls://: the Deno transport upgrades to TLS, verifies the server against the given CA", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nunect-tls-" });
   try {
-    const certs = await makeCerts(dir);
+    const certs = await testCertificates(dir);
     await using ns = await startNats({
       env: { NATS_TLS_CERT: certs.cert, NATS_TLS_KEY: certs.key },
     });

@@ -1,26 +1,12 @@
 /**
- * Helpers for the foundation tests: free fixed ports (the supervisor and nats-server.sh need real
- * port numbers, not -1) and a complete, valid environment for them in a temporary directory.
+ * Helpers for the foundation tests: a complete, valid environment on free fixed ports (the
+ * supervisor and nats-server.sh need real port numbers, not -1) with its data directory in a
+ * temporary directory, a writer for .env files, and whether a process is still alive.
  *
  * @module
  */
 import { randomSecret, sections, variableNames } from "../../mods/config/mod.ts";
-
-/**
- * Ports that were free a moment ago (bound to port 0, then released).
- *
- * @param n how many
- * @returns distinct port numbers
- */
-export function freePorts(n: number): number[] {
-  const listeners = Array.from(
-    { length: n },
-    () => Deno.listen({ hostname: "127.0.0.1", port: 0 }),
-  );
-  const ports = listeners.map((l) => (l.addr as Deno.NetAddr).port);
-  listeners.forEach((l) => l.close());
-  return ports;
-}
+import { freePorts } from "../_kit/mod.ts";
 
 /**
  * A complete, valid environment (every variable of the contract) on free ports, with fresh
@@ -74,26 +60,5 @@ export async function alive(pid: number): Promise<boolean> {
     return state !== "Z" && state !== "X";
   } catch {
     return false;
-  }
-}
-
-/**
- * Waits until `check` returns true (polling every 50 ms).
- *
- * @param check the condition
- * @param what described in the timeout error
- * @param timeoutMs give up after this long
- */
-export async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -14,6 +14,16 @@ async function withEnv(
   }
 }
 
+/** `mods/config/main.ts check` run to its end, by default under the config permission set. */
+function configCheck(env: Record<string, string>, permissionSet = "config") {
+  return runProgram({ permissionSet, entry: "mods/config/main.ts", args: ["check"], env });
+}
+
+/** The supervisor (mods/runtime/main.ts) run to its end under the runtime permission set. */
+function runSupervisor(env: Record<string, string>) {
+  return runProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", env });
+}
+
 /** Whether anything accepts connections on 127.0.0.1:port. */
 async function listening(port: string): Promise<boolean> {
   try {
@@ -26,12 +36,7 @@ async function listening(port: string): Promise<boolean> {
 
 Deno.test("mods/config/main.ts check: a bad port and a missing password give one message and exit 2", async () => {
   await withEnv({ NATS_PORT: "99999", NATS_OPS_PASSWORD: "" }, async (env) => {
-    const r = await runProgram({
-      permissionSet: "config",
-      entry: "mods/config/main.ts",
-      args: ["check"],
-      env,
-    });
+    const r = await configCheck(env);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /Invalid configuration in \.env or the environment \(2 variables\)/);
     assert.match(r.stderr, /NATS_PORT: expected a port number 1-65535.*; got "99999"/);
@@ -42,12 +47,7 @@ Deno.test("mods/config/main.ts check: a bad port and a missing password give one
 
 Deno.test("mods/config/main.ts check passes on a valid environment (exit 0)", async () => {
   await withEnv({}, async (env) => {
-    const r = await runProgram({
-      permissionSet: "config",
-      entry: "mods/config/main.ts",
-      args: ["check"],
-      env,
-    });
+    const r = await configCheck(env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Configuration is valid/);
   });
@@ -57,7 +57,7 @@ Deno.test("the supervisor refuses a bad configuration with exit 2 and starts not
   await withEnv(
     { NATS_HTTP_PORT: "http", NATS_GUARDIAN_PASSWORD: "", HEARTBEAT_INTERVAL_MS: "5" },
     async (env) => {
-      const r = await runProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", env });
+      const r = await runSupervisor(env);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /\(3 variables\)/);
       assert.match(r.stderr, /NATS_HTTP_PORT: .*got "http"/);
@@ -71,17 +71,12 @@ Deno.test("the supervisor refuses a bad configuration with exit 2 and starts not
 
 Deno.test("a TLS certificate without its key (and the reverse) is a configuration error", async () => {
   await withEnv({ NATS_TLS_CERT: "/etc/nunect/cert.pem" }, async (env) => {
-    const r = await runProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", env });
+    const r = await runSupervisor(env);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /NATS_TLS_KEY: expected a PEM key path when NATS_TLS_CERT is set/);
   });
   await withEnv({ NATS_TLS_KEY: "/etc/nunect/key.pem" }, async (env) => {
-    const r = await runProgram({
-      permissionSet: "config",
-      entry: "mods/config/main.ts",
-      args: ["check"],
-      env,
-    });
+    const r = await configCheck(env);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /NATS_TLS_CERT: expected a PEM certificate path when NATS_TLS_KEY/);
   });
@@ -90,12 +85,7 @@ Deno.test("a TLS certificate without its key (and the reverse) is a configuratio
 Deno.test("a variable outside the program's permission set is named, not a stack trace", async () => {
   await withEnv({}, async (env) => {
     // The guardian's set reads only its own variables; the whole-config check needs them all.
-    const r = await runProgram({
-      permissionSet: "guardian",
-      entry: "mods/config/main.ts",
-      args: ["check"],
-      env,
-    });
+    const r = await configCheck(env, "guardian");
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,

@@ -1,83 +1,53 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { randomSecret } from "../../mods/config/mod.ts";
-import { PROJECT_DIR, startNats } from "../_kit/mod.ts";
-import { freePorts, until } from "./_env.ts";
+import { startLeafNode, startNats, until } from "../_kit/mod.ts";
 
 Deno.test("config/leaf.conf links a router to the hub: telemetry up, time config down, guardian permissions", async () => {
   await using hub = await startNats();
-  const [port, httpPort] = freePorts(2);
-  const local = { user: "guardian", pass: randomSecret(16) };
-  const g = hub.users.guardian;
-  const leaf = new Deno.Command("nats-server", {
-    args: ["-c", `${PROJECT_DIR}/config/leaf.conf`],
-    env: {
-      NATS_SERVER_NAME: "leaf-router-1",
-      NATS_HOST: "127.0.0.1",
-      NATS_PORT: String(port),
-      NATS_HTTP_PORT: String(httpPort),
-      NATS_GUARDIAN_USER: local.user,
-      NATS_GUARDIAN_PASSWORD: local.pass,
-      NATS_LEAF_REMOTE_URL: `nats-leaf://${g.user}:${g.pass}@127.0.0.1:${hub.leafPort}`,
-    },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  await using leaf = await startLeafNode(hub, {
+    credentials: { user: "guardian", pass: randomSecret(16) },
+  });
+  const ops = await connect({ servers: hub.url, ...hub.users.ops });
+  const onLeaf = await connect({ servers: leaf.url, ...leaf.credentials });
   try {
-    await until(async () => {
-      try {
-        const leafz = await (await fetch(`${hub.monitorUrl}/leafz`)).json();
-        return leafz.leafnodes === 1;
-      } catch {
-        return false;
-      }
-    }, "the leaf node to connect to the hub");
-    const ops = await connect({ servers: hub.url, ...hub.users.ops });
-    const onLeaf = await connect({ servers: `nats://127.0.0.1:${port}`, ...local });
-    try {
-      const up = ops.subscribe("ops.heartbeat.*", { max: 1 });
-      await ops.flush();
-      const down = onLeaf.subscribe("ops.time.config", { max: 1 });
-      await onLeaf.flush();
-      // Interest propagates over the link asynchronously: publish until the first one arrives.
-      const upSeen = (async () => {
-        for await (const m of up) return m.string();
-      })();
-      const downSeen = (async () => {
-        for await (const m of down) return m.string();
-      })();
-      let upDone = false;
-      let downDone = false;
-      upSeen.then(() => upDone = true);
-      downSeen.then(() => downDone = true);
-      await until(() => {
-        if (!upDone) onLeaf.publish("ops.heartbeat.router-1", "from the router");
-        if (!downDone) ops.publish("ops.time.config", "from the hub");
-        return upDone && downDone;
-      }, "messages across the leaf link");
-      assert.equal(await upSeen, "from the router");
-      assert.equal(await downSeen, "from the hub");
+    const up = ops.subscribe("ops.heartbeat.*", { max: 1 });
+    await ops.flush();
+    const down = onLeaf.subscribe("ops.time.config", { max: 1 });
+    await onLeaf.flush();
+    // Interest propagates over the link asynchronously: publish until the first one arrives.
+    const upSeen = (async () => {
+      for await (const m of up) return m.string();
+    })();
+    const downSeen = (async () => {
+      for await (const m of down) return m.string();
+    })();
+    let upDone = false;
+    let downDone = false;
+    upSeen.then(() => upDone = true);
+    downSeen.then(() => downDone = true);
+    await until(() => {
+      if (!upDone) onLeaf.publish("ops.heartbeat.router-1", "from the router");
+      if (!downDone) ops.publish("ops.time.config", "from the hub");
+      return upDone && downDone;
+    }, "messages across the leaf link");
+    assert.equal(await upSeen, "from the router");
+    assert.equal(await downSeen, "from the hub");
 
-      // The hub's guardian permissions apply to the link: app traffic does not cross.
-      const appSub = ops.subscribe("app.>");
-      await ops.flush();
-      onLeaf.publish("app.secret", "must stay on the router");
+    // The hub's guardian permissions apply to the link: app traffic does not cross.
+    const appSub = ops.subscribe("app.>");
+    await ops.flush();
+    onLeaf.publish("app.secret", "must stay on the router");
+    onLeaf.publish("ops.heartbeat.router-1", "marker");
+    const marker = ops.subscribe("ops.heartbeat.router-1", { max: 1 });
+    await ops.flush();
+    await until(() => {
       onLeaf.publish("ops.heartbeat.router-1", "marker");
-      const marker = ops.subscribe("ops.heartbeat.router-1", { max: 1 });
-      await ops.flush();
-      await until(() => {
-        onLeaf.publish("ops.heartbeat.router-1", "marker");
-        return marker.getReceived() > 0;
-      }, "a marker after the app message");
-      assert.equal(appSub.getReceived(), 0, "a subject outside the guardian's grants crossed");
-    } finally {
-      await onLeaf.close();
-      await ops.close();
-    }
+      return marker.getReceived() > 0;
+    }, "a marker after the app message");
+    assert.equal(appSub.getReceived(), 0, "a subject outside the guardian's grants crossed");
   } finally {
-    leaf.kill("SIGTERM");
-    await leaf.status;
+    await onLeaf.close();
+    await ops.close();
   }
 });

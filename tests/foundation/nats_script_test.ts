@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { PROJECT_DIR, runProgram } from "../_kit/mod.ts";
-import { alive, testEnv, until, writeEnvFile } from "./_env.ts";
+import { PROJECT_DIR, runProgram, until } from "../_kit/mod.ts";
+import { alive, testEnv, writeEnvFile } from "./_env.ts";
 
 interface Script extends AsyncDisposable {
   readonly env: Record<string, string>;

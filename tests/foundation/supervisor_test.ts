@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { defaultModules } from "../../mods/runtime/mod.ts";
 import { loadConfig, sections } from "../../mods/config/mod.ts";
-import { PROJECT_DIR, runProgram, spawnProgram } from "../_kit/mod.ts";
-import { alive, testEnv, until } from "./_env.ts";
+import { PROJECT_DIR, runProgram, spawnProgram, until } from "../_kit/mod.ts";
+import { alive, testEnv } from "./_env.ts";
 
 const SLEEPER = "sleeper=tests/foundation/probes/sleeper.ts@config";
 const CRASHER = "crasher=tests/foundation/probes/crash.ts@config";
@@ -19,15 +19,27 @@ async function tempDir(): Promise<string & AsyncDisposable> {
   }) as string & AsyncDisposable;
 }
 
+/** The supervisor (mods/runtime/main.ts) under its production permission set, in the background. */
+function spawnSupervisor(env: Record<string, string>, args: string[] = []) {
+  return spawnProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", args, env });
+}
+
+/** The supervisor run to its end, for the cases where it refuses to start. */
+function runSupervisor(env: Record<string, string>, args: string[] = []) {
+  return runProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", args, env });
+}
+
+/** Asserts that none of the started processes is still running. */
+async function assertAllGone(pids: [string, number][]): Promise<void> {
+  for (const [name, pid] of pids) {
+    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left behind`);
+  }
+}
+
 Deno.test("the supervisor starts nats-server and a module, and SIGTERM stops both in order", async () => {
   await using dir = await tempDir();
   const env = await testEnv(`${dir}`);
-  await using sup = spawnProgram({
-    permissionSet: "runtime",
-    entry: "mods/runtime/main.ts",
-    args: ["--module", SLEEPER],
-    env,
-  });
+  await using sup = spawnSupervisor(env, ["--module", SLEEPER]);
   await sup.waitFor("Ctrl-C stops everything", 20_000);
   await sup.waitFor("sleeper probe up");
   const out = sup.output().stdout;
@@ -44,20 +56,13 @@ Deno.test("the supervisor starts nats-server and a module, and SIGTERM stops bot
   assert.equal(result.code, 0, result.stderr);
   const stopOrder = [...result.stdout.matchAll(/^(\S+) stopped/gm)].map((m) => m[1]);
   assert.deepEqual(stopOrder, ["sleeper", "nats-server"], "modules stop before the server");
-  for (const [name, pid] of pids) {
-    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left`);
-  }
+  await assertAllGone(pids);
 });
 
 Deno.test("the supervisor restarts a crashing module with growing backoff and says so", async () => {
   await using dir = await tempDir();
   const env = await testEnv(`${dir}`);
-  await using sup = spawnProgram({
-    permissionSet: "runtime",
-    entry: "mods/runtime/main.ts",
-    args: ["--module", CRASHER],
-    env,
-  });
+  await using sup = spawnSupervisor(env, ["--module", CRASHER]);
   await sup.waitFor(
     /crasher \(pid \d+\) exited with code 3; restarting in 1 s \(first crash\)/,
     20_000,
@@ -70,9 +75,7 @@ Deno.test("the supervisor restarts a crashing module with growing backoff and sa
   assert.ok(pids.filter(([n]) => n === "crasher").length >= 2, "crasher was started again");
   const result = await sup.stop("SIGINT");
   assert.equal(result.code, 0, result.stderr);
-  for (const [name, pid] of startedPids(result.stdout)) {
-    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left behind`);
-  }
+  await assertAllGone(startedPids(result.stdout));
 });
 
 Deno.test("the supervisor starts the project's modules that exist (dashboard, guardian) and stops them", async () => {
@@ -87,7 +90,7 @@ Deno.test("the supervisor starts the project's modules that exist (dashboard, gu
       present.push(m.name);
     }
   }
-  await using sup = spawnProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", env });
+  await using sup = spawnSupervisor(env);
   await sup.waitFor("Ctrl-C stops everything", 20_000);
   const out = sup.output().stdout;
   assert.deepEqual(startedPids(out).map(([n]) => n), ["nats-server", ...present]);
@@ -99,9 +102,7 @@ Deno.test("the supervisor starts the project's modules that exist (dashboard, gu
   }
   const result = await sup.stop("SIGTERM");
   assert.equal(result.code, 0, result.stderr);
-  for (const [name, pid] of startedPids(result.stdout)) {
-    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left behind`);
-  }
+  await assertAllGone(startedPids(result.stdout));
 });
 
 Deno.test("the supervisor refuses a port held by another process, names it, and leaves the holder alone", async () => {
@@ -114,12 +115,7 @@ Deno.test("the supervisor refuses a port held by another process, names it, and 
       NATS_OPS_PASSWORD: "change-me-ops-0000",
     });
     const accepted = holder.accept();
-    const r = await runProgram({
-      permissionSet: "runtime",
-      entry: "mods/runtime/main.ts",
-      args: ["--module", SLEEPER],
-      env,
-    });
+    const r = await runSupervisor(env, ["--module", SLEEPER]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`port ${port} \\(NATS_WS_PORT\\) is already in use`));
     assert.doesNotMatch(r.stdout, /started/);
@@ -144,12 +140,7 @@ Deno.test("the supervisor refuses a port held by another process, names it, and 
 Deno.test("when nats-server dies the supervisor stops the modules and exits 1", async () => {
   await using dir = await tempDir();
   const env = await testEnv(`${dir}`);
-  await using sup = spawnProgram({
-    permissionSet: "runtime",
-    entry: "mods/runtime/main.ts",
-    args: ["--module", SLEEPER],
-    env,
-  });
+  await using sup = spawnSupervisor(env, ["--module", SLEEPER]);
   await sup.waitFor("sleeper probe up", 20_000);
   const pids = startedPids(sup.output().stdout);
   const [, serverPid] = pids.find(([n]) => n === "nats-server")!;
@@ -157,15 +148,13 @@ Deno.test("when nats-server dies the supervisor stops the modules and exits 1", 
   await sup.waitFor(/nats-server exited unexpectedly \(SIGKILL\); stopping the modules/);
   const result = await sup.stop();
   assert.equal(result.code, 1);
-  for (const [name, pid] of pids) {
-    assert.equal(await alive(pid), false, `${name} (pid ${pid}) left`);
-  }
+  await assertAllGone(pids);
 });
 
 Deno.test("the supervisor explains a listen address its permission set cannot reach", async () => {
   await using dir = await tempDir();
   const env = await testEnv(`${dir}`, { NATS_HOST: "192.0.2.10" });
-  const r = await runProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", env });
+  const r = await runSupervisor(env);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /NATS_HOST=192\.0\.2\.10, but the runtime permission set reaches only/);
   assert.doesNotMatch(r.stdout, /started/);

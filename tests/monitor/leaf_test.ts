@@ -1,44 +1,16 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { PROJECT_DIR, startNats } from "../_kit/mod.ts";
+import { startLeafNode, startNats } from "../_kit/mod.ts";
 import { MonitorClient, SysMonitor, UnitRegistry } from "../../mods/monitor/mod.ts";
 import { subjects } from "../../mods/protocol/mod.ts";
 
-function freePorts(n: number): number[] {
-  const ls = Array.from({ length: n }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
-  const ports = ls.map((l) => (l.addr as Deno.NetAddr).port);
-  ls.forEach((l) => l.close());
-  return ports;
-}
-
 Deno.test("a leaf node shows in leafz, and its guardian's telemetry reaches the units table", async () => {
   await using hub = await startNats();
-  const [port, httpPort] = freePorts(2);
-  const local = { user: "guardian", pass: "leaf-local-password-1" };
-  const g = hub.users.guardian;
-  const leaf = new Deno.Command("nats-server", {
-    args: ["-c", `${PROJECT_DIR}/config/leaf.conf`],
-    env: {
-      NATS_SERVER_NAME: "router-leaf-1",
-      NATS_HOST: "127.0.0.1",
-      NATS_PORT: String(port),
-      NATS_HTTP_PORT: String(httpPort),
-      NATS_GUARDIAN_USER: local.user,
-      NATS_GUARDIAN_PASSWORD: local.pass,
-      NATS_LEAF_REMOTE_URL: `nats-leaf://${g.user}:${g.pass}@127.0.0.1:${hub.leafPort}`,
-    },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  await using leaf = await startLeafNode(hub, { name: "router-leaf-1" });
   const ops = await connect({ servers: hub.url, ...hub.users.ops });
   const sysNc = await connect({ servers: hub.url, ...hub.users.sys });
   try {
     const mon = new MonitorClient({ url: hub.monitorUrl });
-    for (let i = 0; i < 200 && (await mon.leafz()).leafnodes < 1; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
     const leafz = await mon.leafz({ subs: true });
     assert.equal(leafz.leafnodes, 1);
     const link = leafz.leafs?.[0];
@@ -53,7 +25,7 @@ Deno.test("a leaf node shows in leafz, and its guardian's telemetry reaches the 
 
     await using reg = await UnitRegistry.start(ops, { bucket: null, historyStream: null });
     // Interest of the registry's ops.> must reach the leaf before it forwards anything.
-    const onLeaf = await connect({ servers: `nats://127.0.0.1:${port}`, ...local });
+    const onLeaf = await connect({ servers: leaf.url, ...leaf.credentials });
     try {
       const hb = {
         unitId: "router-leaf-1",
@@ -76,7 +48,5 @@ Deno.test("a leaf node shows in leafz, and its guardian's telemetry reaches the 
   } finally {
     await ops.close();
     await sysNc.close();
-    leaf.kill("SIGTERM");
-    await leaf.status;
   }
 });

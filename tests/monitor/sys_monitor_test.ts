@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { type NatsServer, startNats } from "../_kit/mod.ts";
+import { firstEvent, type NatsServer, startNats } from "../_kit/mod.ts";
 import {
   type ConnectionEvent,
   MonitorClient,
@@ -14,18 +14,7 @@ function waitEvent(
   pred: (e: ConnectionEvent) => boolean,
   ms = 1000,
 ): Promise<ConnectionEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`No matching event within ${ms} ms`));
-    }, ms);
-    const off = sys.onEvent((e) => {
-      if (!pred(e)) return;
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
+  return firstEvent((l) => sys.onEvent(l), pred, "matching event", ms);
 }
 
 /** A client that fails authentication, spoken over raw TCP (no client library retries). */

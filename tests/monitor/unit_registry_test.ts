@@ -3,7 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { startNats } from "../_kit/mod.ts";
+import { firstEvent, startNats, until } from "../_kit/mod.ts";
 import { type UnitChange, UnitRegistry, type UnitState } from "../../mods/monitor/mod.ts";
 import {
   type Heartbeat,
@@ -66,27 +66,7 @@ function waitChange(
   pred: (c: UnitChange) => boolean,
   ms = 3000,
 ): Promise<UnitChange> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`No matching unit change within ${ms} ms`));
-    }, ms);
-    const off = reg.onChange((c) => {
-      if (!pred(c)) return;
-      clearTimeout(timer);
-      off();
-      resolve(c);
-    });
-  });
-}
-
-/** Waits until `pred` holds, polling (for counters that change without an event). */
-async function until(pred: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  return firstEvent((l) => reg.onChange(l), pred, "matching unit change", ms);
 }
 
 Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) => {
