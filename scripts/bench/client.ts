@@ -15,8 +15,8 @@ import { connect as natsConnect } from "@nats-io/transport-node";
 import { NodeTransport } from "@nats-io/transport-node/lib/node_transport.js";
 import { connect, HEADERS, nowNs, registerTcpTransport } from "../../mods/client/mod.ts";
 import { startNats } from "../../tests/_kit/mod.ts";
+import { startNatsGo } from "./_nats_go.ts";
 
-const GO_DIR = new URL("./go", import.meta.url).pathname;
 const SAMPLES = 2000;
 const BATCH = 100;
 /** Round trips run and thrown away at the start of each batch: a contender that sat idle while the
@@ -105,71 +105,6 @@ async function publishRace(publishers: Publisher[]): Promise<number[]> {
   return ms.map((t) => (PUBLISH_BATCH * PUBLISH_BATCHES) / (t / 1000));
 }
 
-/** The nats.go program, built from scripts/bench/go and driven batch by batch. */
-interface GoBench {
-  version: string;
-  app: Batch;
-  native: Batch;
-  close(): Promise<void>;
-}
-
-async function startGo(url: string, user: string, pass: string): Promise<GoBench> {
-  const dir = await Deno.makeTempDir({ prefix: "nunect-bench-go-" });
-  const bin = `${dir}/bench-go`;
-  const built = await new Deno.Command("go", {
-    args: ["build", "-o", bin, "."],
-    cwd: GO_DIR,
-    env: {
-      GOPATH: "/usr/share/gocode",
-      GO111MODULE: "off",
-      GOFLAGS: "",
-      GOCACHE: `${Deno.env.get("HOME") ?? "/tmp"}/.cache/go-build`,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!built.success) {
-    throw new Error(`go build failed:\n${new TextDecoder().decode(built.stderr)}`);
-  }
-  const child = new Deno.Command(bin, {
-    args: ["-url", url, "-user", user, "-pass", pass, "-interactive", "-warmup", String(WARMUP)],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  const readLine = async (): Promise<string> => {
-    while (!buffered.includes("\n")) {
-      const { value, done } = await lines.read();
-      if (done) throw new Error("the nats.go bench program exited");
-      buffered += value;
-    }
-    const i = buffered.indexOf("\n");
-    const line = buffered.slice(0, i);
-    buffered = buffered.slice(i + 1);
-    return line;
-  };
-  const { version } = JSON.parse(await readLine()) as { version: string };
-  const encoder = new TextEncoder();
-  const batch = (kind: string): Batch => async (n) => {
-    await writer.write(encoder.encode(`${kind} ${n}\n`));
-    return JSON.parse(await readLine()) as number[];
-  };
-  return {
-    version,
-    app: batch("app"),
-    native: batch("native"),
-    async close() {
-      await writer.close();
-      await child.status;
-      lines.releaseLock();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
-
 const fmtUs = (x: number) => x.toFixed(1).padStart(8);
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const rate = (x: number) => Math.round(x).toLocaleString("en").padStart(9);
@@ -227,7 +162,7 @@ export async function bench(): Promise<void> {
   registerTcpTransport(() => new NodeTransport());
   const node = await pair("node");
   registerTcpTransport(undefined);
-  const go = await startGo(ns.url, auth.user, auth.pass);
+  const go = await startNatsGo({ url: ns.url, user: auth.user, pass: auth.pass, warmup: WARMUP });
   // nats.go on its own as well (not interleaved), for comparison with the interleaved figure.
   const goAlone = { app: stats(await go.app(SAMPLES)), native: stats(await go.native(SAMPLES)) };
 

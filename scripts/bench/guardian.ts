@@ -10,8 +10,8 @@ import { connect, type Msg } from "../../mods/client/mod.ts";
 import { decodeMessage, heartbeatSchema, rttSchema, subjects } from "../../mods/protocol/mod.ts";
 import { spawnProgram, startNats } from "../../tests/_kit/mod.ts";
 import { RTT_BURST } from "../../mods/guardian/mod.ts";
+import { startNatsGo } from "./_nats_go.ts";
 
-const GO_DIR = new URL("./go", import.meta.url).pathname;
 const HEARTBEAT_MS = 1000;
 const RTT_MS = 1000;
 const WARMUP_S = 5;
@@ -46,69 +46,11 @@ const clockTicks = Number(
   ).trim(),
 ) || 100;
 
-async function buildGo(dir: string): Promise<string> {
-  const build = await new Deno.Command("go", {
-    args: ["build", "-o", `${dir}/bench-go`, "."],
-    cwd: GO_DIR,
-    env: {
-      GOPATH: "/usr/share/gocode",
-      GO111MODULE: "off",
-      GOFLAGS: "",
-      GOCACHE: `${Deno.env.get("HOME") ?? "/tmp"}/.cache/go-build`,
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!build.success) {
-    throw new Error(`go build failed:\n${new TextDecoder().decode(build.stderr)}`);
-  }
-  return `${dir}/bench-go`;
-}
-
-/** scripts/bench/go in interactive mode: `app N` / `native N` answer a JSON array of µs. */
-async function startGo(bin: string, url: string, user: string, pass: string) {
-  const child = new Deno.Command(bin, {
-    args: ["-url", url, "-user", user, "-pass", pass, "-interactive"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  const line = async (): Promise<string> => {
-    while (!buffer.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("bench-go exited");
-      buffer += value;
-    }
-    const i = buffer.indexOf("\n");
-    const l = buffer.slice(0, i);
-    buffer = buffer.slice(i + 1);
-    return l;
-  };
-  const version = (JSON.parse(await line()) as { version: string }).version;
-  const ask = async (cmd: string): Promise<number[]> => {
-    await writer.write(new TextEncoder().encode(`${cmd}\n`));
-    return JSON.parse(await line());
-  };
-  return {
-    version,
-    ask,
-    async stop() {
-      await writer.close();
-      await child.status;
-    },
-  };
-}
-
 /** Runs the suite and prints its figures. */
 export async function bench(): Promise<void> {
   const seconds = Number(Deno.env.get("GUARDIAN_BENCH_SECONDS") ?? "60");
-  const goDir = await Deno.makeTempDir({ prefix: "nunect-bench-go-" });
-  const goBin = await buildGo(goDir);
   await using ns = await startNats();
-  const go = await startGo(goBin, ns.url, ns.users.ops.user, ns.users.ops.pass);
+  const go = await startNatsGo({ url: ns.url, user: ns.users.ops.user, pass: ns.users.ops.pass });
   await using obs = await connect({ servers: ns.url, unitId: "bench-observer", ...ns.users.ops });
   const unit = "bench-guardian";
   const heartbeats: Msg[] = [];
@@ -167,8 +109,8 @@ export async function bench(): Promise<void> {
   const goSporadic = { app: [] as number[], native: [] as number[] };
   while (Date.now() < startedAt + seconds * 1000 - RTT_MS) {
     const next = Date.now() + RTT_MS;
-    goSporadic.native.push(median(await go.ask(`native ${RTT_BURST}`)));
-    goSporadic.app.push(median(await go.ask(`app ${RTT_BURST}`)));
+    goSporadic.native.push(median(await go.native(RTT_BURST)));
+    goSporadic.app.push(median(await go.app(RTT_BURST)));
     await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
   }
   await new Promise((r) => setTimeout(r, Math.max(0, startedAt + seconds * 1000 - Date.now())));
@@ -197,10 +139,9 @@ export async function bench(): Promise<void> {
 
   const app = rtts.map((r) => r.app).filter((x): x is number => x !== null);
   const native = rtts.map((r) => r.native);
-  const goApp = await go.ask("app 2000");
-  const goNative = await go.ask("native 2000");
-  await go.stop();
-  await Deno.remove(goDir, { recursive: true });
+  const goApp = await go.app(2000);
+  const goNative = await go.native(2000);
+  await go.close();
 
   const beats = hb1 - hb0;
   const cpuPerBeat = (cpu1 - cpu0) / Math.max(1, beats);
