@@ -3,7 +3,13 @@
 import assert from "node:assert/strict";
 import { decodeMessage, HEADERS, subjects, timeMetricSchema } from "../../mods/protocol/mod.ts";
 import { startNats } from "../_kit/mod.ts";
-import { output, rootSkipReason, startChronyPair, startPtpPair } from "../timesync/_daemons.ts";
+import {
+  output,
+  pmcPrint,
+  rootSkipReason,
+  startChronyPair,
+  startPtpPair,
+} from "../timesync/_daemons.ts";
 import { collect, guardianEnv, observer, startGuardianProgram } from "./_guardian.ts";
 
 Deno.test({
@@ -30,18 +36,7 @@ Deno.test({
     const d = decodeMessage(timeMetricSchema, msg!.data);
     assert.ok(d.ok, d.ok ? "" : d.error);
     const metric = d.value;
-    const pmc = await output("/usr/sbin/pmc", [
-      "-u",
-      "-b",
-      "0",
-      "-d",
-      String(ptp.domain),
-      "-s",
-      ptp.slaveUds,
-      "GET TIME_STATUS_NP",
-      "GET PORT_DATA_SET",
-      "GET CURRENT_DATA_SET",
-    ]);
+    const pmc = await pmcPrint(ptp, ptp.slaveUds);
     const pmcValue = (key: string) => new RegExp(`\\t\\t${key}\\s+(\\S+)`).exec(pmc)?.[1];
     const csv = (await output("/usr/bin/chronyc", ["-h", chrony.clientSocket, "-c", "tracking"]))
       .trim().split(",");

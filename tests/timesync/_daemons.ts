@@ -295,3 +295,20 @@ export async function startPtpPair(): Promise<PtpPair> {
 export function output(cmd: string, args: string[]): Promise<string> {
   return sh(cmd, args);
 }
+
+/**
+ * What pmc prints for `queries` against one ptp4l of the pair (the guardian's own reader asks the
+ * same questions; tests compare the two).
+ *
+ * @param ptp the running pair
+ * @param uds the ptp4l UNIX socket to ask (`ptp.slaveUds` or `ptp.masterUds`)
+ * @param queries pmc queries (default: the three the guardian reads)
+ * @returns pmc's standard output
+ */
+export function pmcPrint(
+  ptp: PtpPair,
+  uds: string,
+  queries: readonly string[] = ["GET TIME_STATUS_NP", "GET PORT_DATA_SET", "GET CURRENT_DATA_SET"],
+): Promise<string> {
+  return sh("/usr/sbin/pmc", ["-u", "-b", "0", "-d", String(ptp.domain), "-s", uds, ...queries]);
+}

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../mods/config/mod.ts";
 import { createClockReader } from "../../mods/timesync/mod.ts";
-import { output, rootSkipReason, startChronyPair, startPtpPair } from "./_daemons.ts";
+import { output, pmcPrint, rootSkipReason, startChronyPair, startPtpPair } from "./_daemons.ts";
 
 function timesync(env: Record<string, string>) {
   return loadConfig(["timesync"], (name) => env[name]).timesync;
@@ -63,29 +63,9 @@ Deno.test({
     };
     const reader = createClockReader(timesync(env));
     const reading = await reader.read();
-    const printed = await output("/usr/sbin/pmc", [
-      "-u",
-      "-b",
-      "0",
-      "-d",
-      String(ptp.domain),
-      "-s",
-      ptp.slaveUds,
-      "GET TIME_STATUS_NP",
-      "GET PORT_DATA_SET",
-      "GET CURRENT_DATA_SET",
-    ]);
+    const printed = await pmcPrint(ptp, ptp.slaveUds);
     const value = (key: string) => new RegExp(`\\t\\t${key}\\s+(\\S+)`).exec(printed)?.[1];
-    const masterPrinted = await output("/usr/sbin/pmc", [
-      "-u",
-      "-b",
-      "0",
-      "-d",
-      String(ptp.domain),
-      "-s",
-      ptp.masterUds,
-      "GET PORT_DATA_SET",
-    ]);
+    const masterPrinted = await pmcPrint(ptp, ptp.masterUds, ["GET PORT_DATA_SET"]);
     const masterIdentity = /portIdentity\s+(\S+)-1/.exec(masterPrinted)?.[1];
 
     assert.equal(reading.source, "ptp", ptp.log());
