@@ -12,7 +12,7 @@
  *
  * @module
  */
-export { GUARDIAN_SECTIONS, RTT_BURST, startGuardian, timeMetric } from "./guardian.ts";
+export { GUARDIAN_SECTIONS, RTT_BURST, RTT_WARMUP, startGuardian, timeMetric } from "./guardian.ts";
 export type { Guardian, GuardianConfig, GuardianOptions } from "./guardian.ts";
 export { OutageTracker } from "./outage.ts";
 export type { Outage } from "./outage.ts";
