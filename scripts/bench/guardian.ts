@@ -8,7 +8,7 @@
  */
 import { connect, type Msg } from "../../mods/client/mod.ts";
 import { decodeMessage, heartbeatSchema, rttSchema, subjects } from "../../mods/protocol/mod.ts";
-import { spawnProgram, startNats } from "../../tests/_kit/mod.ts";
+import { guardianEnv, startGuardianProgram, startNats } from "../../tests/_kit/mod.ts";
 import { RTT_BURST, RTT_WARMUP } from "../../mods/guardian/mod.ts";
 import { startNatsGo } from "./_nats_go.ts";
 
@@ -62,41 +62,27 @@ export async function bench(): Promise<void> {
   });
   await obs.flush();
 
-  await using guardian = spawnProgram({
-    permissionSet: "guardian",
-    entry: "mods/guardian/main.ts",
-    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
-    env: {
-      NATS_URL: ns.url,
-      UNIT_ID: unit,
-      NATS_GUARDIAN_USER: ns.users.guardian.user,
-      NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
+  await using guardian = await startGuardianProgram(
+    ns,
+    guardianEnv(ns, unit, {
       HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
       RTT_INTERVAL_MS: String(RTT_MS),
       TIME_INTERVAL_MS: "10000",
-    },
-  });
+    }),
+  );
   // a second guardian doing nothing but heartbeats (RTT and time once at start), every 100 ms
   const beatUnit = "bench-heartbeat-only";
   let beatOnly = 0;
   obs.subscribe(subjects.heartbeat(beatUnit), () => void beatOnly++);
   await obs.flush();
-  await using beater = spawnProgram({
-    permissionSet: "guardian",
-    entry: "mods/guardian/main.ts",
-    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
-    env: {
-      NATS_URL: ns.url,
-      UNIT_ID: beatUnit,
-      NATS_GUARDIAN_USER: ns.users.guardian.user,
-      NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
+  await using beater = await startGuardianProgram(
+    ns,
+    guardianEnv(ns, beatUnit, {
       HEARTBEAT_INTERVAL_MS: "100",
       RTT_INTERVAL_MS: "3600000",
       TIME_INTERVAL_MS: "3600000",
-    },
-  });
-  await guardian.waitFor(/heartbeat every/, 30_000);
-  await beater.waitFor(/heartbeat every/, 30_000);
+    }),
+  );
   const pid = guardian.child.pid;
   const startedAt = Date.now();
   await new Promise((r) => setTimeout(r, Math.min(WARMUP_S, seconds / 2) * 1000));

@@ -20,3 +20,4 @@ export { testCertificates } from "./certs.ts";
 export type { TestCertificates } from "./certs.ts";
 export { freePorts } from "./ports.ts";
 export { firstEvent, until } from "./wait.ts";
+export { guardianEnv, startGuardianProgram } from "./guardian.ts";

@@ -3,7 +3,7 @@ import { connect as natsConnect } from "@nats-io/transport-node";
 import { chromium, type Page } from "playwright-core";
 import { connect } from "../../mods/client/mod.ts";
 import { subjects } from "../../mods/protocol/mod.ts";
-import { PROJECT_DIR, spawnProgram, startNats } from "../_kit/mod.ts";
+import { guardianEnv, PROJECT_DIR, startGuardianProgram, startNats } from "../_kit/mod.ts";
 import { ADMIN } from "./_harness.ts";
 import { startDashboardProgram } from "./_server.ts";
 
@@ -32,21 +32,14 @@ Deno.test({
     await using ns = await startNats();
     await using dash = await startDashboardProgram(ns);
     // A guardian under its own permission set, allowed to reach this test server's port.
-    await using guardian = spawnProgram({
-      permissionSet: "guardian",
-      entry: "mods/guardian/main.ts",
-      denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
-      env: {
-        NATS_URL: ns.url,
-        UNIT_ID: "e2e-hub",
-        NATS_GUARDIAN_USER: ns.users.guardian.user,
-        NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
+    await using guardian = await startGuardianProgram(
+      ns,
+      guardianEnv(ns, "e2e-hub", {
         HEARTBEAT_INTERVAL_MS: "1000",
         RTT_INTERVAL_MS: "1000",
         TIME_INTERVAL_MS: "1000",
-        TIME_SYNC_MODE: "auto",
-      },
-    });
+      }),
+    );
     // And a plain client unit, so the Units table has a heartbeat even without the guardian.
     await using client = await connect({
       servers: ns.url,

@@ -1,60 +1,11 @@
 /**
- * Helpers for the guardian tests: start the guardian as its own process under exactly its
- * permission set (plus --allow-net for the test server's port, as scripts/guardian.sh does), and
- * observe what it publishes with the dashboard's `ops` user.
+ * Helpers for the guardian tests: observe what the guardian publishes with the dashboard's `ops`
+ * user. Starting the guardian itself is the test kit's (`startGuardianProgram`, `guardianEnv`).
  *
  * @module
  */
 import { connect, type Msg, type NunectClient } from "../../mods/client/mod.ts";
-import type { NatsServer, RunningProgram } from "../_kit/mod.ts";
-import { spawnProgram } from "../_kit/mod.ts";
-
-/** `host:port` of the test server's client listener. */
-export function natsHostPort(ns: NatsServer): string {
-  return `127.0.0.1:${ns.port}`;
-}
-
-/** The guardian's environment for a test server (fast intervals), plus overrides. */
-export function guardianEnv(
-  ns: NatsServer,
-  unitId: string,
-  extra: Record<string, string> = {},
-): Record<string, string> {
-  return {
-    NATS_URL: ns.url,
-    UNIT_ID: unitId,
-    NATS_GUARDIAN_USER: ns.users.guardian.user,
-    NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
-    HEARTBEAT_INTERVAL_MS: "200",
-    RTT_INTERVAL_MS: "300",
-    TIME_INTERVAL_MS: "300",
-    // no daemons on the test machine's default sockets: the clock is none/freerun
-    CHRONY_SOCKET: "/nonexistent/chronyd.sock",
-    PTP_UDS_PATH: "/nonexistent/ptp4l",
-    ...extra,
-  };
-}
-
-/**
- * Starts mods/guardian/main.ts under `-P=guardian --allow-net=<server>` and waits until it runs.
- *
- * @param ns the test server
- * @param env the guardian's whole environment
- * @returns the running program (dispose to stop it)
- */
-export async function startGuardianProgram(
-  ns: NatsServer,
-  env: Record<string, string>,
-): Promise<RunningProgram> {
-  const p = spawnProgram({
-    permissionSet: "guardian",
-    entry: "mods/guardian/main.ts",
-    denoFlags: [`--allow-net=${natsHostPort(ns)}`],
-    env,
-  });
-  await p.waitFor(/heartbeat every/, 30_000);
-  return p;
-}
+import type { NatsServer } from "../_kit/mod.ts";
 
 /** Connects an observer with the `ops` user. */
 export function observer(ns: NatsServer, opts: { reconnectTimeWaitMs?: number } = {}) {

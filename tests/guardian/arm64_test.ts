@@ -4,8 +4,9 @@
 import assert from "node:assert/strict";
 import { Svcm } from "@nats-io/services";
 import { decodeMessage, heartbeatSchema, subjects } from "../../mods/protocol/mod.ts";
-import { PROJECT_DIR, startNats } from "../_kit/mod.ts";
-import { collect, guardianEnv, natsHostPort, observer } from "./_guardian.ts";
+import { guardianEnv, PROJECT_DIR, startNats } from "../_kit/mod.ts";
+import { collect, observer } from "./_guardian.ts";
+import { natsHostPort } from "../../mods/runtime/mod.ts";
 
 /** The npm package and version of the aarch64 Deno (the newest published for arm64). */
 const PACKAGE = "@deno/linux-arm64-glibc@2.9.5";
@@ -58,7 +59,7 @@ Deno.test("ARM64: the guardian under aarch64 Deno in qemu sends its heartbeat", 
       "--quiet",
       "--no-prompt",
       "-P=guardian",
-      `--allow-net=${natsHostPort(ns)}`,
+      `--allow-net=${natsHostPort(ns.url)}`,
       "mods/guardian/main.ts",
     ],
     cwd: PROJECT_DIR,

@@ -12,8 +12,9 @@ import {
   timeMetricSchema,
 } from "../../mods/protocol/mod.ts";
 import { GUARDIAN_VERSION, statusSubject } from "../../mods/guardian/mod.ts";
-import { spawnProgram, startNats } from "../_kit/mod.ts";
-import { collect, guardianEnv, natsHostPort, observer, startGuardianProgram } from "./_guardian.ts";
+import { guardianEnv, spawnProgram, startGuardianProgram, startNats } from "../_kit/mod.ts";
+import { collect, observer } from "./_guardian.ts";
+import { natsHostPort } from "../../mods/runtime/mod.ts";
 
 function decode<T>(schema: Parameters<typeof decodeMessage<T>>[0], data: Uint8Array): T {
   const d = decodeMessage(schema, data);
@@ -182,7 +183,7 @@ Deno.test("guardian: started before its server, it retries until the server is u
   const guardian = spawnProgram({
     permissionSet: "guardian",
     entry: "mods/guardian/main.ts",
-    denoFlags: [`--allow-net=${natsHostPort(ns)}`],
+    denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
     env: guardianEnv(ns, unit),
   });
   try {

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { variableNames } from "../../mods/config/mod.ts";
 import { GUARDIAN_SECTIONS, GUARDIAN_VERSION } from "../../mods/guardian/mod.ts";
-import { PROJECT_DIR, runProgram, startNats } from "../_kit/mod.ts";
-import { guardianEnv, natsHostPort } from "./_guardian.ts";
+import { guardianEnv, PROJECT_DIR, runProgram, startNats } from "../_kit/mod.ts";
+import { natsHostPort } from "../../mods/runtime/mod.ts";
 
 const denoJson = JSON.parse(await Deno.readTextFile(`${PROJECT_DIR}/deno.json`));
 const set = denoJson.permissions.guardian;
@@ -28,8 +28,8 @@ Deno.test("under -P=guardian everything outside the set is refused", async () =>
   const r = await runProgram({
     permissionSet: "guardian",
     entry: "tests/guardian/_probe.ts",
-    denoFlags: [`--allow-net=${natsHostPort(ns)}`],
-    args: [natsHostPort(ns), other],
+    denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
+    args: [natsHostPort(ns.url), other],
     env: { NATS_URL: ns.url },
   });
   assert.equal(r.code, 0, r.stderr);
@@ -71,7 +71,7 @@ Deno.test("a bad configuration stops the guardian before it connects (exit 2)", 
   const r = await runProgram({
     permissionSet: "guardian",
     entry: "mods/guardian/main.ts",
-    denoFlags: [`--allow-net=${natsHostPort(ns)}`],
+    denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
     env: guardianEnv(ns, "bad.unit", { HEARTBEAT_INTERVAL_MS: "5" }),
   });
   assert.equal(r.code, 2);

@@ -1,8 +1,8 @@
 // scripts/guardian.sh: start, status, stop with an env file, net from its NATS_URL.
 import assert from "node:assert/strict";
 import { subjects } from "../../mods/protocol/mod.ts";
-import { PROJECT_DIR, startNats } from "../_kit/mod.ts";
-import { collect, guardianEnv, observer } from "./_guardian.ts";
+import { guardianEnv, PROJECT_DIR, startNats } from "../_kit/mod.ts";
+import { collect, observer } from "./_guardian.ts";
 
 async function script(args: string[], env: Record<string, string>) {
   const out = await new Deno.Command("bash", {

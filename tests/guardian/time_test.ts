@@ -2,7 +2,7 @@
 // and ptp4l master/slave (software timestamps, free_running) in two network namespaces.
 import assert from "node:assert/strict";
 import { decodeMessage, HEADERS, subjects, timeMetricSchema } from "../../mods/protocol/mod.ts";
-import { startNats } from "../_kit/mod.ts";
+import { guardianEnv, startGuardianProgram, startNats } from "../_kit/mod.ts";
 import {
   output,
   pmcPrint,
@@ -10,7 +10,7 @@ import {
   startChronyPair,
   startPtpPair,
 } from "../timesync/_daemons.ts";
-import { collect, guardianEnv, observer, startGuardianProgram } from "./_guardian.ts";
+import { collect, observer } from "./_guardian.ts";
 
 Deno.test({
   name: "guardian time metric matches what chronyc and pmc print",
