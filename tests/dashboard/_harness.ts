@@ -77,6 +77,53 @@ function cookiesOf(res: Response): string[] {
   return res.headers.getSetCookie().map((c) => c.split(";")[0]!);
 }
 
+/** The login page's cookie and CSRF token, as a browser holds them before posting the form. */
+export interface LoginForm {
+  readonly cookie: string;
+  readonly token: string;
+}
+
+/**
+ * Loads the login page.
+ *
+ * @param app the app
+ * @returns its cookie and CSRF token
+ */
+export async function loginForm(app: App): Promise<LoginForm> {
+  const form = await app.request("/login");
+  const cookie = cookiesOf(form).join("; ");
+  const token = (await form.text()).match(/name="_csrf" value="([^"]+)"/)?.[1];
+  if (!token) throw new Error("No CSRF token on the login page");
+  return { cookie, token };
+}
+
+/**
+ * Posts the login form as the admin user with `password`.
+ *
+ * @param app the app
+ * @param form the login page's cookie and token
+ * @param password the password to try
+ * @param extra more form fields (e.g. `next`) and request headers
+ * @returns the response, unread
+ */
+export function postLogin(
+  app: App,
+  form: LoginForm,
+  password: string,
+  extra: { fields?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  return Promise.resolve(app.request("/login", {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: form.cookie,
+      origin: ORIGIN,
+      ...extra.headers,
+    },
+    body: new URLSearchParams({ _csrf: form.token, user: ADMIN.user, password, ...extra.fields }),
+  }));
+}
+
 /**
  * Logs in through the form, as a browser would.
  *
@@ -84,25 +131,7 @@ function cookiesOf(res: Response): string[] {
  * @returns the session cookie and CSRF token
  */
 export async function login(app: App): Promise<Login> {
-  const form = await app.request("/login");
-  const loginCookie = cookiesOf(form).join("; ");
-  const html = await form.text();
-  const token = html.match(/name="_csrf" value="([^"]+)"/)?.[1];
-  if (!token) throw new Error("No CSRF token on the login page");
-  const res = await app.request("/login", {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      cookie: loginCookie,
-      origin: ORIGIN,
-    },
-    body: new URLSearchParams({
-      _csrf: token,
-      user: ADMIN.user,
-      password: ADMIN.password,
-      next: "/",
-    }),
-  });
+  const res = await postLogin(app, await loginForm(app), ADMIN.password, { fields: { next: "/" } });
   await res.body?.cancel();
   if (res.status !== 303) throw new Error(`Login failed with ${res.status}`);
   const cookie = cookiesOf(res).find((c) => c.startsWith("nunect_session="));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startNats } from "../_kit/mod.ts";
-import { ADMIN, get, login, testDashboard } from "./_harness.ts";
+import { ADMIN, get, login, loginForm, postLogin, testDashboard } from "./_harness.ts";
 import { SessionSigner } from "../../routes/session.ts";
 
 const ORIGIN = "http://localhost";
@@ -47,14 +47,7 @@ Deno.test("security: login gates every page and API except /healthz and static f
   });
 
   await t.step("a wrong password is refused and no session is set", async () => {
-    const form = await app.request("/login");
-    const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-    const token = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
-    const res = await app.request("/login", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: ORIGIN },
-      body: new URLSearchParams({ _csrf: token, user: ADMIN.user, password: "wrong-password-000" }),
-    });
+    const res = await postLogin(app, await loginForm(app), "wrong-password-000");
     assert.equal(res.status, 401);
     assert.ok((await res.text()).includes("Wrong user or password"));
     assert.ok(!res.headers.getSetCookie().some((c) => c.startsWith("nunect_session=")));
@@ -71,14 +64,7 @@ Deno.test("security: login gates every page and API except /healthz and static f
   });
 
   await t.step("the session cookie is HttpOnly, SameSite=Strict, signed and expires", async () => {
-    const form = await app.request("/login");
-    const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-    const token = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
-    const res = await app.request("/login", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: ORIGIN },
-      body: new URLSearchParams({ _csrf: token, user: ADMIN.user, password: ADMIN.password }),
-    });
+    const res = await postLogin(app, await loginForm(app), ADMIN.password);
     const set = res.headers.getSetCookie().find((c) => c.startsWith("nunect_session="))!;
     assert.match(set, /HttpOnly/i);
     assert.match(set, /SameSite=Strict/i);
@@ -246,19 +232,10 @@ Deno.test("security: login gates every page and API except /healthz and static f
 Deno.test("repeated failed logins are throttled", async () => {
   await using ns = await startNats();
   await using d = await testDashboard(ns);
-  const form = await d.app.request("/login");
-  const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const token = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
+  const form = await loginForm(d.app);
   const attempt = async (password: string) => {
-    const res = await d.app.request("/login", {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        cookie,
-        origin: ORIGIN,
-        "x-forwarded-for": `10.0.0.${Math.floor(Math.random() * 250)}`,
-      },
-      body: new URLSearchParams({ _csrf: token, user: ADMIN.user, password }),
+    const res = await postLogin(d.app, form, password, {
+      headers: { "x-forwarded-for": `10.0.0.${Math.floor(Math.random() * 250)}` },
     });
     await res.body?.cancel();
     return res.status;
