@@ -19,6 +19,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type NatsServer, spawnProgram, startNats } from "../../tests/_kit/mod.ts";
 import { startDashboardProgram } from "../../tests/dashboard/_server.ts";
 import { ADMIN } from "../../tests/dashboard/_harness.ts";
+import { cpuMs, rssKiB } from "./_proc.ts";
 
 const CONNS = Number(Deno.env.get("BENCH_CONNS") ?? 1000);
 const REQUESTS = Number(Deno.env.get("BENCH_REQUESTS") ?? 100);
@@ -240,25 +241,13 @@ async function sseRelay(): Promise<void> {
   await burst.status;
 }
 
-function cpuMs(pid: number): number {
-  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
-  return ticks * 10; // USER_HZ = 100
-}
-
-function rssMb(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(status.match(/VmRSS:\s+(\d+)/)![1]) / 1024;
-}
-
 async function measure(pid: number, ms: number): Promise<{ cpu: number; rss: number }> {
   const c0 = cpuMs(pid);
   const t0 = performance.now();
   let rss = 0;
   while (performance.now() - t0 < ms) {
     await new Promise((r) => setTimeout(r, 500));
-    rss = Math.max(rss, rssMb(pid));
+    rss = Math.max(rss, rssKiB(pid) / 1024);
   }
   return { cpu: (100 * (cpuMs(pid) - c0)) / (performance.now() - t0), rss };
 }

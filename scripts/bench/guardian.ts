@@ -11,6 +11,7 @@ import { decodeMessage, heartbeatSchema, rttSchema, subjects } from "../../mods/
 import { guardianEnv, startGuardianProgram, startNats } from "../../tests/_kit/mod.ts";
 import { RTT_BURST, RTT_WARMUP } from "../../mods/guardian/mod.ts";
 import { startNatsGo } from "./_nats_go.ts";
+import { cpuMs, rssKiB } from "./_proc.ts";
 
 const HEARTBEAT_MS = 1000;
 const RTT_MS = 1000;
@@ -27,25 +28,6 @@ function p99(xs: number[]): number {
 }
 
 /** utime + stime of a process, ms. */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // fields 14 and 15 of proc(5) are the 12th and 13th after the command name; clock ticks
-  return (Number(f[11]) + Number(f[12])) * 1000 / clockTicks;
-}
-
-async function rssKiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-}
-
-const clockTicks = Number(
-  new TextDecoder().decode(
-    (await new Deno.Command("getconf", { args: ["CLK_TCK"] }).output())
-      .stdout,
-  ).trim(),
-) || 100;
-
 /** Runs the suite and prints its figures. */
 export async function bench(): Promise<void> {
   const seconds = Number(Deno.env.get("GUARDIAN_BENCH_SECONDS") ?? "60");
@@ -86,9 +68,9 @@ export async function bench(): Promise<void> {
   const pid = guardian.child.pid;
   const startedAt = Date.now();
   await new Promise((r) => setTimeout(r, Math.min(WARMUP_S, seconds / 2) * 1000));
-  const cpu0 = await cpuMs(pid);
+  const cpu0 = cpuMs(pid);
   const hb0 = heartbeats.length;
-  const beatCpu0 = await cpuMs(beater.child.pid);
+  const beatCpu0 = cpuMs(beater.child.pid);
   const beat0 = beatOnly;
   const windowStart = Date.now();
   // nats.go sampled the way the guardian samples: once per second, the median of 3 back to back
@@ -103,14 +85,14 @@ export async function bench(): Promise<void> {
     await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
   }
   await new Promise((r) => setTimeout(r, Math.max(0, startedAt + seconds * 1000 - Date.now())));
-  const cpu1 = await cpuMs(pid);
+  const cpu1 = cpuMs(pid);
   const windowEnd = Date.now();
   const windowS = (Date.now() - windowStart) / 1000;
   const hb1 = heartbeats.length;
-  const beatCpu = (await cpuMs(beater.child.pid)) - beatCpu0;
+  const beatCpu = cpuMs(beater.child.pid) - beatCpu0;
   const beatN = beatOnly - beat0;
   await beater.stop();
-  const rss = await rssKiB(pid);
+  const rss = rssKiB(pid);
   // baseline: the same Deno with an empty program that only waits
   const idle = new Deno.Command(Deno.execPath(), {
     args: ["eval", "setTimeout(() => {}, 600_000)"],
@@ -119,7 +101,7 @@ export async function bench(): Promise<void> {
     stderr: "null",
   }).spawn();
   await new Promise((r) => setTimeout(r, 3000));
-  const idleRss = await rssKiB(idle.pid);
+  const idleRss = rssKiB(idle.pid);
   idle.kill("SIGTERM");
   await idle.status;
   await guardian.stop();

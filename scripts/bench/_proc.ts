@@ -1,0 +1,35 @@
+/**
+ * CPU time and resident memory of a process, from /proc (Linux), for the benchmark suites that
+ * measure a program running beside them.
+ *
+ * @module
+ */
+
+const clockTicks = Number(
+  new TextDecoder().decode(new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync().stdout)
+    .trim(),
+) || 100;
+
+/**
+ * User plus system CPU time a process has used so far.
+ *
+ * @param pid the process
+ * @returns milliseconds of CPU
+ */
+export function cpuMs(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // utime and stime, fields 14 and 15 of proc(5): the 12th and 13th after the command name
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 1000 / clockTicks;
+}
+
+/**
+ * A process's resident set size now.
+ *
+ * @param pid the process
+ * @returns KiB (VmRSS)
+ */
+export function rssKiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
