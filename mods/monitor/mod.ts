@@ -2,8 +2,9 @@
  * Server-side monitoring for the dashboard: typed, validated fetchers for every HTTP monitoring
  * endpoint of nats-server ({@linkcode MonitorClient}), the whole-cluster view and live connection
  * events through the system account ({@linkcode SysMonitor}), the units table fed by `ops.>`
- * telemetry and kept in JetStream ({@linkcode UnitRegistry}), and which features need a newer
- * server ({@linkcode serverFeatures}). Browsers never talk to these directly; the dashboard's
+ * telemetry ({@linkcode UnitRegistry}: a pure {@linkcode UnitTable}, its {@linkcode UnitStore} in
+ * KV and the {@linkcode UnitHistory} stream), and which features need a newer server
+ * ({@linkcode serverFeatures}). Browsers never talk to these directly; the dashboard's
  * routes call them and relay the results.
  *
  * @example
@@ -84,17 +85,27 @@ export type {
 } from "./sys_monitor.ts";
 export { PING_KINDS, PING_SUBJECTS, statszSchema } from "./sys_schemas.ts";
 export type { EventServer, PingData, PingKind, Statsz } from "./sys_schemas.ts";
-export { UnitRegistry } from "./unit_registry.ts";
+export { UnitTable } from "./unit_table.ts";
 export type {
   DroppedMessage,
   DropReason,
+  TelemetryMessage,
+  UnitChange,
+  UnitChangeType,
+  UnitRecord,
+  UnitState,
+  UnitTableOptions,
+  UnitTableStats,
+} from "./unit_table.ts";
+export { UnitStore } from "./unit_store.ts";
+export type { UnitStoreOptions, UnitStoreStats } from "./unit_store.ts";
+export { UnitHistory } from "./unit_history.ts";
+export type {
   HistoryEntry,
   HistoryKind,
   HistoryOptions,
   HistoryValue,
-  UnitChange,
-  UnitChangeType,
-  UnitRegistryOptions,
-  UnitRegistryStats,
-  UnitState,
-} from "./unit_registry.ts";
+  UnitHistoryOptions,
+} from "./unit_history.ts";
+export { UnitRegistry } from "./unit_registry.ts";
+export type { UnitRegistryOptions, UnitRegistryStats } from "./unit_registry.ts";

@@ -1,0 +1,461 @@
+import type { z } from "zod";
+import {
+  decodeMessage,
+  type Heartbeat,
+  heartbeatSchema,
+  type LogRecord,
+  logSchema,
+  parseSubject,
+  type RttMetric,
+  rttSchema,
+  type TimeConfig,
+  timeConfigSchema,
+  type TimeMetric,
+  timeMetricSchema,
+} from "../protocol/mod.ts";
+import { RingBuffer } from "./ring_buffer.ts";
+
+/** What the units table knows about one unit. JSON-serialisable. */
+export interface UnitState {
+  /** The unit's ID (one subject token). */
+  readonly unitId: string;
+  /** The latest heartbeat (kind, host, version, uptime, clock), null until one arrives. */
+  readonly heartbeat: Heartbeat | null;
+  /** The latest RTT metric, null until one arrives. */
+  readonly rtt: RttMetric | null;
+  /** The latest time-sync metric, null until one arrives. */
+  readonly time: TimeMetric | null;
+  /** Receiver wall clock (ms since the epoch) when the unit was first heard of. */
+  readonly firstSeen: number;
+  /** Receiver wall clock when the unit was last heard of (any message). */
+  readonly lastSeen: number;
+  /** Receiver wall clock of the latest heartbeat. */
+  readonly heartbeatAt: number | null;
+  /** Receiver wall clock of the latest RTT metric. */
+  readonly rttAt: number | null;
+  /** Receiver wall clock of the latest time metric. */
+  readonly timeAt: number | null;
+  /** Receipt time minus the heartbeat's own `ts` (clock skew plus one-way latency), in ms. */
+  readonly skewMs: number | null;
+  /** The heartbeat interval: inferred from consecutive heartbeats, else the default. */
+  readonly heartbeatIntervalMs: number;
+  /** Whether `heartbeatIntervalMs` was inferred from the unit's own heartbeats. */
+  readonly intervalInferred: boolean;
+  /** No heartbeat for `staleAfterMissed` (3) intervals. */
+  readonly stale: boolean;
+}
+
+/** What is stored of a unit: its state without the staleness, which is computed on reading. */
+export type UnitRecord = Omit<UnitState, "stale">;
+
+/** Why a unit changed. */
+export type UnitChangeType = "added" | "heartbeat" | "rtt" | "time" | "stale" | "fresh" | "removed";
+
+/** One change of the units table. */
+export interface UnitChange {
+  /** What changed. */
+  readonly type: UnitChangeType;
+  /** The unit after the change (for `removed`, as it was last). */
+  readonly unit: UnitState;
+}
+
+/** Why a telemetry message was dropped. */
+export type DropReason = "subject" | "json" | "schema" | "unit_mismatch";
+
+/** A dropped message, for the dashboard's diagnostics. */
+export interface DroppedMessage {
+  /** When it was dropped (ms since the epoch). */
+  readonly at: number;
+  /** The subject it arrived on. */
+  readonly subject: string;
+  /** Why it was dropped. */
+  readonly reason: DropReason;
+  /** What was wrong, e.g. the failing schema path. */
+  readonly error: string;
+}
+
+/** Counters of a {@linkcode UnitTable}. */
+export interface UnitTableStats {
+  /** Every message applied. */
+  readonly received: number;
+  /** Valid messages by kind. */
+  readonly accepted: {
+    readonly heartbeat: number;
+    readonly rtt: number;
+    readonly time: number;
+    readonly timeConfig: number;
+    readonly log: number;
+  };
+  /** Echo requests between units: not telemetry, neither accepted nor dropped. */
+  readonly ignored: number;
+  /** Malformed messages counted and dropped, by reason. */
+  readonly dropped: Readonly<Record<DropReason, number>>;
+  /** Sum of `dropped`. */
+  readonly droppedTotal: number;
+  /** The most recent drops (at most 20), newest last. */
+  readonly recentDrops: readonly DroppedMessage[];
+  /** Units in the table. */
+  readonly units: number;
+  /** Units that are stale now. */
+  readonly staleUnits: number;
+}
+
+/** Options of {@linkcode UnitTable}. */
+export interface UnitTableOptions {
+  /** Heartbeat interval assumed until one is inferred (default 5000, HEARTBEAT_INTERVAL_MS). */
+  readonly defaultHeartbeatIntervalMs?: number;
+  /** Missed heartbeats after which a unit is stale (default 3). */
+  readonly staleAfterMissed?: number;
+  /**
+   * Units silent for this long are forgotten by {@linkcode UnitTable.tick}, so departed browsers
+   * do not pile up; default 7 days, `null` keeps units forever.
+   */
+  readonly forgetAfterMs?: number | null;
+  /** Recent log records kept (default 500). */
+  readonly logBuffer?: number;
+}
+
+/** A message as it arrives: its subject and raw payload. */
+export interface TelemetryMessage {
+  /** e.g. `ops.heartbeat.router-1` */
+  readonly subject: string;
+  /** The JSON payload. */
+  readonly data: Uint8Array;
+}
+
+type MutableUnit = { -readonly [K in keyof UnitState]: UnitState[K] };
+
+/** Heartbeats closer than this (by the sender's clock) do not lower the inferred interval further. */
+const MIN_INTERVAL_MS = 50;
+
+/**
+ * The units table as pure state: {@linkcode UnitTable.apply} takes one `ops.*` message and the
+ * receiver's clock and returns what changed; {@linkcode UnitTable.tick} decides staleness and
+ * forgetting. It validates every message with the protocol schemas, counts and drops malformed
+ * ones, keeps each unit's latest heartbeat, RTT and time metric, infers heartbeat intervals and
+ * marks units stale after `staleAfterMissed` missed heartbeats. No I/O and no timers: the
+ * {@linkcode UnitRegistry} feeds it from NATS and stores it in KV; tests feed it directly.
+ *
+ * @example
+ * ```ts
+ * const table = new UnitTable();
+ * const data = new TextEncoder().encode(JSON.stringify(heartbeat));
+ * const change = table.apply({ subject: "ops.heartbeat.router-1", data }, Date.now());
+ * change?.type; // "added"
+ * ```
+ */
+export class UnitTable {
+  readonly #units = new Map<string, MutableUnit>();
+  readonly #logs: RingBuffer<LogRecord>;
+  readonly #drops = new RingBuffer<DroppedMessage>(20);
+  readonly #defaultInterval: number;
+  readonly #staleAfter: number;
+  readonly #forgetAfter: number | null;
+  #timeConfig: TimeConfig | null = null;
+  #received = 0;
+  #ignored = 0;
+  readonly #accepted = { heartbeat: 0, rtt: 0, time: 0, timeConfig: 0, log: 0 };
+  readonly #dropped: Record<DropReason, number> = {
+    subject: 0,
+    json: 0,
+    schema: 0,
+    unit_mismatch: 0,
+  };
+
+  /**
+   * Creates an empty table.
+   *
+   * @param options default interval, staleness and forgetting thresholds, log buffer size
+   */
+  constructor(options: UnitTableOptions = {}) {
+    this.#logs = new RingBuffer(options.logBuffer ?? 500);
+    this.#defaultInterval = options.defaultHeartbeatIntervalMs ?? 5000;
+    this.#staleAfter = options.staleAfterMissed ?? 3;
+    this.#forgetAfter = options.forgetAfterMs === undefined
+      ? 7 * 24 * 3600_000
+      : options.forgetAfterMs;
+  }
+
+  /**
+   * Applies one message: validates it, updates the unit it is about, and says what changed.
+   * Malformed messages are counted by reason and dropped; logs and the time configuration are
+   * kept but change no unit.
+   *
+   * @param msg the subject and payload as received
+   * @param now the receiver's wall clock, ms since the epoch
+   * @returns the unit's change, or null when no unit changed
+   */
+  apply(msg: TelemetryMessage, now: number): UnitChange | null {
+    this.#received++;
+    const parsed = parseSubject(msg.subject);
+    if (parsed === undefined) {
+      this.#drop(
+        now,
+        msg.subject,
+        "subject",
+        `Invalid subject "${msg.subject}": not an ops.* subject`,
+      );
+      return null;
+    }
+    switch (parsed.kind) {
+      case "echo":
+        this.#ignored++;
+        return null;
+      case "timeConfig": {
+        const v = this.#decode(msg, timeConfigSchema, now);
+        if (v === undefined) return null;
+        this.#accepted.timeConfig++;
+        this.#timeConfig = v;
+        return null;
+      }
+      case "log": {
+        const v = this.#decode(msg, logSchema, now);
+        if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
+        this.#accepted.log++;
+        this.#logs.push(v);
+        return null;
+      }
+      case "heartbeat": {
+        const v = this.#decode(msg, heartbeatSchema, now);
+        if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
+        this.#accepted.heartbeat++;
+        return this.#heartbeat(v, now);
+      }
+      case "rtt": {
+        const v = this.#decode(msg, rttSchema, now);
+        if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
+        this.#accepted.rtt++;
+        const { unit, added } = this.#touch(v.unitId, now);
+        unit.rtt = v;
+        unit.rttAt = now;
+        return this.#change(added ? "added" : "rtt", unit, now);
+      }
+      case "time": {
+        const v = this.#decode(msg, timeMetricSchema, now);
+        if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
+        this.#accepted.time++;
+        const { unit, added } = this.#touch(v.unitId, now);
+        unit.time = v;
+        unit.timeAt = now;
+        return this.#change(added ? "added" : "time", unit, now);
+      }
+    }
+  }
+
+  /**
+   * Re-decides staleness and forgetting as of `now`: units whose staleness flipped come back as
+   * `stale` or `fresh`, units silent for `forgetAfterMs` are removed and come back as `removed`.
+   *
+   * @param now the receiver's wall clock
+   * @returns the changes, in table order
+   */
+  tick(now: number): UnitChange[] {
+    const changes: UnitChange[] = [];
+    for (const u of [...this.#units.values()]) {
+      if (this.#forgetAfter !== null && now - u.lastSeen > this.#forgetAfter) {
+        changes.push(this.remove(u.unitId, now)!);
+        continue;
+      }
+      const stale = this.#isStale(u, now);
+      if (stale === u.stale) continue;
+      u.stale = stale;
+      changes.push(this.#change(stale ? "stale" : "fresh", u, now));
+    }
+    return changes;
+  }
+
+  /**
+   * Puts a stored unit back (at start, from the store). A unit the table already heard from
+   * since is newer and is kept.
+   *
+   * @param record the stored unit
+   * @param now the receiver's wall clock
+   * @returns whether the record was taken
+   */
+  restore(record: UnitRecord, now: number): boolean {
+    const known = this.#units.get(record.unitId);
+    if (known !== undefined && known.lastSeen >= record.lastSeen) return false;
+    const unit: MutableUnit = { ...record, stale: false };
+    unit.stale = this.#isStale(unit, now);
+    this.#units.set(unit.unitId, unit);
+    return true;
+  }
+
+  /**
+   * Removes a unit (forgotten by an operator, or silent too long). It comes back if it sends
+   * telemetry again.
+   *
+   * @param unitId the unit's ID
+   * @param now the receiver's wall clock
+   * @returns the `removed` change, or null when the unit was unknown
+   */
+  remove(unitId: string, now: number): UnitChange | null {
+    const u = this.#units.get(unitId);
+    if (u === undefined) return null;
+    this.#units.delete(unitId);
+    return { type: "removed", unit: this.#snapshot(u, now) };
+  }
+
+  /**
+   * Every unit, sorted by ID, with staleness as of `now`.
+   *
+   * @param now the receiver's wall clock
+   * @returns snapshots (safe to serialise or keep)
+   */
+  units(now: number): UnitState[] {
+    return [...this.#units.values()]
+      .sort((a, b) => a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0)
+      .map((u) => this.#snapshot(u, now));
+  }
+
+  /**
+   * One unit.
+   *
+   * @param unitId the unit's ID
+   * @param now the receiver's wall clock
+   * @returns its snapshot, or undefined when unknown
+   */
+  unit(unitId: string, now: number): UnitState | undefined {
+    const u = this.#units.get(unitId);
+    return u === undefined ? undefined : this.#snapshot(u, now);
+  }
+
+  /**
+   * What the store keeps of a unit.
+   *
+   * @param unitId the unit's ID
+   * @returns its record, or undefined when unknown
+   */
+  record(unitId: string): UnitRecord | undefined {
+    const u = this.#units.get(unitId);
+    if (u === undefined) return undefined;
+    const { stale: _stale, ...record } = u;
+    return record;
+  }
+
+  /**
+   * The latest `ops.time.config` of the time master, if one was received.
+   *
+   * @returns the configuration or null
+   */
+  timeConfig(): TimeConfig | null {
+    return this.#timeConfig;
+  }
+
+  /**
+   * Recent log records (`ops.log.<level>.<unit>`), oldest first.
+   *
+   * @param last only the newest `last`
+   * @returns a copy
+   */
+  logs(last?: number): LogRecord[] {
+    return this.#logs.toArray(last);
+  }
+
+  /**
+   * Counters: received, accepted by kind, dropped by reason, units and stale units.
+   *
+   * @param now the receiver's wall clock, for staleness
+   * @returns a snapshot
+   */
+  stats(now: number): UnitTableStats {
+    const dropped = { ...this.#dropped };
+    let stale = 0;
+    for (const u of this.#units.values()) if (this.#isStale(u, now)) stale++;
+    return {
+      received: this.#received,
+      accepted: { ...this.#accepted },
+      ignored: this.#ignored,
+      dropped,
+      droppedTotal: Object.values(dropped).reduce((a, b) => a + b, 0),
+      recentDrops: this.#drops.toArray(),
+      units: this.#units.size,
+      staleUnits: stale,
+    };
+  }
+
+  #drop(now: number, subject: string, reason: DropReason, error: string): void {
+    this.#dropped[reason]++;
+    this.#drops.push({ at: now, subject, reason, error });
+  }
+
+  #decode<T>(msg: TelemetryMessage, schema: z.ZodType<T>, now: number): T | undefined {
+    const d = decodeMessage(schema, msg.data);
+    if (d.ok) return d.value;
+    this.#drop(now, msg.subject, d.error.startsWith("Invalid JSON") ? "json" : "schema", d.error);
+    return undefined;
+  }
+
+  #sameUnit(
+    msg: TelemetryMessage,
+    payloadUnit: string,
+    subjectUnit: string,
+    now: number,
+  ): boolean {
+    if (payloadUnit === subjectUnit) return true;
+    this.#drop(
+      now,
+      msg.subject,
+      "unit_mismatch",
+      `Unit "${payloadUnit}" in the payload does not match "${subjectUnit}" in the subject`,
+    );
+    return false;
+  }
+
+  #touch(unitId: string, now: number): { unit: MutableUnit; added: boolean } {
+    let unit = this.#units.get(unitId);
+    const added = unit === undefined;
+    if (unit === undefined) {
+      unit = {
+        unitId,
+        heartbeat: null,
+        rtt: null,
+        time: null,
+        firstSeen: now,
+        lastSeen: now,
+        heartbeatAt: null,
+        rttAt: null,
+        timeAt: null,
+        skewMs: null,
+        heartbeatIntervalMs: this.#defaultInterval,
+        intervalInferred: false,
+        stale: false,
+      };
+      this.#units.set(unitId, unit);
+    }
+    unit.lastSeen = now;
+    return { unit, added };
+  }
+
+  #heartbeat(hb: Heartbeat, now: number): UnitChange {
+    const { unit, added } = this.#touch(hb.unitId, now);
+    const prev = unit.heartbeat;
+    // Infer the interval from two consecutive heartbeats of the same run (seq increasing) by the
+    // sender's own timestamps, so network jitter does not enter; smoothed against outliers.
+    if (prev !== null && hb.seq > prev.seq && hb.ts > prev.ts) {
+      const measured = Math.max(MIN_INTERVAL_MS, (hb.ts - prev.ts) / (hb.seq - prev.seq));
+      unit.heartbeatIntervalMs = unit.intervalInferred
+        ? 0.7 * unit.heartbeatIntervalMs + 0.3 * measured
+        : measured;
+      unit.intervalInferred = true;
+    }
+    unit.heartbeat = hb;
+    unit.heartbeatAt = now;
+    unit.skewMs = now - hb.ts;
+    const wasStale = unit.stale;
+    unit.stale = false;
+    return this.#change(added ? "added" : wasStale ? "fresh" : "heartbeat", unit, now);
+  }
+
+  #isStale(u: UnitRecord, now: number): boolean {
+    return now - (u.heartbeatAt ?? u.lastSeen) > this.#staleAfter * u.heartbeatIntervalMs;
+  }
+
+  #change(type: UnitChangeType, u: MutableUnit, now: number): UnitChange {
+    return { type, unit: this.#snapshot(u, now) };
+  }
+
+  #snapshot(u: MutableUnit, now: number): UnitState {
+    return { ...u, stale: this.#isStale(u, now) };
+  }
+}
