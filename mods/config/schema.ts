@@ -99,6 +99,76 @@ function user(prefix: string, fallbackUser: string) {
 const size = z.string().regex(/^\d+(K|KB|M|MB|G|GB|T|TB)?$/i);
 const SIZE = "a size such as 256MB or 10GB";
 
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86_400,
+  w: 604_800,
+  y: 31_536_000,
+};
+
+/** One tier of metric history: a sample every `stepS` seconds, kept for `keepS` seconds. */
+export interface HistoryTier {
+  /** The tier's name, as written in HISTORY_TIERS (e.g. `10s`); a subject token. */
+  readonly name: string;
+  /** Seconds between two points. */
+  readonly stepS: number;
+  /** Seconds a point is kept. */
+  readonly keepS: number;
+}
+
+function durationS(text: string): number | undefined {
+  const m = /^(\d+)([smhdwy])$/.exec(text);
+  return m ? Number(m[1]) * DURATION_UNITS[m[2]!]! : undefined;
+}
+
+/**
+ * `10s:1d,1m:7d,1h:365d`: steps strictly increasing, each a multiple of the one before (so a
+ * coarse point is built from whole finer points), each kept at least one step of the next tier.
+ */
+const tiersSchema: z.ZodType<readonly HistoryTier[], string> = z.string().transform(
+  (text, ctx) => {
+    const tiers: HistoryTier[] = [];
+    for (const part of text.split(",").map((p) => p.trim())) {
+      const [step = "", keep = ""] = part.split(":");
+      const stepS = durationS(step);
+      const keepS = durationS(keep);
+      if (stepS === undefined || keepS === undefined || keepS < stepS) {
+        ctx.addIssue({ code: "custom", message: `bad tier "${part}"` });
+        return z.NEVER;
+      }
+      tiers.push({ name: step, stepS, keepS });
+    }
+    const ordered = tiers.every((t, i) => {
+      const prev = tiers[i - 1];
+      return prev === undefined ||
+        (t.stepS > prev.stepS && t.stepS % prev.stepS === 0 && prev.keepS >= t.stepS);
+    });
+    if (tiers.length === 0 || !ordered) {
+      ctx.addIssue({ code: "custom", message: "tiers out of order" });
+      return z.NEVER;
+    }
+    return tiers;
+  },
+);
+
+function url(name: string, schemes: readonly string[], expected: string): Variable<string> {
+  return variable(
+    name,
+    z.string().refine((v) => {
+      if (v === "") return true;
+      try {
+        return schemes.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }),
+    expected,
+    "",
+  );
+}
+
 /** Every section of the environment contract (see .env.example). */
 export const sections = {
   /** The base server: listeners, JetStream, TLS. */
@@ -172,6 +242,83 @@ export const sections = {
     /** Retention of the telemetry history stream (mods/monitor UnitRegistry). */
     historyMaxAgeH: positiveInt("TELEMETRY_HISTORY_MAX_AGE_H", "168"),
     historyMaxMb: positiveInt("TELEMETRY_HISTORY_MAX_MB", "256"),
+  },
+  /** Metric history (mods/history): tiers and retention of the history streams. */
+  history: {
+    tiers: variable(
+      "HISTORY_TIERS",
+      tiersSchema,
+      "tiers <step>:<keep> from fine to coarse, e.g. 10s:1d,1m:7d,1h:365d (units s m h d w y; " +
+        "each step a multiple of the one before, each kept at least the next step)",
+      "10s:1d,1m:7d,1h:365d",
+    ),
+    maxMb: positiveInt("HISTORY_MAX_MB", "1024"),
+    replicas: positiveInt("HISTORY_REPLICAS", "1"),
+  },
+  /** Alert evaluation (mods/alerts) and where notifications go. */
+  alerts: {
+    evalIntervalS: positiveInt("ALERT_EVAL_INTERVAL_S", "5"),
+    historyDays: positiveInt("ALERT_HISTORY_DAYS", "90"),
+    webhookUrl: url("ALERT_WEBHOOK_URL", ["http:", "https:"], "an http(s) URL, or empty"),
+    webhookSecret: variable(
+      "ALERT_WEBHOOK_SECRET",
+      z.string().refine((v) => v === "" || v.length >= 16),
+      "a secret of 16+ characters to sign webhooks with, or empty",
+      "",
+      true,
+    ),
+    slackUrl: url("ALERT_SLACK_URL", ["http:", "https:"], "an http(s) URL, or empty"),
+    pagerdutyUrl: url(
+      "ALERT_PAGERDUTY_URL",
+      ["http:", "https:"],
+      "PagerDuty's Events v2 URL (https://events.pagerduty.com/v2/enqueue), or empty",
+    ),
+    pagerdutyRoutingKey: variable(
+      "ALERT_PAGERDUTY_ROUTING_KEY",
+      z.string(),
+      "the integration's routing key",
+      "",
+      true,
+    ),
+    smtpUrl: url(
+      "ALERT_SMTP_URL",
+      ["smtp:", "smtps:"],
+      "smtp://host:port (STARTTLS when offered) or smtps://host:port (TLS), or empty",
+    ),
+    smtpUser: text("ALERT_SMTP_USER", "", "the SMTP user name, or empty for no login"),
+    smtpPassword: variable("ALERT_SMTP_PASSWORD", z.string(), "the SMTP password", "", true),
+    emailFrom: text("ALERT_EMAIL_FROM", "nunect@localhost", "a sender address"),
+    emailTo: list("ALERT_EMAIL_TO"),
+    natsSubject: variable(
+      "ALERT_NATS_SUBJECT",
+      z.string().regex(/^([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)?$/),
+      "a subject such as ops.alerts (no wildcards), or empty",
+      "",
+    ),
+  },
+  /** The dashboard's Prometheus endpoint `/metrics`. */
+  metrics: {
+    token: variable(
+      "METRICS_TOKEN",
+      z.string().refine((v) => v === "" || v.length >= 16),
+      "a bearer token of 16+ characters, or empty (then /metrics is off unless METRICS_OPEN)",
+      "",
+      true,
+    ),
+    open: bool("METRICS_OPEN", "false"),
+    prefix: variable(
+      "METRICS_PREFIX",
+      z.string().regex(/^([a-zA-Z_][a-zA-Z0-9_]*)?$/),
+      "a metric name prefix of letters, digits and _ (prometheus-nats-exporter's -prefix), or empty",
+      "",
+    ),
+    serverId: variable(
+      "METRICS_SERVER_ID",
+      z.enum(["url", "id", "name"]),
+      "url (the exporter's default: http://host:port), id (-use_internal_server_id) or name " +
+        "(-use_internal_server_name)",
+      "url",
+    ),
   },
   /** guardian's intervals and role. */
   guardian: {

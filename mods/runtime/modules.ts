@@ -72,7 +72,7 @@ export function displayHost(host: string): string {
  * The modules nunect ships, in start order; the supervisor starts those whose entry file exists.
  *
  * @param config the whole configuration
- * @returns dashboard and guardian
+ * @returns dashboard, history collector and guardian
  */
 export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
   const d = config.dashboard;
@@ -85,6 +85,15 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       where: `http://${
         displayHost(d.bind)
       }:${d.port}  (log in as ${d.adminUser}; password: DASHBOARD_ADMIN_PASSWORD in .env)`,
+    },
+    {
+      name: "history",
+      entry: "mods/history/main.ts",
+      permissionSet: "history",
+      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
+      where: `metric history ${
+        config.history.tiers.map((t) => `${t.name}:${t.keepS / 86_400}d`).join(" ")
+      } -> ${config.unit.natsUrl}`,
     },
     {
       name: "guardian",

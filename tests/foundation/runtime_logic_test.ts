@@ -40,7 +40,7 @@ Deno.test("backoff doubles from 1 s up to 30 s and resets after a healthy minute
   assert.deepEqual([1, 2, 3].map((n) => backoffDelay(n, fast)), [100, 300, 500]);
 });
 
-Deno.test("the module table: dashboard and guardian, guardian allowed exactly the NATS_URL host", () => {
+Deno.test("the module table: dashboard, history and guardian; history and guardian allowed exactly the NATS_URL host", () => {
   const config = loadConfig(
     all,
     (n) =>
@@ -51,7 +51,7 @@ Deno.test("the module table: dashboard and guardian, guardian allowed exactly th
         NATS_HTTP_PORT: "8333",
       })[n],
   );
-  const [dashboard, guardian] = defaultModules(config);
+  const [dashboard, history, guardian] = defaultModules(config);
   assert.deepEqual(
     { ...dashboard },
     {
@@ -62,6 +62,9 @@ Deno.test("the module table: dashboard and guardian, guardian allowed exactly th
       where: "http://127.0.0.1:4999  (log in as admin; password: DASHBOARD_ADMIN_PASSWORD in .env)",
     },
   );
+  assert.equal(history?.entry, "mods/history/main.ts");
+  assert.equal(history?.permissionSet, "history");
+  assert.deepEqual(history?.denoFlags, ["--allow-net=10.1.2.3:4333"]);
   assert.equal(guardian?.entry, "mods/guardian/main.ts");
   assert.equal(guardian?.permissionSet, "guardian");
   assert.deepEqual(guardian?.denoFlags, ["--allow-net=10.1.2.3:4333"]);

@@ -1,0 +1,93 @@
+/**
+ * The history collector's entry point, run by the supervisor (and `deno task history`) under the
+ * `history` permission set: network = the NATS server only, environment = its config sections.
+ * Connects as the SYS user (cluster-wide `$SYS` requests) and the OPS user (units telemetry, the
+ * history streams and the lease), collects until SIGTERM or SIGINT, then gives the lease up so a
+ * standby collector takes over at once. A bad configuration exits with code 2.
+ *
+ * @module
+ */
+import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { connect, type NunectClient } from "../client/mod.ts";
+import { SysMonitor, UnitRegistry } from "../monitor/mod.ts";
+import { HistoryCollector } from "./collector.ts";
+import { sysSampler } from "./sampler.ts";
+
+/** The configuration sections the collector reads; its permission set names their variables. */
+export const HISTORY_SECTIONS = [
+  "unit",
+  "sysUser",
+  "opsUser",
+  "history",
+] as const satisfies readonly SectionName[];
+
+if (import.meta.main) {
+  const config = exitOnConfigError(() => loadConfig(HISTORY_SECTIONS));
+  const collectorId = `${config.unit.unitId}-history`.slice(0, 64);
+  const print = (line: string) => console.log(`history ${collectorId}: ${line}`);
+
+  const dial = (who: "sys" | "ops"): Promise<NunectClient> => {
+    const user = who === "sys" ? config.sysUser : config.opsUser;
+    return connect({
+      servers: config.unit.natsUrl,
+      unitId: `${collectorId}-${who}`.slice(0, 64),
+      name: `nunect-history-${who}`,
+      user: user.user,
+      pass: user.password,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+    });
+  };
+
+  let sysClient: NunectClient;
+  let opsClient: NunectClient;
+  try {
+    [sysClient, opsClient] = await Promise.all([dial("sys"), dial("ops")]);
+  } catch (e) {
+    console.error(
+      `history ${collectorId}: cannot connect to ${config.unit.natsUrl}: ${(e as Error).message}`,
+    );
+    Deno.exit(1);
+  }
+  const sys = new SysMonitor(sysClient.nc);
+  // The units table in memory only: the dashboard owns the units bucket and telemetry stream.
+  const units = await UnitRegistry.start(opsClient.nc, { bucket: null, historyStream: null });
+  let collector: HistoryCollector;
+  try {
+    collector = await HistoryCollector.start({
+      nc: opsClient.nc,
+      sample: sysSampler(sys, () => units.units()),
+      tiers: config.history.tiers,
+      maxBytes: config.history.maxMb * 1024 * 1024,
+      replicas: config.history.replicas,
+      collectorId,
+      log: print,
+    });
+  } catch (e) {
+    console.error(
+      `history ${collectorId}: cannot create the history streams in the OPS account: ` +
+        `${(e as Error).message}. Check that JetStream is enabled and that ` +
+        `${config.history.tiers.length} × HISTORY_MAX_MB (${config.history.maxMb} MB) fits ` +
+        `NATS_JS_MAX_FILE`,
+    );
+    Deno.exit(1);
+  }
+  print(
+    `collecting ${config.history.tiers.map((t) => `${t.name} for ${t.keepS} s`).join(", ")} ` +
+      `from ${config.unit.natsUrl}`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    print(`${signal}: stopping`);
+    await collector.close();
+    await units.close();
+    await sys.close();
+    await Promise.all([sysClient.close(), opsClient.close()]);
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+}

@@ -1,0 +1,245 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import type { HistoryTier } from "../config/mod.ts";
+import { type Frame, frameSchema, type Kind, type Row } from "./frame.ts";
+
+/** Subjects of history points: `nunect.history.<tier>.<kind>`. Outside `ops.>`: units cannot write them. */
+export const HISTORY_SUBJECT = "nunect.history";
+
+/** Largest payload of one history message; a bigger frame is split into chunks. */
+const MAX_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * The subject of one tier and kind.
+ *
+ * @param tier the tier's name, e.g. `10s`
+ * @param kind the kind
+ * @returns e.g. `nunect.history.10s.stream`
+ */
+export function historySubject(tier: string, kind: Kind | "*"): string {
+  return `${HISTORY_SUBJECT}.${tier}.${kind}`;
+}
+
+/**
+ * The stream holding one tier (one stream per tier, since retention is per stream).
+ *
+ * @param tier the tier's name
+ * @returns e.g. `nunect_history_10s`
+ */
+export function historyStream(tier: string): string {
+  return `nunect_history_${tier}`;
+}
+
+/** Options of {@linkcode HistoryStore}. */
+export interface HistoryStoreOptions {
+  /** The tiers, finest first (from HISTORY_TIERS). */
+  readonly tiers: readonly HistoryTier[];
+  /**
+   * Size limit of all tiers together in bytes (HISTORY_MAX_MB), shared by the points each tier
+   * keeps (keep / step); the oldest points go first.
+   */
+  readonly maxBytes: number;
+  /** Stream replicas (1 on a single server, 3 in a cluster). */
+  readonly replicas?: number;
+  /** Use stream compression (S2, requires nats-server ≥ 2.10). */
+  readonly compress?: boolean;
+}
+
+/** Counters of a {@linkcode HistoryStore}. */
+export interface HistoryStoreStats {
+  /** Messages published (chunks). */
+  readonly published: number;
+  /** Publishes the stream dropped as duplicates of a point another collector already wrote. */
+  readonly duplicates: number;
+  /** Bytes of payload published. */
+  readonly bytes: number;
+}
+
+/**
+ * Metric history in JetStream: one stream per tier in the OPS account, a message per point and
+ * kind (chunked when large), written once: each message carries `Nats-Msg-Id` =
+ * `<tier>.<kind>.<t>.<chunk>`, so a second collector writing the same point is dropped by the
+ * stream's duplicate window.
+ */
+export class HistoryStore {
+  readonly #js: JetStreamClient;
+  readonly #jsm: Promise<JetStreamManager>;
+  readonly #options: HistoryStoreOptions;
+  #stats = { published: 0, duplicates: 0, bytes: 0 };
+
+  /**
+   * @param nc a connection of the OPS account with JetStream
+   * @param options tiers, limits
+   */
+  constructor(nc: NatsConnection, options: HistoryStoreOptions) {
+    this.#js = jetstream(nc);
+    this.#jsm = jetstreamManager(nc);
+    this.#options = options;
+  }
+
+  /** The tiers, finest first. */
+  get tiers(): readonly HistoryTier[] {
+    return this.#options.tiers;
+  }
+
+  /**
+   * Creates the tier streams, or updates their limits to the configuration.
+   *
+   * @throws when JetStream is unavailable in the account
+   */
+  async ensure(): Promise<void> {
+    const jsm = await this.#jsm;
+    const tiers = this.#options.tiers;
+    const points = tiers.reduce((sum, t) => sum + t.keepS / t.stepS, 0);
+    for (const tier of tiers) {
+      const share = (tier.keepS / tier.stepS) / points;
+      const keepNs = tier.keepS * 1e9;
+      const config: Partial<StreamConfig> & { name: string } = {
+        name: historyStream(tier.name),
+        subjects: [`${HISTORY_SUBJECT}.${tier.name}.>`],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        discard: DiscardPolicy.Old,
+        max_age: keepNs,
+        max_bytes: Math.max(1 << 20, Math.floor(this.#options.maxBytes * share)),
+        // Long enough to catch a second collector writing the same point, never past max_age.
+        duplicate_window: Math.min(keepNs, Math.max(120, 3 * tier.stepS) * 1e9),
+        num_replicas: this.#options.replicas ?? 1,
+        allow_direct: true,
+        description: `nunect metric history: a point every ${tier.name}, kept ${tier.keepS} s`,
+      };
+      if (this.#options.compress) Object.assign(config, { compression: "s2" });
+      try {
+        await jsm.streams.info(config.name);
+        await jsm.streams.update(config.name, config);
+      } catch (e) {
+        if (!/not found/i.test((e as Error).message)) throw e;
+        await jsm.streams.add(config);
+      }
+    }
+  }
+
+  /**
+   * Writes one point (in chunks of at most 256 KiB).
+   *
+   * @param tier the tier's name
+   * @param frame the point
+   * @returns how many chunks the stream stored (0 when all were duplicates)
+   */
+  async write(tier: string, frame: Frame): Promise<number> {
+    const subject = historySubject(tier, frame.kind);
+    let stored = 0;
+    const chunks = chunk(frame);
+    for (let i = 0; i < chunks.length; i++) {
+      const payload = chunks[i]!;
+      const ack = await this.#js.publish(subject, payload, {
+        msgID: `${tier}.${frame.kind}.${frame.t}.${i}`,
+      });
+      this.#stats.published++;
+      this.#stats.bytes += payload.length;
+      if (ack.duplicate) this.#stats.duplicates++;
+      else stored++;
+    }
+    return stored;
+  }
+
+  /**
+   * Points of one tier and kind in `[fromMs, toMs)`, chunks merged, oldest first.
+   *
+   * @param tier the tier's name
+   * @param kind the kind
+   * @param fromMs start (inclusive), ms since the epoch
+   * @param toMs end (exclusive), default now
+   * @returns the frames; malformed stored messages are skipped
+   */
+  async read(tier: string, kind: Kind, fromMs: number, toMs = Date.now()): Promise<Frame[]> {
+    const stream = historyStream(tier);
+    // Points are stored up to one step after their t; start reading a little earlier.
+    const step = this.#options.tiers.find((t) => t.name === tier)?.stepS ?? 0;
+    const consumer = await this.#js.consumers.get(stream, {
+      filter_subjects: historySubject(tier, kind), // a string: works on 2.9 too
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: new Date(Math.max(0, fromMs - 2000)).toISOString(),
+    });
+    const byT = new Map<number, Frame>();
+    try {
+      const info = await consumer.info(true);
+      let pending = info.num_pending;
+      if (pending > 0) {
+        const messages = await consumer.consume({ max_messages: 1000 });
+        for await (const m of messages) {
+          pending = m.info.pending;
+          const parsed = frameSchema.safeParse(safeJson(m.data));
+          if (parsed.success) {
+            const f = parsed.data;
+            if (f.t >= fromMs && f.t < toMs) {
+              const had = byT.get(f.t);
+              byT.set(f.t, had ? { ...had, rows: { ...had.rows, ...f.rows } } : f);
+            }
+            if (f.t >= toMs + step * 1000) break;
+          }
+          if (pending === 0) break;
+        }
+        messages.stop();
+      }
+    } finally {
+      await consumer.delete().catch(() => {});
+    }
+    return [...byT.values()].sort((a, b) => a.t - b.t);
+  }
+
+  /**
+   * Stored size of each tier's stream.
+   *
+   * @returns tier name to bytes and messages
+   */
+  async usage(): Promise<Record<string, { bytes: number; messages: number }>> {
+    const jsm = await this.#jsm;
+    const out: Record<string, { bytes: number; messages: number }> = {};
+    for (const tier of this.#options.tiers) {
+      const info = await jsm.streams.info(historyStream(tier.name));
+      out[tier.name] = { bytes: info.state.bytes, messages: info.state.messages };
+    }
+    return out;
+  }
+
+  /** Counters since start. */
+  stats(): HistoryStoreStats {
+    return { ...this.#stats };
+  }
+}
+
+function safeJson(data: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(data));
+  } catch {
+    return undefined;
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Splits a frame's rows so that each encoded chunk stays under the limit. */
+function chunk(frame: Frame): Uint8Array[] {
+  const whole = encoder.encode(JSON.stringify(frame));
+  if (whole.length <= MAX_CHUNK_BYTES) return [whole];
+  const entries = Object.entries(frame.rows);
+  const parts = Math.ceil(whole.length / MAX_CHUNK_BYTES) + 1;
+  const per = Math.ceil(entries.length / parts);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < entries.length; i += per) {
+    const rows: Record<string, Row> = Object.fromEntries(entries.slice(i, i + per));
+    out.push(encoder.encode(JSON.stringify({ ...frame, rows })));
+  }
+  return out;
+}
