@@ -2,25 +2,11 @@ import type { ComponentChildren } from "preact";
 import { BrowserUnit, type BrowserUnitProps } from "../islands/BrowserUnit.tsx";
 import { Island } from "./Island.tsx";
 
-/** One entry of the navigation. */
+/** One entry of the navigation (from the route table). */
 export interface NavItem {
   readonly href: string;
   readonly label: string;
 }
-
-/** The navigation, in order. */
-export const NAV: readonly NavItem[] = [
-  { href: "/", label: "Overview" },
-  { href: "/connections", label: "Connections" },
-  { href: "/activity", label: "Activity" },
-  { href: "/subscriptions", label: "Subscriptions" },
-  { href: "/routes", label: "Routes" },
-  { href: "/gateways", label: "Gateways" },
-  { href: "/leafnodes", label: "Leaf nodes" },
-  { href: "/accounts", label: "Accounts" },
-  { href: "/jetstream", label: "JetStream" },
-  { href: "/units", label: "Units" },
-];
 
 /** What every page's frame shows. */
 export interface LayoutProps {
@@ -28,6 +14,8 @@ export interface LayoutProps {
   readonly title: string;
   /** The path of the current page, to highlight the navigation. */
   readonly path: string;
+  /** The navigation, in order. */
+  readonly nav: readonly NavItem[];
   /** DASHBOARD_DOMAIN. */
   readonly domain: string;
   /** The server the dashboard watches. */
@@ -66,9 +54,7 @@ export function Layout(p: LayoutProps) {
             <span class="server-chip" title="NATS server">{p.serverName}</span>
           )}
           <span class="spacer" />
-          {p.browserUnit && (
-            <Island name="BrowserUnit" component={BrowserUnit} props={p.browserUnit} />
-          )}
+          {p.browserUnit && <Island component={BrowserUnit} props={p.browserUnit} />}
           {p.user !== undefined && (
             <form method="post" action="/logout" class="logout">
               <input type="hidden" name="_csrf" value={p.csrf} />
@@ -79,7 +65,7 @@ export function Layout(p: LayoutProps) {
         </header>
         {p.user !== undefined && (
           <nav class="side">
-            {NAV.map((n) => (
+            {p.nav.map((n) => (
               <a
                 href={n.href}
                 class={(n.href === "/" ? p.path === "/" : p.path.startsWith(n.href))

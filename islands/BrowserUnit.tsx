@@ -3,11 +3,7 @@ import { formatMicros, rttLevel } from "../components/format.ts";
 
 /** Props of {@linkcode BrowserUnit}. */
 export interface BrowserUnitProps {
-  /** WebSocket URL of the NATS server, or null: `ws(s)://<page host>:<wsPort>`. */
-  readonly wsUrl: string | null;
-  /** NATS_WS_PORT, used when `wsUrl` is null. */
-  readonly wsPort: number;
-  /** Where the browser fetches its own (ui user) credentials. */
+  /** Where the browser fetches its own (ui user) credentials and the WebSocket URL. */
   readonly credentialsUrl: string;
   /** Unit to measure the application RTT against (the dashboard's echo service). */
   readonly echoTarget: string | null;

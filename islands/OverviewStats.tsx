@@ -1,62 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import type { Healthz, Jsz, Varz } from "../mods/monitor/mod.ts";
+import { type OverviewSummary, summarize } from "../mods/dashboard/overview.ts";
 import { formatBytes, formatCount, formatTime } from "../components/format.ts";
 import { Badge, Stat } from "../components/ui.tsx";
-
-/** The Overview's headline figures (what /api/overview answers, reduced). */
-export interface OverviewSummary {
-  readonly serverName: string;
-  readonly version: string;
-  readonly uptime: string;
-  readonly start: string;
-  readonly healthy: boolean;
-  readonly healthStatus: string;
-  readonly healthError: string | null;
-  readonly connections: number;
-  readonly totalConnections: number;
-  readonly subscriptions: number;
-  readonly slowConsumers: number;
-  readonly mem: number;
-  readonly cpu: number;
-  readonly cores: number;
-  readonly jetstream: { bytes: number; streams: number; consumers: number } | null;
-}
-
-/**
- * Reduces /api/overview to the headline figures.
- *
- * @param o varz, healthz and (when JetStream answers) jsz
- * @returns the summary
- */
-export function summarize(
-  o: { varz: Varz; healthz: Healthz; jsz?: Jsz | undefined },
-): OverviewSummary {
-  const { varz, healthz, jsz } = o;
-  const js = varz.jetstream;
-  return {
-    serverName: varz.server_name,
-    version: varz.version,
-    uptime: varz.uptime,
-    start: varz.start,
-    healthy: healthz.status === "ok",
-    healthStatus: healthz.status,
-    healthError: healthz.error ?? null,
-    connections: varz.connections,
-    totalConnections: varz.total_connections,
-    subscriptions: varz.subscriptions,
-    slowConsumers: varz.slow_consumers,
-    mem: varz.mem,
-    cpu: varz.cpu,
-    cores: varz.cores,
-    jetstream: js?.config
-      ? {
-        bytes: (js.stats?.memory ?? 0) + (js.stats?.storage ?? 0),
-        streams: jsz?.streams ?? 0,
-        consumers: jsz?.consumers ?? 0,
-      }
-      : null,
-  };
-}
 
 /** Props of {@linkcode OverviewStats}. */
 export interface OverviewStatsProps {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import { formatBytes, formatRate } from "../components/format.ts";
-import type { RateSeries } from "../routes/rates.ts";
+import type { RateSeries } from "../mods/dashboard/mod.ts";
 
 /** Props of {@linkcode RateChart}. */
 export interface RateChartProps {

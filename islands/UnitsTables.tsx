@@ -1,14 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import type { UnitRegistryStats, UnitState } from "../mods/monitor/mod.ts";
+import type { UnitsView } from "../mods/dashboard/mod.ts";
+import type { UnitState } from "../mods/monitor/mod.ts";
 import { formatAgo, formatMicros, formatNanos, rttLevel } from "../components/format.ts";
-
-/** What /api/units answers and the island draws. */
-export interface UnitsView {
-  /** Server time of the snapshot, ms since the epoch. */
-  readonly now: number;
-  readonly units: readonly UnitState[];
-  readonly stats: UnitRegistryStats | null;
-}
 
 /** Props of {@linkcode UnitsTables}. */
 export interface UnitsTablesProps {

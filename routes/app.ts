@@ -1,55 +1,74 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { compress } from "hono/compress";
 import { serveStatic } from "hono/deno";
+import type { DashboardServices, ServiceName } from "../mods/dashboard/mod.ts";
 import { authRoutes, requireLogin } from "./auth.tsx";
-import { type AppEnv, browserWsUrl, type DashboardSettings } from "./context.ts";
+import { type AppEnv, browserWsUrl } from "./context.ts";
 import { HttpError, renderError } from "./errors.ts";
-import { errorPage } from "./render.tsx";
+import { errorPage, pageRenderer } from "./render.tsx";
 import { cors, originCheck, securityHeaders, type SecurityOptions } from "./security.ts";
 import { SessionSigner } from "./session.ts";
+import { navigation, ROUTES } from "./table.ts";
 
-/** Everything the web app is built from. */
+/** What the web app is built from. */
 export interface AppOptions {
-  /** Settings from mods/config. */
-  readonly settings: DashboardSettings;
-  /** Dashboard version (deno.json). */
-  readonly version: string;
-  /** Routes added after the security, login and error handling (pages and /api). */
-  readonly routes?: (app: Hono<AppEnv>) => void;
-  /** Extra fields for /healthz (e.g. whether the NATS connections are up). */
-  readonly health?: () => Record<string, unknown>;
+  /** The dashboard's server side: configuration, NATS services, samplers. */
+  readonly services: DashboardServices;
   /** Directory holding static/ (default: the project root). */
   readonly root?: string;
 }
 
+/** Provides the services a route needs as context variables, or answers 503 (one place). */
+function provide(needs: readonly ServiceName[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const services = c.var.services;
+    for (const name of needs) {
+      if (name === "sys") c.set("sys", services.need("sys"));
+      else c.set("units", services.need("units"));
+    }
+    await next();
+  };
+}
+
 /**
- * Builds the dashboard's Hono app: security headers, CORS, CSRF, login, static files, health
- * check and the one error renderer; pages and API come from `options.routes`.
+ * Builds the dashboard's Hono app: the page renderer, security headers, CORS, CSRF, login,
+ * static files, the health check, the one error renderer, and every route of the route table
+ * with the services it needs.
  *
- * @param options settings and routes
+ * @param options the services (and where static/ is)
  * @returns the app, ready for `Deno.serve(app.fetch)` or `app.request(...)` in tests
  */
-export function createApp(options: AppOptions): Hono<AppEnv> {
-  const { settings, version } = options;
+export function createDashboard(options: AppOptions): Hono<AppEnv> {
+  const { services } = options;
+  const { config } = services;
   const app = new Hono<AppEnv>();
-  const signer = new SessionSigner(settings.secret);
+  const signer = new SessionSigner(config.dashboard.secret);
   const security: SecurityOptions = {
-    corsOrigins: settings.corsOrigins,
-    wsSources: (c) => [browserWsUrl(c, settings)],
+    corsOrigins: config.dashboard.corsOrigins,
+    wsSources: (c) => [browserWsUrl(c, config)],
   };
-  const page = errorPage(settings, version);
 
-  app.onError((err, c) => renderError(c, err, page));
-  app.notFound((c) => renderError(c, new HttpError(404, `No page at "${c.req.path}"`), page));
+  app.onError((err, c) => renderError(c, err, errorPage));
+  app.notFound((c) => renderError(c, new HttpError(404, `No page at "${c.req.path}"`), errorPage));
 
+  app.use("*", async (c, next) => {
+    c.set("services", services);
+    await next();
+  });
+  app.use("*", pageRenderer(navigation()));
   app.use("*", securityHeaders(security));
   app.use("*", cors(security));
   app.use("*", originCheck(security));
   app.use("*", requireLogin(signer));
 
-  // The dashboard's own health (public, for service managers): it answers while NATS is down and
-  // says so, without details an anonymous caller should not see.
-  app.get("/healthz", (c) => c.json({ status: "ok", version, ...options.health?.() }));
+  // The dashboard's own health (public, for service managers and load balancers): it answers
+  // while NATS is down and says so, without details an anonymous caller should not see.
+  app.get("/healthz", (c) =>
+    c.json({
+      status: "ok",
+      version: services.version,
+      nats: services.connected ? "connected" : "connecting",
+    }));
   const root = options.root ?? new URL("..", import.meta.url).pathname;
   // Bundles are large (the NATS client and zod); only static files are compressed, never the
   // SSE stream or the relayed /api answers.
@@ -69,7 +88,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   );
   app.get("/favicon.ico", (c) => c.redirect("/static/favicon.svg", 301));
 
-  app.route("/", authRoutes(settings, signer, version));
-  options.routes?.(app);
+  app.route("/", authRoutes(config.dashboard, signer));
+  for (const r of ROUTES) app.on(r.method, r.path, provide(r.needs), ...r.handlers);
   return app;
 }

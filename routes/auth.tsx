@@ -1,10 +1,10 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { HttpError, wantsJson } from "./errors.ts";
-import type { AppContext, AppEnv, DashboardSettings } from "./context.ts";
+import type { DashboardConfig } from "../mods/dashboard/mod.ts";
+import type { AppContext, AppEnv } from "./context.ts";
 import { isUnsafe } from "./security.ts";
 import { safeEqual, type SessionSigner } from "./session.ts";
-import { renderPage } from "./render.tsx";
 
 /** Session cookie name. */
 export const SESSION_COOKIE = "nunect_session";
@@ -66,15 +66,13 @@ const MAX_FAILURES = 10;
 /**
  * Login form, login and logout.
  *
- * @param settings admin user and password
+ * @param settings DASHBOARD_ADMIN_USER and _PASSWORD, and the domain shown
  * @param signer signs sessions
- * @param version shown in the footer
  * @returns the routes
  */
 export function authRoutes(
-  settings: DashboardSettings,
+  settings: DashboardConfig["dashboard"],
   signer: SessionSigner,
-  version: string,
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const failures = new Map<string, { count: number; since: number }>();
@@ -93,9 +91,7 @@ export function authRoutes(
     }
     const csrf = await signer.csrfToken(`login:${nonce}`);
     const next = safeNext(c.req.query("next"));
-    return renderPage(
-      c,
-      { title: "Log in", settings, version, status },
+    return c.render(
       (
         <form method="post" action="/login" class="login card">
           <h1>Log in</h1>
@@ -114,6 +110,7 @@ export function authRoutes(
           <button type="submit" class="primary">Log in</button>
         </form>
       ),
+      { title: "Log in", status },
     );
   };
 

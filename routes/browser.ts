@@ -1,22 +1,23 @@
-import type { Hono } from "hono";
-import { type AppEnv, browserWsUrl } from "./context.ts";
-import type { Deps } from "./deps.ts";
+import { browserWsUrl } from "./context.ts";
+import { endpoint, type Route } from "./route.ts";
 
 /**
  * `/api/browser/credentials`: the logged-in browser's own NATS user (NATS_UI_USER, narrow
- * permissions in OPS) and the WebSocket URL, for the browser-unit island. The only credential
- * the dashboard ever hands out; never cached.
- *
- * @param app the app
- * @param deps settings
+ * permissions in OPS) and the WebSocket URL, for the browser unit. The only credential the
+ * dashboard ever hands out; never cached.
  */
-export function browserRoutes(app: Hono<AppEnv>, deps: Deps): void {
-  app.get("/api/browser/credentials", (c) => {
-    c.header("Cache-Control", "no-store");
-    return c.json({
-      user: deps.settings.uiUser.user,
-      pass: deps.settings.uiUser.password,
-      wsUrl: browserWsUrl(c, deps.settings),
-    });
-  });
-}
+export const browserRoutes: readonly Route[] = [
+  endpoint({
+    path: "/api/browser/credentials",
+    title: "this browser's own NATS user (narrow, OPS) and WebSocket URL",
+    handle: (c) => {
+      const { config } = c.var.services;
+      c.header("Cache-Control", "no-store");
+      return {
+        user: config.uiUser.user,
+        pass: config.uiUser.password,
+        wsUrl: browserWsUrl(c, config),
+      };
+    },
+  }),
+];

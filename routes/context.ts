@@ -1,57 +1,51 @@
 import type { Context } from "hono";
+import type { DashboardConfig, DashboardServices } from "../mods/dashboard/mod.ts";
+import type { SysMonitor, UnitRegistry } from "../mods/monitor/mod.ts";
 import type { Session } from "./session.ts";
 
-/** Configuration the web app needs (a subset of mods/config sections). */
-export interface DashboardSettings {
-  /** DASHBOARD_DOMAIN, shown in the header. */
-  readonly domain: string;
-  /** DASHBOARD_CORS_ORIGINS. */
-  readonly corsOrigins: readonly string[];
-  /** DASHBOARD_ADMIN_USER. */
-  readonly adminUser: string;
-  /** DASHBOARD_ADMIN_PASSWORD. */
-  readonly adminPassword: string;
-  /** DASHBOARD_SECRET. */
-  readonly secret: string;
-  /** NATS_WS_URL, or "" for `ws://<page host>:<wsPort>`. */
-  readonly wsUrl: string;
-  /** NATS_WS_PORT. */
-  readonly wsPort: number;
-  /** NATS_SERVER_NAME. */
-  readonly serverName: string;
-  /** The browser user (NATS_UI_USER / NATS_UI_PASSWORD): the only credential a page may get. */
-  readonly uiUser: { readonly user: string; readonly password: string };
-  /** UNIT_ID of this host: its guardian's clock is the "local time" of the Units page. */
-  readonly hostUnitId: string;
-  /** The unit the browser measures its application RTT against (the dashboard's echo). */
-  readonly echoUnit: string | null;
-  /** Browser heartbeat interval. */
-  readonly heartbeatMs: number;
-  /** Browser RTT interval. */
-  readonly rttMs: number;
-}
-
-/** Hono environment of the app: what the auth middleware puts on the context. */
+/** Hono environment of the app: what its middleware puts on the context. */
 export interface AppEnv {
   Variables: {
+    /** The dashboard's server side (every request). */
+    services: DashboardServices;
+    /** The logged-in session (every request but public paths). */
     session: Session;
+    /** The session's CSRF token. */
     csrf: string;
+    /** The SYS monitor, on routes that need `sys`. */
+    sys: SysMonitor;
+    /** The units registry, on routes that need `units`. */
+    units: UnitRegistry;
   };
 }
 
 /** The request context of the app. */
 export type AppContext = Context<AppEnv>;
 
+/** What the page renderer takes besides the content (`c.render(body, { title })`). */
+export interface PageProps {
+  /** The page's title. */
+  readonly title: string;
+  /** HTTP status (default 200). */
+  readonly status?: number;
+}
+
+declare module "hono" {
+  interface ContextRenderer {
+    (content: import("preact").ComponentChildren, props: PageProps): Response | Promise<Response>;
+  }
+}
+
 /**
  * WebSocket URL the browser connects to for this request.
  *
  * @param c the request context
- * @param s the settings
- * @returns the configured NATS_WS_URL, or `ws(s)://<host of the page>:<wsPort>`
+ * @param config the dashboard's configuration
+ * @returns NATS_WS_URL, or `ws(s)://<host of the page>:<NATS_WS_PORT>`
  */
-export function browserWsUrl(c: Context, s: DashboardSettings): string {
-  if (s.wsUrl) return s.wsUrl;
+export function browserWsUrl(c: Context, config: DashboardConfig): string {
+  if (config.dashboard.wsUrl !== null) return config.dashboard.wsUrl;
   const url = new URL(c.req.url);
   const host = (c.req.header("host") ?? url.host).replace(/:\d+$/, "");
-  return `${url.protocol === "https:" ? "wss" : "ws"}://${host}:${s.wsPort}`;
+  return `${url.protocol === "https:" ? "wss" : "ws"}://${host}:${config.server.wsPort}`;
 }

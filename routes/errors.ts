@@ -1,8 +1,22 @@
 import type { Context } from "hono";
-import { MonitorResponseError, MonitorUnreachableError } from "../mods/monitor/mod.ts";
+import type { AppContext } from "./context.ts";
+import {
+  InvalidRequestError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from "../mods/dashboard/mod.ts";
+import {
+  MonitorResponseError,
+  MonitorUnreachableError,
+  SysRequestError,
+} from "../mods/monitor/mod.ts";
+import { InvalidSubjectError, InvalidUnitIdError, NunectError } from "../mods/protocol/mod.ts";
 
-/** An error with the HTTP status it should be answered with. */
-export class HttpError extends Error {
+/**
+ * An error of the web layer itself with the HTTP status it is answered with (login, CSRF,
+ * throttling, unknown paths); errors of mods/ get theirs from {@linkcode STATUS_OF}.
+ */
+export class HttpError extends NunectError {
   /** The HTTP status code. */
   readonly status: number;
 
@@ -13,20 +27,7 @@ export class HttpError extends Error {
    */
   constructor(status: number, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "HttpError";
     this.status = status;
-  }
-}
-
-/** The NATS server (monitoring port or client port) could not be reached. */
-export class NatsUnreachableError extends HttpError {
-  /**
-   * @param target what was tried, e.g. `http://127.0.0.1:8222/varz`
-   * @param options the underlying error
-   */
-  constructor(target: string, options?: ErrorOptions) {
-    super(503, `NATS server unreachable at "${target}"`, options);
-    this.name = "NatsUnreachableError";
   }
 }
 
@@ -50,6 +51,27 @@ const TITLES: Record<number, string> = {
   503: "NATS unreachable",
 };
 
+// deno-lint-ignore no-explicit-any
+type ErrorClass = abstract new (...args: any[]) => Error;
+
+/**
+ * The one mapping from error classes to HTTP statuses, first match wins. Every error of mods/
+ * extends NunectError; the classes a request can run into are listed here, anything else is a
+ * 500 whose detail goes to the server log only.
+ */
+export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[] = [
+  [HttpError, (e) => (e as HttpError).status],
+  [InvalidRequestError, () => 400],
+  [InvalidUnitIdError, () => 400],
+  [InvalidSubjectError, () => 400],
+  [NotFoundError, () => 404],
+  [ServiceUnavailableError, () => 503],
+  [SysRequestError, () => 503],
+  [MonitorUnreachableError, () => 503],
+  // nats-server refuses a bad query with 400 (e.g. an unknown account): the caller's mistake.
+  [MonitorResponseError, (e) => (e as MonitorResponseError).status === 400 ? 400 : 502],
+];
+
 /**
  * Turns anything thrown into a status, a title and a message that is safe to show: known errors
  * keep their message, unknown ones become a generic 500 (the detail goes to the server log only).
@@ -58,14 +80,10 @@ const TITLES: Record<number, string> = {
  * @returns status, title and message
  */
 export function describeError(error: unknown): RenderedError {
-  if (error instanceof HttpError) {
-    return { status: error.status, title: TITLES[error.status] ?? "Error", message: error.message };
-  }
-  if (error instanceof MonitorUnreachableError) {
-    return { status: 503, title: TITLES[503]!, message: error.message };
-  }
-  if (error instanceof MonitorResponseError) {
-    return { status: 502, title: TITLES[502]!, message: error.message };
+  for (const [type, status] of STATUS_OF) {
+    if (!(error instanceof type)) continue;
+    const s = status(error);
+    return { status: s, title: TITLES[s] ?? "Error", message: error.message };
   }
   return {
     status: 500,
@@ -75,7 +93,10 @@ export function describeError(error: unknown): RenderedError {
 }
 
 /** Renders an error page (HTML); provided by the app so the errors module stays JSX-free. */
-export type ErrorPageRenderer = (c: Context, error: RenderedError) => Response | Promise<Response>;
+export type ErrorPageRenderer = (
+  c: AppContext,
+  error: RenderedError,
+) => Response | Promise<Response>;
 
 /**
  * The one error renderer: JSON `{ error: { status, title, message } }` for /api and anything that
@@ -87,7 +108,7 @@ export type ErrorPageRenderer = (c: Context, error: RenderedError) => Response |
  * @returns the response
  */
 export function renderError(
-  c: Context,
+  c: AppContext,
   error: unknown,
   page: ErrorPageRenderer,
 ): Response | Promise<Response> {

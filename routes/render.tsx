@@ -1,92 +1,79 @@
-import type { ComponentChildren } from "preact";
+import type { MiddlewareHandler } from "hono";
 import { renderToString } from "preact-render-to-string";
-import { Layout } from "../components/Layout.tsx";
+import { Layout, type NavItem } from "../components/Layout.tsx";
+import type { AppContext, AppEnv, PageProps } from "./context.ts";
 import type { RenderedError } from "./errors.ts";
-import type { AppContext, DashboardSettings } from "./context.ts";
-
-/** Options of {@linkcode renderPage}. */
-export interface PageOptions {
-  readonly title: string;
-  readonly settings: DashboardSettings;
-  readonly version: string;
-  readonly status?: number;
-}
 
 /**
- * Renders a page inside the layout. A logged-in user gets the navigation, the logout form with
- * its CSRF token, and the browser-unit island.
+ * The page renderer (`c.render(body, { title })`): the layout around the content. A logged-in
+ * user gets the navigation, the logout form with its CSRF token, and the browser-unit island.
  *
- * @param c the request context
- * @param options title, settings, version and HTTP status
- * @param body the page content
- * @returns the HTML response
+ * @param nav the navigation, from the route table
+ * @returns the middleware that sets the renderer
  */
-export function renderPage(
-  c: AppContext,
-  options: PageOptions,
-  body: ComponentChildren,
-): Response {
-  const session = c.get("session");
-  const s = options.settings;
-  const html = renderToString(
-    <Layout
-      title={options.title}
-      path={c.req.path}
-      domain={s.domain}
-      serverName={s.serverName}
-      user={session?.user}
-      csrf={session ? c.get("csrf") : undefined}
-      version={options.version}
-      browserUnit={session
-        ? {
-          wsUrl: s.wsUrl ? s.wsUrl : null,
-          wsPort: s.wsPort,
-          credentialsUrl: "/api/browser/credentials",
-          echoTarget: s.echoUnit,
-          heartbeatMs: s.heartbeatMs,
-          rttMs: s.rttMs,
-        }
-        : undefined}
-    >
-      {body}
-    </Layout>,
-  );
-  return c.html(`<!doctype html>${html}`, (options.status ?? 200) as 200);
+export function pageRenderer(nav: readonly NavItem[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.setRenderer((body, props: PageProps) => {
+      const session = c.get("session");
+      const services = c.get("services");
+      const { config } = services;
+      const html = renderToString(
+        <Layout
+          title={props.title}
+          path={c.req.path}
+          nav={nav}
+          domain={config.dashboard.domain}
+          serverName={config.server.name}
+          user={session?.user}
+          csrf={session ? c.get("csrf") : undefined}
+          version={services.version}
+          browserUnit={session
+            ? {
+              credentialsUrl: "/api/browser/credentials",
+              echoTarget: services.unitId,
+              heartbeatMs: services.unitIntervalMs,
+              rttMs: services.unitIntervalMs,
+            }
+            : undefined}
+        >
+          {body}
+        </Layout>,
+      );
+      return c.html(`<!doctype html>${html}`, (props.status ?? 200) as 200);
+    });
+    await next();
+  };
 }
 
 /**
  * The HTML side of the one error renderer.
  *
- * @param settings for the layout
- * @param version for the footer
- * @returns a renderer for {@linkcode renderError}
+ * @param c the request context (with the page renderer set)
+ * @param e the error as described
+ * @returns the error page
  */
-export function errorPage(settings: DashboardSettings, version: string) {
-  return (c: AppContext, e: RenderedError): Response =>
-    renderPage(
-      c,
-      { title: e.title, settings, version, status: e.status },
-      (
-        <section class={`card error-card status-${e.status}`}>
-          <h2>{e.status} · {e.title}</h2>
-          <p>{e.message}</p>
-          {e.status === 503 && (
-            <p class="muted">
-              The dashboard keeps running and retries on every request. Check that nats-server is
-              running (<code>deno task nats</code> or{" "}
-              <code>deno task start</code>) and that its monitoring port is reachable from the
-              dashboard.
-            </p>
-          )}
-          {e.status === 401 && (
-            <p>
-              <a href="/login">Log in</a>
-            </p>
-          )}
-          <p>
-            <a href="/">Overview</a>
-          </p>
-        </section>
-      ),
-    );
+export function errorPage(c: AppContext, e: RenderedError): Response | Promise<Response> {
+  return c.render(
+    <section class={`card error-card status-${e.status}`}>
+      <h2>{e.status} · {e.title}</h2>
+      <p>{e.message}</p>
+      {e.status === 503 && (
+        <p class="muted">
+          The dashboard keeps running and retries on every request. Check that nats-server is
+          running (<code>deno task nats</code> or{" "}
+          <code>deno task start</code>) and that its monitoring port is reachable from the
+          dashboard.
+        </p>
+      )}
+      {e.status === 401 && (
+        <p>
+          <a href="/login">Log in</a>
+        </p>
+      )}
+      <p>
+        <a href="/">Overview</a>
+      </p>
+    </section>,
+    { title: e.title, status: e.status },
+  );
 }

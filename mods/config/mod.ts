@@ -14,7 +14,7 @@
  */
 export { allSections, ConfigError, loadConfig, processEnv, variableNames } from "./load.ts";
 export type { ConfigProblem, EnvSource } from "./load.ts";
-export { type Config, type HistoryTier, type SectionName, sections } from "./schema.ts";
+export { type Config, type HistoryTier, monitorUrl, type SectionName, sections } from "./schema.ts";
 export { serverConfigFile, serverEnv, serverSections } from "./server_env.ts";
 export type { ServerConfig } from "./server_env.ts";
 export { ensureEnvFile, randomSecret, withFreshSecrets } from "./env_file.ts";

@@ -65,6 +65,31 @@ function text(name: string, fallback: string, expected = "any text"): Variable<s
   return variable(name, z.string(), expected, fallback);
 }
 
+/**
+ * An optional absolute URL of one of `protocols`, normalised without a trailing slash; empty
+ * gives null (the caller's documented default).
+ */
+function optionalUrl(
+  name: string,
+  protocols: readonly string[],
+  expected: string,
+): Variable<string | null> {
+  return variable(
+    name,
+    z.string().transform((v, ctx) => {
+      if (v === "") return null;
+      const url = URL.parse(v);
+      if (url === null || !protocols.includes(url.protocol) || url.hostname === "") {
+        ctx.addIssue({ code: "custom", message: expected });
+        return z.NEVER;
+      }
+      return url.href.replace(/\/+$/, "");
+    }),
+    expected,
+    "",
+  );
+}
+
 function list(name: string): Variable<readonly string[]> {
   return variable(
     name,
@@ -233,12 +258,18 @@ export const sections = {
       undefined,
       true,
     ),
-    monitorUrl: text(
+    /** Null: http://127.0.0.1:$NATS_HTTP_PORT, resolved by {@linkcode monitorUrl} only. */
+    monitorUrl: optionalUrl(
       "NATS_MONITOR_URL",
-      "",
-      "an http(s) URL, or empty for http://127.0.0.1:$NATS_HTTP_PORT",
+      ["http:", "https:"],
+      "an http(s) URL such as http://127.0.0.1:8222, or empty for http://127.0.0.1:$NATS_HTTP_PORT",
     ),
-    wsUrl: text("NATS_WS_URL", "", "a ws(s) URL, or empty for ws://<page host>:$NATS_WS_PORT"),
+    /** Null: ws(s)://<host of the page>:$NATS_WS_PORT, resolved per request by the dashboard. */
+    wsUrl: optionalUrl(
+      "NATS_WS_URL",
+      ["ws:", "wss:"],
+      "a ws(s) URL such as wss://nats.example:8443, or empty for ws://<page host>:$NATS_WS_PORT",
+    ),
     /** Retention of the telemetry history stream (mods/monitor UnitRegistry). */
     historyMaxAgeH: positiveInt("TELEMETRY_HISTORY_MAX_AGE_H", "168"),
     historyMaxMb: positiveInt("TELEMETRY_HISTORY_MAX_MB", "256"),
@@ -359,3 +390,15 @@ export type SectionName = keyof typeof sections;
 export type Config<N extends SectionName> = {
   readonly [K in N]: SectionValue<(typeof sections)[K]>;
 };
+
+/**
+ * The monitoring URL the dashboard reads: NATS_MONITOR_URL, or the local server's monitoring
+ * port. The one place this default is resolved (the dashboard and the supervisor's network
+ * grant both use it).
+ *
+ * @param config the dashboard and server sections
+ * @returns e.g. `http://127.0.0.1:8222`
+ */
+export function monitorUrl(config: Config<"dashboard" | "server">): string {
+  return config.dashboard.monitorUrl ?? `http://127.0.0.1:${config.server.httpPort}`;
+}

@@ -74,5 +74,8 @@ export class MonitorResponseError extends NunectError {
   }
 }
 
+/** A monitoring URL that is not an absolute http(s) URL. */
+export class InvalidMonitorUrlError extends NunectError {}
+
 /** A `$SYS` request was refused or could not be sent (e.g. the connection is not a SYS user). */
 export class SysRequestError extends NunectError {}

@@ -18,12 +18,13 @@
  * @module
  */
 export {
+  InvalidMonitorUrlError,
   MonitorResponseError,
   MonitorTimeoutError,
   MonitorUnreachableError,
   SysRequestError,
 } from "./errors.ts";
-export { CONNZ_SORTS, CONNZ_STATES, MonitorClient } from "./monitor_client.ts";
+export { CONNZ_SORTS, CONNZ_STATES, MONITOR_ENDPOINTS, MonitorClient } from "./monitor_client.ts";
 export type {
   AccountzOptions,
   AccstatzOptions,
@@ -34,6 +35,9 @@ export type {
   HealthzOptions,
   JszOptions,
   MonitorClientOptions,
+  MonitorEndpointAnswer,
+  MonitorEndpointName,
+  MonitorEndpointOptions,
   SubsOptions,
   SubszOptions,
 } from "./monitor_client.ts";

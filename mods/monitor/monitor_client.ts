@@ -1,5 +1,10 @@
 import type { z } from "zod";
-import { MonitorResponseError, MonitorTimeoutError, MonitorUnreachableError } from "./errors.ts";
+import {
+  InvalidMonitorUrlError,
+  MonitorResponseError,
+  MonitorTimeoutError,
+  MonitorUnreachableError,
+} from "./errors.ts";
 import {
   type Accountz,
   accountzSchema,
@@ -154,11 +159,159 @@ export interface HealthzOptions {
   readonly jsServerOnly?: boolean;
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
+type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** A request on its way: the answer's head, the URL asked and the timeout's signal. */
+interface Sent {
+  readonly res: Response;
+  readonly href: string;
+  readonly signal: AbortSignal;
+}
+
+/** One monitoring endpoint: its path, schema, query mapping and the processing of its answer. */
+interface Endpoint<O, T> {
+  readonly path: string;
+  readonly schema: z.ZodType<T>;
+  readonly query: (options: O) => Query;
+  /** Statuses besides 200 whose body is a valid answer. */
+  readonly okStatuses?: readonly number[];
+  /** Processing after validation; an endpoint with one is never relayed verbatim. */
+  readonly refine?: (value: T, options: O) => T;
+}
+
+function endpoint<O, T>(e: Endpoint<O, T>): Endpoint<O, T> {
+  return e;
+}
+
+// A subject test also matches the shadow copies that stream imports place in the exporting
+// accounts, so one client subscription is listed once per importing path: keep it once.
+function uniqueSubscriptions(res: Subsz, options: SubszOptions): Subsz {
+  const list = res.subscriptions_list;
+  if (options.test === undefined || list === undefined) return res;
+  const seen = new Set<string>();
+  const unique = list.filter((s) => {
+    const key = `${s.account}\u0000${s.cid}\u0000${s.sid}\u0000${s.subject}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { ...res, subscriptions_list: unique };
+}
+
+/**
+ * Every monitoring endpoint nunect reads, by name: the one definition of its path, answer schema,
+ * query parameters and processing, used by the typed fetchers and by
+ * {@linkcode MonitorClient.relay} alike.
+ */
+export const MONITOR_ENDPOINTS = {
+  varz: endpoint({ path: "/varz", schema: varzSchema, query: (_: Record<never, never>) => ({}) }),
+  connz: endpoint({
+    path: "/connz",
+    schema: connzSchema,
+    query: (o: ConnzOptions) => ({
+      sort: o.sort,
+      state: o.state,
+      offset: o.offset,
+      limit: o.limit,
+      cid: o.cid,
+      user: o.user,
+      acc: o.acc,
+      subs: o.subs === "detail" ? "detail" : o.subs,
+      auth: o.auth,
+      filter_subject: o.filterSubject,
+    }),
+  }),
+  routez: endpoint({
+    path: "/routez",
+    schema: routezSchema,
+    query: (o: SubsOptions) => ({ subs: o.subs }),
+  }),
+  gatewayz: endpoint({
+    path: "/gatewayz",
+    schema: gatewayzSchema,
+    query: (o: GatewayzOptions) => ({ accs: o.accs, gw_name: o.gwName, acc_name: o.accName }),
+  }),
+  leafz: endpoint({
+    path: "/leafz",
+    schema: leafzSchema,
+    query: (o: SubsOptions) => ({ subs: o.subs }),
+  }),
+  subsz: endpoint({
+    path: "/subsz",
+    schema: subszSchema,
+    query: (o: SubszOptions) => ({
+      subs: o.subs,
+      test: o.test,
+      offset: o.offset,
+      limit: o.limit,
+      acc: o.acc,
+    }),
+    refine: uniqueSubscriptions,
+  }),
+  accountz: endpoint({
+    path: "/accountz",
+    schema: accountzSchema,
+    query: (o: AccountzOptions) => ({ acc: o.acc }),
+  }),
+  accstatz: endpoint({
+    path: "/accstatz",
+    schema: accstatzSchema,
+    query: (o: AccstatzOptions) => ({ unused: o.unused }),
+    // The HTTP endpoint of 2.9.10 has no account filter (only the $SYS request does): filter here.
+    refine: (all: Accstatz, o: AccstatzOptions) =>
+      o.accounts === undefined
+        ? all
+        : { ...all, account_statz: all.account_statz.filter((a) => o.accounts!.includes(a.acc)) },
+  }),
+  jsz: endpoint({
+    path: "/jsz",
+    schema: jszSchema,
+    query: (o: JszOptions) => ({
+      accounts: o.accounts,
+      streams: o.streams,
+      consumers: o.consumers,
+      config: o.config,
+      acc: o.acc,
+      "leader-only": o.leaderOnly,
+      offset: o.offset,
+      limit: o.limit,
+    }),
+  }),
+  healthz: endpoint({
+    path: "/healthz",
+    schema: healthzSchema,
+    query: (o: HealthzOptions) => ({
+      "js-enabled-only": o.jsEnabledOnly,
+      "js-server-only": o.jsServerOnly,
+    }),
+    // An unhealthy server answers 503 with `status: "unavailable"` and an `error`: an answer.
+    okStatuses: [503],
+  }),
+  ipqueuesz: endpoint({
+    path: "/ipqueuesz",
+    schema: ipqueueszSchema,
+    query: (_: Record<never, never>) => ({}),
+  }),
+} as const;
+
+/** The name of a monitoring endpoint, e.g. `"connz"`. */
+export type MonitorEndpointName = keyof typeof MONITOR_ENDPOINTS;
+
+/** The options of a monitoring endpoint, by name. */
+export type MonitorEndpointOptions<N extends MonitorEndpointName> = Parameters<
+  (typeof MONITOR_ENDPOINTS)[N]["query"]
+>[0];
+
+/** The validated answer of a monitoring endpoint, by name. */
+export type MonitorEndpointAnswer<N extends MonitorEndpointName> = z.output<
+  (typeof MONITOR_ENDPOINTS)[N]["schema"]
+>;
 
 /**
  * Typed client of nats-server's HTTP monitoring endpoints (2.9.10 and newer). Every answer is
  * validated by its zod schema: the fields nunect reads are checked, unknown fields are kept.
+ * {@linkcode MonitorClient.relay} hands an answer on unchanged, through the same request, query
+ * mapping, errors and processing.
  *
  * @example
  * ```ts
@@ -177,12 +330,12 @@ export class MonitorClient {
    * Creates a client for one server's monitoring listener; nothing is requested yet.
    *
    * @param options base URL and timeout
-   * @throws {TypeError} when `url` is not an http(s) URL
+   * @throws {InvalidMonitorUrlError} when `url` is not an http(s) URL
    */
   constructor(options: MonitorClientOptions) {
     const parsed = URL.parse(options.url);
     if (parsed === null || !/^https?:$/.test(parsed.protocol)) {
-      throw new TypeError(
+      throw new InvalidMonitorUrlError(
         `Invalid monitoring URL "${options.url}": expected http(s)://host:port`,
       );
     }
@@ -198,7 +351,7 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
   varz(): Promise<Varz> {
-    return this.get("/varz", varzSchema);
+    return this.fetch("varz", {});
   }
 
   /**
@@ -210,18 +363,7 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on an HTTP error (e.g. an invalid sort) or a bad answer
    */
   connz(options: ConnzOptions = {}): Promise<Connz> {
-    return this.get("/connz", connzSchema, {
-      sort: options.sort,
-      state: options.state,
-      offset: options.offset,
-      limit: options.limit,
-      cid: options.cid,
-      user: options.user,
-      acc: options.acc,
-      subs: options.subs === "detail" ? "detail" : options.subs,
-      auth: options.auth,
-      filter_subject: options.filterSubject,
-    });
+    return this.fetch("connz", options);
   }
 
   /**
@@ -233,7 +375,7 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
   routez(options: SubsOptions = {}): Promise<Routez> {
-    return this.get("/routez", routezSchema, { subs: options.subs });
+    return this.fetch("routez", options);
   }
 
   /**
@@ -245,11 +387,7 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
   gatewayz(options: GatewayzOptions = {}): Promise<Gatewayz> {
-    return this.get("/gatewayz", gatewayzSchema, {
-      accs: options.accs,
-      gw_name: options.gwName,
-      acc_name: options.accName,
-    });
+    return this.fetch("gatewayz", options);
   }
 
   /**
@@ -261,7 +399,7 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
   leafz(options: SubsOptions = {}): Promise<Leafz> {
-    return this.get("/leafz", leafzSchema, { subs: options.subs });
+    return this.fetch("leafz", options);
   }
 
   /**
@@ -273,26 +411,8 @@ export class MonitorClient {
    * @throws {MonitorUnreachableError} when the server does not answer (incl. timeout)
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
-  async subsz(options: SubszOptions = {}): Promise<Subsz> {
-    const res = await this.get("/subsz", subszSchema, {
-      subs: options.subs,
-      test: options.test,
-      offset: options.offset,
-      limit: options.limit,
-      acc: options.acc,
-    });
-    const list = res.subscriptions_list;
-    if (options.test === undefined || list === undefined) return res;
-    // A subject test also matches the shadow copies that stream imports place in the exporting
-    // accounts, so one client subscription is listed once per importing path: keep it once.
-    const seen = new Set<string>();
-    const unique = list.filter((s) => {
-      const key = `${s.account}\u0000${s.cid}\u0000${s.sid}\u0000${s.subject}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    return { ...res, subscriptions_list: unique };
+  subsz(options: SubszOptions = {}): Promise<Subsz> {
+    return this.fetch("subsz", options);
   }
 
   /**
@@ -304,7 +424,7 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
   accountz(options: AccountzOptions = {}): Promise<Accountz> {
-    return this.get("/accountz", accountzSchema, { acc: options.acc });
+    return this.fetch("accountz", options);
   }
 
   /**
@@ -315,12 +435,8 @@ export class MonitorClient {
    * @throws {MonitorUnreachableError} when the server does not answer (incl. timeout)
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
-  async accstatz(options: AccstatzOptions = {}): Promise<Accstatz> {
-    const all = await this.get("/accstatz", accstatzSchema, { unused: options.unused });
-    // The HTTP endpoint of 2.9.10 has no account filter (only the $SYS request does): filter here.
-    const only = options.accounts;
-    if (only === undefined) return all;
-    return { ...all, account_statz: all.account_statz.filter((a) => only.includes(a.acc)) };
+  accstatz(options: AccstatzOptions = {}): Promise<Accstatz> {
+    return this.fetch("accstatz", options);
   }
 
   /**
@@ -332,16 +448,7 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
   jsz(options: JszOptions = {}): Promise<Jsz> {
-    return this.get("/jsz", jszSchema, {
-      accounts: options.accounts,
-      streams: options.streams,
-      consumers: options.consumers,
-      config: options.config,
-      acc: options.acc,
-      "leader-only": options.leaderOnly,
-      offset: options.offset,
-      limit: options.limit,
-    });
+    return this.fetch("jsz", options);
   }
 
   /**
@@ -354,10 +461,7 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on another HTTP status or an answer that does not parse
    */
   healthz(options: HealthzOptions = {}): Promise<Healthz> {
-    return this.get("/healthz", healthzSchema, {
-      "js-enabled-only": options.jsEnabledOnly,
-      "js-server-only": options.jsServerOnly,
-    }, [503]);
+    return this.fetch("healthz", options);
   }
 
   /**
@@ -368,7 +472,57 @@ export class MonitorClient {
    * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
    */
   ipqueuesz(): Promise<Ipqueuesz> {
-    return this.get("/ipqueuesz", ipqueueszSchema);
+    return this.fetch("ipqueuesz", {});
+  }
+
+  /**
+   * Fetches a named endpoint, validates and processes its answer.
+   *
+   * @param name e.g. `"connz"`
+   * @param options the endpoint's options
+   * @returns the validated answer
+   * @throws {MonitorUnreachableError} when the server does not answer (incl. timeout)
+   * @throws {MonitorResponseError} on an HTTP error or an answer that does not parse
+   */
+  async fetch<N extends MonitorEndpointName>(
+    name: N,
+    options: MonitorEndpointOptions<N>,
+  ): Promise<MonitorEndpointAnswer<N>> {
+    const e = MONITOR_ENDPOINTS[name] as unknown as Endpoint<
+      MonitorEndpointOptions<N>,
+      MonitorEndpointAnswer<N>
+    >;
+    const value = await this.get(e.path, e.schema, e.query(options), e.okStatuses);
+    return e.refine ? e.refine(value, options) : value;
+  }
+
+  /**
+   * A named endpoint's answer as an HTTP response for `/api/*`: the JSON nats-server sent,
+   * streamed without a second parse and serialisation (that keeps `/api/connz` with thousands
+   * of connections close to `/connz` itself); an endpoint whose answer is processed (e.g.
+   * `subsz` with a subject test) is fetched, processed and serialised, so a page and its JSON
+   * always show the same.
+   *
+   * @param name e.g. `"connz"`
+   * @param options the endpoint's options
+   * @returns a 200 response with a JSON body
+   * @throws {MonitorUnreachableError} when the server does not answer (incl. timeout)
+   * @throws {MonitorResponseError} on an HTTP error or (processed endpoints) a bad answer
+   */
+  async relay<N extends MonitorEndpointName>(
+    name: N,
+    options: MonitorEndpointOptions<N>,
+  ): Promise<Response> {
+    const e = MONITOR_ENDPOINTS[name] as unknown as Endpoint<
+      MonitorEndpointOptions<N>,
+      MonitorEndpointAnswer<N>
+    >;
+    const headers = { "content-type": "application/json; charset=utf-8" };
+    if (e.refine) {
+      return new Response(JSON.stringify(await this.fetch(name, options)), { headers });
+    }
+    const { res } = await this.#request(e.path, e.query(options), e.okStatuses);
+    return new Response(res.body, { headers });
   }
 
   /**
@@ -389,31 +543,9 @@ export class MonitorClient {
     query: Query = {},
     okStatuses: readonly number[] = [],
   ): Promise<T> {
-    const url = new URL(this.url + path);
-    for (const [k, v] of Object.entries(query)) {
-      if (v === undefined || v === false || v === "") continue;
-      url.searchParams.set(k, String(v));
-    }
-    const href = url.href;
-    let res: Response;
-    let body: string;
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    try {
-      res = await fetch(href, { signal, headers: { accept: "application/json" } });
-      body = await res.text();
-    } catch (e) {
-      if (signal.aborted) throw new MonitorTimeoutError(href, this.timeoutMs, { cause: e });
-      const why = e instanceof Error ? e.message : String(e);
-      throw new MonitorUnreachableError(
-        href,
-        `${why}: check that nats-server is running with its monitoring port enabled ` +
-          `(http_port, NATS_HTTP_PORT) and that NATS_MONITOR_URL points at it`,
-        { cause: e },
-      );
-    }
-    if (res.status !== 200 && !okStatuses.includes(res.status)) {
-      throw new MonitorResponseError(href, res.status, body, "HTTP error");
-    }
+    const sent = await this.#request(path, query, okStatuses);
+    const { res, href } = sent;
+    const body = await this.#text(sent);
     let json: unknown;
     try {
       json = JSON.parse(body);
@@ -432,5 +564,48 @@ export class MonitorClient {
       );
     }
     return parsed.data;
+  }
+
+  /** Sends the request; an answer with a status not in `okStatuses` (or 200) is an error. */
+  async #request(path: string, query: Query, okStatuses: readonly number[] = []): Promise<Sent> {
+    const url = new URL(this.url + path);
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined || v === false || v === "") continue;
+      url.searchParams.set(k, String(v));
+    }
+    const href = url.href;
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let res: Response;
+    try {
+      res = await fetch(href, { signal, headers: { accept: "application/json" } });
+    } catch (e) {
+      throw this.#unreachable(href, signal, e);
+    }
+    const sent = { res, href, signal };
+    if (res.status !== 200 && !okStatuses.includes(res.status)) {
+      throw new MonitorResponseError(href, res.status, await this.#text(sent), "HTTP error");
+    }
+    return sent;
+  }
+
+  async #text({ res, href, signal }: Sent): Promise<string> {
+    try {
+      return await res.text();
+    } catch (e) {
+      throw this.#unreachable(href, signal, e);
+    }
+  }
+
+  #unreachable(href: string, signal: AbortSignal, e: unknown): MonitorUnreachableError {
+    if (signal.aborted) {
+      return new MonitorTimeoutError(href, this.timeoutMs, { cause: e });
+    }
+    const why = e instanceof Error ? e.message : String(e);
+    return new MonitorUnreachableError(
+      href,
+      `${why}: check that nats-server is running with its monitoring port enabled ` +
+        `(http_port, NATS_HTTP_PORT) and that NATS_MONITOR_URL points at it`,
+      { cause: e },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { Config, SectionName } from "../config/mod.ts";
+import { type Config, monitorUrl, type SectionName } from "../config/mod.ts";
 
 /** The configuration the supervisor loads: every section. */
 export type RuntimeConfig = Config<SectionName>;
@@ -56,10 +56,13 @@ export function natsHostPort(natsUrl: string): string {
  */
 export function dashboardNet(config: RuntimeConfig): string {
   const d = config.dashboard;
-  const monitor = d.monitorUrl || `http://127.0.0.1:${config.server.httpPort}`;
   const bind = d.bind.includes(":") ? `[${d.bind}]` : d.bind;
   return [
-    ...new Set([`${bind}:${d.port}`, natsHostPort(config.unit.natsUrl), natsHostPort(monitor)]),
+    ...new Set([
+      `${bind}:${d.port}`,
+      natsHostPort(config.unit.natsUrl),
+      natsHostPort(monitorUrl(config)),
+    ]),
   ].join(",");
 }
 

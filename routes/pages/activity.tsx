@@ -1,13 +1,10 @@
-import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
+import { z } from "zod";
 import type { ConnectionEvent } from "../../mods/monitor/mod.ts";
 import { Island } from "../../components/Island.tsx";
 import { ActivityLog } from "../../islands/ActivityLog.tsx";
-import type { AppEnv } from "../context.ts";
-import type { Deps } from "../deps.ts";
-import { HttpError } from "../errors.ts";
-import { intParam } from "../query.ts";
-import { renderPage } from "../render.tsx";
+import { param, parseParams } from "../query.ts";
+import { endpoint, page, type Route } from "../route.ts";
 
 const SHOWN = 200;
 
@@ -39,111 +36,106 @@ function sseFrame(e: ConnectionEvent): Uint8Array {
   return frame;
 }
 
+const recentQuery = z.object({ last: param.int(10_000) });
+const resumeQuery = z.object({ after: param.int(Number.MAX_SAFE_INTEGER) });
+
 /**
  * Activity: the live log of connects, disconnects and authentication failures. `/api/activity`
  * is the recent list as JSON; `/api/events` the live stream as Server-Sent Events.
- *
- * @param app the app
- * @param deps data sources
  */
-export function activityRoutes(app: Hono<AppEnv>, deps: Deps): void {
-  app.get("/api/activity", (c) => {
-    const sys = deps.sys();
-    if (!sys) throw new HttpError(503, "No connection to the NATS system account yet");
-    return c.json({
-      events: sys.recent(intParam(c.req.query("last"), "last", 10_000)),
-      stats: sys.stats(),
-    });
-  });
-
-  app.get("/api/events", (c) => {
-    const sys = deps.sys();
-    if (!sys) throw new HttpError(503, "No connection to the NATS system account yet");
-    const lastId = intParam(
-      c.req.header("last-event-id") ?? c.req.query("after"),
-      "Last-Event-ID",
-      Number.MAX_SAFE_INTEGER,
-    ) ?? -1;
-    c.header("Cache-Control", "no-store");
-    c.header("X-Accel-Buffering", "no");
-    return streamSSE(c, async (stream) => {
-      // Frames queue per stream and go out in one write per turn of the event loop: a burst
-      // becomes a few large chunks instead of thousands of tiny ones.
-      let queue: Uint8Array[] = [];
-      let wake: (() => void) | undefined;
-      let closed = false;
-      const push = (e: ConnectionEvent) => {
-        if (e.seq <= lastId) return;
-        queue.push(sseFrame(e));
-        wake?.();
-      };
-      const off = sys.onEvent(push);
-      stream.onAbort(() => {
-        closed = true;
-        wake?.();
-      });
-      // Resume after a reconnect: what the browser missed, from the recent buffer.
-      if (lastId >= 0) {
-        const missed = sys.recent().filter((e) => e.seq > lastId).map(sseFrame);
-        queue = [...missed, ...queue];
-      }
-      try {
-        await stream.write(": connected\n\n");
-        while (!closed) {
-          if (queue.length === 0) {
-            let timer: ReturnType<typeof setTimeout> | undefined;
-            const woke = await new Promise<boolean>((r) => {
-              wake = () => r(true);
-              timer = setTimeout(() => r(false), 15_000);
-            });
-            wake = undefined;
-            clearTimeout(timer);
-            if (!woke && !closed) await stream.write(": keep-alive\n\n");
-            continue;
-          }
-          if (queue.length > MAX_QUEUED) {
-            // This browser cannot keep up: end the stream; EventSource reconnects with
-            // Last-Event-ID and gets what the recent buffer still holds.
-            break;
-          }
-          const batch = queue;
-          queue = [];
-          await stream.write(concat(batch));
+export const activityRoutes: readonly Route[] = [
+  ...page({
+    path: "/activity",
+    title: "Activity",
+    nav: true,
+    query: recentQuery,
+    twin: { path: "/api/activity", title: "recent connects, disconnects and auth errors" },
+    load: (c, q) => {
+      const sys = c.var.services.sys();
+      return { events: sys?.recent(q.last ?? SHOWN) ?? [], stats: sys?.stats() ?? null };
+    },
+    render: ({ events, stats }) => (
+      <>
+        {!stats && (
+          <div class="notice warn">
+            The dashboard has no connection to the NATS system account yet; the log starts when it
+            connects. Check NATS_SYS_USER and NATS_SYS_PASSWORD and that nats-server is running.
+          </div>
+        )}
+        <Island
+          component={ActivityLog}
+          props={{
+            initial: events.slice(-SHOWN),
+            url: "/api/events",
+            max: SHOWN,
+            available: stats !== null,
+          }}
+        />
+      </>
+    ),
+  }),
+  endpoint({
+    path: "/api/events",
+    title: "the same, live, as Server-Sent Events",
+    needs: ["sys"],
+    handle: (c) => {
+      const sys = c.var.sys;
+      const lastId = parseParams(resumeQuery, {
+        after: c.req.header("last-event-id") ?? c.req.query("after") ?? "",
+      }).after ?? -1;
+      c.header("Cache-Control", "no-store");
+      c.header("X-Accel-Buffering", "no");
+      return streamSSE(c, async (stream) => {
+        // Frames queue per stream and go out in one write per turn of the event loop: a burst
+        // becomes a few large chunks instead of thousands of tiny ones.
+        let queue: Uint8Array[] = [];
+        let wake: (() => void) | undefined;
+        let closed = false;
+        const push = (e: ConnectionEvent) => {
+          if (e.seq <= lastId) return;
+          queue.push(sseFrame(e));
+          wake?.();
+        };
+        const off = sys.onEvent(push);
+        stream.onAbort(() => {
+          closed = true;
+          wake?.();
+        });
+        // Resume after a reconnect: what the browser missed, from the recent buffer.
+        if (lastId >= 0) {
+          const missed = sys.recent().filter((e) => e.seq > lastId).map(sseFrame);
+          queue = [...missed, ...queue];
         }
-      } finally {
-        off();
-      }
-    }, async (err, stream) => {
-      console.error("SSE stream failed:", err);
-      await stream.close();
-    });
-  });
-
-  app.get("/activity", (c) => {
-    const sys = deps.sys();
-    return renderPage(
-      c,
-      { title: "Activity", settings: deps.settings, version: deps.version },
-      (
-        <>
-          {!sys && (
-            <div class="notice warn">
-              The dashboard has no connection to the NATS system account yet; the log starts when it
-              connects. Check NATS_SYS_USER and NATS_SYS_PASSWORD and that nats-server is running.
-            </div>
-          )}
-          <Island
-            name="ActivityLog"
-            component={ActivityLog}
-            props={{
-              initial: sys?.recent(SHOWN) ?? [],
-              url: "/api/events",
-              max: SHOWN,
-              available: !!sys,
-            }}
-          />
-        </>
-      ),
-    );
-  });
-}
+        try {
+          await stream.write(": connected\n\n");
+          while (!closed) {
+            if (queue.length === 0) {
+              let timer: ReturnType<typeof setTimeout> | undefined;
+              const woke = await new Promise<boolean>((r) => {
+                wake = () => r(true);
+                timer = setTimeout(() => r(false), 15_000);
+              });
+              wake = undefined;
+              clearTimeout(timer);
+              if (!woke && !closed) await stream.write(": keep-alive\n\n");
+              continue;
+            }
+            if (queue.length > MAX_QUEUED) {
+              // This browser cannot keep up: end the stream; EventSource reconnects with
+              // Last-Event-ID and gets what the recent buffer still holds.
+              break;
+            }
+            const batch = queue;
+            queue = [];
+            await stream.write(concat(batch));
+          }
+        } finally {
+          off();
+        }
+      }, async (err, stream) => {
+        console.error("SSE stream failed:", err);
+        await stream.close();
+      });
+    },
+  }),
+];

@@ -1,98 +1,90 @@
-import type { Hono } from "hono";
+import { z } from "zod";
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { Card, DataTable, KeyValues, mono } from "../../components/ui.tsx";
-import type { AppEnv } from "../context.ts";
-import type { Deps } from "../deps.ts";
-import { relayMonitor } from "../proxy.ts";
-import { renderPage } from "../render.tsx";
+import { param } from "../query.ts";
+import { endpoint, page, type Route } from "../route.ts";
+
+const subsQuery = z.object({ subs: param.flag() });
+const gatewayzQuery = z.object({ accs: param.flag() });
 
 /**
  * Routes, Gateways and Leaf nodes: this server's cluster routes, super-cluster gateways and leaf
- * node connections; `/api/cluster` lists every server of the cluster through the SYS account.
- *
- * @param app the app
- * @param deps data sources
+ * node connections; the monitoring endpoints behind them for scripts.
  */
-export function clusterRoutes(app: Hono<AppEnv>, deps: Deps): void {
-  const page = { settings: deps.settings, version: deps.version };
-  app.get(
-    "/api/routez",
-    (c) => relayMonitor(deps.monitor, "/routez", { subs: c.req.query("subs") === "true" }),
-  );
-  app.get(
-    "/api/gatewayz",
-    (c) => relayMonitor(deps.monitor, "/gatewayz", { accs: c.req.query("accs") === "true" }),
-  );
-  app.get(
-    "/api/leafz",
-    (c) => relayMonitor(deps.monitor, "/leafz", { subs: c.req.query("subs") === "true" }),
-  );
-  app.get("/api/ipqueuesz", () => relayMonitor(deps.monitor, "/ipqueuesz"));
-
-  app.get("/routes", async (c) => {
-    const routez = await deps.monitor.routez();
-    const varz = await deps.monitor.varz();
-    return renderPage(
-      c,
-      { ...page, title: "Routes" },
-      (
-        <>
-          <Card title="Cluster">
-            <KeyValues
-              items={[
-                ["Cluster name", varz.cluster?.name ?? "none (this server is not clustered)"],
-                ["Route port", varz.cluster?.port ? String(varz.cluster.port) : "–"],
-                ["Configured URLs", (varz.cluster?.urls ?? []).join(", ") || "–"],
-                ["Routes", String(routez.num_routes)],
-              ]}
-            />
-          </Card>
-          <DataTable
-            id="routes"
-            columns={[
-              { label: "RID", cell: (r) => r.rid, num: true },
-              { label: "Remote", cell: (r) => r.remote_name ?? r.remote_id },
-              { label: "Address", cell: (r) => <span class="mono">{r.ip}:{r.port}</span> },
-              { label: "Solicited", cell: (r) => r.did_solicit ? "yes" : "no" },
-              { label: "RTT", cell: (r) => formatGoDuration(r.rtt) },
-              { label: "Subs", cell: (r) => formatCount(r.subscriptions), num: true },
-              {
-                label: "Msgs in · out",
-                cell: (r) => `${formatCount(r.in_msgs)} · ${formatCount(r.out_msgs)}`,
-                num: true,
-              },
-              {
-                label: "Bytes in · out",
-                cell: (r) => `${formatBytes(r.in_bytes)} · ${formatBytes(r.out_bytes)}`,
-                num: true,
-              },
-              { label: "Pending", cell: (r) => formatBytes(r.pending_size), num: true },
+export const clusterRoutes: readonly Route[] = [
+  ...page({
+    path: "/routes",
+    title: "Routes",
+    nav: true,
+    twin: { path: "/api/routes", title: "the cluster (varz) and its routes (routez)" },
+    load: async (c) => {
+      const { monitor } = c.var.services;
+      const [routez, varz] = await Promise.all([monitor.routez(), monitor.varz()]);
+      return { cluster: varz.cluster ?? null, version: varz.version, routez };
+    },
+    render: ({ cluster, version, routez }) => (
+      <>
+        <Card title="Cluster">
+          <KeyValues
+            items={[
+              ["Cluster name", cluster?.name ?? "none (this server is not clustered)"],
+              ["Route port", cluster?.port ? String(cluster.port) : "–"],
+              ["Configured URLs", (cluster?.urls ?? []).join(", ") || "–"],
+              ["Routes", String(routez.num_routes)],
             ]}
-            rows={routez.routes ?? []}
-            empty="No cluster routes. This server runs alone."
           />
-          <Requires version={varz.version} features={["raftz", "raftz_sys"]} />
-        </>
-      ),
-    );
-  });
-
-  app.get("/gateways", async (c) => {
-    const g = await deps.monitor.gatewayz();
-    const outbound = Object.entries(g.outbound_gateways ?? {});
-    const inbound = Object.entries(g.inbound_gateways ?? {}).flatMap(([name, list]) =>
-      list.map((x) => [name, x] as const)
-    );
-    type Row = readonly [string, (typeof outbound)[number][1], string];
-    const rows: Row[] = [
-      ...outbound.map(([n, x]) => [n, x, "outbound"] as const),
-      ...inbound.map(([n, x]) => [n, x, "inbound"] as const),
-    ];
-    return renderPage(
-      c,
-      { ...page, title: "Gateways" },
-      (
+        </Card>
+        <DataTable
+          id="routes"
+          columns={[
+            { label: "RID", cell: (r) => r.rid, num: true },
+            { label: "Remote", cell: (r) => r.remote_name ?? r.remote_id },
+            { label: "Address", cell: (r) => <span class="mono">{r.ip}:{r.port}</span> },
+            { label: "Solicited", cell: (r) => r.did_solicit ? "yes" : "no" },
+            { label: "RTT", cell: (r) => formatGoDuration(r.rtt) },
+            { label: "Subs", cell: (r) => formatCount(r.subscriptions), num: true },
+            {
+              label: "Msgs in · out",
+              cell: (r) => `${formatCount(r.in_msgs)} · ${formatCount(r.out_msgs)}`,
+              num: true,
+            },
+            {
+              label: "Bytes in · out",
+              cell: (r) => `${formatBytes(r.in_bytes)} · ${formatBytes(r.out_bytes)}`,
+              num: true,
+            },
+            { label: "Pending", cell: (r) => formatBytes(r.pending_size), num: true },
+          ]}
+          rows={routez.routes ?? []}
+          empty="No cluster routes. This server runs alone."
+        />
+        <Requires version={version} features={["raftz", "raftz_sys"]} />
+      </>
+    ),
+  }),
+  ...page({
+    path: "/gateways",
+    title: "Gateways",
+    nav: true,
+    query: gatewayzQuery,
+    twin: {
+      path: "/api/gatewayz",
+      title: "nats-server /gatewayz (accs)",
+      relay: (c, q) => c.var.services.monitor.relay("gatewayz", q),
+    },
+    load: (c, q) => c.var.services.monitor.gatewayz(q),
+    render: (g) => {
+      const outbound = Object.entries(g.outbound_gateways ?? {});
+      const inbound = Object.entries(g.inbound_gateways ?? {}).flatMap(([name, list]) =>
+        list.map((x) => [name, x] as const)
+      );
+      type Row = readonly [string, (typeof outbound)[number][1], string];
+      const rows: Row[] = [
+        ...outbound.map(([n, x]) => [n, x, "outbound"] as const),
+        ...inbound.map(([n, x]) => [n, x, "inbound"] as const),
+      ];
+      return (
         <>
           <Card title="Super-cluster">
             <KeyValues
@@ -123,54 +115,76 @@ export function clusterRoutes(app: Hono<AppEnv>, deps: Deps): void {
             empty="No gateways. This server is not part of a super-cluster."
           />
         </>
-      ),
-    );
-  });
-
-  app.get("/leafnodes", async (c) => {
-    const leafz = await deps.monitor.leafz();
-    const varz = await deps.monitor.varz();
-    return renderPage(
-      c,
-      { ...page, title: "Leaf nodes" },
-      (
-        <>
-          <Card title="Leaf node listener">
-            <KeyValues
-              items={[
-                [
-                  "Listen",
-                  varz.leaf?.port ? mono(varz.leaf.host ?? "0.0.0.0", ":", varz.leaf.port) : "off",
-                ],
-                ["Connected leaf nodes", String(leafz.leafnodes)],
-              ]}
-            />
-          </Card>
-          <DataTable
-            id="leafnodes"
-            columns={[
-              { label: "Name", cell: (l) => l.name ?? "–" },
-              { label: "Account", cell: (l) => l.account },
-              { label: "Address", cell: (l) => <span class="mono">{l.ip}:{l.port}</span> },
-              { label: "Spoke", cell: (l) => l.is_spoke ? "yes" : "no" },
-              { label: "RTT", cell: (l) => formatGoDuration(l.rtt) },
-              { label: "Subs", cell: (l) => formatCount(l.subscriptions), num: true },
-              {
-                label: "Msgs in · out",
-                cell: (l) => `${formatCount(l.in_msgs)} · ${formatCount(l.out_msgs)}`,
-                num: true,
-              },
-              {
-                label: "Bytes in · out",
-                cell: (l) => `${formatBytes(l.in_bytes)} · ${formatBytes(l.out_bytes)}`,
-                num: true,
-              },
+      );
+    },
+  }),
+  ...page({
+    path: "/leafnodes",
+    title: "Leaf nodes",
+    nav: true,
+    twin: {
+      path: "/api/leafnodes",
+      title: "the leaf node listener (varz) and connections (leafz)",
+    },
+    load: async (c) => {
+      const { monitor } = c.var.services;
+      const [leafz, varz] = await Promise.all([monitor.leafz(), monitor.varz()]);
+      return { listener: varz.leaf ?? null, leafz };
+    },
+    render: ({ listener, leafz }) => (
+      <>
+        <Card title="Leaf node listener">
+          <KeyValues
+            items={[
+              [
+                "Listen",
+                listener?.port ? mono(listener.host ?? "0.0.0.0", ":", listener.port) : "off",
+              ],
+              ["Connected leaf nodes", String(leafz.leafnodes)],
             ]}
-            rows={leafz.leafs ?? []}
-            empty="No leaf nodes connected."
           />
-        </>
-      ),
-    );
-  });
-}
+        </Card>
+        <DataTable
+          id="leafnodes"
+          columns={[
+            { label: "Name", cell: (l) => l.name ?? "–" },
+            { label: "Account", cell: (l) => l.account },
+            { label: "Address", cell: (l) => <span class="mono">{l.ip}:{l.port}</span> },
+            { label: "Spoke", cell: (l) => l.is_spoke ? "yes" : "no" },
+            { label: "RTT", cell: (l) => formatGoDuration(l.rtt) },
+            { label: "Subs", cell: (l) => formatCount(l.subscriptions), num: true },
+            {
+              label: "Msgs in · out",
+              cell: (l) => `${formatCount(l.in_msgs)} · ${formatCount(l.out_msgs)}`,
+              num: true,
+            },
+            {
+              label: "Bytes in · out",
+              cell: (l) => `${formatBytes(l.in_bytes)} · ${formatBytes(l.out_bytes)}`,
+              num: true,
+            },
+          ]}
+          rows={leafz.leafs ?? []}
+          empty="No leaf nodes connected."
+        />
+      </>
+    ),
+  }),
+  endpoint({
+    path: "/api/routez",
+    title: "nats-server /routez (subs)",
+    query: subsQuery,
+    handle: (c, q) => c.var.services.monitor.relay("routez", q),
+  }),
+  endpoint({
+    path: "/api/leafz",
+    title: "nats-server /leafz (subs)",
+    query: subsQuery,
+    handle: (c, q) => c.var.services.monitor.relay("leafz", q),
+  }),
+  endpoint({
+    path: "/api/ipqueuesz",
+    title: "nats-server /ipqueuesz",
+    handle: (c) => c.var.services.monitor.relay("ipqueuesz", {}),
+  }),
+];

@@ -1,37 +1,44 @@
-import type { Hono } from "hono";
-import { CONNZ_SORTS, CONNZ_STATES, type ConnzOptions } from "../../mods/monitor/mod.ts";
-import type { ConnInfo } from "../../mods/monitor/mod.ts";
+import { z } from "zod";
+import { findConnection } from "../../mods/dashboard/mod.ts";
+import {
+  type ConnInfo,
+  CONNZ_SORTS,
+  CONNZ_STATES,
+  type ConnzOptions,
+} from "../../mods/monitor/mod.ts";
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { badge, Card, type Column, DataTable, KeyValues, mono } from "../../components/ui.tsx";
-import type { AppContext, AppEnv } from "../context.ts";
-import type { Deps } from "../deps.ts";
-import { HttpError } from "../errors.ts";
-import { enumParam, intParam, nameParam } from "../query.ts";
-import { relayMonitor } from "../proxy.ts";
-import { renderPage } from "../render.tsx";
+import { param, parseParams } from "../query.ts";
+import { page, type Route } from "../route.ts";
 
 const PAGE_SIZE = 50;
 
-/** Parses the Connections filters from the query string (shared by page and API). */
-function connzOptions(c: AppContext): ConnzOptions & { offset: number; limit: number } {
-  const q = (n: string) => c.req.query(n);
-  const state = enumParam(q("state"), "state", CONNZ_STATES) ?? "open";
-  const sort = enumParam(q("sort"), "sort", CONNZ_SORTS) ?? "cid";
-  if ((sort === "stop" || sort === "reason") && state !== "closed") {
-    throw new HttpError(400, `Invalid sort "${sort}": only with state "closed"`);
+/** The Connections filters, shared by the page and /api/connz. */
+const connzQuery = z.object({
+  state: param.oneOf(CONNZ_STATES),
+  sort: param.oneOf(CONNZ_SORTS),
+  offset: param.int(),
+  limit: param.int(5000),
+  acc: param.name(),
+  user: param.name(),
+  subs: param.oneOf(["true", "detail"]),
+}).superRefine((q, ctx) => {
+  if ((q.sort === "stop" || q.sort === "reason") && q.state !== "closed") {
+    ctx.addIssue({ code: "custom", path: ["sort"], message: 'only with state "closed"' });
   }
-  return {
-    sort,
-    state,
-    offset: intParam(q("offset"), "offset") ?? 0,
-    limit: intParam(q("limit"), "limit", 5000) ?? PAGE_SIZE,
-    acc: nameParam(q("acc"), "account"),
-    user: nameParam(q("user"), "user"),
-    auth: true,
-    subs: q("subs") === "detail" ? "detail" : q("subs") === "true" ? true : undefined,
-  };
-}
+}).transform((q): ConnzOptions & { offset: number; limit: number } => ({
+  sort: q.sort ?? "cid",
+  state: q.state ?? "open",
+  offset: q.offset ?? 0,
+  limit: q.limit ?? PAGE_SIZE,
+  acc: q.acc,
+  user: q.user,
+  auth: true,
+  subs: q.subs === "detail" ? "detail" : q.subs === "true" ? true : undefined,
+}));
+
+const cidParam = z.object({ cid: param.int(Number.MAX_SAFE_INTEGER) });
 
 const columns: Column<ConnInfo>[] = [
   {
@@ -72,52 +79,41 @@ const closedColumns: Column<ConnInfo>[] = [
 ];
 
 /**
- * Connections: paged, sortable, filtered by account, user and state; detail with subscriptions.
- *
- * @param app the app
- * @param deps data sources
+ * Connections: paged, sortable, filtered by account, user and state; one connection's detail
+ * with its subscriptions.
  */
-export function connectionsRoutes(app: Hono<AppEnv>, deps: Deps): void {
-  app.get("/api/connz", (c) => {
-    const o = connzOptions(c);
-    return relayMonitor(deps.monitor, "/connz", {
-      sort: o.sort,
-      state: o.state,
-      offset: o.offset,
-      limit: o.limit,
-      user: o.user,
-      acc: o.acc,
-      auth: true,
-      subs: o.subs,
-    });
-  });
-  app.get("/api/connz/:cid", async (c) => c.json(await connection(deps, c.req.param("cid"))));
-
-  app.get("/connections", async (c) => {
-    const o = connzOptions(c);
-    const connz = await deps.monitor.connz(o);
-    const link = (patch: Record<string, string | number | undefined>) => {
-      const p = new URLSearchParams();
-      const merged = {
-        sort: o.sort,
-        state: o.state,
-        acc: o.acc,
-        user: o.user,
-        offset: o.offset,
-        ...patch,
+export const connectionsRoutes: readonly Route[] = [
+  ...page({
+    path: "/connections",
+    title: "Connections",
+    nav: true,
+    query: connzQuery,
+    twin: {
+      path: "/api/connz",
+      title: "nats-server /connz (sort, state, acc, user, offset, limit, subs)",
+      relay: (c, q) => c.var.services.monitor.relay("connz", q),
+    },
+    load: (c, q) => c.var.services.monitor.connz(q),
+    render: (connz, _c, o) => {
+      const link = (patch: Record<string, string | number | undefined>) => {
+        const p = new URLSearchParams();
+        const merged = {
+          sort: o.sort,
+          state: o.state,
+          acc: o.acc,
+          user: o.user,
+          offset: o.offset,
+          ...patch,
+        };
+        for (const [k, v] of Object.entries(merged)) {
+          if (v !== undefined && v !== "" && !(k === "offset" && v === 0)) p.set(k, String(v));
+        }
+        const s = p.toString();
+        return `/connections${s ? `?${s}` : ""}`;
       };
-      for (const [k, v] of Object.entries(merged)) {
-        if (v !== undefined && v !== "" && !(k === "offset" && v === 0)) p.set(k, String(v));
-      }
-      const s = p.toString();
-      return `/connections${s ? `?${s}` : ""}`;
-    };
-    const from = connz.total === 0 ? 0 : o.offset + 1;
-    const to = o.offset + connz.connections.length;
-    return renderPage(
-      c,
-      { title: "Connections", settings: deps.settings, version: deps.version },
-      (
+      const from = connz.total === 0 ? 0 : o.offset + 1;
+      const to = o.offset + connz.connections.length;
+      return (
         <>
           <form class="filters" method="get" action="/connections">
             <label>
@@ -165,20 +161,26 @@ export function connectionsRoutes(app: Hono<AppEnv>, deps: Deps): void {
             sorted={o.sort}
           />
         </>
-      ),
-    );
-  });
-
-  app.get("/connections/:cid", async (c) => {
-    const [conn, varz] = await Promise.all([
-      connection(deps, c.req.param("cid")),
-      deps.monitor.varz(),
-    ]);
-    const subs = conn.subscriptions_list_detail ?? [];
-    return renderPage(
-      c,
-      { title: `Connection ${conn.cid}`, settings: deps.settings, version: deps.version },
-      (
+      );
+    },
+  }),
+  ...page({
+    path: "/connections/:cid",
+    title: "Connection",
+    twin: { path: "/api/connz/:cid", title: "one connection with its subscriptions" },
+    load: async (c) => {
+      const { cid } = parseParams(cidParam, c.req.param());
+      const services = c.var.services;
+      const [conn, version] = await Promise.all([
+        findConnection(services.monitor, cid ?? 0),
+        services.serverVersion(),
+      ]);
+      return { ...conn, serverVersion: version };
+    },
+    heading: (conn) => `Connection ${conn.cid}`,
+    render: ({ serverVersion: version, ...conn }) => {
+      const subs = conn.subscriptions_list_detail ?? [];
+      return (
         <>
           <p>
             <a href="/connections">← Connections</a> · <a href={`/api/connz/${conn.cid}`}>JSON</a>
@@ -229,7 +231,7 @@ export function connectionsRoutes(app: Hono<AppEnv>, deps: Deps): void {
               />
             </Card>
           </div>
-          <Requires version={varz.version} features={["kick"]} />
+          <Requires version={version} features={["kick"]} />
           <h2>Subscriptions</h2>
           <DataTable
             id="connection-subs"
@@ -244,22 +246,7 @@ export function connectionsRoutes(app: Hono<AppEnv>, deps: Deps): void {
             empty="This connection has no subscriptions."
           />
         </>
-      ),
-    );
-  });
-}
-
-async function connection(deps: Deps, raw: string): Promise<ConnInfo> {
-  const cid = intParam(raw, "connection ID", Number.MAX_SAFE_INTEGER);
-  if (cid === undefined) throw new HttpError(400, `Invalid connection ID "${raw}"`);
-  // Open first; a connection that has gone is still found among the closed ones.
-  for (const state of ["open", "closed"] as const) {
-    const connz = await deps.monitor.connz({ cid, state, subs: "detail", auth: true });
-    const conn = connz.connections.find((x) => x.cid === cid);
-    if (conn) return conn;
-  }
-  throw new HttpError(
-    404,
-    `Unknown connection "${raw}": no open or recently closed connection has this ID`,
-  );
-}
+      );
+    },
+  }),
+];

@@ -1,58 +1,49 @@
-import type { Hono } from "hono";
+import { z } from "zod";
 import { formatBytes, formatCount } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { Card, DataTable, KeyValues, mono, Stat, usage } from "../../components/ui.tsx";
-import type { AppEnv } from "../context.ts";
-import type { Deps } from "../deps.ts";
-import { nameParam } from "../query.ts";
-import { relayMonitor } from "../proxy.ts";
-import { renderPage } from "../render.tsx";
+import { param } from "../query.ts";
+import { endpoint, page, type Route } from "../route.ts";
 
-/**
- * JetStream: usage and limits, accounts, streams and consumers (jsz).
- *
- * @param app the app
- * @param deps data sources
- */
-export function jetstreamRoutes(app: Hono<AppEnv>, deps: Deps): void {
-  app.get("/api/jsz", (c) => {
-    const flag = (name: string) => c.req.query(name) === "true";
-    return relayMonitor(deps.monitor, "/jsz", {
-      accounts: flag("accounts"),
-      streams: flag("streams"),
-      consumers: flag("consumers"),
-      config: flag("config"),
-      acc: nameParam(c.req.query("acc"), "account"),
-    });
-  });
+const jszQuery = z.object({
+  accounts: param.flag(),
+  streams: param.flag(),
+  consumers: param.flag(),
+  config: param.flag(),
+  acc: param.name(),
+});
 
-  app.get("/jetstream", async (c) => {
-    const [jsz, varz] = await Promise.all([
-      deps.monitor.jsz({ accounts: true, streams: true, consumers: true, config: true }),
-      deps.monitor.varz(),
-    ]);
-    const accounts = jsz.account_details ?? [];
-    const streams = accounts.flatMap((a) =>
-      (a.stream_detail ?? []).map((s) => ({ account: a.name, s }))
-    );
-    const consumers = streams.flatMap(({ account, s }) =>
-      (s.consumer_detail ?? []).map((k) => ({ account, k }))
-    );
-    const page = { settings: deps.settings, version: deps.version, title: "JetStream" };
-    if (jsz.disabled || !jsz.config) {
-      return renderPage(
-        c,
-        page,
-        (
-          <div class="notice warn">JetStream is not enabled on this server.</div>
-        ),
+/** JetStream: usage and limits, accounts, streams and consumers (jsz). */
+export const jetstreamRoutes: readonly Route[] = [
+  ...page({
+    path: "/jetstream",
+    title: "JetStream",
+    nav: true,
+    twin: {
+      path: "/api/jetstream",
+      title: "JetStream with every account, stream and consumer (jsz) and the server version",
+    },
+    load: async (c) => {
+      const services = c.var.services;
+      const [jsz, version] = await Promise.all([
+        services.monitor.jsz({ accounts: true, streams: true, consumers: true, config: true }),
+        services.serverVersion(),
+      ]);
+      return { jsz, version };
+    },
+    render: ({ jsz, version }) => {
+      const accounts = jsz.account_details ?? [];
+      const streams = accounts.flatMap((a) =>
+        (a.stream_detail ?? []).map((s) => ({ account: a.name, s }))
       );
-    }
-    const cfg = jsz.config;
-    return renderPage(
-      c,
-      page,
-      (
+      const consumers = streams.flatMap(({ account, s }) =>
+        (s.consumer_detail ?? []).map((k) => ({ account, k }))
+      );
+      if (jsz.disabled || !jsz.config) {
+        return <div class="notice warn">JetStream is not enabled on this server.</div>;
+      }
+      const cfg = jsz.config;
+      return (
         <>
           <div class="grid stats">
             <Stat
@@ -136,7 +127,7 @@ export function jetstreamRoutes(app: Hono<AppEnv>, deps: Deps): void {
           />
           <h2>Consumers</h2>
           <Requires
-            version={varz.version}
+            version={version}
             features={["consumer_pause", "message_ttl", "subject_transforms"]}
           />
           <DataTable
@@ -154,7 +145,13 @@ export function jetstreamRoutes(app: Hono<AppEnv>, deps: Deps): void {
             empty="No consumers."
           />
         </>
-      ),
-    );
-  });
-}
+      );
+    },
+  }),
+  endpoint({
+    path: "/api/jsz",
+    title: "nats-server /jsz (accounts, streams, consumers, config, acc)",
+    query: jszQuery,
+    handle: (c, q) => c.var.services.monitor.relay("jsz", q),
+  }),
+];

@@ -1,69 +1,37 @@
-import type { Hono } from "hono";
-import { serverFeatures, type Statsz } from "../../mods/monitor/mod.ts";
+import { clusterServers, readOverview, summarize } from "../../mods/dashboard/mod.ts";
+import { serverFeatures } from "../../mods/monitor/mod.ts";
 import { formatBytes, formatCount, formatTime } from "../../components/format.ts";
 import { Island } from "../../components/Island.tsx";
 import { Card, DataTable, KeyValues, mono, usage } from "../../components/ui.tsx";
-import { OverviewStats, summarize } from "../../islands/OverviewStats.tsx";
+import { OverviewStats } from "../../islands/OverviewStats.tsx";
 import { RateChart } from "../../islands/RateChart.tsx";
-import type { AppEnv } from "../context.ts";
-import { HttpError } from "../errors.ts";
-import type { Deps } from "../deps.ts";
-import { relayMonitor } from "../proxy.ts";
-import { renderPage } from "../render.tsx";
-
-/** What the Overview shows, also served as /api/overview. */
-async function overview(deps: Deps) {
-  const [varz, healthz, jsz] = await Promise.all([
-    deps.monitor.varz(),
-    deps.monitor.healthz(),
-    deps.monitor.jsz().catch(() => undefined),
-  ]);
-  return { varz, healthz, jsz };
-}
-
-/** Every server of the cluster through the SYS account; empty without a SYS connection. */
-async function clusterServers(deps: Deps, expected?: number) {
-  const sys = deps.sys();
-  if (!sys) return [];
-  const replies = await sys.ping("STATSZ", { windowMs: 500, expected });
-  return replies.flatMap((r) => r.ok ? [{ server: r.server, statsz: r.data as Statsz }] : []);
-}
+import { endpoint, page, type Route } from "../route.ts";
 
 /**
- * Overview: server identity, version, uptime, health, connections, rates, memory, CPU and
- * JetStream usage.
- *
- * @param app the app
- * @param deps data sources
+ * Overview: server identity, version, uptime, health, connections, rates, memory, CPU, JetStream
+ * usage and every server of the cluster; `/api/varz` and `/api/healthz` relay the endpoints,
+ * `/api/features` says which features need a newer server, `/api/cluster` lists the servers.
  */
-export function overviewRoutes(app: Hono<AppEnv>, deps: Deps): void {
-  app.get("/api/overview", async (c) => c.json(await overview(deps)));
-  app.get("/api/rates", (c) => c.json(deps.rates.series()));
-  app.get("/api/varz", () => relayMonitor(deps.monitor, "/varz"));
-  app.get("/api/healthz", async (c) => c.json(await deps.monitor.healthz()));
-  app.get("/api/features", async (c) => {
-    const { version } = await deps.monitor.varz();
-    return c.json({ version, features: serverFeatures(version) });
-  });
-  app.get("/api/cluster", async (c) => {
-    if (!deps.sys()) throw new HttpError(503, "No connection to the NATS system account yet");
-    return c.json({ servers: await clusterServers(deps) });
-  });
-
-  app.get("/", async (c) => {
-    const { varz, healthz, jsz } = await overview(deps);
-    const rates = deps.rates.series();
-    // Stop waiting as soon as every server this one knows of (itself and its routes) answered.
-    const servers = await clusterServers(deps, varz.routes + 1).catch(() => []);
-    const missing = serverFeatures(varz.version).filter((f) => !f.available);
-    const js = varz.jetstream;
-    return renderPage(
-      c,
-      { title: "Overview", settings: deps.settings, version: deps.version },
-      (
+export const overviewRoutes: readonly Route[] = [
+  ...page({
+    path: "/",
+    title: "Overview",
+    nav: true,
+    twin: { path: "/api/overview", title: "varz, healthz, jsz, rates and cluster servers" },
+    load: async (c) => {
+      const { monitor, rates } = c.var.services;
+      const { varz, healthz, jsz } = await readOverview(monitor);
+      const sys = c.var.services.sys();
+      // Stop waiting as soon as every server this one knows of (itself and its routes) answered.
+      const servers = sys ? await clusterServers(sys, varz.routes + 1).catch(() => []) : [];
+      return { varz, healthz, jsz, rates: rates.series(), servers, sys: sys !== undefined };
+    },
+    render: ({ varz, healthz, jsz, rates, servers, sys }) => {
+      const missing = serverFeatures(varz.version).filter((f) => !f.available);
+      const js = varz.jetstream;
+      return (
         <>
           <Island
-            name="OverviewStats"
             component={OverviewStats}
             props={{
               initial: summarize({ varz, healthz, jsz }),
@@ -74,14 +42,12 @@ export function overviewRoutes(app: Hono<AppEnv>, deps: Deps): void {
           <div class="grid two">
             <Card>
               <Island
-                name="RateChart"
                 component={RateChart}
                 props={{ kind: "msgs", initial: rates, url: "/api/rates", pollMs: 2000 }}
               />
             </Card>
             <Card>
               <Island
-                name="RateChart"
                 component={RateChart}
                 props={{ kind: "bytes", initial: rates, url: "/api/rates", pollMs: 2000 }}
               />
@@ -106,7 +72,7 @@ export function overviewRoutes(app: Hono<AppEnv>, deps: Deps): void {
               { label: "JetStream", cell: (r) => r.server.jetstream ? "yes" : "no" },
             ]}
             rows={servers}
-            empty={deps.sys()
+            empty={sys
               ? "No server answered the system-account ping."
               : "No connection to the system account yet."}
           />
@@ -193,7 +159,36 @@ export function overviewRoutes(app: Hono<AppEnv>, deps: Deps): void {
             </Card>
           )}
         </>
-      ),
-    );
-  });
-}
+      );
+    },
+  }),
+  endpoint({
+    path: "/api/rates",
+    title: "message, byte, CPU and memory history (2 s samples)",
+    handle: (c) => c.var.services.rates.series(),
+  }),
+  endpoint({
+    path: "/api/varz",
+    title: "nats-server /varz",
+    handle: (c) => c.var.services.monitor.relay("varz", {}),
+  }),
+  endpoint({
+    path: "/api/healthz",
+    title: "nats-server /healthz",
+    handle: (c) => c.var.services.monitor.relay("healthz", {}),
+  }),
+  endpoint({
+    path: "/api/features",
+    title: "features of newer nats-server versions, available or not",
+    handle: async (c) => {
+      const version = await c.var.services.serverVersion();
+      return { version, features: serverFeatures(version) };
+    },
+  }),
+  endpoint({
+    path: "/api/cluster",
+    title: "every server of the cluster (SYS STATSZ ping)",
+    needs: ["sys"],
+    handle: async (c) => ({ servers: await clusterServers(c.var.sys) }),
+  }),
+];

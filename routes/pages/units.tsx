@@ -1,90 +1,92 @@
-import type { Hono } from "hono";
+import { z } from "zod";
+import { hostClock, NotFoundError, unitsView } from "../../mods/dashboard/mod.ts";
+import { UNIT_ID_PATTERN, validateUnitId } from "../../mods/protocol/mod.ts";
 import { Island } from "../../components/Island.tsx";
 import { Card } from "../../components/ui.tsx";
 import { LocalTime } from "../../islands/LocalTime.tsx";
-import { UnitsTables, type UnitsView } from "../../islands/UnitsTables.tsx";
-import { validateUnitId } from "../../mods/protocol/mod.ts";
-import type { AppEnv } from "../context.ts";
-import type { Deps } from "../deps.ts";
-import { HttpError } from "../errors.ts";
-import { renderPage } from "../render.tsx";
+import { UnitsTables } from "../../islands/UnitsTables.tsx";
+import type { AppContext } from "../context.ts";
+import { parseParams } from "../query.ts";
+import { endpoint, page, type Route } from "../route.ts";
 
-function view(deps: Deps): UnitsView {
-  const units = deps.units();
-  return { now: Date.now(), units: units?.units() ?? [], stats: units?.stats() ?? null };
+const idParam = z.object({ id: z.string() });
+
+/** Removes a unit; the unit ID is checked first (400), an unknown one is a 404. */
+async function forget(c: AppContext): Promise<string> {
+  const id = validateUnitId(parseParams(idParam, c.req.param()).id);
+  if (!await c.var.units.forget(id)) throw new NotFoundError(`Unknown unit "${id}"`);
+  return id;
 }
 
 /**
  * Units: every guardian, client and browser with its RTT and clock, live; the local time box;
- * `POST /units/:id/forget` (CSRF-protected) removes a decommissioned unit.
- *
- * @param app the app
- * @param deps data sources
+ * forgetting a decommissioned unit (CSRF-protected POST, role operator).
  */
-export function unitsRoutes(app: Hono<AppEnv>, deps: Deps): void {
-  app.get("/api/units", (c) => c.json(view(deps)));
-  app.get("/api/units/:id", (c) => {
-    const u = deps.units()?.unit(c.req.param("id"));
-    if (!u) throw new HttpError(404, `Unknown unit "${c.req.param("id")}"`);
-    return c.json(u);
-  });
-  app.get("/api/time", (c) => c.json({ now: Date.now() }));
-
-  const forget = async (id: string) => {
-    try {
-      validateUnitId(id);
-    } catch (e) {
-      throw new HttpError(400, (e as Error).message);
-    }
-    const units = deps.units();
-    if (!units) throw new HttpError(503, "The units registry is not running yet");
-    if (!await units.forget(id)) throw new HttpError(404, `Unknown unit "${id}"`);
-  };
-  app.post("/api/units/:id/forget", async (c) => {
-    await forget(c.req.param("id"));
-    return c.json({ forgotten: c.req.param("id") });
-  });
-  app.post("/units/:id/forget", async (c) => {
-    await forget(c.req.param("id"));
-    return c.redirect("/units", 303);
-  });
-
-  app.get("/units", (c) => {
-    const v = view(deps);
-    const host = v.units.find((u) => u.unitId === deps.settings.hostUnitId);
-    const hostClock = host
-      ? {
-        unitId: host.unitId,
-        source: host.time?.source ?? host.heartbeat?.clock.source ?? "none",
-        quality: host.time?.quality ?? host.heartbeat?.clock.quality ?? "freerun",
-        offsetNs: host.time?.offsetNs ?? null,
-      }
-      : null;
-    return renderPage(
-      c,
-      { title: "Units", settings: deps.settings, version: deps.version },
-      (
-        <>
-          {!deps.units() && (
-            <div class="notice warn">
-              The units registry is not running yet: the dashboard has no OPS connection. Check
-              NATS_OPS_USER and NATS_OPS_PASSWORD and that nats-server is running.
-            </div>
-          )}
-          <Card title="Local time">
-            <Island
-              name="LocalTime"
-              component={LocalTime}
-              props={{ serverNow: v.now, url: "/api/time", host: hostClock }}
-            />
-          </Card>
+export const unitsRoutes: readonly Route[] = [
+  ...page({
+    path: "/units",
+    title: "Units",
+    nav: true,
+    twin: { path: "/api/units", title: "units with heartbeat, RTT and clock, and ingest counters" },
+    load: (c) => unitsView(c.var.services.units()),
+    render: (v, c) => (
+      <>
+        {v.stats === null && (
+          <div class="notice warn">
+            The units registry is not running yet: the dashboard has no OPS connection. Check
+            NATS_OPS_USER and NATS_OPS_PASSWORD and that nats-server is running.
+          </div>
+        )}
+        <Card title="Local time">
           <Island
-            name="UnitsTables"
-            component={UnitsTables}
-            props={{ initial: v, url: "/api/units", pollMs: 2000, csrf: c.get("csrf") }}
+            component={LocalTime}
+            props={{
+              serverNow: v.now,
+              url: "/api/time",
+              host: hostClock(v.units, c.var.services.config.unit.unitId),
+            }}
           />
-        </>
-      ),
-    );
-  });
-}
+        </Card>
+        <Island
+          component={UnitsTables}
+          props={{ initial: v, url: "/api/units", pollMs: 2000, csrf: c.get("csrf") }}
+        />
+      </>
+    ),
+  }),
+  endpoint({
+    path: "/api/units/:id",
+    title: "one unit",
+    needs: ["units"],
+    handle: (c) => {
+      const id = parseParams(idParam, c.req.param()).id;
+      const unit = UNIT_ID_PATTERN.test(id) ? c.var.units.unit(id) : undefined;
+      if (!unit) throw new NotFoundError(`Unknown unit "${id}"`);
+      return unit;
+    },
+  }),
+  endpoint({
+    method: "POST",
+    path: "/api/units/:id/forget",
+    title: "remove a unit (X-CSRF-Token)",
+    role: "operator",
+    needs: ["units"],
+    handle: async (c) => ({ forgotten: await forget(c) }),
+  }),
+  endpoint({
+    method: "POST",
+    path: "/units/:id/forget",
+    title: "remove a unit (form, _csrf)",
+    role: "operator",
+    needs: ["units"],
+    handle: async (c) => {
+      await forget(c);
+      return c.redirect("/units", 303);
+    },
+  }),
+  endpoint({
+    path: "/api/time",
+    title: "the dashboard server's clock",
+    handle: () => ({ now: Date.now() }),
+  }),
+];

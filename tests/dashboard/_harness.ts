@@ -1,64 +1,77 @@
-import type { DashboardSettings } from "../../routes/context.ts";
-import { createDashboard } from "../../routes/dashboard.ts";
-import { startServices } from "../../routes/services.ts";
+import { loadConfig } from "../../mods/config/mod.ts";
+import {
+  DASHBOARD_SECTIONS,
+  type DashboardConfig,
+  DashboardServices,
+} from "../../mods/dashboard/mod.ts";
+import { createDashboard } from "../../routes/app.ts";
 import type { NatsServer } from "../_kit/mod.ts";
 
 /** Admin credentials of every test dashboard. */
 export const ADMIN = { user: "admin", password: "admin-password-1234" } as const;
 
-/** Settings for a dashboard watching `ns`. */
-export function testSettings(
-  ns: NatsServer,
-  patch: Partial<DashboardSettings> = {},
-): DashboardSettings {
+/** The secret test dashboards sign sessions with. */
+export const SECRET = "test-secret-test-secret-test-secret-0001";
+
+/**
+ * The environment of a dashboard watching `ns`, as main.ts would read it.
+ *
+ * @param ns the server
+ * @param env variables to add or override
+ * @returns the variables
+ */
+export function testEnv(ns: NatsServer, env: Record<string, string> = {}): Record<string, string> {
   return {
-    domain: "ops.example.test",
-    corsOrigins: ["https://allowed.example.test"],
-    adminUser: ADMIN.user,
-    adminPassword: ADMIN.password,
-    secret: "test-secret-test-secret-test-secret-0001",
-    wsUrl: ns.wsUrl,
-    wsPort: ns.wsPort,
-    serverName: ns.env.NATS_SERVER_NAME ?? "test",
-    uiUser: { user: ns.users.ui.user, password: ns.users.ui.pass },
-    hostUnitId: "test-host",
-    echoUnit: "test-dashboard",
-    heartbeatMs: 1000,
-    rttMs: 1000,
-    ...patch,
+    ...ns.env,
+    NATS_URL: ns.url,
+    NATS_MONITOR_URL: ns.monitorUrl,
+    NATS_WS_URL: ns.wsUrl,
+    UNIT_ID: "test",
+    DASHBOARD_DOMAIN: "ops.example.test",
+    DASHBOARD_CORS_ORIGINS: "https://allowed.example.test",
+    DASHBOARD_ADMIN_USER: ADMIN.user,
+    DASHBOARD_ADMIN_PASSWORD: ADMIN.password,
+    DASHBOARD_SECRET: SECRET,
+    ...env,
   };
 }
 
 /**
- * A dashboard app over a real server, with the same NATS services main.ts starts (dispose to
- * close them).
+ * The configuration of a dashboard watching `ns`, parsed as main.ts parses it.
  *
  * @param ns the server
- * @param patch settings to override
- * @returns the app, its deps and services
+ * @param env variables to add or override
+ * @returns the configuration
  */
-export async function testDashboard(ns: NatsServer, patch: Partial<DashboardSettings> = {}) {
-  const settings = testSettings(ns, patch);
-  const services = startServices({
-    settings,
+export function testConfig(ns: NatsServer, env: Record<string, string> = {}): DashboardConfig {
+  const vars = testEnv(ns, env);
+  return loadConfig(DASHBOARD_SECTIONS, (name) => vars[name]);
+}
+
+/**
+ * A dashboard app over a real server, with the services main.ts starts (dispose to close them).
+ * Timers are shortened: units heartbeat every second, rates are sampled every 500 ms.
+ *
+ * @param ns the server
+ * @param env variables to add or override
+ * @returns the app and its services
+ */
+export async function testDashboard(ns: NatsServer, env: Record<string, string> = {}) {
+  const services = DashboardServices.start({
+    config: testConfig(ns, env),
     version: "test",
-    natsUrl: ns.url,
-    monitorUrl: ns.monitorUrl,
-    sysUser: { user: ns.users.sys.user, password: ns.users.sys.pass },
-    opsUser: { user: ns.users.ops.user, password: ns.users.ops.pass },
-    unitId: "test-dashboard",
-    heartbeatMs: 1000,
+    unitIntervalMs: 1000,
     sampleMs: 500,
     registry: { staleCheckIntervalMs: 200, persistIntervalMs: 500 },
     log: () => {},
   });
   await services.ready;
-  const app = createDashboard(services.deps);
+  const app = createDashboard({ services });
   return {
     app,
-    deps: services.deps,
-    sys: services.deps.sys()!,
-    units: services.deps.units()!,
+    services,
+    sys: services.sys()!,
+    units: services.units()!,
     [Symbol.asyncDispose]: () => services.close(),
   };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { variableNames } from "../../mods/config/mod.ts";
-import { DASHBOARD_SECTIONS } from "../../routes/dashboard.ts";
+import { DASHBOARD_SECTIONS } from "../../mods/dashboard/mod.ts";
 import { PROJECT_DIR, runProgram } from "../_kit/mod.ts";
 
 const denoJson = JSON.parse(await Deno.readTextFile(`${PROJECT_DIR}/deno.json`));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startNats } from "../_kit/mod.ts";
-import { ADMIN, get, login, loginForm, postLogin, testDashboard } from "./_harness.ts";
+import { ADMIN, get, login, loginForm, postLogin, SECRET, testDashboard } from "./_harness.ts";
 import { SessionSigner } from "../../routes/session.ts";
 
 const ORIGIN = "http://localhost";
@@ -186,7 +186,7 @@ Deno.test("security: login gates every page and API except /healthz and static f
       ns.users.guardian.pass,
       ns.users.bridge.pass,
       ADMIN.password,
-      d.deps.settings.secret,
+      SECRET,
     ];
     const paths = [
       "/",

@@ -1,0 +1,78 @@
+import type { Healthz, Jsz, MonitorClient, Varz } from "../monitor/mod.ts";
+
+/** What the Overview reads from the monitoring port: varz, healthz and (when it answers) jsz. */
+export interface OverviewSample {
+  readonly varz: Varz;
+  readonly healthz: Healthz;
+  /** Undefined when JetStream is off or `/jsz` failed. */
+  readonly jsz?: Jsz;
+}
+
+/**
+ * Reads the Overview's three endpoints at once.
+ *
+ * @param monitor the monitoring client
+ * @returns varz, healthz and jsz
+ * @throws {MonitorUnreachableError} when the server does not answer
+ */
+export async function readOverview(monitor: MonitorClient): Promise<OverviewSample> {
+  const [varz, healthz, jsz] = await Promise.all([
+    monitor.varz(),
+    monitor.healthz(),
+    monitor.jsz().catch(() => undefined),
+  ]);
+  return { varz, healthz, jsz };
+}
+
+/** The Overview's headline figures. */
+export interface OverviewSummary {
+  readonly serverName: string;
+  readonly version: string;
+  readonly uptime: string;
+  readonly start: string;
+  readonly healthy: boolean;
+  readonly healthStatus: string;
+  readonly healthError: string | null;
+  readonly connections: number;
+  readonly totalConnections: number;
+  readonly subscriptions: number;
+  readonly slowConsumers: number;
+  readonly mem: number;
+  readonly cpu: number;
+  readonly cores: number;
+  readonly jetstream: { bytes: number; streams: number; consumers: number } | null;
+}
+
+/**
+ * Reduces an Overview sample to the headline figures.
+ *
+ * @param o varz, healthz and (when JetStream answers) jsz
+ * @returns the summary
+ */
+export function summarize(o: OverviewSample): OverviewSummary {
+  const { varz, healthz, jsz } = o;
+  const js = varz.jetstream;
+  return {
+    serverName: varz.server_name,
+    version: varz.version,
+    uptime: varz.uptime,
+    start: varz.start,
+    healthy: healthz.status === "ok",
+    healthStatus: healthz.status,
+    healthError: healthz.error ?? null,
+    connections: varz.connections,
+    totalConnections: varz.total_connections,
+    subscriptions: varz.subscriptions,
+    slowConsumers: varz.slow_consumers,
+    mem: varz.mem,
+    cpu: varz.cpu,
+    cores: varz.cores,
+    jetstream: js?.config
+      ? {
+        bytes: (js.stats?.memory ?? 0) + (js.stats?.storage ?? 0),
+        streams: jsz?.streams ?? 0,
+        consumers: jsz?.consumers ?? 0,
+      }
+      : null,
+  };
+}

@@ -1,0 +1,249 @@
+import { connect, type ConnectOptions, type NunectClient } from "../client/mod.ts";
+import { monitorUrl } from "../config/mod.ts";
+import {
+  MonitorClient,
+  SysMonitor,
+  UnitRegistry,
+  type UnitRegistryOptions,
+} from "../monitor/mod.ts";
+import { type DashboardConfig, dashboardUnitId } from "./config.ts";
+import { ServiceUnavailableError } from "./errors.ts";
+import { RateSampler } from "./rate_sampler.ts";
+
+/**
+ * A URL (or a message quoting URLs) without user and password, for logs.
+ *
+ * @param url e.g. `nats://user:secret@host:4222`
+ * @returns e.g. `nats://host:4222`
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/([a-z]+:\/\/)[^@/\s"]*@/gi, "$1");
+}
+
+/** Options of {@linkcode DashboardServices.start}. */
+export interface DashboardServicesOptions {
+  /** The dashboard's configuration. */
+  readonly config: DashboardConfig;
+  /** The dashboard's version (deno.json). */
+  readonly version: string;
+  /** Heartbeat and RTT interval of the dashboard's own unit and of browser units (5000 ms). */
+  readonly unitIntervalMs?: number;
+  /** Options passed to the unit registry (tests shorten timers). */
+  readonly registry?: UnitRegistryOptions;
+  /** Rate sampling interval (default 2000 ms). */
+  readonly sampleMs?: number;
+  /** Called with each problem worth an operator's attention (never with secrets). */
+  readonly log?: (line: string) => void;
+}
+
+/** A service a request may need, provided or refused with a 503 by the web app. */
+export type ServiceName = "sys" | "units";
+
+/**
+ * The dashboard's server side: the monitoring client and rate sampler, the SYS connection with
+ * its {@linkcode SysMonitor} (cluster pings, connection events), and the OPS connection with the
+ * {@linkcode UnitRegistry} and the dashboard's own unit (echo responder and heartbeats). The
+ * connections are made in the background and retried forever, so the web app serves (and says
+ * "NATS unreachable") while NATS is down.
+ */
+export class DashboardServices implements AsyncDisposable {
+  /** The configuration. */
+  readonly config: DashboardConfig;
+  /** The dashboard's version. */
+  readonly version: string;
+  /** The dashboard's own unit ID (echo target of browser units). */
+  readonly unitId: string;
+  /** Heartbeat and RTT interval of the dashboard's and browsers' units. */
+  readonly unitIntervalMs: number;
+  /** HTTP monitoring of the NATS server. */
+  readonly monitor: MonitorClient;
+  /** /varz rate history for the Overview chart. */
+  readonly rates: RateSampler;
+  /** Resolves once both NATS connections are up and the registry has started. */
+  readonly ready: Promise<void>;
+  #sys: SysMonitor | undefined;
+  #units: UnitRegistry | undefined;
+  #sysClient: NunectClient | undefined;
+  #opsClient: NunectClient | undefined;
+  #closed = false;
+  #version: { value: string; at: number } | undefined;
+  readonly #log: (line: string) => void;
+
+  private constructor(options: DashboardServicesOptions) {
+    this.config = options.config;
+    this.version = options.version;
+    this.unitId = dashboardUnitId(options.config);
+    this.unitIntervalMs = options.unitIntervalMs ?? 5000;
+    this.#log = options.log ?? ((line) => console.error(line));
+    this.monitor = new MonitorClient({ url: monitorUrl(options.config), timeoutMs: 3000 });
+    this.rates = new RateSampler(() => this.monitor.varz(), { intervalMs: options.sampleMs });
+    this.ready = Promise.all([this.#startSys(), this.#startOps(options.registry)]).then(() => {});
+    this.ready.catch((e) =>
+      this.#log(`Dashboard NATS services failed to start: ${(e as Error).message}`)
+    );
+  }
+
+  /**
+   * Starts the services; the connections come up in the background (see `ready`).
+   *
+   * @param options configuration, version and timers
+   * @returns the services
+   */
+  static start(options: DashboardServicesOptions): DashboardServices {
+    return new DashboardServices(options);
+  }
+
+  /**
+   * The SYS-account monitor, or undefined while there is no SYS connection yet.
+   *
+   * @returns the monitor
+   */
+  sys(): SysMonitor | undefined {
+    return this.#sys;
+  }
+
+  /**
+   * The units registry, or undefined until the OPS connection is up.
+   *
+   * @returns the registry
+   */
+  units(): UnitRegistry | undefined {
+    return this.#units;
+  }
+
+  /**
+   * A service a request cannot do without.
+   *
+   * @param name `sys` or `units`
+   * @returns the service
+   * @throws {ServiceUnavailableError} while it is not up
+   */
+  need<N extends ServiceName>(name: N): { sys: SysMonitor; units: UnitRegistry }[N] {
+    const service = name === "sys" ? this.#sys : this.#units;
+    if (service === undefined) {
+      throw new ServiceUnavailableError(
+        name === "sys"
+          ? "No connection to the NATS system account yet: check NATS_SYS_USER and " +
+            "NATS_SYS_PASSWORD and that nats-server is running"
+          : "The units registry is not running yet: the dashboard has no OPS connection; check " +
+            "NATS_OPS_USER and NATS_OPS_PASSWORD and that nats-server is running",
+      );
+    }
+    return service as { sys: SysMonitor; units: UnitRegistry }[N];
+  }
+
+  /**
+   * The version of the watched nats-server, for "requires nats-server ≥ X" notices: read from
+   * `/varz` at most once a minute.
+   *
+   * @returns e.g. `2.9.10`
+   * @throws {MonitorUnreachableError} when the server does not answer
+   */
+  async serverVersion(): Promise<string> {
+    const now = Date.now();
+    if (this.#version === undefined || now - this.#version.at > 60_000) {
+      this.#version = { value: (await this.monitor.varz()).version, at: now };
+    }
+    return this.#version.value;
+  }
+
+  /** Whether both NATS connections are up (for /healthz). */
+  get connected(): boolean {
+    return this.#sys !== undefined && this.#units !== undefined;
+  }
+
+  /** Stops sampling, the monitors and both connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.rates.stop();
+    await this.#sys?.close();
+    await this.#units?.close();
+    await this.#sysClient?.close();
+    await this.#opsClient?.close();
+  }
+
+  /** Same as {@linkcode DashboardServices.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // waitOnFirstConnect keeps dialling while the server is down; this loop covers what it does not
+  // (e.g. refused credentials while the server is being reconfigured).
+  async #dial(o: Omit<ConnectOptions, "servers">): Promise<NunectClient> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await connect({
+          servers: this.config.unit.natsUrl,
+          waitOnFirstConnect: true,
+          maxReconnectAttempts: -1,
+          ...o,
+        });
+      } catch (e) {
+        if (this.#closed) throw e;
+        this.#log(
+          `NATS connection "${o.name}" failed (attempt ${attempt}): ${
+            redactUrl((e as Error).message)
+          }`,
+        );
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * attempt)));
+      }
+    }
+  }
+
+  async #startSys(): Promise<void> {
+    const client = this.#sysClient = await this.#dial({
+      unitId: `${this.unitId}-sys`.slice(0, 64),
+      name: "nunect-dashboard-sys",
+      user: this.config.sysUser.user,
+      pass: this.config.sysUser.password,
+    });
+    if (this.#closed) return void await client.close();
+    // A burst of connects (a site powering up) must reach every open SSE stream: deep queues.
+    const sys = new SysMonitor(client.nc, { bufferSize: 1000, iteratorQueue: 20_000 });
+    await sys.ready();
+    this.#sys = sys;
+  }
+
+  async #startOps(registry: UnitRegistryOptions = {}): Promise<void> {
+    const client = this.#opsClient = await this.#dial({
+      unitId: this.unitId,
+      name: "nunect-dashboard",
+      user: this.config.opsUser.user,
+      pass: this.config.opsUser.password,
+    });
+    if (this.#closed) return void await client.close();
+    client.serveEcho();
+    client.startHeartbeat({
+      kind: "dashboard",
+      intervalMs: this.unitIntervalMs,
+      version: this.version,
+    });
+    const options = {
+      defaultHeartbeatIntervalMs: this.unitIntervalMs,
+      historyMaxAgeMs: this.config.dashboard.historyMaxAgeH * 3600_000,
+      historyMaxBytes: this.config.dashboard.historyMaxMb * 1024 * 1024,
+      ...registry,
+    };
+    // JetStream may be off or not ready yet: retry, then keep units in memory only. A registry
+    // started in memory stays there until the dashboard restarts.
+    for (let attempt = 1; !this.#closed; attempt++) {
+      try {
+        this.#units = await UnitRegistry.start(client.nc, options);
+        return;
+      } catch (e) {
+        this.#log(`Units registry could not start (attempt ${attempt}): ${(e as Error).message}`);
+        if (attempt >= 3) {
+          this.#units = await UnitRegistry.start(client.nc, {
+            ...options,
+            bucket: null,
+            historyStream: null,
+          });
+          this.#log("Units are kept in memory only (no JetStream KV bucket)");
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import type { Handler, MiddlewareHandler } from "hono";
+import type { ComponentChildren } from "preact";
+import type { z } from "zod";
+import type { ServiceName } from "../mods/dashboard/mod.ts";
+import type { AppContext, AppEnv } from "./context.ts";
+import { validQuery } from "./query.ts";
+
+/**
+ * Who may use a route: `viewer` reads, `operator` changes the state of units and connections,
+ * `admin` manages users and credentials. Each role includes the ones before it.
+ */
+export type Role = "viewer" | "operator" | "admin";
+
+/** What the route table says about one route; navigation, `/api` and access control read it. */
+export interface RouteInfo {
+  /** HTTP method. */
+  readonly method: "GET" | "POST";
+  /** Path as Hono matches it, e.g. `/connections/:cid`. */
+  readonly path: string;
+  /** A page's title (also its navigation label), or what an API route answers. */
+  readonly title: string;
+  /** Whether the navigation lists it (in table order). */
+  readonly nav: boolean;
+  /** A page's JSON twin under `/api/`: the same data, from the same code path. */
+  readonly api: string | null;
+  /** The least role that may use it. */
+  readonly role: Role;
+  /** Services it cannot do without; while one is down it answers 503. */
+  readonly needs: readonly ServiceName[];
+}
+
+/** A route: its table entry and its handlers. */
+export interface Route extends RouteInfo {
+  /** Middleware (validation) and the handler, in order. */
+  readonly handlers: readonly (MiddlewareHandler<AppEnv> | Handler<AppEnv>)[];
+}
+
+/** Common fields of {@linkcode page} and {@linkcode endpoint}. */
+interface RouteDef<Q> {
+  /** Path as Hono matches it. */
+  readonly path: string;
+  /** Title (pages) or description (API). */
+  readonly title: string;
+  /** The least role (default `viewer`). */
+  readonly role?: Role;
+  /** Services it cannot do without. */
+  readonly needs?: readonly ServiceName[];
+  /** Schema of the query string (zod); parsed once for the page and its twin. */
+  readonly query?: z.ZodType<Q>;
+}
+
+/** Definition of a page and its JSON twin, for {@linkcode page}. */
+export interface PageDef<Q, D> extends RouteDef<Q> {
+  /** Listed in the navigation (default false). */
+  readonly nav?: boolean;
+  /** The twin's path (same path parameters, same query) and what it answers. */
+  readonly twin: {
+    readonly path: string;
+    readonly title: string;
+    /** Streams the answer instead of serialising `load`'s (a monitoring relay of the same data). */
+    readonly relay?: (c: AppContext, query: Q) => Promise<Response>;
+  };
+  /** The page's data; the twin answers exactly this as JSON. */
+  readonly load: (c: AppContext, query: Q) => D | Promise<D>;
+  /** Draws the data. */
+  readonly render: (data: D, c: AppContext, query: Q) => ComponentChildren;
+  /** A title with the data in it, e.g. `Connection 42` (default: `title`). */
+  readonly heading?: (data: D, c: AppContext) => string;
+}
+
+/** Definition of a route without a page, for {@linkcode endpoint}. */
+export interface EndpointDef<Q, D> extends RouteDef<Q> {
+  /** HTTP method (default GET). */
+  readonly method?: "GET" | "POST";
+  /** Answers a value (sent as JSON) or a response. */
+  readonly handle: (c: AppContext, query: Q) => D | Response | Promise<D | Response>;
+}
+
+function queryOf<Q>(c: AppContext): Q {
+  return (c.req.valid as (target: "query") => Q)("query");
+}
+
+function handlers<Q>(
+  def: RouteDef<Q>,
+  handler: Handler<AppEnv>,
+): (MiddlewareHandler<AppEnv> | Handler<AppEnv>)[] {
+  return def.query ? [validQuery(def.query), handler] : [handler];
+}
+
+/**
+ * A page and its JSON twin from one `load`: the twin answers what the page draws, so every JSON a
+ * page shows is also under `/api/`.
+ *
+ * @param def path, title, twin, data and drawing
+ * @returns the page's route and the twin's
+ */
+export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>): Route[] {
+  const common = { role: def.role ?? "viewer", needs: def.needs ?? [] } as const;
+  const pageRoute: Route = {
+    ...common,
+    method: "GET",
+    path: def.path,
+    title: def.title,
+    nav: def.nav ?? false,
+    api: def.twin.path,
+    handlers: handlers(def, async (c) => {
+      const q = queryOf<Q>(c);
+      const data = await def.load(c, q);
+      return c.render(def.render(data, c, q), { title: def.heading?.(data, c) ?? def.title });
+    }),
+  };
+  const twinRoute: Route = {
+    ...common,
+    method: "GET",
+    path: def.twin.path,
+    title: def.twin.title,
+    nav: false,
+    api: null,
+    handlers: handlers(def, async (c) => {
+      const q = queryOf<Q>(c);
+      if (def.twin.relay) return await def.twin.relay(c, q);
+      return c.json(await def.load(c, q) as object);
+    }),
+  };
+  return [pageRoute, twinRoute];
+}
+
+/**
+ * A route without a page: JSON for scripts, a stream, or a state-changing POST (a form action
+ * answers with a redirect).
+ *
+ * @param def method, path, description and handler
+ * @returns the route
+ */
+export function endpoint<Q = Record<never, never>, D = unknown>(def: EndpointDef<Q, D>): Route {
+  return {
+    method: def.method ?? "GET",
+    path: def.path,
+    title: def.title,
+    nav: false,
+    api: null,
+    role: def.role ?? "viewer",
+    needs: def.needs ?? [],
+    handlers: handlers(def, async (c) => {
+      const out = await def.handle(c, queryOf<Q>(c));
+      return out instanceof Response ? out : c.json(out as object);
+    }),
+  };
+}

@@ -1,0 +1,67 @@
+import type { NavItem } from "../components/Layout.tsx";
+import { browserRoutes } from "./browser.ts";
+import { accountsRoutes } from "./pages/accounts.tsx";
+import { activityRoutes } from "./pages/activity.tsx";
+import { clusterRoutes } from "./pages/cluster.tsx";
+import { connectionsRoutes } from "./pages/connections.tsx";
+import { jetstreamRoutes } from "./pages/jetstream.tsx";
+import { overviewRoutes } from "./pages/overview.tsx";
+import { subscriptionsRoutes } from "./pages/subscriptions.tsx";
+import { unitsRoutes } from "./pages/units.tsx";
+import { endpoint, type Route } from "./route.ts";
+
+const routes: Route[] = [
+  ...overviewRoutes,
+  ...connectionsRoutes,
+  ...activityRoutes,
+  ...subscriptionsRoutes,
+  ...clusterRoutes,
+  ...accountsRoutes,
+  ...jetstreamRoutes,
+  ...unitsRoutes,
+  ...browserRoutes,
+];
+
+/** One entry of `GET /api`. */
+export interface ApiIndexEntry {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly what: string;
+  readonly role: Route["role"];
+}
+
+/**
+ * The route table: every page, its JSON twin, every API route, with title, navigation entry and
+ * role. The app registers exactly these; the navigation and `GET /api` are read from it.
+ */
+export const ROUTES: readonly Route[] = [
+  ...routes,
+  endpoint({
+    path: "/api",
+    title: "this list: every JSON endpoint, for scripts",
+    handle: () => ({ endpoints: apiIndex() }),
+  }),
+];
+
+/**
+ * The navigation: pages marked `nav`, in table order.
+ *
+ * @returns links and labels
+ */
+export function navigation(): NavItem[] {
+  return ROUTES.filter((r) => r.nav).map((r) => ({ href: r.path, label: r.title }));
+}
+
+/**
+ * What `GET /api` lists: every route under `/api`.
+ *
+ * @returns method, path, description and role of each
+ */
+export function apiIndex(): ApiIndexEntry[] {
+  return ROUTES.filter((r) => r.path === "/api" || r.path.startsWith("/api/")).map((r) => ({
+    method: r.method,
+    path: r.path,
+    what: r.title,
+    role: r.role,
+  }));
+}
