@@ -3,7 +3,7 @@
  *
  * @param check the condition
  * @param what what is awaited, for the timeout error
- * @param timeoutMs give up after this long
+ * @param timeoutMs give up after this long (generous: CI machines are shared and loaded)
  * @param intervalMs pause between checks
  * @throws {Error} when `check` is still false after `timeoutMs`
  * @example
@@ -14,7 +14,7 @@
 export async function until(
   check: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
   intervalMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -33,7 +33,7 @@ export async function until(
  * @param listen registers a listener and returns the function that removes it
  * @param match which event is awaited
  * @param what what is awaited, for the timeout error
- * @param timeoutMs give up after this long
+ * @param timeoutMs give up after this long (generous: CI machines are shared and loaded)
  * @returns the first matching event
  * @throws {Error} when no event matches within `timeoutMs`
  * @example

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { startNats } from "../_kit/mod.ts";
+import { startNats, until } from "../_kit/mod.ts";
 import {
   MonitorClient,
   MonitorResponseError,
@@ -74,8 +74,13 @@ Deno.test("MonitorClient reads every endpoint of the real server with its option
       assert.equal(byUser.connections[0]?.authorized_user, ns.users.bridge.user);
 
       await engine.close();
-      const closed = await mon.connz({ state: "closed" });
-      assert.ok(closed.connections.some((c) => c.name === "engine-c" && c.reason !== undefined));
+      // The server records the closed connection asynchronously after the client goes.
+      await until(
+        async () =>
+          (await mon.connz({ state: "closed" })).connections
+            .some((c) => c.name === "engine-c" && c.reason !== undefined),
+        "engine-c among the closed connections with a reason",
+      );
       const open = await mon.connz({ state: "open" });
       assert.ok(!open.connections.some((c) => c.name === "engine-c"));
       const any = await mon.connz({ state: "any" });
