@@ -1,4 +1,5 @@
 import { type Config, monitorUrl, type SectionName } from "../config/mod.ts";
+import { channelHosts, configuredChannels } from "../alerts/notify/deliver.ts";
 
 /** The configuration the supervisor loads: every section. */
 export type RuntimeConfig = Config<SectionName>;
@@ -75,7 +76,7 @@ export function displayHost(host: string): string {
  * The modules nunect ships, in start order; the supervisor starts those whose entry file exists.
  *
  * @param config the whole configuration
- * @returns dashboard, history collector and guardian
+ * @returns dashboard, history collector, alerts and guardian
  */
 export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
   const d = config.dashboard;
@@ -97,6 +98,19 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       where: `metric history ${
         config.history.tiers.map((t) => `${t.name}:${t.keepS / 86_400}d`).join(" ")
       } -> ${config.unit.natsUrl}`,
+    },
+    {
+      name: "alerts",
+      entry: "mods/alerts/main.ts",
+      permissionSet: "alerts",
+      denoFlags: [
+        `--allow-net=${
+          [natsHostPort(config.unit.natsUrl), ...channelHosts(config.alerts)].join(",")
+        }`,
+      ],
+      where: `alert rules every ${config.alerts.evalIntervalS} s; notifies ${
+        configuredChannels(config.alerts).join(", ") || "nothing yet (ALERT_* in .env)"
+      }`,
     },
     {
       name: "guardian",

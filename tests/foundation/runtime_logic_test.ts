@@ -51,7 +51,7 @@ Deno.test("the module table: dashboard, history and guardian; history and guardi
         NATS_HTTP_PORT: "8333",
       })[n],
   );
-  const [dashboard, history, guardian] = defaultModules(config);
+  const [dashboard, history, alerts, guardian] = defaultModules(config);
   assert.deepEqual(
     { ...dashboard },
     {
@@ -65,6 +65,8 @@ Deno.test("the module table: dashboard, history and guardian; history and guardi
   assert.equal(history?.entry, "mods/history/main.ts");
   assert.equal(history?.permissionSet, "history");
   assert.deepEqual(history?.denoFlags, ["--allow-net=10.1.2.3:4333"]);
+  assert.equal(alerts?.permissionSet, "alerts");
+  assert.deepEqual(alerts?.denoFlags, ["--allow-net=10.1.2.3:4333"], "no channels: NATS only");
   assert.equal(guardian?.entry, "mods/guardian/main.ts");
   assert.equal(guardian?.permissionSet, "guardian");
   assert.deepEqual(guardian?.denoFlags, ["--allow-net=10.1.2.3:4333"]);

@@ -1,0 +1,78 @@
+/**
+ * The alerts program's entry point, run by the supervisor (and `deno task alerts`) under the
+ * `alerts` permission set: network = the NATS server and the notification hosts of .env (the
+ * supervisor grants exactly those), environment = its config sections. Connects as the OPS user,
+ * evaluates the rules and delivers notifications until SIGTERM or SIGINT. Several may run: each
+ * transition is recorded and notified once. A bad configuration exits with code 2.
+ *
+ * @module
+ */
+import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { connect } from "../client/mod.ts";
+import { UnitRegistry } from "../monitor/mod.ts";
+import { AlertEngine } from "./engine.ts";
+import { configuredChannels } from "./notify/deliver.ts";
+import { AlertStore } from "./store.ts";
+
+/** The configuration sections the alerts program reads; its permission set names their variables. */
+export const ALERTS_SECTIONS = [
+  "unit",
+  "opsUser",
+  "history",
+  "alerts",
+] as const satisfies readonly SectionName[];
+
+if (import.meta.main) {
+  const config = exitOnConfigError(() => loadConfig(ALERTS_SECTIONS));
+  const id = `${config.unit.unitId}-alerts`.slice(0, 64);
+  const print = (line: string) => console.log(`alerts ${id}: ${line}`);
+  let client;
+  try {
+    client = await connect({
+      servers: config.unit.natsUrl,
+      unitId: id,
+      name: "nunect-alerts",
+      user: config.opsUser.user,
+      pass: config.opsUser.password,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+    });
+  } catch (e) {
+    console.error(
+      `alerts ${id}: cannot connect to ${config.unit.natsUrl}: ${(e as Error).message}`,
+    );
+    Deno.exit(1);
+  }
+  const store = await AlertStore.open(client.nc, {
+    historyDays: config.alerts.historyDays,
+    replicas: config.history.replicas,
+  });
+  const units = await UnitRegistry.start(client.nc, { bucket: null, historyStream: null });
+  const engine = await AlertEngine.start({
+    nc: client.nc,
+    store,
+    historyTier: config.history.tiers[0]!.name,
+    units: () => units.units(),
+    intervalMs: config.alerts.evalIntervalS * 1000,
+    channels: config.alerts,
+    log: print,
+  });
+  const channels = configuredChannels(config.alerts);
+  print(
+    `evaluating every ${config.alerts.evalIntervalS} s; channels: ${
+      channels.length === 0 ? "none configured (see ALERT_* in .env)" : channels.join(", ")
+    }`,
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    print(`${signal}: stopping`);
+    await engine.close();
+    await units.close();
+    await client.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+}

@@ -1,0 +1,96 @@
+import { z } from "zod";
+
+/** What a rule watches. */
+export const RULE_TYPES = [
+  "consumer_lag",
+  "rate_zscore",
+  "storage_share",
+  "slow_consumers",
+  "disconnect_rate",
+  "server_health",
+  "unit_heartbeat",
+  "unit_clock",
+  "unit_rtt",
+] as const;
+/** A rule type. */
+export type RuleType = (typeof RULE_TYPES)[number];
+
+/** What each rule type measures and in which unit `threshold` is given, for the editor. */
+export const RULE_TYPE_INFO: {
+  readonly [T in RuleType]: { readonly what: string; readonly unit: string };
+} = {
+  consumer_lag: { what: "a consumer's pending messages (num_pending)", unit: "messages" },
+  rate_zscore: {
+    what: "a server's or account's inbound message rate off its rolling baseline (|z-score|)",
+    unit: "standard deviations",
+  },
+  storage_share: {
+    what: "JetStream storage or memory used as a share of the limit (server, account or stream)",
+    unit: "share 0…1",
+  },
+  slow_consumers: { what: "slow consumers per minute on a server", unit: "per minute" },
+  disconnect_rate: { what: "client disconnects per minute on a server", unit: "per minute" },
+  server_health: { what: "a server's /healthz is not ok", unit: "(none)" },
+  unit_heartbeat: { what: "seconds since a unit's last heartbeat", unit: "seconds" },
+  unit_clock: {
+    what: "a unit's clock offset; a clock that is not locked counts as infinitely off",
+    unit: "nanoseconds",
+  },
+  unit_rtt: { what: "a unit's round-trip time (native or app)", unit: "microseconds" },
+};
+
+/** Severity of a rule's alerts. */
+export const SEVERITIES = ["info", "warning", "critical"] as const;
+/** A severity. */
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Where notifications can go; each is configured in .env. */
+export const CHANNELS = ["webhook", "slack", "pagerduty", "email", "nats"] as const;
+/** A notification channel. */
+export type Channel = (typeof CHANNELS)[number];
+
+/** Rule IDs are KV keys and subject tokens. */
+export const RULE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The schema of an alert rule: what the editor sends and the KV bucket holds. */
+export const ruleSchema = z.object({
+  id: z.string().regex(RULE_ID_PATTERN, 'letters, digits, "_" or "-", up to 64'),
+  name: z.string().min(1).max(200),
+  type: z.enum(RULE_TYPES),
+  /** Fires when the measured value is above this (see RULE_TYPE_INFO for the unit). */
+  threshold: z.number().finite(),
+  /** The value must stay above the threshold this long before the alert fires. */
+  forS: z.number().nonnegative().max(86_400).default(0),
+  /** Resolves only once the value is at or below `threshold - hysteresis`. */
+  hysteresis: z.number().nonnegative().default(0),
+  severity: z.enum(SEVERITIES).default("warning"),
+  /** Which entities: a glob on their ID (`*` any run of characters), e.g. `OPS/orders/*`. */
+  target: z.string().max(200).default("*"),
+  /** storage_share: which level; rate_zscore: server or account. */
+  scope: z.enum(["server", "account", "stream"]).default("server"),
+  /** unit_rtt: which round trip. */
+  rtt: z.enum(["native", "app"]).default("native"),
+  /** rate_zscore: the baseline's time constant, seconds. */
+  windowS: z.number().positive().max(30 * 86_400).default(3600),
+  channels: z.array(z.enum(CHANNELS)).default([]),
+  enabled: z.boolean().default(true),
+});
+/** An alert rule. */
+export type Rule = z.infer<typeof ruleSchema>;
+/** An alert rule as written, before defaults. */
+export type RuleInput = z.input<typeof ruleSchema>;
+
+/**
+ * Whether an entity ID matches a rule's target glob.
+ *
+ * @param glob e.g. `OPS/*`, `router-*`, `*`
+ * @param id the entity ID
+ * @returns true when it matches
+ */
+export function matchesTarget(glob: string, id: string): boolean {
+  if (glob === "*" || glob === "") return true;
+  const re = new RegExp(
+    `^${glob.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`,
+  );
+  return re.test(id);
+}

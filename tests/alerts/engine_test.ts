@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { AlertEngine, type AlertEvent, AlertStore } from "../../mods/alerts/mod.ts";
+import { connect as connectUnit } from "../../mods/client/mod.ts";
+import { loadConfig } from "../../mods/config/mod.ts";
+import { fieldNames, historySubject } from "../../mods/history/mod.ts";
+import { UnitRegistry } from "../../mods/monitor/mod.ts";
+import { type NatsServer, spawnProgram, startNats, until } from "../_kit/mod.ts";
+
+const FAST = { attempts: 3, backoff: { initialMs: 20, factor: 2, maxMs: 100, resetAfterMs: 0 } };
+
+function webhookReceiver() {
+  const events: AlertEvent[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    events.push(JSON.parse(await req.text()));
+    return new Response("ok");
+  });
+  return {
+    events,
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    port: server.addr.port,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+async function evaluator(ns: NatsServer, webhookUrl: string) {
+  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const store = await AlertStore.open(nc);
+  const units = await UnitRegistry.start(nc, { bucket: null, historyStream: null });
+  const channels = loadConfig(["alerts"], (n) => ({ ALERT_WEBHOOK_URL: webhookUrl })[n]).alerts;
+  const engine = await AlertEngine.start({
+    nc,
+    store,
+    historyTier: "10s",
+    units: () => units.units(),
+    intervalMs: 200,
+    channels,
+    post: FAST,
+  });
+  return {
+    nc,
+    store,
+    engine,
+    async [Symbol.asyncDispose]() {
+      await engine.close();
+      await units.close();
+      await nc.close();
+    },
+  };
+}
+
+Deno.test("alerts: two evaluators, a heartbeat stops and comes back: one firing and one resolved webhook, each once", async () => {
+  await using ns = await startNats();
+  await using hook = webhookReceiver();
+  await using a = await evaluator(ns, hook.url);
+  await using b = await evaluator(ns, hook.url);
+  await a.store.putRule({
+    id: "hb",
+    name: "Heartbeat missing",
+    type: "unit_heartbeat",
+    threshold: 1.5,
+    severity: "critical",
+    target: "router-*",
+    channels: ["webhook"],
+  });
+  const unit = await connectUnit({
+    servers: ns.url,
+    unitId: "router-9",
+    user: ns.users.guardian.user,
+    pass: ns.users.guardian.pass,
+  });
+  const beat = unit.startHeartbeat({ intervalMs: 300, kind: "guardian" });
+  await until(
+    async () => (await a.store.states()).length === 0 && a.engine.stats().evaluations > 3,
+    "a few quiet evaluations",
+  );
+  const stoppedAt = Date.now();
+  beat.stop();
+  await until(() => hook.events.some((e) => e.kind === "firing"), "the firing webhook", 10_000);
+  const latencyMs = Date.now() - stoppedAt;
+  assert.ok(latencyMs < 10_000, `${latencyMs} ms`);
+  unit.startHeartbeat({ intervalMs: 300, kind: "guardian" });
+  await until(() => hook.events.some((e) => e.kind === "resolved"), "the resolved webhook", 10_000);
+  // Give a duplicate every chance to arrive before counting.
+  await until(
+    () => a.engine.stats().evaluations + b.engine.stats().evaluations > 40,
+    "more evaluations",
+  );
+  assert.deepEqual(hook.events.map((e) => `${e.kind} ${e.target} #${e.episode}`), [
+    "firing router-9 #1",
+    "resolved router-9 #1",
+  ]);
+  const committed = a.engine.stats().committed + b.engine.stats().committed;
+  assert.equal(committed, 2, "each transition committed by exactly one evaluator");
+  assert.equal(a.engine.stats().delivered + b.engine.stats().delivered, 2);
+  const history = await a.store.history();
+  const outcomes = history.filter((h) => h.type === "outcome").map((h) =>
+    h.data as { ok: boolean }
+  );
+  assert.deepEqual(outcomes.map((o) => o.ok), [true, true]);
+  await unit.close();
+});
+
+async function publishLag(nc: NatsConnection, pending: number): Promise<void> {
+  const fields = fieldNames("consumer");
+  const t = Date.now() - (Date.now() % 10_000);
+  nc.publish(
+    historySubject("10s", "consumer"),
+    JSON.stringify({
+      t,
+      stepMs: 10_000,
+      kind: "consumer",
+      fields,
+      rows: { "OPS/orders/worker": fields.map((f) => (f === "num_pending" ? pending : 0)) },
+    }),
+  );
+  await nc.flush();
+}
+
+Deno.test("alerts: history frames drive rules; acknowledge with a comment; a silence holds notifications back", async () => {
+  await using ns = await startNats();
+  await using hook = webhookReceiver();
+  await using a = await evaluator(ns, hook.url);
+  await a.store.putRule({
+    id: "lag",
+    name: "Orders lag",
+    type: "consumer_lag",
+    threshold: 100,
+    channels: ["webhook"],
+  });
+  await publishLag(a.nc, 500);
+  await until(async () => (await a.store.firingCount()) === 1, "the lag alert firing");
+  await until(() => hook.events.length === 1, "its webhook");
+  const acked = await a.store.acknowledge(
+    "lag",
+    "OPS/orders/worker",
+    "admin",
+    "draining the backlog",
+  );
+  assert.equal(acked.ack?.comment, "draining the backlog");
+  await assert.rejects(
+    () => a.store.acknowledge("lag", "OPS/nope", "admin", "x"),
+    /No firing alert of rule "lag" on "OPS\/nope"/,
+  );
+  await a.store.silence({
+    id: "maint",
+    ruleId: "lag",
+    until: new Date(Date.now() + 60_000).toISOString(),
+    by: "admin",
+    comment: "maintenance",
+  });
+  // A malformed frame on the history subject is counted and dropped.
+  a.nc.publish(historySubject("10s", "consumer"), "{not json");
+  await publishLag(a.nc, 0);
+  await until(async () => (await a.store.firingCount()) === 0, "the alert resolved");
+  await until(
+    async () =>
+      (await a.store.history()).some((h) =>
+        h.type === "outcome" && (h.data as { silenced?: boolean }).silenced === true
+      ),
+    "a silenced outcome",
+  );
+  assert.equal(hook.events.length, 1, "the resolve was silenced");
+  assert.equal(a.engine.stats().malformed, 1);
+  const types = (await a.store.history()).map((h) => h.type);
+  for (const t of ["event", "ack", "silence", "outcome"]) {
+    assert.ok(types.includes(t), `${t} in ${types}`);
+  }
+  await assert.rejects(
+    () => a.store.putRule({ id: "x", type: "consumer_lag" }),
+    /Invalid rule: name/,
+  );
+});
+
+Deno.test("alerts: mods/alerts/main.ts under -P=alerts reaches its webhook host and nothing else", async () => {
+  await using ns = await startNats();
+  await using hook = webhookReceiver();
+  const env = {
+    NATS_URL: ns.url,
+    UNIT_ID: "hub",
+    NATS_OPS_USER: ns.users.ops.user,
+    NATS_OPS_PASSWORD: ns.users.ops.pass,
+    ALERT_WEBHOOK_URL: hook.url,
+    ALERT_EVAL_INTERVAL_S: "1",
+  };
+  await using program = spawnProgram({
+    permissionSet: "alerts",
+    entry: "mods/alerts/main.ts",
+    denoFlags: [`--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`],
+    env,
+  });
+  await program.waitFor("channels: webhook", 20_000);
+  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    const store = await AlertStore.open(nc);
+    await store.putRule({
+      id: "lag",
+      name: "Lag",
+      type: "consumer_lag",
+      threshold: 1,
+      channels: ["webhook"],
+    });
+    await publishLag(nc, 5);
+    await until(() => hook.events.length === 1, "the webhook from the program", 15_000);
+    const result = await program.stop();
+    assert.equal(result.code, 0, result.stderr);
+  } finally {
+    await nc.close();
+  }
+});
