@@ -2,9 +2,11 @@
 # Runs nunect's NATS base server in the background, configured from .env.
 #
 # Usage: scripts/nats-server.sh <command>      (or: deno task nats <command>)
-#   start      validate .env, check the ports, start nats-server and wait for /healthz
+#   start      validate .env, check the ports, start nats-server and wait for /healthz (the binary:
+#              NATS_SERVER_BIN, else the managed current server, built on first use with Go,
+#              else nats-server on PATH, else Debian's; scripts/tools.sh says which)
 #   stop       stop the server this script (or `deno task start`) started
-#   status     pid, ports and /healthz; exit 0 when running, 3 when not
+#   status     pid, binary and version, ports and /healthz; exit 0 when running, 3 when not
 #   reload     re-read config/*.conf without a restart (SIGHUP); .env changes need stop + start
 #   logs [-f]  the last 100 lines of the server log (-f: follow)
 #
@@ -19,7 +21,7 @@ env_file=${NUNECT_ENV_FILE:-$project/.env}
 deno_bin=${DENO:-deno}
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -31,7 +33,6 @@ die() {
 load_env() {
   [ -f "$env_file" ] || die "No environment file at $env_file: run \`deno task start\` once (it creates .env from .env.example) or copy .env.example to .env"
   command -v "$deno_bin" >/dev/null 2>&1 || die "deno is not on PATH: install Deno 2.9 or set DENO=/path/to/deno"
-  command -v nats-server >/dev/null 2>&1 || die "nats-server is not on PATH: run \`bash scripts/setup.sh run\` (installs it with apt as root)"
   local out status=0
   out=$(cd "$project" && "$deno_bin" run --quiet --no-prompt -P=config --env-file="$env_file" \
     mods/config/main.ts server-env) || status=$?
@@ -52,6 +53,20 @@ load_env() {
     *) reach_host=$NATS_HOST ;;
   esac
   monitor="http://$reach_host:$NATS_HTTP_PORT"
+}
+
+# Sets server_bin to the nats-server nunect runs (NATS_SERVER_BIN, else the managed current server,
+# built on first use, else nats-server on PATH, else Debian's); progress and the choice go to stderr.
+resolve_server() {
+  server_bin=$(NUNECT_ENV_FILE="$env_file" DENO="$deno_bin" bash "$project/scripts/tools.sh" nats-server) ||
+    exit 1
+}
+
+# "<path> (<version>)" of a running server's executable.
+server_of() {
+  local exe
+  exe=$(readlink "/proc/$1/exe" 2>/dev/null) || { echo "?"; return 0; }
+  echo "$exe ($("$exe" --version 2>/dev/null || echo "version unknown"))"
 }
 
 # Whether a process runs (a zombie waiting for its reaper counts as gone).
@@ -121,12 +136,13 @@ cmd_start() {
     echo "Not starting: free the port(s) or choose others in $env_file. This script never stops processes it did not start" >&2
     exit 1
   fi
+  resolve_server
   mkdir -p "$NATS_DATA_DIR"
   : >>"$log_file"
   local start_line
   start_line=$(($(wc -l <"$log_file") + 1))
   # setsid: the server keeps running when this shell or its terminal goes away.
-  setsid nats-server -c "$NUNECT_SERVER_CONF" -P "$pid_file" -l "$log_file" \
+  setsid "$server_bin" -c "$NUNECT_SERVER_CONF" -P "$pid_file" -l "$log_file" \
     </dev/null >>"$log_file" 2>&1 &
   local child=$!
   local i
@@ -194,6 +210,7 @@ cmd_status() {
   local health
   health=$(healthz)
   echo "nats-server is running (pid $pid)"
+  echo "  binary      $(server_of "$pid")"
   print_ports
   echo "  healthz     ${health:-no answer from $monitor/healthz}"
 }
@@ -203,7 +220,7 @@ cmd_reload() {
   local pid
   pid=$(own_pid)
   [ -n "$pid" ] || die "nats-server is not running: nothing to reload"
-  nats-server --signal "reload=$pid" >/dev/null 2>&1 || kill -HUP "$pid"
+  kill -HUP "$pid"
   echo "Sent reload to nats-server (pid $pid); config/*.conf re-read (changes to $env_file need stop + start)"
 }
 

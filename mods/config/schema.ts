@@ -215,6 +215,15 @@ export const sections = {
     tlsCert: text("NATS_TLS_CERT", "", "a PEM certificate path, or empty"),
     tlsKey: text("NATS_TLS_KEY", "", "a PEM key path, or empty"),
   },
+  /** Which nats-server executable runs (mods/tools resolves it; empty: nunect's choice). */
+  serverBinary: {
+    path: variable(
+      "NATS_SERVER_BIN",
+      z.string().regex(/^(\/.*)?$/),
+      "an absolute path to a nats-server executable, or empty to let nunect pick one",
+      "",
+    ),
+  },
   /** Where a module connects and who it is. */
   unit: {
     natsUrl: variable(

@@ -178,7 +178,7 @@ export const leafInfoSchema = z.looseObject({
   subscriptions_list: opt(z.array(str)),
 });
 
-/** `/leafz`: leaf node connections. `leafs` is null when there are none. */
+/** `/leafz`: leaf node connections. With none, `leafs` is null (2.9) or empty (2.10+). */
 export const leafzSchema = z.looseObject({
   server_id: str,
   now: str,

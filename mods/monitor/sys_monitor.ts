@@ -363,6 +363,9 @@ export class SysMonitor implements AsyncDisposable {
       return;
     }
     const e = parsed.data;
+    // nats-server ≥ 2.10 follows an authentication failure's AUTH.ERR with a DISCONNECT (account
+    // $G) of the connection that never logged in: the same failed login once more, not relayed.
+    if (kind === "disconnect" && e.reason === "Authentication Failure") return;
     const c = e.client;
     const event: ConnectionEvent = {
       seq: ++this.#seq,

@@ -23,15 +23,17 @@ import {
   portNumberProblems,
   portsInUse,
   PrerequisiteError,
+  runtimeServer,
   Supervisor,
 } from "./mod.ts";
 
 const HELP = `Usage: deno run -P=runtime --env-file=.env mods/runtime/main.ts [options]
        (normally: deno task start)
 
-Validates the whole configuration (exit 2 listing every bad variable), checks that nats-server is
-installed and the ports are free (exit 1), starts nats-server and waits for /healthz, then starts
-each module whose entry file exists under its deno.json permission set:
+Validates the whole configuration (exit 2 listing every bad variable), picks nats-server
+(NATS_SERVER_BIN, else the managed current server .tools/nats-server, else nats-server on PATH,
+else Debian's /usr/sbin/nats-server) and checks the ports are free (exit 1), starts nats-server and
+waits for /healthz, then starts each module whose entry file exists under its permission set:
   dashboard  main.ts                -P=dashboard
   guardian   mods/guardian/main.ts  -P=guardian --allow-net=<host:port of NATS_URL>
 A module that exits is restarted after 1 s, 2 s, 4 s, ... (at most 30 s). Ctrl-C or SIGTERM stops
@@ -92,14 +94,12 @@ for (const m of modules) {
   (exists ? present : absent).push(m);
 }
 
+let server;
 try {
-  await new Deno.Command("nats-server", { args: ["--version"], stdout: "null", stderr: "null" })
-    .output();
+  server = await runtimeServer(config.serverBinary.path, projectDir);
 } catch (e) {
-  if (!(e instanceof Deno.errors.NotFound)) throw e;
-  fail(
-    "nats-server is not on PATH. Install it with `bash scripts/setup.sh run` (as root it runs apt-get) or `sudo apt-get update && sudo apt-get install -y nats-server`",
-  );
+  if (e instanceof PrerequisiteError) fail(e.message);
+  throw e;
 }
 
 const ports = portsInUse(config, present.some((m) => m.name === "dashboard"));
@@ -128,7 +128,7 @@ if (busy.length > 0) {
   );
 }
 
-const supervisor = new Supervisor({ config, projectDir, modules: present });
+const supervisor = new Supervisor({ config, projectDir, modules: present, server });
 // Whatever goes wrong, the children (in their own sessions) are stopped before the exit.
 globalThis.addEventListener("unhandledrejection", (event) => {
   event.preventDefault();

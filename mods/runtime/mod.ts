@@ -26,5 +26,6 @@ export {
   type PortUse,
   PrerequisiteError,
 } from "./preflight.ts";
+export { type RuntimeServer, runtimeServer } from "./server_bin.ts";
 export { formatTable, type TableRow } from "./table.ts";
 export { Supervisor, type SupervisorOptions } from "./supervisor.ts";

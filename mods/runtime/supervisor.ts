@@ -2,6 +2,7 @@ import { serverConfigFile, serverEnv } from "../config/mod.ts";
 import { backoffDelay, type BackoffOptions, countCrash, DEFAULT_BACKOFF } from "./backoff.ts";
 import { displayHost, type ModuleSpec, type RuntimeConfig } from "./modules.ts";
 import { PrerequisiteError } from "./preflight.ts";
+import type { RuntimeServer } from "./server_bin.ts";
 import { formatTable, type TableRow } from "./table.ts";
 
 /** How the supervisor runs. */
@@ -16,6 +17,8 @@ export interface SupervisorOptions {
   readonly backoff?: BackoffOptions;
   /** The deno executable for modules (default `deno` on PATH, as the permission set names it). */
   readonly deno?: string;
+  /** The nats-server to run (default `nats-server` on PATH), as `runtimeServer` picks it. */
+  readonly server?: RuntimeServer;
   /** Where progress lines go (default `console.log`). */
   readonly log?: (line: string) => void;
 }
@@ -88,7 +91,9 @@ export class Supervisor implements AsyncDisposable {
       if (!(e instanceof Deno.errors.NotCapable)) throw e;
     }
     const configFile = serverConfigFile(config, projectDir);
-    const child = new Deno.Command("nats-server", {
+    const server = this.#options.server;
+    if (server !== undefined) this.#log(`nats-server ${server.version} (${server.how})`);
+    const child = new Deno.Command(server?.command ?? "nats-server", {
       args: ["-c", configFile, "-P", pidFile, "-l", logFile],
       env,
       clearEnv: true,
@@ -155,6 +160,7 @@ export class Supervisor implements AsyncDisposable {
         ["websocket", `${tls ? "wss" : "ws"}://${host}:${s.wsPort}`],
         ["leaf nodes", `nats-leaf://${host}:${s.leafPort}`],
         ["log", this.serverFiles.logFile],
+        ...(this.#options.server ? [["version", this.#options.server.version] as const] : []),
       ],
     }];
     for (const r of this.#runners) {

@@ -13,7 +13,7 @@ import {
   serverSections,
   variableNames,
 } from "../../mods/config/mod.ts";
-import { freePorts, PROJECT_DIR } from "../../tests/_kit/mod.ts";
+import { freePorts, PROJECT_DIR, testServer } from "../../tests/_kit/mod.ts";
 
 const ROUNDS = 3;
 
@@ -22,6 +22,7 @@ async function environment(dir: string): Promise<Record<string, string>> {
   const [port, http, ws, leaf, dash] = freePorts(5);
   const env: Record<string, string> = {
     NATS_HOST: "127.0.0.1",
+    NATS_SERVER_BIN: (await testServer()).path,
     NATS_PORT: String(port),
     NATS_HTTP_PORT: String(http),
     NATS_WS_PORT: String(ws),
@@ -59,7 +60,7 @@ async function round(kind: "bare" | "script" | "supervisor"): Promise<[number, n
     const t0 = performance.now();
     if (kind === "bare") {
       const config = loadConfig(serverSections, (n) => env[n]);
-      const child = new Deno.Command("nats-server", {
+      const child = new Deno.Command(env.NATS_SERVER_BIN!, {
         args: ["-c", `${PROJECT_DIR}/config/nats-server.conf`],
         env: serverEnv(config, PROJECT_DIR),
         clearEnv: true,

@@ -11,6 +11,8 @@ import { bench as dashboard } from "./dashboard.ts";
 import { bench as foundation } from "./foundation.ts";
 import { bench as guardian } from "./guardian.ts";
 import { bench as monitor } from "./monitor.ts";
+import { describeServer } from "../../mods/tools/mod.ts";
+import { testServer } from "../../tests/_kit/mod.ts";
 
 const suites: Record<string, () => Promise<void>> = {
   client,
@@ -19,6 +21,8 @@ const suites: Record<string, () => Promise<void>> = {
   guardian,
   monitor,
 };
+
+console.log(`Server: ${describeServer(await testServer())}\n`);
 
 const only = Deno.args.length > 0 ? Deno.args : Object.keys(suites);
 for (const name of only) {

@@ -44,7 +44,7 @@ export async function startLeafNode(
   const name = options.name ?? "leaf-router-1";
   const credentials = options.credentials ?? { user: "guardian", pass: "leaf-local-password-1" };
   const g = hub.users.guardian;
-  const child = new Deno.Command("nats-server", {
+  const child = new Deno.Command(hub.bin, {
     args: ["-c", `${PROJECT_DIR}/config/leaf.conf`],
     env: {
       NATS_SERVER_NAME: name,

@@ -3,7 +3,8 @@
  * node linked to it, operator-mode and token/NKey servers) and runs the project's programs under
  * their production permission sets. Everything it starts is AsyncDisposable:
  * `await using ns = await startNats()`. Also: throw-away TLS certificates, free ports, and
- * waiting for a condition or an event.
+ * waiting for a condition or an event. The nats-server they run is {@linkcode testServer} (the
+ * managed current one, or `NATS_SERVER_BIN`); other pinned Go programs come from `toolPath`.
  *
  * @module
  */
@@ -21,3 +22,5 @@ export type { TestCertificates } from "./certs.ts";
 export { freePorts } from "./ports.ts";
 export { firstEvent, until } from "./wait.ts";
 export { guardianEnv, startGuardianProgram } from "./guardian.ts";
+export { testServer } from "./server_bin.ts";
+export { toolPath } from "../../mods/tools/mod.ts";

@@ -6,6 +6,7 @@ import {
   serverSections,
 } from "../../mods/config/mod.ts";
 import { PROJECT_DIR } from "./project.ts";
+import { testServer } from "./server_bin.ts";
 
 /** A user's credentials in the test server. */
 export interface Credentials {
@@ -65,6 +66,10 @@ export interface NatsServer extends AsyncDisposable {
   readonly dir: string;
   /** The server's process ID. */
   readonly pid: number;
+  /** The nats-server binary (see {@linkcode testServer}). */
+  readonly bin: string;
+  /** Its version, e.g. `2.15.3` or `2.9.10`. */
+  readonly version: string;
   /** The server's log so far. */
   log(): Promise<string>;
   /** Stops the server (SIGTERM, SIGKILL after 5 s); files stay until dispose. */
@@ -114,7 +119,8 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   const env = { ...given, ...serverEnv(config, PROJECT_DIR) };
   const configFile = options.configFile ?? serverConfigFile(config, PROJECT_DIR);
 
-  let proc: Running | undefined = await spawn(configFile, env, dir);
+  const { path: bin, version } = await testServer();
+  let proc: Running | undefined = await spawn(bin, configFile, env, dir);
   const ports = await readPorts(dir, proc);
   const leafPort = await fetchLeafPort(ports.monitor);
   // Fix the discovered ports so that restart() comes back on the same ones.
@@ -167,11 +173,13 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     get pid() {
       return proc?.child.pid ?? -1;
     },
+    bin,
+    version,
     log: () => Deno.readTextFile(`${dir}/nats-server.log`).catch(() => ""),
     stop,
     async restart() {
       await stop();
-      proc = await spawn(configFile, env, dir);
+      proc = await spawn(bin, configFile, env, dir);
       await waitHealthy(ports.monitor, proc);
     },
     async [Symbol.asyncDispose]() {
@@ -188,6 +196,7 @@ interface Running {
 }
 
 async function spawn(
+  bin: string,
   configFile: string,
   env: Record<string, string>,
   dir: string,
@@ -195,7 +204,7 @@ async function spawn(
   for await (const f of Deno.readDir(dir)) {
     if (f.name.endsWith(".ports")) await Deno.remove(`${dir}/${f.name}`);
   }
-  const child = new Deno.Command("nats-server", {
+  const child = new Deno.Command(bin, {
     args: ["-c", configFile, "--ports_file_dir", dir, "-l", `${dir}/nats-server.log`],
     env,
     clearEnv: true,

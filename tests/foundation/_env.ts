@@ -6,11 +6,12 @@
  * @module
  */
 import { randomSecret, sections, variableNames } from "../../mods/config/mod.ts";
-import { freePorts } from "../_kit/mod.ts";
+import { freePorts, testServer } from "../_kit/mod.ts";
 
 /**
  * A complete, valid environment (every variable of the contract) on free ports, with fresh
- * passwords and the data directory inside `dir`.
+ * passwords, the data directory inside `dir`, and NATS_SERVER_BIN set to the tests' server (so
+ * the supervisor and nats-server.sh run the version the test run is about).
  *
  * @param dir a temporary directory; `<dir>/data` is created
  * @param overrides variables to replace
@@ -33,6 +34,7 @@ export async function testEnv(
     NATS_JS_MAX_MEMORY: "64MB",
     NATS_JS_MAX_FILE: "256MB",
     HISTORY_MAX_MB: "32",
+    NATS_SERVER_BIN: (await testServer()).path,
     NATS_URL: `nats://127.0.0.1:${port}`,
     DASHBOARD_PORT: String(dashboardPort),
     DASHBOARD_SECRET: randomSecret(40),

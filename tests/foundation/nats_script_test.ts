@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PROJECT_DIR, runProgram, until } from "../_kit/mod.ts";
+import { PROJECT_DIR, runProgram, testServer, until } from "../_kit/mod.ts";
 import { alive, testEnv, writeEnvFile } from "./_env.ts";
 
 interface Script extends AsyncDisposable {
@@ -54,11 +54,19 @@ Deno.test("nats-server.sh start, status, reload and stop its own server", async 
     String(pid),
   );
   assert.match(started.stdout, new RegExp(`clients +nats://127\\.0\\.0\\.1:${s.env.NATS_PORT}`));
+  const { version } = await testServer();
+  assert.match(started.stderr, new RegExp(`^nats-server ${version} \\(NATS_SERVER_BIN: `, "m"));
 
   const status = await s.run("status");
   assert.equal(status.code, 0, status.stderr);
   assert.match(status.stdout, new RegExp(`running \\(pid ${pid}\\)`));
   assert.match(status.stdout, /healthz +\{"status":"ok"\}/);
+  assert.match(
+    status.stdout,
+    new RegExp(
+      `binary +${await Deno.realPath(s.env.NATS_SERVER_BIN!)} \\(nats-server: v${version}\\)`,
+    ),
+  );
 
   const again = await s.run("start");
   assert.equal(again.code, 0, again.stderr);

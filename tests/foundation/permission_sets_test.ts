@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { sections, variableNames } from "../../mods/config/mod.ts";
 import { PROJECT_DIR, runProgram } from "../_kit/mod.ts";
+import { cachedBinary } from "../../mods/tools/mod.ts";
 
 const PROBE = "tests/foundation/probes/probe.ts";
 
@@ -29,6 +30,10 @@ const scratch = () => `/tmp/nunect-probe-${crypto.randomUUID()}`;
 
 Deno.test("runtime set: runs nats-server and deno, connects to localhost only, reads only contract variables", async () => {
   await assertAllowed("runtime", "run", "nats-server", "--version");
+  await assertAllowed("runtime", "run", "/usr/sbin/nats-server", "--version");
+  // The managed server: its stable project-relative link, not the cache path it points at.
+  await assertAllowed("runtime", "run", `${PROJECT_DIR}/.tools/nats-server`, "--version");
+  await assertRefused("runtime", "run", cachedBinary("nats-server"), "--version");
   await assertRefused("runtime", "run", "sh", "-c", "true");
   await assertRefused("runtime", "run", "apt-get", "--version");
   await assertAllowed("runtime", "net", "127.0.0.1:4222");

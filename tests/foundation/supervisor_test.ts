@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { defaultModules } from "../../mods/runtime/mod.ts";
 import { loadConfig, sections } from "../../mods/config/mod.ts";
-import { PROJECT_DIR, runProgram, spawnProgram, until } from "../_kit/mod.ts";
+import { PROJECT_DIR, runProgram, spawnProgram, testServer, until } from "../_kit/mod.ts";
+import { DEBIAN_NATS_SERVER, MANAGED_SERVER_LINK } from "../../mods/tools/mod.ts";
 import { alive, testEnv } from "./_env.ts";
 
 const SLEEPER = "sleeper=tests/foundation/probes/sleeper.ts@config";
@@ -45,6 +46,12 @@ Deno.test("the supervisor starts nats-server and a module, and SIGTERM stops bot
   const out = sup.output().stdout;
   assert.match(out, new RegExp(`clients +nats://127\\.0\\.0\\.1:${env.NATS_PORT}`));
   assert.match(out, new RegExp(`monitoring +http://127\\.0\\.0\\.1:${env.NATS_HTTP_PORT}`));
+  const { version } = await testServer();
+  assert.match(
+    out,
+    new RegExp(`^nats-server ${version} \\(NATS_SERVER_BIN: ${env.NATS_SERVER_BIN}\\)$`, "m"),
+  );
+  assert.match(out, new RegExp(`version +${version}$`, "m"));
   const pids = startedPids(out);
   assert.deepEqual(pids.map(([name]) => name), ["nats-server", "sleeper"]);
   for (const [name, pid] of pids) assert.ok(await alive(pid), `${name} (pid ${pid}) is running`);
@@ -158,4 +165,54 @@ Deno.test("the supervisor explains a listen address its permission set cannot re
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /NATS_HOST=192\.0\.2\.10, but the runtime permission set reaches only/);
   assert.doesNotMatch(r.stdout, /started/);
+});
+
+Deno.test("without NATS_SERVER_BIN the supervisor runs the managed server through .tools/nats-server", async () => {
+  await using dir = await tempDir();
+  const env = await testEnv(`${dir}`, { NATS_SERVER_BIN: "" });
+  const link = `${PROJECT_DIR}/${MANAGED_SERVER_LINK}`;
+  const target = await Deno.readLink(link).catch(() => undefined);
+  await using sup = spawnSupervisor(env, ["--module", SLEEPER]);
+  await sup.waitFor("Ctrl-C stops everything", 20_000);
+  const out = sup.output().stdout;
+  if (target !== undefined) {
+    // Deno checks the link's path against the set; the target outside the project is not in it.
+    assert.match(
+      out,
+      new RegExp(
+        `^nats-server [\\d.]+ \\(nunect-managed: ${MANAGED_SERVER_LINK} -> ${target}\\)$`,
+        "m",
+      ),
+    );
+  } else {
+    assert.match(
+      out,
+      /^nats-server [\d.]+ \((on PATH|Debian's); no \.tools\/nats-server \(run `bash scripts\/setup\.sh run`/m,
+    );
+  }
+  const [, pid] = startedPids(out).find(([n]) => n === "nats-server")!;
+  assert.equal(
+    await Deno.realPath(`/proc/${pid}/exe`),
+    await Deno.realPath(target ?? DEBIAN_NATS_SERVER),
+  );
+  assert.equal((await sup.stop()).code, 0);
+});
+
+Deno.test("NATS_SERVER_BIN outside the runtime set's run list stops the start with the fix", async () => {
+  await using dir = await tempDir();
+  const copy = `${dir}/nats-server`;
+  await Deno.copyFile(DEBIAN_NATS_SERVER, copy);
+  await Deno.chmod(copy, 0o755);
+  const r = await runSupervisor(await testEnv(`${dir}`, { NATS_SERVER_BIN: copy }));
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(
+    r.stderr.trim(),
+    `NATS_SERVER_BIN=${copy} may not be run under the runtime permission set: add "${copy}" to "permissions.runtime.run" in deno.json, or leave NATS_SERVER_BIN empty`,
+  );
+  assert.doesNotMatch(r.stdout, /started/);
+  const gone = await runSupervisor(
+    await testEnv(`${dir}`, { NATS_SERVER_BIN: "/usr/sbin/no-such-nats-server" }),
+  );
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /NATS_SERVER_BIN=\/usr\/sbin\/no-such-nats-server may not be run/);
 });

@@ -12,7 +12,9 @@ import {
   timeMetricSchema,
 } from "../../mods/protocol/mod.ts";
 import { GUARDIAN_VERSION, statusSubject } from "../../mods/guardian/mod.ts";
-import { guardianEnv, spawnProgram, startGuardianProgram, startNats } from "../_kit/mod.ts";
+import { guardianEnv, spawnProgram, startGuardianProgram, startNats, until } from "../_kit/mod.ts";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
 import { collect, observer } from "./_guardian.ts";
 import { natsHostPort } from "../../mods/runtime/mod.ts";
 
@@ -152,28 +154,52 @@ Deno.test("guardian: keeps running through a server restart and logs the outage 
   await using obs = await observer(ns);
   const unit = "gd-outage";
   const heartbeats = await collect(obs, subjects.heartbeat(unit));
-  const logs = await collect(obs, subjects.log("warn", unit));
-  await using guardian = await startGuardianProgram(ns, guardianEnv(ns, unit));
-  await heartbeats.waitFor(3);
-  await ns.stop();
-  await new Promise((r) => setTimeout(r, 1500));
-  await ns.restart();
-  await guardian.waitFor(/reconnected after [\d.]+ s; \d+ heartbeats missed/, 15_000);
-  const [rec] = await logs.waitFor(1, 10_000, (m) => /heartbeats missed/.test(m.string()));
-  const log = decode(logSchema, rec!.data);
-  const f = log.fields as { durationMs: number; heartbeatsMissed: number; lastSeq: number };
-  assert.ok(f.durationMs >= 1500, `duration ${f.durationMs}`);
-  assert.equal(f.heartbeatsMissed, Math.floor(f.durationMs / 200));
-  const before = heartbeats.msgs.length;
-  const after = await heartbeats.waitFor(before + 2);
-  const seqs = after.map((m) => decode(heartbeatSchema, m.data).seq);
-  // resumes with the next sequence number: no reset, no gap
-  assert.deepEqual(seqs, seqs.map((_, i) => i));
-  assert.ok(f.lastSeq >= 2, `last seq before the outage ${f.lastSeq}`);
-  assert.ok(seqs.includes(f.lastSeq + 1), `${f.lastSeq + 1} in ${seqs}`);
-  await new Promise((r) => setTimeout(r, 600));
-  const outageLogs = logs.msgs.filter((m) => /heartbeats missed/.test(m.string()));
-  assert.equal(outageLogs.length, 1, "one log record per outage");
+  // The outage record is published the moment the guardian is back, which may be before any
+  // subscriber is: a stream (restored before the server accepts clients) keeps it.
+  const nc = await connect({
+    servers: ns.url,
+    ...ns.users.ops,
+    reconnectTimeWait: 100,
+    maxReconnectAttempts: -1,
+  });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "OUTAGE_LOGS", subjects: [subjects.log("warn", unit)] });
+  const outageLogs = async () => {
+    const logs = [];
+    for (let seq = 1; seq <= (await jsm.streams.info("OUTAGE_LOGS")).state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage("OUTAGE_LOGS", { seq });
+      if (m !== null && /heartbeats missed/.test(m.string())) logs.push(m);
+    }
+    return logs;
+  };
+  try {
+    await using guardian = await startGuardianProgram(ns, guardianEnv(ns, unit));
+    await heartbeats.waitFor(3);
+    await ns.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await ns.restart();
+    await guardian.waitFor(/reconnected after [\d.]+ s; \d+ heartbeats missed/, 15_000);
+    await until(
+      async () => (await outageLogs().catch(() => [])).length > 0,
+      "the outage record in the stream",
+    );
+    const [rec] = await outageLogs();
+    const log = decode(logSchema, rec!.data);
+    const f = log.fields as { durationMs: number; heartbeatsMissed: number; lastSeq: number };
+    assert.ok(f.durationMs >= 1500, `duration ${f.durationMs}`);
+    assert.equal(f.heartbeatsMissed, Math.floor(f.durationMs / 200));
+    const before = heartbeats.msgs.length;
+    const after = await heartbeats.waitFor(before + 2);
+    const seqs = after.map((m) => decode(heartbeatSchema, m.data).seq);
+    // resumes with the next sequence number: no reset, no gap
+    assert.deepEqual(seqs, seqs.map((_, i) => i));
+    assert.ok(f.lastSeq >= 2, `last seq before the outage ${f.lastSeq}`);
+    assert.ok(seqs.includes(f.lastSeq + 1), `${f.lastSeq + 1} in ${seqs}`);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal((await outageLogs()).length, 1, "one log record per outage");
+  } finally {
+    await nc.close();
+  }
 });
 
 Deno.test("guardian: started before its server, it retries until the server is up", async () => {
