@@ -24,3 +24,4 @@ export { firstEvent, until } from "./wait.ts";
 export { guardianEnv, startGuardianProgram } from "./guardian.ts";
 export { testServer } from "./server_bin.ts";
 export { toolPath } from "../../mods/tools/mod.ts";
+export { natsServerVersion, needs, serverHas } from "./version.ts";

@@ -226,7 +226,12 @@ async function readPorts(dir: string, proc: Running) {
     }
     for await (const f of Deno.readDir(dir)) {
       if (!f.name.endsWith(".ports")) continue;
-      const ports = JSON.parse(await Deno.readTextFile(`${dir}/${f.name}`)) as PortsFile;
+      let ports: PortsFile;
+      try {
+        ports = JSON.parse(await Deno.readTextFile(`${dir}/${f.name}`)) as PortsFile;
+      } catch {
+        continue; // nats-server is still writing it
+      }
       const port = (urls: string[] | undefined) => Number(new URL(urls?.[0] ?? "x://:0").port);
       const monitor = `http://127.0.0.1:${port(ports.monitoring)}`;
       await waitHealthy(monitor, proc);
