@@ -76,6 +76,55 @@ export const FEATURES: readonly FeatureInfo[] = [
     source: "NATS 2.11 release notes",
   },
   {
+    feature: "stream_config_2_10",
+    title: "Stream compression, first sequence, metadata and consumer defaults",
+    requires: "2.10.0",
+    source: "NATS 2.10 release notes (docs.nats.io whats_new_210)",
+  },
+  {
+    feature: "batch_direct_get",
+    title: "Batched direct get: message pages by sequence or time without a consumer",
+    requires: "2.11.0",
+    source: "ADR-31 (nats-architecture-and-design), nats.js Feature.JS_BATCH_DIRECT_GET",
+  },
+  {
+    feature: "consumer_priority_groups",
+    title: "Consumer priority groups: overflow, pinned client and unpin",
+    requires: "2.11.0",
+    source: "ADR-42, nats-server jetstream_versioning.go (API level 1)",
+  },
+  {
+    feature: "message_counters",
+    title: "Counter streams (allow_msg_counter)",
+    requires: "2.12.0",
+    source: "nats-server jetstream_versioning.go: counter CRDTs added in v2.12 (API level 2)",
+  },
+  {
+    feature: "atomic_publish",
+    title: "Atomic batch publish, message schedules and async persistence",
+    requires: "2.12.0",
+    source: "nats-server jetstream_versioning.go: added in v2.12 (API level 2)",
+  },
+  {
+    feature: "fast_batch_publish",
+    title: "Fast batch publish (allow_batched)",
+    requires: "2.14.0",
+    source:
+      "nats-server jetstream_versioning.go: fast batch publishing added in v2.14 (API level 4)",
+  },
+  {
+    feature: "ack_flow_control",
+    title: "Consumers acknowledged by flow control (ack_policy flow_control)",
+    requires: "2.14.0",
+    source: "nats-server jetstream_versioning.go: AckFlowControl added in 2.14 (API level 4)",
+  },
+  {
+    feature: "consumer_reset",
+    title: "Reset a consumer to a stream sequence",
+    requires: "2.14.0",
+    source: "nats-server JSApiConsumerResetT, nats.js Feature.JS_CONSUMER_RESET",
+  },
+  {
     feature: "message_tracing",
     title: "Message tracing (Nats-Trace-Dest)",
     requires: "2.11.0",

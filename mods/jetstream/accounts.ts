@@ -1,0 +1,134 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { AccountUnavailableError } from "./errors.ts";
+
+/** Who a console action is done for: the dashboard user behind the request. */
+export interface Requester {
+  /** The dashboard user's name (for audit, and for credentials issued for that user). */
+  readonly user: string;
+}
+
+/** A connection inside one account, as the console uses it. */
+export interface AccountContext {
+  /** The account's name (`BRIDGE`, `OPS`, or an operator-mode account's name). */
+  readonly account: string;
+  /** A connection authenticated inside that account. */
+  readonly nc: NatsConnection;
+}
+
+/**
+ * The seam between the console and credentials: gives the console a connection inside an account,
+ * acting for a requester. Whoever implements it decides which credentials that is: today the
+ * account's configured user ({@linkcode AccountPool}); with operator mode, credentials the
+ * controller issues for that requester. The console never holds more rights than the connection
+ * it is given, so a connector must never hand out more than the requester may do.
+ */
+export interface AccountConnector {
+  /** The accounts the console can act in, in display order. */
+  accounts(): readonly string[];
+  /**
+   * A connection inside `account` for `requester`.
+   *
+   * @throws {AccountUnavailableError} when the account is unknown or its credentials are refused
+   */
+  connect(account: string, requester: Requester): Promise<AccountContext>;
+}
+
+/** How {@linkcode AccountPool} opens a connection: the account and its user's credentials. */
+export type Dialer = (
+  account: string,
+  credentials: AccountCredentials,
+) => Promise<NatsConnection>;
+
+/** A user and password of an account (the shared role users of config/accounts.conf). */
+export interface AccountCredentials {
+  /** The user name. */
+  readonly user: string;
+  /** The password. */
+  readonly pass: string;
+}
+
+/**
+ * An {@linkcode AccountConnector} over configured users: one user per account, one connection per
+ * account, opened on first use and kept (nats.js reconnects it). Every requester shares the
+ * account's connection, so what the console can do in an account is what that user may do.
+ *
+ * @example
+ * ```ts
+ * const pool = new AccountPool({ BRIDGE: { user: "bridge", pass } }, (account, c) =>
+ *   connect({ servers: url, user: c.user, pass: c.pass, name: `console-${account}` }));
+ * const { nc } = await pool.connect("BRIDGE", { user: "admin" });
+ * ```
+ */
+export class AccountPool implements AccountConnector, AsyncDisposable {
+  readonly #credentials: ReadonlyMap<string, AccountCredentials>;
+  readonly #dial: Dialer;
+  readonly #open = new Map<string, Promise<NatsConnection>>();
+  #closed = false;
+
+  /**
+   * @param credentials one user per account, by account name
+   * @param dial opens a connection with those credentials
+   */
+  constructor(credentials: Readonly<Record<string, AccountCredentials>>, dial: Dialer) {
+    this.#credentials = new Map(Object.entries(credentials));
+    this.#dial = dial;
+  }
+
+  /** The configured accounts, in the order given. */
+  accounts(): readonly string[] {
+    return [...this.#credentials.keys()];
+  }
+
+  /**
+   * The account's connection, opened on first use; a connection that closed is opened again.
+   *
+   * @param account the account
+   * @param _requester who asks (every requester shares the account's user here)
+   * @returns the account and its connection
+   * @throws {AccountUnavailableError} for an unknown account or refused credentials
+   */
+  async connect(account: string, _requester: Requester): Promise<AccountContext> {
+    if (this.#closed) throw new AccountUnavailableError(account, "the console is shut down");
+    const credentials = this.#credentials.get(account);
+    if (credentials === undefined) {
+      throw new AccountUnavailableError(
+        account,
+        `no credentials for it: known accounts are ${this.accounts().join(", ") || "none"}`,
+      );
+    }
+    let pending = this.#open.get(account);
+    if (pending !== undefined) {
+      const nc = await pending.catch(() => undefined);
+      if (nc !== undefined && !nc.isClosed()) return { account, nc };
+      this.#open.delete(account);
+    }
+    pending = this.#dial(account, credentials);
+    this.#open.set(account, pending);
+    try {
+      return { account, nc: await pending };
+    } catch (e) {
+      this.#open.delete(account);
+      throw new AccountUnavailableError(
+        account,
+        `could not connect as "${credentials.user}": ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const open = [...this.#open.values()];
+    this.#open.clear();
+    await Promise.all(open.map(async (p) => {
+      const nc = await p.catch(() => undefined);
+      await nc?.close().catch(() => {});
+    }));
+  }
+
+  /** Same as {@linkcode AccountPool.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,173 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import { z } from "zod";
+import { indexOfBytes } from "./_bytes.ts";
+import { parseInput, subjectFilter } from "./_schema.ts";
+import { apiError, manager } from "./_server.ts";
+import { epochNs, rfc3339 } from "./_time.ts";
+import { readerFor } from "./browse.ts";
+import type { StoredMessage } from "./reader.ts";
+
+const time = z.string().refine((s) => {
+  try {
+    epochNs(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: "expected an RFC 3339 time, e.g. 2025-01-31T12:00:00Z" });
+
+/**
+ * zod schema of which messages a search, export or replay covers: a subject filter, a sequence
+ * and time range (inclusive), a header (present, or with a value containing text), payload text,
+ * and a cap on matches.
+ */
+export const scanCriteriaSchema = z.object({
+  subject: subjectFilter.optional(),
+  fromSeq: z.number().int().min(1).optional(),
+  toSeq: z.number().int().min(1).optional(),
+  fromTime: time.optional(),
+  toTime: time.optional(),
+  header: z.object({
+    name: z.string().min(1),
+    value: z.string().optional(),
+  }).strict().optional(),
+  text: z.string().min(1).optional(),
+  limit: z.number().int().min(1).optional(),
+}).strict();
+
+/** Which messages a search, export or replay covers. */
+export type ScanCriteria = z.input<typeof scanCriteriaSchema>;
+
+/**
+ * Validates scan criteria.
+ *
+ * @param input what the form or API sent
+ * @returns the criteria
+ * @throws {InvalidInputError} naming each bad field
+ */
+export function parseScanCriteria(input: unknown): ScanCriteria {
+  return parseInput(scanCriteriaSchema, input ?? {}, "search");
+}
+
+/** The sequences a scan reads, and how many messages that is where the server can count. */
+export interface ScanRange {
+  /** First sequence read. */
+  readonly startSeq: number;
+  /** Last sequence read (inclusive); below startSeq when the range is empty. */
+  readonly endSeq: number;
+  /** Messages matching the subject filter in the range, or null where the server cannot count. */
+  readonly total: number | null;
+}
+
+/**
+ * The sequence range criteria cover: times become sequences (the server finds them), the end is
+ * fixed when the scan starts, so messages arriving meanwhile (a replay into the same stream) are
+ * never read.
+ *
+ * @param nc a connection in the stream's account
+ * @param stream the stream
+ * @param c the criteria
+ * @returns the range and its size
+ * @throws {NotFoundError} when the stream does not exist
+ */
+export async function resolveRange(
+  nc: NatsConnection,
+  stream: string,
+  c: ScanCriteria,
+): Promise<ScanRange> {
+  const jsm = await manager(nc);
+  const si = await jsm.streams.info(stream).catch((e) => {
+    throw apiError(e, `read stream "${stream}"`, { kind: "stream", name: stream, where: "" });
+  });
+  const reader = readerFor(nc, stream);
+  let start = Math.max(c.fromSeq ?? 1, si.state.first_seq);
+  let end = Math.min(c.toSeq ?? Infinity, si.state.last_seq);
+  if (c.fromTime !== undefined) {
+    start = Math.max(start, (await reader.seqAt(c.fromTime)) ?? end + 1);
+  }
+  if (c.toTime !== undefined) {
+    const after = await reader.seqAt(rfc3339(epochNs(c.toTime) + 1n));
+    if (after !== null) end = Math.min(end, after - 1);
+  }
+  if (end < start) return { startSeq: start, endSeq: end, total: 0 };
+  const from = await reader.countFrom(start, c.subject);
+  const beyond = end < si.state.last_seq ? await reader.countFrom(end + 1, c.subject) : 0;
+  return {
+    startSeq: start,
+    endSeq: end,
+    total: from === null || beyond === null ? null : from - beyond,
+  };
+}
+
+/**
+ * A predicate for the criteria the server cannot apply (header and payload text).
+ *
+ * @param c the criteria
+ * @returns whether a message matches, or null when every message in range matches
+ */
+export function messageMatcher(c: ScanCriteria): ((m: StoredMessage) => boolean) | null {
+  const needle = c.text ? new TextEncoder().encode(c.text) : null;
+  const name = c.header?.name.toLowerCase();
+  const value = c.header?.value;
+  if (needle === null && name === undefined) return null;
+  return (m) => {
+    if (name !== undefined) {
+      const found = m.headers.some(([k, v]) =>
+        k.toLowerCase() === name && (value === undefined || v.includes(value))
+      );
+      if (!found) return false;
+    }
+    return needle === null || indexOfBytes(m.data, needle) !== -1;
+  };
+}
+
+/** One batch of a scan: the matching messages and how far it got. */
+export interface ScanBatch {
+  /** Matching messages of this batch, in order. */
+  readonly messages: readonly StoredMessage[];
+  /** Messages read so far (matching the subject filter). */
+  readonly scanned: number;
+  /** The last sequence read. */
+  readonly lastSeq: number;
+}
+
+/**
+ * Reads a range batch by batch (without a consumer) and yields the messages that match. The next
+ * batch is requested only when the previous one was taken, so a slow reader (an HTTP client
+ * downloading an export) slows the scan instead of filling memory.
+ *
+ * @param nc a connection in the stream's account
+ * @param stream the stream
+ * @param range from {@linkcode resolveRange}
+ * @param c the criteria (subject, header, text; `limit` is the caller's business)
+ * @param signal cancels the scan
+ * @param batchSize messages per server request (default 1000)
+ * @yields batches of matching messages with progress
+ */
+export async function* scanRange(
+  nc: NatsConnection,
+  stream: string,
+  range: ScanRange,
+  c: ScanCriteria,
+  signal?: AbortSignal,
+  batchSize = 1000,
+): AsyncGenerator<ScanBatch> {
+  const reader = readerFor(nc, stream);
+  const match = messageMatcher(c);
+  let seq = range.startSeq;
+  let scanned = 0;
+  while (seq <= range.endSeq) {
+    const messages: StoredMessage[] = [];
+    const summary = await reader.read(
+      { seq, upToSeq: range.endSeq, subject: c.subject, limit: batchSize, signal },
+      (m) => {
+        if (match === null || match(m)) messages.push(m);
+      },
+    );
+    scanned += summary.count;
+    if (summary.count === 0) break;
+    yield { messages, scanned, lastSeq: summary.lastSeq };
+    if (!summary.more) break;
+    seq = summary.lastSeq + 1;
+  }
+}

@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import { headers } from "@nats-io/nats-core";
+import { jetstream } from "@nats-io/jetstream";
+import {
+  createStream,
+  exportMessages,
+  getMessage,
+  REPLAY_HEADER,
+  replayMessages,
+  ReservedSubjectError,
+  type SearchEvent,
+  searchMessages,
+} from "../../mods/jetstream/mod.ts";
+import { consumerNames, startJs, testPool } from "./_setup.ts";
+
+const requester = { user: "admin" };
+
+/** 300 messages on s.a / s.b / s.c; every 10th carries X-Kind: refund and "refund" in its payload. */
+async function seed(t: Awaited<ReturnType<typeof startJs>>) {
+  const js = jetstream(t.nc);
+  for (let i = 0; i < 300; i++) {
+    const h = headers();
+    h.set("X-Kind", i % 10 === 0 ? "refund" : "sale");
+    await js.publish(
+      `s.${"abc"[i % 3]}`,
+      JSON.stringify({ i, note: i % 10 === 0 ? "refund" : "ok" }),
+      {
+        headers: h,
+      },
+    );
+  }
+  await js.publish("s.bin", new Uint8Array([0, 1, 2, 255]));
+}
+
+async function collect(it: AsyncIterable<SearchEvent>): Promise<SearchEvent[]> {
+  const out: SearchEvent[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+const matches = (events: SearchEvent[]) =>
+  events.flatMap((e) => (e.type === "match" ? [e.message.seq] : []));
+
+Deno.test("search by subject, range, header and payload text, streamed and cancellable", async (t) => {
+  await using js = await startJs();
+  await using pool = testPool(js.ns);
+  const ctx = await pool.connect("OPS", requester);
+  await createStream(ctx, { name: "S", subjects: ["s.>"] });
+  await seed(js);
+
+  await t.step("payload text", async () => {
+    const events = await collect(searchMessages(js.nc, "S", { text: "refund" }));
+    assert.deepEqual(matches(events), Array.from({ length: 30 }, (_, i) => i * 10 + 1));
+    const start = events[0]!;
+    assert.equal(start.type, "start");
+    if (start.type === "start") assert.equal(start.endSeq, 301);
+    const done = events.at(-1)!;
+    assert.deepEqual(done.type === "done" && [done.scanned, done.matched, done.truncated], [
+      301,
+      30,
+      false,
+    ]);
+    assert.ok(events.some((e) => e.type === "progress"));
+  });
+
+  await t.step("subject filter, header value and sequence range together", async () => {
+    const events = await collect(searchMessages(js.nc, "S", {
+      subject: "s.a",
+      header: { name: "x-kind", value: "ref" },
+      fromSeq: 50,
+      toSeq: 250,
+    }));
+    // s.a holds i % 3 == 0; refunds are i % 10 == 0: i = 60, 90, …, 240 → seq i + 1.
+    assert.deepEqual(matches(events), [61, 91, 121, 151, 181, 211, 241]);
+    const done = events.at(-1)!;
+    assert.equal(done.type === "done" && done.scanned, 67, "only s.a messages in range are read");
+  });
+
+  await t.step("time range", async () => {
+    const from = (await getMessage(ctx, "S", 100)).time;
+    const to = (await getMessage(ctx, "S", 104)).time;
+    const events = await collect(searchMessages(js.nc, "S", { fromTime: from, toTime: to }));
+    assert.deepEqual(matches(events), [100, 101, 102, 103, 104]);
+  });
+
+  await t.step("limit truncates; bad criteria are named", async () => {
+    const events = await collect(searchMessages(js.nc, "S", { text: "refund", limit: 3 }));
+    assert.deepEqual(matches(events), [1, 11, 21]);
+    const done = events.at(-1)!;
+    assert.equal(done.type === "done" && done.truncated, true);
+    await assert.rejects(
+      collect(searchMessages(js.nc, "S", { fromTime: "yesterday", wat: 1 })),
+      /fromTime: expected an RFC 3339 time.*Unrecognized key.*wat/s,
+    );
+  });
+
+  await t.step("cancel", async () => {
+    const ac = new AbortController();
+    const it = searchMessages(js.nc, "S", { text: "refund" }, { signal: ac.signal });
+    await it.next();
+    ac.abort(new Error("stopped by user"));
+    await assert.rejects(collect(it), /stopped by user/);
+  });
+
+  assert.deepEqual(await consumerNames(js.jsm, "S"), []);
+});
+
+Deno.test("export as NDJSON, JSON and CSV, streamed, with progress", async () => {
+  await using js = await startJs();
+  await using pool = testPool(js.ns);
+  const ctx = await pool.connect("OPS", requester);
+  await createStream(ctx, { name: "S", subjects: ["s.>"] });
+  await seed(js);
+
+  const progress: number[] = [];
+  const nd = await exportMessages(js.nc, "S", {}, { onProgress: (p) => progress.push(p.exported) });
+  const lines = (await new Response(nd.body).text()).trimEnd().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  assert.equal(lines.length, 301);
+  assert.deepEqual(lines[0], {
+    seq: 1,
+    subject: "s.a",
+    time: lines[0].time,
+    headers: [["X-Kind", "refund"]],
+    encoding: "text",
+    data: '{"i":0,"note":"refund"}',
+  });
+  assert.deepEqual(
+    { encoding: lines[300].encoding, data: lines[300].data },
+    { encoding: "base64", data: "AAEC/w==" },
+  );
+  assert.equal(progress.at(-1), 301);
+
+  const json = await exportMessages(js.nc, "S", { subject: "s.b", limit: 5 }, { format: "json" });
+  const arr = JSON.parse(await new Response(json.body).text());
+  assert.deepEqual(arr.map((r: { seq: number }) => r.seq), [2, 5, 8, 11, 14]);
+
+  const csv = await exportMessages(js.nc, "S", { text: "refund", limit: 2 }, { format: "csv" });
+  assert.equal(
+    await new Response(csv.body).text(),
+    "seq,subject,time,headers,encoding,data\r\n" +
+      `1,s.a,${
+        lines[0].time
+      },"[[""X-Kind"",""refund""]]",text,"{""i"":0,""note"":""refund""}"\r\n` +
+      `11,s.b,${
+        lines[10].time
+      },"[[""X-Kind"",""refund""]]",text,"{""i"":10,""note"":""refund""}"\r\n`,
+  );
+
+  const empty = await exportMessages(js.nc, "S", { subject: "none" }, { format: "json" });
+  assert.deepEqual(JSON.parse(await new Response(empty.body).text()), []);
+
+  // A download that is abandoned stops the scan.
+  const abandoned = await exportMessages(js.nc, "S", {});
+  const reader = abandoned.body.getReader();
+  await reader.read();
+  await reader.cancel();
+  assert.deepEqual(await consumerNames(js.jsm, "S"), []);
+});
+
+Deno.test("replay: dry run counts, replay is rate-limited, headers name the original", async () => {
+  await using js = await startJs();
+  await using pool = testPool(js.ns);
+  const ctx = await pool.connect("OPS", requester);
+  await createStream(ctx, { name: "S", subjects: ["s.>"] });
+  await createStream(ctx, { name: "OUT", subjects: ["out.>"] });
+  await seed(js);
+
+  assert.equal((await replayMessages(ctx, "S", { subject: "s.a" }, { dryRun: true })).matched, 100);
+  const dry = await replayMessages(ctx, "S", { text: "refund" }, { dryRun: true });
+  assert.deepEqual([dry.matched, dry.published, dry.dryRun], [30, 0, true]);
+  assert.equal((await js.jsm.streams.info("OUT")).state.messages, 0);
+
+  const r = await replayMessages(ctx, "S", { text: "refund" }, {
+    to: "out.refunds",
+    ratePerSecond: 300,
+  });
+  assert.deepEqual([r.matched, r.published], [30, 30]);
+  // 30 messages at 300/s take at least ~100 ms: the limiter held them back.
+  assert.ok(r.ms >= 90, `replay took ${r.ms} ms`);
+  const copy = await getMessage(ctx, "OUT", 1);
+  assert.equal(copy.subject, "out.refunds");
+  assert.deepEqual(copy.headers, [["X-Kind", "refund"], [REPLAY_HEADER, "S:1"]]);
+
+  // Into the same stream: the range was fixed at the start, so copies are not replayed again.
+  const again = await replayMessages(ctx, "S", { subject: "s.c" }, { ratePerSecond: 100_000 });
+  assert.equal(again.published, 100);
+  assert.equal((await js.jsm.streams.info("S")).state.messages, 401);
+
+  await assert.rejects(replayMessages(ctx, "S", {}, { to: "$KV.x.y" }), ReservedSubjectError);
+  await assert.rejects(replayMessages(ctx, "S", {}, { ratePerSecond: 0 }), /ratePerSecond/);
+  assert.deepEqual(await consumerNames(js.jsm, "S"), []);
+});
