@@ -10,6 +10,7 @@ import { bench as client } from "./client.ts";
 import { bench as dashboard } from "./dashboard.ts";
 import { bench as foundation } from "./foundation.ts";
 import { bench as guardian } from "./guardian.ts";
+import { bench as jetstream } from "./jetstream.ts";
 import { bench as monitor } from "./monitor.ts";
 import { describeServer } from "../../mods/tools/mod.ts";
 import { testServer } from "../../tests/_kit/mod.ts";
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<void>> = {
   dashboard,
   foundation,
   guardian,
+  jetstream,
   monitor,
 };
 

@@ -1,0 +1,251 @@
+/**
+ * JetStream console benchmark, against baselines measured in the same run on the same server and
+ * connection: on a stream of 1,000,000 messages,
+ *
+ * - a page of 50 at sequence 500,000 and at a time in the middle (`browseMessages`) against raw
+ *   nats.js direct-getting the same 50 (`jsm.direct.getBatch`) — target ≤ 1.2×;
+ * - NDJSON export (`exportMessages`, bytes drained) and a payload search (`searchMessages`, a word
+ *   in one message of 1,000) against a raw nats.js ordered consumer reading the whole stream —
+ *   targets ≥ 0.8× and ≥ 0.7× its throughput;
+ *
+ * and on a KV bucket of 1,000,000 keys, the first page of 50 keys (`listKeys`) against raw nats.js
+ * listing the same 50 (`kv.keys()`, stopped after 50) — target ≤ 1.2×.
+ *
+ * Contenders alternate (page races interleave one request of each; scans alternate whole runs,
+ * best of three each), so both see the same load on this shared machine. The server is the
+ * kit's `nats-server` (batched direct get needs ≥ 2.11; on older servers the console falls back to
+ * single gets and the raw baseline is not available: both are reported). Run by
+ * `deno task bench jetstream`.
+ *
+ * Environment: BENCH_JS_MESSAGES (1000000), BENCH_JS_KEYS (1000000), BENCH_JS_ROUNDS (3).
+ *
+ * @module
+ */
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import {
+  browseMessages,
+  exportMessages,
+  listKeys,
+  searchMessages,
+} from "../../mods/jetstream/mod.ts";
+import { natsServerVersion, serverHas, startNats, until } from "../../tests/_kit/mod.ts";
+
+const MESSAGES = Number(Deno.env.get("BENCH_JS_MESSAGES") ?? 1_000_000);
+const KEYS = Number(Deno.env.get("BENCH_JS_KEYS") ?? 1_000_000);
+const ROUNDS = Number(Deno.env.get("BENCH_JS_ROUNDS") ?? 3);
+const PAGE_SAMPLES = 40;
+const STREAM = "BENCH";
+const NEEDLE = "needle-7f3a";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] ?? NaN;
+}
+
+const fmt = (n: number, d = 2) => n.toLocaleString("en", { maximumFractionDigits: d });
+
+/** Publishes n messages without waiting for each ack, then waits until the stream holds them. */
+async function fillStream(nc: NatsConnection, n: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const enc = new TextEncoder();
+  for (let i = 0; i < n; i++) {
+    const body = i % 1000 === 500
+      ? `{"i":${i},"note":"${NEEDLE}"}`
+      : `{"i":${i},"note":"ok","pad":"${"x".repeat(40)}"}`;
+    nc.publish(`bench.${i % 1000}`, enc.encode(body));
+    if (i % 20_000 === 19_999) await nc.flush();
+  }
+  await nc.flush();
+  await until(
+    async () => (await jsm.streams.info(STREAM)).state.messages >= n,
+    `${n} messages stored`,
+    300_000,
+    250,
+  );
+}
+
+async function fillBucket(nc: NatsConnection, n: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  for (let i = 0; i < n; i++) {
+    nc.publish(`$KV.big.key.${String(i).padStart(7, "0")}`, `v${i}`);
+    if (i % 20_000 === 19_999) await nc.flush();
+  }
+  await nc.flush();
+  await until(
+    async () => (await jsm.streams.info("KV_big")).state.messages >= n,
+    `${n} keys stored`,
+    300_000,
+    250,
+  );
+}
+
+/** Times each contender `samples` times, interleaved; returns the median ms of each. */
+async function race(contenders: Record<string, () => Promise<unknown>>, samples: number) {
+  const times: Record<string, number[]> = Object.fromEntries(
+    Object.keys(contenders).map((k) => [k, []]),
+  );
+  for (const fn of Object.values(contenders)) await fn(); // warm-up
+  for (let i = 0; i < samples; i++) {
+    for (const [name, fn] of Object.entries(contenders)) {
+      const t0 = performance.now();
+      await fn();
+      times[name]!.push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+}
+
+/** Best-of-ROUNDS throughput (messages/s) of each scan, runs alternating. */
+async function scans(contenders: Record<string, () => Promise<number>>) {
+  const best: Record<string, number> = {};
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, fn] of Object.entries(contenders)) {
+      const t0 = performance.now();
+      const n = await fn();
+      const rate = n / ((performance.now() - t0) / 1000);
+      best[name] = Math.max(best[name] ?? 0, rate);
+    }
+  }
+  return best;
+}
+
+/** Runs the suite and prints figures and ratios. */
+export async function bench(): Promise<void> {
+  const version = natsServerVersion();
+  const batched = serverHas("batch_direct_get");
+  console.log(
+    `JetStream console (nats-server ${version}; ${fmt(MESSAGES, 0)} messages, ${
+      fmt(KEYS, 0)
+    } keys)`,
+  );
+  await using ns = await startNats({
+    env: { NATS_JS_MAX_FILE: "4GB", NATS_JS_MAX_MEMORY: "256MB" },
+  });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops, name: "bench-jetstream" });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await jsm.streams.add({ name: STREAM, subjects: ["bench.>"], allow_direct: true });
+    let t0 = performance.now();
+    await fillStream(nc, MESSAGES);
+    console.log(`  filled the stream in ${fmt((performance.now() - t0) / 1000, 1)} s`);
+
+    // Pages of 50.
+    const mid = Math.floor(MESSAGES / 2);
+    const midTime = (await jsm.direct.getMessage(STREAM, { seq: mid }))!.timestamp;
+    const take50 = async (opts: Record<string, unknown>) => {
+      const it = await jsm.direct.getBatch(STREAM, { ...opts, batch: 50 } as never);
+      let n = 0;
+      for await (const _ of it) n++;
+      if (n !== 50) throw new Error(`raw direct get returned ${n} messages`);
+    };
+    const page = async (at: { seq: number } | { time: string }) => {
+      const p = await browseMessages(nc, STREAM, { at });
+      if (p.messages.length !== 50) throw new Error(`console page had ${p.messages.length}`);
+    };
+    const bySeq = await race({
+      console: () => page({ seq: mid }),
+      ...(batched ? { raw: () => take50({ seq: mid }) } : {}),
+    }, PAGE_SAMPLES);
+    const byTime = await race({
+      console: () => page({ time: midTime }),
+      ...(batched ? { raw: () => take50({ start_time: new Date(midTime) }) } : {}),
+    }, PAGE_SAMPLES);
+    const ratio = (
+      a?: number,
+      b?: number,
+    ) => (a && b ? `${fmt(a / b)}×` : "n/a (no batched direct get)");
+    console.log(
+      `  page of 50 at seq ${fmt(mid, 0)}: console ${fmt(bySeq.console!, 3)} ms, raw direct get ${
+        bySeq.raw ? fmt(bySeq.raw, 3) + " ms" : "n/a"
+      } → ${ratio(bySeq.console, bySeq.raw)} (target ≤ 1.2×)`,
+    );
+    console.log(
+      `  page of 50 at the middle time: console ${fmt(byTime.console!, 3)} ms, raw direct get ${
+        byTime.raw ? fmt(byTime.raw, 3) + " ms" : "n/a"
+      } → ${ratio(byTime.console, byTime.raw)} (target ≤ 1.2×)`,
+    );
+
+    // Whole-stream scans.
+    const ordered = async () => {
+      const c = await js.consumers.get(STREAM);
+      const it = await c.consume();
+      let n = 0;
+      let bytes = 0;
+      for await (const m of it) {
+        n++;
+        bytes += m.data.length + m.subject.length;
+        if (m.info.pending === 0) break;
+      }
+      if (bytes === 0) throw new Error("ordered consumer read nothing");
+      return n;
+    };
+    const exportNdjson = async () => {
+      const { body } = await exportMessages(nc, STREAM, {}, { format: "ndjson" });
+      let lines = 0;
+      for await (const chunk of body) for (const b of chunk) if (b === 10) lines++;
+      return lines;
+    };
+    const search = async () => {
+      let scanned = 0;
+      let matched = 0;
+      for await (const e of searchMessages(nc, STREAM, { text: NEEDLE, limit: MESSAGES })) {
+        if (e.type === "done") [scanned, matched] = [e.scanned, e.matched];
+      }
+      if (matched !== Math.floor(MESSAGES / 1000)) throw new Error(`search found ${matched}`);
+      return scanned;
+    };
+    // The console's pages above and one export and search: no consumer is ever created.
+    await exportNdjson();
+    await search();
+    const consumers = (await jsm.streams.info(STREAM)).state.consumer_count;
+    console.log(
+      `  consumers after the console's pages, export and search: ${consumers} (must be 0)`,
+    );
+    const rates = await scans({ ordered, export: exportNdjson, search });
+    console.log(`  raw nats.js ordered consumer: ${fmt(rates.ordered!, 0)} msgs/s`);
+    console.log(
+      `  NDJSON export: ${fmt(rates.export!, 0)} msgs/s → ${
+        fmt(rates.export! / rates.ordered!)
+      }× (target ≥ 0.8×)`,
+    );
+    console.log(
+      `  payload search: ${fmt(rates.search!, 0)} msgs/s → ${
+        fmt(rates.search! / rates.ordered!)
+      }× (target ≥ 0.7×)`,
+    );
+    await jsm.streams.delete(STREAM);
+
+    // KV first page.
+    const kv = await new Kvm(nc).create("big", { history: 1 });
+    t0 = performance.now();
+    await fillBucket(nc, KEYS);
+    console.log(`  filled the bucket in ${fmt((performance.now() - t0) / 1000, 1)} s`);
+    const ctx = { account: "OPS", nc };
+    const rawKeys = async () => {
+      const it = await kv.keys();
+      let n = 0;
+      for await (const _ of it) if (++n === 50) break;
+      if (n !== 50) throw new Error(`kv.keys gave ${n}`);
+    };
+    const consoleKeys = async () => {
+      const p = await listKeys(ctx, "big");
+      if (p.keys.length !== 50) throw new Error(`listKeys gave ${p.keys.length}`);
+    };
+    const keys = await race({ console: consoleKeys, raw: rawKeys }, 10);
+    console.log(
+      `  KV first page of 50 of ${fmt(KEYS, 0)} keys: console ${
+        fmt(keys.console!, 3)
+      } ms, raw kv.keys() ${fmt(keys.raw!, 3)} ms → ${
+        fmt(keys.console! / keys.raw!)
+      }× (target ≤ 1.2×)`,
+    );
+  } finally {
+    await nc.close();
+  }
+}
+
+if (import.meta.main) await bench();
