@@ -5,7 +5,9 @@
 #   test  what the test suite needs as well: Debian's nats-server (the compatibility part runs on
 #         it), every pinned Go program (natscli, prometheus-nats-exporter, toxiproxy), chromium,
 #         chrony, linuxptp, qemu-user-static, iproute2, systemd (systemd-analyze checks the
-#         guardian's unit), and Debian's arm64 libc (libc6:arm64) for the guardian's ARM64 test
+#         guardian's unit), util-linux (unshare), xz-utils, and Debian's arm64 package lists
+#         (dpkg --add-architecture arm64): the router artefact and the tests' musl root file
+#         systems take arm64 packages with apt-get download, which installs nothing
 # Debian packages are installed with apt-get when running as root; otherwise the exact command is
 # printed. Go programs need Go and Deno; without them one line says so and Debian's server is used.
 set -euo pipefail
@@ -48,7 +50,7 @@ declare -A packages=()
 if [ "$purpose" = test ]; then
   # Debian's server for the compatibility part, next to the current one.
   [ -x /usr/sbin/nats-server ] || packages+=([nats-server]=nats-server)
-  packages+=([openssl]=openssl [chromium]=chromium [chronyd]=chrony [ptp4l]=linuxptp [qemu-aarch64-static]=qemu-user-static [ip]=iproute2 [systemd-analyze]=systemd)
+  packages+=([openssl]=openssl [chromium]=chromium [chronyd]=chrony [ptp4l]=linuxptp [qemu-aarch64-static]=qemu-user-static [ip]=iproute2 [systemd-analyze]=systemd [unshare]=util-linux [xz]=xz-utils [dpkg-deb]=dpkg)
 elif ! any_server; then
   packages+=([nats-server]=nats-server)
 fi
@@ -61,22 +63,30 @@ for cmd in "${!packages[@]}"; do
     have "$cmd" || missing+=("${packages[$cmd]}")
   fi
 done
-# The aarch64 Deno runs under qemu-aarch64-static with -L / and needs the arm64 loader and libc.
+# apt-get download of arm64 packages needs arm64 in dpkg's architectures and apt's lists.
 arm64_arch=
-if [ "$purpose" = test ] && [ ! -e /lib/ld-linux-aarch64.so.1 ]; then
-  missing+=(libc6:arm64 libgcc-s1:arm64)
-  dpkg --print-foreign-architectures | grep -qx arm64 || arm64_arch=yes
+if [ "$purpose" = test ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  arm64_arch=yes
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
+# ... and lists that know the packages (a fresh machine may have none yet)
+if [ "$purpose" = test ] && [ -z "$arm64_arch" ] && ! apt-cache show musl:arm64 >/dev/null 2>&1; then
+  arm64_arch=lists
+fi
+[ -z "$arm64_arch" ] || [ "$(id -u)" -ne 0 ] || {
+  echo "Adding Debian's arm64 package lists (dpkg --add-architecture arm64; one-time)..." >&2
+  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  arm64_arch=
+}
+[ ${#missing[@]} -eq 0 ] && [ -z "$arm64_arch" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-  echo "Missing packages: ${missing[*]}. Install them with:" >&2
-  [ -n "$arm64_arch" ] && echo "  sudo dpkg --add-architecture arm64" >&2
-  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  [ ${#missing[@]} -eq 0 ] || echo "Missing packages: ${missing[*]}. Install them with:" >&2
+  [ -n "$arm64_arch" ] && echo "  sudo dpkg --add-architecture arm64 && sudo apt-get update" >&2
+  [ ${#missing[@]} -eq 0 ] || echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
   exit 1
 fi
 echo "Installing ${missing[*]} with apt-get (one-time)..." >&2
 export DEBIAN_FRONTEND=noninteractive
-[ -n "$arm64_arch" ] && dpkg --add-architecture arm64
 apt-get update -qq >&2
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

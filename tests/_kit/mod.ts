@@ -11,7 +11,7 @@
 export { startNats } from "./nats.ts";
 export type { Credentials, NatsServer, StartNatsOptions, Users } from "./nats.ts";
 export { PROJECT_DIR } from "./project.ts";
-export { runProgram, spawnProgram } from "./program.ts";
+export { runProgram, spawnProcess, spawnProgram } from "./program.ts";
 export type { ProgramOptions, ProgramResult, RunningProgram } from "./program.ts";
 export { startNatsWithAuthorization, startOperatorNats } from "./operator.ts";
 export type { JwtUser, JwtUserOptions, OperatorNatsServer } from "./operator.ts";
@@ -25,3 +25,7 @@ export { guardianEnv, startGuardianProgram } from "./guardian.ts";
 export { testServer } from "./server_bin.ts";
 export { toolPath } from "../../mods/tools/mod.ts";
 export { natsServerVersion, needs, serverHas } from "./version.ts";
+export { routerArtefact } from "./router.ts";
+export type { RouterArch, RouterArtefact } from "./router.ts";
+export { startMuslRoot } from "./musl_root.ts";
+export type { MuslRoot, MuslSpawnOptions } from "./musl_root.ts";

@@ -80,7 +80,23 @@ export async function runProgram(options: ProgramOptions): Promise<ProgramResult
  * @returns the running program
  */
 export function spawnProgram(options: ProgramOptions): RunningProgram {
-  const child = command(options, true).spawn();
+  return spawnProcess(command(options, true));
+}
+
+/**
+ * Starts any command with piped stdout and stderr, collecting its output: the one process
+ * handle of the kit (waitFor, stop with SIGTERM then SIGKILL after 5 s, dispose).
+ *
+ * @param cmd the command, built with `stdout: "piped", stderr: "piped"`
+ * @param terminate sends the stop signal; default `child.kill(signal)` (a wrapper such as
+ *   unshare passes it on to the process it runs)
+ * @returns the running process
+ */
+export function spawnProcess(
+  cmd: Deno.Command,
+  terminate?: (child: Deno.ChildProcess, signal: Deno.Signal) => void,
+): RunningProgram {
+  const child = cmd.spawn();
   let stdout = "";
   let stderr = "";
   const listeners = new Set<() => void>();
@@ -99,7 +115,8 @@ export function spawnProgram(options: ProgramOptions): RunningProgram {
   const stop = (signal: Deno.Signal = "SIGTERM"): Promise<ProgramResult> => {
     result ??= (async () => {
       try {
-        child.kill(signal);
+        if (terminate) terminate(child, signal);
+        else child.kill(signal);
       } catch { /* already exited */ }
       const timer = setTimeout(() => {
         try {

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Builds the router artefact of the guardian: Deno, the glibc loader and the few libraries Deno
+# needs, the guardian bundled into one JS file, and a launcher that runs it under exactly the
+# guardian permission set. It runs on glibc and musl systems alike (OpenWRT): the launcher starts
+# Deno through the loader shipped beside it (lib/ld-linux-*.so.* --library-path lib).
+#
+# Usage: scripts/build_router.sh [x86_64|aarch64|all] [--xz]    (deno task build:router = all)
+#   --xz   compress the self-extracting file and the .ipk's data with xz (smaller; the router
+#          needs unxz or xz) instead of gzip (every busybox has it)
+# Output, per architecture, in dist/router/ ($NUNECT_DIST/router):
+#   nunect-guardian-<arch>/         the directory (run nunect-guardian in it)
+#   nunect-guardian-<arch>.run      the same as one self-extracting POSIX sh file
+#   nunect-guardian_<version>_<arch>.ipk   an OpenWRT package: the directory in
+#                                   /usr/lib/nunect-guardian, /usr/bin/nunect-guardian, the procd
+#                                   init script, UCI defaults and /etc/nunect/guardian.env
+# Inputs (cached in ${XDG_CACHE_HOME:-~/.cache}/nunect/router):
+#   Deno: npm's @deno/linux-arm64-glibc / @deno/linux-x64-glibc at the version of `deno --version`
+#   libraries: Debian's libc6 and libgcc-s1 of the target architecture, extracted by
+#              scripts/debian_root.sh (nothing is installed on this machine)
+set -euo pipefail
+
+project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+deno_bin=${DENO:-deno}
+out_dir=${NUNECT_DIST:-$project/dist}/router
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/nunect/router
+
+die() {
+  echo "build_router.sh: $*" >&2
+  exit 1
+}
+
+archs=()
+compress=gzip
+for arg in "$@"; do
+  case "$arg" in
+    all) archs+=(x86_64 aarch64) ;;
+    x86_64 | amd64) archs+=(x86_64) ;;
+    aarch64 | arm64) archs+=(aarch64) ;;
+    --xz) compress=xz ;;
+    -h | --help)
+      sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *) die "unknown argument \"$arg\": expected x86_64, aarch64, all or --xz" ;;
+  esac
+done
+[ ${#archs[@]} -gt 0 ] || archs=(x86_64 aarch64)
+
+for tool in npm apt-get dpkg-deb tar gzip sha256sum; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (Debian: apt-get install $tool)"
+done
+[ "$compress" = gzip ] || command -v xz >/dev/null 2>&1 || die "xz is missing (apt-get install xz-utils)"
+command -v "$deno_bin" >/dev/null 2>&1 || die "deno is not on PATH: install Deno 2.9 or set DENO"
+deno_version=$("$deno_bin" --version | head -n 1 | awk '{print $2}')
+version=$(sed -nE 's/^  "version": "([^"]+)".*/\1/p' "$project/deno.json")
+[ -n "$version" ] || die "no version in deno.json"
+
+# The guardian permission set of deno.json as flag values: env, run, sys (net is computed at start).
+permission() {
+  "$deno_bin" eval --quiet --no-config "
+    const set = JSON.parse(Deno.readTextFileSync('$project/deno.json')).permissions.guardian;
+    const v = set['$1'];
+    if (!Array.isArray(v) || v.length === 0) throw new Error('guardian set has no $1 list');
+    console.log(v.join(','));"
+}
+perm_env=$(permission env)
+perm_run=$(permission run)
+perm_sys=$(permission sys)
+
+# Fetches the target's Deno from npm once; prints the binary's path.
+fetch_deno() {
+  local pkg=$1 dir=$cache/npm/${1#@deno/}-$deno_version tmp
+  if [ ! -x "$dir/package/deno" ]; then
+    tmp=$dir.tmp.$$
+    rm -rf "$tmp" && mkdir -p "$tmp"
+    (cd "$tmp" && npm pack "$pkg@$deno_version" --silent >/dev/null &&
+      tar xzf ./*.tgz && rm -f ./*.tgz) || {
+      rm -rf "$tmp"
+      die "npm pack $pkg@$deno_version failed: is the npm registry reachable?"
+    }
+    [ -x "$tmp/package/deno" ] || die "$pkg@$deno_version holds no deno binary"
+    # moved into place whole, so concurrent builds never run a half-extracted deno
+    mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+  fi
+  echo "$dir/package/deno"
+}
+
+# Copies the loader and the shared libraries Deno needs from an extracted Debian root.
+copy_libs() {
+  local root=$1 dest=$2 loader=$3 lib path
+  for lib in "$loader" libc.so.6 libm.so.6 libdl.so.2 libpthread.so.0 librt.so.1 libgcc_s.so.1; do
+    path=$(find "$root" -name "$lib" \( -type f -o -type l \) | head -n 1)
+    [ -n "$path" ] || die "$lib is not in Debian's packages under $root"
+    cp -L "$path" "$dest/$lib"
+  done
+}
+
+mkdir -p "$out_dir"
+bundle=$(mktemp)
+trap 'rm -f "$bundle"' EXIT
+(cd "$project" && "$deno_bin" bundle --quiet --platform deno --minify --keep-names \
+  -o "$bundle" mods/guardian/main.ts) || die "deno bundle of mods/guardian/main.ts failed"
+grep -q 'from "npm:' "$bundle" && die "the bundle still imports npm: specifiers"
+
+for arch in "${archs[@]}"; do
+  case "$arch" in
+    x86_64) npm_pkg=@deno/linux-x64-glibc debarch=amd64 loader=ld-linux-x86-64.so.2 ;;
+    aarch64) npm_pkg=@deno/linux-arm64-glibc debarch=arm64 loader=ld-linux-aarch64.so.1 ;;
+  esac
+  top=nunect-guardian-$arch
+  dir=$out_dir/$top
+  deno=$(fetch_deno "$npm_pkg")
+  debs=$(bash "$project/scripts/debian_root.sh" "$debarch" libc6 libgcc-s1)
+  rm -rf "$dir"
+  mkdir -p "$dir/bin" "$dir/lib"
+  cp "$deno" "$dir/bin/deno"
+  copy_libs "$debs/root" "$dir/lib" "$loader"
+  cp "$bundle" "$dir/guardian.js"
+  sed -e "s|@LOADER@|$loader|" -e "s|@ENV@|$perm_env|" -e "s|@RUN@|$perm_run|" \
+    -e "s|@SYS@|$perm_sys|" "$project/config/router/nunect-guardian" >"$dir/nunect-guardian"
+  chmod 0755 "$dir/nunect-guardian" "$dir/bin/deno" "$dir/lib/$loader"
+  cp "$project/config/openwrt/guardian.env" "$dir/guardian.env"
+  {
+    echo "nunect guardian $version for $arch"
+    echo "deno $deno_version ($npm_pkg@$deno_version)"
+    sed 's/^/debian /' "$debs/versions"
+    echo "permissions: net=<host:port of NATS_URL> env=$perm_env run=$perm_run sys=$perm_sys"
+  } >"$dir/MANIFEST"
+
+  # the single self-extracting file: header + tar.<gz|xz>
+  name=$top.run
+  payload=$(mktemp)
+  if [ "$compress" = xz ]; then
+    tar -C "$out_dir" -cf - "$top" | xz -6 -T0 -c >"$payload"
+    decompress="unxz or xz"
+  else
+    tar -C "$out_dir" -cf - "$top" | gzip -6 -c >"$payload"
+    decompress=gzip
+  fi
+  sha=$(sha256sum "$payload" | cut -d' ' -f1)
+  header() {
+    sed -e "s|@VERSION@|$version|g" -e "s|@ARCH@|$arch|g" -e "s|@NAME@|$name|g" \
+      -e "s|@COMPRESS@|$compress|g" -e "s|@DECOMPRESS@|$decompress|g" -e "s|@SHA256@|$sha|" \
+      -e "s|@ID@|$version-${sha:0:12}|g" -e "s|@TOP@|$top|" -e "s|@SKIP@|$1|" \
+      "$project/config/router/selfextract.sh"
+  }
+  # the header's length depends on the number of digits of the offset it states
+  skip=0
+  while [ "$(header "$skip" | wc -c)" -ne "$skip" ]; do skip=$(header "$skip" | wc -c); done
+  { header "$skip" && cat "$payload"; } >"$out_dir/$name"
+  chmod 0755 "$out_dir/$name"
+  rm -f "$payload"
+
+  bash "$project/scripts/build_ipk.sh" "$dir" "$arch" "$version" \
+    "$out_dir/nunect-guardian_${version}_$arch.ipk"
+  echo "build_router.sh: $arch: $dir ($(du -sh "$dir" | cut -f1)), $out_dir/$name ($(du -h "$out_dir/$name" | cut -f1)), nunect-guardian_${version}_$arch.ipk"
+done
