@@ -77,10 +77,11 @@ export function startBrowserUnit(
       if (!c.isConnected) return;
       try {
         const nativeRttUs = await c.rtt();
-        let appRttUs: number | null = null;
-        if (props.echoTarget) {
-          appRttUs = await c.echo(props.echoTarget, { timeoutMs: 2000 }).catch(() => null);
-        }
+        // the same four-timestamp echo as the guardian's (the client's echoTimes)
+        const app = props.echoTarget
+          ? await c.echoTimes(props.echoTarget, { timeoutMs: 2000 }).catch(() => undefined)
+          : undefined;
+        const appRttUs = app ? Math.round(app.rttUs) : null;
         const metric = rttSchema.parse({
           unitId: id.unitId,
           seq: seq++,
@@ -88,6 +89,8 @@ export function startBrowserUnit(
           target: props.echoTarget ?? creds.wsUrl,
           nativeRttUs,
           appRttUs,
+          responderUs: app?.responderUs ?? null,
+          offsetUs: app?.offsetUs ?? null,
         });
         c.publish(subjects.rtt(id.unitId), metric);
         set({ nativeRttUs, appRttUs });

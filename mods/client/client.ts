@@ -1,4 +1,5 @@
 import {
+  createInbox,
   errors as natsErrors,
   headers as natsHeaders,
   type Msg,
@@ -14,7 +15,10 @@ import {
   nowNs,
   subjects,
   validateSubject,
+  wallNsAt,
 } from "../protocol/mod.ts";
+import { type EchoTiming, echoTiming, timestampNs } from "./echo_timing.ts";
+import { wireClockOf } from "./wire_clock.ts";
 import {
   ClientClosedError,
   InvalidOptionError,
@@ -96,6 +100,7 @@ export class NunectClient {
   readonly logger: Logger;
 
   #seq = 0;
+  #echoInbox?: EchoInbox;
   #state: ConnectionState = "connected";
   readonly #listeners = new Map<StatusType, Set<(e: StatusEvent) => void>>();
   readonly #iterators = new Set<(e: StatusEvent | undefined) => void>();
@@ -420,7 +425,8 @@ export class NunectClient {
   }
 
   /**
-   * The native round trip (PING/PONG) to the server, in microseconds.
+   * The native round trip (PING/PONG) to the server, in microseconds, from the PING's send to
+   * the PONG's read at the socket (see {@linkcode echoTimes}).
    *
    * @throws {NotConnectedError} while disconnected
    */
@@ -429,24 +435,72 @@ export class NunectClient {
     if (this.#state !== "connected") {
       throw new NotConnectedError(`Client "${this.unitId}" is not connected`);
     }
+    const wire = wireClockOf(this.nc);
+    const sends = wire?.sends ?? 0;
     const t0 = performance.now();
     await this.nc.flush();
-    return Math.round((performance.now() - t0) * 1000);
+    const now = performance.now();
+    const t1 = Math.max(t0, wire?.sentAt(sends + 1) ?? t0);
+    const read = wire?.lastReadAt ?? now;
+    const t4 = read >= t1 ? read : now;
+    return Math.round((t4 - t1) * 1000);
   }
 
   /**
    * The application round trip through `ops.echo.<unit>` (that unit's echo responder), in
-   * microseconds.
+   * microseconds: the network's share, {@linkcode EchoTiming.rttUs} of {@linkcode echoTimes}.
    *
    * @param unit the unit to echo through (default this one)
    * @param options timeout (default 5000 ms)
    * @throws {RequestTimeoutError} {NoRespondersError} as for `request`
    */
   async echo(unit: string = this.unitId, options?: { timeoutMs?: number }): Promise<number> {
+    return Math.round((await this.echoTimes(unit, options)).rttUs);
+  }
+
+  /**
+   * One echo round trip through `ops.echo.<unit>`, timed as NTP does: the request's send (t1)
+   * and the reply's read (t4) are taken at this client's socket, the responder's read (t2) and
+   * reply (t3) come back in `X-RX-Timestamp` and `X-Reply-TX-Timestamp`. The round trip less
+   * the responder's time is the network's share, without the JavaScript of either side; the same
+   * four times estimate the offset between the two clocks.
+   *
+   * @param unit the unit to echo through (default this one)
+   * @param options timeout (default 5000 ms)
+   * @returns round trip, whole round trip, responder's time and clock offset (µs)
+   * @throws {RequestTimeoutError} {NoRespondersError} as for `request`
+   */
+  async echoTimes(
+    unit: string = this.unitId,
+    options?: { timeoutMs?: number },
+  ): Promise<EchoTiming> {
+    this.#checkOpen();
     const subject = subjects.echo(unit);
-    const t0 = performance.now();
-    await this.request(subject, undefined, options);
-    return Math.round((performance.now() - t0) * 1000);
+    const timeoutMs = options?.timeoutMs ?? 5000;
+    if (typeof timeoutMs !== "number" || !(timeoutMs >= 1)) {
+      throw new InvalidOptionError(`Invalid option timeoutMs ${timeoutMs}: expected >= 1`);
+    }
+    const inbox = this.#echoInbox ??= new EchoInbox(this.nc);
+    const { token, reply } = inbox.expect(subject, timeoutMs);
+    const h = this.#headers(undefined);
+    const wire = wireClockOf(this.nc);
+    const sends = wire?.sends ?? 0;
+    const published = performance.now();
+    this.#seq++;
+    this.nc.publish(subject, EMPTY, { reply: `${inbox.prefix}.${token}`, headers: h });
+    const { msg, readAt } = await reply;
+    if (msg.headers?.hasError && msg.headers.code === 503) {
+      throw new NoRespondersError(`No responders for "${subject}"`);
+    }
+    const sent = wire?.sentAt(sends + 1);
+    const t1 = sent !== undefined && sent >= published ? sent : published;
+    const t4 = readAt >= t1 ? readAt : performance.now();
+    return echoTiming(
+      BigInt(wallNsAt(t1)),
+      timestampNs(msg.headers?.get(HEADERS.rxTimestamp)),
+      timestampNs(msg.headers?.get(HEADERS.replyTxTimestamp)),
+      BigInt(wallNsAt(t4)),
+    );
   }
 
   /**
@@ -458,12 +512,16 @@ export class NunectClient {
   serveEcho(): Subscription {
     return this.subscribe(subjects.echo(this.unitId), (msg) => {
       if (!msg.reply) return;
-      const rx = nowNs();
+      // handlers run while the parser works on the chunk that held the request: its read time
+      // is when the request came off the socket
+      const read = wireClockOf(this.nc)?.lastReadAt;
+      const rx = read !== undefined && read > 0 ? wallNsAt(read) : nowNs();
       const h = natsHeaders();
       if (msg.headers) {
         for (const k of msg.headers.keys()) for (const v of msg.headers.values(k)) h.append(k, v);
       }
       h.set(HEADERS.rxTimestamp, rx);
+      h.set(HEADERS.replyTxTimestamp, nowNs());
       msg.respond(msg.data, { headers: h });
     });
   }
@@ -565,4 +623,47 @@ function mapRequestError(err: unknown, subject: string, timeoutMs: number): unkn
     });
   }
   return err;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One inbox subscription for all of a client's echo round trips. Its callback runs while the
+ * parser works on the chunk holding the reply, so the wire clock's read time then is when the
+ * reply came off the socket (a request()'s promise settles later, after the rest of the chunk).
+ */
+class EchoInbox {
+  readonly prefix: string;
+  #next = 0;
+  readonly #waiting = new Map<string, (msg: Msg, readAt: number) => void>();
+
+  constructor(nc: NatsConnection) {
+    this.prefix = createInbox();
+    nc.subscribe(`${this.prefix}.*`, {
+      callback: (err, msg) => {
+        if (err) return;
+        const readAt = wireClockOf(nc)?.lastReadAt ?? performance.now();
+        this.#waiting.get(msg.subject.slice(this.prefix.length + 1))?.(msg, readAt);
+      },
+    });
+  }
+
+  /** A token for the next round trip and its reply, rejected after `timeoutMs`. */
+  expect(subject: string, timeoutMs: number) {
+    const token = String(++this.#next);
+    const reply = new Promise<{ msg: Msg; readAt: number }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(token);
+        reject(
+          new RequestTimeoutError(`Request to "${subject}" timed out after ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      this.#waiting.set(token, (msg, readAt) => {
+        clearTimeout(timer);
+        this.#waiting.delete(token);
+        resolve({ msg, readAt });
+      });
+    });
+    return { token, reply };
+  }
 }

@@ -10,6 +10,7 @@ import {
   type Transport,
 } from "@nats-io/nats-core/internal";
 import { _closeQuietly, _readServerInfo } from "./_server_info.ts";
+import { SendTimes, type WireClock } from "./wire_clock.ts";
 
 // The few Deno APIs this transport uses, typed here so that the file compiles (and is inert)
 // outside Deno: the npm build has no Deno types, and browsers never reach this code.
@@ -43,7 +44,7 @@ const READ_SIZE = 64 * 1024;
  * NATS over TCP with Deno's own sockets (`Deno.connect`, TCP_NODELAY, `Deno.startTls`) instead
  * of the Node-compatibility `node:net` layer that @nats-io/transport-node goes through.
  */
-export class DenoTransport implements Transport {
+export class DenoTransport implements Transport, WireClock {
   readonly version: string;
   readonly lang = "nats.deno";
   closeError?: Error;
@@ -56,6 +57,9 @@ export class DenoTransport implements Transport {
   private peekedData?: Uint8Array;
   private writing?: Promise<void>;
   private closedNotification: Deferred<void | Error> = deferred<void | Error>();
+  private readonly sendTimes = new SendTimes();
+  /** When the chunk being parsed now was read off the socket (`performance.now()`). */
+  lastReadAt = 0;
 
   /** @param version the nats-core version reported in CONNECT */
   constructor(version: string) {
@@ -171,7 +175,11 @@ export class DenoTransport implements Transport {
         if (this.done || this.conn === undefined) return end();
         return this.conn.read(buf).then(
           // The parser may keep views into what it gets; the read buffer is reused, so copy.
-          (n) => n === null ? end() : { done: false, value: buf.slice(0, n) },
+          (n) => {
+            if (n === null) return end();
+            this.lastReadAt = performance.now();
+            return { done: false, value: buf.slice(0, n) };
+          },
           (err) => end(this.done ? undefined : err as Error),
         );
       },
@@ -186,8 +194,24 @@ export class DenoTransport implements Transport {
     return this.encrypted;
   }
 
+  /** The transport is its own wire clock: round trips are timed at its socket. */
+  wireClock(): WireClock {
+    return this;
+  }
+
+  /** Frames handed to the socket so far. */
+  get sends(): number {
+    return this.sendTimes.count;
+  }
+
+  /** When frame `n` was handed to the socket (see {@linkcode WireClock}). */
+  sentAt(n: number): number | undefined {
+    return this.sendTimes.at(n);
+  }
+
   send(frame: Uint8Array): void {
     if (this.done || this.conn === undefined) return;
+    this.sendTimes.note();
     this.pending.push(frame);
     this.writing ??= this.writeLoop();
   }

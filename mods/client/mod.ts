@@ -52,5 +52,7 @@ export {
   UnsupportedTransportError,
 } from "./errors.ts";
 export { VERSION } from "./version.ts";
+export { echoTiming, timestampNs } from "./echo_timing.ts";
+export type { EchoTiming } from "./echo_timing.ts";
 export * from "../protocol/mod.ts";
 export type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/nats-core";

@@ -9,6 +9,7 @@ import {
 } from "@nats-io/nats-core/internal";
 import { denoRuntime, DenoTransport } from "./deno_transport.ts";
 import { type WebSocketConstructor, WsTransport } from "./ws_transport.ts";
+import type { WireClock } from "./wire_clock.ts";
 
 /** nats-core's version, reported to the server in CONNECT. */
 const NATS_CORE_VERSION = "3.4.0";
@@ -97,6 +98,12 @@ class DispatchTransport implements Transport {
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
     return this.inner![Symbol.asyncIterator]();
   }
+  /** The dialled transport's wire clock, when it has one (see wire_clock.ts). */
+  wireClock(): WireClock | undefined {
+    const inner = this.inner as { wireClock?: () => WireClock | undefined } | undefined;
+    return typeof inner?.wireClock === "function" ? inner.wireClock() : undefined;
+  }
+
   isEncrypted(): boolean {
     return this.inner?.isEncrypted() ?? false;
   }

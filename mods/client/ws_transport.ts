@@ -9,6 +9,7 @@ import {
   type Transport,
 } from "@nats-io/nats-core/internal";
 import { _closeQuietly, _readServerInfo } from "./_server_info.ts";
+import { SendTimes, type WireClock } from "./wire_clock.ts";
 
 /** What nunect needs of a W3C WebSocket class (browsers, Deno, Node 22+, or npm `ws`). */
 export interface WebSocketLike {
@@ -45,7 +46,7 @@ function wsUrl(src: string, encrypted = false): string {
  * NATS over a W3C WebSocket: a port of nats-core's WsTransport whose WebSocket class can be
  * injected (Node 20 has no global one) and that can live beside a TCP transport in one process.
  */
-export class WsTransport implements Transport {
+export class WsTransport implements Transport, WireClock {
   readonly version: string;
   readonly lang = "nats.ws";
   closeError?: Error;
@@ -59,6 +60,10 @@ export class WsTransport implements Transport {
   private yields: Uint8Array[] = [];
   private signal: Deferred<void> = deferred<void>();
   private closedNotification: Deferred<void | Error> = deferred<void | Error>();
+  private readonly sendTimes = new SendTimes();
+  private readonly arrivals = new WeakMap<Uint8Array, number>();
+  /** When the message being parsed now arrived from the socket (`performance.now()`). */
+  lastReadAt = 0;
 
   /** @param version the nats-core version reported in CONNECT */
   constructor(version: string) {
@@ -95,7 +100,9 @@ export class WsTransport implements Transport {
     };
     socket.onmessage = (me) => {
       if (this.done) return;
-      this.yields.push(new Uint8Array(me.data as ArrayBuffer));
+      const chunk = new Uint8Array(me.data as ArrayBuffer);
+      this.arrivals.set(chunk, performance.now());
+      this.yields.push(chunk);
       if (this.peeked) {
         this.signal.resolve();
         return;
@@ -175,7 +182,10 @@ export class WsTransport implements Transport {
       if (this.yields.length === 0) await this.signal;
       const yields = this.yields;
       this.yields = [];
-      for (const y of yields) yield y;
+      for (const y of yields) {
+        this.lastReadAt = this.arrivals.get(y) ?? performance.now();
+        yield y;
+      }
       if (this.done) break;
       if (this.yields.length === 0) {
         yields.length = 0;
@@ -189,8 +199,24 @@ export class WsTransport implements Transport {
     return this.connected && this.encrypted;
   }
 
+  /** The transport is its own wire clock: round trips are timed at its socket. */
+  wireClock(): WireClock {
+    return this;
+  }
+
+  /** Frames handed to the socket so far. */
+  get sends(): number {
+    return this.sendTimes.count;
+  }
+
+  /** When frame `n` was handed to the socket (see {@linkcode WireClock}). */
+  sentAt(n: number): number | undefined {
+    return this.sendTimes.at(n);
+  }
+
   send(frame: Uint8Array): void {
     if (this.done) return;
+    this.sendTimes.note();
     try {
       // A view may not span its whole buffer; send exactly the frame's bytes.
       this.socket?.send(

@@ -1,6 +1,6 @@
 import type { Service } from "@nats-io/services";
 import type { Config } from "../config/mod.ts";
-import type { NunectClient, Subscription } from "../client/mod.ts";
+import type { EchoTiming, NunectClient, Subscription } from "../client/mod.ts";
 import {
   HEADERS,
   type RttMetric,
@@ -48,8 +48,10 @@ export interface Guardian extends AsyncDisposable {
 /**
  * Runs the guardian on a connected client: heartbeat every HEARTBEAT_INTERVAL_MS with clock
  * headers, echo responder, RTT metric every RTT_INTERVAL_MS (native PING/PONG and app RTT through
- * echo to RTT_TARGET or itself, each the median of {@linkcode RTT_BURST} back-to-back samples
- * after {@linkcode RTT_WARMUP} discarded ones),
+ * echo to RTT_TARGET or itself, timed at the socket with four timestamps as NTP does, so the
+ * app RTT is the network's share and the responder's time and the clock offset are reported
+ * beside it; each the median of {@linkcode RTT_BURST} back-to-back samples after
+ * {@linkcode RTT_WARMUP} discarded ones),
  * time metric every TIME_INTERVAL_MS, `ops.time.config` when
  * TIME_MASTER, the `guardian` micro service, and one log record per outage (duration, heartbeats
  * missed) once the connection is back.
@@ -150,17 +152,18 @@ export async function startGuardian(options: GuardianOptions): Promise<Guardian>
     if (!client.isConnected) return;
     let nativeRttUs: number;
     try {
-      nativeRttUs = await medianOf(RTT_WARMUP, RTT_BURST, () => client.rtt());
+      nativeRttUs = await medianBy(RTT_WARMUP, RTT_BURST, () => client.rtt(), (us) => us);
     } catch {
       return; // lost the connection meanwhile
     }
-    let appRttUs: number | null = null;
+    let app: EchoTiming | undefined;
     try {
       const timeoutMs = Math.min(2000, g.rttIntervalMs);
-      appRttUs = await medianOf(
+      app = await medianBy(
         RTT_WARMUP,
         RTT_BURST,
-        () => client.echo(target, { timeoutMs }),
+        () => client.echoTimes(target, { timeoutMs }),
+        (t) => t.rttUs,
       );
     } catch { /* no echo responder or timed out: reported as null */ }
     const metric: RttMetric = {
@@ -169,7 +172,9 @@ export async function startGuardian(options: GuardianOptions): Promise<Guardian>
       ts: Date.now(),
       target,
       nativeRttUs,
-      appRttUs,
+      appRttUs: app ? Math.round(app.rttUs) : null,
+      responderUs: app?.responderUs ?? null,
+      offsetUs: app?.offsetUs ?? null,
     };
     publish(subjects.rtt(unitId), metric);
   };
@@ -256,15 +261,17 @@ export const RTT_BURST = 3;
  */
 export const RTT_WARMUP = 1;
 
-async function medianOf(
+/** The median by `key` of `n` samples, after `warmup` discarded ones. */
+async function medianBy<T>(
   warmup: number,
   n: number,
-  sample: () => Promise<number>,
-): Promise<number> {
+  sample: () => Promise<T>,
+  key: (t: T) => number,
+): Promise<T> {
   for (let i = 0; i < warmup; i++) await sample();
-  const xs: number[] = [];
+  const xs: T[] = [];
   for (let i = 0; i < n; i++) xs.push(await sample());
-  xs.sort((a, b) => a - b);
+  xs.sort((a, b) => key(a) - key(b));
   return xs[Math.floor((xs.length - 1) / 2)]!;
 }
 

@@ -29,7 +29,15 @@ export const heartbeatSchema = z.object({
   clock: clockSchema,
 });
 
-/** `ops.metric.rtt.<unit>`: native (PING/PONG) and application (echo) round trips. */
+/**
+ * `ops.metric.rtt.<unit>`: native (PING/PONG) and application (echo) round trips, timed as NTP
+ * does. From the requester's send (t1) and receive (t4) times at its socket and the responder's
+ * receive (t2, `X-RX-Timestamp`) and reply (t3, `X-Reply-TX-Timestamp`) times:
+ * `appRttUs` = (t4 - t1) - (t3 - t2), the network's share of the round trip;
+ * `responderUs` = t3 - t2; `offsetUs` = ((t2 - t1) + (t3 - t4)) / 2, the responder's clock minus
+ * the requester's. `responderUs` and `offsetUs` are absent from older guardians (whose `appRttUs`
+ * is the whole round trip) and null when the responder sent no t3.
+ */
 export const rttSchema = z.object({
   unitId,
   seq: nonNegativeInt,
@@ -38,6 +46,8 @@ export const rttSchema = z.object({
   target: z.string().max(255),
   nativeRttUs: z.number().nonnegative(),
   appRttUs: z.number().nonnegative().nullable(),
+  responderUs: z.number().nonnegative().nullable().optional(),
+  offsetUs: z.number().nullable().optional(),
 });
 
 /** PTP state as reported by ptp4l through pmc. */

@@ -15,7 +15,7 @@ export { InvalidSubjectError, InvalidUnitIdError, NunectError } from "./errors.t
 export { isUnitId, UNIT_ID_PATTERN, validateUnitId } from "./unit_id.ts";
 export { LOG_LEVELS, parseSubject, subjects, validateSubject } from "./subjects.ts";
 export type { LogLevel, ParsedSubject } from "./subjects.ts";
-export { CLOCK_QUALITIES, CLOCK_SOURCES, HEADERS, nowNs } from "./headers.ts";
+export { CLOCK_QUALITIES, CLOCK_SOURCES, HEADERS, nowNs, wallNsAt } from "./headers.ts";
 export type { ClockQuality, ClockSource } from "./headers.ts";
 export {
   clockSchema,

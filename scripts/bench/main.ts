@@ -8,6 +8,7 @@
  */
 import { bench as client } from "./client.ts";
 import { bench as dashboard } from "./dashboard.ts";
+import { bench as edge } from "./edge.ts";
 import { bench as foundation } from "./foundation.ts";
 import { bench as guardian } from "./guardian.ts";
 import { bench as jetstream } from "./jetstream.ts";
@@ -18,6 +19,7 @@ import { testServer } from "../../tests/_kit/mod.ts";
 const suites: Record<string, () => Promise<void>> = {
   client,
   dashboard,
+  edge,
   foundation,
   guardian,
   jetstream,
