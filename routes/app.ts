@@ -9,6 +9,7 @@ import { errorPage, pageRenderer } from "./render.tsx";
 import { cors, originCheck, securityHeaders, type SecurityOptions } from "./security.ts";
 import { SessionSigner } from "./session.ts";
 import { navigation, ROUTES } from "./table.ts";
+import { metricsHandler } from "./metrics.ts";
 
 /** What the web app is built from. */
 export interface AppOptions {
@@ -69,6 +70,8 @@ export function createDashboard(options: AppOptions): Hono<AppEnv> {
       version: services.version,
       nats: services.connected ? "connected" : "connecting",
     }));
+  // Prometheus scrapes (bearer token, not the session; off unless configured).
+  app.get("/metrics", metricsHandler);
   const root = options.root ?? new URL("..", import.meta.url).pathname;
   // Bundles are large (the NATS client and zod); only static files are compressed, never the
   // SSE stream or the relayed /api answers.

@@ -11,10 +11,13 @@ export const SESSION_COOKIE = "nunect_session";
 /** Cookie carrying the pre-login nonce the login form's CSRF token is bound to. */
 export const LOGIN_COOKIE = "nunect_login";
 
-/** Paths reachable without a login. */
+/**
+ * Paths reachable without a login session. `/metrics` is among them because scrapers cannot log
+ * in: it checks its own bearer token (METRICS_TOKEN) and is off unless configured.
+ */
 export function isPublic(path: string): boolean {
   return path === "/healthz" || path === "/login" || path.startsWith("/static/") ||
-    path === "/favicon.ico";
+    path === "/favicon.ico" || path === "/metrics";
 }
 
 function secure(c: AppContext): boolean {

@@ -11,6 +11,7 @@ import {
   SysRequestError,
 } from "../mods/monitor/mod.ts";
 import { InvalidSubjectError, InvalidUnitIdError, NunectError } from "../mods/protocol/mod.ts";
+import { InvalidAlertInputError } from "../mods/alerts/mod.ts";
 
 /**
  * An error of the web layer itself with the HTTP status it is answered with (login, CSRF,
@@ -62,6 +63,7 @@ type ErrorClass = abstract new (...args: any[]) => Error;
 export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[] = [
   [HttpError, (e) => (e as HttpError).status],
   [InvalidRequestError, () => 400],
+  [InvalidAlertInputError, () => 400],
   [InvalidUnitIdError, () => 400],
   [InvalidSubjectError, () => 400],
   [NotFoundError, () => 404],

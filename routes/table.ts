@@ -1,5 +1,7 @@
 import type { NavItem } from "../components/Layout.tsx";
+import { alertsRoutes } from "./alerts.ts";
 import { browserRoutes } from "./browser.ts";
+import { historyRoutes } from "./history.ts";
 import { accountsRoutes } from "./pages/accounts.tsx";
 import { activityRoutes } from "./pages/activity.tsx";
 import { clusterRoutes } from "./pages/cluster.tsx";
@@ -20,6 +22,8 @@ const routes: Route[] = [
   ...jetstreamRoutes,
   ...unitsRoutes,
   ...browserRoutes,
+  ...historyRoutes,
+  ...alertsRoutes,
 ];
 
 /** One entry of `GET /api`. */

@@ -7,7 +7,8 @@
 #         chrony, linuxptp, qemu-user-static, iproute2, systemd (systemd-analyze checks the
 #         guardian's unit), util-linux (unshare), xz-utils, and Debian's arm64 package lists
 #         (dpkg --add-architecture arm64): the router artefact and the tests' musl root file
-#         systems take arm64 packages with apt-get download, which installs nothing
+#         systems take arm64 packages with apt-get download, which installs nothing;
+#         Debian's prometheus is unpacked into ~/.cache/nunect/prometheus (not a service)
 # Debian packages are installed with apt-get when running as root; otherwise the exact command is
 # printed. Go programs need Go and Deno; without them one line says so and Debian's server is used.
 set -euo pipefail
@@ -17,7 +18,7 @@ purpose=${1:-run}
 case "$purpose" in
   run | test) ;;
   -h | --help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
@@ -78,6 +79,22 @@ fi
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   arm64_arch=
 }
+# Prometheus for the /metrics test: Debian's package unpacked into a cache directory and run by
+# the test kit as the test's own process, never installed as a host service (the package would
+# start one). Override with PROMETHEUS_BIN.
+prometheus_dir="${XDG_CACHE_HOME:-$HOME/.cache}/nunect/prometheus"
+if [ "$purpose" = test ] && [ -z "${PROMETHEUS_BIN:-}" ] && [ ! -x "$prometheus_dir/usr/bin/prometheus" ]; then
+  echo "Unpacking Debian's prometheus into $prometheus_dir (one-time, for the /metrics test)..." >&2
+  mkdir -p "$prometheus_dir"
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1); then
+    [ "$(id -u)" -eq 0 ] && apt-get update -qq >&2
+    (cd "$tmp" && apt-get download prometheus >&2)
+  fi
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$prometheus_dir"
+  rm -rf "$tmp"
+fi
+
 [ ${#missing[@]} -eq 0 ] && [ -z "$arm64_arch" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

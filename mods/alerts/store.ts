@@ -11,6 +11,7 @@ import {
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { z } from "zod";
+import { NunectError } from "../protocol/mod.ts";
 import { type AlertEvent, alertEventSchema, type DeliveryOutcome, wireNumber } from "./event.ts";
 import type { Transition } from "./evaluate.ts";
 import { type Rule, RULE_TYPE_INFO, type RuleInput, ruleSchema } from "./rules.ts";
@@ -26,14 +27,8 @@ const RULES_BUCKET = "nunect_alert_rules";
 const STATE_BUCKET = "nunect_alert_state";
 const SILENCES_BUCKET = "nunect_alert_silences";
 
-/** Thrown for a rule or request that does not validate; the message says what to fix. */
-export class InvalidAlertInputError extends Error {
-  /** @param message what is wrong @param options the zod error */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "InvalidAlertInputError";
-  }
-}
+/** A rule, silence or acknowledgement that does not validate; the message says what to fix. */
+export class InvalidAlertInputError extends NunectError {}
 
 /** One alert's current state (per rule and target), as the state bucket holds it. */
 export const alertStateSchema = z.object({
@@ -127,17 +122,28 @@ export class AlertStore {
   }
 
   /**
-   * Opens the buckets and the stream, creating them when absent.
+   * Opens the buckets and the stream, creating them when absent (`ensure`, the alerts program)
+   * or failing when they do not exist yet (`ensure: false`, the dashboard, which must not change
+   * the retention the alerts program set).
    *
    * @param nc an OPS connection with JetStream
-   * @param options history retention in days, replicas
+   * @param options history retention in days, replicas, whether to create
    * @returns the store
+   * @throws when JetStream is unavailable, or with `ensure: false` when nothing exists yet
    */
   static async open(
     nc: NatsConnection,
-    options: { historyDays?: number; replicas?: number } = {},
+    options: { historyDays?: number; replicas?: number; ensure?: boolean } = {},
   ): Promise<AlertStore> {
     const kvm = new Kvm(nc);
+    if (options.ensure === false) {
+      const [rules, state, silences] = await Promise.all(
+        [RULES_BUCKET, STATE_BUCKET, SILENCES_BUCKET].map((b) => kvm.open(b)),
+      );
+      await (await jetstreamManager(nc)).streams.info(ALERTS_STREAM);
+      await Promise.all([rules!.status(), state!.status(), silences!.status()]);
+      return new AlertStore(nc, rules!, state!, silences!);
+    }
     const replicas = options.replicas ?? 1;
     const [rules, state, silences] = await Promise.all(
       [RULES_BUCKET, STATE_BUCKET, SILENCES_BUCKET].map((b) =>

@@ -11,6 +11,8 @@ export const DASHBOARD_SECTIONS = [
   "sysUser",
   "opsUser",
   "uiUser",
+  "history",
+  "metrics",
 ] as const satisfies readonly SectionName[];
 
 /** The dashboard's configuration: the sections of {@linkcode DASHBOARD_SECTIONS}, parsed. */

@@ -2,7 +2,8 @@
  * The dashboard's server side, between mods/monitor and the web app: starts and owns the NATS
  * connections and monitors ({@linkcode DashboardServices}), samples shared data once for every
  * open page ({@linkcode RateSampler}), and answers the queries and aggregations pages show
- * (overview, cluster, accounts, one connection, units). routes/ only turns HTTP requests into
+ * (overview, cluster, accounts, one connection, units), and holds the read sides of metric history
+ * and alerts and the `/metrics` builder. routes/ only turns HTTP requests into
  * calls of this module and renders the results; nothing here knows about HTTP or HTML.
  *
  * @example

@@ -6,6 +6,9 @@ import {
   UnitRegistry,
   type UnitRegistryOptions,
 } from "../monitor/mod.ts";
+import { AlertStore } from "../alerts/mod.ts";
+import { HistoryStore } from "../history/mod.ts";
+import { PrometheusCollector } from "../prometheus/mod.ts";
 import { type DashboardConfig, dashboardUnitId } from "./config.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import { RateSampler } from "./rate_sampler.ts";
@@ -61,7 +64,12 @@ export class DashboardServices implements AsyncDisposable {
   readonly rates: RateSampler;
   /** Resolves once both NATS connections are up and the registry has started. */
   readonly ready: Promise<void>;
+  /** `/metrics`: every server in prometheus-nats-exporter's names, units, alerts, process. */
+  readonly metrics: PrometheusCollector;
   #sys: SysMonitor | undefined;
+  #history: HistoryStore | undefined;
+  #alerts: AlertStore | undefined;
+  #alertsOpening: Promise<AlertStore | undefined> | undefined;
   #units: UnitRegistry | undefined;
   #sysClient: NunectClient | undefined;
   #opsClient: NunectClient | undefined;
@@ -77,6 +85,25 @@ export class DashboardServices implements AsyncDisposable {
     this.#log = options.log ?? ((line) => console.error(line));
     this.monitor = new MonitorClient({ url: monitorUrl(options.config), timeoutMs: 3000 });
     this.rates = new RateSampler(() => this.monitor.varz(), { intervalMs: options.sampleMs });
+    this.metrics = new PrometheusCollector({
+      prefix: options.config.metrics.prefix,
+      serverId: options.config.metrics.serverId,
+      sys: () => this.#sys,
+      local: {
+        url: this.monitor.url,
+        serverId: () => this.monitor.varz().then((v) => v.server_id),
+      },
+      units: () => this.#units?.units() ?? [],
+      firing: async () => {
+        const store = await this.alerts();
+        if (store === undefined) return null;
+        const bySeverity: Record<string, number> = {};
+        for (const s of await store.states()) {
+          if (s.status === "firing") bySeverity[s.severity] = (bySeverity[s.severity] ?? 0) + 1;
+        }
+        return bySeverity;
+      },
+    });
     this.ready = Promise.all([this.#startSys(), this.#startOps(options.registry)]).then(() => {});
     this.ready.catch((e) =>
       this.#log(`Dashboard NATS services failed to start: ${(e as Error).message}`)
@@ -147,6 +174,33 @@ export class DashboardServices implements AsyncDisposable {
     return this.#version.value;
   }
 
+  /**
+   * Metric history (read side), or undefined until the OPS connection is up.
+   *
+   * @returns the history store
+   */
+  history(): HistoryStore | undefined {
+    return this.#history;
+  }
+
+  /**
+   * Alert rules, states, silences and history, or undefined until the alerts program has created
+   * its buckets (the dashboard opens them, never creates them, so it cannot change the retention
+   * the alerts program set).
+   *
+   * @returns the alert store
+   */
+  alerts(): Promise<AlertStore | undefined> {
+    const client = this.#opsClient;
+    if (this.#alerts !== undefined || client === undefined || this.#closed) {
+      return Promise.resolve(this.#alerts);
+    }
+    this.#alertsOpening ??= AlertStore.open(client.nc, { ensure: false })
+      .then((s) => this.#alerts = s, () => undefined)
+      .finally(() => this.#alertsOpening = undefined);
+    return this.#alertsOpening;
+  }
+
   /** Whether both NATS connections are up (for /healthz). */
   get connected(): boolean {
     return this.#sys !== undefined && this.#units !== undefined;
@@ -213,6 +267,7 @@ export class DashboardServices implements AsyncDisposable {
       pass: this.config.opsUser.password,
     });
     if (this.#closed) return void await client.close();
+    this.#history = new HistoryStore(client.nc, { tiers: this.config.history.tiers, maxBytes: 0 });
     client.serveEcho();
     client.startHeartbeat({
       kind: "dashboard",

@@ -12,6 +12,7 @@ import { bench as edge } from "./edge.ts";
 import { bench as foundation } from "./foundation.ts";
 import { bench as guardian } from "./guardian.ts";
 import { bench as jetstream } from "./jetstream.ts";
+import { bench as history } from "./history.ts";
 import { bench as monitor } from "./monitor.ts";
 import { describeServer } from "../../mods/tools/mod.ts";
 import { testServer } from "../../tests/_kit/mod.ts";
@@ -23,6 +24,7 @@ const suites: Record<string, () => Promise<void>> = {
   foundation,
   guardian,
   jetstream,
+  history,
   monitor,
 };
 

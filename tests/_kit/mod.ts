@@ -2,9 +2,10 @@
  * The test kit: starts real servers (nats-server with the project's own configuration, a leaf
  * node linked to it, operator-mode and token/NKey servers) and runs the project's programs under
  * their production permission sets. Everything it starts is AsyncDisposable:
- * `await using ns = await startNats()`. Also: throw-away TLS certificates, free ports, and
- * waiting for a condition or an event. The nats-server they run is {@linkcode testServer} (the
- * managed current one, or `NATS_SERVER_BIN`); other pinned Go programs come from `toolPath`.
+ * `await using ns = await startNats()`. Also: a real Prometheus scraping a target, throw-away TLS
+ * certificates, free ports, and waiting for a condition or an event. The nats-server they run is
+ * {@linkcode testServer} (the managed current one, or `NATS_SERVER_BIN`); other pinned Go programs
+ * come from `toolPath`.
  *
  * @module
  */
@@ -29,3 +30,5 @@ export { routerArtefact } from "./router.ts";
 export type { RouterArch, RouterArtefact } from "./router.ts";
 export { startMuslRoot } from "./musl_root.ts";
 export type { MuslRoot, MuslSpawnOptions } from "./musl_root.ts";
+export { prometheusBin, startPrometheus } from "./prometheus.ts";
+export type { Prometheus, StartPrometheusOptions } from "./prometheus.ts";

@@ -1,0 +1,89 @@
+/** A metric family's type in the text exposition format. */
+export type MetricType = "gauge" | "counter" | "untyped";
+
+interface Family {
+  help: string;
+  type: MetricType;
+  samples: string[];
+}
+
+/** Escapes a label value: backslash, double quote and line feed. */
+function labelValue(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+/** Formats a sample value as Prometheus expects (`NaN`, `+Inf`, `-Inf`). */
+function sampleValue(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Number.POSITIVE_INFINITY) return "+Inf";
+  if (v === Number.NEGATIVE_INFINITY) return "-Inf";
+  return String(v);
+}
+
+/** Metric and label names: `[a-zA-Z_:][a-zA-Z0-9_:]*`. */
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+/**
+ * Builds a scrape in the Prometheus text exposition format (version 0.0.4): families with
+ * `# HELP` and `# TYPE`, samples with escaped labels; each family's samples stay together
+ * whatever order they are added in, and a repeated series keeps its first value.
+ *
+ * @example
+ * ```ts
+ * const out = new Exposition();
+ * out.add("gnatsd_varz_connections", "connections", "gauge", { server_id: "n1" }, 3);
+ * out.text(); // "# HELP gnatsd_varz_connections connections\n# TYPE …\ngnatsd_varz_connections{server_id=\"n1\"} 3\n"
+ * ```
+ */
+export class Exposition {
+  readonly #families = new Map<string, Family>();
+  readonly #seen = new Set<string>();
+
+  /**
+   * Adds one sample.
+   *
+   * @param name the metric name
+   * @param help one line of help (the first one given for a family is kept)
+   * @param type gauge, counter or untyped
+   * @param labels label name to value
+   * @param value the number
+   */
+  add(
+    name: string,
+    help: string,
+    type: MetricType,
+    labels: Readonly<Record<string, string>>,
+    value: number,
+  ): void {
+    if (!NAME.test(name)) return;
+    let family = this.#families.get(name);
+    if (family === undefined) {
+      family = { help: help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n"), type, samples: [] };
+      this.#families.set(name, family);
+    }
+    const pairs = Object.entries(labels).filter(([k]) => NAME.test(k) && !k.includes(":"));
+    const series = pairs.length === 0
+      ? name
+      : `${name}{${pairs.map(([k, v]) => `${k}="${labelValue(v)}"`).join(",")}}`;
+    if (this.#seen.has(series)) return;
+    this.#seen.add(series);
+    family.samples.push(`${series} ${sampleValue(value)}`);
+  }
+
+  /** Names of the families added so far. */
+  names(): string[] {
+    return [...this.#families.keys()];
+  }
+
+  /** The scrape body. */
+  text(): string {
+    const out: string[] = [];
+    for (const [name, f] of this.#families) {
+      out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`, ...f.samples);
+    }
+    return out.length === 0 ? "" : out.join("\n") + "\n";
+  }
+}
+
+/** The Content-Type of a text-format scrape. */
+export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
