@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FIELD_LIMITS, UNIT_KINDS } from "./fields.ts";
 import { CLOCK_QUALITIES, CLOCK_SOURCES } from "./headers.ts";
 import { LOG_LEVELS } from "./subjects.ts";
 import { UNIT_ID_PATTERN } from "./unit_id.ts";
@@ -7,9 +8,6 @@ const unitId = z.string().regex(UNIT_ID_PATTERN);
 /** Milliseconds since the Unix epoch (JSON-friendly; nanoseconds travel in headers). */
 const ts = z.number().int().nonnegative();
 const nonNegativeInt = z.number().int().nonnegative();
-
-/** What kind of program a unit runs. */
-export const UNIT_KINDS = ["guardian", "client", "browser", "dashboard"] as const;
 
 /** Clock state as carried in a heartbeat. */
 export const clockSchema = z.object({
@@ -23,8 +21,8 @@ export const heartbeatSchema = z.object({
   seq: nonNegativeInt,
   ts,
   uptimeS: z.number().nonnegative(),
-  version: z.string().max(64),
-  host: z.string().max(255),
+  version: z.string().max(FIELD_LIMITS.version),
+  host: z.string().max(FIELD_LIMITS.host),
   kind: z.enum(UNIT_KINDS),
   clock: clockSchema,
 });
@@ -43,7 +41,7 @@ export const rttSchema = z.object({
   seq: nonNegativeInt,
   ts,
   /** What was measured against: the server URL or the echoed unit. */
-  target: z.string().max(255),
+  target: z.string().max(FIELD_LIMITS.target),
   nativeRttUs: z.number().nonnegative(),
   appRttUs: z.number().nonnegative().nullable(),
   responderUs: z.number().nonnegative().nullable().optional(),
@@ -117,5 +115,3 @@ export type NtpStatus = z.infer<typeof ntpStatusSchema>;
 export type TimeConfig = z.infer<typeof timeConfigSchema>;
 /** A log record. */
 export type LogRecord = z.infer<typeof logSchema>;
-/** A unit kind. */
-export type UnitKind = (typeof UNIT_KINDS)[number];

@@ -1,7 +1,8 @@
 /**
  * The one contract between every nunect program: subjects, header names, unit-ID rules and the
  * zod schema of every ops.* message. The guardian, the dashboard and the client all use it;
- * runtime-neutral (no `Deno.*`), so it ships inside @nunect/client.
+ * runtime-neutral (no `Deno.*`), so it ships inside @nunect/client. Everything but the schemas
+ * is also in `core.ts`, which imports no zod (for senders such as the browser client).
  *
  * @example
  * ```ts
@@ -11,12 +12,7 @@
  *
  * @module
  */
-export { InvalidSubjectError, InvalidUnitIdError, NunectError } from "./errors.ts";
-export { isUnitId, UNIT_ID_PATTERN, validateUnitId } from "./unit_id.ts";
-export { LOG_LEVELS, parseSubject, subjects, validateSubject } from "./subjects.ts";
-export type { LogLevel, ParsedSubject } from "./subjects.ts";
-export { CLOCK_QUALITIES, CLOCK_SOURCES, HEADERS, nowNs, wallNsAt } from "./headers.ts";
-export type { ClockQuality, ClockSource } from "./headers.ts";
+export * from "./core.ts";
 export {
   clockSchema,
   heartbeatSchema,
@@ -26,17 +22,6 @@ export {
   rttSchema,
   timeConfigSchema,
   timeMetricSchema,
-  UNIT_KINDS,
-} from "./messages.ts";
-export type {
-  Heartbeat,
-  LogRecord,
-  NtpStatus,
-  PtpStatus,
-  RttMetric,
-  TimeConfig,
-  TimeMetric,
-  UnitKind,
 } from "./messages.ts";
 export { decodeMessage } from "./decode.ts";
 export type { Decoded } from "./decode.ts";

@@ -1,0 +1,32 @@
+/**
+ * The protocol without its zod schemas: errors, unit IDs, subject builders, header names, field
+ * vocabularies and limits, and the message types. This is what a sender needs; it imports no
+ * zod, so a browser bundle that only publishes stays small. Receivers validate with the schemas
+ * of `mod.ts`, the one contract for incoming data.
+ *
+ * @example
+ * ```ts
+ * import { HEADERS, subjects } from "./core.ts";
+ * subjects.log("warn", "kiosk-3"); // "ops.log.warn.kiosk-3"
+ * HEADERS.txTimestamp; // "X-TX-Timestamp"
+ * ```
+ *
+ * @module
+ */
+export { InvalidSubjectError, InvalidUnitIdError, NunectError } from "./errors.ts";
+export { isUnitId, UNIT_ID_PATTERN, validateUnitId } from "./unit_id.ts";
+export { LOG_LEVELS, parseSubject, subjects, validateSubject } from "./subjects.ts";
+export type { LogLevel, ParsedSubject } from "./subjects.ts";
+export { CLOCK_QUALITIES, CLOCK_SOURCES, HEADERS, nowNs, wallNsAt } from "./headers.ts";
+export type { ClockQuality, ClockSource } from "./headers.ts";
+export { FIELD_LIMITS, UNIT_KINDS } from "./fields.ts";
+export type { UnitKind } from "./fields.ts";
+export type {
+  Heartbeat,
+  LogRecord,
+  NtpStatus,
+  PtpStatus,
+  RttMetric,
+  TimeConfig,
+  TimeMetric,
+} from "./messages.ts";
