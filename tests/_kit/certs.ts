@@ -1,11 +1,23 @@
 /** Paths of the files made by {@linkcode testCertificates}. */
 export interface TestCertificates {
-  /** The CA's certificate (PEM), to pass to clients. */
+  /** The CA's certificate (PEM), to pass to clients (and to servers that verify clients). */
   readonly ca: string;
   /** The server's certificate (PEM), signed by the CA, for `localhost` and `127.0.0.1`. */
   readonly cert: string;
   /** The server's private key (PEM). */
   readonly key: string;
+  /** A client certificate (PEM, CN `nunect test client`, client authentication), signed by the CA. */
+  readonly clientCert: string;
+  /** The client certificate's private key (PEM). */
+  readonly clientKey: string;
+  /** Another CA's certificate (PEM): trusted by nobody in the test setup. */
+  readonly otherCa: string;
+  /** A client certificate for `clientKey` signed by the other CA (servers refuse it). */
+  readonly otherClientCert: string;
+  /** A server certificate for `key` that expired yesterday. */
+  readonly expiredCert: string;
+  /** A server certificate for `key`, signed by the CA, only for `elsewhere.example`. */
+  readonly wrongNameCert: string;
 }
 
 /** Runs openssl in `dir` with `command` (split at spaces) followed by `more` arguments. */
@@ -18,12 +30,27 @@ async function openssl(dir: string, command: string, ...more: string[]): Promise
   }
 }
 
+const NEW_KEY = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+
+/** Signs `csr` with the CA `ca` into `out`, with the extensions `ext`, valid for `days`. */
+async function sign(dir: string, csr: string, ca: string, out: string, ext: string, days = 1) {
+  await Deno.writeTextFile(`${dir}/${out}.cnf`, ext);
+  await openssl(
+    dir,
+    `x509 -req -in ${csr} -CA ${ca}.pem -CAkey ${ca}.key -CAcreateserial -days ${days} ` +
+      `-extfile ${out}.cnf -out ${out}.pem`,
+  );
+}
+
 /**
- * Makes a throw-away CA and a server certificate for `localhost` and `127.0.0.1` signed by it
- * (P-256 keys, valid for one day) with openssl, in `dir`. The caller removes `dir`.
+ * Makes throw-away TLS material with openssl in `dir` (P-256 keys, valid for one day): a CA and
+ * a server certificate for `localhost` and `127.0.0.1` signed by it; a client certificate signed
+ * by it (for servers that verify clients); and, for testing refusals, another CA, a client
+ * certificate signed by that one, an expired server certificate and one for another name. The
+ * caller removes `dir`.
  *
  * @param dir an existing directory for the files
- * @returns the paths of the CA certificate, server certificate and server key
+ * @returns the paths of the files
  * @throws {Error} when openssl fails
  * @example
  * ```ts
@@ -32,22 +59,44 @@ async function openssl(dir: string, command: string, ...more: string[]): Promise
  * ```
  */
 export async function testCertificates(dir: string): Promise<TestCertificates> {
-  const newKey = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-  await openssl(
-    dir,
-    `req -x509 ${newKey} -days 1 -keyout ca.key -out ca.pem`,
-    "-subj",
-    "/CN=nunect test CA",
-  );
-  await openssl(dir, `req ${newKey} -keyout server.key -out server.csr`, "-subj", "/CN=localhost");
-  await Deno.writeTextFile(
-    `${dir}/ext.cnf`,
-    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-  );
-  await openssl(
-    dir,
-    "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 " +
-      "-extfile ext.cnf -out server.pem",
-  );
-  return { ca: `${dir}/ca.pem`, cert: `${dir}/server.pem`, key: `${dir}/server.key` };
+  const server = "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n";
+  const client = "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
+  await Promise.all([
+    openssl(
+      dir,
+      `req -x509 ${NEW_KEY} -days 1 -keyout ca.key -out ca.pem`,
+      "-subj",
+      "/CN=nunect test CA",
+    ),
+    openssl(
+      dir,
+      `req -x509 ${NEW_KEY} -days 1 -keyout other.key -out other.pem`,
+      "-subj",
+      "/CN=other CA",
+    ),
+    openssl(dir, `req ${NEW_KEY} -keyout server.key -out server.csr`, "-subj", "/CN=localhost"),
+    openssl(
+      dir,
+      `req ${NEW_KEY} -keyout client.key -out client.csr`,
+      "-subj",
+      "/CN=nunect test client",
+    ),
+  ]);
+  // One at a time: openssl rewrites each CA's serial file.
+  await sign(dir, "server.csr", "ca", "server", server);
+  await sign(dir, "server.csr", "ca", "expired", server, -1);
+  await sign(dir, "server.csr", "ca", "wrong_name", "subjectAltName=DNS:elsewhere.example\n");
+  await sign(dir, "client.csr", "ca", "client", client);
+  await sign(dir, "client.csr", "other", "other_client", client);
+  return {
+    ca: `${dir}/ca.pem`,
+    cert: `${dir}/server.pem`,
+    key: `${dir}/server.key`,
+    clientCert: `${dir}/client.pem`,
+    clientKey: `${dir}/client.key`,
+    otherCa: `${dir}/other.pem`,
+    otherClientCert: `${dir}/other_client.pem`,
+    expiredCert: `${dir}/expired.pem`,
+    wrongNameCert: `${dir}/wrong_name.pem`,
+  };
 }

@@ -3,9 +3,10 @@
  * node linked to it, operator-mode and token/NKey servers) and runs the project's programs under
  * their production permission sets. Everything it starts is AsyncDisposable:
  * `await using ns = await startNats()`. Also: a real Prometheus scraping a target, throw-away TLS
- * certificates, free ports, and waiting for a condition or an event. The nats-server they run is
- * {@linkcode testServer} (the managed current one, or `NATS_SERVER_BIN`); other pinned Go programs
- * come from `toolPath`.
+ * certificates (and servers that verify client certificates), free ports, Node binaries of other
+ * versions, a project that installed the npm package, and waiting for a condition or an event. The
+ * nats-server they run is {@linkcode testServer} (the managed current one, or `NATS_SERVER_BIN`);
+ * other pinned Go programs come from `toolPath`.
  *
  * @module
  */
@@ -32,3 +33,6 @@ export { startMuslRoot } from "./musl_root.ts";
 export type { MuslRoot, MuslSpawnOptions } from "./musl_root.ts";
 export { prometheusBin, startPrometheus } from "./prometheus.ts";
 export type { Prometheus, StartPrometheusOptions } from "./prometheus.ts";
+export { NODE_VERSIONS, nodeBinary } from "./node.ts";
+export { CONSUMER_PACKAGES, npmConsumer, runCommand } from "./npm.ts";
+export type { NpmConsumer } from "./npm.ts";

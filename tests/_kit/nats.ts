@@ -40,6 +40,13 @@ export interface StartNatsOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Use this config file instead of the project's (absolute path). */
   readonly configFile?: string;
+  /**
+   * With `NATS_TLS_CERT`/`NATS_TLS_KEY` in `env`: require client certificates signed by this CA
+   * (PEM path) on the client and WebSocket listeners (mTLS). The project's TLS config, with
+   * `verify: true` added by a config file the kit writes (the server's own `.env` does not offer
+   * client verification yet).
+   */
+  readonly clientCa?: string;
 }
 
 /** A running nats-server started by the test kit. Dispose it to stop it and remove its files. */
@@ -117,7 +124,10 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   Object.assign(given, options.env);
   const config = loadConfig(serverSections, (name) => given[name]);
   const env = { ...given, ...serverEnv(config, PROJECT_DIR) };
-  const configFile = options.configFile ?? serverConfigFile(config, PROJECT_DIR);
+  const configFile = options.configFile ??
+    (options.clientCa
+      ? await verifyingConfig(dir, serverConfigFile(config, PROJECT_DIR), options.clientCa)
+      : serverConfigFile(config, PROJECT_DIR));
 
   const { path: bin, version } = await testServer();
   let proc: Running | undefined = await spawn(bin, configFile, env, dir);
@@ -188,6 +198,30 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     },
   };
   return server;
+}
+
+/**
+ * Writes a config into `dir` that includes the project's TLS config and makes its client and
+ * WebSocket listeners verify client certificates against `clientCa`.
+ */
+async function verifyingConfig(dir: string, tlsConfig: string, clientCa: string): Promise<string> {
+  if (!tlsConfig.endsWith("nats-server.tls.conf")) {
+    throw new Error("clientCa needs NATS_TLS_CERT and NATS_TLS_KEY in env");
+  }
+  // nats-server resolves includes relative to the including file only.
+  const up = dir.split("/").filter((p) => p !== "").map(() => "..").join("/");
+  const tls = `{
+    cert_file: $NATS_TLS_CERT
+    key_file: $NATS_TLS_KEY
+    ca_file: ${JSON.stringify(clientCa)}
+    verify: true
+  }`;
+  const file = `${dir}/mtls.conf`;
+  await Deno.writeTextFile(
+    file,
+    `include ${up}${tlsConfig}\ntls ${tls}\nwebsocket {\n  host: $NATS_HOST\n  port: $NATS_WS_PORT\n  tls ${tls}\n}\n`,
+  );
+  return file;
 }
 
 interface Running {
