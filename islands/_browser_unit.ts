@@ -1,4 +1,4 @@
-import { connect, type NunectClient, rttSchema, subjects } from "../mods/client/mod.ts";
+import { connect, type NunectClient, rttSchema, subjects } from "../mods/client/browser.ts";
 import type { BrowserUnitProps, BrowserUnitState } from "./BrowserUnit.tsx";
 import { browserIdentity } from "./_browser_identity.ts";
 

@@ -1,9 +1,11 @@
 /**
  * Builds the npm package @nunect/client into npm/ with tsc (the `typescript` npm package), as
- * nats.js does: mods/client and mods/protocol are copied to npm/src, their npm dependencies are
- * installed into npm/node_modules with `npm install`, and tsc writes ESM + .d.ts to npm/esm.
- * package.json takes its version from deno.json and its dependency versions from deno.json's
- * imports. Run with `deno task build:npm`; `npm pack` in npm/ then makes the tarball.
+ * nats.js does: mods/client and mods/protocol are copied to npm/src (build input, not shipped),
+ * their npm dependencies are installed into npm/node_modules with `npm install`, and tsc writes
+ * ESM, .d.ts and source maps with the sources inlined to npm/esm. package.json takes its version
+ * from deno.json and its dependency versions from deno.json's imports, and picks the entry per
+ * runtime with conditional exports. Run with `deno task build:npm`; `npm pack` or
+ * `npm publish --provenance` in npm/ then makes or publishes the tarball.
  *
  * @module
  */
@@ -14,8 +16,22 @@ const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const NPM_DIR = `${ROOT}/npm`;
 
 const SOURCES = ["client", "protocol"] as const;
+/** The modules tsc compiles (with everything they import): one per export of the package. */
+const ENTRIES = ["client/mod", "client/node", "client/browser", "client/jetstream", "protocol/mod"];
 /** Runtime dependencies of the package: the npm names in deno.json's imports. */
-const DEPENDENCIES = ["@nats-io/nats-core", "@nats-io/transport-node", "@nats-io/nkeys", "zod"];
+const DEPENDENCIES = [
+  "@nats-io/nats-core",
+  "@nats-io/transport-node",
+  "@nats-io/jetstream",
+  "zod",
+];
+/** Needed only to compile (node_runtime.ts uses node:tls); the oldest Node the package supports. */
+const BUILD_DEPENDENCIES = ["@types/node@20.19.43"];
+/**
+ * Where the source lives, for npm's provenance check (it must match the repository that
+ * publishes). Override with NUNECT_REPOSITORY_URL until the project's home is settled.
+ */
+const REPOSITORY_URL = "git+https://github.com/nunect/nunect.git";
 
 interface DenoJson {
   version: string;
@@ -29,8 +45,20 @@ function npmVersion(denoJson: DenoJson, name: string): string {
   return m[2]!;
 }
 
-/** The package.json of @nunect/client. */
-export function packageJson(denoJson: DenoJson): Record<string, unknown> {
+/**
+ * The package.json of @nunect/client. The plain import picks the build for its runtime by
+ * condition: `deno` and `default` the universal entry (Deno's own TCP where `Deno` exists),
+ * `browser` the WebSocket-only one, `node` the one with transport-node; all export the same API
+ * and the same types. Nothing has import side effects, so bundlers may drop unused modules.
+ *
+ * @param denoJson the project's deno.json (version, pinned npm imports)
+ * @param repositoryUrl the git URL of the repository that publishes
+ * @returns the manifest
+ */
+export function packageJson(
+  denoJson: DenoJson,
+  repositoryUrl: string = REPOSITORY_URL,
+): Record<string, unknown> {
   const entry = (file: string) => ({
     types: `./esm/${file}.d.ts`,
     default: `./esm/${file}.js`,
@@ -39,21 +67,31 @@ export function packageJson(denoJson: DenoJson): Record<string, unknown> {
     name: "@nunect/client",
     version: denoJson.version,
     description: "NATS client for Deno, Node and browsers with nunect's headers, RTT, echo, " +
-      "heartbeats and a logger that publishes to NATS",
+      "heartbeats, an outbox for disconnects and a logger that publishes to NATS",
     license: "MIT",
+    repository: { type: "git", url: repositoryUrl, directory: "mods/client" },
     type: "module",
     main: "./esm/client/mod.js",
     types: "./esm/client/mod.d.ts",
     exports: {
-      ".": entry("client/mod"),
+      ".": {
+        types: "./esm/client/mod.d.ts",
+        deno: "./esm/client/mod.js",
+        browser: "./esm/client/browser.js",
+        node: "./esm/client/node.js",
+        default: "./esm/client/mod.js",
+      },
       "./node": entry("client/node"),
+      "./browser": entry("client/browser"),
+      "./jetstream": entry("client/jetstream"),
       "./protocol": entry("protocol/mod"),
       "./package.json": "./package.json",
     },
-    files: ["esm/", "src/", "README.md", "LICENSE"],
-    sideEffects: ["./esm/client/node_connect.js", "./esm/client/node.js"],
+    files: ["esm/**/*.js", "esm/**/*.d.ts", "esm/**/*.js.map", "CHANGELOG.md"],
+    sideEffects: false,
     engines: { node: ">=20" },
-    keywords: ["nats", "nunect", "messaging", "websocket", "telemetry"],
+    publishConfig: { access: "public" },
+    keywords: ["nats", "nunect", "messaging", "websocket", "telemetry", "deno", "browser"],
     dependencies: Object.fromEntries(DEPENDENCIES.map((d) => [d, npmVersion(denoJson, d)])),
     peerDependencies: { ws: ">=8" },
     peerDependenciesMeta: { ws: { optional: true } },
@@ -111,9 +149,11 @@ function compile(files: string[]): void {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts", "lib.esnext.disposable.d.ts"],
-    types: [],
+    types: ["node"],
+    typeRoots: [`${NPM_DIR}/node_modules/@types`],
     declaration: true,
     sourceMap: true,
+    inlineSources: true,
     strict: true,
     noUncheckedIndexedAccess: true,
     useUnknownInCatchVariables: true,
@@ -150,9 +190,10 @@ export async function buildNpm(): Promise<string> {
   await Deno.mkdir(NPM_DIR, { recursive: true });
   const files: string[] = [];
   for (const s of SOURCES) files.push(...await copyTs(`${ROOT}/mods/${s}`, `${NPM_DIR}/src/${s}`));
-  const pkg = packageJson(denoJson);
+  const pkg = packageJson(denoJson, Deno.env.get("NUNECT_REPOSITORY_URL") || REPOSITORY_URL);
   await Deno.writeTextFile(`${NPM_DIR}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
   await Deno.copyFile(`${ROOT}/mods/client/README.md`, `${NPM_DIR}/README.md`);
+  await Deno.copyFile(`${ROOT}/mods/client/CHANGELOG.md`, `${NPM_DIR}/CHANGELOG.md`);
   await Deno.writeTextFile(`${NPM_DIR}/LICENSE`, LICENSE);
   await run("npm", [
     "install",
@@ -160,9 +201,11 @@ export async function buildNpm(): Promise<string> {
     "--no-audit",
     "--no-fund",
     "--no-package-lock",
+    "--no-save",
     "--loglevel=error",
+    ...BUILD_DEPENDENCIES,
   ], NPM_DIR);
-  compile(files.filter((f) => /\/(mod|node)\.ts$/.test(f)));
+  compile(ENTRIES.map((e) => `${NPM_DIR}/src/${e}.ts`));
   return NPM_DIR;
 }
 

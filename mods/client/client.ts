@@ -7,7 +7,7 @@ import {
   type NatsConnection,
   type ServerInfo,
   type Subscription,
-} from "@nats-io/nats-core";
+} from "@nats-io/nats-core/internal";
 import {
   HEADERS,
   type Heartbeat,
@@ -16,7 +16,7 @@ import {
   subjects,
   validateSubject,
   wallNsAt,
-} from "../protocol/mod.ts";
+} from "../protocol/core.ts";
 import { type EchoTiming, echoTiming, timestampNs } from "./echo_timing.ts";
 import { wireClockOf } from "./wire_clock.ts";
 import {
@@ -30,6 +30,7 @@ import {
 import { type HeartbeatHandle, type HeartbeatOptions, startHeartbeat } from "./heartbeat.ts";
 import { Logger } from "./logger.ts";
 import type { ResolvedOptions } from "./options.ts";
+import { Outbox, type OutboxStats } from "./outbox.ts";
 import { encodePayload, type Payload } from "./payload.ts";
 
 /** Extra headers: a plain record or nats.js headers. The standard ones are always set by the client. */
@@ -86,10 +87,17 @@ export type ConnectionState = "connected" | "reconnecting" | "draining" | "close
 
 const MAX_CACHED_SUBJECTS = 1024;
 
+// nats-core's own view of the socket: false from the moment the transport closes, before the
+// "disconnect" status reaches the client (internal, read defensively).
+interface ProtocolView {
+  protocol?: { connected?: boolean };
+}
+
 /**
  * A connection to NATS for one unit. Create it with `connect()`. Every message it publishes
- * carries `X-Unit-ID`, `X-TX-Timestamp` (ns) and `X-Seq`; `nc` is the underlying nats.js
- * connection for JetStream, KV or services.
+ * carries `X-Unit-ID`, `X-TX-Timestamp` (ns) and `X-Seq`; publishes made while disconnected
+ * wait in a bounded outbox; `nc` is the underlying nats.js connection for JetStream, KV or
+ * services.
  */
 export class NunectClient {
   /** This unit's ID. */
@@ -108,6 +116,7 @@ export class NunectClient {
   readonly #validSubjects = new Set<string>();
   readonly #subs = new Set<Subscription>();
   readonly #inflight = new Set<Promise<unknown>>();
+  readonly #outbox: Outbox;
   // The server's max_payload, refreshed whenever a message comes close to it (the limit may
   // differ after a reconnect to another server).
   #maxPayload: number;
@@ -125,10 +134,11 @@ export class NunectClient {
     this.unitId = options.unitId;
     this.#maxPayload = nc.info?.max_payload ?? 1024 * 1024;
     this.#outage = options.outage;
+    this.#outbox = new Outbox(options.outbox);
     this.logger = new Logger(
       {
         unitId: this.unitId,
-        connected: () => this.#state === "connected",
+        connected: () => this.#live(),
         send: (r: LogRecord) => this.#sendLog(r),
       },
       options.logLevel,
@@ -138,6 +148,7 @@ export class NunectClient {
     this.#closed = nc.closed().then((err) => {
       this.#state = "closed";
       for (const hb of this.#heartbeats) hb.stop();
+      this.#outbox.countDropped(this.#outbox.take().length);
       this.#emit({ type: "closed", ...(err ? { error: err } : {}) });
       for (const next of this.#iterators) next(undefined);
     });
@@ -148,9 +159,22 @@ export class NunectClient {
     return this.#state;
   }
 
-  /** Whether messages published now go out at once. */
+  /** Whether messages published now go out at once (else they wait in the outbox). */
   get isConnected(): boolean {
-    return this.#state === "connected";
+    return this.#live();
+  }
+
+  /** The outbox of publishes made while disconnected: how many wait, and how many were dropped. */
+  get outbox(): OutboxStats {
+    return this.#outbox;
+  }
+
+  // Connected as far as both the client's events and nats-core's socket know: publishes made
+  // after the socket closed but before the "disconnect" event would otherwise be lost when
+  // nats-core clears its buffer to dial again.
+  #live(): boolean {
+    return (this.#state === "connected" || this.#state === "draining") &&
+      (this.nc as unknown as ProtocolView).protocol?.connected !== false;
   }
 
   /** The INFO of the server connected to. */
@@ -179,8 +203,10 @@ export class NunectClient {
           this.#state = "connected";
           this.#outage.since = undefined;
           this.#maxPayload = this.nc.info?.max_payload ?? this.#maxPayload;
+          // The outbox goes first, in the same turn, so nothing published now overtakes it.
+          this.#sendOutbox();
           this.#emit({ type: "reconnected", ...(server ? { server } : {}) });
-          this.logger.flushBuffer();
+          void this.logger.flushBuffer();
           break;
         case "error":
           this.#emit({ type: "error", error: s.error });
@@ -272,6 +298,39 @@ export class NunectClient {
     return subject;
   }
 
+  #sendOutbox(): void {
+    let failed = 0;
+    for (const m of this.#outbox.take()) {
+      try {
+        this.nc.publish(
+          m.subject,
+          m.data,
+          m.reply ? { headers: m.headers, reply: m.reply } : {
+            headers: m.headers,
+          },
+        );
+      } catch {
+        failed++; // e.g. larger than the new server's max_payload
+      }
+    }
+    this.#outbox.countDropped(failed);
+  }
+
+  /**
+   * The standard headers for a message this unit sends through `client.nc` itself (JetStream,
+   * KV, services): `X-Unit-ID`, `X-TX-Timestamp` and the next `X-Seq`, over `extra`. Uses a
+   * sequence number.
+   *
+   * @param extra headers to start from; the standard ones replace same-named ones
+   * @returns nats.js headers
+   * @throws {InvalidOptionError} for header values that are not strings
+   */
+  headers(extra?: HeadersInit): MsgHdrs {
+    const h = this.#headers(extra);
+    this.#seq++;
+    return h;
+  }
+
   // Builds the headers with the next sequence number; the caller commits it once the message is
   // known to be sendable, so a rejected message uses no number.
   #headers(extra: HeadersInit | undefined): MsgHdrs {
@@ -312,13 +371,15 @@ export class NunectClient {
   }
 
   /**
-   * Publishes a message with the standard headers.
+   * Publishes a message with the standard headers. While disconnected it waits in the outbox
+   * (see `ConnectOptions.outbox`) and goes out after the reconnect with its original headers.
    *
    * @param subject where to (no wildcards)
    * @param data bytes, a string, or any JSON-serialisable value
    * @param options extra headers, reply subject
    * @throws {InvalidSubjectError} {InvalidPayloadError} {PayloadTooLargeError} {ClientClosedError}
    *   before anything is sent
+   * @throws {OutboxFullError} while disconnected, when the outbox is full and its policy is "error"
    */
   publish(subject: string, data?: Payload, options?: PublishOptions): void {
     this.#checkOpen();
@@ -327,6 +388,17 @@ export class NunectClient {
     if (options?.reply !== undefined) this.#subject(options.reply, false);
     const h = this.#headers(options?.headers);
     this.#checkSize(subject, payload, h);
+    if (!this.#live()) {
+      this.#outbox.admit(subject, payload.length);
+      this.#seq++;
+      this.#outbox.push({
+        subject,
+        data: payload,
+        headers: h,
+        ...(options?.reply ? { reply: options.reply } : {}),
+      });
+      return;
+    }
     this.#seq++;
     this.nc.publish(
       subject,
@@ -405,9 +477,16 @@ export class NunectClient {
    * @returns the reply
    * @throws {RequestTimeoutError} when no reply came in time
    * @throws {NoRespondersError} when nobody listens on `subject`
+   * @throws {NotConnectedError} while disconnected (requests do not wait in the outbox: their
+   *   replies would come too late to matter)
    */
   async request(subject: string, data?: Payload, options?: RequestOptions): Promise<Msg> {
     this.#checkOpen();
+    if (!this.#live()) {
+      throw new NotConnectedError(
+        `Client "${this.unitId}" is not connected: request to "${subject}" not sent`,
+      );
+    }
     this.#subject(subject, false);
     const payload = encodePayload(subject, data);
     const timeoutMs = options?.timeoutMs ?? 5000;
@@ -432,7 +511,7 @@ export class NunectClient {
    */
   async rtt(): Promise<number> {
     this.#checkOpen();
-    if (this.#state !== "connected") {
+    if (!this.#live()) {
       throw new NotConnectedError(`Client "${this.unitId}" is not connected`);
     }
     const wire = wireClockOf(this.nc);
@@ -452,7 +531,7 @@ export class NunectClient {
    *
    * @param unit the unit to echo through (default this one)
    * @param options timeout (default 5000 ms)
-   * @throws {RequestTimeoutError} {NoRespondersError} as for `request`
+   * @throws {RequestTimeoutError} {NoRespondersError} {NotConnectedError} as for `request`
    */
   async echo(unit: string = this.unitId, options?: { timeoutMs?: number }): Promise<number> {
     return Math.round((await this.echoTimes(unit, options)).rttUs);
@@ -468,13 +547,16 @@ export class NunectClient {
    * @param unit the unit to echo through (default this one)
    * @param options timeout (default 5000 ms)
    * @returns round trip, whole round trip, responder's time and clock offset (µs)
-   * @throws {RequestTimeoutError} {NoRespondersError} as for `request`
+   * @throws {RequestTimeoutError} {NoRespondersError} {NotConnectedError} as for `request`
    */
   async echoTimes(
     unit: string = this.unitId,
     options?: { timeoutMs?: number },
   ): Promise<EchoTiming> {
     this.#checkOpen();
+    if (!this.#live()) {
+      throw new NotConnectedError(`Client "${this.unitId}" is not connected: echo not sent`);
+    }
     const subject = subjects.echo(unit);
     const timeoutMs = options?.timeoutMs ?? 5000;
     if (typeof timeoutMs !== "number" || !(timeoutMs >= 1)) {
@@ -537,7 +619,7 @@ export class NunectClient {
     const subject = subjects.heartbeat(this.unitId);
     const handle = startHeartbeat({
       unitId: this.unitId,
-      connected: () => this.#state === "connected",
+      connected: () => this.#live(),
       send: (hb: Heartbeat, headers: Record<string, string>) => {
         try {
           this.publish(subject, hb, { headers });
@@ -565,6 +647,16 @@ export class NunectClient {
     } catch { /* closed meanwhile: nothing to send to */ }
   }
 
+  /**
+   * Reports an error as an `error` status event (for helpers built on the client, such as the
+   * JetStream logger).
+   *
+   * @param error what went wrong
+   */
+  reportError(error: Error): void {
+    this.#emit({ type: "error", error });
+  }
+
   /** Waits until the server has processed everything sent so far. */
   async flush(): Promise<void> {
     this.#checkOpen();
@@ -579,7 +671,7 @@ export class NunectClient {
   async drain(): Promise<void> {
     if (this.#state === "closed") return;
     for (const hb of [...this.#heartbeats]) hb.stop();
-    this.logger.flushBuffer();
+    await this.logger.flushBuffer();
     this.#state = "draining";
     await Promise.all([...this.#subs].map((s) => s.drain().catch(() => {})));
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);

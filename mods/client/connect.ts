@@ -1,36 +1,29 @@
-import { NatsConnectionImpl } from "@nats-io/nats-core/internal";
-import { NunectClient } from "./client.ts";
-import { ConnectError } from "./errors.ts";
-import { type ConnectOptions, resolveOptions } from "./options.ts";
-import { installTransport } from "./transport.ts";
+import { browserRuntime } from "./browser_runtime.ts";
+import type { NunectClient } from "./client.ts";
+import { connectWith } from "./connect_with.ts";
+import { denoRuntime } from "./deno_runtime.ts";
+import type { ConnectOptions } from "./options.ts";
 
 /**
- * Connects one unit to NATS. `ws://`/`wss://` servers work everywhere (browsers, Deno, Node 22+,
- * Node 20 with the `webSocket` option); `nats://`/`tls://` work in Deno out of the box and in
- * Node through `@nunect/client/node`. Reconnects forever with jitter unless told otherwise.
+ * Connects one unit to NATS. In Deno: `nats://`/`tls://` over Deno's own TCP and
+ * `ws://`/`wss://` over its WebSocket; elsewhere (the package's `default` condition):
+ * `ws://`/`wss://` over the global WebSocket. Node and browsers get their own entry through the
+ * package's `node` and `browser` conditions, with the same signature. Reconnects forever with
+ * jitter unless told otherwise.
  *
- * @param options servers, unit ID, auth, reconnect and logger settings
+ * @param options servers, unit ID, auth, TLS, reconnect, outbox and logger settings
  * @returns the connected client
  * @throws {InvalidUnitIdError} {InvalidOptionError} {UnsupportedTransportError} before dialling
+ * @throws {CertificateError} naming the certificate and the reason when TLS fails over one
  * @throws {ConnectError} when the server cannot be reached or refuses the credentials
  * @example
  * ```ts
- * const client = await connect({ servers: "ws://127.0.0.1:8443", unitId: "kiosk-3", token });
- * client.publish("app.hello", { hi: true });
+ * const client = await connect({ servers: "nats://127.0.0.1:4222", unitId: "press-4", token });
+ * client.publish("line.4.count", { n: 17 });
  * client.logger.info("started");
  * ```
  */
-export async function connect(options: ConnectOptions): Promise<NunectClient> {
-  const resolved = resolveOptions(options);
-  installTransport();
-  let nc;
-  try {
-    nc = await NatsConnectionImpl.connect(resolved.nats);
-  } catch (err) {
-    throw new ConnectError(
-      `Cannot connect to "${resolved.servers.join(", ")}": ${(err as Error)?.message ?? err}`,
-      { cause: err },
-    );
-  }
-  return new NunectClient(nc, resolved);
+export function connect(options: ConnectOptions): Promise<NunectClient> {
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno === "object";
+  return connectWith(isDeno ? denoRuntime : browserRuntime, options);
 }

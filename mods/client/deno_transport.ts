@@ -7,6 +7,7 @@ import {
   errors,
   type Server,
   type ServerInfo,
+  type TlsOptions,
   type Transport,
 } from "@nats-io/nats-core/internal";
 import { _closeQuietly, _readServerInfo } from "./_server_info.ts";
@@ -21,35 +22,66 @@ interface DenoConn {
   setNoDelay?(noDelay?: boolean): void;
   handshake?(): Promise<unknown>;
 }
-interface DenoNet {
+/** The TLS material Deno takes: PEM strings. */
+export interface DenoTlsMaterial {
+  caCerts?: string[];
+  cert?: string;
+  key?: string;
+}
+/** The few members of the `Deno` global that nunect uses. */
+export interface DenoApi {
   connect(o: { hostname: string; port: number; transport?: "tcp" }): Promise<DenoConn>;
-  connectTls(
-    o: { hostname: string; port: number; caCerts?: string[]; cert?: string; key?: string },
-  ): Promise<DenoConn>;
-  startTls(
-    conn: DenoConn,
-    o: { hostname: string; caCerts?: string[]; cert?: string; key?: string },
-  ): Promise<DenoConn>;
+  connectTls(o: { hostname: string; port: number } & DenoTlsMaterial): Promise<DenoConn>;
+  startTls(conn: DenoConn, o: { hostname: string; caCerts?: string[] }): Promise<DenoConn>;
   readTextFile(path: string): Promise<string>;
+  createHttpClient(o: DenoTlsMaterial): { close(): void };
 }
 
 /** The `Deno` global when running on Deno, else undefined. */
-export function denoRuntime(): DenoNet | undefined {
-  return (globalThis as unknown as { Deno?: DenoNet }).Deno;
+export function denoApi(): DenoApi | undefined {
+  return (globalThis as unknown as { Deno?: DenoApi }).Deno;
+}
+
+/**
+ * Reads the TLS options into the PEM strings Deno takes: `caFile`/`ca` into `caCerts`,
+ * `certFile`/`cert` and `keyFile`/`key`. Files are read on every dial, so renewed certificates
+ * are picked up at the next reconnect.
+ *
+ * @param deno the Deno global
+ * @param tls nats.js TLS options
+ * @returns the material, empty when no option is given
+ */
+export async function denoTlsMaterial(
+  deno: DenoApi,
+  tls: TlsOptions | null | undefined,
+): Promise<DenoTlsMaterial> {
+  if (!tls) return {};
+  const read = (file: string | undefined, inline: string | undefined) =>
+    file ? deno.readTextFile(file) : Promise.resolve(inline);
+  const [ca, cert, key] = await Promise.all([
+    read(tls.caFile, typeof tls.ca === "string" ? tls.ca : undefined),
+    read(tls.certFile, typeof tls.cert === "string" ? tls.cert : undefined),
+    read(tls.keyFile, typeof tls.key === "string" ? tls.key : undefined),
+  ]);
+  return {
+    ...(ca ? { caCerts: [ca] } : {}),
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+  };
 }
 
 const READ_SIZE = 64 * 1024;
 
 /**
  * NATS over TCP with Deno's own sockets (`Deno.connect`, TCP_NODELAY, `Deno.startTls`) instead
- * of the Node-compatibility `node:net` layer that @nats-io/transport-node goes through.
+ * of the Node-compatibility `node:net` layer that @nats-io/transport-node goes through. A client
+ * certificate needs `tls.handshakeFirst` (Deno.startTls cannot present one).
  */
 export class DenoTransport implements Transport, WireClock {
   readonly version: string;
   readonly lang = "nats.deno";
   closeError?: Error;
   private conn?: DenoConn;
-  private options!: ConnectionOptions;
   private connected = false;
   private done = false;
   private encrypted = false;
@@ -67,9 +99,8 @@ export class DenoTransport implements Transport, WireClock {
   }
 
   async connect(server: Server, options: ConnectionOptions): Promise<void> {
-    const deno = denoRuntime();
+    const deno = denoApi();
     if (deno === undefined) throw new errors.ConnectionError("DenoTransport needs Deno");
-    this.options = options;
     const tls = options.tls ?? undefined;
     const tlsName = server.tlsName || server.hostname;
     try {
@@ -77,7 +108,7 @@ export class DenoTransport implements Transport, WireClock {
         this.conn = await deno.connectTls({
           hostname: server.hostname,
           port: server.port,
-          ...(await this.tlsOptions(deno)),
+          ...(await denoTlsMaterial(deno, tls)),
         });
         await this.conn.handshake?.();
         this.encrypted = true;
@@ -94,11 +125,18 @@ export class DenoTransport implements Transport, WireClock {
       const tlsRequired = info.tls_required === true;
       const desired = info.tls_available === true && options.tls !== null &&
         options.tls !== undefined;
+      if (!this.encrypted && info.tls_verify === true && !tls?.cert && !tls?.certFile) {
+        // The handshake would fail, and its alert may be lost to a reset: say why now.
+        throw new errors.ConnectionError(
+          "The server requires a client certificate (its INFO says tls_verify)",
+        );
+      }
       if (!this.encrypted && (tlsRequired || desired)) {
         // INFO was read in the clear and stays queued for the parser, as in transport-node.
+        const { caCerts } = await denoTlsMaterial(deno, options.tls);
         this.conn = await deno.startTls(this.conn, {
           hostname: tlsName,
-          ...(await this.tlsOptions(deno)),
+          ...(caCerts ? { caCerts } : {}),
         });
         // Deno shakes hands lazily; do it now so that a bad certificate fails the dial.
         await this.conn.handshake?.();
@@ -117,15 +155,6 @@ export class DenoTransport implements Transport, WireClock {
       }
       throw err;
     }
-  }
-
-  private async tlsOptions(deno: DenoNet): Promise<{ caCerts?: string[] }> {
-    const tls = this.options.tls;
-    if (!tls) return {};
-    const caCerts: string[] = [];
-    if (tls.caFile) caCerts.push(await deno.readTextFile(tls.caFile));
-    if (typeof tls.ca === "string") caCerts.push(tls.ca);
-    return caCerts.length > 0 ? { caCerts } : {};
   }
 
   private async peekInfo(): Promise<ServerInfo> {

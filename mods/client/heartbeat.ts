@@ -1,11 +1,14 @@
 import {
+  CLOCK_QUALITIES,
+  CLOCK_SOURCES,
   type ClockQuality,
   type ClockSource,
+  FIELD_LIMITS,
   HEADERS,
   type Heartbeat,
-  heartbeatSchema,
+  UNIT_KINDS,
   type UnitKind,
-} from "../protocol/mod.ts";
+} from "../protocol/core.ts";
 import { InvalidOptionError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 
@@ -49,6 +52,32 @@ export interface HeartbeatSink {
   onReconnected(fn: () => void): () => void;
 }
 
+const oneOf = (list: readonly string[], v: unknown) => list.includes(v as string);
+
+/**
+ * What is wrong with a heartbeat this client built, checked against the protocol's vocabularies
+ * and limits (the same constants heartbeatSchema uses) without loading zod into browsers.
+ *
+ * @returns `field: problem`, or undefined when the heartbeat is valid
+ */
+function heartbeatProblem(hb: Heartbeat): string | undefined {
+  if (!oneOf(UNIT_KINDS, hb.kind)) return `kind: expected one of ${UNIT_KINDS.join(", ")}`;
+  for (const field of ["version", "host"] as const) {
+    const v = hb[field] as unknown;
+    if (typeof v !== "string" || v.length > FIELD_LIMITS[field]) {
+      return `${field}: expected a string of at most ${FIELD_LIMITS[field]} characters`;
+    }
+  }
+  const clock = hb.clock as Partial<ClockState> | undefined;
+  if (!oneOf(CLOCK_SOURCES, clock?.source)) {
+    return `clock.source: expected one of ${CLOCK_SOURCES.join(", ")}`;
+  }
+  if (!oneOf(CLOCK_QUALITIES, clock?.quality)) {
+    return `clock.quality: expected one of ${CLOCK_QUALITIES.join(", ")}`;
+  }
+  return undefined;
+}
+
 /**
  * Publishes a heartbeatSchema message now and every `intervalMs`, with `X-Clock-Source` and
  * `X-Clock-Quality` headers. Skips beats while disconnected (so gaps in `seq` are beats that could
@@ -80,13 +109,8 @@ export function startHeartbeat(
     kind: options.kind ?? "client",
     clock: clock(),
   });
-  const first = heartbeatSchema.safeParse(build());
-  if (!first.success) {
-    const issue = first.error.issues[0];
-    throw new InvalidOptionError(
-      `Invalid heartbeat options: ${issue?.path.join(".")}: ${issue?.message}`,
-    );
-  }
+  const problem = heartbeatProblem(build());
+  if (problem !== undefined) throw new InvalidOptionError(`Invalid heartbeat options: ${problem}`);
   let stopped = false;
   const beat = () => {
     if (stopped || !sink.connected()) return;
@@ -96,8 +120,7 @@ export function startHeartbeat(
     } catch {
       return; // the clock callback failed; try again next time
     }
-    const parsed = heartbeatSchema.safeParse(hb);
-    if (!parsed.success) return;
+    if (heartbeatProblem(hb) !== undefined) return;
     seq = hb.seq;
     sink.send(hb, {
       [HEADERS.clockSource]: hb.clock.source,

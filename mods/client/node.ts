@@ -1,15 +1,16 @@
 /**
- * The Node.js entry of @nunect/client: everything `@nunect/client` has, plus `nats://` and
- * `tls://` servers through @nats-io/transport-node, and `ws://` on Node 20 (no global
- * WebSocket) through the npm `ws` package when it is installed.
+ * The Node.js entry of @nunect/client (the npm package's `node` condition; also importable as
+ * `@nunect/client/node`): the same API as every entry, with a `connect()` that dials
+ * `nats://`/`tls://` through @nats-io/transport-node and `ws://`/`wss://` through the global
+ * WebSocket (Node 22+) or the npm `ws` package (Node 20; a custom CA or client certificate).
  *
  * @example
  * ```ts
- * import { connect } from "@nunect/client/node";
- * const client = await connect({ servers: "nats://127.0.0.1:4222", unitId: "svc-1" });
+ * import { connect } from "@nunect/client";
+ * const client = await connect({ servers: "tls://nats.example:4222", unitId: "svc-1" });
  * ```
  *
  * @module
  */
-export * from "./mod.ts";
+export * from "./api.ts";
 export { connect } from "./node_connect.ts";

@@ -7,10 +7,11 @@ import {
   type TlsOptions,
   tokenAuthenticator,
   usernamePasswordAuthenticator,
-} from "@nats-io/nats-core";
-import { LOG_LEVELS, type LogLevel, validateUnitId } from "../protocol/mod.ts";
+} from "@nats-io/nats-core/internal";
+import { LOG_LEVELS, type LogLevel, validateUnitId } from "../protocol/core.ts";
 import { InvalidOptionError, UnsupportedTransportError } from "./errors.ts";
-import { type DispatchOptions, tcpAvailable, transportKind } from "./transport.ts";
+import { OUTBOX_DEFAULTS, type OutboxOptions, type OutboxOverflow } from "./outbox.ts";
+import { type DispatchOptions, type Runtime, transportKind } from "./transport.ts";
 import type { WebSocketConstructor } from "./ws_transport.ts";
 
 /** Options of {@linkcode connect}. Exactly one auth method (or none) may be given. */
@@ -33,10 +34,21 @@ export interface ConnectOptions {
   jwt?: string;
   /** The contents of a `.creds` file (JWT and seed). */
   creds?: string | Uint8Array;
-  /** TLS options (`null` refuses TLS); for `tls://` servers. */
+  /**
+   * TLS options (`null` refuses TLS): `caFile`/`ca` (the CA that signed the server's
+   * certificate), `certFile`/`cert` and `keyFile`/`key` (a client certificate, for servers that
+   * verify clients), `handshakeFirst`. For `tls://` and `wss://` servers; file options are read
+   * again at every reconnect. Browsers use their own trust store and refuse the file options.
+   */
   tls?: TlsOptions | null;
-  /** WebSocket class for `ws://` servers where there is no global one (Node 20: npm `ws`). */
+  /** A WebSocket class to use instead of the runtime's (the global one, or npm `ws` in Node). */
   webSocket?: WebSocketConstructor;
+  /**
+   * Publishes made while disconnected wait here and go out, in order, after the reconnect
+   * (default on: 1000 messages, 1 MiB, dropping the oldest when full). `false` turns it off:
+   * such publishes are dropped. Either way `client.outbox.dropped` counts what was dropped.
+   */
+  outbox?: OutboxOptions | false;
   /** Reconnect after losing the connection (default true). */
   reconnect?: boolean;
   /** Reconnect attempts per server, -1 for forever (default -1). */
@@ -68,6 +80,10 @@ export interface ResolvedOptions {
   readonly kind: "ws" | "tcp";
   readonly logLevel: LogLevel;
   readonly logBufferSize: number;
+  /** Outbox limits, or false when off. */
+  readonly outbox: Required<OutboxOptions> | false;
+  /** The WebSocket class given, if any. */
+  readonly webSocket?: WebSocketConstructor;
   readonly nats: DispatchOptions;
   /** When the current outage began (set and cleared by the client), for the backoff. */
   readonly outage: { since?: number };
@@ -176,16 +192,49 @@ function authenticator(o: ConnectOptions): Authenticator | undefined {
   return undefined;
 }
 
+const OVERFLOWS: readonly OutboxOverflow[] = ["drop-oldest", "drop-newest", "error"];
+
+function outboxOptions(v: unknown): Required<OutboxOptions> | false {
+  if (v === undefined) return OUTBOX_DEFAULTS;
+  if (v === false) return false;
+  if (typeof v !== "object" || v === null) {
+    throw bad("outbox", typeof v, "expected an object or false");
+  }
+  const o = v as Record<string, unknown>;
+  const overflow = o.overflow ?? OUTBOX_DEFAULTS.overflow;
+  if (!OVERFLOWS.includes(overflow as OutboxOverflow)) {
+    throw bad("outbox.overflow", overflow, `expected one of ${OVERFLOWS.join(", ")}`);
+  }
+  const count = (name: "maxMessages" | "maxBytes") => {
+    const n = o[name] ?? OUTBOX_DEFAULTS[name];
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+      throw bad(`outbox.${name}`, n, "expected an integer >= 0");
+    }
+    return n;
+  };
+  return {
+    maxMessages: count("maxMessages"),
+    maxBytes: count("maxBytes"),
+    overflow: overflow as OutboxOverflow,
+  };
+}
+
+function tlsOptions(v: unknown): TlsOptions | null | undefined {
+  if (v === undefined || v === null || typeof v === "object") return v as TlsOptions;
+  throw bad("tls", typeof v, "expected an object or null");
+}
+
 /**
  * Checks connect options and turns them into nats.js options.
  *
  * @param options as given by the caller (may come from untyped JavaScript)
+ * @param runtime the runtime that will dial
  * @returns the resolved options
  * @throws {InvalidOptionError} naming the bad option and its value
  * @throws {InvalidUnitIdError} for a bad unit ID
- * @throws {UnsupportedTransportError} for a TCP URL where this runtime has no TCP transport
+ * @throws {UnsupportedTransportError} for a URL or TLS option this runtime cannot dial
  */
-export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+export function resolveOptions(options: ConnectOptions, runtime: Runtime): ResolvedOptions {
   if (typeof options !== "object" || options === null) {
     throw new InvalidOptionError("Invalid options: expected an object");
   }
@@ -212,12 +261,15 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     }
     kind = k;
   }
-  if (kind === "tcp" && !tcpAvailable()) {
+  if (kind === "tcp" && runtime.tcp === undefined) {
     throw new UnsupportedTransportError(
-      `Unsupported server "${list[0]}": this runtime has no TCP transport; ` +
-        'use ws:// or wss:// (browsers), or import connect from "@nunect/client/node" (Node)',
+      `Unsupported server "${list[0]}": ${
+        runtime.noTcp ?? "this runtime cannot open TCP connections"
+      }`,
     );
   }
+  const tls = tlsOptions(options.tls);
+  if (tls) runtime.checkTls?.(tls, kind!);
   const logLevel = options.logLevel ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw bad("logLevel", logLevel, `expected one of ${LOG_LEVELS.join(", ")}`);
@@ -249,9 +301,9 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     timeout: optionalNumber(rec, "timeoutMs", 1) ?? 10_000,
     pingInterval: optionalNumber(rec, "pingIntervalMs", 1) ?? 30_000,
     nunectTransport: kind,
+    nunectRuntime: runtime,
     ...(authenticator_ ? { authenticator: authenticator_ } : {}),
-    ...(options.tls !== undefined ? { tls: options.tls } : {}),
-    ...(options.webSocket ? { webSocket: options.webSocket } : {}),
+    ...(tls !== undefined ? { tls } : {}),
     ...options.natsOptions,
   };
   return {
@@ -260,6 +312,8 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     kind: kind!,
     logLevel,
     logBufferSize: optionalNumber(rec, "logBufferSize", 0) ?? 1000,
+    outbox: outboxOptions(options.outbox),
+    ...(options.webSocket ? { webSocket: options.webSocket } : {}),
     nats,
     outage,
   };

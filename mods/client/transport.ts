@@ -1,40 +1,80 @@
 import {
   type ConnectionOptions,
-  type Deferred,
-  deferred,
-  errors,
-  type Server,
   setTransportFactory,
+  type TlsOptions,
   type Transport,
 } from "@nats-io/nats-core/internal";
-import { denoRuntime, DenoTransport } from "./deno_transport.ts";
-import { type WebSocketConstructor, WsTransport } from "./ws_transport.ts";
-import type { WireClock } from "./wire_clock.ts";
+import type { WebSocketConstructor, WebSocketLike } from "./ws_transport.ts";
 
 /** nats-core's version, reported to the server in CONNECT. */
-const NATS_CORE_VERSION = "3.4.0";
+export const NATS_CORE_VERSION = "3.4.0";
 
 /** Which kind of socket a connection dials. */
 export type TransportKind = "ws" | "tcp";
 
-/** Makes a fresh TCP transport for one dial (e.g. transport-node's NodeTransport on Node). */
-export type TcpTransportFactory = () => Transport;
-
-let tcpFactory: TcpTransportFactory | undefined;
+/** Opens one WebSocket to a `ws://` or `wss://` URL (one per dial). */
+export type WebSocketOpener = (url: string) => WebSocketLike | Promise<WebSocketLike>;
 
 /**
- * Registers the TCP transport for `nats://` and `tls://` servers. Deno needs none (nunect dials
- * with `Deno.connect`); the Node entry (`@nunect/client/node`) registers transport-node's.
- *
- * @param factory makes one transport per dial; undefined restores the default
+ * How a runtime dials: what each entry point (`mod.ts` for Deno, `node.ts`, `browser.ts`) gives
+ * the runtime-neutral core. Keeping runtimes as values (not registered globally) lets every
+ * connection carry its own, so the package stays free of import side effects.
  */
-export function registerTcpTransport(factory: TcpTransportFactory | undefined): void {
-  tcpFactory = factory;
+export interface Runtime {
+  /**
+   * Makes the transport for one dial: a WebSocket one in browsers; in Deno and Node the
+   * {@linkcode DispatchTransport}, which picks TCP or WebSocket per dial.
+   */
+  readonly transport: () => Transport;
+  /** Makes a transport for one `nats://`/`tls://` dial; absent where TCP is not possible. */
+  readonly tcp?: () => Transport;
+  /** Why `nats://` cannot work here, for the error (only read when `tcp` is absent). */
+  readonly noTcp?: string;
+  /**
+   * Checks TLS options this runtime cannot honour, before anything is dialled.
+   *
+   * @throws {InvalidOptionError} or {UnsupportedTransportError} saying what to do instead
+   */
+  checkTls?(tls: TlsOptions, kind: TransportKind): void;
+  /**
+   * The WebSocket opener for one connection: the given class, the global one, or a runtime
+   * package; applies the TLS options where the runtime can.
+   *
+   * @throws {UnsupportedTransportError} when this runtime has no usable WebSocket
+   */
+  webSocket(
+    tls: TlsOptions | undefined,
+    given: WebSocketConstructor | undefined,
+  ): Promise<WebSocketOpener>;
+  /**
+   * Says which certificate made a dial fail and why (absent in browsers, whose WebSocket tells
+   * nothing): checks the certificate files before the first dial, and explains a failure.
+   */
+  readonly certificates?: CertificateDiagnosis;
 }
 
-/** Whether this runtime can dial `nats://`/`tls://` servers. */
-export function tcpAvailable(): boolean {
-  return tcpFactory !== undefined || denoRuntime() !== undefined;
+/** How a runtime names certificate problems; see `certificates.ts`. */
+export interface CertificateDiagnosis {
+  /**
+   * Checks the TLS options and reads their files once before the first dial.
+   *
+   * @throws {InvalidOptionError} for a certificate without its key, or a bad file option
+   * @throws {CertificateError} naming an unreadable file
+   */
+  check(tls: TlsOptions): Promise<void>;
+  /**
+   * Explains why a dial failed, if a certificate was the reason.
+   *
+   * @param err the error the dial failed with
+   * @param servers the server URLs given
+   * @param tls the TLS options
+   * @returns a {@linkcode CertificateError} naming the certificate and the reason, or undefined
+   */
+  explain(
+    err: unknown,
+    servers: readonly string[],
+    tls: TlsOptions | null | undefined,
+  ): Promise<Error | undefined>;
 }
 
 /** The transport kind a server URL asks for, or undefined for a scheme nunect does not know. */
@@ -49,80 +89,10 @@ export function transportKind(url: string): TransportKind | undefined {
 export interface DispatchOptions extends ConnectionOptions {
   /** How to dial a gossiped server that has no scheme. */
   nunectTransport?: TransportKind;
-  /** WebSocket class for `ws://` servers. */
-  webSocket?: WebSocketConstructor;
-}
-
-// nats-core keeps ONE global transport factory, used on every (re)dial of every connection; a
-// factory per call (as wsconnect and transport-node's connect install) breaks a process that
-// holds WebSocket and TCP connections at once. This one picks per dial, from the server's scheme
-// or, for gossiped servers without one, from the connection's own kind.
-class DispatchTransport implements Transport {
-  private inner?: Transport;
-  private discarded = false;
-  private readonly closedD: Deferred<void | Error> = deferred<void | Error>();
-
-  get lang(): string {
-    return this.inner?.lang ?? "nats.js";
-  }
-  get version(): string {
-    return this.inner?.version ?? NATS_CORE_VERSION;
-  }
-  get isClosed(): boolean {
-    return this.inner?.isClosed ?? this.discarded;
-  }
-  get closeError(): Error | undefined {
-    return this.inner?.closeError;
-  }
-
-  connect(server: Server, opts: DispatchOptions): Promise<void> {
-    const kind = transportKind(server.src) ?? opts.nunectTransport ?? "tcp";
-    let inner: Transport;
-    if (kind === "ws") {
-      inner = new WsTransport(NATS_CORE_VERSION);
-    } else if (tcpFactory !== undefined) {
-      inner = tcpFactory();
-    } else if (denoRuntime() !== undefined) {
-      inner = new DenoTransport(NATS_CORE_VERSION);
-    } else {
-      return Promise.reject(
-        new errors.ConnectionError(`No TCP transport in this runtime for "${server.src}"`),
-      );
-    }
-    this.inner = inner;
-    inner.closed().then((v) => this.closedD.resolve(v), (e) => this.closedD.reject(e));
-    if (this.discarded) inner.discard();
-    return inner.connect(server, opts);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    return this.inner![Symbol.asyncIterator]();
-  }
-  /** The dialled transport's wire clock, when it has one (see wire_clock.ts). */
-  wireClock(): WireClock | undefined {
-    const inner = this.inner as { wireClock?: () => WireClock | undefined } | undefined;
-    return typeof inner?.wireClock === "function" ? inner.wireClock() : undefined;
-  }
-
-  isEncrypted(): boolean {
-    return this.inner?.isEncrypted() ?? false;
-  }
-  send(frame: Uint8Array): void {
-    this.inner?.send(frame);
-  }
-  close(err?: Error): Promise<void> {
-    return this.inner?.close(err) ?? Promise.resolve();
-  }
-  disconnect(): void {
-    this.inner?.disconnect();
-  }
-  closed(): Promise<void | Error> {
-    return this.closedD;
-  }
-  discard(): void {
-    this.discarded = true;
-    this.inner?.discard();
-  }
+  /** The runtime that dials. */
+  nunectRuntime?: Runtime;
+  /** Opens the WebSocket for `ws://`/`wss://` dials. */
+  nunectWebSocket?: WebSocketOpener;
 }
 
 /**
@@ -137,10 +107,16 @@ function parseServerUrl(u: string): string {
   return `${url.protocol}//${url.hostname}:${port}${path}${url.search}`;
 }
 
-/** Installs the dispatching transport as nats-core's factory (again: others may replace it). */
-export function installTransport(): void {
+/**
+ * Installs the runtime's transport as nats-core's factory, which nats-core keeps for the whole
+ * process and calls on every (re)dial of every connection. Installed again before each connect:
+ * nats.js's own `wsconnect` and transport-node's `connect` replace it with theirs.
+ *
+ * @param runtime the runtime whose transport dials
+ */
+export function installTransport(runtime: Runtime): void {
   setTransportFactory({
-    factory: () => new DispatchTransport(),
+    factory: runtime.transport,
     urlParseFn: parseServerUrl,
     defaultPort: 4222,
   });

@@ -10,27 +10,30 @@ import {
 } from "@nats-io/nats-core/internal";
 import { _closeQuietly, _readServerInfo } from "./_server_info.ts";
 import { SendTimes, type WireClock } from "./wire_clock.ts";
+import type { DispatchOptions } from "./transport.ts";
 
 /** What nunect needs of a W3C WebSocket class (browsers, Deno, Node 22+, or npm `ws`). */
 export interface WebSocketLike {
+  /** Set to `"arraybuffer"` by the transport. */
   binaryType: string;
+  /** Bytes queued but not yet sent (waited for before a graceful close). */
   readonly bufferedAmount: number;
+  /** Called when the socket opened. */
   onopen: ((ev: unknown) => unknown) | null;
+  /** Called with each frame the server sent. */
   onmessage: ((ev: { data: unknown }) => unknown) | null;
+  /** Called when the socket closed. */
   onclose: ((ev: { wasClean?: boolean; reason?: string }) => unknown) | null;
+  /** Called on an error (with a `message` in Deno and npm `ws`, none in browsers). */
   onerror: ((ev: unknown) => unknown) | null;
+  /** Sends one binary frame. */
   send(data: ArrayBufferLike | ArrayBufferView): void;
+  /** Closes the socket. */
   close(): void;
 }
 
 /** A WebSocket constructor, e.g. the global `WebSocket` or `WebSocket` from the npm `ws` package. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
-
-/** Connection options as the transport sees them: nats.js options plus nunect's WebSocket class. */
-export interface WsTransportOptions extends ConnectionOptions {
-  /** The WebSocket class to dial with; defaults to the global `WebSocket`. */
-  webSocket?: WebSocketConstructor;
-}
 
 /**
  * Turns a server entry into the WebSocket URL to dial: `ws://` and `wss://` stay, a gossiped
@@ -43,8 +46,10 @@ function wsUrl(src: string, encrypted = false): string {
 }
 
 /**
- * NATS over a W3C WebSocket: a port of nats-core's WsTransport whose WebSocket class can be
- * injected (Node 20 has no global one) and that can live beside a TCP transport in one process.
+ * NATS over a W3C WebSocket: a port of nats-core's WsTransport (which nats-core does not export)
+ * whose socket comes from the runtime (the global WebSocket, npm `ws` on Node 20 or with TLS
+ * options, Deno's WebSocket with an HttpClient for a custom CA or client certificate), and that
+ * can live beside a TCP transport in one process.
  */
 export class WsTransport implements Transport, WireClock {
   readonly version: string;
@@ -53,7 +58,7 @@ export class WsTransport implements Transport, WireClock {
   private connected = false;
   private done = false;
   private socket?: WebSocketLike;
-  private options!: WsTransportOptions;
+  private options!: ConnectionOptions;
   private socketClosed = false;
   private encrypted = false;
   private peeked = false;
@@ -70,28 +75,24 @@ export class WsTransport implements Transport, WireClock {
     this.version = version;
   }
 
-  /** Opens the socket and resolves once the server's INFO arrived and was accepted. */
-  connect(server: Server, options: WsTransportOptions): Promise<void> {
+  /**
+   * Opens the socket with the connection's opener and resolves once the server's INFO arrived
+   * and was accepted.
+   */
+  async connect(server: Server, options: DispatchOptions): Promise<void> {
     const ok = deferred<void>();
     this.options = options;
     const url = wsUrl(server.src, options.tls !== undefined && options.tls !== null);
-    const Ctor = options.webSocket ??
-      (globalThis as unknown as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (Ctor === undefined) {
-      return Promise.reject(
-        new errors.ConnectionError(
-          `No WebSocket implementation for "${url}": pass one as the webSocket option`,
-        ),
-      );
-    }
     this.encrypted = url.startsWith("wss://");
     let socket: WebSocketLike;
     try {
-      socket = new Ctor(url);
+      socket = await options.nunectWebSocket!(url);
     } catch (err) {
-      return Promise.reject(
-        new errors.ConnectionError(`Cannot open WebSocket "${url}"`, { cause: err }),
-      );
+      throw new errors.ConnectionError(`Cannot open WebSocket "${url}"`, { cause: err });
+    }
+    if (this.done) {
+      _closeQuietly(socket);
+      throw new errors.ConnectionError("connection aborted");
     }
     this.socket = socket;
     socket.binaryType = "arraybuffer";
@@ -126,13 +127,17 @@ export class WsTransport implements Transport, WireClock {
     };
     socket.onerror = (e) => {
       if (this.done) return;
-      const message = (e as { message?: string })?.message ?? `WebSocket error on "${url}"`;
-      const err = new errors.ConnectionError(message);
+      // Deno and npm ws put the reason in the message, Node's built-in WebSocket says only
+      // "network error", browsers say nothing.
+      const message = (e as { message?: unknown } | undefined)?.message;
+      const err = new errors.ConnectionError(
+        typeof message === "string" && message !== "" ? message : `WebSocket error on "${url}"`,
+      );
       if (!this.connected) ok.reject(err);
       else this._closed(err);
       this._cleanup();
     };
-    return ok;
+    return await ok;
   }
 
   private _cleanup(): void {

@@ -1,142 +1,414 @@
 /**
- * The npm package end to end: `deno task build:npm`'s build, `npm pack`, the tarball installed
- * into a temp Node 20 project (with `ws` for Node 20's missing WebSocket and esbuild for the
- * browser bundle), used from Node over TCP and WebSocket, and bundled into a page that headless
- * Chromium loads to round-trip messages over WebSocket. Needs node, npm, the npm registry and
- * /usr/bin/chromium.
+ * The npm package end to end, as its users get it: `deno task build:npm`'s build, checked with
+ * `npm publish --dry-run`, packed, installed once into a temp consumer project (with `ws`,
+ * esbuild, Vite, TypeScript and Node's types), then used with a plain `import "@nunect/client"`
+ * from Node 20 (the machine's), Node 22 (npm's `node` package through npx, cached) and Deno over
+ * TCP, TLS and WebSocket, type-checked under node16, nodenext and bundler resolution, and bundled
+ * into a page by esbuild and by Vite that headless Chromium runs, within the size budget. Needs
+ * node, npm, the npm registry (or npm's cache) and /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
-import { buildNpm } from "../../scripts/build_npm.ts";
-import { PROJECT_DIR, startNats } from "../_kit/mod.ts";
-import { BROWSER_ENTRY, NODE_CLIENT, PAGE } from "./_npm_fixtures.ts";
+import {
+  connect,
+  decodeMessage,
+  heartbeatSchema,
+  logSchema,
+  type Msg,
+} from "../../mods/client/mod.ts";
+import {
+  type NatsServer,
+  NODE_VERSIONS,
+  nodeBinary,
+  npmConsumer,
+  PROJECT_DIR,
+  runCommand,
+  startNats,
+  type TestCertificates,
+  testCertificates,
+  until,
+} from "../_kit/mod.ts";
+import { CONSUMER_SCRIPT, page, PAGE_SCRIPT, tsconfig, TYPES_CHECK } from "./_npm_fixtures.ts";
 
-const decoder = new TextDecoder();
+/**
+ * The size budget of a browser page that connects, publishes, subscribes, requests, logs and
+ * sends heartbeats: 50 KiB of minified JavaScript after gzip, measured as size-limit and
+ * gzip-size do (zlib, level 9, in Node). About 42 KiB of it is nats.js and the tweetnacl it
+ * requires for NKey signatures, CommonJS that bundlers cannot trim to what a page uses.
+ */
+const BUNDLE_BUDGET_BYTES = 50 * 1024;
 
-async function run(cmd: string, args: string[], cwd: string, env?: Record<string, string>) {
-  const out = await new Deno.Command(cmd, { args, cwd, env, stdout: "piped", stderr: "piped" })
-    .output();
-  const stdout = decoder.decode(out.stdout);
-  const stderr = decoder.decode(out.stderr);
-  assert.ok(out.success, `${cmd} ${args.join(" ")} failed:\n${stdout}\n${stderr}`);
-  return stdout;
+interface Servers {
+  plain: NatsServer;
+  tls: NatsServer;
+  mtls: NatsServer;
+  certs: TestCertificates;
 }
 
-/** Builds, packs and installs the package into a fresh project; returns its directory. */
-async function installedProject(dir: string): Promise<{ project: string; tarball: string }> {
-  const npmDir = await buildNpm();
-  const packed = await run("npm", ["pack", "--pack-destination", dir, "--loglevel=error"], npmDir);
-  const tarball = `${dir}/${packed.trim().split("\n").pop()}`;
-  const project = `${dir}/project`;
-  await Deno.mkdir(project);
-  await Deno.writeTextFile(
-    `${project}/package.json`,
-    JSON.stringify({ name: "nunect-client-consumer", private: true, type: "module" }),
-  );
-  await run("npm", [
-    "install",
-    "--no-audit",
-    "--no-fund",
-    "--loglevel=error",
-    tarball,
-    "ws@8.23.0",
-    "esbuild@0.28.2",
-  ], project);
-  return { project, tarball };
+/** What each scenario connects to; the same list runs in every runtime. */
+function scenarios({ plain, tls, mtls, certs }: Servers) {
+  const auth = { user: plain.users.ops.user, pass: plain.users.ops.pass };
+  const tlsAuth = { user: tls.users.ops.user, pass: tls.users.ops.pass };
+  const mtlsAuth = { user: mtls.users.ops.user, pass: mtls.users.ops.pass };
+  const mine = { caFile: certs.ca, certFile: certs.clientCert, keyFile: certs.clientKey };
+  const fail = { reconnect: false, timeoutMs: 5000 };
+  return [
+    { name: "tcp", options: { servers: plain.url, ...auth } },
+    { name: "ws", options: { servers: plain.wsUrl, ...auth } },
+    {
+      name: "tls",
+      options: { servers: `tls://127.0.0.1:${tls.port}`, tls: { caFile: certs.ca }, ...tlsAuth },
+    },
+    {
+      name: "wss",
+      options: { servers: `wss://127.0.0.1:${tls.wsPort}`, tls: { caFile: certs.ca }, ...tlsAuth },
+    },
+    {
+      name: "tlsUntrusted",
+      options: { servers: `tls://127.0.0.1:${tls.port}`, ...tlsAuth, ...fail },
+    },
+    {
+      name: "wssUntrusted",
+      options: { servers: `wss://127.0.0.1:${tls.wsPort}`, ...tlsAuth, ...fail },
+    },
+    {
+      name: "mtlsTcp",
+      options: { servers: `tls://127.0.0.1:${mtls.port}`, tls: mine, ...mtlsAuth, ...fail },
+    },
+    {
+      name: "mtlsWss",
+      options: { servers: `wss://127.0.0.1:${mtls.wsPort}`, tls: mine, ...mtlsAuth },
+    },
+    {
+      name: "mtlsRequired",
+      options: {
+        servers: `tls://127.0.0.1:${mtls.port}`,
+        tls: { caFile: certs.ca },
+        ...mtlsAuth,
+        ...fail,
+      },
+    },
+    {
+      name: "mtlsRejected",
+      options: {
+        servers: `wss://127.0.0.1:${mtls.wsPort}`,
+        tls: { ...mine, certFile: certs.otherClientCert },
+        ...mtlsAuth,
+        ...fail,
+      },
+    },
+  ];
 }
 
-Deno.test("npm package: packs, installs in Node 20, works over TCP and WebSocket, bundles for Chromium", async (t) => {
+type Observed = Record<string, Record<string, unknown>> & { runtime: string };
+
+function assertRoundTrip(r: Observed, name: string): void {
+  const got = r[name]!;
+  assert.equal(got.ok, true, `${r.runtime} ${name}: ${JSON.stringify(got)}`);
+  assert.deepEqual(got.message, { data: { from: name }, unitId: `${name}-a`, seq: "1" });
+  assert.equal(got.log, `hello from ${name}`);
+  assert.equal(got.reply, "ping");
+  assert.equal(got.noResponders, true);
+  assert.equal(got.echoed, true);
+}
+
+function assertRefused(
+  r: Observed,
+  name: string,
+  error: string,
+  reason: string | undefined,
+  message: RegExp,
+): void {
+  const got = r[name]!;
+  assert.equal(got.ok, false, `${r.runtime} ${name} must fail`);
+  assert.equal(got.error, error, `${r.runtime} ${name}: ${got.message}`);
+  assert.equal(got.reason, reason, `${r.runtime} ${name}: ${got.message}`);
+  assert.match(String(got.message), message, `${r.runtime} ${name}`);
+}
+
+/** The `lang` that each closed connection named `name` reported to the server, sorted. */
+async function languages(ns: NatsServer, name: string): Promise<string[]> {
+  const connz = await (await fetch(`${ns.monitorUrl}/connz?state=closed&limit=1000`)).json() as {
+    connections: { name?: string; lang?: string }[];
+  };
+  return connz.connections.filter((c) => c.name === name).map((c) => c.lang ?? "").sort();
+}
+
+/** Gzipped sizes of files as Node's zlib makes them (level 9), by path. */
+async function gzipSizes(files: string[], cwd: string): Promise<number[]> {
+  const script = "const z = require('zlib'), fs = require('fs');" +
+    "console.log(JSON.stringify(process.argv.slice(1).map((f) => " +
+    "z.gzipSync(fs.readFileSync(f), { level: 9 }).length)))";
+  return JSON.parse(await runCommand("node", ["-e", script, ...files], cwd));
+}
+
+Deno.test("npm package: publish-ready, one import for Node 20, Node 22, Deno and browsers, TLS, types, bundles within budget", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "nunect-npm-" });
   try {
-    const { project, tarball } = await installedProject(dir);
+    const { npmDir, project } = await npmConsumer(dir);
 
     await t.step(
-      "the tarball holds ESM, .d.ts, README, LICENSE and a complete package.json",
+      "npm publish --dry-run lists only the intended files; package.json is publish-ready",
       async () => {
-        const list = await run("tar", ["-tzf", tarball], dir);
+        // npm 11 keys the report by package name.
+        const report = JSON.parse(
+          await runCommand("npm", ["publish", "--dry-run", "--json", "--loglevel=error"], npmDir),
+        ) as Record<string, { files: { path: string }[] }>;
+        const files = report["@nunect/client"]!.files.map((f) => f.path);
+        const intended =
+          /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|esm\/(client|protocol)\/[a-z_]+\.(js|d\.ts|js\.map))$/;
+        assert.deepEqual(files.filter((f) => !intended.test(f)), [], "nothing unintended");
         for (
           const f of [
-            "package/package.json",
-            "package/README.md",
-            "package/LICENSE",
-            "package/esm/client/mod.js",
-            "package/esm/client/mod.d.ts",
-            "package/esm/client/node.js",
-            "package/esm/protocol/mod.js",
+            "package.json",
+            "README.md",
+            "LICENSE",
+            "CHANGELOG.md",
+            "esm/client/mod.js",
+            "esm/client/mod.d.ts",
+            "esm/client/node.js",
+            "esm/client/browser.js",
+            "esm/client/jetstream.js",
+            "esm/protocol/mod.js",
+            "esm/protocol/core.js",
           ]
-        ) assert.ok(list.includes(f), `${f} in tarball`);
-        const pkg = JSON.parse(
-          await Deno.readTextFile(`${project}/node_modules/@nunect/client/package.json`),
+        ) assert.ok(files.includes(f), `${f} is published`);
+        const map = JSON.parse(await Deno.readTextFile(`${npmDir}/esm/client/client.js.map`));
+        assert.ok(
+          map.sourcesContent?.[0]?.includes("class NunectClient"),
+          "sources inlined in maps",
         );
+
+        const pkg = JSON.parse(await Deno.readTextFile(`${npmDir}/package.json`));
         const denoJson = JSON.parse(await Deno.readTextFile(`${PROJECT_DIR}/deno.json`));
         assert.equal(pkg.name, "@nunect/client");
         assert.equal(pkg.version, denoJson.version);
         assert.equal(pkg.license, "MIT");
-        assert.deepEqual(Object.keys(pkg.exports), [".", "./node", "./protocol", "./package.json"]);
-        assert.equal(pkg.dependencies["@nats-io/nats-core"], "3.4.0");
-        assert.equal(pkg.dependencies["@nats-io/transport-node"], "3.4.0");
-      },
-    );
-
-    await using ns = await startNats();
-
-    await t.step(
-      "Node 20: connect over TCP and WebSocket, publish with headers, subscribe, request, log",
-      async () => {
-        await Deno.writeTextFile(`${project}/node_client.mjs`, NODE_CLIENT);
-        const out = await run("node", ["node_client.mjs"], project, {
-          TCP_URL: ns.url,
-          WS_URL: ns.wsUrl,
-          NATS_USER: ns.users.ops.user,
-          NATS_PASS: ns.users.ops.pass,
-        });
-        const r = JSON.parse(out.trim().split("\n").pop()!);
-        assert.match(r.node, /^v20\./, "runs on Node 20");
-        assert.equal(r.hasGlobalWebSocket, "undefined", "Node 20 has no global WebSocket");
-        for (const kind of ["tcp", "ws"]) {
-          const k = r[kind];
-          assert.deepEqual(k.message.data, { from: "node" }, kind);
-          assert.equal(k.message.subject, "npm.test.x");
-          assert.equal(k.message.unitId, `node-a-${kind}`);
-          assert.equal(k.message.seq, "1");
-          assert.match(k.message.tx, /^\d{19}$/);
-          assert.equal(k.message.custom, "c1");
-          assert.deepEqual(k.log, {
-            subject: `ops.log.info.node-a-${kind}`,
-            ok: true,
-            msg: "hello from node",
-          });
-          assert.equal(k.reply, "ping");
-          assert.equal(k.noResponders, true);
-          assert.ok(k.rttUs > 0 && k.echoUs > 0);
+        assert.equal(pkg.sideEffects, false);
+        assert.equal(pkg.type, "module");
+        assert.equal(pkg.types, "./esm/client/mod.d.ts");
+        assert.deepEqual(pkg.engines, { node: ">=20" });
+        assert.match(pkg.repository.url, /^git\+https:\/\/.+\.git$/);
+        assert.equal(pkg.repository.directory, "mods/client");
+        assert.deepEqual(Object.keys(pkg.exports["."]), [
+          "types",
+          "deno",
+          "browser",
+          "node",
+          "default",
+        ]);
+        assert.deepEqual(Object.keys(pkg.exports), [
+          ".",
+          "./node",
+          "./browser",
+          "./jetstream",
+          "./protocol",
+          "./package.json",
+        ]);
+        for (const d of ["@nats-io/nats-core", "@nats-io/transport-node", "@nats-io/jetstream"]) {
+          assert.equal(pkg.dependencies[d], "3.4.0", d);
         }
+        const changelog = await Deno.readTextFile(`${npmDir}/CHANGELOG.md`);
+        assert.match(changelog, /^## Unreleased$/m);
+        assert.match(changelog, /^## 0\.1\.0$/m);
+      },
+    );
+
+    const certDir = `${dir}/certs`;
+    await Deno.mkdir(certDir);
+    const certs = await testCertificates(certDir);
+    const tlsEnv = { NATS_TLS_CERT: certs.cert, NATS_TLS_KEY: certs.key };
+    await using plain = await startNats();
+    await using tls = await startNats({ env: tlsEnv });
+    await using mtls = await startNats({ env: tlsEnv, clientCa: certs.ca });
+    const servers = { plain, tls, mtls, certs };
+
+    await t.step(
+      "Node 20, Node 22 and Deno: the plain import picks each runtime's build for TCP, TLS and WebSocket and names certificate problems",
+      async () => {
+        await Deno.writeTextFile(`${project}/consumer.mjs`, CONSUMER_SCRIPT);
+        const env = { SCENARIOS: JSON.stringify(scenarios(servers)) };
+        const node22 = await nodeBinary(NODE_VERSIONS.node22);
+        const outputs: [string, string][] = [
+          ["node20", await runCommand("node", ["consumer.mjs"], project, env)],
+          ["node22", await runCommand(node22, ["consumer.mjs"], project, env)],
+          [
+            "deno",
+            await runCommand(
+              Deno.execPath(),
+              ["run", "-A", "--node-modules-dir=manual", "consumer.mjs"],
+              project,
+              env,
+            ),
+          ],
+        ];
+        for (const [label, out] of outputs) {
+          const r = JSON.parse(out.trim().split("\n").pop()!) as Observed;
+          const node = label.startsWith("node");
+          if (label === "node20") assert.match(r.runtime, /^node v20\./);
+          if (label === "node22") assert.match(r.runtime, /^node v22\./);
+          if (node) {
+            assert.equal(r.nodeEntryIsPlainImport, true, "@nunect/client/node is the plain import");
+          }
+          assert.equal(r.globalWebSocket, label === "node20" ? "undefined" : "function");
+          for (const name of ["tcp", "ws", "tls", "wss", "mtlsWss"]) assertRoundTrip(r, name);
+          assertRefused(
+            r,
+            "tlsUntrusted",
+            "CertificateError",
+            "untrusted",
+            /Untrusted server certificate of "127\.0\.0\.1:\d+"/,
+          );
+          assertRefused(
+            r,
+            "wssUntrusted",
+            "CertificateError",
+            "untrusted",
+            /Untrusted server certificate of "127\.0\.0\.1:\d+"/,
+          );
+          assertRefused(
+            r,
+            "mtlsRequired",
+            "CertificateError",
+            "required",
+            /Client certificate required by "127\.0\.0\.1:\d+"/,
+          );
+          assertRefused(
+            r,
+            "mtlsRejected",
+            "CertificateError",
+            "rejected",
+            /Client certificate tls\.certFile ".*other_client\.pem" rejected/,
+          );
+          if (node) {
+            assertRoundTrip(r, "mtlsTcp");
+          } else {
+            assertRefused(r, "mtlsTcp", "UnsupportedTransportError", undefined, /handshakeFirst/);
+          }
+        }
+        // CommonJS projects: require() of the package (Node's require of ES modules, 20.19+).
+        const cjs = "console.log(typeof require('@nunect/client').connect)";
+        for (const nodeBin of ["node", node22]) {
+          const out = await runCommand(nodeBin, ["--input-type=commonjs", "-e", cjs], project);
+          assert.equal(out.trim(), "function", `${nodeBin}: require("@nunect/client")`);
+        }
+        // Each runtime dialled with its own transport: transport-node in Node, Deno's own in Deno.
+        assert.deepEqual(await languages(plain, "tcp-a"), ["nats.deno", "nats.js", "nats.js"]);
+        assert.deepEqual(await languages(plain, "ws-a"), ["nats.ws", "nats.ws", "nats.ws"]);
       },
     );
 
     await t.step(
-      "browser: the bundled package round-trips over WebSocket in headless Chromium",
+      "types resolve under node16, nodenext and bundler resolution (tsc --noEmit)",
       async () => {
-        await Deno.writeTextFile(`${project}/browser_entry.js`, BROWSER_ENTRY);
-        await run("node_modules/.bin/esbuild", [
-          "browser_entry.js",
+        // Concurrently: each is its own TypeScript program. node16 also checks every declaration
+        // file (ours and our dependencies'); the others check the consumer against them.
+        await Promise.all((["node16", "nodenext", "bundler"] as const).map(async (resolution) => {
+          const typesDir = `${project}/types-${resolution}`;
+          await Deno.mkdir(typesDir);
+          await Deno.writeTextFile(`${typesDir}/check.ts`, TYPES_CHECK);
+          await Deno.writeTextFile(
+            `${typesDir}/tsconfig.json`,
+            tsconfig(resolution, resolution === "node16"),
+          );
+          await runCommand(
+            "node",
+            ["../node_modules/typescript/bin/tsc", "-p", "tsconfig.json"],
+            typesDir,
+          );
+        }));
+      },
+    );
+
+    await t.step(
+      "esbuild and Vite bundles of a page stay within the budget, carry no zod, and work in Chromium",
+      async () => {
+        await Deno.writeTextFile(`${project}/page.js`, PAGE_SCRIPT);
+        await runCommand("node_modules/.bin/esbuild", [
+          "page.js",
           "--bundle",
+          "--minify",
           "--format=esm",
           "--platform=browser",
-          "--outfile=bundle.js",
+          "--outfile=esbuild/page.js",
+          "--metafile=esbuild/meta.json",
           "--log-level=warning",
         ], project);
-        const bundle = await Deno.readTextFile(`${project}/bundle.js`);
-        assert.ok(!/from\s*["']node:/.test(bundle), "no node: imports in the browser bundle");
-        const page = PAGE;
+        await Deno.writeTextFile(`${project}/esbuild/index.html`, page("./page.js"));
+        const meta = JSON.parse(await Deno.readTextFile(`${project}/esbuild/meta.json`)) as {
+          outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+        };
+        const included = Object.entries(meta.outputs["esbuild/page.js"]!.inputs)
+          .filter(([, v]) => v.bytesInOutput > 0).map(([k]) => k);
+        assert.deepEqual(
+          included.filter((i) => /\/zod\/|protocol\/messages\.js|transport-node|deno_/.test(i)),
+          [],
+          "no zod, schemas, Node or Deno transports in the browser bundle",
+        );
+
+        const vite = `${project}/vite`;
+        await Deno.mkdir(vite);
+        await Deno.copyFile(`${project}/page.js`, `${vite}/page.js`);
+        await Deno.writeTextFile(`${vite}/index.html`, page("./page.js"));
+        await runCommand(
+          "../node_modules/.bin/vite",
+          ["build", "--base", "/vite/", "--logLevel", "error"],
+          vite,
+        );
+        const viteJs = [...Deno.readDirSync(`${vite}/dist/assets`)].map((f) => f.name)
+          .filter((f) => f.endsWith(".js"));
+        assert.equal(viteJs.length, 1, `one chunk: ${viteJs}`);
+
+        const files: Record<string, string> = {
+          "/esbuild/": `${project}/esbuild/index.html`,
+          "/esbuild/page.js": `${project}/esbuild/page.js`,
+          "/vite/": `${vite}/dist/index.html`,
+          [`/vite/assets/${viteJs[0]}`]: `${vite}/dist/assets/${viteJs[0]}`,
+        };
+        const [esbuildSize, viteSize] = await gzipSizes(
+          [files["/esbuild/page.js"]!, `${vite}/dist/assets/${viteJs[0]}`],
+          project,
+        );
+        const sizes = { esbuild: esbuildSize!, Vite: viteSize! };
+        console.log(
+          `page bundle, gzipped: ${JSON.stringify(sizes)}, budget ${BUNDLE_BUDGET_BYTES}`,
+        );
+        for (const [bundler, size] of Object.entries(sizes)) {
+          assert.ok(
+            size <= BUNDLE_BUDGET_BYTES,
+            `${bundler} bundle of the page is ${size} bytes gzipped, over the budget of ` +
+              `${BUNDLE_BUDGET_BYTES}`,
+          );
+        }
+
+        // The other side of the page: answers its request, commands it, and sees what it sends.
+        await using peer = await connect({
+          servers: plain.url,
+          unitId: "npm-peer",
+          ...plain.users.ops,
+        });
+        const seen: Msg[] = [];
+        peer.subscribe("kiosk.>", (m) => {
+          if (m.subject === "kiosk.config") m.respond(JSON.stringify({ config: m.json() }));
+          else seen.push(m);
+        });
+        peer.subscribe("ops.>", (m) => {
+          seen.push(m);
+          const unit = /^ops\.heartbeat\.(.+)$/.exec(m.subject)?.[1];
+          if (unit && !seen.some((s) => s.subject === `kiosk.ack.${unit}`)) {
+            peer.publish(`kiosk.cmd.${unit}`, { n: 1 });
+          }
+        });
+        await peer.flush();
+
         const ac = new AbortController();
         const server = Deno.serve(
           { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen: () => {} },
-          (req) => {
-            const path = new URL(req.url).pathname;
-            if (path === "/bundle.js") {
-              return new Response(bundle, { headers: { "content-type": "text/javascript" } });
-            }
-            return new Response(page, { headers: { "content-type": "text/html" } });
+          async (req) => {
+            const file = files[new URL(req.url).pathname];
+            if (file === undefined) return new Response("not found", { status: 404 });
+            const type = file.endsWith(".html") ? "text/html" : "text/javascript";
+            return new Response(await Deno.readFile(file), { headers: { "content-type": type } });
           },
         );
         const browser = await chromium.launch({
@@ -152,34 +424,45 @@ Deno.test("npm package: packs, installs in Node 20, works over TCP and WebSocket
           ],
         });
         try {
-          const tab = await browser.newPage();
-          const errors: string[] = [];
-          tab.on("pageerror", (e) => errors.push(String(e)));
-          await tab.goto(`http://127.0.0.1:${server.addr.port}/`);
-          await tab.waitForFunction(() => (globalThis as { ready?: boolean }).ready === true);
-          const r = await tab.evaluate(
-            ([url, user, pass]) =>
+          for (const bundler of ["esbuild", "vite"]) {
+            const unit = `page-${bundler}`;
+            const tab = await browser.newPage();
+            const errors: string[] = [];
+            tab.on("pageerror", (e) => errors.push(String(e)));
+            await tab.addInitScript((config) => {
+              (globalThis as { pageConfig?: unknown }).pageConfig = config;
+            }, { ws: plain.wsUrl, unit, user: plain.users.ops.user, pass: plain.users.ops.pass });
+            await tab.goto(`http://127.0.0.1:${server.addr.port}/${bundler}/`);
+            await tab.waitForFunction(() => (globalThis as { done?: boolean }).done === true);
+            const tcp = await tab.evaluate(() =>
               (globalThis as unknown as {
-                roundTrip(u: string, us: string, p: string): Promise<{
-                  message: { subject: string; data: unknown; unitId: string };
-                  echoUs: number;
-                  rttUs: number;
-                  tcp: string;
-                }>;
-              }).roundTrip(url!, user!, pass!),
-            [ns.wsUrl, ns.users.ui.user, ns.users.ui.pass],
-          );
-          assert.deepEqual(errors, []);
-          assert.deepEqual(r.message, {
-            subject: "ops.echo.browser-b",
-            data: { from: "browser" },
-            unitId: "browser-a",
-          });
-          assert.ok(r.echoUs > 0 && r.rttUs > 0, JSON.stringify(r));
-          assert.match(
-            r.tcp,
-            /^UnsupportedTransportError: Unsupported server "nats:\/\/127\.0\.0\.1:4222"/,
-          );
+                connect(o: { servers: string; unitId: string }): Promise<unknown>;
+              }).connect({ servers: "nats://127.0.0.1:4222", unitId: "tcp" }).then(
+                () => "connected",
+                (e: Error) => `${e.name}: ${e.message}`,
+              )
+            );
+            await until(
+              () => seen.some((m) => m.subject === `kiosk.ack.${unit}`),
+              `the ${bundler} page to answer a command`,
+            );
+            await tab.close();
+            assert.deepEqual(errors, [], bundler);
+            assert.match(
+              tcp,
+              /^UnsupportedTransportError: Unsupported server "nats:\/\/127\.0\.0\.1:4222": browsers cannot open TCP/,
+            );
+            const of = (subject: string) => seen.filter((m) => m.subject === subject);
+            assert.deepEqual(of(`kiosk.ack.${unit}`)[0]!.json(), { n: 1 });
+            assert.deepEqual(of(`kiosk.seen.${unit}`)[0]!.json(), { config: { unit } });
+            const hb = decodeMessage(heartbeatSchema, of(`ops.heartbeat.${unit}`)[0]!.data);
+            assert.ok(
+              hb.ok && hb.value.kind === "browser",
+              "schema-valid heartbeat, built without zod",
+            );
+            const log = decodeMessage(logSchema, of(`ops.log.info.${unit}`)[0]!.data);
+            assert.ok(log.ok && log.value.msg === "ready", "schema-valid log record");
+          }
         } finally {
           await browser.close();
           ac.abort();

@@ -1,0 +1,154 @@
+import { errors as natsErrors } from "@nats-io/nats-core/internal";
+import {
+  jetstream,
+  type JetStreamClient,
+  type JetStreamOptions,
+  type PubAck,
+} from "@nats-io/jetstream";
+import { subjects, validateSubject } from "../protocol/core.ts";
+import type { HeadersInit, NunectClient } from "./client.ts";
+import {
+  InvalidOptionError,
+  NoRespondersError,
+  NotConnectedError,
+  RequestTimeoutError,
+} from "./errors.ts";
+import { encodePayload, type Payload } from "./payload.ts";
+
+/** Options of {@linkcode NunectJetStream.publish}. */
+export interface StreamPublishOptions {
+  /** Extra headers (the standard ones are always set). */
+  headers?: HeadersInit;
+  /** `Nats-Msg-Id`: the stream drops a second message with the same ID in its duplicate window. */
+  msgId?: string;
+  /** The stream that must store it: the server refuses the message if another one would. */
+  expectStream?: string;
+  /** How long to wait for the stream's acknowledgement (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+/** Options of {@linkcode NunectJetStream.logThroughStream}. */
+export interface StreamLogOptions {
+  /** The stream that must store the records (e.g. the dashboard's `nunect_telemetry`). */
+  stream?: string;
+  /** How long to wait for each acknowledgement (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+/**
+ * JetStream where nunect adds something to nats.js: publishes that carry the standard headers
+ * and the client's sequence, and a logger whose records leave its buffer only once a stream
+ * has stored them. Everything else is nats.js's own client, as `js`.
+ */
+export class NunectJetStream {
+  /** The nats.js JetStream client on the same connection, for everything else. */
+  readonly js: JetStreamClient;
+  readonly #client: NunectClient;
+
+  /**
+   * Wraps a connected client; use {@linkcode jetStream}.
+   *
+   * @param client the connected client
+   * @param options nats.js JetStream options (domain, API prefix, timeout)
+   */
+  constructor(client: NunectClient, options?: JetStreamOptions) {
+    this.#client = client;
+    this.js = jetstream(client.nc, options);
+  }
+
+  /**
+   * Publishes to a stream with `X-Unit-ID`, `X-TX-Timestamp` and `X-Seq`, and waits for the
+   * stream's acknowledgement.
+   *
+   * @param subject a subject some stream captures
+   * @param data bytes, a string, or any JSON-serialisable value
+   * @param options extra headers, message ID, expected stream, timeout
+   * @returns the acknowledgement: stream, sequence, duplicate
+   * @throws {NotConnectedError} while disconnected (nothing is sent)
+   * @throws {NoRespondersError} when no stream captures `subject`
+   * @throws {RequestTimeoutError} when no acknowledgement came in time
+   */
+  async publish(subject: string, data?: Payload, options?: StreamPublishOptions): Promise<PubAck> {
+    validateSubject(subject);
+    const payload = encodePayload(subject, data);
+    const timeoutMs = options?.timeoutMs ?? 5000;
+    if (typeof timeoutMs !== "number" || !(timeoutMs >= 1)) {
+      throw new InvalidOptionError(`Invalid option timeoutMs ${timeoutMs}: expected >= 1`);
+    }
+    if (!this.#client.isConnected) {
+      throw new NotConnectedError(
+        `Client "${this.#client.unitId}" is not connected: stream publish to "${subject}" not sent`,
+      );
+    }
+    const headers = this.#client.headers(options?.headers);
+    try {
+      return await this.js.publish(subject, payload, {
+        headers,
+        timeout: timeoutMs,
+        ...(options?.msgId ? { msgID: options.msgId } : {}),
+        ...(options?.expectStream ? { expect: { streamName: options.expectStream } } : {}),
+      });
+    } catch (err) {
+      throw mapPublishError(err, subject, timeoutMs);
+    }
+  }
+
+  /**
+   * Sends the client's log records as stream publishes: each stays in the logger's bounded
+   * buffer until the stream acknowledged it and is retried, with the same `Nats-Msg-Id` (so the
+   * stream keeps one copy), at the next log call or reconnect. A failed attempt is reported as
+   * an `error` status event of the client.
+   *
+   * @param options the stream that must store the records, the acknowledgement timeout
+   * @returns a function that returns the logger to plain publishing
+   */
+  logThroughStream(options: StreamLogOptions = {}): () => void {
+    const client = this.#client;
+    const boot = Math.floor(Math.random() * 2 ** 32).toString(36);
+    const ids = new WeakMap<object, string>();
+    let n = 0;
+    client.logger.sendVia(async (record) => {
+      let msgId = ids.get(record);
+      if (msgId === undefined) ids.set(record, msgId = `${client.unitId}.${boot}.${++n}`);
+      await this.publish(subjects.log(record.level, client.unitId), record, {
+        msgId,
+        ...(options.stream ? { expectStream: options.stream } : {}),
+        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+      });
+    }, (err) => client.reportError(err instanceof Error ? err : new Error(String(err))));
+    return () => client.logger.sendVia(undefined);
+  }
+}
+
+/**
+ * JetStream for a nunect client: standard headers on stream publishes, and the logger through
+ * a stream. See {@linkcode NunectJetStream}.
+ *
+ * @param client the connected client
+ * @param options nats.js JetStream options (domain, API prefix, timeout)
+ * @returns the helper
+ * @example
+ * ```ts
+ * const js = jetStream(client);
+ * const ack = await js.publish("orders.new", { id: 7 });
+ * js.logThroughStream({ stream: "nunect_telemetry" });
+ * ```
+ */
+export function jetStream(client: NunectClient, options?: JetStreamOptions): NunectJetStream {
+  return new NunectJetStream(client, options);
+}
+
+function mapPublishError(err: unknown, subject: string, timeoutMs: number): unknown {
+  const chain: unknown[] = [];
+  for (let e = err, i = 0; e instanceof Error && i < 4; e = e.cause, i++) chain.push(e);
+  if (chain.some((e) => e instanceof natsErrors.NoRespondersError)) {
+    return new NoRespondersError(`No stream captures "${subject}"`, { cause: err });
+  }
+  if (chain.some((e) => e instanceof natsErrors.TimeoutError)) {
+    return new RequestTimeoutError(
+      `Stream publish to "${subject}" got no acknowledgement within ${timeoutMs} ms`,
+      { cause: err },
+    );
+  }
+  return err;
+}
