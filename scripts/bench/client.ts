@@ -6,15 +6,17 @@
  * The machine is shared, so load changes during a run: the contenders are measured in
  * interleaved batches (100 round trips of each in turn, nats.go driven batch by batch over its
  * stdin) and publish rounds alternate, so that every contender sees the same conditions.
- * Prints figures and the ratios the issue sets targets for. Run by `deno task bench [client]`.
+ * Prints figures and the ratios the issue sets targets for, then the npm package's figures
+ * (_client_package.ts: pub/sub per entry, bundle sizes). Run by `deno task bench [client]`.
  *
  * @module
  */
 import { headers } from "@nats-io/nats-core";
 import { connect as natsConnect } from "@nats-io/transport-node";
-import { NodeTransport } from "@nats-io/transport-node/lib/node_transport.js";
-import { connect, HEADERS, nowNs, registerTcpTransport } from "../../mods/client/mod.ts";
+import { connect, HEADERS, nowNs } from "../../mods/client/mod.ts";
+import { connect as connectNode } from "../../mods/client/node.ts";
 import { startNats } from "../../tests/_kit/mod.ts";
+import { benchPackage } from "./_client_package.ts";
 import { startNatsGo } from "./_nats_go.ts";
 
 const SAMPLES = 2000;
@@ -126,9 +128,7 @@ export async function bench(): Promise<void> {
   };
   const client = await connect({ servers: ns.url, unitId: "bench-client", ...auth });
   // The same client over transport-node: against raw nats.js this is the client layer alone.
-  registerTcpTransport(() => new NodeTransport());
-  const clientNode = await connect({ servers: ns.url, unitId: "bench-client-node", ...auth });
-  registerTcpTransport(undefined);
+  const clientNode = await connectNode({ servers: ns.url, unitId: "bench-client-node", ...auth });
   const [rawRate, clientRate, clientNodeRate] = await publishRace([
     { publish: rawPublish, flush: () => raw.flush() },
     { publish: () => client.publish("bench.pub", PAYLOAD), flush: () => client.flush() },
@@ -150,18 +150,16 @@ export async function bench(): Promise<void> {
     return raw.request("bench.echo", PAYLOAD, { timeout: 5000, headers: h });
   };
 
-  const pair = async (label: string) => {
-    const responder = await connect({ servers: ns.url, unitId: `${label}-echo`, ...auth });
+  const pair = async (label: string, dial: typeof connect) => {
+    const responder = await dial({ servers: ns.url, unitId: `${label}-echo`, ...auth });
     responder.serveEcho();
     await responder.flush();
-    const requester = await connect({ servers: ns.url, unitId: `${label}-req`, ...auth });
+    const requester = await dial({ servers: ns.url, unitId: `${label}-req`, ...auth });
     return { responder, requester };
   };
-  const deno = await pair("deno");
+  const deno = await pair("deno", connect);
   // The same client over transport-node (node:net), to show what the transport costs.
-  registerTcpTransport(() => new NodeTransport());
-  const node = await pair("node");
-  registerTcpTransport(undefined);
+  const node = await pair("node", connectNode);
   const go = await startNatsGo({ url: ns.url, user: auth.user, pass: auth.pass, warmup: WARMUP });
   // nats.go on its own as well (not interleaved), for comparison with the interleaved figure.
   const goAlone = { app: stats(await go.app(SAMPLES)), native: stats(await go.native(SAMPLES)) };
@@ -236,4 +234,6 @@ export async function bench(): Promise<void> {
   r2("app RTT     @nunect/client / raw nats.js", app.deno!, app.raw!, "");
   r2("app RTT     client on transport-node / Deno TCP", app.node!, app.deno!, "transport");
   r2("native RTT  client on transport-node / Deno TCP", native.node!, native.deno!, "transport");
+
+  await benchPackage(ns);
 }
