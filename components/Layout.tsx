@@ -1,4 +1,5 @@
 import type { ComponentChildren } from "preact";
+import { AlertBadge } from "../islands/AlertBadge.tsx";
 import { BrowserUnit, type BrowserUnitProps } from "../islands/BrowserUnit.tsx";
 import { Island } from "./Island.tsx";
 
@@ -54,6 +55,9 @@ export function Layout(p: LayoutProps) {
             <span class="server-chip" title="NATS server">{p.serverName}</span>
           )}
           <span class="spacer" />
+          {p.user !== undefined && (
+            <Island component={AlertBadge} props={{ url: "/api/alerts", pollMs: 10_000 }} />
+          )}
           {p.browserUnit && <Island component={BrowserUnit} props={p.browserUnit} />}
           {p.user !== undefined && (
             <form method="post" action="/logout" class="logout">

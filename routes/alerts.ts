@@ -54,15 +54,9 @@ async function previewRule(services: DashboardServices, input: Record<string, un
   const kinds = KINDS_OF[rule.type];
   const byKind = new Map<Kind, Map<number, Frame>>();
   let tier = "";
-  // The last day at up to a point a minute; a young installation whose coarse tier is still
-  // nearly empty is replayed from the finest tier instead (whatever it keeps).
+  // The last day at up to a point a minute (a young installation: whatever finer tier has more).
   for (const kind of kinds) {
-    let r = await readRange(services, kind, "1d", { maxPoints: 1440 });
-    const finest = services.history()?.tiers[0]?.name;
-    if (r.frames.length < 60 && finest !== undefined && finest !== r.tier) {
-      const fine = await readRange(services, kind, "1d", { tier: finest });
-      if (fine.frames.length > r.frames.length) r = fine;
-    }
+    const r = await readRange(services, kind, "1d", { maxPoints: 1440, minPoints: 60 });
     tier = r.tier;
     byKind.set(kind, new Map(r.frames.map((f) => [f.t, f])));
   }

@@ -41,7 +41,8 @@ function kindOf(raw: string): Kind {
  * @param services the dashboard's services
  * @param kind the kind
  * @param range one of {@linkcode HISTORY_RANGES}
- * @param options at most this many points (default 720), or a tier by name
+ * @param options at most this many points (default 720); with fewer than `minPoints` (2) a finer
+ *   tier that has more is read instead (a young installation); or a tier by name
  * @returns the tier read and its frames
  * @throws {ServiceUnavailableError} while history cannot be read
  */
@@ -49,7 +50,7 @@ export async function readRange(
   services: DashboardServices,
   kind: Kind,
   range: HistoryRange,
-  options: { maxPoints?: number; tier?: string } = {},
+  options: { maxPoints?: number; minPoints?: number; tier?: string } = {},
 ): Promise<{ tier: string; stepS: number; frames: Frame[] }> {
   const rangeMs = HISTORY_RANGES[range];
   const store = services.history();
@@ -61,11 +62,21 @@ export async function readRange(
     chooseTier(tiers, rangeMs, options.maxPoints);
   try {
     const now = Date.now();
-    return {
+    let read = {
       tier: tier.name,
       stepS: tier.stepS,
       frames: await store.read(tier.name, kind, now - rangeMs, now + 1),
     };
+    // A young installation has nothing in its coarse tiers yet: show the finer points it has.
+    for (let i = tiers.indexOf(tier) - 1; options.tier === undefined && i >= 0; i--) {
+      if (read.frames.length >= (options.minPoints ?? 2)) break;
+      const finer = tiers[i]!;
+      const frames = await store.read(finer.name, kind, now - rangeMs, now + 1);
+      if (frames.length > read.frames.length) {
+        read = { tier: finer.name, stepS: finer.stepS, frames };
+      }
+    }
+    return read;
   } catch (e) {
     throw new ServiceUnavailableError(
       `Metric history cannot be read: ${(e as Error).message}. Is the history collector ` +

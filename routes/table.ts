@@ -1,5 +1,7 @@
 import type { NavItem } from "../components/Layout.tsx";
 import { alertsRoutes } from "./alerts.ts";
+import { alertsPageRoutes } from "./pages/alerts.tsx";
+import { historyPageRoutes } from "./pages/history.tsx";
 import { browserRoutes } from "./browser.ts";
 import { historyRoutes } from "./history.ts";
 import { accountsRoutes } from "./pages/accounts.tsx";
@@ -21,6 +23,8 @@ const routes: Route[] = [
   ...accountsRoutes,
   ...jetstreamRoutes,
   ...unitsRoutes,
+  ...historyPageRoutes,
+  ...alertsPageRoutes,
   ...browserRoutes,
   ...historyRoutes,
   ...alertsRoutes,

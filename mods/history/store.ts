@@ -160,10 +160,12 @@ export class HistoryStore {
    * @param kind the kind
    * @param fromMs start (inclusive), ms since the epoch
    * @param toMs end (exclusive), default now
-   * @returns the frames; malformed stored messages are skipped
+   * @returns the frames (none while the tier's stream does not exist yet); malformed stored
+   *   messages are skipped
    */
   async read(tier: string, kind: Kind, fromMs: number, toMs = Date.now()): Promise<Frame[]> {
     const stream = historyStream(tier);
+    if (!await this.#exists(stream)) return [];
     // Points are stored up to one step after their t; start reading a little earlier.
     const step = this.#options.tiers.find((t) => t.name === tier)?.stepS ?? 0;
     const consumer = await this.#js.consumers.get(stream, {
@@ -211,6 +213,16 @@ export class HistoryStore {
       out[tier.name] = { bytes: info.state.bytes, messages: info.state.messages };
     }
     return out;
+  }
+
+  async #exists(stream: string): Promise<boolean> {
+    try {
+      await (await this.#jsm).streams.info(stream);
+      return true;
+    } catch (e) {
+      if (/not found/i.test((e as Error).message)) return false;
+      throw e;
+    }
   }
 
   /** Counters since start. */

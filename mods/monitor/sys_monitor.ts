@@ -193,20 +193,42 @@ export class SysMonitor implements AsyncDisposable {
    *   or an unparsable body is listed with `ok: false`
    * @throws {SysRequestError} when the monitor is closed or the kind is unknown
    */
-  async ping<K extends PingKind>(
+  ping<K extends PingKind>(
     kind: K,
     options: PingOptions = {},
   ): Promise<ServerReply<PingData[K]>[]> {
+    return this.#request(kind, options, pingDataSchemas[kind] as unknown as z.ZodType<PingData[K]>);
+  }
+
+  /**
+   * {@linkcode ping} without validating the data against its schema: for callers that read the
+   * answer tolerantly anyway and cannot afford validating large answers on every call (the
+   * Prometheus scrape reads JSZ with every stream and consumer several times a minute). The
+   * reply envelope (server, error) is still checked.
+   *
+   * @param kind the endpoint, e.g. `"JSZ"`
+   * @param options window, early stop and the request body
+   * @returns one reply per server, sorted by server name; `data` as the server sent it
+   * @throws {SysRequestError} when the monitor is closed or the kind is unknown
+   */
+  pingUnchecked(kind: PingKind, options: PingOptions = {}): Promise<ServerReply<unknown>[]> {
+    return this.#request(kind, options, null);
+  }
+
+  async #request<T>(
+    kind: PingKind,
+    options: PingOptions,
+    schema: z.ZodType<T> | null,
+  ): Promise<ServerReply<T>[]> {
     if (this.#closed) throw new SysRequestError("SysMonitor is closed");
     if (!(PING_KINDS as readonly string[]).includes(kind)) {
       throw new SysRequestError(
         `Invalid ping kind "${kind}": expected one of ${PING_KINDS.join(", ")}`,
       );
     }
-    const schema = pingDataSchemas[kind] as unknown as z.ZodType<PingData[K]>;
     const windowMs = options.windowMs ?? 1000;
     const inbox = createInbox();
-    const replies: ServerReply<PingData[K]>[] = [];
+    const replies: ServerReply<T>[] = [];
     const sub = this.#nc.subscribe(inbox);
     const timer = setTimeout(() => sub.unsubscribe(), windowMs);
     const body = options.request === undefined ? "" : JSON.stringify(options.request);
@@ -400,7 +422,7 @@ export class SysMonitor implements AsyncDisposable {
   }
 }
 
-function parseReply<T>(msg: Msg, schema: z.ZodType<T>): ServerReply<T> {
+function parseReply<T>(msg: Msg, schema: z.ZodType<T> | null): ServerReply<T> {
   let json: unknown;
   try {
     json = msg.json();
@@ -418,6 +440,9 @@ function parseReply<T>(msg: Msg, schema: z.ZodType<T>): ServerReply<T> {
       server,
       error: `Server "${server.name}" answered ${error.code ?? "?"}: ${error.description ?? ""}`,
     };
+  }
+  if (schema === null) {
+    return { ok: true, server, data: (reply.data.data ?? reply.data.statsz) as T };
   }
   const data = schema.safeParse(reply.data.data ?? reply.data.statsz);
   if (!data.success) {

@@ -97,7 +97,10 @@ export class PrometheusCollector {
       const o = { windowMs: this.#o.windowMs ?? 2000, expected: this.#servers };
       const answers = await Promise.all(
         EXPORTER_KINDS.map((k) =>
-          sys.ping(k, { ...o, request: REQUESTS[k] }).catch(() => [] as ServerReply<unknown>[])
+          // Read tolerantly by the exporter's collectors: no schema validation per scrape.
+          sys.pingUnchecked(k, { ...o, request: REQUESTS[k] }).catch(() =>
+            [] as ServerReply<unknown>[]
+          )
         ),
       );
       const byKind = Object.fromEntries(EXPORTER_KINDS.map((k, i) => [k, answers[i]!])) as Record<

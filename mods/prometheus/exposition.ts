@@ -9,6 +9,7 @@ interface Family {
 
 /** Escapes a label value: backslash, double quote and line feed. */
 function labelValue(v: string): string {
+  if (!/[\\"\n]/.test(v)) return v;
   return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
@@ -38,6 +39,7 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export class Exposition {
   readonly #families = new Map<string, Family>();
   readonly #seen = new Set<string>();
+  readonly #rendered = new WeakMap<object, string>();
 
   /**
    * Adds one sample.
@@ -55,19 +57,32 @@ export class Exposition {
     labels: Readonly<Record<string, string>>,
     value: number,
   ): void {
-    if (!NAME.test(name)) return;
     let family = this.#families.get(name);
     if (family === undefined) {
+      if (!NAME.test(name)) return;
       family = { help: help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n"), type, samples: [] };
       this.#families.set(name, family);
     }
-    const pairs = Object.entries(labels).filter(([k]) => NAME.test(k) && !k.includes(":"));
-    const series = pairs.length === 0
-      ? name
-      : `${name}{${pairs.map(([k, v]) => `${k}="${labelValue(v)}"`).join(",")}}`;
+    const series = name + this.#labels(labels);
     if (this.#seen.has(series)) return;
     this.#seen.add(series);
     family.samples.push(`${series} ${sampleValue(value)}`);
+  }
+
+  /**
+   * `{k="v",…}` for a label set, rendered once per object: the exporter's collectors pass the
+   * same set for all the samples of one stream or consumer, so a large scrape escapes each value
+   * once. Label names are the code's own constants.
+   */
+  #labels(labels: Readonly<Record<string, string>>): string {
+    let text = this.#rendered.get(labels);
+    if (text === undefined) {
+      const parts: string[] = [];
+      for (const k in labels) parts.push(`${k}="${labelValue(labels[k]!)}"`);
+      text = parts.length === 0 ? "" : `{${parts.join(",")}}`;
+      this.#rendered.set(labels, text);
+    }
+    return text;
   }
 
   /** Names of the families added so far. */

@@ -31,6 +31,8 @@ Deno.test("route table: every page has a JSON twin in the table, every change ne
     "Accounts",
     "JetStream",
     "Units",
+    "History",
+    "Alerts",
   ]);
   assert.deepEqual(
     apiIndex().map((e) => e.path),

@@ -188,3 +188,26 @@ Deno.test("/metrics scraped by a real Prometheus: exporter series, units, alerts
     await server.shutdown();
   }
 });
+
+Deno.test("/metrics has prometheus-nats-exporter v0.20.1's names with exactly its labels", async () => {
+  await using ns = await startNats();
+  await populate(ns);
+  await using d = await dashboard(ns, { token: "", open: true });
+  const text = await (await d.app.request("/metrics")).text();
+  const labelsOf = new Map<string, Set<string>>();
+  for (const m of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\} /gm)) {
+    const keys = [...m[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)].map((k) => k[1]!).sort();
+    labelsOf.set(m[1]!, new Set([...(labelsOf.get(m[1]!) ?? []), keys.join(" ")]));
+  }
+  const fixture = await Deno.readTextFile(
+    `${PROJECT_DIR}/tests/prometheus/fixtures/exporter_v0.20.1.txt`,
+  );
+  const lines = fixture.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+  assert.ok(lines.length >= 45, `${lines.length} lines`);
+  for (const line of lines) {
+    const [name, ...labels] = line.split(" ");
+    const got = labelsOf.get(name!);
+    assert.ok(got, `/metrics lacks the exporter's ${name}`);
+    assert.deepEqual([...got], [labels.sort().join(" ")], `labels of ${name}`);
+  }
+});
