@@ -4,9 +4,13 @@
 # guardian permission set. It runs on glibc and musl systems alike (OpenWRT): the launcher starts
 # Deno through the loader shipped beside it (lib/ld-linux-*.so.* --library-path lib).
 #
-# Usage: scripts/build_router.sh [x86_64|aarch64|all] [--xz]    (deno task build:router = all)
-#   --xz   compress the self-extracting file and the .ipk's data with xz (smaller; the router
-#          needs unxz or xz) instead of gzip (every busybox has it)
+# Usage: scripts/build_router.sh [x86_64|aarch64|all] [--xz] [--with-leaf]
+#                                                            (deno task build:router = all)
+#   --xz         compress the self-extracting file with xz (smaller; the router needs unxz or xz)
+#                instead of gzip (every busybox has it)
+#   --with-leaf  add the leaf node: the pinned nats-server, built static (CGO_ENABLED=0) for the
+#                target by scripts/tools.sh (mods/tools), as bin/nats-server with leaf.conf
+#                (config/leaf.conf) and the launcher nunect-leaf
 # Output, per architecture, in dist/router/ ($NUNECT_DIST/router):
 #   nunect-guardian-<arch>/         the directory (run nunect-guardian in it)
 #   nunect-guardian-<arch>.run      the same as one self-extracting POSIX sh file
@@ -31,14 +35,16 @@ die() {
 
 archs=()
 compress=gzip
+leaf=
 for arg in "$@"; do
   case "$arg" in
     all) archs+=(x86_64 aarch64) ;;
     x86_64 | amd64) archs+=(x86_64) ;;
     aarch64 | arm64) archs+=(aarch64) ;;
     --xz) compress=xz ;;
+    --with-leaf) leaf=yes ;;
     -h | --help)
-      sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) die "unknown argument \"$arg\": expected x86_64, aarch64, all or --xz" ;;
@@ -104,8 +110,8 @@ grep -q 'from "npm:' "$bundle" && die "the bundle still imports npm: specifiers"
 
 for arch in "${archs[@]}"; do
   case "$arch" in
-    x86_64) npm_pkg=@deno/linux-x64-glibc debarch=amd64 loader=ld-linux-x86-64.so.2 ;;
-    aarch64) npm_pkg=@deno/linux-arm64-glibc debarch=arm64 loader=ld-linux-aarch64.so.1 ;;
+    x86_64) npm_pkg=@deno/linux-x64-glibc debarch=amd64 goarch=amd64 loader=ld-linux-x86-64.so.2 ;;
+    aarch64) npm_pkg=@deno/linux-arm64-glibc debarch=arm64 goarch=arm64 loader=ld-linux-aarch64.so.1 ;;
   esac
   top=nunect-guardian-$arch
   dir=$out_dir/$top
@@ -120,11 +126,21 @@ for arch in "${archs[@]}"; do
     -e "s|@SYS@|$perm_sys|" "$project/config/router/nunect-guardian" >"$dir/nunect-guardian"
   chmod 0755 "$dir/nunect-guardian" "$dir/bin/deno" "$dir/lib/$loader"
   cp "$project/config/openwrt/guardian.env" "$dir/guardian.env"
+  leaf_line=
+  if [ -n "$leaf" ]; then
+    server=$(DENO="$deno_bin" bash "$project/scripts/tools.sh" path nats-server --target "linux/$goarch") ||
+      die "cannot build the static nats-server for linux/$goarch (scripts/tools.sh said why above)"
+    cp "$server" "$dir/bin/nats-server"
+    cp "$project/config/leaf.conf" "$dir/leaf.conf"
+    install -m 0755 "$project/config/router/nunect-leaf" "$dir/nunect-leaf"
+    leaf_line="nats-server $(sed -nE 's#.*/nats-server@([^/]+)/.*#\1#p' <<<"$server") (static, linux/$goarch; leaf.conf)"
+  fi
   {
     echo "nunect guardian $version for $arch"
     echo "deno $deno_version ($npm_pkg@$deno_version)"
     sed 's/^/debian /' "$debs/versions"
     echo "permissions: net=<host:port of NATS_URL> env=$perm_env run=$perm_run sys=$perm_sys"
+    [ -z "$leaf_line" ] || echo "$leaf_line"
   } >"$dir/MANIFEST"
 
   # the single self-extracting file: header + tar.<gz|xz>

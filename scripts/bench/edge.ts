@@ -4,6 +4,7 @@
  * resident memory after EDGE_RSS_SECONDS (default 600) next to an idle Deno's, and the RTT the
  * guardian reports at 1 Hz next to nats.go sampled the same way in the same run
  * (EDGE_RTT_SECONDS, default 60), with the clock offset four timestamps estimate on one host.
+ * EDGE_XZ=1 adds the size of the artefact as xz (slow).
  *
  * @module
  */
@@ -113,18 +114,19 @@ async function sizes(): Promise<void> {
   console.log("artefact sizes (MiB):");
   for (const arch of ["x86_64", "aarch64"] as const) {
     const a = await routerArtefact(arch);
-    const [dir, run, ipk, deno, xz] = await Promise.all([
+    const [dir, run, ipk, deno] = await Promise.all([
       duBytes(a.dir),
       duBytes(a.runFile),
       duBytes(a.ipk),
       duBytes(`${a.dir}/bin/deno`),
-      xzBytes(a.dir),
     ]);
+    // xz -6 of ~90 MiB takes half a minute of both cores, minutes on a busy machine: opt-in
+    const xz = Deno.env.get("EDGE_XZ") === "1" ? await xzBytes(a.dir) : NaN;
     const f = (n: number) => (n / MiB).toFixed(1).padStart(6);
     console.log(
       `  ${arch.padEnd(8)} directory ${f(dir)} (deno ${f(deno)}), .run gzip ${f(run)}, .ipk ${
         f(ipk)
-      }, xz ${f(xz)}`,
+      }, xz ${Number.isNaN(xz) ? "(EDGE_XZ=1)" : f(xz)}`,
     );
   }
 }

@@ -28,7 +28,7 @@ export { testServer } from "./server_bin.ts";
 export { toolPath } from "../../mods/tools/mod.ts";
 export { natsServerVersion, needs, serverHas } from "./version.ts";
 export { routerArtefact } from "./router.ts";
-export type { RouterArch, RouterArtefact } from "./router.ts";
+export type { RouterArch, RouterArtefact, RouterArtefactOptions } from "./router.ts";
 export { startMuslRoot } from "./musl_root.ts";
 export type { MuslRoot, MuslSpawnOptions } from "./musl_root.ts";
 export { prometheusBin, startPrometheus } from "./prometheus.ts";

@@ -15,7 +15,13 @@ export interface RouterArtefact {
   readonly ipk: string;
 }
 
-const builds = new Map<RouterArch, Promise<RouterArtefact>>();
+/** Options of {@linkcode routerArtefact}. */
+export interface RouterArtefactOptions {
+  /** Build with the leaf node (static nats-server, leaf.conf, nunect-leaf): `--with-leaf`. */
+  readonly withLeaf?: boolean;
+}
+
+const builds = new Map<string, Promise<RouterArtefact>>();
 
 /**
  * The router artefact of this checkout for `arch`, built once per test process with
@@ -23,14 +29,19 @@ const builds = new Map<RouterArch, Promise<RouterArtefact>>();
  * since any earlier build, so every test run builds anew).
  *
  * @param arch the architecture
+ * @param options with the leaf node or without
  * @returns the built artefact
  * @throws {Error} with the build's output when the build fails
  */
-export function routerArtefact(arch: RouterArch): Promise<RouterArtefact> {
-  let build = builds.get(arch);
+export function routerArtefact(
+  arch: RouterArch,
+  options: RouterArtefactOptions = {},
+): Promise<RouterArtefact> {
+  const key = options.withLeaf ? `${arch}-leaf` : arch;
+  let build = builds.get(key);
   if (!build) {
-    build = buildRouter(arch);
-    builds.set(arch, build);
+    build = buildRouter(arch, key, options.withLeaf === true);
+    builds.set(key, build);
   }
   return build;
 }
@@ -42,11 +53,21 @@ function distDir(): string {
   return `${cache}/nunect/test-dist-${key}`;
 }
 
-async function buildRouter(arch: RouterArch): Promise<RouterArtefact> {
-  const dist = `${distDir()}/${arch}`;
+async function buildRouter(
+  arch: RouterArch,
+  key: string,
+  withLeaf: boolean,
+): Promise<RouterArtefact> {
+  const dist = `${distDir()}/${key}`;
   const out = await new Deno.Command("bash", {
-    args: [`${PROJECT_DIR}/scripts/build_router.sh`, arch],
-    env: { NUNECT_DIST: dist, DENO: Deno.execPath(), NO_COLOR: "1" },
+    args: [`${PROJECT_DIR}/scripts/build_router.sh`, arch, ...(withLeaf ? ["--with-leaf"] : [])],
+    env: {
+      NUNECT_DIST: dist,
+      DENO: Deno.execPath(),
+      NO_COLOR: "1",
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/root",
+    },
     stdout: "piped",
     stderr: "piped",
   }).output();
