@@ -235,6 +235,9 @@ Deno.test("the x86_64 artefact in a musl-only root: its heartbeats reach the hub
   const hb = decodeMessage(heartbeatSchema, msg!.data);
   assert.ok(hb.ok, hb.ok ? "" : hb.error);
   assert.equal(hb.value.host, "musl-x86_64");
+  // fully started (service registered) before it is stopped: a SIGTERM while the guardian was
+  // still starting once ended in SIGSEGV (exit 139), see the issue-15 note
+  await g.waitFor(/heartbeat every/, 60_000);
   const r = await g.stop();
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /SIGTERM: stopping/);
