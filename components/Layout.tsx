@@ -29,6 +29,8 @@ export interface LayoutProps {
   readonly browserUnit?: BrowserUnitProps;
   /** Dashboard version. */
   readonly version: string;
+  /** Live topics of the page and the cursor it was rendered at (read by `useEventStream`). */
+  readonly live?: { readonly topics: readonly string[]; readonly after: string };
   readonly children: ComponentChildren;
 }
 
@@ -44,7 +46,7 @@ export function Layout(p: LayoutProps) {
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         {p.user !== undefined && <script type="module" src="/static/build/hydrate.js"></script>}
       </head>
-      <body>
+      <body data-live={p.live?.topics.join(",")} data-live-after={p.live?.after}>
         <header class="top">
           <a class="brand" href="/">
             <span class="logo" aria-hidden="true">◆</span>

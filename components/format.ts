@@ -118,6 +118,17 @@ export function formatTime(ts: number | string | undefined | null): string {
   return d.toISOString().slice(11, 19);
 }
 
+/**
+ * A chart's time tick: UTC time of day, to the minute when the tick falls on one.
+ *
+ * @param s seconds since the epoch (uPlot's time unit)
+ * @returns e.g. `10:04` or `10:04:30`
+ */
+export function formatAxisTime(s: number): string {
+  const hms = new Date(s * 1000).toISOString().slice(11, 19);
+  return hms.endsWith(":00") ? hms.slice(0, 5) : hms;
+}
+
 /** RTT classes: green below 50 ms, yellow below 200 ms, red above. */
 export type RttLevel = "good" | "warn" | "bad" | "none";
 

@@ -1,13 +1,12 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { ConnectionEvent } from "../mods/monitor/mod.ts";
 import { formatBytes, formatTime } from "../components/format.ts";
+import { useEventStream } from "./_event_stream.ts";
 
 /** Props of {@linkcode ActivityLog}. */
 export interface ActivityLogProps {
   /** Recent events at render time, oldest first. */
   readonly initial: readonly ConnectionEvent[];
-  /** The SSE stream of new events (`event: activity`, JSON data, `id` = seq). */
-  readonly url: string;
   /** How many rows to keep. */
   readonly max: number;
   /** Whether the server has a SYS connection (else the stream is not available yet). */
@@ -21,37 +20,31 @@ const LABEL: Record<ConnectionEvent["kind"], string> = {
 };
 
 /**
- * The live activity log: draws connects, disconnects and authentication failures as they arrive
- * over Server-Sent Events, newest on top, without reloading the page.
+ * The live activity log: draws connects, disconnects and authentication failures as the live
+ * `activity` events arrive, newest on top, without reloading the page. Events are told apart by
+ * the server's event ID, so a resumed or restarted stream never shows one twice.
  */
 export function ActivityLog(props: ActivityLogProps) {
   const [events, setEvents] = useState<readonly ConnectionEvent[]>(
     [...props.initial].reverse().slice(0, props.max),
   );
-  const [live, setLive] = useState(false);
-
-  useEffect(() => {
-    if (!props.available) return;
-    // Resume after the newest event the server rendered, so nothing between render and
-    // subscribe is lost.
-    const after = props.initial.reduce((m, e) => Math.max(m, e.seq), 0);
-    const source = new EventSource(`${props.url}?after=${after}`);
-    source.onopen = () => setLive(true);
-    source.onerror = () => setLive(false);
-    source.addEventListener("activity", (m) => {
-      const e = JSON.parse((m as MessageEvent<string>).data) as ConnectionEvent;
-      setEvents((prev) =>
-        prev.some((p) => p.seq === e.seq) ? prev : [e, ...prev].slice(0, props.max)
-      );
-    });
-    return () => source.close();
-  }, []);
+  // The SYS connection may come up after the page was rendered: its first event says so.
+  const [available, setAvailable] = useState(props.available);
+  const stream = useEventStream<ConnectionEvent>("activity", (e) => {
+    setAvailable(true);
+    setEvents((prev) =>
+      prev.some((p) => p.id === e.id)
+        ? prev
+        : [e, ...prev].sort((a, b) => b.time.localeCompare(a.time)).slice(0, props.max)
+    );
+  });
+  const live = stream === "live" && available;
 
   return (
     <div>
       <div class="activity-head">
         <span class={`live ${live ? "on" : ""}`} id="activity-live">
-          {live ? "live" : props.available ? "connecting…" : "no SYS connection"}
+          {live ? "live" : available ? "connecting…" : "no SYS connection"}
         </span>
         <span class="muted">{events.length} events</span>
       </div>
@@ -80,7 +73,7 @@ export function ActivityLog(props: ActivityLogProps) {
                 </tr>
               )
               : events.map((e) => (
-                <tr key={e.seq} data-kind={e.kind}>
+                <tr key={e.id} data-kind={e.kind}>
                   <td class="mono">{formatTime(e.time)}</td>
                   <td class={`ev-${LABEL[e.kind]}`}>{LABEL[e.kind]}</td>
                   <td>{e.account}</td>

@@ -1,33 +1,27 @@
-import { useEffect, useState } from "preact/hooks";
-import { type OverviewSummary, summarize } from "../mods/dashboard/overview.ts";
+import { useState } from "preact/hooks";
+import type { OverviewState, OverviewSummary } from "../mods/dashboard/mod.ts";
+import { useEventStream } from "./_event_stream.ts";
 import { formatBytes, formatCount, formatTime } from "../components/format.ts";
 import { Badge, Stat } from "../components/ui.tsx";
 
 /** Props of {@linkcode OverviewStats}. */
 export interface OverviewStatsProps {
+  /** The figures at render time. */
   readonly initial: OverviewSummary;
-  /** /api/overview, polled for fresh figures. */
-  readonly url: string;
-  readonly pollMs: number;
 }
 
-/** The Overview's stat cards, refreshed every `pollMs`; they turn grey while NATS is unreachable. */
+/**
+ * The Overview's stat cards, updated by the live `overview` event; they turn grey while NATS or
+ * the dashboard is unreachable.
+ */
 export function OverviewStats(props: OverviewStatsProps) {
   const [s, setS] = useState(props.initial);
-  const [stale, setStale] = useState(false);
-  useEffect(() => {
-    const timer = setInterval(async () => {
-      try {
-        const res = await fetch(props.url, { headers: { accept: "application/json" } });
-        if (!res.ok) return setStale(true);
-        setS(summarize(await res.json()));
-        setStale(false);
-      } catch {
-        setStale(true);
-      }
-    }, props.pollMs);
-    return () => clearInterval(timer);
-  }, []);
+  const [error, setError] = useState<string | null>(null);
+  const stream = useEventStream<OverviewState>("overview", (o) => {
+    if (o.summary) setS(o.summary);
+    setError(o.error);
+  });
+  const stale = stream === "down" || error !== null;
   return (
     <div class={`grid stats ${stale ? "stale-figures" : ""}`} id="overview-stats">
       <Stat id="server" label="Server" value={s.serverName} sub={`nats-server ${s.version}`} />

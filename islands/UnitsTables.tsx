@@ -1,14 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
-import type { UnitsView } from "../mods/dashboard/mod.ts";
+import { applyUnitsEvent } from "../mods/dashboard/units.ts";
+import type { UnitsDelta, UnitsReset, UnitsView } from "../mods/dashboard/mod.ts";
 import type { UnitState } from "../mods/monitor/mod.ts";
 import { formatAgo, formatMicros, formatNanos, rttLevel } from "../components/format.ts";
+import { useEventStream } from "./_event_stream.ts";
 
 /** Props of {@linkcode UnitsTables}. */
 export interface UnitsTablesProps {
+  /** The table at render time. */
   readonly initial: UnitsView;
-  /** Where fresh snapshots come from. */
-  readonly url: string;
-  readonly pollMs: number;
   /** CSRF token for the "Forget" buttons. */
   readonly csrf: string;
 }
@@ -28,24 +28,24 @@ const QUALITY_LEVEL: Record<string, string> = {
 };
 
 /**
- * The Units tables (RTT and time sync), refreshed from `url` every `pollMs`: RTT green below
+ * The Units tables (RTT and time sync), updated by the live `units` deltas: RTT green below
  * 50 ms, yellow below 200 ms, red above; stale units (three missed heartbeats) highlighted.
  */
 export function UnitsTables(props: UnitsTablesProps) {
   const [view, setView] = useState(props.initial);
+  // "x ago" against the server's clock (its time at the last event plus the time passed here),
+  // so a skewed browser clock does not distort it.
+  const [received, setReceived] = useState(() => Date.now());
+  const [, tick] = useState(0);
+  useEventStream<UnitsReset | UnitsDelta>("units", (e) => {
+    setView((v) => applyUnitsEvent(v, e));
+    setReceived(Date.now());
+  });
   useEffect(() => {
-    const timer = setInterval(async () => {
-      try {
-        const res = await fetch(props.url, { headers: { accept: "application/json" } });
-        if (!res.ok) return;
-        const next = await res.json() as UnitsView;
-        setView(next);
-      } catch { /* keep the last picture */ }
-    }, props.pollMs);
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
     return () => clearInterval(timer);
   }, []);
-  // "x ago" against the server's clock, so a skewed browser clock does not distort it.
-  const now = view.now;
+  const now = view.now + (Date.now() - received);
   const units = view.units;
   const forget = (u: UnitState) =>
     u.stale && (

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { DashboardConfig, DashboardServices } from "../mods/dashboard/mod.ts";
+import type { DashboardConfig, DashboardServices, LiveTopic } from "../mods/dashboard/mod.ts";
 import type { SysMonitor, UnitRegistry } from "../mods/monitor/mod.ts";
 import type { Session } from "./session.ts";
 
@@ -28,6 +28,8 @@ export interface PageProps {
   readonly title: string;
   /** HTTP status (default 200). */
   readonly status?: number;
+  /** The live topics the page follows and the cursor it was rendered at. */
+  readonly live?: { readonly topics: readonly LiveTopic[]; readonly after: string };
 }
 
 declare module "hono" {

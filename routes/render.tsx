@@ -27,6 +27,7 @@ export function pageRenderer(nav: readonly NavItem[]): MiddlewareHandler<AppEnv>
           user={session?.user}
           csrf={session ? c.get("csrf") : undefined}
           version={services.version}
+          live={props.live}
           browserUnit={session
             ? {
               credentialsUrl: "/api/browser/credentials",

@@ -1,7 +1,7 @@
 import type { Handler, MiddlewareHandler } from "hono";
 import type { ComponentChildren } from "preact";
 import type { z } from "zod";
-import type { ServiceName } from "../mods/dashboard/mod.ts";
+import type { LiveTopic, ServiceName } from "../mods/dashboard/mod.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { validQuery } from "./query.ts";
 
@@ -27,6 +27,8 @@ export interface RouteInfo {
   readonly role: Role;
   /** Services it cannot do without; while one is down it answers 503. */
   readonly needs: readonly ServiceName[];
+  /** The live topics a page follows (its islands update from `/api/events`). */
+  readonly live: readonly LiveTopic[];
 }
 
 /** A route: its table entry and its handlers. */
@@ -53,6 +55,8 @@ interface RouteDef<Q> {
 export interface PageDef<Q, D> extends RouteDef<Q> {
   /** Listed in the navigation (default false). */
   readonly nav?: boolean;
+  /** Live topics its islands follow, from the moment `load` starts (nothing is missed). */
+  readonly live?: readonly LiveTopic[];
   /** The twin's path (same path parameters, same query) and what it answers. */
   readonly twin: {
     readonly path: string;
@@ -96,6 +100,7 @@ function handlers<Q>(
  */
 export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>): Route[] {
   const common = { role: def.role ?? "viewer", needs: def.needs ?? [] } as const;
+  const live = def.live ?? [];
   const pageRoute: Route = {
     ...common,
     method: "GET",
@@ -103,10 +108,16 @@ export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>):
     title: def.title,
     nav: def.nav ?? false,
     api: def.twin.path,
+    live,
     handlers: handlers(def, async (c) => {
       const q = queryOf<Q>(c);
+      // The live stream resumes from before the data was read: nothing falls in between.
+      const cursor = c.var.services.live.cursor();
       const data = await def.load(c, q);
-      return c.render(def.render(data, c, q), { title: def.heading?.(data, c) ?? def.title });
+      return c.render(def.render(data, c, q), {
+        title: def.heading?.(data, c) ?? def.title,
+        live: live.length > 0 ? { topics: live, after: cursor } : undefined,
+      });
     }),
   };
   const twinRoute: Route = {
@@ -116,6 +127,7 @@ export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>):
     title: def.twin.title,
     nav: false,
     api: null,
+    live: [],
     handlers: handlers(def, async (c) => {
       const q = queryOf<Q>(c);
       if (def.twin.relay) return await def.twin.relay(c, q);
@@ -141,6 +153,7 @@ export function endpoint<Q = Record<never, never>, D = unknown>(def: EndpointDef
     api: null,
     role: def.role ?? "viewer",
     needs: def.needs ?? [],
+    live: [],
     handlers: handlers(def, async (c) => {
       const out = await def.handle(c, queryOf<Q>(c));
       return out instanceof Response ? out : c.json(out as object);

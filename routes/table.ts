@@ -4,6 +4,7 @@ import { alertsPageRoutes } from "./pages/alerts.tsx";
 import { historyPageRoutes } from "./pages/history.tsx";
 import { browserRoutes } from "./browser.ts";
 import { historyRoutes } from "./history.ts";
+import { eventsRoutes } from "./events.ts";
 import { accountsRoutes } from "./pages/accounts.tsx";
 import { activityRoutes } from "./pages/activity.tsx";
 import { clusterRoutes } from "./pages/cluster.tsx";
@@ -28,6 +29,7 @@ const routes: Route[] = [
   ...browserRoutes,
   ...historyRoutes,
   ...alertsRoutes,
+  ...eventsRoutes,
 ];
 
 /** One entry of `GET /api`. */

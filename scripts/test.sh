@@ -16,7 +16,7 @@ compat=(
   tests/foundation/supervisor_test.ts
   tests/foundation/nats_script_test.ts
   tests/monitor/
-  tests/dashboard/activity_test.ts
+  tests/dashboard/live_test.ts
   tests/dashboard/units_test.ts
   tests/dashboard/pages_test.ts
 )

@@ -1,10 +1,11 @@
 /**
  * The dashboard's server side, between mods/monitor and the web app: starts and owns the NATS
  * connections and monitors ({@linkcode DashboardServices}), samples shared data once for every
- * open page ({@linkcode RateSampler}), and answers the queries and aggregations pages show
- * (overview, cluster, accounts, one connection, units), and holds the read sides of metric history
- * and alerts and the `/metrics` builder. routes/ only turns HTTP requests into
- * calls of this module and renders the results; nothing here knows about HTTP or HTML.
+ * open page ({@linkcode OverviewSampler}, {@linkcode UnitsFeed}), pushes it to every page as
+ * named events with resumable IDs ({@linkcode LiveHub}), answers the queries and aggregations
+ * pages show (overview, cluster, accounts, one connection, units), and holds the read sides of
+ * metric history and alerts and the `/metrics` builder. routes/ only turns HTTP requests into
+ * calls of this module and renders the results; nothing here knows about HTML.
  *
  * @example
  * ```ts
@@ -24,8 +25,23 @@ export type { DashboardConfig } from "./config.ts";
 export { InvalidRequestError, NotFoundError, ServiceUnavailableError } from "./errors.ts";
 export { DashboardServices, redactUrl } from "./services.ts";
 export type { DashboardServicesOptions, ServiceName } from "./services.ts";
-export { RateSampler } from "./rate_sampler.ts";
-export type { RateSeries, VarzCounters } from "./rate_sampler.ts";
+export { LIVE_TOPICS, LiveHub } from "./live_hub.ts";
+export type {
+  LiveBacklog,
+  LiveFrame,
+  LiveHubOptions,
+  LiveHubStats,
+  LiveTopic,
+} from "./live_hub.ts";
+export { OverviewSampler } from "./overview_sampler.ts";
+export type {
+  OverviewSamplerOptions,
+  OverviewState,
+  RatePoint,
+  RateSeries,
+} from "./overview_sampler.ts";
+export { UnitsFeed } from "./units_feed.ts";
+export type { UnitsDelta, UnitsFeedOptions, UnitsReset } from "./units_feed.ts";
 export { readOverview, summarize } from "./overview.ts";
 export type { OverviewSample, OverviewSummary } from "./overview.ts";
 export { clusterServers } from "./cluster.ts";
@@ -33,5 +49,5 @@ export type { ClusterServer } from "./cluster.ts";
 export { accountDetail, accountsSummary } from "./accounts.ts";
 export type { AccountRow, AccountsSummary } from "./accounts.ts";
 export { findConnection } from "./connection.ts";
-export { hostClock, unitsView } from "./units.ts";
+export { applyUnitsEvent, hostClock, unitsView } from "./units.ts";
 export type { HostClock, UnitsView } from "./units.ts";

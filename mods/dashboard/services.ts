@@ -11,7 +11,13 @@ import { HistoryStore } from "../history/mod.ts";
 import { PrometheusCollector } from "../prometheus/mod.ts";
 import { type DashboardConfig, dashboardUnitId } from "./config.ts";
 import { ServiceUnavailableError } from "./errors.ts";
-import { RateSampler } from "./rate_sampler.ts";
+import { type LiveBacklog, type LiveFrame, LiveHub, type LiveTopic } from "./live_hub.ts";
+import { readOverview } from "./overview.ts";
+import { OverviewSampler } from "./overview_sampler.ts";
+import { UnitsFeed } from "./units_feed.ts";
+
+/** Recent activity events a subscriber that cannot resume starts with. */
+const ACTIVITY_SNAPSHOT = 200;
 
 /**
  * A URL (or a message quoting URLs) without user and password, for logs.
@@ -33,8 +39,10 @@ export interface DashboardServicesOptions {
   readonly unitIntervalMs?: number;
   /** Options passed to the unit registry (tests shorten timers). */
   readonly registry?: UnitRegistryOptions;
-  /** Rate sampling interval (default 2000 ms). */
+  /** Sampling interval of the Overview's endpoints and step of the rate history (2000 ms). */
   readonly sampleMs?: number;
+  /** At most one `units` event per this many ms (default 1000). */
+  readonly unitsIntervalMs?: number;
   /** Called with each problem worth an operator's attention (never with secrets). */
   readonly log?: (line: string) => void;
 }
@@ -43,11 +51,13 @@ export interface DashboardServicesOptions {
 export type ServiceName = "sys" | "units";
 
 /**
- * The dashboard's server side: the monitoring client and rate sampler, the SYS connection with
- * its {@linkcode SysMonitor} (cluster pings, connection events), and the OPS connection with the
- * {@linkcode UnitRegistry} and the dashboard's own unit (echo responder and heartbeats). The
- * connections are made in the background and retried forever, so the web app serves (and says
- * "NATS unreachable") while NATS is down.
+ * The dashboard's server side: the monitoring client and the Overview's sampler, the SYS
+ * connection with its {@linkcode SysMonitor} (cluster pings, connection events), the OPS
+ * connection with the {@linkcode UnitRegistry} and the dashboard's own unit (echo responder and
+ * heartbeats), and the {@linkcode LiveHub} that pushes all of it to every open page as named
+ * events: `overview` and `rates` from the sampler, `units` deltas from the registry, `activity`
+ * from the SYS events. The connections are made in the background and retried forever, so the
+ * web app serves (and says "NATS unreachable") while NATS is down.
  */
 export class DashboardServices implements AsyncDisposable {
   /** The configuration. */
@@ -60,8 +70,10 @@ export class DashboardServices implements AsyncDisposable {
   readonly unitIntervalMs: number;
   /** HTTP monitoring of the NATS server. */
   readonly monitor: MonitorClient;
-  /** /varz rate history for the Overview chart. */
-  readonly rates: RateSampler;
+  /** The one sampler of varz, healthz and jsz, with the rate history. */
+  readonly overview: OverviewSampler;
+  /** Live events for every open page. */
+  readonly live: LiveHub;
   /** Resolves once both NATS connections are up and the registry has started. */
   readonly ready: Promise<void>;
   /** `/metrics`: every server in prometheus-nats-exporter's names, units, alerts, process. */
@@ -73,6 +85,7 @@ export class DashboardServices implements AsyncDisposable {
   #units: UnitRegistry | undefined;
   #sysClient: NunectClient | undefined;
   #opsClient: NunectClient | undefined;
+  readonly #unitsFeed: UnitsFeed;
   #closed = false;
   #version: { value: string; at: number } | undefined;
   readonly #log: (line: string) => void;
@@ -84,7 +97,15 @@ export class DashboardServices implements AsyncDisposable {
     this.unitIntervalMs = options.unitIntervalMs ?? 5000;
     this.#log = options.log ?? ((line) => console.error(line));
     this.monitor = new MonitorClient({ url: monitorUrl(options.config), timeoutMs: 3000 });
-    this.rates = new RateSampler(() => this.monitor.varz(), { intervalMs: options.sampleMs });
+    this.live = new LiveHub({ snapshot: (topic) => this.#snapshot(topic) });
+    this.overview = new OverviewSampler(() => readOverview(this.monitor), {
+      intervalMs: options.sampleMs,
+      onOverview: (state) => this.live.publish("overview", state),
+      onRate: (point) => this.live.publish("rates", { point }),
+    });
+    this.#unitsFeed = new UnitsFeed((delta) => this.live.publish("units", delta), {
+      intervalMs: options.unitsIntervalMs,
+    });
     this.metrics = new PrometheusCollector({
       prefix: options.config.metrics.prefix,
       serverId: options.config.metrics.serverId,
@@ -201,6 +222,33 @@ export class DashboardServices implements AsyncDisposable {
     return this.#alertsOpening;
   }
 
+  /**
+   * Subscribes a page to live topics from where it stands (see {@linkcode LiveHub.subscribe});
+   * the Overview's sampler runs while anyone watches `overview` or `rates`.
+   *
+   * @param topics the topics
+   * @param after the last event ID the page has, if any
+   * @param fn receives each live frame
+   * @returns the backlog and a function that ends the subscription
+   */
+  subscribe(
+    topics: readonly LiveTopic[],
+    after: string | undefined,
+    fn: (frame: LiveFrame) => void,
+  ): { backlog: LiveBacklog; close: () => void } {
+    const release = topics.includes("overview") || topics.includes("rates")
+      ? this.overview.watch()
+      : undefined;
+    const sub = this.live.subscribe(topics, after, fn);
+    return {
+      backlog: sub.backlog,
+      close: () => {
+        sub.close();
+        release?.();
+      },
+    };
+  }
+
   /** Whether both NATS connections are up (for /healthz). */
   get connected(): boolean {
     return this.#sys !== undefined && this.#units !== undefined;
@@ -210,7 +258,8 @@ export class DashboardServices implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.rates.stop();
+    this.overview.stop();
+    this.#unitsFeed.close();
     await this.#sys?.close();
     await this.#units?.close();
     await this.#sysClient?.close();
@@ -254,8 +303,13 @@ export class DashboardServices implements AsyncDisposable {
     });
     if (this.#closed) return void await client.close();
     // A burst of connects (a site powering up) must reach every open SSE stream: deep queues.
-    const sys = new SysMonitor(client.nc, { bufferSize: 1000, iteratorQueue: 20_000 });
+    const sys = new SysMonitor(client.nc, { bufferSize: 1000 });
     await sys.ready();
+    sys.onEvent((e) => {
+      this.live.publish("activity", e);
+      // A connect or disconnect changes the Overview's figures: read them again soon.
+      this.overview.poke();
+    });
     this.#sys = sys;
   }
 
@@ -285,6 +339,7 @@ export class DashboardServices implements AsyncDisposable {
     for (let attempt = 1; !this.#closed; attempt++) {
       try {
         this.#units = await UnitRegistry.start(client.nc, options);
+        this.#unitsFeed.attach(this.#units);
         return;
       } catch (e) {
         this.#log(`Units registry could not start (attempt ${attempt}): ${(e as Error).message}`);
@@ -294,11 +349,27 @@ export class DashboardServices implements AsyncDisposable {
             bucket: null,
             historyStream: null,
           });
+          this.#unitsFeed.attach(this.#units);
           this.#log("Units are kept in memory only (no JetStream KV bucket)");
           return;
         }
         await new Promise((r) => setTimeout(r, 1000 * attempt));
       }
+    }
+  }
+
+  #snapshot(topic: LiveTopic): readonly unknown[] {
+    switch (topic) {
+      case "overview": {
+        const state = this.overview.state();
+        return state ? [state] : [];
+      }
+      case "rates":
+        return [{ reset: true, series: this.overview.series() }];
+      case "units":
+        return [this.#unitsFeed.reset()];
+      case "activity":
+        return this.#sys?.recent(ACTIVITY_SNAPSHOT) ?? [];
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { UnitRegistry, UnitRegistryStats, UnitState } from "../monitor/mod.ts";
+import type { UnitsDelta, UnitsReset } from "./units_feed.ts";
 
 /** The Units page's data: every unit and the registry's counters, at one moment. */
 export interface UnitsView {
@@ -44,5 +45,31 @@ export function hostClock(units: readonly UnitState[], hostUnitId: string): Host
     source: host.time?.source ?? host.heartbeat?.clock.source ?? "none",
     quality: host.time?.quality ?? host.heartbeat?.clock.quality ?? "freerun",
     offsetNs: host.time?.offsetNs ?? null,
+  };
+}
+
+/**
+ * Applies a `units` event to a view (in the browser): a reset replaces it, a delta replaces the
+ * changed units and drops the removed ones. A unit's older state never replaces a newer one
+ * (a page rendered after the event was published already has it).
+ *
+ * @param view the view so far
+ * @param event the event
+ * @returns the new view, units sorted by ID
+ */
+export function applyUnitsEvent(view: UnitsView, event: UnitsReset | UnitsDelta): UnitsView {
+  if ("reset" in event) return { now: event.now, units: event.units, stats: event.stats };
+  const units = new Map(view.units.map((u) => [u.unitId, u]));
+  for (const id of event.removed) units.delete(id);
+  for (const u of event.changed) {
+    const known = units.get(u.unitId);
+    if (known === undefined || known.lastSeen <= u.lastSeen) units.set(u.unitId, u);
+  }
+  return {
+    now: Math.max(view.now, event.now),
+    units: [...units.values()].sort((a, b) =>
+      a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0
+    ),
+    stats: event.stats,
   };
 }

@@ -89,6 +89,7 @@ export type {
 } from "./sys_monitor.ts";
 export { PING_KINDS, PING_SUBJECTS, statszSchema } from "./sys_schemas.ts";
 export type { EventServer, PingData, PingKind, Statsz } from "./sys_schemas.ts";
+export { RingBuffer } from "./ring_buffer.ts";
 export { UnitTable } from "./unit_table.ts";
 export type {
   DroppedMessage,

@@ -22,7 +22,7 @@ export type ConnectionEventKind = "connect" | "disconnect" | "auth_error";
  * can go to a browser as it is (JSON-serialisable).
  */
 export interface ConnectionEvent {
-  /** Position in this monitor's event sequence, from 1 (an SSE `id`). */
+  /** Position in this monitor's event sequence, from 1. */
   readonly seq: number;
   /** Connect, disconnect or failed authentication. */
   readonly kind: ConnectionEventKind;
@@ -84,8 +84,6 @@ export interface PingOptions {
 export interface SysMonitorOptions {
   /** How many recent events to keep (default 1000). */
   readonly bufferSize?: number;
-  /** How many undelivered events one `events()` iterator holds before dropping the oldest. */
-  readonly iteratorQueue?: number;
 }
 
 /** Counters of a {@linkcode SysMonitor}. */
@@ -100,8 +98,6 @@ export interface SysMonitorStats {
   readonly authErrors: number;
   /** Events whose payload did not match the advisory schema (counted and dropped). */
   readonly malformed: number;
-  /** Events dropped from slow `events()` iterators. */
-  readonly iteratorDrops: number;
 }
 
 const EVENT_SUBJECTS: Record<string, ConnectionEventKind> = {
@@ -137,8 +133,6 @@ export class SysMonitor implements AsyncDisposable {
   readonly #subs: Subscription[] = [];
   readonly #recent: RingBuffer<ConnectionEvent>;
   readonly #listeners = new Set<(e: ConnectionEvent) => void>();
-  readonly #iteratorQueue: number;
-  readonly #closeWaiters = new Set<() => void>();
   #seq = 0;
   #closed = false;
   #ready: Promise<void>;
@@ -148,7 +142,6 @@ export class SysMonitor implements AsyncDisposable {
     disconnects: 0,
     authErrors: 0,
     malformed: 0,
-    iteratorDrops: 0,
   };
 
   /**
@@ -160,7 +153,6 @@ export class SysMonitor implements AsyncDisposable {
   constructor(nc: NatsConnection, options: SysMonitorOptions = {}) {
     this.#nc = nc;
     this.#recent = new RingBuffer(options.bufferSize ?? 1000);
-    this.#iteratorQueue = options.iteratorQueue ?? 1000;
     for (const [subject, kind] of Object.entries(EVENT_SUBJECTS)) {
       this.#subs.push(nc.subscribe(subject, {
         callback: (err, msg) => {
@@ -262,78 +254,6 @@ export class SysMonitor implements AsyncDisposable {
   }
 
   /**
-   * The events from now on as an async iterator; it ends when the monitor closes or the loop
-   * breaks. A consumer that falls `iteratorQueue` events behind loses the oldest ones.
-   *
-   * With `after` (an SSE `Last-Event-ID`), the buffered events with a higher `seq` come first,
-   * then the live ones, without gap or duplicate. A `seq` above the newest one (the monitor was
-   * restarted since) replays the whole buffer.
-   *
-   * @param signal ends the iteration when aborted
-   * @param options `after`: replay buffered events with a `seq` above it first
-   * @returns an async iterable of events
-   * @example
-   * ```ts
-   * const after = Number(c.req.header("Last-Event-ID") ?? -1);
-   * for await (const e of sys.events(c.req.raw.signal, { after })) {
-   *   await sse.writeSSE({ id: String(e.seq), data: JSON.stringify(e) });
-   * }
-   * ```
-   */
-  events(
-    signal?: AbortSignal,
-    options: { readonly after?: number } = {},
-  ): AsyncIterableIterator<ConnectionEvent> {
-    const queue: ConnectionEvent[] = [];
-    const after = options.after;
-    if (after !== undefined && Number.isFinite(after) && after >= 0) {
-      const after2 = after > this.#seq ? -1 : after;
-      for (const e of this.#recent.toArray()) if (e.seq > after2) queue.push(e);
-    }
-    let wake: (() => void) | undefined;
-    let done = this.#closed || signal?.aborted === true;
-    const max = this.#iteratorQueue;
-    const finish = () => {
-      done = true;
-      off();
-      this.#closeWaiters.delete(finish);
-      signal?.removeEventListener("abort", finish);
-      wake?.();
-    };
-    const off = this.onEvent((e) => {
-      queue.push(e);
-      if (queue.length > max) {
-        queue.shift();
-        this.#stats.iteratorDrops++;
-      }
-      wake?.();
-    });
-    this.#closeWaiters.add(finish);
-    signal?.addEventListener("abort", finish);
-    if (done) finish();
-    const it: AsyncIterableIterator<ConnectionEvent> = {
-      async next(): Promise<IteratorResult<ConnectionEvent>> {
-        while (queue.length === 0 && !done) {
-          await new Promise<void>((r) => wake = r);
-          wake = undefined;
-        }
-        const value = queue.shift();
-        if (value !== undefined) return { value, done: false };
-        return { value: undefined, done: true };
-      },
-      return(): Promise<IteratorResult<ConnectionEvent>> {
-        finish();
-        queue.length = 0;
-        return Promise.resolve({ value: undefined, done: true });
-      },
-      [Symbol.asyncIterator]() {
-        return it;
-      },
-    };
-    return it;
-  }
-
-  /**
    * The most recent events, oldest first (at most `bufferSize`).
    *
    * @param last only the newest `last` events
@@ -352,7 +272,7 @@ export class SysMonitor implements AsyncDisposable {
     return { ...this.#stats };
   }
 
-  /** Unsubscribes and ends every `events()` iterator; the connection stays open. */
+  /** Unsubscribes and drops the listeners; the connection stays open. */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
@@ -361,7 +281,6 @@ export class SysMonitor implements AsyncDisposable {
         s.unsubscribe();
       } catch { /* connection already closed */ }
     }
-    for (const f of [...this.#closeWaiters]) f();
     this.#listeners.clear();
     return Promise.resolve();
   }

@@ -1,4 +1,4 @@
-import { clusterServers, readOverview, summarize } from "../../mods/dashboard/mod.ts";
+import { clusterServers, summarize } from "../../mods/dashboard/mod.ts";
 import { serverFeatures } from "../../mods/monitor/mod.ts";
 import { formatBytes, formatCount, formatTime } from "../../components/format.ts";
 import { Island } from "../../components/Island.tsx";
@@ -17,14 +17,16 @@ export const overviewRoutes: readonly Route[] = [
     path: "/",
     title: "Overview",
     nav: true,
+    live: ["overview", "rates"],
     twin: { path: "/api/overview", title: "varz, healthz, jsz, rates and cluster servers" },
     load: async (c) => {
-      const { monitor, rates } = c.var.services;
-      const { varz, healthz, jsz } = await readOverview(monitor);
+      const { overview } = c.var.services;
+      // The sampler's latest read when it is fresh: fifty tabs opening at once read once.
+      const { varz, healthz, jsz } = await overview.sample();
       const sys = c.var.services.sys();
       // Stop waiting as soon as every server this one knows of (itself and its routes) answered.
       const servers = sys ? await clusterServers(sys, varz.routes + 1).catch(() => []) : [];
-      return { varz, healthz, jsz, rates: rates.series(), servers, sys: sys !== undefined };
+      return { varz, healthz, jsz, rates: overview.series(), servers, sys: sys !== undefined };
     },
     render: ({ varz, healthz, jsz, rates, servers, sys }) => {
       const missing = serverFeatures(varz.version).filter((f) => !f.available);
@@ -33,23 +35,19 @@ export const overviewRoutes: readonly Route[] = [
         <>
           <Island
             component={OverviewStats}
-            props={{
-              initial: summarize({ varz, healthz, jsz }),
-              url: "/api/overview",
-              pollMs: 3000,
-            }}
+            props={{ initial: summarize({ varz, healthz, jsz }) }}
           />
           <div class="grid two">
             <Card>
               <Island
                 component={RateChart}
-                props={{ kind: "msgs", initial: rates, url: "/api/rates", pollMs: 2000 }}
+                props={{ kind: "msgs", initial: rates }}
               />
             </Card>
             <Card>
               <Island
                 component={RateChart}
-                props={{ kind: "bytes", initial: rates, url: "/api/rates", pollMs: 2000 }}
+                props={{ kind: "bytes", initial: rates }}
               />
             </Card>
           </div>
@@ -165,7 +163,7 @@ export const overviewRoutes: readonly Route[] = [
   endpoint({
     path: "/api/rates",
     title: "message, byte, CPU and memory history (2 s samples)",
-    handle: (c) => c.var.services.rates.series(),
+    handle: (c) => c.var.services.overview.series(),
   }),
   endpoint({
     path: "/api/varz",

@@ -27,6 +27,7 @@ export const unitsRoutes: readonly Route[] = [
     path: "/units",
     title: "Units",
     nav: true,
+    live: ["units"],
     twin: { path: "/api/units", title: "units with heartbeat, RTT and clock, and ingest counters" },
     load: (c) => unitsView(c.var.services.units()),
     render: (v, c) => (
@@ -49,7 +50,7 @@ export const unitsRoutes: readonly Route[] = [
         </Card>
         <Island
           component={UnitsTables}
-          props={{ initial: v, url: "/api/units", pollMs: 2000, csrf: c.get("csrf") }}
+          props={{ initial: v, csrf: c.get("csrf") }}
         />
       </>
     ),

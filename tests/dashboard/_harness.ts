@@ -3,6 +3,7 @@ import {
   DASHBOARD_SECTIONS,
   type DashboardConfig,
   DashboardServices,
+  type DashboardServicesOptions,
 } from "../../mods/dashboard/mod.ts";
 import { createDashboard } from "../../routes/app.ts";
 import type { NatsServer } from "../_kit/mod.ts";
@@ -50,13 +51,18 @@ export function testConfig(ns: NatsServer, env: Record<string, string> = {}): Da
 
 /**
  * A dashboard app over a real server, with the services main.ts starts (dispose to close them).
- * Timers are shortened: units heartbeat every second, rates are sampled every 500 ms.
+ * Timers are shortened: units heartbeat every second, the Overview is sampled every 500 ms.
  *
  * @param ns the server
  * @param env variables to add or override
+ * @param options service options to override
  * @returns the app and its services
  */
-export async function testDashboard(ns: NatsServer, env: Record<string, string> = {}) {
+export async function testDashboard(
+  ns: NatsServer,
+  env: Record<string, string> = {},
+  options: Partial<DashboardServicesOptions> = {},
+) {
   const services = DashboardServices.start({
     config: testConfig(ns, env),
     version: "test",
@@ -64,6 +70,7 @@ export async function testDashboard(ns: NatsServer, env: Record<string, string> 
     sampleMs: 500,
     registry: { staleCheckIntervalMs: 200, persistIntervalMs: 500 },
     log: () => {},
+    ...options,
   });
   await services.ready;
   const app = createDashboard({ services });
@@ -168,4 +175,86 @@ export function get(app: App, s: Login, path: string, init: RequestInit = {}): P
   const headers = new Headers(init.headers);
   headers.set("cookie", s.cookie);
   return Promise.resolve(app.request(path, { ...init, headers }));
+}
+
+/** One Server-Sent Event as the browser receives it. */
+export interface SseEvent {
+  readonly id: string;
+  readonly event: string;
+  readonly data: string;
+}
+
+/** An open `/api/events` stream, read frame by frame. */
+export interface SseStream extends AsyncDisposable {
+  /** The ID of the last event read ("" before one). */
+  readonly lastId: string;
+  /**
+   * Reads until an event matches (events before it are skipped).
+   *
+   * @param match which event is awaited
+   * @param what what is awaited, for the timeout error
+   * @param timeoutMs give up after this long
+   */
+  next(match: (e: SseEvent) => boolean, what: string, timeoutMs?: number): Promise<SseEvent>;
+}
+
+/**
+ * Opens `/api/events` as the logged-in browser and reads its frames.
+ *
+ * @param app the app
+ * @param s the session
+ * @param query e.g. `topics=activity`
+ * @param headers e.g. `Last-Event-ID`
+ * @returns the stream
+ */
+export async function openStream(
+  app: App,
+  s: Login,
+  query = "",
+  headers: Record<string, string> = {},
+): Promise<SseStream> {
+  const res = await get(app, s, `/api/events${query ? `?${query}` : ""}`, { headers });
+  if (res.status !== 200) throw new Error(`/api/events answered ${res.status}`);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  let lastId = "";
+  const stream: SseStream = {
+    get lastId() {
+      return lastId;
+    },
+    async next(match, what, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (true) {
+        let i;
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          const frame = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const field = (name: string) => frame.match(new RegExp(`^${name}: (.*)$`, "m"))?.[1];
+          const e = {
+            id: field("id") ?? "",
+            event: field("event") ?? "",
+            data: field("data") ?? "",
+          };
+          if (e.id) lastId = e.id;
+          if (e.event && match(e)) return e;
+        }
+        const left = deadline - Date.now();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const read = await Promise.race([
+          reader.read(),
+          new Promise<"timeout">((r) => timer = setTimeout(() => r("timeout"), Math.max(0, left))),
+        ]);
+        clearTimeout(timer);
+        if (read === "timeout") {
+          throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+        }
+        if (read.done) throw new Error(`The stream ended while waiting for ${what}`);
+        buf += read.value;
+      }
+    },
+    async [Symbol.asyncDispose]() {
+      await reader.cancel().catch(() => {});
+    },
+  };
+  return stream;
 }

@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { headers as natsHeaders } from "@nats-io/nats-core";
-import { startNats } from "../_kit/mod.ts";
+import { startNats, until } from "../_kit/mod.ts";
 import { get, login, testDashboard } from "./_harness.ts";
-
-async function until<T>(f: () => Promise<T | undefined>, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("condition not met in time");
-}
 
 Deno.test("units: heartbeats and RTT appear; malformed telemetry is counted and dropped", async () => {
   await using ns = await startNats();
@@ -49,13 +39,12 @@ Deno.test("units: heartbeats and RTT appear; malformed telemetry is counted and 
   nc.publish("ops.metric.rtt.unit-d", JSON.stringify({ ...hb, unitId: "unit-a" }));
   await nc.flush();
 
-  const view = await until(async () => {
-    const v = await (await get(d.app, s, "/api/units")).json();
-    return v.stats.droppedTotal >= 3 &&
-        v.units.some((u: { unitId: string; rtt: unknown }) => u.unitId === "unit-a" && u.rtt)
-      ? v
-      : undefined;
-  });
+  let view = await (await get(d.app, s, "/api/units")).json();
+  await until(async () => {
+    view = await (await get(d.app, s, "/api/units")).json();
+    return view.stats.droppedTotal >= 3 &&
+      view.units.some((u: { unitId: string; rtt: unknown }) => u.unitId === "unit-a" && u.rtt);
+  }, "unit-a with its RTT, and three malformed messages dropped");
   const ids = view.units.map((u: { unitId: string }) => u.unitId);
   assert.ok(ids.includes("unit-a"));
   for (const bad of ["unit-b", "unit-c", "unit-d"]) {
@@ -111,10 +100,10 @@ Deno.test("units: a unit that stops sending is marked stale", async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
   await nc.close();
-  await until(async () => {
-    const v = await (await get(d.app, s, "/api/units/unit-s")).json();
-    return v.stale ? v : undefined;
-  });
+  await until(
+    async () => (await (await get(d.app, s, "/api/units/unit-s")).json()).stale === true,
+    "unit-s marked stale",
+  );
   const html = await (await get(d.app, s, "/units")).text();
   assert.match(html, /<tr class="stale" data-unit="unit-s">/);
   assert.ok(html.includes(">Forget<"));

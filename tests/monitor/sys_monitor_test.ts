@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { firstEvent, type NatsServer, startNats } from "../_kit/mod.ts";
+import { firstEvent, freePorts, type NatsServer, startNats, until } from "../_kit/mod.ts";
 import {
   type ConnectionEvent,
   MonitorClient,
@@ -80,36 +80,18 @@ Deno.test("SysMonitor relays connect, disconnect and auth errors as typed events
       assert.equal(e.reason, "Authentication Failure");
     });
 
-    await t.step("events() iterates live events and ends on abort", async () => {
-      const ac = new AbortController();
+    await t.step("onEvent() delivers live events until its listener is removed", async () => {
       const got: ConnectionEvent[] = [];
-      const loop = (async () => {
-        for await (const e of sys.events(ac.signal)) {
-          got.push(e);
-          if (got.length === 2) ac.abort();
-        }
-      })();
+      const off = sys.onEvent((e) => got.push(e));
+      const gone = waitEvent(sys, (e) => e.kind === "disconnect" && e.name === "engine-app");
       const c = await connect({ servers: ns.url, ...ns.users.engine, name: "engine-app" });
       await c.close();
-      await loop;
+      await gone;
+      off();
       assert.deepEqual(got.map((e) => [e.kind, e.name]), [
         ["connect", "engine-app"],
         ["disconnect", "engine-app"],
       ]);
-    });
-
-    await t.step("events() with `after` replays the buffer, then goes live", async () => {
-      const recent = sys.recent();
-      const ac = new AbortController();
-      const it = sys.events(ac.signal, { after: recent[0]!.seq });
-      const first = await it.next();
-      const second = await it.next();
-      assert.deepEqual([first.value?.seq, second.value?.seq], [recent[1]!.seq, recent[2]!.seq]);
-      // A seq from before a restart of the monitor (above the newest) replays everything.
-      const all = sys.events(ac.signal, { after: recent[2]!.seq + 100 });
-      assert.equal((await all.next()).value?.seq, recent[0]!.seq);
-      ac.abort();
-      assert.equal((await it.next()).done, true);
     });
 
     await t.step("recent() is a bounded buffer of the newest events", () => {
@@ -129,30 +111,15 @@ Deno.test("SysMonitor relays connect, disconnect and auth errors as typed events
       assert.deepEqual(JSON.parse(JSON.stringify(e)), e);
     });
 
-    await t.step("a slow events() reader loses the oldest events, counted", async () => {
-      await using small = new SysMonitor(nc, { iteratorQueue: 1 });
-      await small.ready();
-      const ac = new AbortController();
-      const it = small.events(ac.signal);
-      const done = waitEvent(small, (e) => e.kind === "disconnect" && e.name === "slow-1");
-      const c = await connect({ servers: ns.url, ...ns.users.engine, name: "slow-1" });
-      await c.close();
-      await done;
-      const first = await it.next();
-      assert.equal(first.value?.kind, "disconnect");
-      assert.equal(small.stats().iteratorDrops, 1);
-      ac.abort();
-    });
-
     await t.step("a malformed advisory is counted and dropped", async () => {
       const before = sys.stats();
       nc.publish("$SYS.ACCOUNT.FAKE.CONNECT", "{not json");
       nc.publish("$SYS.ACCOUNT.FAKE.DISCONNECT", JSON.stringify({ type: "x", client: {} }));
       await nc.flush();
-      for (let i = 0; i < 100 && sys.stats().malformed < before.malformed + 2; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      assert.equal(sys.stats().malformed, before.malformed + 2);
+      await until(
+        () => sys.stats().malformed === before.malformed + 2,
+        "two malformed advisories counted",
+      );
       assert.equal(sys.stats().events, before.events);
     });
   } finally {
@@ -216,7 +183,7 @@ Deno.test("SysMonitor.ping lists every server of a 2-server cluster", async () =
       `include "${project}"\ncluster {\n  name: nunect_test\n  host: 127.0.0.1\n` +
         `  port: $NATS_CLUSTER_PORT\n  routes: [$NATS_CLUSTER_ROUTE]\n}\n`,
     );
-    const [p1, p2] = [freePort(), freePort()];
+    const [p1, p2] = freePorts(2);
     const shared = {
       NATS_CLUSTER_ROUTE: `nats-route://127.0.0.1:${p1}`,
       NATS_SYS_PASSWORD: "sys-password-cluster-1",
@@ -240,12 +207,17 @@ Deno.test("SysMonitor.ping lists every server of a 2-server cluster", async () =
     const nc = await connect({ servers: a.url, ...a.users.sys });
     await using sys = new SysMonitor(nc);
     try {
-      // Routes take a moment to form; ping until both servers answer (or give up).
+      // Routes take a moment to form: ping until both servers answer.
       let names: string[] = [];
-      for (let i = 0; i < 50 && names.length < 2; i++) {
-        const replies = await sys.ping("VARZ", { windowMs: 500, expected: 2 });
-        names = replies.filter((r) => r.ok).map((r) => r.server!.name);
-      }
+      await until(
+        async () => {
+          const replies = await sys.ping("VARZ", { windowMs: 500, expected: 2 });
+          names = replies.filter((r) => r.ok).map((r) => r.server!.name);
+          return names.length === 2;
+        },
+        "both servers answering a VARZ ping",
+        25_000,
+      );
       assert.deepEqual(names, ["alpha", "beta"]);
       const routes = await sys.ping("ROUTEZ", { windowMs: 1000, expected: 2 });
       const ids = new Map(routes.map((r) => [r.server!.name, r.server!.id]));
@@ -288,7 +260,7 @@ Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () =
         `cluster {\n  name: $NATS_GW_NAME\n  host: 127.0.0.1\n  port: $NATS_CL_PORT\n` +
         `  routes: [$NATS_CL_ROUTE]\n}\n`,
     );
-    const [p1, p2, c1, c2] = [freePort(), freePort(), freePort(), freePort()];
+    const [p1, p2, c1, c2] = freePorts(4);
     const shared = {
       NATS_GW_EAST: `nats://127.0.0.1:${p1}`,
       NATS_GW_WEST: `nats://127.0.0.1:${p2}`,
@@ -341,11 +313,4 @@ Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () =
 function relative(from: string, to: string): string {
   const up = from.split("/").filter((p) => p.length > 0).map(() => "..");
   return [...up, ...to.split("/").filter((p) => p.length > 0)].join("/");
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import {
+  applyUnitsEvent,
+  LiveHub,
+  type LiveTopic,
+  OverviewSampler,
+} from "../../mods/dashboard/mod.ts";
+import type { UnitState } from "../../mods/monitor/mod.ts";
+import { formatAxisTime } from "../../components/format.ts";
+
+// The hub, the units view and the chart's time labels are pure: no server, no clock.
+
+const decoder = new TextDecoder();
+const text = (frames: readonly { bytes: Uint8Array }[]) =>
+  frames.map((f) => decoder.decode(f.bytes));
+
+function hub(bufferSize = 5) {
+  return new LiveHub({
+    epoch: "boot1",
+    bufferSize,
+    snapshot: (topic: LiveTopic) => topic === "units" ? [{ reset: true }] : [],
+  });
+}
+
+Deno.test("live hub: IDs are <epoch>-<seq>, each frame encoded once for every subscriber", () => {
+  const h = hub();
+  const got: string[] = [];
+  const other: Uint8Array[] = [];
+  h.subscribe(["activity"], undefined, (f) => got.push(decoder.decode(f.bytes)));
+  h.subscribe(["activity"], undefined, (f) => other.push(f.bytes));
+  const f = h.publish("activity", { n: 1 });
+  h.publish("units", { n: 2 });
+  assert.deepEqual(got, ['id: boot1-1\nevent: activity\ndata: {"n":1}\n\n']);
+  assert.equal(other[0], f.bytes, "the same bytes, not a copy");
+  assert.equal(h.cursor(), "boot1-2");
+});
+
+Deno.test("live hub: an ID of this boot resumes with exactly the missed events of its topics", () => {
+  const h = hub();
+  h.publish("activity", { n: 1 });
+  const at = h.cursor();
+  h.publish("units", { n: 2 });
+  h.publish("activity", { n: 3 });
+  const { backlog } = h.subscribe(["activity"], at, () => {});
+  assert.equal(backlog.kind, "replay");
+  assert.deepEqual(text(backlog.frames), ['id: boot1-3\nevent: activity\ndata: {"n":3}\n\n']);
+  assert.equal(h.subscribe(["units"], h.cursor(), () => {}).backlog.frames.length, 0);
+});
+
+Deno.test("live hub: another boot's ID, a future one or a gap gets a snapshot", () => {
+  const h = hub(2);
+  for (let n = 1; n <= 4; n++) h.publish("units", { n });
+  // boot1-1 is older than the buffer (it holds 3 and 4): events 2 would be missing.
+  for (const after of ["boot0-3", "boot1-9", "boot1-1", "3", "", "boot1-x"]) {
+    const { backlog } = h.subscribe(["units"], after, () => {});
+    assert.equal(backlog.kind, "snapshot", after);
+    assert.deepEqual(text(backlog.frames), ['id: boot1-4\nevent: units\ndata: {"reset":true}\n\n']);
+  }
+  // The oldest resumable position: everything after it is still buffered.
+  assert.equal(h.subscribe(["units"], "boot1-2", () => {}).backlog.kind, "replay");
+  assert.equal(h.stats().snapshots, 6);
+});
+
+Deno.test("units view: deltas replace changed units, drop removed ones, never go back in time", () => {
+  const unit = (unitId: string, lastSeen: number) => ({ unitId, lastSeen }) as UnitState;
+  const stats = null as never;
+  let v = applyUnitsEvent({ now: 0, units: [], stats }, {
+    reset: true,
+    now: 10,
+    units: [unit("b", 10), unit("a", 10)],
+    stats,
+  });
+  v = applyUnitsEvent(v, {
+    now: 20,
+    changed: [unit("c", 20), unit("a", 5)],
+    removed: ["b"],
+    stats,
+  });
+  assert.deepEqual(v.units.map((u) => [u.unitId, u.lastSeen]), [["a", 10], ["c", 20]]);
+  assert.equal(v.now, 20);
+});
+
+Deno.test("chart time labels are UTC times of day, never dates", () => {
+  const t = Date.UTC(2026, 11, 1, 21, 4, 0) / 1000;
+  assert.equal(formatAxisTime(t), "21:04");
+  assert.equal(formatAxisTime(t + 30), "21:04:30");
+});
+
+Deno.test("overview sampler: concurrent readers share one read; consecutive reads make rates", async () => {
+  let reads = 0;
+  let t = Date.UTC(2026, 0, 1);
+  const fake = () => {
+    reads++;
+    t += 60_000;
+    const n = reads * 6000;
+    return Promise.resolve({
+      varz: {
+        now: new Date(t).toISOString(),
+        in_msgs: n,
+        out_msgs: 2 * n,
+        in_bytes: 10 * n,
+        out_bytes: 20 * n,
+        cpu: 1,
+        mem: 2,
+        connections: 3,
+      },
+      healthz: { status: "ok" },
+    } as never);
+  };
+  const states: unknown[] = [];
+  const sampler = new OverviewSampler(fake, {
+    intervalMs: 60_000,
+    onOverview: (s) => states.push(s),
+  });
+  try {
+    await Promise.all(Array.from({ length: 50 }, () => sampler.sample()));
+    assert.equal(reads, 1, "fifty readers, one read");
+    await sampler.sample(0); // too old for this reader: read again
+    assert.equal(reads, 2);
+    const s = sampler.series();
+    assert.deepEqual(s.t, [t / 1000]);
+    assert.deepEqual(s.inMsgs, [100], "6,000 messages in a minute");
+    assert.deepEqual(s.outBytes, [2000]);
+    assert.equal(states.length, 2);
+  } finally {
+    sampler.stop();
+  }
+});
