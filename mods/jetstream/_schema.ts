@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { validateSubject } from "../protocol/mod.ts";
-import { compareVersions, FEATURES } from "../monitor/mod.ts";
+// features.ts only: the islands bundle these schemas, and must not pull the monitoring client.
+import { compareVersions, FEATURES } from "../monitor/features.ts";
 import { type FieldIssue, InvalidInputError } from "./errors.ts";
 
 const UNITS: Readonly<Record<string, number>> = {

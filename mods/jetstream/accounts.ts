@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { AccountUnavailableError } from "./errors.ts";
+import { AccountUnavailableError, NotFoundError } from "./errors.ts";
 
 /** Who a console action is done for: the dashboard user behind the request. */
 export interface Requester {
@@ -28,9 +28,12 @@ export interface AccountConnector {
   /**
    * A connection inside `account` for `requester`.
    *
-   * @throws {AccountUnavailableError} when the account is unknown or its credentials are refused
+   * @throws {NotFoundError} when the account is unknown
+   * @throws {AccountUnavailableError} when its credentials are refused or the server is down
    */
   connect(account: string, requester: Requester): Promise<AccountContext>;
+  /** Closes every connection it opened. */
+  close(): Promise<void>;
 }
 
 /** How {@linkcode AccountPool} opens a connection: the account and its user's credentials. */
@@ -85,15 +88,17 @@ export class AccountPool implements AccountConnector, AsyncDisposable {
    * @param account the account
    * @param _requester who asks (every requester shares the account's user here)
    * @returns the account and its connection
-   * @throws {AccountUnavailableError} for an unknown account or refused credentials
+   * @throws {NotFoundError} for an account it has no credentials for
+   * @throws {AccountUnavailableError} when the credentials are refused or the server is down
    */
   async connect(account: string, _requester: Requester): Promise<AccountContext> {
     if (this.#closed) throw new AccountUnavailableError(account, "the console is shut down");
     const credentials = this.#credentials.get(account);
     if (credentials === undefined) {
-      throw new AccountUnavailableError(
+      throw new NotFoundError(
+        "account",
         account,
-        `no credentials for it: known accounts are ${this.accounts().join(", ") || "none"}`,
+        `among the console's accounts (${this.accounts().join(", ") || "none"})`,
       );
     }
     let pending = this.#open.get(account);

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { FEATURES } from "../monitor/mod.ts";
+// features.ts only: the islands bundle this schema, and must not pull the monitoring client.
+import { FEATURES } from "../monitor/features.ts";
 import {
   assetName,
   duration,

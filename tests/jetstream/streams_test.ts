@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
 import {
+  AccountPool,
   AccountUnavailableError,
   browseMessages,
   createStream,
@@ -115,13 +117,23 @@ Deno.test("streams across accounts: create, list, filter, which hold a subject, 
     await assert.rejects(deleteStream(bridge, "ORDERS_COPY"), NotFoundError);
   });
 
-  await t.step("an unknown account is named", async () => {
+  await t.step("an unknown account is named; refused credentials make it unavailable", async () => {
     await assert.rejects(pool.connect("NOPE", requester), (e) => {
-      assert.ok(e instanceof AccountUnavailableError);
-      assert.match(
+      assert.ok(e instanceof NotFoundError);
+      assert.equal(
         e.message,
-        /Account "NOPE" is unavailable: no credentials for it: known accounts are OPS, BRIDGE, ENGINE/,
+        `Account "NOPE" not found among the console's accounts (OPS, BRIDGE, ENGINE)`,
       );
+      return true;
+    });
+    await using wrong = new AccountPool(
+      { BRIDGE: { user: js.ns.users.bridge.user, pass: "not-the-password" } },
+      (_a, c) => connect({ servers: js.ns.url, user: c.user, pass: c.pass }),
+    );
+    await assert.rejects(wrong.connect("BRIDGE", requester), (e) => {
+      assert.ok(e instanceof AccountUnavailableError);
+      assert.match(e.message, /^Account "BRIDGE" is unavailable: could not connect as "bridge"/);
+      assert.doesNotMatch(e.message, /not-the-password/);
       return true;
     });
   });
