@@ -1,6 +1,6 @@
 /**
- * The test kit: starts real servers (nats-server with the project's own configuration, a leaf
- * node linked to it, operator-mode and token/NKey servers) and runs the project's programs under
+ * The test kit: starts real servers (nats-server with the project's own configuration, clusters
+ * of them, a leaf node linked to it, operator-mode and token/NKey servers) and runs the project's programs under
  * their production permission sets. Everything it starts is AsyncDisposable:
  * `await using ns = await startNats()`. Also: a real Prometheus scraping a target, throw-away TLS
  * certificates (and servers that verify client certificates), free ports, Node binaries of other
@@ -17,6 +17,8 @@ export { runProgram, spawnProcess, spawnProgram } from "./program.ts";
 export type { ProgramOptions, ProgramResult, RunningProgram } from "./program.ts";
 export { startNatsWithAuthorization, startOperatorNats } from "./operator.ts";
 export type { JwtUser, JwtUserOptions, OperatorNatsServer } from "./operator.ts";
+export { startCluster } from "./cluster.ts";
+export type { NatsCluster, StartClusterOptions } from "./cluster.ts";
 export { startLeafNode } from "./leaf.ts";
 export type { LeafNode, StartLeafNodeOptions } from "./leaf.ts";
 export { testCertificates } from "./certs.ts";
@@ -25,6 +27,8 @@ export { freePorts } from "./ports.ts";
 export { firstEvent, until } from "./wait.ts";
 export { guardianEnv, startGuardianProgram } from "./guardian.ts";
 export { testServer } from "./server_bin.ts";
+export { natscli } from "./natscli.ts";
+export type { NatsCliResult } from "./natscli.ts";
 export { toolPath } from "../../mods/tools/mod.ts";
 export { natsServerVersion, needs, serverHas } from "./version.ts";
 export { routerArtefact } from "./router.ts";

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { firstEvent, freePorts, type NatsServer, startNats, until } from "../_kit/mod.ts";
+import { relative } from "node:path";
+import {
+  firstEvent,
+  freePorts,
+  type NatsServer,
+  PROJECT_DIR,
+  startCluster,
+  startNats,
+  until,
+} from "../_kit/mod.ts";
 import {
   type ConnectionEvent,
   MonitorClient,
@@ -169,77 +178,31 @@ Deno.test("SysMonitor.ping collects every kind from the server", async () => {
 });
 
 Deno.test("SysMonitor.ping lists every server of a 2-server cluster", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "nunect-cluster-" });
+  await using cluster = await startCluster(2, { name: "pair" });
+  const [a, b] = cluster.servers as [NatsServer, NatsServer];
+  const nc = await connect({ servers: a.url, ...a.users.sys });
+  await using sys = new SysMonitor(nc);
   try {
-    // Each server includes the project's config and adds a cluster block from the environment.
-    const conf = `${dir}/cluster.conf`;
-    // nats-server resolves includes relative to the including file.
-    const project = relative(
-      dir,
-      new URL("../../config/nats-server.conf", import.meta.url).pathname,
-    );
-    await Deno.writeTextFile(
-      conf,
-      `include "${project}"\ncluster {\n  name: nunect_test\n  host: 127.0.0.1\n` +
-        `  port: $NATS_CLUSTER_PORT\n  routes: [$NATS_CLUSTER_ROUTE]\n}\n`,
-    );
-    const [p1, p2] = freePorts(2);
-    const shared = {
-      NATS_CLUSTER_ROUTE: `nats-route://127.0.0.1:${p1}`,
-      NATS_SYS_PASSWORD: "sys-password-cluster-1",
-      NATS_OPS_PASSWORD: "ops-password-cluster-1",
-    };
-    // Started together: clustered JetStream is healthy only once both servers see each other.
-    const started = await Promise.allSettled(["alpha", "beta"].map((name, i) =>
-      startNats({
-        configFile: conf,
-        env: { ...shared, NATS_SERVER_NAME: name, NATS_CLUSTER_PORT: String([p1, p2][i]) },
-      })
-    ));
-    const servers = started.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
-    if (servers.length !== 2) {
-      await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
-      throw (started.find((r) => r.status === "rejected") as PromiseRejectedResult).reason;
+    const replies = await sys.ping("VARZ", { windowMs: 2000, expected: 2 });
+    assert.deepEqual(replies.filter((r) => r.ok).map((r) => r.server!.name), ["pair-1", "pair-2"]);
+    const routes = await sys.ping("ROUTEZ", { windowMs: 2000, expected: 2 });
+    const ids = new Map(routes.map((r) => [r.server!.name, r.server!.id]));
+    for (const r of routes) {
+      assert.ok(r.ok);
+      // One route on 2.9; a pool of them (3 by default, plus pinned accounts) on 2.10+, every
+      // one to the other server.
+      assert.ok(r.data.num_routes >= 1);
+      const other = r.server!.name === "pair-1" ? "pair-2" : "pair-1";
+      assert.deepEqual([...new Set(r.data.routes?.map((x) => x.remote_id))], [ids.get(other)]);
     }
-    const [a, b] = servers as [NatsServer, NatsServer];
-    await using _a = a;
-    await using _b = b;
-    const nc = await connect({ servers: a.url, ...a.users.sys });
-    await using sys = new SysMonitor(nc);
-    try {
-      // Routes take a moment to form: ping until both servers answer.
-      let names: string[] = [];
-      await until(
-        async () => {
-          const replies = await sys.ping("VARZ", { windowMs: 500, expected: 2 });
-          names = replies.filter((r) => r.ok).map((r) => r.server!.name);
-          return names.length === 2;
-        },
-        "both servers answering a VARZ ping",
-        25_000,
-      );
-      assert.deepEqual(names, ["alpha", "beta"]);
-      const routes = await sys.ping("ROUTEZ", { windowMs: 1000, expected: 2 });
-      const ids = new Map(routes.map((r) => [r.server!.name, r.server!.id]));
-      for (const r of routes) {
-        assert.ok(r.ok);
-        // One route on 2.9; a pool of them (3 by default, plus pinned accounts) on 2.10+, every
-        // one to the other server.
-        assert.ok(r.data.num_routes >= 1);
-        const other = r.server!.name === "alpha" ? "beta" : "alpha";
-        assert.deepEqual([...new Set(r.data.routes?.map((x) => x.remote_id))], [ids.get(other)]);
-      }
-      // Events of every server reach the one SYS connection.
-      await sys.ready();
-      const seen = waitEvent(sys, (e) => e.kind === "connect" && e.name === "on-beta", 2000);
-      const client = await connect({ servers: b.url, ...b.users.bridge, name: "on-beta" });
-      assert.equal((await seen).server, "beta");
-      await client.close();
-    } finally {
-      await nc.close();
-    }
+    // Events of every server reach the one SYS connection.
+    await sys.ready();
+    const seen = waitEvent(sys, (e) => e.kind === "connect" && e.name === "on-b", 2000);
+    const client = await connect({ servers: b.url, ...b.users.bridge, name: "on-b" });
+    assert.equal((await seen).server, "pair-2");
+    await client.close();
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await nc.close();
   }
 });
 
@@ -247,10 +210,7 @@ Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () =
   const dir = await Deno.makeTempDir({ prefix: "nunect-gateway-" });
   try {
     const conf = `${dir}/gateway.conf`;
-    const project = relative(
-      dir,
-      new URL("../../config/nats-server.conf", import.meta.url).pathname,
-    );
+    const project = relative(dir, `${PROJECT_DIR}/config/nats-server.conf`);
     await Deno.writeTextFile(
       conf,
       `include "${project}"\ngateway {\n  name: $NATS_GW_NAME\n  host: 127.0.0.1\n` +
@@ -260,7 +220,7 @@ Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () =
         `cluster {\n  name: $NATS_GW_NAME\n  host: 127.0.0.1\n  port: $NATS_CL_PORT\n` +
         `  routes: [$NATS_CL_ROUTE]\n}\n`,
     );
-    const [p1, p2, c1, c2] = freePorts(4);
+    const [p1, p2, c1, c2] = freePorts(4) as [number, number, number, number];
     const shared = {
       NATS_GW_EAST: `nats://127.0.0.1:${p1}`,
       NATS_GW_WEST: `nats://127.0.0.1:${p2}`,
@@ -309,8 +269,3 @@ Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-function relative(from: string, to: string): string {
-  const up = from.split("/").filter((p) => p.length > 0).map(() => "..");
-  return [...up, ...to.split("/").filter((p) => p.length > 0)].join("/");
-}

@@ -3,7 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { firstEvent, startNats, until } from "../_kit/mod.ts";
+import { firstEvent, natscli, startNats, until } from "../_kit/mod.ts";
 import { type UnitChange, UnitRegistry, type UnitState } from "../../mods/monitor/mod.ts";
 import {
   type Heartbeat,
@@ -283,6 +283,20 @@ Deno.test("UnitRegistry persists units in KV across a registry and server restar
     before = reg.unit("router-9");
     await reg.close(); // writes pending records
     assert.equal(reg.stats().persisted, 1);
+    // natscli, as the dashboard's own user, reads the same record from the bucket.
+    const got = await natscli(
+      ns.url,
+      ns.users.ops,
+      "kv",
+      "get",
+      "nunect_units",
+      "router-9",
+      "--raw",
+    );
+    assert.equal(got.code, 0, got.stderr);
+    const record = JSON.parse(got.stdout) as { unitId: string; rtt?: { nativeRttUs: number } };
+    assert.equal(record.unitId, "router-9");
+    assert.equal(record.rtt?.nativeRttUs, 2500);
   } finally {
     await guardian.close();
   }

@@ -1,0 +1,160 @@
+import { relative } from "node:path";
+import { randomSecret } from "../../mods/config/mod.ts";
+import { type NatsServer, startNats } from "./nats.ts";
+import { freePorts } from "./ports.ts";
+import { PROJECT_DIR } from "./project.ts";
+import { until } from "./wait.ts";
+
+/** Options of {@linkcode startCluster}. */
+export interface StartClusterOptions {
+  /** The cluster's name (default `nunect_test`); members are `<name>-1` … `<name>-n`. */
+  readonly name?: string;
+  /** Extra or overriding environment for every member's configuration. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** A cluster of nats-servers started by the test kit. Dispose it to stop every member. */
+export interface NatsCluster extends AsyncDisposable {
+  /** The cluster's name. */
+  readonly name: string;
+  /** The members, in start order; each can `stop()` and `restart()` on its own. */
+  readonly servers: readonly NatsServer[];
+  /** Every member's `nats://` URL, for a client that fails over. */
+  readonly urls: readonly string[];
+  /** Users and passwords, the same on every member. */
+  readonly users: NatsServer["users"];
+  /**
+   * Waits until the running members form one cluster: each routes to every other running member
+   * and agrees on a JetStream meta leader among them.
+   */
+  formed(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `n` nats-servers with the project's own configuration (accounts, JetStream, WebSocket,
+ * leaf nodes, each on its own free ports and data directory) joined into one cluster: a
+ * `cluster {}` block with routes to every member on fixed free ports, so a member that is
+ * stopped comes back with `restart()` on the same ports and data. Waits until the routes are up
+ * and JetStream has elected its meta leader.
+ *
+ * @param n how many servers (at least 2; 3 for a JetStream quorum that survives one member)
+ * @param options the cluster's name and extra environment
+ * @returns the running cluster
+ * @throws {Error} when a member does not start, or the cluster does not form within 30 s
+ * @example
+ * ```ts
+ * await using cluster = await startCluster(3);
+ * const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops });
+ * await cluster.servers[2]!.stop();    // a member goes away …
+ * await cluster.servers[2]!.restart(); // … and comes back
+ * await cluster.formed();
+ * ```
+ */
+export async function startCluster(
+  n: number,
+  options: StartClusterOptions = {},
+): Promise<NatsCluster> {
+  if (!Number.isInteger(n) || n < 2) {
+    throw new RangeError(`Invalid cluster size ${n}: expected 2 or more servers`);
+  }
+  const name = options.name ?? "nunect_test";
+  const dir = await Deno.makeTempDir({ prefix: "nunect-cluster-" });
+  const ports = freePorts(n);
+  // Each member includes the project's config and adds the cluster block; nats-server resolves an
+  // include relative to the including file, and ignores the route to itself.
+  const conf = `${dir}/cluster.conf`;
+  await Deno.writeTextFile(
+    conf,
+    `include "${relative(dir, `${PROJECT_DIR}/config/nats-server.conf`)}"
+cluster {
+  name: ${name}
+  host: 127.0.0.1
+  port: $NATS_CLUSTER_PORT
+  routes: [
+${ports.map((p) => `    nats-route://127.0.0.1:${p}`).join("\n")}
+  ]
+}
+`,
+  );
+  const shared: Record<string, string> = { ...options.env };
+  for (const u of ["SYS", "OPS", "GUARDIAN", "UI", "BRIDGE", "ENGINE", "PROVISION"]) {
+    shared[`NATS_${u}_USER`] ??= u.toLowerCase();
+    shared[`NATS_${u}_PASSWORD`] ??= randomSecret(16);
+  }
+  // Started together: clustered JetStream is healthy only once a quorum sees each other.
+  const started = await Promise.allSettled(ports.map((port, i) =>
+    startNats({
+      configFile: conf,
+      env: { ...shared, NATS_SERVER_NAME: `${name}-${i + 1}`, NATS_CLUSTER_PORT: String(port) },
+    })
+  ));
+  const servers = started.flatMap((r) => r.status === "fulfilled" ? [r.value] : []);
+  const dispose = async () => {
+    await Promise.all(servers.map((s) => s[Symbol.asyncDispose]()));
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  const failed = started.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+  if (failed !== undefined) {
+    await dispose();
+    throw failed.reason;
+  }
+  const cluster: NatsCluster = {
+    name,
+    servers,
+    urls: servers.map((s) => s.url),
+    users: servers[0]!.users,
+    formed: (timeoutMs = 30_000) => formed(servers, timeoutMs),
+    [Symbol.asyncDispose]: dispose,
+  };
+  try {
+    await cluster.formed();
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+  return cluster;
+}
+
+/** The running members (those whose /varz answers), by server ID. */
+async function running(servers: readonly NatsServer[]): Promise<Map<string, NatsServer>> {
+  const up = new Map<string, NatsServer>();
+  await Promise.all(servers.map(async (s) => {
+    if (s.pid < 0) return;
+    try {
+      const varz = await (await fetch(`${s.monitorUrl}/varz`)).json() as { server_id: string };
+      up.set(varz.server_id, s);
+    } catch { /* not answering */ }
+  }));
+  return up;
+}
+
+async function formed(servers: readonly NatsServer[], timeoutMs: number): Promise<void> {
+  await until(
+    async () => {
+      const up = await running(servers);
+      if (up.size < 2) return false;
+      const leaders = new Set<string>();
+      for (const [id, s] of up) {
+        try {
+          const routez = await (await fetch(`${s.monitorUrl}/routez`)).json() as {
+            routes?: { remote_id: string }[] | null;
+          };
+          const peers = new Set((routez.routes ?? []).map((r) => r.remote_id));
+          for (const other of up.keys()) if (other !== id && !peers.has(other)) return false;
+          const jsz = await (await fetch(`${s.monitorUrl}/jsz`)).json() as {
+            meta_cluster?: { leader?: string };
+          };
+          const leader = jsz.meta_cluster?.leader;
+          if (!leader) return false;
+          leaders.add(leader);
+        } catch {
+          return false;
+        }
+      }
+      return leaders.size === 1;
+    },
+    `the cluster of ${servers.length} servers to form (routes and a JetStream meta leader)`,
+    timeoutMs,
+    100,
+  );
+}
