@@ -17,6 +17,8 @@ const LABEL: Record<ConnectionEvent["kind"], string> = {
   connect: "CONNECT",
   disconnect: "DISCONNECT",
   auth_error: "AUTH_ERROR",
+  lame_duck: "LAMEDUCK",
+  shutdown: "SHUTDOWN",
 };
 
 /**

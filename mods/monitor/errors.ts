@@ -79,3 +79,45 @@ export class InvalidMonitorUrlError extends NunectError {}
 
 /** A `$SYS` request was refused or could not be sent (e.g. the connection is not a SYS user). */
 export class SysRequestError extends NunectError {}
+
+/**
+ * The running nats-server lacks a feature: the message says which release brings it, e.g.
+ * `Disconnecting a client requires nats-server ≥ 2.10.0 (server "hub" runs 2.9.10)`.
+ */
+export class FeatureUnavailableError extends NunectError {
+  /** The feature's key in `FEATURES`, e.g. `"kick"`. */
+  readonly feature: string;
+  /** The first release that has it. */
+  readonly requires: string;
+  /** The version the server runs. */
+  readonly running: string;
+
+  /**
+   * @param feature the feature's key
+   * @param title what the feature does, for the message
+   * @param requires the first release that has it
+   * @param server the server's name
+   * @param running the version it runs
+   */
+  constructor(feature: string, title: string, requires: string, server: string, running: string) {
+    super(`${title} requires nats-server ≥ ${requires} (server "${server}" runs ${running})`);
+    this.feature = feature;
+    this.requires = requires;
+    this.running = running;
+  }
+}
+
+/** A server refused or failed a `$SYS` action (KICK, LDM, RELOAD, PROFILEZ), with its reason. */
+export class ServerActionError extends NunectError {
+  /** The server's error code, when it gave one. */
+  readonly code: number | undefined;
+
+  /**
+   * @param message what failed, with the server's description
+   * @param code the server's error code
+   */
+  constructor(message: string, code?: number) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -23,9 +23,27 @@ export interface FeatureStatus extends FeatureInfo {
 export const FEATURES: readonly FeatureInfo[] = [
   {
     feature: "kick",
-    title: "Disconnect or migrate a client ($SYS.REQ.SERVER.<id>.KICK / LDM)",
+    title: "Disconnecting a client ($SYS.REQ.SERVER.<id>.KICK)",
     requires: "2.10.0",
     source: "nats-io/nats-server#4298",
+  },
+  {
+    feature: "ldm_client",
+    title: "Moving a client to another server (lame-duck notice, $SYS.REQ.SERVER.<id>.LDM)",
+    requires: "2.10.0",
+    source: "nats-io/nats-server#4298 (server.go LDMClientByID)",
+  },
+  {
+    feature: "reload",
+    title: "Reloading a server's configuration over NATS ($SYS.REQ.SERVER.<id>.RELOAD)",
+    requires: "2.10.0",
+    source: "NATS 2.10 release notes (system account RELOAD request); absent from 2.9.10",
+  },
+  {
+    feature: "idz",
+    title: "Server identity request ($SYS.REQ.SERVER.PING.IDZ)",
+    requires: "2.10.0",
+    source: "NATS 2.10 release notes; 2.9.10 has no responder",
   },
   {
     feature: "healthz_details",

@@ -1,7 +1,9 @@
 /**
  * Server-side monitoring for the dashboard: typed, validated fetchers for every HTTP monitoring
  * endpoint of nats-server ({@linkcode MonitorClient}), the whole-cluster view and live connection
- * events through the system account ({@linkcode SysMonitor}), the units table fed by `ops.>`
+ * events through the system account ({@linkcode SysMonitor}), the ≥ 2.10 actions on one server
+ * ({@linkcode ServerControl}: KICK, LDM, RELOAD, PROFILEZ, IDZ), message tracing
+ * ({@linkcode traceMessage}), the units table fed by `ops.>`
  * telemetry ({@linkcode UnitRegistry}: a pure {@linkcode UnitTable}, its {@linkcode UnitStore} in
  * KV and the {@linkcode UnitHistory} stream), and which features need a newer server
  * ({@linkcode serverFeatures}). Browsers never talk to these directly; the dashboard's
@@ -18,10 +20,12 @@
  * @module
  */
 export {
+  FeatureUnavailableError,
   InvalidMonitorUrlError,
   MonitorResponseError,
   MonitorTimeoutError,
   MonitorUnreachableError,
+  ServerActionError,
   SysRequestError,
 } from "./errors.ts";
 export { CONNZ_SORTS, CONNZ_STATES, MONITOR_ENDPOINTS, MonitorClient } from "./monitor_client.ts";
@@ -38,6 +42,7 @@ export type {
   MonitorEndpointAnswer,
   MonitorEndpointName,
   MonitorEndpointOptions,
+  RaftzOptions,
   SubsOptions,
   SubszOptions,
 } from "./monitor_client.ts";
@@ -87,8 +92,29 @@ export type {
   SysMonitorOptions,
   SysMonitorStats,
 } from "./sys_monitor.ts";
-export { PING_KINDS, PING_SUBJECTS, statszSchema } from "./sys_schemas.ts";
-export type { EventServer, PingData, PingKind, Statsz } from "./sys_schemas.ts";
+export {
+  expvarzSchema,
+  idzSchema,
+  PING_KINDS,
+  PING_SUBJECTS,
+  raftGroupSchema,
+  raftzSchema,
+  statszSchema,
+} from "./sys_schemas.ts";
+export type {
+  EventServer,
+  Expvarz,
+  Idz,
+  PingData,
+  PingKind,
+  RaftGroup,
+  Raftz,
+  Statsz,
+} from "./sys_schemas.ts";
+export { type ProfileName, PROFILES, ServerControl } from "./server_control.ts";
+export type { ServerControlOptions, ServerRef } from "./server_control.ts";
+export { TRACE_KINDS, traceEventSchema, traceHops, traceMessage } from "./trace.ts";
+export type { MessageTrace, TraceEvent, TraceHop, TraceOptions, TraceStep } from "./trace.ts";
 export { RingBuffer } from "./ring_buffer.ts";
 export { UnitTable } from "./unit_table.ts";
 export type {

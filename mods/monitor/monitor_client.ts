@@ -1,5 +1,8 @@
 import type { z } from "zod";
+import { FEATURES } from "./features.ts";
+import { type Raftz, raftzSchema } from "./sys_schemas.ts";
 import {
+  FeatureUnavailableError,
   InvalidMonitorUrlError,
   MonitorResponseError,
   MonitorTimeoutError,
@@ -135,6 +138,14 @@ export interface JszOptions {
   readonly limit?: number;
 }
 
+/** Query options of `/raftz`. */
+export interface RaftzOptions {
+  /** Only this account's groups. */
+  readonly account?: string;
+  /** Only this group (with `account`). */
+  readonly group?: string;
+}
+
 /** Query options of `/routez` and `/leafz`. */
 export interface SubsOptions {
   /** Include the subscriptions of each route or leaf node. */
@@ -157,6 +168,16 @@ export interface HealthzOptions {
   readonly jsEnabledOnly?: boolean;
   /** Only check the server's JetStream, not its streams and consumers. */
   readonly jsServerOnly?: boolean;
+  /** Only check the JetStream meta group (2.10+; an older server checks everything). */
+  readonly jsMetaOnly?: boolean;
+  /** One entry per failing check in `errors` (2.10+). */
+  readonly details?: boolean;
+  /** Only this account's streams and consumers (2.10+). */
+  readonly account?: string;
+  /** Only this stream (with `account`; 2.10+). */
+  readonly stream?: string;
+  /** Only this consumer (with `account` and `stream`; 2.10+). */
+  readonly consumer?: string;
 }
 
 type Query = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -283,9 +304,15 @@ export const MONITOR_ENDPOINTS = {
     query: (o: HealthzOptions) => ({
       "js-enabled-only": o.jsEnabledOnly,
       "js-server-only": o.jsServerOnly,
+      "js-meta-only": o.jsMetaOnly,
+      details: o.details,
+      account: o.account,
+      stream: o.stream,
+      consumer: o.consumer,
     }),
-    // An unhealthy server answers 503 with `status: "unavailable"` and an `error`: an answer.
-    okStatuses: [503],
+    // An unhealthy server answers 503 with `status: "unavailable"` and an `error`, and a check of
+    // an unknown account or stream 404 with `status: "error"` and `errors`: answers, not failures.
+    okStatuses: [503, 404],
   }),
   ipqueuesz: endpoint({
     path: "/ipqueuesz",
@@ -473,6 +500,39 @@ export class MonitorClient {
    */
   ipqueuesz(): Promise<Ipqueuesz> {
     return this.fetch("ipqueuesz", {});
+  }
+
+  /**
+   * `/raftz` (2.11+): the server's Raft groups (JetStream meta group, replicated streams and
+   * consumers) by account and group name; empty on a server without any (standalone).
+   *
+   * @param options only this account's or group's
+   * @returns the validated answer
+   * @throws {FeatureUnavailableError} when the server has no /raftz (older than 2.11)
+   * @throws {MonitorUnreachableError} when the server does not answer (incl. timeout)
+   * @throws {MonitorResponseError} on another HTTP error or an answer that does not parse
+   */
+  async raftz(options: RaftzOptions = {}): Promise<Raftz> {
+    try {
+      return await this.get(
+        "/raftz",
+        raftzSchema,
+        { acc: options.account, group: options.group },
+      );
+    } catch (e) {
+      if (!(e instanceof MonitorResponseError) || e.status !== 404) throw e;
+      if (e.body.startsWith("404 page not found")) {
+        const f = FEATURES.find((f) => f.feature === "raftz")!;
+        throw new FeatureUnavailableError(
+          f.feature,
+          f.title,
+          f.requires,
+          this.url,
+          "an older release",
+        );
+      }
+      return {}; // "No Raft nodes registered"
+    }
   }
 
   /**

@@ -30,7 +30,16 @@ export const jetStreamStatsSchema = z.looseObject({
   reserved_storage: opt(count),
   accounts: opt(count),
   ha_assets: opt(count),
-  api: z.looseObject({ total: count, errors: count }),
+  /** `level` (2.10+): the JetStream API level the server speaks (2.15: 5). */
+  api: z.looseObject({ level: opt(count), total: count, errors: count }),
+});
+
+/** Counts per connection kind, in the newer `/varz` statistics (2.10+). */
+const perKindSchema = z.looseObject({
+  clients: opt(count),
+  routes: opt(count),
+  gateways: opt(count),
+  leafs: opt(count),
 });
 
 /** `/varz`: server identity, limits, listeners and totals. */
@@ -69,6 +78,22 @@ export const varzSchema = z.looseObject({
   config_load_time: opt(str),
   system_account: opt(str),
   tags: opt(z.array(str)),
+  // Newer servers (absent from 2.9.10; shown where they exist):
+  /** Slow consumers by connection kind (2.10+). */
+  slow_consumer_stats: opt(perKindSchema),
+  /** Connections closed for missing PINGs, in total and by kind (2.11+). */
+  stale_connections: opt(count),
+  stale_connection_stats: opt(perKindSchema),
+  /** Publishers stalled by a slow consumer (2.11+). */
+  stalled_clients: opt(count),
+  /** The Go memory limit (GOMEMLIMIT), bytes; only when set. */
+  gomemlimit: opt(count),
+  /** When the server's TLS certificate expires; only with TLS. */
+  tls_cert_not_after: opt(str),
+  /** Feature flags of the JetStream protocol this server runs with (2.12+). */
+  feature_flags: opt(z.record(str, z.boolean())),
+  /** SHA-256 of the loaded configuration, to spot servers whose files differ (2.12+). */
+  config_digest: opt(str),
 });
 
 /** One subscription with details (`subs=detail` in /connz, `subs=true` in /subsz). */
@@ -268,12 +293,35 @@ export const streamStateSchema = z.looseObject({
   num_subjects: opt(count),
 });
 
+/**
+ * Where a replicated stream or consumer lives: its Raft group, leader and the other replicas as
+ * the answering server sees them (only the leader knows whether its followers are current).
+ */
+export const clusterInfoSchema = z.looseObject({
+  name: opt(str),
+  raft_group: opt(str),
+  leader: opt(str),
+  replicas: opt(z.array(z.looseObject({
+    name: str,
+    current: z.boolean(),
+    offline: opt(z.boolean()),
+    active: opt(count),
+    lag: opt(count),
+  }))),
+});
+
 /** One consumer in `/jsz?consumers=true`. */
 export const consumerDetailSchema = z.looseObject({
   stream_name: str,
   name: str,
   created: str,
   config: opt(z.looseObject({})),
+  cluster: opt(clusterInfoSchema),
+  /** When the server took this snapshot of the consumer (2.10+). */
+  ts: opt(str),
+  /** Paused until (2.11+), when the consumer is paused. */
+  paused: opt(z.boolean()),
+  pause_remaining: opt(count),
   num_ack_pending: count,
   num_redelivered: count,
   num_waiting: count,
@@ -284,8 +332,17 @@ export const consumerDetailSchema = z.looseObject({
 export const streamDetailSchema = z.looseObject({
   name: str,
   created: str,
-  cluster: opt(z.looseObject({ leader: opt(str) })),
-  config: opt(z.looseObject({ name: str, subjects: opt(z.array(str)) })),
+  cluster: opt(clusterInfoSchema),
+  config: opt(z.looseObject({
+    name: str,
+    subjects: opt(z.array(str)),
+    num_replicas: opt(count),
+    /** Per-message TTL allowed (2.11+). */
+    allow_msg_ttl: opt(z.boolean()),
+    /** `none` or `s2` (2.10+). */
+    compression: opt(str),
+    metadata: opt(z.record(str, str)),
+  })),
   state: streamStateSchema,
   consumer_detail: opt(z.array(consumerDetailSchema)),
 });
@@ -314,7 +371,7 @@ export const jszSchema = z.looseObject({
   reserved_storage: opt(count),
   accounts: count,
   ha_assets: count,
-  api: z.looseObject({ total: count, errors: count }),
+  api: z.looseObject({ level: opt(count), total: count, errors: count }),
   streams: count,
   consumers: count,
   messages: count,
@@ -328,7 +385,17 @@ export const jszSchema = z.looseObject({
  */
 export const healthzSchema = z.looseObject({
   status: str,
+  status_code: opt(int),
   error: opt(str),
+  /** With `details` (2.10+): one entry per failing check. */
+  errors: opt(z.array(z.looseObject({
+    /** The check that failed, as a number (2.10+ HealthZErrorType). */
+    type: z.union([int, str]),
+    account: opt(str),
+    stream: opt(str),
+    consumer: opt(str),
+    error: opt(str),
+  }))),
 });
 
 /** One internal queue in `/ipqueuesz`. */

@@ -14,8 +14,16 @@ import {
 } from "./sys_schemas.ts";
 import { z } from "zod";
 
-/** What happened to a client connection. */
-export type ConnectionEventKind = "connect" | "disconnect" | "auth_error";
+/**
+ * What happened: to a client connection (`connect`, `disconnect`, `auth_error`), or to a server
+ * (`lame_duck`: it entered lame-duck mode and is moving its clients away; `shutdown`).
+ */
+export type ConnectionEventKind =
+  | "connect"
+  | "disconnect"
+  | "auth_error"
+  | "lame_duck"
+  | "shutdown";
 
 /**
  * One connect, disconnect or authentication failure, flattened from the server's advisory so it
@@ -96,6 +104,8 @@ export interface SysMonitorStats {
   readonly disconnects: number;
   /** Authentication failures. */
   readonly authErrors: number;
+  /** Servers entering lame-duck mode or shutting down. */
+  readonly serverEvents: number;
   /** Events whose payload did not match the advisory schema (counted and dropped). */
   readonly malformed: number;
 }
@@ -104,6 +114,8 @@ const EVENT_SUBJECTS: Record<string, ConnectionEventKind> = {
   "$SYS.ACCOUNT.*.CONNECT": "connect",
   "$SYS.ACCOUNT.*.DISCONNECT": "disconnect",
   "$SYS.SERVER.*.CLIENT.AUTH.ERR": "auth_error",
+  "$SYS.SERVER.*.LAMEDUCK": "lame_duck",
+  "$SYS.SERVER.*.SHUTDOWN": "shutdown",
 };
 
 const pingReplySchema = z.looseObject({
@@ -141,6 +153,7 @@ export class SysMonitor implements AsyncDisposable {
     connects: 0,
     disconnects: 0,
     authErrors: 0,
+    serverEvents: 0,
     malformed: 0,
   };
 
@@ -298,6 +311,7 @@ export class SysMonitor implements AsyncDisposable {
       this.#stats.malformed++;
       return;
     }
+    if (kind === "lame_duck" || kind === "shutdown") return this.#onServerEvent(kind, json);
     const parsed = disconnectEventSchema.safeParse(json);
     if (!parsed.success || (kind === "connect" && !connectEventSchema.safeParse(json).success)) {
       this.#stats.malformed++;
@@ -332,6 +346,42 @@ export class SysMonitor implements AsyncDisposable {
     if (kind === "connect") this.#stats.connects++;
     else if (kind === "disconnect") this.#stats.disconnects++;
     else this.#stats.authErrors++;
+    this.#emit(event);
+  }
+
+  /** LAMEDUCK and SHUTDOWN carry the server block alone (`ServerInfo`). */
+  #onServerEvent(kind: "lame_duck" | "shutdown", json: unknown): void {
+    const parsed = eventServerSchema.safeParse(json);
+    if (!parsed.success) {
+      this.#stats.malformed++;
+      return;
+    }
+    const s = parsed.data;
+    this.#stats.events++;
+    this.#stats.serverEvents++;
+    this.#emit({
+      seq: ++this.#seq,
+      kind,
+      id: `${s.id}.${s.seq}`,
+      time: s.time,
+      account: "",
+      user: "",
+      name: "",
+      host: s.host,
+      cid: 0,
+      lang: "",
+      version: s.ver,
+      server: s.name,
+      reason: kind === "lame_duck" ? "Lame duck mode" : "Server shutdown",
+      inMsgs: 0,
+      inBytes: 0,
+      outMsgs: 0,
+      outBytes: 0,
+      rttUs: null,
+    });
+  }
+
+  #emit(event: ConnectionEvent): void {
     this.#recent.push(event);
     for (const fn of this.#listeners) {
       try {

@@ -91,9 +91,56 @@ export const disconnectEventSchema = connectEventSchema.extend({
   reason: str.optional(),
 });
 
+/** One Raft group in `/raftz` and RAFTZ replies (2.11+). */
+export const raftGroupSchema = z.looseObject({
+  id: str,
+  state: str,
+  size: count,
+  quorum_needed: count,
+  leader: str.optional(),
+  term: count.optional(),
+  committed: count.optional(),
+  applied: count.optional(),
+  ever_had_leader: z.boolean().optional(),
+  peers: z.record(
+    str,
+    z.looseObject({
+      name: str.optional(),
+      known: z.boolean().optional(),
+      last_seen: str.optional(),
+    }),
+  ).optional(),
+});
+
+/** `/raftz` and RAFTZ: Raft groups by account, then by group name (`_meta_`, `S-R3F-…`). */
+export const raftzSchema = z.record(str, z.record(str, raftGroupSchema));
+
+/** EXPVARZ (2.10+): the Go runtime's memory statistics and the command line. */
+export const expvarzSchema = z.looseObject({
+  memstats: z.looseObject({
+    Alloc: count.optional(),
+    Sys: count.optional(),
+    HeapInuse: count.optional(),
+    NumGC: count.optional(),
+    PauseTotalNs: count.optional(),
+  }).nullable().optional(),
+  cmdline: z.array(str).nullable().optional(),
+});
+
+/** IDZ (2.10+): a server's name, host and ID; the reply is this object alone. */
+export const idzSchema = z.looseObject({ name: str, host: str, id: str });
+
+/** PROFILEZ (2.10+): the profile in pprof format (base64 in JSON), or the server's error. */
+export const profilezSchema = z.looseObject({
+  profile: str.nullable().optional(),
+  error: str.optional(),
+});
+
 /**
- * The cluster-wide request kinds nats-server 2.9.10 answers: `$SYS.REQ.SERVER.PING.<KIND>`, and
- * `ACCSTATZ` for `$SYS.REQ.ACCOUNT.PING.STATZ` (per-account statistics from every server).
+ * The cluster-wide request kinds: `$SYS.REQ.SERVER.PING.<KIND>`, and `ACCSTATZ` for
+ * `$SYS.REQ.ACCOUNT.PING.STATZ` (per-account statistics from every server). nats-server 2.9.10
+ * answers the first eleven; EXPVARZ needs 2.10, RAFTZ 2.11 (see `FEATURES`): an older server
+ * does not answer them.
  */
 export const PING_KINDS = [
   "STATSZ",
@@ -107,6 +154,8 @@ export const PING_KINDS = [
   "LEAFZ",
   "GATEWAYZ",
   "ACCSTATZ",
+  "EXPVARZ",
+  "RAFTZ",
 ] as const;
 
 /** The subject each ping kind is requested on. */
@@ -122,6 +171,8 @@ export const PING_SUBJECTS: { readonly [K in PingKind]: string } = {
   LEAFZ: "$SYS.REQ.SERVER.PING.LEAFZ",
   GATEWAYZ: "$SYS.REQ.SERVER.PING.GATEWAYZ",
   ACCSTATZ: "$SYS.REQ.ACCOUNT.PING.STATZ",
+  EXPVARZ: "$SYS.REQ.SERVER.PING.EXPVARZ",
+  RAFTZ: "$SYS.REQ.SERVER.PING.RAFTZ",
 };
 /** A cluster-wide ping kind. */
 export type PingKind = (typeof PING_KINDS)[number];
@@ -139,11 +190,21 @@ export const pingDataSchemas = {
   LEAFZ: leafzSchema,
   GATEWAYZ: gatewayzSchema,
   ACCSTATZ: accstatzSchema,
+  EXPVARZ: expvarzSchema,
+  RAFTZ: raftzSchema,
 } as const;
 
 /** The data type of each ping kind's reply. */
 export type PingData = { [K in PingKind]: z.infer<(typeof pingDataSchemas)[K]> };
 
+/** One Raft group. */
+export type RaftGroup = z.infer<typeof raftGroupSchema>;
+/** Raft groups by account and group name. */
+export type Raftz = z.infer<typeof raftzSchema>;
+/** EXPVARZ data. */
+export type Expvarz = z.infer<typeof expvarzSchema>;
+/** IDZ reply. */
+export type Idz = z.infer<typeof idzSchema>;
 /** Who answered a `$SYS` request or sent an event. */
 export type EventServer = z.infer<typeof eventServerSchema>;
 /** STATSZ data. */

@@ -4,7 +4,12 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { MonitorClient, SysMonitor } from "../../mods/monitor/mod.ts";
+import {
+  compareVersions,
+  FeatureUnavailableError,
+  MonitorClient,
+  SysMonitor,
+} from "../../mods/monitor/mod.ts";
 import { natscli, type NatsCluster, startCluster, until } from "../_kit/mod.ts";
 
 type StreamCluster = { leader?: string; replicas?: { name: string; current: boolean }[] };
@@ -64,6 +69,38 @@ Deno.test("startCluster(3): routes, a JetStream meta group and an R3 stream, as 
     const { leader, members } = await replicated(cluster, "ORDERS");
     assert.ok(names.includes(leader));
     assert.deepEqual(members, names, "on every member");
+
+    // Raft groups (2.11+): the meta group and the stream's, on every member, over HTTP and $SYS.
+    const mon = new MonitorClient({ url: cluster.servers[0]!.monitorUrl });
+    const sysNc = await connect({ servers: [...cluster.urls], ...cluster.users.sys });
+    await using sys = new SysMonitor(sysNc);
+    try {
+      if (compareVersions(cluster.servers[0]!.version, "2.11.0") < 0) {
+        await assert.rejects(mon.raftz(), FeatureUnavailableError);
+        assert.deepEqual(await sys.ping("RAFTZ", { windowMs: 300 }), []);
+      } else {
+        // Without an account the system account's groups: the JetStream meta group.
+        assert.equal((await mon.raftz()).SYS?._meta_?.size, 3);
+        const ops = await mon.raftz({ account: "OPS" });
+        const group = Object.keys(ops.OPS ?? {}).find((g) => g.startsWith("S-R3"));
+        assert.ok(group, `the stream's group in ${JSON.stringify(ops)}`);
+        assert.equal(ops.OPS![group]!.size, 3);
+        const replies = await sys.ping("RAFTZ", {
+          windowMs: 2000,
+          expected: 3,
+          request: { account: "OPS" },
+        });
+        assert.deepEqual(
+          replies.map((r) => r.ok && Object.keys(r.data.OPS ?? {})),
+          [[group], [group], [group]],
+        );
+        // One of them leads the stream's group.
+        const leaders = replies.filter((r) => r.ok && r.data.OPS?.[group]?.state === "LEADER");
+        assert.deepEqual(leaders.map((r) => r.server!.name), [leader]);
+      }
+    } finally {
+      await sysNc.close();
+    }
 
     // natscli, connected as nunect's own users, sees the same cluster and stream.
     const list = await natscli(cluster.urls, cluster.users.sys, "server", "list", "3", "--json");
