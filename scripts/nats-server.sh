@@ -8,6 +8,8 @@
 #   stop       stop the server this script (or `deno task start`) started
 #   status     pid, binary and version, ports and /healthz; exit 0 when running, 3 when not
 #   reload     re-read config/*.conf without a restart (SIGHUP); .env changes need stop + start
+#   ldm        lame-duck mode (SIGUSR2): stop taking clients, move the connected ones away over
+#              lame_duck_duration (default 2 min), then exit; the dashboard logs LAMEDUCK
 #   logs [-f]  the last 100 lines of the server log (-f: follow)
 #
 # Environment: NUNECT_ENV_FILE  the .env to use (default: <project>/.env)
@@ -21,7 +23,7 @@ env_file=${NUNECT_ENV_FILE:-$project/.env}
 deno_bin=${DENO:-deno}
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -137,7 +139,8 @@ cmd_start() {
     exit 1
   fi
   resolve_server
-  mkdir -p "$NATS_DATA_DIR"
+  mkdir -p "$NATS_DATA_DIR" 2>/dev/null ||
+    die "NATS_DATA_DIR=$NATS_DATA_DIR cannot be created by $(id -un): create it (sudo mkdir -p $NATS_DATA_DIR && sudo chown $(id -un) $NATS_DATA_DIR) or choose another directory in $env_file"
   : >>"$log_file"
   local start_line
   start_line=$(($(wc -l <"$log_file") + 1))
@@ -224,6 +227,15 @@ cmd_reload() {
   echo "Sent reload to nats-server (pid $pid); config/*.conf re-read (changes to $env_file need stop + start)"
 }
 
+cmd_ldm() {
+  load_env
+  local pid
+  pid=$(own_pid)
+  [ -n "$pid" ] || die "nats-server is not running: nothing to put in lame-duck mode"
+  kill -USR2 "$pid"
+  echo "Sent lame-duck mode to nats-server (pid $pid): it takes no new clients, moves the connected ones away over lame_duck_duration (default 2 min), then exits"
+}
+
 cmd_logs() {
   load_env
   [ -f "$log_file" ] || die "No log yet at $log_file"
@@ -238,6 +250,7 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   reload) cmd_reload ;;
+  ldm) cmd_ldm ;;
   logs) cmd_logs "${2:-}" ;;
   -h | --help | help)
     usage
@@ -247,7 +260,7 @@ case "${1:-}" in
     exit 1
     ;;
   *)
-    echo "Unknown command \"$1\": expected start, stop, status, reload or logs (see --help)" >&2
+    echo "Unknown command \"$1\": expected start, stop, status, reload, ldm or logs (see --help)" >&2
     exit 1
     ;;
 esac

@@ -4,11 +4,13 @@
 #         in mods/tools/pins.ts, cached machine-wide); Debian's package is the fallback
 #   test  what the test suite needs as well: Debian's nats-server (the compatibility part runs on
 #         it), every pinned Go program (natscli, prometheus-nats-exporter, toxiproxy), chromium,
-#         chrony, linuxptp, qemu-user-static, iproute2, systemd (systemd-analyze checks the
-#         guardian's unit), util-linux (unshare), xz-utils, and Debian's arm64 package lists
+#         linuxptp, qemu-user-static, iproute2, systemd (systemd-analyze checks the guardian's
+#         unit), util-linux (unshare), xz-utils, and Debian's arm64 package lists
 #         (dpkg --add-architecture arm64): the router artefact and the tests' musl root file
 #         systems take arm64 packages with apt-get download, which installs nothing;
-#         Debian's prometheus is unpacked into ~/.cache/nunect/prometheus (not a service)
+#         Debian's prometheus is unpacked into ~/.cache/nunect/prometheus (not a service), and
+#         so is chrony into ~/.cache/nunect/chrony when the host has none (installing it would
+#         replace the host's time service)
 # Debian packages are installed with apt-get when running as root; otherwise the exact command is
 # printed. Go programs need Go and Deno; without them one line says so and Debian's server is used.
 set -euo pipefail
@@ -18,7 +20,7 @@ purpose=${1:-run}
 case "$purpose" in
   run | test) ;;
   -h | --help)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
@@ -51,7 +53,7 @@ declare -A packages=()
 if [ "$purpose" = test ]; then
   # Debian's server for the compatibility part, next to the current one.
   [ -x /usr/sbin/nats-server ] || packages+=([nats-server]=nats-server)
-  packages+=([openssl]=openssl [chromium]=chromium [chronyd]=chrony [ptp4l]=linuxptp [qemu-aarch64-static]=qemu-user-static [ip]=iproute2 [systemd-analyze]=systemd [unshare]=util-linux [xz]=xz-utils [dpkg-deb]=dpkg)
+  packages+=([openssl]=openssl [chromium]=chromium [ptp4l]=linuxptp [qemu-aarch64-static]=qemu-user-static [ip]=iproute2 [systemd-analyze]=systemd [unshare]=util-linux [xz]=xz-utils [dpkg-deb]=dpkg)
 elif ! any_server; then
   packages+=([nats-server]=nats-server)
 fi
@@ -92,6 +94,30 @@ if [ "$purpose" = test ] && [ -z "${PROMETHEUS_BIN:-}" ] && [ ! -x "$prometheus_
     (cd "$tmp" && apt-get download prometheus >&2)
   fi
   dpkg-deb -x "$tmp"/prometheus_*.deb "$prometheus_dir"
+  rm -rf "$tmp"
+fi
+
+# chrony for the tests' own chronyd pair. Installing Debian's package would change the host's
+# time service behind the user's back: it replaces systemd-timesyncd (both provide time-daemon)
+# and starts a chronyd that disciplines the clock. So when the host has no chrony, the package is
+# unpacked into the cache (dpkg-deb -x) and only its libraries are installed; the tests find
+# chronyd and chronyc there (tests/timesync/_daemons.ts). NUNECT_CHRONY_UNPACK=1 unpacks even
+# when the host has chrony (to try this path).
+chrony_dir=${NUNECT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nunect}/chrony
+if [ "$purpose" = test ] && [ ! -x "$chrony_dir/usr/sbin/chronyd" ] &&
+  { [ "${NUNECT_CHRONY_UNPACK:-}" = 1 ] || [ ! -x /usr/sbin/chronyd ] || [ ! -x /usr/bin/chronyc ]; }; then
+  echo "Unpacking Debian's chrony into $chrony_dir for the tests (installing the package would replace the host's time service, which stays as it is)..." >&2
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download chrony >/dev/null 2>&1); then
+    [ "$(id -u)" -eq 0 ] && apt-get update -qq >&2
+    (cd "$tmp" && apt-get download chrony >&2)
+  fi
+  rm -rf "$chrony_dir" && mkdir -p "$chrony_dir"
+  dpkg-deb -x "$tmp"/chrony_*.deb "$chrony_dir"
+  # Its libraries (libedit2, libgnutls30, libnettle8, …), not the package and its services.
+  for dep in $(dpkg-deb -f "$tmp"/chrony_*.deb Depends | tr ',' '\n' | sed -E 's/^ *([^ (|]+).*/\1/'); do
+    case "$dep" in lib*) dpkg -s "$dep:$(dpkg --print-architecture)" >/dev/null 2>&1 || missing+=("$dep") ;; esac
+  done
   rm -rf "$tmp"
 fi
 

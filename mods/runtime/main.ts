@@ -16,6 +16,7 @@ import {
 import {
   busyPorts,
   busyPortsMessage,
+  dataDirGrants,
   defaultModules,
   displayHost,
   type ModuleSpec,
@@ -39,8 +40,12 @@ waits for /healthz, then starts each module whose entry file exists under its pe
 A module that exits is restarted after 1 s, 2 s, 4 s, ... (at most 30 s). Ctrl-C or SIGTERM stops
 the modules, then nats-server, and exits.
 
+NATS_DATA_DIR outside ./.data needs its own read and write grant: --grants prints the flags
+(deno task start passes them on).
+
 Options:
   --module <name>=<entry>@<set>  run this module instead of the default ones (repeatable)
+  --grants                       print the Deno flags NATS_DATA_DIR needs (one per line) and exit
   -h, --help                     show this help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -52,6 +57,7 @@ try {
     options: {
       help: { type: "boolean", short: "h" },
       module: { type: "string", multiple: true },
+      grants: { type: "boolean" },
     },
   });
 } catch (e) {
@@ -64,6 +70,11 @@ if (args.values.help) {
 }
 
 const config = exitOnConfigError(() => loadConfig(allSections));
+const grants = dataDirGrants(config, projectDir);
+if (args.values.grants) {
+  for (const flag of grants) console.log(flag);
+  Deno.exit(0);
+}
 
 const placeholders = placeholderSecrets(allSections);
 if (placeholders.length > 0) {
@@ -92,6 +103,16 @@ const absent: ModuleSpec[] = [];
 for (const m of modules) {
   const exists = await Deno.stat(`${projectDir}/${m.entry}`).then(() => true, () => false);
   (exists ? present : absent).push(m);
+}
+
+const dataDir = serverEnv(config, projectDir).NATS_DATA_DIR!;
+const writable = await Deno.permissions.query({ name: "write", path: dataDir });
+if (writable.state !== "granted") {
+  fail(
+    `Cannot start: NATS_DATA_DIR=${config.server.dataDir} is outside what the runtime permission set may write (./.data). Start with \`deno task start\`, which grants it, or add ${
+      grants.join(" ")
+    } to the deno run command`,
+  );
 }
 
 let server;

@@ -27,5 +27,6 @@ export {
   PrerequisiteError,
 } from "./preflight.ts";
 export { type RuntimeServer, runtimeServer } from "./server_bin.ts";
+export { dataDirGrants } from "./grants.ts";
 export { formatTable, type TableRow } from "./table.ts";
 export { Supervisor, type SupervisorOptions } from "./supervisor.ts";

@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { dataDirGrants } from "../../mods/runtime/mod.ts";
 import {
+  allSections,
   loadConfig,
   randomSecret,
   sections,
@@ -94,7 +96,14 @@ async function round(kind: "bare" | "script" | "supervisor"): Promise<[number, n
       return [up, performance.now() - t1];
     }
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", "-P=runtime", "mods/runtime/main.ts"],
+      args: [
+        "run",
+        "--quiet",
+        "-P=runtime",
+        // The data directory's grant, as `deno task start` computes it.
+        ...dataDirGrants(loadConfig(allSections, (n) => env[n]), PROJECT_DIR),
+        "mods/runtime/main.ts",
+      ],
       cwd: PROJECT_DIR,
       env: { ...base, ...env },
       clearEnv: true,

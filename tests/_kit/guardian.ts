@@ -36,17 +36,20 @@ export function guardianEnv(
  *
  * @param ns the test server
  * @param env the guardian's whole environment (see {@linkcode guardianEnv})
+ * @param prefix a command deno runs under (see `ProgramOptions.prefix`)
  * @returns the running program (dispose to stop it)
  */
 export async function startGuardianProgram(
   ns: NatsServer,
   env: Record<string, string>,
+  prefix: readonly string[] = [],
 ): Promise<RunningProgram> {
   const p = spawnProgram({
     permissionSet: "guardian",
     entry: "mods/guardian/main.ts",
     denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
     env,
+    prefix,
   });
   await p.waitFor(/heartbeat every/, 30_000);
   return p;

@@ -12,6 +12,12 @@ export interface ProgramOptions {
   readonly denoFlags?: readonly string[];
   /** The program's whole environment (nothing else is inherited but PATH and HOME). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * A command that runs deno (its last argument is followed by deno's command line), e.g. a
+   * private mount namespace: `["unshare", "--mount", "--"]`. It must exec deno, so the pid and
+   * signals are deno's.
+   */
+  readonly prefix?: readonly string[];
 }
 
 /** A finished program. */
@@ -37,8 +43,10 @@ export interface RunningProgram extends AsyncDisposable {
 }
 
 function command(options: ProgramOptions, piped: boolean): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
+  const [program, ...before] = [...(options.prefix ?? []), Deno.execPath()];
+  return new Deno.Command(program!, {
     args: [
+      ...before,
       "run",
       "--quiet",
       "--no-prompt",

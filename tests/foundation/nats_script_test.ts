@@ -156,3 +156,32 @@ Deno.test("nats-server.sh reports a bad .env with the list of variables and exit
   assert.match(r.stderr, /NATS_PORT: expected a port number/);
   assert.match(r.stderr, /NATS_SYS_PASSWORD: .*it is not set/);
 });
+
+Deno.test("nats-server.sh with NATS_DATA_DIR outside the project: created on start; ldm; an uncreatable one is named", async () => {
+  const outside = await Deno.makeTempDir({ prefix: "nunect-var-lib-" });
+  try {
+    await using s = await script({ NATS_DATA_DIR: `${outside}/var/lib/nunect` });
+    const started = await s.run("start");
+    assert.equal(started.code, 0, started.stderr);
+    assert.ok((await Deno.stat(`${outside}/var/lib/nunect/nats-server.pid`)).isFile);
+    const ldm = await s.run("ldm");
+    assert.equal(ldm.code, 0, ldm.stderr);
+    assert.match(ldm.stdout, /^Sent lame-duck mode to nats-server \(pid \d+\)/);
+    await until(
+      async () =>
+        /Entering lame duck mode/i.test(
+          await Deno.readTextFile(`${outside}/var/lib/nunect/nats-server.log`),
+        ),
+      "the server to log lame-duck mode",
+    );
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+  await using bad = await script({ NATS_DATA_DIR: "/proc/nunect-data" });
+  const refused = await bad.run("start");
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr,
+    /^nats-server\.sh: NATS_DATA_DIR=\/proc\/nunect-data cannot be created by \S+: create it \(sudo mkdir -p \/proc\/nunect-data && sudo chown \S+ \/proc\/nunect-data\) or choose another directory in /m,
+  );
+});

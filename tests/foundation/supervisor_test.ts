@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { defaultModules } from "../../mods/runtime/mod.ts";
-import { loadConfig, sections } from "../../mods/config/mod.ts";
+import { dataDirGrants, defaultModules } from "../../mods/runtime/mod.ts";
+import { allSections, loadConfig, sections } from "../../mods/config/mod.ts";
 import { PROJECT_DIR, runProgram, spawnProgram, testServer, until } from "../_kit/mod.ts";
 import { DEBIAN_NATS_SERVER, MANAGED_SERVER_LINK } from "../../mods/tools/mod.ts";
 import { alive, testEnv } from "./_env.ts";
@@ -20,14 +20,34 @@ async function tempDir(): Promise<string & AsyncDisposable> {
   }) as string & AsyncDisposable;
 }
 
+/**
+ * The grant of the test's data directory (outside ./.data), as `deno task start` computes it
+ * (mods/runtime/main.ts --grants).
+ */
+function grants(env: Record<string, string>): string[] {
+  return dataDirGrants(loadConfig(allSections, (n) => env[n]), PROJECT_DIR);
+}
+
 /** The supervisor (mods/runtime/main.ts) under its production permission set, in the background. */
 function spawnSupervisor(env: Record<string, string>, args: string[] = []) {
-  return spawnProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", args, env });
+  return spawnProgram({
+    permissionSet: "runtime",
+    entry: "mods/runtime/main.ts",
+    denoFlags: grants(env),
+    args,
+    env,
+  });
 }
 
 /** The supervisor run to its end, for the cases where it refuses to start. */
-function runSupervisor(env: Record<string, string>, args: string[] = []) {
-  return runProgram({ permissionSet: "runtime", entry: "mods/runtime/main.ts", args, env });
+function runSupervisor(env: Record<string, string>, args: string[] = [], flags = grants(env)) {
+  return runProgram({
+    permissionSet: "runtime",
+    entry: "mods/runtime/main.ts",
+    denoFlags: flags,
+    args,
+    env,
+  });
 }
 
 /** Asserts that none of the started processes is still running. */
@@ -215,4 +235,32 @@ Deno.test("NATS_SERVER_BIN outside the runtime set's run list stops the start wi
   );
   assert.equal(gone.code, 1);
   assert.match(gone.stderr, /NATS_SERVER_BIN=\/usr\/sbin\/no-such-nats-server may not be run/);
+});
+
+Deno.test("NATS_DATA_DIR outside ./.data: the start names the variable and the grant, or runs with it and creates the directory", async () => {
+  await using dir = await tempDir();
+  const env = await testEnv(`${dir}`, { NATS_DATA_DIR: `${dir}/var/lib/nunect` });
+  const flags = grants(env);
+  assert.deepEqual(flags, [
+    `--allow-read=${PROJECT_DIR},${dir}/var/lib/nunect`,
+    `--allow-write=${PROJECT_DIR}/.data,${dir}/var/lib/nunect`,
+  ]);
+  const printed = await runSupervisor(env, ["--grants"], []);
+  assert.deepEqual(printed.stdout.trim().split("\n"), flags);
+
+  const refused = await runSupervisor(env, ["--module", SLEEPER], []);
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.stderr.trim(),
+    `Cannot start: NATS_DATA_DIR=${dir}/var/lib/nunect is outside what the runtime permission set may write (./.data). Start with \`deno task start\`, which grants it, or add ${
+      flags.join(" ")
+    } to the deno run command`,
+  );
+
+  await using sup = spawnSupervisor(env, ["--module", SLEEPER]);
+  await sup.waitFor("Ctrl-C stops everything", 20_000);
+  const pid = (await Deno.readTextFile(`${dir}/var/lib/nunect/nats-server.pid`)).trim();
+  assert.match(sup.output().stdout, new RegExp(`nats-server started \\(pid ${pid}\\)`));
+  assert.equal((await sup.stop()).code, 0);
+  await assert.rejects(Deno.stat(`${dir}/var/lib/nunect/nats-server.pid`), Deno.errors.NotFound);
 });

@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { decodeMessage, HEADERS, subjects, timeMetricSchema } from "../../mods/protocol/mod.ts";
 import { guardianEnv, startGuardianProgram, startNats } from "../_kit/mod.ts";
 import {
+  CHRONY,
+  chronycOverlay,
   output,
   pmcPrint,
   rootSkipReason,
@@ -31,6 +33,7 @@ Deno.test({
         PTP_UDS_PATH: ptp.slaveUds,
         PTP_DOMAIN: String(ptp.domain),
       }),
+      chronycOverlay(),
     );
     const [msg] = await times.waitFor(2);
     const d = decodeMessage(timeMetricSchema, msg!.data);
@@ -38,7 +41,7 @@ Deno.test({
     const metric = d.value;
     const pmc = await pmcPrint(ptp, ptp.slaveUds);
     const pmcValue = (key: string) => new RegExp(`\\t\\t${key}\\s+(\\S+)`).exec(pmc)?.[1];
-    const csv = (await output("/usr/bin/chronyc", ["-h", chrony.clientSocket, "-c", "tracking"]))
+    const csv = (await output(CHRONY.chronyc, ["-h", chrony.clientSocket, "-c", "tracking"]))
       .trim().split(",");
 
     // auto: a grandmaster is present and the port UNCALIBRATED (free_running never locks)

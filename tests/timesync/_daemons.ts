@@ -8,6 +8,59 @@
  *
  * @module
  */
+import { toolsCacheDir } from "../../mods/tools/mod.ts";
+
+/**
+ * chronyd and chronyc: the host's (Debian's package), else the package scripts/setup.sh unpacked
+ * into the cache without installing it (installing would replace the host's time service).
+ * `NUNECT_CHRONY_UNPACK=1` prefers the unpacked one (to try that path where chrony is installed).
+ */
+export const CHRONY: {
+  readonly chronyd: string;
+  readonly chronyc: string;
+  readonly unpacked: boolean;
+} = (() => {
+  const unpacked = `${toolsCacheDir()}/chrony/usr`;
+  const host = { chronyd: "/usr/sbin/chronyd", chronyc: "/usr/bin/chronyc", unpacked: false };
+  const exists = (p: string) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  };
+  const preferUnpacked = Deno.env.get("NUNECT_CHRONY_UNPACK") === "1";
+  if (!preferUnpacked && exists(host.chronyd) && exists(host.chronyc)) return host;
+  return {
+    chronyd: `${unpacked}/sbin/chronyd`,
+    chronyc: `${unpacked}/bin/chronyc`,
+    unpacked: true,
+  };
+})();
+
+/**
+ * Where chrony is unpacked rather than installed, a program that runs `/usr/bin/chronyc` by its
+ * fixed path (the guardian's permission set names it) runs in a private mount namespace where the
+ * unpacked `usr/bin` is laid over `/usr/bin` (read-only overlay): the host's `/usr/bin` is not
+ * touched. Needs root, as the daemon tests do.
+ *
+ * @returns a `prefix` for the test kit's programs; empty when the host has chrony
+ */
+export function chronycOverlay(): string[] {
+  if (!CHRONY.unpacked) return [];
+  const bin = CHRONY.chronyc.slice(0, CHRONY.chronyc.lastIndexOf("/"));
+  return [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "--",
+    "sh",
+    "-c",
+    'mount -t overlay nunect-chrony -o "lowerdir=$0:/usr/bin" /usr/bin && exec "$@"',
+    bin,
+  ];
+}
 
 /** Why root-only tests are skipped here, or undefined when running as root. */
 export const rootSkipReason: string | undefined = Deno.uid() === 0 ? undefined : (
@@ -125,7 +178,7 @@ export async function startChronyPair(): Promise<ChronyPair> {
     );
     return path;
   };
-  const server = start("/usr/sbin/chronyd", [
+  const server = start(CHRONY.chronyd, [
     "-x",
     "-d",
     "-f",
@@ -136,7 +189,7 @@ export async function startChronyPair(): Promise<ChronyPair> {
       `port ${port}`,
     ]),
   ]);
-  const client = start("/usr/sbin/chronyd", [
+  const client = start(CHRONY.chronyd, [
     "-x",
     "-d",
     "-f",
@@ -157,7 +210,7 @@ export async function startChronyPair(): Promise<ChronyPair> {
     await until(
       "chronyd to select 127.0.0.1",
       async () => {
-        const out = await new Deno.Command("/usr/bin/chronyc", {
+        const out = await new Deno.Command(CHRONY.chronyc, {
           args: ["-h", pair.clientSocket, "-n", "-c", "tracking"],
           stdout: "piped",
           stderr: "null",

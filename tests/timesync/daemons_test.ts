@@ -4,7 +4,14 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../mods/config/mod.ts";
 import { createClockReader } from "../../mods/timesync/mod.ts";
-import { output, pmcPrint, rootSkipReason, startChronyPair, startPtpPair } from "./_daemons.ts";
+import {
+  CHRONY,
+  output,
+  pmcPrint,
+  rootSkipReason,
+  startChronyPair,
+  startPtpPair,
+} from "./_daemons.ts";
 
 function timesync(env: Record<string, string>) {
   return loadConfig(["timesync"], (name) => env[name]).timesync;
@@ -17,9 +24,10 @@ Deno.test({
     await using chrony = await startChronyPair();
     const reader = createClockReader(
       timesync({ TIME_SYNC_MODE: "chrony", CHRONY_SOCKET: chrony.clientSocket }),
+      { chronyc: CHRONY.chronyc },
     );
     const reading = await reader.read();
-    const csv = (await output("/usr/bin/chronyc", ["-h", chrony.clientSocket, "-c", "tracking"]))
+    const csv = (await output(CHRONY.chronyc, ["-h", chrony.clientSocket, "-c", "tracking"]))
       .trim().split(",");
     assert.equal(reading.source, "ntp");
     assert.equal(reading.quality, "locked", chrony.log());
@@ -36,6 +44,7 @@ Deno.test({
 
     const server = await createClockReader(
       timesync({ TIME_SYNC_MODE: "auto", CHRONY_SOCKET: chrony.serverSocket, PTP_UDS_PATH: "/x" }),
+      { chronyc: CHRONY.chronyc },
     ).read();
     assert.deepEqual([server.source, server.quality, server.ntp?.referenceId], [
       "ntp",

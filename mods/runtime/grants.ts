@@ -1,0 +1,29 @@
+import { serverEnv } from "../config/mod.ts";
+import type { RuntimeConfig } from "./modules.ts";
+
+/**
+ * The extra Deno flags the supervisor needs when `NATS_DATA_DIR` lies outside the project's
+ * `.data` (e.g. `/var/lib/nunect`): the runtime permission set may write only `./.data`, and a
+ * deno.json set cannot follow `.env`. So, as the dashboard's network grant follows `.env`, the
+ * data directory's grant is computed from it: `deno task start` (scripts/start.sh) asks for these
+ * with `--grants` and passes them on. The flags replace the set's read and write lists, so they
+ * repeat the set's own entries.
+ *
+ * @param config the whole configuration
+ * @param projectDir the project root
+ * @returns the flags (one per element), or none when the data directory is inside `./.data`
+ * @example
+ * ```ts
+ * dataDirGrants(config, "/opt/nunect"); // ["--allow-read=/opt/nunect,/var/lib/nunect", "--allow-write=/opt/nunect/.data,/var/lib/nunect"]
+ * ```
+ */
+export function dataDirGrants(config: RuntimeConfig, projectDir: string): string[] {
+  const dataDir = serverEnv(config, projectDir).NATS_DATA_DIR!;
+  const inside = (dir: string) => dataDir === dir || dataDir.startsWith(`${dir}/`);
+  const data = `${projectDir}/.data`;
+  if (inside(data)) return [];
+  return [
+    `--allow-read=${inside(projectDir) ? projectDir : `${projectDir},${dataDir}`}`,
+    `--allow-write=${data},${dataDir}`,
+  ];
+}
