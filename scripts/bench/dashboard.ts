@@ -109,7 +109,9 @@ async function connzLatency(): Promise<void> {
       bytesB = y.bytes;
     }
     const ratio = quantile(b, 0.5) / quantile(a, 0.5);
-    console.log(`dashboard: /api/connz with ${CONNS} connections open, ${REQUESTS} requests each`);
+    console.log(
+      `dashboard: /api/connz with ${CONNS} connections open, ${REQUESTS} requests each (nats-server ${ns.version})`,
+    );
     console.log(
       `  nats-server /connz      median ${quantile(a, 0.5).toFixed(2)} ms  p95 ${
         quantile(a, 0.95).toFixed(2)
@@ -218,7 +220,9 @@ async function sseRelay(): Promise<void> {
     (await burst.stdout.pipeThrough(new TextDecoderStream()).getReader().read()).value ?? "";
   const delivered = streams.reduce((n, s) => n + s.count, 0);
   const last = Math.max(...streams.map((s) => s.lastAt));
-  console.log(`dashboard: SSE relay of a burst of ${CONNS} connects to ${BROWSERS} browsers`);
+  console.log(
+    `dashboard: SSE relay of a burst of ${CONNS} connects to ${BROWSERS} browsers (nats-server ${ns.version})`,
+  );
   console.log(`  burst (own process)        ${opened.trim()}`);
   // Times count from the first connect event the direct subscriber saw.
   console.log(
@@ -272,7 +276,9 @@ async function ingest(): Promise<void> {
   const cookie = await loginCookie(dash.url);
   const units = await (await fetch(`${dash.url}/api/units`, { headers: { cookie } })).json();
   console.log(
-    `dashboard: ingest of ${UNITS} simulated units at 1 Hz (${UNITS * 3} msg/s), dashboard process`,
+    `dashboard: ingest of ${UNITS} simulated units at 1 Hz (${
+      UNITS * 3
+    } msg/s), dashboard process (nats-server ${ns.version})`,
   );
   console.log(`  idle     ${idle.cpu.toFixed(1).padStart(5)} % CPU  ${idle.rss.toFixed(0)} MB RSS`);
   console.log(

@@ -4,6 +4,10 @@
  * figures and ratios against a baseline measured in the same run. Add a suite with one import and
  * one entry below. `deno task bench client` runs only the named suites.
  *
+ * Every suite runs against the nats-server the test kit resolves (the managed current one, or
+ * NATS_SERVER_BIN) and is headed by its version; the client and dashboard suites then run again
+ * against Debian's 2.9.10 (a child run with NATS_SERVER_BIN set), so both ratios are printed.
+ *
  * @module
  */
 import { bench as client } from "./client.ts";
@@ -14,7 +18,7 @@ import { bench as guardian } from "./guardian.ts";
 import { bench as jetstream } from "./jetstream.ts";
 import { bench as history } from "./history.ts";
 import { bench as monitor } from "./monitor.ts";
-import { describeServer } from "../../mods/tools/mod.ts";
+import { DEBIAN_NATS_SERVER, describeServer } from "../../mods/tools/mod.ts";
 import { testServer } from "../../tests/_kit/mod.ts";
 
 const suites: Record<string, () => Promise<void>> = {
@@ -28,7 +32,13 @@ const suites: Record<string, () => Promise<void>> = {
   monitor,
 };
 
-console.log(`Server: ${describeServer(await testServer())}\n`);
+const server = await testServer();
+/** Suites whose ratios are printed for both servers. */
+const ON_BOTH = new Set(["client", "dashboard"]);
+// The child run for Debian's server sets this: it runs only the suite it is given.
+const child = Deno.env.get("NUNECT_BENCH_CHILD") === "1";
+const debian = await Deno.realPath(DEBIAN_NATS_SERVER).catch(() => undefined);
+const otherServer = !child && debian !== undefined && debian !== await Deno.realPath(server.path);
 
 const only = Deno.args.length > 0 ? Deno.args : Object.keys(suites);
 for (const name of only) {
@@ -37,7 +47,18 @@ for (const name of only) {
     console.error(`Unknown suite "${name}": expected one of ${Object.keys(suites).join(", ")}`);
     Deno.exit(2);
   }
+  console.log(`# ${name} on ${describeServer(server)}`);
   const t0 = performance.now();
   await suite();
   console.log(`(suite ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
+  if (ON_BOTH.has(name) && otherServer) {
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL(import.meta.url).pathname, name],
+      env: { NATS_SERVER_BIN: DEBIAN_NATS_SERVER, NUNECT_BENCH_CHILD: "1" },
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (code !== 0) console.error(`(suite ${name} on Debian's server exited with ${code})`);
+  }
 }
