@@ -12,6 +12,15 @@ import {
 } from "../mods/monitor/mod.ts";
 import { InvalidSubjectError, InvalidUnitIdError, NunectError } from "../mods/protocol/mod.ts";
 import { InvalidAlertInputError } from "../mods/alerts/mod.ts";
+import {
+  AccountUnavailableError,
+  type FieldIssue,
+  InvalidInputError,
+  NotFoundError as JsNotFoundError,
+  RequiresServerError,
+  ReservedSubjectError,
+  ServerRefusedError,
+} from "../mods/jetstream/mod.ts";
 
 /**
  * An error of the web layer itself with the HTTP status it is answered with (login, CSRF,
@@ -37,6 +46,12 @@ export interface RenderedError {
   readonly status: number;
   readonly title: string;
   readonly message: string;
+  /** For invalid input: each problem with the field it concerns (forms show them there). */
+  readonly issues?: readonly FieldIssue[];
+  /** For a refusal by nats-server: the configuration field it concerns, if known. */
+  readonly field?: string | null;
+  /** For a feature the NATS server lacks: the version that has it. */
+  readonly requires?: string;
 }
 
 const TITLES: Record<number, string> = {
@@ -48,6 +63,7 @@ const TITLES: Record<number, string> = {
   413: "Request too large",
   429: "Too many requests",
   500: "Internal error",
+  501: "Requires a newer nats-server",
   502: "Bad gateway",
   503: "NATS unreachable",
 };
@@ -67,6 +83,16 @@ export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[]
   [InvalidUnitIdError, () => 400],
   [InvalidSubjectError, () => 400],
   [NotFoundError, () => 404],
+  [InvalidInputError, () => 400],
+  [JsNotFoundError, () => 404],
+  [ReservedSubjectError, () => 403],
+  [RequiresServerError, () => 501],
+  // nats-server's own status: a bad request stays the caller's, the rest is the server's.
+  [ServerRefusedError, (e) => {
+    const s = (e as ServerRefusedError).status;
+    return s === 400 || s === 404 || s === 503 ? s : 502;
+  }],
+  [AccountUnavailableError, () => 503],
   [ServiceUnavailableError, () => 503],
   [SysRequestError, () => 503],
   [MonitorUnreachableError, () => 503],
@@ -85,7 +111,14 @@ export function describeError(error: unknown): RenderedError {
   for (const [type, status] of STATUS_OF) {
     if (!(error instanceof type)) continue;
     const s = status(error);
-    return { status: s, title: TITLES[s] ?? "Error", message: error.message };
+    return {
+      status: s,
+      title: TITLES[s] ?? "Error",
+      message: error.message,
+      ...(error instanceof InvalidInputError ? { issues: error.issues } : {}),
+      ...(error instanceof ServerRefusedError ? { field: error.field } : {}),
+      ...(error instanceof RequiresServerError ? { requires: error.requires } : {}),
+    };
   }
   return {
     status: 500,
@@ -115,7 +148,8 @@ export function renderError(
   page: ErrorPageRenderer,
 ): Response | Promise<Response> {
   const described = describeError(error);
-  if (described.status >= 500 && described.status !== 503) {
+  // 501 (the NATS server is too old) and 503 (NATS unreachable) are states, not bugs.
+  if (described.status >= 500 && described.status !== 501 && described.status !== 503) {
     console.error(`${c.req.method} ${c.req.path}:`, error);
   }
   if (wantsJson(c)) {

@@ -10,6 +10,13 @@ import { activityRoutes } from "./pages/activity.tsx";
 import { clusterRoutes } from "./pages/cluster.tsx";
 import { connectionsRoutes } from "./pages/connections.tsx";
 import { jetstreamRoutes } from "./pages/jetstream.tsx";
+import { streamsRoutes } from "./pages/streams.tsx";
+import { consumersRoutes } from "./pages/consumers.ts";
+import { kvRoutes } from "./pages/kv.tsx";
+import { objectsRoutes } from "./pages/objects.tsx";
+import { servicesRoutes } from "./pages/services.tsx";
+import { publishRoutes } from "./pages/publish.tsx";
+import { deadLettersRoutes } from "./pages/dead_letters.tsx";
 import { overviewRoutes } from "./pages/overview.tsx";
 import { subscriptionsRoutes } from "./pages/subscriptions.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
@@ -23,6 +30,13 @@ const routes: Route[] = [
   ...clusterRoutes,
   ...accountsRoutes,
   ...jetstreamRoutes,
+  ...streamsRoutes,
+  ...consumersRoutes,
+  ...kvRoutes,
+  ...objectsRoutes,
+  ...servicesRoutes,
+  ...publishRoutes,
+  ...deadLettersRoutes,
   ...unitsRoutes,
   ...historyPageRoutes,
   ...alertsPageRoutes,

@@ -1,7 +1,9 @@
 import type { Config, SectionName } from "../config/mod.ts";
 
 /**
- * The configuration sections the dashboard loads; the `dashboard` permission set in deno.json
+ * The configuration sections the dashboard loads (the tenants' users let the JetStream console act
+ * inside each tenant account with that account's own rights, until operator mode issues
+ * credentials per account); the `dashboard` permission set in deno.json
  * names exactly their variables (tests/dashboard/permissions_test.ts keeps the two in step).
  */
 export const DASHBOARD_SECTIONS = [
@@ -13,6 +15,9 @@ export const DASHBOARD_SECTIONS = [
   "uiUser",
   "history",
   "metrics",
+  "bridgeUser",
+  "engineUser",
+  "provisionUser",
 ] as const satisfies readonly SectionName[];
 
 /** The dashboard's configuration: the sections of {@linkcode DASHBOARD_SECTIONS}, parsed. */

@@ -9,6 +9,12 @@ import {
 import { AlertStore } from "../alerts/mod.ts";
 import { HistoryStore } from "../history/mod.ts";
 import { PrometheusCollector } from "../prometheus/mod.ts";
+import {
+  type AccountConnector,
+  type AccountContext,
+  AccountPool,
+  type Requester,
+} from "../jetstream/mod.ts";
 import { type DashboardConfig, dashboardUnitId } from "./config.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import { type LiveBacklog, type LiveFrame, LiveHub, type LiveTopic } from "./live_hub.ts";
@@ -45,6 +51,11 @@ export interface DashboardServicesOptions {
   readonly unitsIntervalMs?: number;
   /** Called with each problem worth an operator's attention (never with secrets). */
   readonly log?: (line: string) => void;
+  /**
+   * Who gives the JetStream console a connection inside each account (default: an
+   * {@linkcode AccountPool} over OPS and the tenants' users of the configuration).
+   */
+  readonly accounts?: AccountConnector;
 }
 
 /** A service a request may need, provided or refused with a 503 by the web app. */
@@ -78,6 +89,8 @@ export class DashboardServices implements AsyncDisposable {
   readonly ready: Promise<void>;
   /** `/metrics`: every server in prometheus-nats-exporter's names, units, alerts, process. */
   readonly metrics: PrometheusCollector;
+  /** Connections inside each account for the JetStream console, acting for a requester. */
+  readonly accounts: AccountConnector;
   #sys: SysMonitor | undefined;
   #history: HistoryStore | undefined;
   #alerts: AlertStore | undefined;
@@ -125,6 +138,7 @@ export class DashboardServices implements AsyncDisposable {
         return bySeverity;
       },
     });
+    this.accounts = options.accounts ?? this.#accountPool();
     this.ready = Promise.all([this.#startSys(), this.#startOps(options.registry)]).then(() => {});
     this.ready.catch((e) =>
       this.#log(`Dashboard NATS services failed to start: ${(e as Error).message}`)
@@ -249,6 +263,46 @@ export class DashboardServices implements AsyncDisposable {
     };
   }
 
+  /**
+   * A connection inside an account for the JetStream console, acting for the logged-in user.
+   *
+   * @param account the account's name
+   * @param requester the dashboard user
+   * @returns the account and its connection
+   * @throws {AccountUnavailableError} for an unknown account or refused credentials
+   */
+  account(account: string, requester: Requester): Promise<AccountContext> {
+    return this.accounts.connect(account, requester);
+  }
+
+  /**
+   * The console's default connector: OPS and the tenant accounts of config/accounts.conf, each
+   * with its own user, so an action in BRIDGE has BRIDGE's rights and nothing more.
+   */
+  #accountPool(): AccountPool {
+    const c = this.config;
+    const users = {
+      OPS: c.opsUser,
+      BRIDGE: c.bridgeUser,
+      ENGINE: c.engineUser,
+      PROVISION: c.provisionUser,
+    };
+    return new AccountPool(
+      Object.fromEntries(
+        Object.entries(users).map(([account, u]) => [account, { user: u.user, pass: u.password }]),
+      ),
+      async (account, credentials) =>
+        (await connect({
+          servers: c.unit.natsUrl,
+          unitId: `${this.unitId}-js-${account}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64),
+          name: `nunect-dashboard-jetstream-${account}`,
+          user: credentials.user,
+          pass: credentials.pass,
+          maxReconnectAttempts: -1,
+        })).nc,
+    );
+  }
+
   /** Whether both NATS connections are up (for /healthz). */
   get connected(): boolean {
     return this.#sys !== undefined && this.#units !== undefined;
@@ -260,6 +314,7 @@ export class DashboardServices implements AsyncDisposable {
     this.#closed = true;
     this.overview.stop();
     this.#unitsFeed.close();
+    await this.accounts.close();
     await this.#sys?.close();
     await this.#units?.close();
     await this.#sysClient?.close();

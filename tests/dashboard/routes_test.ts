@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
 import { apiIndex, navigation, ROUTES } from "../../routes/table.ts";
 import { startNats } from "../_kit/mod.ts";
 import { get, login, testDashboard } from "./_harness.ts";
@@ -30,6 +33,10 @@ Deno.test("route table: every page has a JSON twin in the table, every change ne
     "Leaf nodes",
     "Accounts",
     "JetStream",
+    "Streams",
+    "KV",
+    "Objects",
+    "Services",
     "Units",
     "History",
     "Alerts",
@@ -42,14 +49,24 @@ Deno.test("route table: every page has a JSON twin in the table, every change ne
 
 Deno.test("every JSON a page shows is also under /api/, from the same code path", async (t) => {
   await using ns = await startNats();
-  await using d = await testDashboard(ns);
+  // The units history would reserve all of the kit's 256 MB of file storage: the console's
+  // fixtures below need some.
+  await using d = await testDashboard(ns, { TELEMETRY_HISTORY_MAX_MB: "32" });
   const s = await login(d.app);
   const tenant = await connect({ servers: ns.url, ...ns.users.bridge, name: "routes-twin" });
   tenant.subscribe("orders.>");
   await tenant.flush();
   const { connections } = await (await get(d.app, s, "/api/connz?acc=BRIDGE")).json();
   const cid = connections[0].cid;
-  const concrete = (path: string) => path.replace(":cid", String(cid)).replace(":name", "OPS");
+  // The JetStream console's pages name a stream, a bucket and an object store of OPS.
+  const ops = await connect({ servers: ns.url, ...ns.users.ops, name: "routes-fixtures" });
+  await (await jetstreamManager(ops)).streams.add({ name: "S", subjects: ["s.>"] });
+  await new Kvm(ops).create("b");
+  await new Objm(ops).create("b");
+  await ops.close();
+  const concrete = (path: string) =>
+    path.replace(":cid", String(cid)).replace(":name", "OPS").replace(":account", "OPS")
+      .replace(":stream", "S").replace(":bucket", "b");
 
   await t.step("each page and its twin answer, the page in HTML, the twin in JSON", async () => {
     for (const r of ROUTES.filter((r) => r.api !== null)) {
