@@ -130,7 +130,9 @@ export function sseOf(
         // The same message the error renderer would give: known errors say what is wrong,
         // anything else stays in the server log.
         const { status, message } = describeError(e);
-        if (status >= 500 && status !== 501 && status !== 503) console.error(`${c.req.method} ${c.req.path}:`, e);
+        if (status >= 500 && status !== 501 && status !== 503) {
+          console.error(`${c.req.method} ${c.req.path}:`, e);
+        }
         await stream.writeSSE({ event: "error", data: JSON.stringify({ status, message }) });
       }
     }

@@ -1,5 +1,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { asText, encodeBase64 } from "./_bytes.ts";
+import { JsonRecordWriter } from "./_json_writer.ts";
 import type { StoredMessage } from "./reader.ts";
 import { parseScanCriteria, resolveRange, type ScanRange, scanRange } from "./scan.ts";
 import { InvalidInputError } from "./errors.ts";
@@ -57,16 +58,6 @@ export function exportRecord(m: StoredMessage): Record<string, unknown> {
   };
 }
 
-/** An NDJSON line of {@linkcode exportRecord}, built without the intermediate object. */
-function ndjsonLine(m: StoredMessage): string {
-  const text = asText(m.data);
-  return `{"seq":${m.seq},"subject":${JSON.stringify(m.subject)},"time":"${m.time}","headers":${
-    m.headers.length === 0 ? "[]" : JSON.stringify(m.headers)
-  },"encoding":"${text === null ? "base64" : "text"}","data":${
-    JSON.stringify(text ?? encodeBase64(m.data))
-  }}`;
-}
-
 /** A CSV field, quoted where it has to be (RFC 4180). */
 function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
@@ -120,37 +111,41 @@ export async function exportMessages(
   const limit = c.limit ?? Infinity;
   const range = await resolveRange(nc, stream, c);
   const batches = scanRange(nc, stream, range, c, options.signal);
-  const encoder = new TextEncoder();
+  const out = new JsonRecordWriter();
   let exported = 0;
   let started = false;
   const body = new ReadableStream<Uint8Array>({
     // Each pull reads batches until it has something to hand over (a batch may match nothing).
     async pull(controller) {
-      let out = "";
       if (!started) {
         started = true;
-        out = format === "json" ? "[" : format === "csv" ? CSV_HEADER : "";
+        if (format === "json") out.text("[");
+        if (format === "csv") out.text(CSV_HEADER);
       }
       for (;;) {
         const next = exported < limit
           ? await batches.next()
           : { done: true as const, value: undefined };
         if (next.done) {
-          if (format === "json") out += exported > 0 ? "\n]\n" : "]\n";
-          if (out) controller.enqueue(encoder.encode(out));
+          if (format === "json") out.text(exported > 0 ? "\n]\n" : "]\n");
+          if (!out.empty) controller.enqueue(out.take());
           controller.close();
           return;
         }
         const { messages, scanned, lastSeq } = next.value;
         for (const m of messages) {
           if (exported === limit) break;
-          if (format === "ndjson") out += ndjsonLine(m) + "\n";
-          else if (format === "json") out += (exported > 0 ? ",\n" : "\n") + ndjsonLine(m);
-          else out += csvLine(m);
+          if (format === "ndjson") {
+            out.record(m);
+            out.text("\n");
+          } else if (format === "json") {
+            out.text(exported > 0 ? ",\n" : "\n");
+            out.record(m);
+          } else out.text(csvLine(m));
           exported++;
         }
         options.onProgress?.({ scanned, exported, lastSeq, total: range.total });
-        if (out) return controller.enqueue(encoder.encode(out));
+        if (!out.empty) return controller.enqueue(out.take());
       }
     },
     async cancel() {

@@ -132,9 +132,13 @@ export interface ScanBatch {
 }
 
 /**
- * Reads a range batch by batch (without a consumer) and yields the messages that match. The next
- * batch is requested only when the previous one was taken, so a slow reader (an HTTP client
- * downloading an export) slows the scan instead of filling memory.
+ * Reads a range batch by batch (without a consumer) and yields the messages that match. At most
+ * two batches are held: the next one is read while the current one is taken, and no further one
+ * is requested until it was, so a slow reader (an HTTP client downloading an export) slows the scan
+ * instead of filling memory, and a fast one never waits a round trip between batches.
+ *
+ * Without a subject filter the batches are fixed ranges of sequences, read concurrently; with one
+ * they follow each other (a batch of 1,000 matches may span any number of sequences).
  *
  * @param nc a connection in the stream's account
  * @param stream the stream
@@ -154,20 +158,52 @@ export async function* scanRange(
 ): AsyncGenerator<ScanBatch> {
   const reader = readerFor(nc, stream);
   const match = messageMatcher(c);
-  let seq = range.startSeq;
+  const filtered = c.subject !== undefined && c.subject !== ">";
   let scanned = 0;
-  while (seq <= range.endSeq) {
+
+  if (filtered) {
+    let seq = range.startSeq;
+    while (seq <= range.endSeq) {
+      const messages: StoredMessage[] = [];
+      const summary = await reader.read(
+        { seq, upToSeq: range.endSeq, subject: c.subject, limit: batchSize, signal },
+        (m) => {
+          if (match === null || match(m)) messages.push(m);
+        },
+      );
+      scanned += summary.count;
+      if (summary.count === 0) break;
+      yield { messages, scanned, lastSeq: summary.lastSeq };
+      if (!summary.more) break;
+      seq = summary.lastSeq + 1;
+    }
+    return;
+  }
+
+  // Unfiltered: batch i covers sequences [start + i·size, start + (i+1)·size), read ahead by one.
+  const stop = new AbortController();
+  const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const read = (from: number) => {
+    const to = Math.min(from + batchSize - 1, range.endSeq);
     const messages: StoredMessage[] = [];
-    const summary = await reader.read(
-      { seq, upToSeq: range.endSeq, subject: c.subject, limit: batchSize, signal },
-      (m) => {
-        if (match === null || match(m)) messages.push(m);
-      },
-    );
-    scanned += summary.count;
-    if (summary.count === 0) break;
-    yield { messages, scanned, lastSeq: summary.lastSeq };
-    if (!summary.more) break;
-    seq = summary.lastSeq + 1;
+    const done = reader.read({ seq: from, upToSeq: to, signal: combined }, (m) => {
+      if (match === null || match(m)) messages.push(m);
+    });
+    done.catch(() => {}); // awaited below; a read-ahead dropped by `stop` rejects unobserved
+    return { to, messages, done };
+  };
+  let current = range.startSeq <= range.endSeq ? read(range.startSeq) : undefined;
+  try {
+    while (current !== undefined) {
+      const ahead = current.to < range.endSeq ? read(current.to + 1) : undefined;
+      const summary = await current.done;
+      scanned += summary.count;
+      if (summary.count > 0) {
+        yield { messages: current.messages, scanned, lastSeq: summary.lastSeq };
+      }
+      current = ahead;
+    }
+  } finally {
+    stop.abort(new Error("The scan stopped"));
   }
 }

@@ -80,17 +80,31 @@ async function fillBucket(nc: NatsConnection, n: number): Promise<void> {
   }
 }
 
+/** A contender of a race: what is timed, and what runs untimed after each run. */
+interface Contender {
+  readonly run: () => Promise<unknown>;
+  readonly cleanup?: () => Promise<unknown>;
+}
+
 /** Times each contender `samples` times, interleaved; returns the median ms of each. */
-async function race(contenders: Record<string, () => Promise<unknown>>, samples: number) {
-  const times: Record<string, number[]> = Object.fromEntries(
-    Object.keys(contenders).map((k) => [k, []]),
+async function race(
+  contenders: Record<string, Contender | (() => Promise<unknown>)>,
+  samples: number,
+) {
+  const entries = Object.entries(contenders).map(([k, c]) =>
+    [k, typeof c === "function" ? { run: c } : c] as const
   );
-  for (const fn of Object.values(contenders)) await fn(); // warm-up
+  const times: Record<string, number[]> = Object.fromEntries(entries.map(([k]) => [k, []]));
+  for (const [, c] of entries) {
+    await c.run(); // warm-up
+    await c.cleanup?.();
+  }
   for (let i = 0; i < samples; i++) {
-    for (const [name, fn] of Object.entries(contenders)) {
+    for (const [name, c] of entries) {
       const t0 = performance.now();
-      await fn();
+      await c.run();
       times[name]!.push(performance.now() - t0);
+      await c.cleanup?.();
     }
   }
   return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
@@ -235,7 +249,17 @@ export async function bench(): Promise<void> {
       const p = await listKeys(ctx, "big");
       if (p.keys.length !== 50) throw new Error(`listKeys gave ${p.keys.length}`);
     };
-    const keys = await race({ console: consoleKeys, raw: rawKeys }, 10);
+    // kv.keys() reads through an ordered consumer that outlives the 50 keys taken: it is deleted
+    // after each run (untimed), so it does not flood the connection the next run measures on.
+    const dropConsumers = async () => {
+      for await (const c of jsm.consumers.list("KV_big")) {
+        await jsm.consumers.delete("KV_big", c.name).catch(() => {});
+      }
+    };
+    const keys = await race({
+      console: consoleKeys,
+      raw: { run: rawKeys, cleanup: dropConsumers },
+    }, 10);
     console.log(
       `  KV first page of 50 of ${fmt(KEYS, 0)} keys: console ${
         fmt(keys.console!, 3)

@@ -4,6 +4,7 @@ import { jetstream } from "@nats-io/jetstream";
 import {
   createStream,
   exportMessages,
+  exportRecord,
   getMessage,
   REPLAY_HEADER,
   replayMessages,
@@ -11,6 +12,7 @@ import {
   type SearchEvent,
   searchMessages,
 } from "../../mods/jetstream/mod.ts";
+import { JsonRecordWriter } from "../../mods/jetstream/_json_writer.ts";
 import { consumerNames, startJs, testPool } from "./_setup.ts";
 
 const requester = { user: "admin" };
@@ -191,4 +193,31 @@ Deno.test("replay: dry run counts, replay is rate-limited, headers name the orig
   await assert.rejects(replayMessages(ctx, "S", {}, { to: "$KV.x.y" }), ReservedSubjectError);
   await assert.rejects(replayMessages(ctx, "S", {}, { ratePerSecond: 0 }), /ratePerSecond/);
   assert.deepEqual(await consumerNames(js.jsm, "S"), []);
+});
+
+Deno.test("export records written as bytes equal JSON.stringify of exportRecord", () => {
+  const enc = new TextEncoder();
+  const payloads = [
+    enc.encode(""),
+    enc.encode('{"a":"b\\\\c","q":"\\"x\\""}'),
+    enc.encode("line 1\nline 2\r\n\ttab"),
+    enc.encode("grüße, 日本, 🎉"),
+    new Uint8Array([0, 1, 2, 255]), // binary
+    new Uint8Array([0xc3, 0x28]), // invalid UTF-8
+    enc.encode("bell \u0007 is a control character"),
+  ];
+  const w = new JsonRecordWriter();
+  payloads.forEach((data, i) => {
+    const m = {
+      seq: i + 1,
+      subject: `s.${i}`,
+      time: "2025-01-31T12:00:00.123456789Z",
+      headers: i % 2 ? [["X-A", 'v"1'] as const] : [],
+      data,
+    };
+    w.record(m);
+    const got = new TextDecoder().decode(w.take());
+    assert.equal(got, JSON.stringify(exportRecord(m)), `payload ${i}`);
+    assert.deepEqual(JSON.parse(got), exportRecord(m));
+  });
 });
