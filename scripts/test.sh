@@ -9,8 +9,9 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Start and stop, every monitoring fetcher, units, activity, and the "requires nats-server ≥ X"
-# notes: what must keep working on Debian's server.
+# Start and stop, every monitoring fetcher, units, activity, the "requires nats-server ≥ X"
+# notes, and the JetStream console (its fallbacks without batched direct get): what must keep
+# working on Debian's server.
 compat=(
   tests/foundation/server_test.ts
   tests/foundation/supervisor_test.ts
@@ -19,6 +20,8 @@ compat=(
   tests/dashboard/live_test.ts
   tests/dashboard/units_test.ts
   tests/dashboard/pages_test.ts
+  tests/jetstream/
+  tests/dashboard/jetstream_test.ts
 )
 debian=/usr/sbin/nats-server
 
