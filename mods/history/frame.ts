@@ -112,6 +112,31 @@ export const frameSchema: z.ZodType<Frame> = z.object({
 export const CLOCK_QUALITY = { freerun: 0, acquiring: 1, tracking: 2, locked: 3 } as const;
 
 /**
+ * A frame from named values: each entity's fields by name, missing ones null.
+ *
+ * @param kind the kind
+ * @param t the point's time, ms
+ * @param stepMs the tier's step
+ * @param rows entity ID to field name to value
+ * @returns the frame, fields in wire order
+ * @example
+ * ```ts
+ * frameOf("consumer", 0, 10_000, { "OPS/orders/worker": { num_pending: 5 } });
+ * ```
+ */
+export function frameOf(
+  kind: Kind,
+  t: number,
+  stepMs: number,
+  rows: Readonly<Record<string, Readonly<Record<string, number | null>>>>,
+): Frame {
+  const fields = fieldNames(kind);
+  const out: Record<string, Row> = {};
+  for (const [id, values] of Object.entries(rows)) out[id] = fields.map((f) => values[f] ?? null);
+  return { t, stepMs, kind, fields, rows: out };
+}
+
+/**
  * The value of one field of one entity in a frame.
  *
  * @param frame the frame

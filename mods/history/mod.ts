@@ -16,7 +16,15 @@
  *
  * @module
  */
-export { CLOCK_QUALITY, fieldNames, FIELDS, frameSchema, KINDS, valueOf } from "./frame.ts";
+export {
+  CLOCK_QUALITY,
+  fieldNames,
+  FIELDS,
+  frameOf,
+  frameSchema,
+  KINDS,
+  valueOf,
+} from "./frame.ts";
 export type { FieldType, Frame, Kind, Row } from "./frame.ts";
 export { Downsampler } from "./downsample.ts";
 export type { TierFrame, TierStep } from "./downsample.ts";

@@ -1,5 +1,5 @@
 import type { Accstatz, Healthz, Jsz, ServerReply, Statsz, UnitState } from "../monitor/mod.ts";
-import { CLOCK_QUALITY, fieldNames, type Frame, type Kind, KINDS, type Row } from "./frame.ts";
+import { CLOCK_QUALITY, type Frame, frameOf, type Kind, KINDS } from "./frame.ts";
 
 /** Everything one sampling round read: `$SYS` replies of every server, and the units table. */
 export interface Snapshot {
@@ -153,12 +153,5 @@ export function framesFromSnapshot(snapshot: Snapshot, t: number, stepMs: number
       clock_quality: u.time ? CLOCK_QUALITY[u.time.quality] : null,
     };
   }
-  return KINDS.map((kind) => toFrame(kind, rows[kind], t, stepMs));
-}
-
-function toFrame(kind: Kind, rows: Rows, t: number, stepMs: number): Frame {
-  const fields = fieldNames(kind);
-  const out: Record<string, Row> = {};
-  for (const [id, values] of Object.entries(rows)) out[id] = fields.map((f) => values[f] ?? null);
-  return { t, stepMs, kind, fields, rows: out };
+  return KINDS.map((kind) => frameOf(kind, t, stepMs, rows[kind]));
 }

@@ -1,4 +1,6 @@
+import { toolPath } from "../../mods/tools/mod.ts";
 import { freePorts } from "./ports.ts";
+import { spawnProcess } from "./program.ts";
 import { until } from "./wait.ts";
 
 /** Options of {@linkcode startPrometheus}. */
@@ -136,4 +138,62 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     },
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** A running prometheus-nats-exporter started by {@linkcode startExporter}. */
+export interface Exporter extends AsyncDisposable {
+  /** Its scrape URL, e.g. `http://127.0.0.1:7777/metrics`. */
+  readonly url: string;
+}
+
+/**
+ * Starts the pinned prometheus-nats-exporter (mods/tools) for one server's monitoring URL with
+ * every collector nunect's /metrics mirrors (`-varz -connz -routez -subz -healthz -accstatz
+ * -leafz -gatewayz -jsz=all`) and waits until it answers a scrape.
+ *
+ * @param monitorUrl the server's monitoring URL (it becomes the `server_id` label)
+ * @returns the running exporter; dispose to stop it
+ */
+export async function startExporter(monitorUrl: string): Promise<Exporter> {
+  const [port] = freePorts(1);
+  const url = `http://127.0.0.1:${port}/metrics`;
+  const exporter = spawnProcess(
+    new Deno.Command(await toolPath("prometheus-nats-exporter"), {
+      args: [
+        "-varz",
+        "-connz",
+        "-routez",
+        "-subz",
+        "-healthz",
+        "-accstatz",
+        "-leafz",
+        "-gatewayz",
+        "-jsz=all",
+        "-a=127.0.0.1",
+        `-p=${port}`,
+        monitorUrl,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
+  try {
+    await until(
+      async () => {
+        try {
+          const res = await fetch(url);
+          await res.body?.cancel();
+          return res.ok;
+        } catch {
+          return false;
+        }
+      },
+      `prometheus-nats-exporter at ${url}`,
+      20_000,
+    );
+  } catch (e) {
+    await exporter.stop();
+    throw e;
+  }
+  return { url, [Symbol.asyncDispose]: async () => void await exporter.stop() };
 }

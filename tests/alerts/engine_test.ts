@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AlertEngine, type AlertEvent, AlertStore } from "../../mods/alerts/mod.ts";
 import { connect as connectUnit } from "../../mods/client/mod.ts";
 import { loadConfig } from "../../mods/config/mod.ts";
-import { fieldNames, historySubject } from "../../mods/history/mod.ts";
+import { frameOf, historySubject } from "../../mods/history/mod.ts";
 import { UnitRegistry } from "../../mods/monitor/mod.ts";
 import { type NatsServer, spawnProgram, startNats, until } from "../_kit/mod.ts";
 
@@ -102,18 +102,9 @@ Deno.test("alerts: two evaluators, a heartbeat stops and comes back: one firing 
 });
 
 async function publishLag(nc: NatsConnection, pending: number): Promise<void> {
-  const fields = fieldNames("consumer");
   const t = Date.now() - (Date.now() % 10_000);
-  nc.publish(
-    historySubject("10s", "consumer"),
-    JSON.stringify({
-      t,
-      stepMs: 10_000,
-      kind: "consumer",
-      fields,
-      rows: { "OPS/orders/worker": fields.map((f) => (f === "num_pending" ? pending : 0)) },
-    }),
-  );
+  const frame = frameOf("consumer", t, 10_000, { "OPS/orders/worker": { num_pending: pending } });
+  nc.publish(historySubject("10s", "consumer"), JSON.stringify(frame));
   await nc.flush();
 }
 

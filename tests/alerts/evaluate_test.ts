@@ -8,27 +8,16 @@ import {
   type Rule,
   type RuleInput,
 } from "../../mods/alerts/mod.ts";
-import { fieldNames, type Frame, type Kind } from "../../mods/history/mod.ts";
+import { type Frame, frameOf, type Kind } from "../../mods/history/mod.ts";
 
 const S = 1000;
 
-function frame(
+const frame = (
   kind: Kind,
   t: number,
   rows: Record<string, Record<string, number>>,
   stepMs = 10 * S,
-): Frame {
-  const fields = fieldNames(kind);
-  return {
-    t,
-    stepMs,
-    kind,
-    fields,
-    rows: Object.fromEntries(
-      Object.entries(rows).map(([id, v]) => [id, fields.map((f) => v[f] ?? null)]),
-    ),
-  };
-}
+): Frame => frameOf(kind, t, stepMs, rows);
 
 const rule = (r: Partial<RuleInput> & Pick<RuleInput, "type" | "threshold">): Rule =>
   parseRule({ id: "r1", name: "test rule", ...r });

@@ -4,10 +4,8 @@ import {
   chooseTier,
   counterRate,
   Downsampler,
-  fieldNames,
-  type Frame,
+  frameOf,
   framesFromSnapshot,
-  type Kind,
   seriesOf,
   type Snapshot,
   toCsv,
@@ -16,23 +14,7 @@ import {
 
 const S = 1000;
 
-function frame(
-  kind: Kind,
-  t: number,
-  stepMs: number,
-  rows: Record<string, Record<string, number>>,
-): Frame {
-  const fields = fieldNames(kind);
-  return {
-    t,
-    stepMs,
-    kind,
-    fields,
-    rows: Object.fromEntries(
-      Object.entries(rows).map(([id, v]) => [id, fields.map((f) => v[f] ?? null)]),
-    ),
-  };
-}
+const frame = frameOf;
 
 Deno.test("HISTORY_TIERS parses steps and retention, and names every mistake", () => {
   const ok = loadConfig(["history"], (n) => ({ HISTORY_TIERS: "10s:1d,1m:7d,1h:52w" })[n]);

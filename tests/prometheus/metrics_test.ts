@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { AlertStore } from "../../mods/alerts/mod.ts";
-import { type NatsServer, PROJECT_DIR, startNats, startPrometheus, until } from "../_kit/mod.ts";
+import {
+  type NatsServer,
+  PROJECT_DIR,
+  startExporter,
+  startNats,
+  startPrometheus,
+  until,
+} from "../_kit/mod.ts";
 import { testDashboard } from "../dashboard/_harness.ts";
 
 const TOKEN = "scrape-token-0123456789";
@@ -209,5 +216,48 @@ Deno.test("/metrics has prometheus-nats-exporter v0.20.1's names with exactly it
     const got = labelsOf.get(name!);
     assert.ok(got, `/metrics lacks the exporter's ${name}`);
     assert.deepEqual([...got], [labels.sort().join(" ")], `labels of ${name}`);
+  }
+});
+
+/** Metric name to the label-name sets its samples carry, from a text-format scrape. */
+function families(text: string, prefix: RegExp): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const m of text.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})? /gm)) {
+    if (!prefix.test(m[1]!)) continue;
+    const keys = [...(m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)].map((k) => k[1]!).sort();
+    out.set(m[1]!, new Set([...(out.get(m[1]!) ?? []), keys.join(" ")]));
+  }
+  return out;
+}
+
+Deno.test("/metrics against the real prometheus-nats-exporter v0.20.1 on the same server: every family it exports, with the same labels and server_id", async () => {
+  await using ns = await startNats();
+  await populate(ns);
+  await using exporter = await startExporter(ns.monitorUrl);
+  {
+    let theirs = "";
+    await until(
+      async () => {
+        theirs = await (await fetch(exporter.url)).text();
+        return theirs.includes("jetstream_consumer_num_pending");
+      },
+      "the exporter's first scrape with JetStream",
+      20_000,
+    );
+    await using d = await dashboard(ns, { token: "", open: true });
+    const ours = await (await d.app.request("/metrics")).text();
+    const prefix = /^(gnatsd|jetstream)_/;
+    const want = families(theirs, prefix);
+    const got = families(ours, prefix);
+    assert.ok(want.size > 100, `the exporter exported ${want.size} families`);
+    const missing = [...want.keys()].filter((n) => !got.has(n));
+    assert.deepEqual(missing, [], "families the exporter has and /metrics lacks");
+    for (const [name, labels] of want) {
+      assert.deepEqual([...got.get(name)!].sort(), [...labels].sort(), `labels of ${name}`);
+    }
+    // The same server_id: the monitoring URL the exporter was given.
+    const id = /^gnatsd_varz_connections\{server_id="([^"]+)"\}/m;
+    assert.equal(id.exec(ours)?.[1], id.exec(theirs)?.[1]);
+    assert.equal(id.exec(ours)?.[1], ns.monitorUrl);
   }
 });
