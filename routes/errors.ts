@@ -6,8 +6,10 @@ import {
   ServiceUnavailableError,
 } from "../mods/dashboard/mod.ts";
 import {
+  FeatureUnavailableError,
   MonitorResponseError,
   MonitorUnreachableError,
+  ServerActionError,
   SysRequestError,
 } from "../mods/monitor/mod.ts";
 import { InvalidSubjectError, InvalidUnitIdError, NunectError } from "../mods/protocol/mod.ts";
@@ -60,6 +62,7 @@ const TITLES: Record<number, string> = {
   403: "Forbidden",
   404: "Not found",
   405: "Method not allowed",
+  409: "Refused by nats-server",
   413: "Request too large",
   429: "Too many requests",
   500: "Internal error",
@@ -93,6 +96,10 @@ export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[]
     return s === 400 || s === 404 || s === 503 ? s : 502;
   }],
   [AccountUnavailableError, () => 503],
+  // "requires nats-server ≥ X": the running server lacks what was asked for.
+  [FeatureUnavailableError, () => 501],
+  // The server refused an action (no such client, a configuration it cannot load).
+  [ServerActionError, () => 409],
   [ServiceUnavailableError, () => 503],
   [SysRequestError, () => 503],
   [MonitorUnreachableError, () => 503],

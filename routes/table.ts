@@ -18,6 +18,8 @@ import { servicesRoutes } from "./pages/services.tsx";
 import { publishRoutes } from "./pages/publish.tsx";
 import { deadLettersRoutes } from "./pages/dead_letters.tsx";
 import { overviewRoutes } from "./pages/overview.tsx";
+import { clientActionsRoutes, serversRoutes } from "./pages/servers.tsx";
+import { traceRoutes } from "./pages/trace.tsx";
 import { subscriptionsRoutes } from "./pages/subscriptions.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
 import { endpoint, type Route } from "./route.ts";
@@ -25,9 +27,12 @@ import { endpoint, type Route } from "./route.ts";
 const routes: Route[] = [
   ...overviewRoutes,
   ...connectionsRoutes,
+  ...clientActionsRoutes,
   ...activityRoutes,
   ...subscriptionsRoutes,
   ...clusterRoutes,
+  ...serversRoutes,
+  ...traceRoutes,
   ...accountsRoutes,
   ...jetstreamRoutes,
   ...streamsRoutes,

@@ -22,6 +22,8 @@ compat=(
   tests/dashboard/pages_test.ts
   tests/jetstream/
   tests/dashboard/jetstream_test.ts
+  tests/dashboard/cluster_test.ts
+  tests/dashboard/actions_test.ts
 )
 debian=/usr/sbin/nats-server
 

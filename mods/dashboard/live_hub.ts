@@ -1,9 +1,12 @@
 import { RingBuffer } from "../monitor/mod.ts";
 
 /** The named events of the live stream, one per resource a page shows live. */
-export const LIVE_TOPICS = ["overview", "rates", "units", "activity"] as const;
+export const LIVE_TOPICS = ["overview", "rates", "units", "activity", "cluster"] as const;
 
-/** A live topic: `overview` figures, `rates` points, `units` deltas, `activity` events. */
+/**
+ * A live topic: `overview` figures, `rates` points, `units` deltas, `activity` events, `cluster`
+ * servers.
+ */
 export type LiveTopic = (typeof LIVE_TOPICS)[number];
 
 /** One event as it goes to every subscriber: encoded once, as a Server-Sent Events frame. */

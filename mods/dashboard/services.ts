@@ -1,8 +1,11 @@
 import { connect, type ConnectOptions, type NunectClient } from "../client/mod.ts";
 import { monitorUrl } from "../config/mod.ts";
 import {
+  type MessageTrace,
   MonitorClient,
+  ServerControl,
   SysMonitor,
+  traceMessage,
   UnitRegistry,
   type UnitRegistryOptions,
 } from "../monitor/mod.ts";
@@ -21,6 +24,8 @@ import { type LiveBacklog, type LiveFrame, LiveHub, type LiveTopic } from "./liv
 import { readOverview } from "./overview.ts";
 import { OverviewSampler } from "./overview_sampler.ts";
 import { UnitsFeed } from "./units_feed.ts";
+import { ClusterSampler } from "./cluster_sampler.ts";
+import { clusterServers } from "./cluster.ts";
 
 /** Recent activity events a subscriber that cannot resume starts with. */
 const ACTIVITY_SNAPSHOT = 200;
@@ -85,6 +90,8 @@ export class DashboardServices implements AsyncDisposable {
   readonly overview: OverviewSampler;
   /** Live events for every open page. */
   readonly live: LiveHub;
+  /** The one reader of the cluster's servers (SYS STATSZ ping). */
+  readonly cluster: ClusterSampler;
   /** Resolves once both NATS connections are up and the registry has started. */
   readonly ready: Promise<void>;
   /** `/metrics`: every server in prometheus-nats-exporter's names, units, alerts, process. */
@@ -92,6 +99,7 @@ export class DashboardServices implements AsyncDisposable {
   /** Connections inside each account for the JetStream console, acting for a requester. */
   readonly accounts: AccountConnector;
   #sys: SysMonitor | undefined;
+  #control: ServerControl | undefined;
   #history: HistoryStore | undefined;
   #alerts: AlertStore | undefined;
   #alertsOpening: Promise<AlertStore | undefined> | undefined;
@@ -115,6 +123,10 @@ export class DashboardServices implements AsyncDisposable {
       intervalMs: options.sampleMs,
       onOverview: (state) => this.live.publish("overview", state),
       onRate: (point) => this.live.publish("rates", { point }),
+    });
+    this.cluster = new ClusterSampler(() => clusterServers(this.need("sys")), {
+      intervalMs: options.sampleMs,
+      onState: (state) => this.live.publish("cluster", state),
     });
     this.#unitsFeed = new UnitsFeed((delta) => this.live.publish("units", delta), {
       intervalMs: options.unitsIntervalMs,
@@ -171,6 +183,33 @@ export class DashboardServices implements AsyncDisposable {
    */
   units(): UnitRegistry | undefined {
     return this.#units;
+  }
+
+  /**
+   * The ≥ 2.10 server actions over the SYS connection (KICK, LDM, RELOAD, PROFILEZ, IDZ).
+   *
+   * @returns the controller
+   * @throws {ServiceUnavailableError} while there is no SYS connection
+   */
+  control(): ServerControl {
+    this.need("sys");
+    return this.#control!;
+  }
+
+  /**
+   * Traces one publish from the dashboard's OPS connection (nats-server 2.11+ message tracing,
+   * trace-only unless `deliver`): its path across servers, leaf nodes and accounts.
+   *
+   * @param subject where to publish (in the OPS account)
+   * @param payload the body
+   * @param deliver also deliver it to subscribers
+   * @returns the hops
+   * @throws {ServiceUnavailableError} while there is no OPS connection
+   * @throws {FeatureUnavailableError} when the server is older than 2.11
+   */
+  trace(subject: string, payload: string, deliver = false): Promise<MessageTrace> {
+    this.need("units");
+    return traceMessage(this.#opsClient!.nc, subject, payload, { traceOnly: !deliver });
   }
 
   /**
@@ -253,12 +292,14 @@ export class DashboardServices implements AsyncDisposable {
     const release = topics.includes("overview") || topics.includes("rates")
       ? this.overview.watch()
       : undefined;
+    const releaseCluster = topics.includes("cluster") ? this.cluster.watch() : undefined;
     const sub = this.live.subscribe(topics, after, fn);
     return {
       backlog: sub.backlog,
       close: () => {
         sub.close();
         release?.();
+        releaseCluster?.();
       },
     };
   }
@@ -313,6 +354,7 @@ export class DashboardServices implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     this.overview.stop();
+    this.cluster.stop();
     this.#unitsFeed.close();
     await this.accounts.close();
     await this.#sys?.close();
@@ -364,7 +406,10 @@ export class DashboardServices implements AsyncDisposable {
       this.live.publish("activity", e);
       // A connect or disconnect changes the Overview's figures: read them again soon.
       this.overview.poke();
+      // A server leaving changes the cluster table.
+      if (e.kind === "lame_duck" || e.kind === "shutdown") this.cluster.poke();
     });
+    this.#control = new ServerControl(client.nc);
     this.#sys = sys;
   }
 
@@ -425,6 +470,10 @@ export class DashboardServices implements AsyncDisposable {
         return [this.#unitsFeed.reset()];
       case "activity":
         return this.#sys?.recent(ACTIVITY_SNAPSHOT) ?? [];
+      case "cluster": {
+        const state = this.cluster.state();
+        return state ? [state] : [];
+      }
     }
   }
 }

@@ -122,7 +122,11 @@ export class ServerControl {
    * @throws {ServerActionError} when the server cannot take it
    * @throws {RangeError} for an unknown profile or a length outside 1-15 s
    */
-  async profile(server: ServerRef, name: ProfileName, seconds = 5): Promise<Uint8Array> {
+  async profile(
+    server: ServerRef,
+    name: ProfileName,
+    seconds = 5,
+  ): Promise<Uint8Array<ArrayBuffer>> {
     if (!(PROFILES as readonly string[]).includes(name)) {
       throw new RangeError(`Invalid profile "${name}": expected one of ${PROFILES.join(", ")}`);
     }

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
+import { raftGroups } from "../../mods/dashboard/mod.ts";
+import { serverFeatures } from "../../mods/monitor/mod.ts";
 import { Card, DataTable, KeyValues, mono } from "../../components/ui.tsx";
 import { param } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
@@ -17,13 +19,36 @@ export const clusterRoutes: readonly Route[] = [
     path: "/routes",
     title: "Routes",
     nav: true,
-    twin: { path: "/api/routes", title: "the cluster (varz) and its routes (routez)" },
+    twin: {
+      path: "/api/routes",
+      title: "the cluster (varz), its routes (routez) and every server's Raft groups (RAFTZ)",
+    },
     load: async (c) => {
       const { monitor } = c.var.services;
-      const [routez, varz] = await Promise.all([monitor.routez(), monitor.varz()]);
-      return { cluster: varz.cluster ?? null, version: varz.version, routez };
+      const [routez, varz, jsz] = await Promise.all([
+        monitor.routez(),
+        monitor.varz(),
+        monitor.jsz({ accounts: true }).catch(() => undefined),
+      ]);
+      const sys = c.var.services.sys();
+      const raftAvailable = serverFeatures(varz.version).some((f) =>
+        f.feature === "raftz_sys" && f.available
+      );
+      // Replicated streams' groups run in their account: ask for each JetStream account's.
+      const accounts = (jsz?.account_details ?? []).map((a) => a.name);
+      const raft = sys && raftAvailable && varz.cluster?.name
+        ? await raftGroups(sys, accounts).catch(() => [])
+        : [];
+      // 2.9 names no remote server in /routez: the cluster ping knows the names by ID.
+      const peers: Record<string, string> = {};
+      if (sys) {
+        for (const x of (await c.var.services.cluster.current()).servers) {
+          peers[x.server.id] = x.server.name;
+        }
+      }
+      return { cluster: varz.cluster ?? null, version: varz.version, routez, raft, peers };
     },
-    render: ({ cluster, version, routez }) => (
+    render: ({ cluster, version, routez, raft, peers }) => (
       <>
         <Card title="Cluster">
           <KeyValues
@@ -39,7 +64,11 @@ export const clusterRoutes: readonly Route[] = [
           id="routes"
           columns={[
             { label: "RID", cell: (r) => r.rid, num: true },
-            { label: "Remote", cell: (r) => r.remote_name ?? r.remote_id },
+            {
+              label: "Remote",
+              cell: (r) =>
+                r.remote_name ?? peers[r.remote_id] ?? <span class="mono">{r.remote_id}</span>,
+            },
             { label: "Address", cell: (r) => <span class="mono">{r.ip}:{r.port}</span> },
             { label: "Solicited", cell: (r) => r.did_solicit ? "yes" : "no" },
             { label: "RTT", cell: (r) => formatGoDuration(r.rtt) },
@@ -59,7 +88,28 @@ export const clusterRoutes: readonly Route[] = [
           rows={routez.routes ?? []}
           empty="No cluster routes. This server runs alone."
         />
+        <h2>Raft groups</h2>
         <Requires version={version} features={["raftz", "raftz_sys"]} />
+        <DataTable
+          id="raft-groups"
+          columns={[
+            { label: "Group", cell: (g) => <span class="mono">{g.group}</span> },
+            { label: "Account", cell: (g) => g.account },
+            { label: "Server", cell: (g) => g.server },
+            {
+              label: "State",
+              cell: (g) => g.state === "LEADER" ? <strong>{g.state}</strong> : g.state,
+            },
+            { label: "Leader", cell: (g) => g.leader || "none" },
+            { label: "Size", cell: (g) => g.size, num: true },
+            { label: "Term", cell: (g) => formatCount(g.term), num: true },
+            { label: "Applied", cell: (g) => formatCount(g.applied), num: true },
+          ]}
+          rows={raft}
+          empty={cluster?.name
+            ? "No Raft groups reported (nats-server 2.11+ answers RAFTZ)."
+            : "No Raft groups: this server is not clustered."}
+        />
       </>
     ),
   }),

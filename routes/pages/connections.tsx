@@ -5,6 +5,7 @@ import {
   CONNZ_SORTS,
   CONNZ_STATES,
   type ConnzOptions,
+  serverFeatures,
 } from "../../mods/monitor/mod.ts";
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
@@ -231,7 +232,16 @@ export const connectionsRoutes: readonly Route[] = [
               />
             </Card>
           </div>
-          <Requires version={version} features={["kick"]} />
+          {conn.stop === undefined && (
+            serverFeatures(version).some((f) => f.feature === "kick" && f.available)
+              ? (
+                <p id="client-actions">
+                  <a href={`/connections/${conn.cid}/kick`}>Disconnect…</a> ·{" "}
+                  <a href={`/connections/${conn.cid}/ldm`}>Ask it to move to another server…</a>
+                </p>
+              )
+              : <Requires version={version} features={["kick"]} />
+          )}
           <h2>Subscriptions</h2>
           <DataTable
             id="connection-subs"

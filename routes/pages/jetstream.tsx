@@ -25,13 +25,13 @@ export const jetstreamRoutes: readonly Route[] = [
     },
     load: async (c) => {
       const services = c.var.services;
-      const [jsz, version] = await Promise.all([
+      const [jsz, { varz }] = await Promise.all([
         services.monitor.jsz({ accounts: true, streams: true, consumers: true, config: true }),
-        services.serverVersion(),
+        services.overview.sample(),
       ]);
-      return { jsz, version };
+      return { jsz, version: varz.version, server: varz.server_name };
     },
-    render: ({ jsz, version }) => {
+    render: ({ jsz, version, server }) => {
       const accounts = jsz.account_details ?? [];
       const streams = accounts.flatMap((a) =>
         (a.stream_detail ?? []).map((s) => ({ account: a.name, s }))
@@ -120,6 +120,35 @@ export const jetstreamRoutes: readonly Route[] = [
                 num: true,
               },
               { label: "Consumers", cell: (r) => formatCount(r.s.state.consumer_count), num: true },
+              {
+                label: "Replicas",
+                cell: (r) => formatCount(r.s.config?.num_replicas ?? 1),
+                num: true,
+              },
+              {
+                label: "Leader",
+                cell: (r) => r.s.cluster?.leader ? <strong>{r.s.cluster.leader}</strong> : "–",
+              },
+              {
+                // The answering server lists the other replicas; only the leader knows whether
+                // its followers are current.
+                label: "Replicas (seen from this server)",
+                cell: (r) =>
+                  r.s.cluster?.leader
+                    ? [
+                      server,
+                      ...(r.s.cluster.replicas ?? []).map((x) =>
+                        `${x.name}${
+                          r.s.cluster?.leader === server
+                            ? (x.current ? " (current)" : " (behind)")
+                            : ""
+                        }`
+                      ),
+                    ].join(", ")
+                    : "–",
+                wrap: true,
+              },
+              { label: "Raft group", cell: (r) => mono(r.s.cluster?.raft_group ?? "–") },
               { label: "Created", cell: (r) => r.s.created.slice(0, 19).replace("T", " ") },
             ]}
             rows={streams}

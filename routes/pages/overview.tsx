@@ -1,11 +1,45 @@
 import { clusterServers, summarize } from "../../mods/dashboard/mod.ts";
-import { serverFeatures } from "../../mods/monitor/mod.ts";
+import { serverFeatures, type Varz } from "../../mods/monitor/mod.ts";
 import { formatBytes, formatCount, formatTime } from "../../components/format.ts";
 import { Island } from "../../components/Island.tsx";
 import { Card, DataTable, KeyValues, mono, usage } from "../../components/ui.tsx";
 import { OverviewStats } from "../../islands/OverviewStats.tsx";
 import { RateChart } from "../../islands/RateChart.tsx";
+import { ClusterServers } from "../../islands/ClusterServers.tsx";
 import { endpoint, page, type Route } from "../route.ts";
+
+/** What newer servers add to /varz, where they send it (2.9.10 sends none of it). */
+function newerFields(varz: Varz): [string, string][] {
+  const kinds = (k: { clients?: number; routes?: number; gateways?: number; leafs?: number }) =>
+    `clients ${k.clients ?? 0} · routes ${k.routes ?? 0} · gateways ${k.gateways ?? 0} · leafs ${
+      k.leafs ?? 0
+    }`;
+  const rows: [string, string | undefined][] = [
+    ["Slow consumers by kind", varz.slow_consumer_stats && kinds(varz.slow_consumer_stats)],
+    [
+      "Stale connections",
+      varz.stale_connections === undefined
+        ? undefined
+        : `${varz.stale_connections}${
+          varz.stale_connection_stats ? ` (${kinds(varz.stale_connection_stats)})` : ""
+        }`,
+    ],
+    ["Stalled clients", varz.stalled_clients?.toString()],
+    ["Go memory limit", varz.gomemlimit === undefined ? undefined : formatBytes(varz.gomemlimit)],
+    [
+      "TLS certificate expires",
+      varz.tls_cert_not_after && `${formatTime(varz.tls_cert_not_after)} UTC`,
+    ],
+    ["JetStream API level", varz.jetstream?.stats?.api.level?.toString()],
+    ["Config digest", varz.config_digest],
+    [
+      "Feature flags",
+      varz.feature_flags &&
+      Object.entries(varz.feature_flags).map(([k, v]) => `${k}${v ? "" : " (off)"}`).join(", "),
+    ],
+  ];
+  return rows.filter((r): r is [string, string] => r[1] !== undefined && r[1] !== "");
+}
 
 /**
  * Overview: server identity, version, uptime, health, connections, rates, memory, CPU, JetStream
@@ -17,15 +51,15 @@ export const overviewRoutes: readonly Route[] = [
     path: "/",
     title: "Overview",
     nav: true,
-    live: ["overview", "rates"],
+    live: ["overview", "rates", "cluster"],
     twin: { path: "/api/overview", title: "varz, healthz, jsz, rates and cluster servers" },
     load: async (c) => {
       const { overview } = c.var.services;
       // The sampler's latest read when it is fresh: fifty tabs opening at once read once.
       const { varz, healthz, jsz } = await overview.sample();
       const sys = c.var.services.sys();
-      // Stop waiting as soon as every server this one knows of (itself and its routes) answered.
-      const servers = sys ? await clusterServers(sys, varz.routes + 1).catch(() => []) : [];
+      // The cluster sampler's latest read when it is fresh, as for the figures.
+      const servers = sys ? (await c.var.services.cluster.current()).servers : [];
       return { varz, healthz, jsz, rates: overview.series(), servers, sys: sys !== undefined };
     },
     render: ({ varz, healthz, jsz, rates, servers, sys }) => {
@@ -52,28 +86,7 @@ export const overviewRoutes: readonly Route[] = [
             </Card>
           </div>
           <h2>Servers in the cluster</h2>
-          <DataTable
-            id="cluster-servers"
-            columns={[
-              { label: "Server", cell: (r) => <strong>{r.server.name}</strong> },
-              { label: "Version", cell: (r) => r.server.ver },
-              { label: "Cluster", cell: (r) => r.server.cluster || "–" },
-              { label: "Host", cell: (r) => <span class="mono">{r.server.host}</span> },
-              { label: "Connections", cell: (r) => formatCount(r.statsz.connections), num: true },
-              {
-                label: "Subscriptions",
-                cell: (r) => formatCount(r.statsz.subscriptions),
-                num: true,
-              },
-              { label: "Memory", cell: (r) => formatBytes(r.statsz.mem), num: true },
-              { label: "CPU", cell: (r) => `${r.statsz.cpu.toFixed(1)}%`, num: true },
-              { label: "JetStream", cell: (r) => r.server.jetstream ? "yes" : "no" },
-            ]}
-            rows={servers}
-            empty={sys
-              ? "No server answered the system-account ping."
-              : "No connection to the system account yet."}
-          />
+          <Island component={ClusterServers} props={{ initial: servers, sys }} />
           <div class="grid two">
             <Card title="Server">
               <KeyValues
@@ -105,6 +118,7 @@ export const overviewRoutes: readonly Route[] = [
                     `${formatCount(varz.out_msgs)} msgs · ${formatBytes(varz.out_bytes)}`,
                   ],
                   ["Server time", `${formatTime(varz.now)} UTC`],
+                  ...newerFields(varz),
                 ]}
               />
             </Card>

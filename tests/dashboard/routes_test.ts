@@ -31,6 +31,7 @@ Deno.test("route table: every page has a JSON twin in the table, every change ne
     "Routes",
     "Gateways",
     "Leaf nodes",
+    "Trace",
     "Accounts",
     "JetStream",
     "Streams",
@@ -64,9 +65,10 @@ Deno.test("every JSON a page shows is also under /api/, from the same code path"
   await new Kvm(ops).create("b");
   await new Objm(ops).create("b");
   await ops.close();
+  const { servers } = await (await get(d.app, s, "/api/cluster")).json();
   const concrete = (path: string) =>
     path.replace(":cid", String(cid)).replace(":name", "OPS").replace(":account", "OPS")
-      .replace(":stream", "S").replace(":bucket", "b");
+      .replace(":stream", "S").replace(":bucket", "b").replace(":id", servers[0].server.id);
 
   await t.step("each page and its twin answer, the page in HTML, the twin in JSON", async () => {
     for (const r of ROUTES.filter((r) => r.api !== null)) {
