@@ -206,7 +206,7 @@ export class NunectClient {
           // The outbox goes first, in the same turn, so nothing published now overtakes it.
           this.#sendOutbox();
           this.#emit({ type: "reconnected", ...(server ? { server } : {}) });
-          void this.logger.flushBuffer();
+          this.logger.flushBuffer();
           break;
         case "error":
           this.#emit({ type: "error", error: s.error });
@@ -671,7 +671,7 @@ export class NunectClient {
   async drain(): Promise<void> {
     if (this.#state === "closed") return;
     for (const hb of [...this.#heartbeats]) hb.stop();
-    await this.logger.flushBuffer();
+    this.logger.flushBuffer();
     this.#state = "draining";
     await Promise.all([...this.#subs].map((s) => s.drain().catch(() => {})));
     while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);

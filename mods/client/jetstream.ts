@@ -16,5 +16,5 @@
  * @module
  */
 export { jetStream, NunectJetStream } from "./jetstream_client.ts";
-export type { StreamLogOptions, StreamPublishOptions } from "./jetstream_client.ts";
+export type { StreamLog, StreamLogOptions, StreamPublishOptions } from "./jetstream_client.ts";
 export type { JetStreamClient, JetStreamOptions, PubAck } from "@nats-io/jetstream";

@@ -5,7 +5,7 @@ import {
   type JetStreamOptions,
   type PubAck,
 } from "@nats-io/jetstream";
-import { subjects, validateSubject } from "../protocol/core.ts";
+import { type LogRecord, subjects, validateSubject } from "../protocol/core.ts";
 import type { HeadersInit, NunectClient } from "./client.ts";
 import {
   InvalidOptionError,
@@ -33,6 +33,20 @@ export interface StreamLogOptions {
   stream?: string;
   /** How long to wait for each acknowledgement (default 5000 ms). */
   timeoutMs?: number;
+  /** Most records waiting for acknowledgements; the oldest are dropped beyond (default 1000). */
+  maxPending?: number;
+}
+
+/** The logger's way through a stream, from {@linkcode NunectJetStream.logThroughStream}. */
+export interface StreamLog {
+  /** Records waiting for the stream's acknowledgement. */
+  readonly pending: number;
+  /** Records dropped because more than `maxPending` waited. */
+  readonly dropped: number;
+  /** Resolves once the queue is empty, or sending stopped at a failure. */
+  settled(): Promise<void>;
+  /** Returns the logger to plain publishing (records already queued are still sent). */
+  stop(): void;
 }
 
 /**
@@ -94,29 +108,74 @@ export class NunectJetStream {
   }
 
   /**
-   * Sends the client's log records as stream publishes: each stays in the logger's bounded
-   * buffer until the stream acknowledged it and is retried, with the same `Nats-Msg-Id` (so the
-   * stream keeps one copy), at the next log call or reconnect. A failed attempt is reported as
-   * an `error` status event of the client.
+   * Sends the client's log records as stream publishes, one at a time and in order: each waits
+   * in a bounded queue until the stream acknowledged it, and is tried again, with the same
+   * `Nats-Msg-Id` (so the stream keeps one copy), at the next log call or reconnect. A failed
+   * attempt is reported as an `error` status event of the client. While disconnected the logger
+   * buffers as always.
    *
-   * @param options the stream that must store the records, the acknowledgement timeout
-   * @returns a function that returns the logger to plain publishing
+   * @param options the stream that must store the records, the acknowledgement timeout, the
+   *   queue's bound
+   * @returns the queue's state, and `stop()` to return the logger to plain publishing
    */
-  logThroughStream(options: StreamLogOptions = {}): () => void {
+  logThroughStream(options: StreamLogOptions = {}): StreamLog {
     const client = this.#client;
     const boot = Math.floor(Math.random() * 2 ** 32).toString(36);
-    const ids = new WeakMap<object, string>();
+    const max = options.maxPending ?? 1000;
+    const queue: { record: LogRecord; msgId: string }[] = [];
+    let pumping: Promise<void> | undefined;
+    let dropped = 0;
     let n = 0;
-    client.logger.sendVia(async (record) => {
-      let msgId = ids.get(record);
-      if (msgId === undefined) ids.set(record, msgId = `${client.unitId}.${boot}.${++n}`);
-      await this.publish(subjects.log(record.level, client.unitId), record, {
-        msgId,
-        ...(options.stream ? { expectStream: options.stream } : {}),
-        ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-      });
-    }, (err) => client.reportError(err instanceof Error ? err : new Error(String(err))));
-    return () => client.logger.sendVia(undefined);
+    // One pump at a time. It starts a turn later (so that `pumping` is set before it runs) and
+    // clears `pumping` in the same turn as its last look at the queue, so a record queued at any
+    // moment is either seen by this pump or starts the next one.
+    const pump = async () => {
+      await null;
+      try {
+        while (queue.length > 0 && client.isConnected) {
+          const { record, msgId } = queue[0]!;
+          try {
+            await this.publish(subjects.log(record.level, client.unitId), record, {
+              msgId,
+              ...(options.stream ? { expectStream: options.stream } : {}),
+              ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+            });
+          } catch (err) {
+            client.reportError(err instanceof Error ? err : new Error(String(err)));
+            break;
+          }
+          queue.shift();
+        }
+      } finally {
+        pumping = undefined;
+      }
+    };
+    const kick = () => pumping ??= pump();
+    client.logger.sendVia((record) => {
+      if (queue.length >= max) {
+        dropped++;
+        // The head may be in flight: drop the oldest behind it, or else this record.
+        const inFlight = pumping !== undefined ? 1 : 0;
+        if (queue.length <= inFlight) return;
+        queue.splice(inFlight, 1);
+      }
+      queue.push({ record, msgId: `${client.unitId}.${boot}.${++n}` });
+      void kick();
+    });
+    const off = client.on("reconnected", () => void kick());
+    return {
+      get pending() {
+        return queue.length;
+      },
+      get dropped() {
+        return dropped;
+      },
+      settled: () => pumping ?? Promise.resolve(),
+      stop() {
+        client.logger.sendVia(undefined);
+        off();
+      },
+    };
   }
 }
 

@@ -47,6 +47,11 @@ export interface StartNatsOptions {
    * client verification yet).
    */
   readonly clientCa?: string;
+  /**
+   * With `clientCa`: the client listener expects TLS before anything else (`handshake_first`,
+   * nats-server ≥ 2.10.4), for clients that set `tls.handshakeFirst`.
+   */
+  readonly handshakeFirst?: boolean;
 }
 
 /** A running nats-server started by the test kit. Dispose it to stop it and remove its files. */
@@ -126,7 +131,12 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   const env = { ...given, ...serverEnv(config, PROJECT_DIR) };
   const configFile = options.configFile ??
     (options.clientCa
-      ? await verifyingConfig(dir, serverConfigFile(config, PROJECT_DIR), options.clientCa)
+      ? await verifyingConfig(
+        dir,
+        serverConfigFile(config, PROJECT_DIR),
+        options.clientCa,
+        options.handshakeFirst ?? false,
+      )
       : serverConfigFile(config, PROJECT_DIR));
 
   const { path: bin, version } = await testServer();
@@ -204,22 +214,29 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
  * Writes a config into `dir` that includes the project's TLS config and makes its client and
  * WebSocket listeners verify client certificates against `clientCa`.
  */
-async function verifyingConfig(dir: string, tlsConfig: string, clientCa: string): Promise<string> {
+async function verifyingConfig(
+  dir: string,
+  tlsConfig: string,
+  clientCa: string,
+  handshakeFirst: boolean,
+): Promise<string> {
   if (!tlsConfig.endsWith("nats-server.tls.conf")) {
     throw new Error("clientCa needs NATS_TLS_CERT and NATS_TLS_KEY in env");
   }
   // nats-server resolves includes relative to the including file only.
   const up = dir.split("/").filter((p) => p !== "").map(() => "..").join("/");
-  const tls = `{
+  const tls = (first: boolean) =>
+    `{
     cert_file: $NATS_TLS_CERT
     key_file: $NATS_TLS_KEY
     ca_file: ${JSON.stringify(clientCa)}
-    verify: true
+    verify: true${first ? "\n    handshake_first: true" : ""}
   }`;
   const file = `${dir}/mtls.conf`;
   await Deno.writeTextFile(
     file,
-    `include ${up}${tlsConfig}\ntls ${tls}\nwebsocket {\n  host: $NATS_HOST\n  port: $NATS_WS_PORT\n  tls ${tls}\n}\n`,
+    `include ${up}${tlsConfig}\ntls ${tls(handshakeFirst)}\nwebsocket {\n` +
+      `  host: $NATS_HOST\n  port: $NATS_WS_PORT\n  tls ${tls(false)}\n}\n`,
   );
   return file;
 }

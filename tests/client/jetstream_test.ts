@@ -49,19 +49,19 @@ Deno.test("jetStream: the logger through a stream keeps records until stored, th
   await using client = await connect({ servers: ns.url, unitId: "js-log", ...ns.users.ops });
   const errors: StatusEvent[] = [];
   client.on("error", (e) => void errors.push(e));
-  const stop = jetStream(client).logThroughStream({ stream: "LOGS", timeoutMs: 2000 });
+  const streamLog = jetStream(client).logThroughStream({ stream: "LOGS", timeoutMs: 2000 });
 
   // No stream yet: the records wait, and the failure is reported.
   client.logger.info("first");
   client.logger.warn("second", { n: 2 });
   await until(() => errors.length > 0, "the failed attempt to be reported");
   assert.match(String(errors[0]!.error?.message), /No stream captures "ops\.log\.info\.js-log"/);
-  assert.equal(client.logger.buffered, 2);
+  assert.equal(streamLog.pending, 2);
 
   const jsm = await jetstreamManager(client.nc);
   await jsm.streams.add({ name: "LOGS", subjects: ["ops.log.>"] });
   client.logger.info("third");
-  await until(() => client.logger.buffered === 0, "the buffer to empty");
+  await until(() => streamLog.pending === 0, "the queue to empty");
   const info = await jsm.streams.info("LOGS");
   assert.equal(info.state.messages, 3);
   const msgs = [];
@@ -76,8 +76,9 @@ Deno.test("jetStream: the logger through a stream keeps records until stored, th
   assert.equal(new Set(msgs.map(([, id]) => id)).size, 3);
   for (const [, id] of msgs) assert.match(String(id), /^js-log\.[0-9a-z]+\.\d+$/);
 
-  stop();
+  streamLog.stop();
   client.logger.info("plain again");
   await client.flush();
-  assert.equal(client.logger.buffered, 0);
+  assert.equal(streamLog.pending, 0);
+  assert.equal(streamLog.dropped, 0);
 });

@@ -7,7 +7,13 @@ import {
   type ConnectOptions,
   UnsupportedTransportError,
 } from "../../mods/client/mod.ts";
-import { startNats, type TestCertificates, testCertificates } from "../_kit/mod.ts";
+import { compareVersions } from "../../mods/monitor/mod.ts";
+import {
+  natsServerVersion,
+  startNats,
+  type TestCertificates,
+  testCertificates,
+} from "../_kit/mod.ts";
 
 /** Asserts that connecting fails with a CertificateError of this kind whose message matches. */
 async function refused(
@@ -184,6 +190,49 @@ Deno.test("mTLS in Deno: wss:// presents the client certificate; missing and for
       /a client certificate needs its key/,
     );
   });
+});
+
+const HANDSHAKE_FIRST = "2.10.4";
+
+Deno.test({
+  name:
+    `mTLS in Deno over tls:// with tls.handshakeFirst (requires nats-server ≥ ${HANDSHAKE_FIRST}; ` +
+    `kit runs ${natsServerVersion()})`,
+  ignore: compareVersions(natsServerVersion(), HANDSHAKE_FIRST) < 0,
+  fn: async () => {
+    await withCertificates(async (certs) => {
+      await using ns = await startNats({
+        env: { NATS_TLS_CERT: certs.cert, NATS_TLS_KEY: certs.key },
+        clientCa: certs.ca,
+        handshakeFirst: true,
+      });
+      const tcp = `tls://127.0.0.1:${ns.port}`;
+      const mine = { caFile: certs.ca, certFile: certs.clientCert, keyFile: certs.clientKey };
+      {
+        await using c = await connect({
+          servers: tcp,
+          unitId: "mtls-first",
+          tls: { ...mine, handshakeFirst: true },
+          ...ns.users.ops,
+        });
+        c.serveEcho();
+        await c.flush();
+        assert.ok((await c.echo()) > 0, "round trip over tls:// with a client certificate");
+        assert.ok(await tlsVersionSeen(ns.monitorUrl, "mtls-first"), "TLS on the wire");
+      }
+      await refused(
+        {
+          servers: tcp,
+          unitId: "mtls-first-foreign",
+          tls: { ...mine, certFile: certs.otherClientCert, handshakeFirst: true },
+          ...ns.users.ops,
+        },
+        "client",
+        "rejected",
+        new RegExp(`Client certificate tls\\.certFile "${certs.otherClientCert}" rejected by`),
+      );
+    });
+  },
 });
 
 Deno.test("certificate errors as Node's OpenSSL and npm ws report them are named the same way", () => {
