@@ -204,8 +204,9 @@ export async function benchPackage(ns: NatsServer): Promise<void> {
 
     print(`\n## client package: pub/sub per entry, bundle sizes (${node.node} for Node)`);
     print(
-      `\npublish/subscribe with the standard headers, ${PAYLOAD.length} B payloads, interleaved ` +
-        "batches of 2000, publisher and subscriber on separate connections:",
+      `\npublish/subscribe with the standard headers, ${PAYLOAD.length} B payloads, 60 interleaved ` +
+        "batches of 2000 (rate of the median batch), publisher and subscriber on separate " +
+        "connections:",
     );
     const line = (label: string, r: number, base: number, baseLabel: string) =>
       print(

@@ -16,7 +16,7 @@
  */
 
 /**
- * Runs the race.
+ * Runs the race: each contender's rate is its batch size over its median batch time.
  *
  * @param {Contender[]} contenders who races
  * @param {{ batch?: number, batches?: number }} [options] messages per batch, measured batches
@@ -24,9 +24,9 @@
  */
 export async function pubsubRace(contenders, options = {}) {
   const batch = options.batch ?? 2000;
-  const batches = options.batches ?? 30;
+  const batches = options.batches ?? 60;
   const sent = contenders.map(() => 0);
-  const ms = contenders.map(() => 0);
+  const ms = contenders.map(() => []);
   const run = async (i) => {
     const c = contenders[i];
     for (let n = 0; n < batch; n++) c.publish();
@@ -39,12 +39,13 @@ export async function pubsubRace(contenders, options = {}) {
       const i = (b + k) % contenders.length;
       const t0 = performance.now();
       await run(i);
-      ms[i] += performance.now() - t0;
+      ms[i].push(performance.now() - t0);
     }
   }
-  return Object.fromEntries(
-    contenders.map((c, i) => [c.name, (batch * batches) / (ms[i] / 1000)]),
-  );
+  // The median batch: on a shared machine a batch now and then waits for another process, and
+  // a sum would charge that to whoever ran at the time.
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return Object.fromEntries(contenders.map((c, i) => [c.name, batch / (median(ms[i]) / 1000)]));
 }
 
 /**
