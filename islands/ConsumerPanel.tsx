@@ -18,6 +18,8 @@ export interface ConsumerPanelProps {
   readonly canUnpin: boolean;
   /** Whether it can reset consumers (≥ 2.14). */
   readonly canReset: boolean;
+  /** The History page of this stream's consumers, without the consumer's name (`…%2F<stream>`). */
+  readonly history: string;
 }
 
 const TEMPLATE = JSON.stringify(

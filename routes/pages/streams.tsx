@@ -274,8 +274,13 @@ export const streamsRoutes: readonly Route[] = [
               />
             </Card>
             <p>
-              Metrics over time appear here once the metric history (mods/history) records stream
-              series.
+              Metrics over time:{" "}
+              <a
+                href={`/history?kind=stream&id=${encodeURIComponent(`${v.account}/${v.row.name}`)}`}
+              >
+                throughput, messages and bytes of this stream
+              </a>{" "}
+              from the metric history.
             </p>
           </section>
           <section id="messages">
@@ -310,6 +315,9 @@ export const streamsRoutes: readonly Route[] = [
                 canPause,
                 canUnpin: v.features["consumer_priority_groups"] === true,
                 canReset: v.features["consumer_reset"] === true,
+                history: `/history?kind=consumer&id=${
+                  encodeURIComponent(`${v.account}/${v.row.name}`)
+                }`,
               }}
             />
           </section>

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
+import { connect as clientConnect } from "../../mods/client/mod.ts";
 import {
   AccountPool,
   AccountUnavailableError,
@@ -126,9 +126,17 @@ Deno.test("streams across accounts: create, list, filter, which hold a subject, 
       );
       return true;
     });
+    // The dashboard's own client (Deno's sockets) as the dialer: a refused login ends cleanly.
     await using wrong = new AccountPool(
       { BRIDGE: { user: js.ns.users.bridge.user, pass: "not-the-password" } },
-      (_a, c) => connect({ servers: js.ns.url, user: c.user, pass: c.pass }),
+      async (_a, c) =>
+        (await clientConnect({
+          servers: js.ns.url,
+          unitId: "console-test",
+          user: c.user,
+          pass: c.pass,
+          maxReconnectAttempts: 0,
+        })).nc,
     );
     await assert.rejects(wrong.connect("BRIDGE", requester), (e) => {
       assert.ok(e instanceof AccountUnavailableError);
