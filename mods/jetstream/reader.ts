@@ -389,7 +389,12 @@ export class StreamReader {
       : { seq: Math.max(1, options.seq ?? 1) };
     for (;;) {
       options.signal?.throwIfAborted();
-      const want = Math.min(this.#batchSize, limit - count);
+      let want = Math.min(this.#batchSize, limit - count);
+      // Never ask for more than the sequences left below upToSeq: the server would send them all.
+      if ("seq" in start && upTo !== Infinity) {
+        if (start.seq > upTo) return { count, lastSeq, more: false, method: "batch" };
+        want = Math.min(want, upTo - start.seq + 1);
+      }
       let stopped: "limit" | "end" | undefined;
       const reply = await this.#batchRequest(
         {
@@ -415,7 +420,7 @@ export class StreamReader {
       if (stopped !== undefined) {
         return { count, lastSeq, more: stopped === "limit", method: "batch" };
       }
-      if (reply.received === 0 || reply.pending === 0) {
+      if (reply.received === 0 || reply.pending === 0 || lastSeq >= upTo) {
         return { count, lastSeq, more: false, method: "batch" };
       }
       start = { seq: lastSeq + 1 };
