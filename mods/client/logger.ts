@@ -1,4 +1,4 @@
-import { LOG_LEVELS, type LogLevel, type LogRecord } from "../protocol/core.ts";
+import { boundLogRecord, LOG_LEVELS, type LogLevel, type LogRecord } from "../protocol/core.ts";
 
 /** Structured fields of a log record (must serialise to JSON). */
 export type LogFields = Record<string, unknown>;
@@ -21,7 +21,8 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
  * Publishes log records to `ops.log.<level>.<unit>` (logSchema). Below the minimum level records
  * are ignored. While disconnected, records wait in a bounded buffer (oldest dropped first); after
  * reconnecting they are sent in order, followed by one `warn` record saying how many were dropped.
- * Never throws: fields that do not serialise are replaced by a note saying so.
+ * Never throws: fields that do not serialise are replaced by a note saying so. Messages and fields
+ * beyond the protocol's bounds (`PROTOCOL_LIMITS`) are cut and marked before they are sent.
  */
 export class Logger {
   #level: LogLevel;
@@ -105,13 +106,13 @@ export class Logger {
    */
   log(level: LogLevel, msg: string, fields?: LogFields): void {
     if (RANK[level] === undefined || RANK[level] < RANK[this.#level]) return;
-    const record: LogRecord = {
+    const { record } = boundLogRecord({
       ts: Date.now(),
       level,
       unitId: this.#sink.unitId,
       msg: String(msg),
       ...(fields === undefined ? {} : { fields: safeFields(fields) }),
-    };
+    });
     if (this.#sink.connected() && this.#buffer.length === 0) {
       this.#send(record);
       return;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROTOCOL_LIMITS } from "../protocol/mod.ts";
 
 /** One environment variable: its name, how it parses, its default and what a user must give. */
 export interface Variable<T> {
@@ -41,11 +42,16 @@ function port(name: string, fallback: string): Variable<number> {
   return variable(name, portSchema, PORT, fallback);
 }
 
-function positiveInt(name: string, fallback: string, min = 1): Variable<number> {
+function positiveInt(
+  name: string,
+  fallback: string,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): Variable<number> {
   return variable(
     name,
-    z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min)),
-    `a whole number >= ${min}`,
+    z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max)),
+    max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number ${min}-${max}`,
     fallback,
   );
 }
@@ -362,7 +368,12 @@ export const sections = {
   },
   /** guardian's intervals and role. */
   guardian: {
-    heartbeatIntervalMs: positiveInt("HEARTBEAT_INTERVAL_MS", "5000", 100),
+    heartbeatIntervalMs: positiveInt(
+      "HEARTBEAT_INTERVAL_MS",
+      "5000",
+      100,
+      PROTOCOL_LIMITS.maxHeartbeatIntervalMs,
+    ),
     rttIntervalMs: positiveInt("RTT_INTERVAL_MS", "10000", 100),
     timeIntervalMs: positiveInt("TIME_INTERVAL_MS", "10000", 100),
     timeMaster: bool("TIME_MASTER", "false"),

@@ -1,6 +1,6 @@
 /**
  * The protocol without its zod schemas: errors, unit IDs, subject builders, header names, field
- * vocabularies and limits, and the message types. This is what a sender needs; it imports no
+ * vocabularies, the protocol's bounds and the log-record cutter, and the message types. This is what a sender needs; it imports no
  * zod, so a browser bundle that only publishes stays small. Receivers validate with the schemas
  * of `mod.ts`, the one contract for incoming data.
  *
@@ -19,7 +19,9 @@ export { LOG_LEVELS, parseSubject, subjects, validateSubject } from "./subjects.
 export type { LogLevel, ParsedSubject } from "./subjects.ts";
 export { CLOCK_QUALITIES, CLOCK_SOURCES, HEADERS, nowNs, wallNsAt } from "./headers.ts";
 export type { ClockQuality, ClockSource } from "./headers.ts";
-export { FIELD_LIMITS, UNIT_KINDS } from "./fields.ts";
+export { FIELD_LIMITS, PROTOCOL_LIMITS, UNIT_KINDS } from "./fields.ts";
+export { boundLogRecord, TRUNCATED_FIELDS_KEY } from "./log_bounds.ts";
+export type { BoundedLogRecord } from "./log_bounds.ts";
 export type { UnitKind } from "./fields.ts";
 export type {
   Heartbeat,

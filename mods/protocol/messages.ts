@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FIELD_LIMITS, UNIT_KINDS } from "./fields.ts";
+import { FIELD_LIMITS, PROTOCOL_LIMITS, UNIT_KINDS } from "./fields.ts";
 import { CLOCK_QUALITIES, CLOCK_SOURCES } from "./headers.ts";
 import { LOG_LEVELS } from "./subjects.ts";
 import { UNIT_ID_PATTERN } from "./unit_id.ts";
@@ -8,6 +8,8 @@ const unitId = z.string().regex(UNIT_ID_PATTERN);
 /** Milliseconds since the Unix epoch (JSON-friendly; nanoseconds travel in headers). */
 const ts = z.number().int().nonnegative();
 const nonNegativeInt = z.number().int().nonnegative();
+const token = z.string().max(PROTOCOL_LIMITS.token);
+const name = z.string().max(PROTOCOL_LIMITS.name);
 
 /** Clock state as carried in a heartbeat. */
 export const clockSchema = z.object({
@@ -50,9 +52,9 @@ export const rttSchema = z.object({
 
 /** PTP state as reported by ptp4l through pmc. */
 export const ptpStatusSchema = z.object({
-  portState: z.string(),
+  portState: token,
   gmPresent: z.boolean(),
-  gmIdentity: z.string(),
+  gmIdentity: token,
   masterOffsetNs: z.number(),
   meanPathDelayNs: z.number(),
   stepsRemoved: nonNegativeInt,
@@ -60,10 +62,10 @@ export const ptpStatusSchema = z.object({
 
 /** NTP state as reported by chronyc. */
 export const ntpStatusSchema = z.object({
-  referenceId: z.string(),
-  referenceName: z.string(),
+  referenceId: token,
+  referenceName: name,
   stratum: nonNegativeInt,
-  leapStatus: z.string(),
+  leapStatus: token,
   offsetNs: z.number(),
   rootDelayNs: z.number(),
   rootDispersionNs: z.number(),
@@ -86,13 +88,16 @@ export const timeMetricSchema = z.object({
 /** `ops.time.config`, published by the time master's guardian. */
 export const timeConfigSchema = z.object({
   mode: z.enum(["ptp", "chrony", "auto"]),
-  ptpMaster: z.string(),
+  ptpMaster: name,
   ptpDomain: nonNegativeInt,
   ptpHwTimestamp: z.boolean(),
-  ntpServers: z.array(z.string()),
+  ntpServers: z.array(name).max(PROTOCOL_LIMITS.list),
 });
 
-/** `ops.log.<level>.<unit>` */
+/**
+ * `ops.log.<level>.<unit>`. `msg` and `fields` are not refused for their size: receivers cut them
+ * to {@linkcode PROTOCOL_LIMITS} with `boundLogRecord`, and the client logger sends them cut.
+ */
 export const logSchema = z.object({
   ts,
   level: z.enum(LOG_LEVELS),

@@ -23,5 +23,5 @@ export {
   timeConfigSchema,
   timeMetricSchema,
 } from "./messages.ts";
-export { decodeMessage } from "./decode.ts";
-export type { Decoded } from "./decode.ts";
+export { decodeMessage, timestampProblem } from "./decode.ts";
+export type { Decoded, DecodeFailure, DecodeOptions } from "./decode.ts";

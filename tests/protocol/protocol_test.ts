@@ -1,15 +1,24 @@
 import assert from "node:assert/strict";
 import {
+  boundLogRecord,
   decodeMessage,
   heartbeatSchema,
   InvalidSubjectError,
   InvalidUnitIdError,
+  logSchema,
   nowNs,
   parseSubject,
+  PROTOCOL_LIMITS,
+  rttSchema,
   subjects,
+  timeConfigSchema,
+  timeMetricSchema,
+  TRUNCATED_FIELDS_KEY,
   validateSubject,
   validateUnitId,
 } from "../../mods/protocol/mod.ts";
+import type { LogRecord } from "../../mods/protocol/mod.ts";
+import { Logger } from "../../mods/client/mod.ts";
 
 Deno.test("unit IDs: valid ones pass unchanged, invalid ones name the value and the problem", () => {
   for (const ok of ["a", "router-07", "A_b-9", "x".repeat(64)]) {
@@ -118,4 +127,138 @@ Deno.test("nowNs is integer nanoseconds since the epoch, close to Date.now and i
   assert.ok(BigInt(b) >= BigInt(a));
   const diffMs = Number(BigInt(a) / 1_000_000n) - Date.now();
   assert.ok(Math.abs(diffMs) <= 2, `nowNs is ${diffMs} ms off the wall clock`);
+});
+
+const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+Deno.test("every string and array of the protocol is bounded", () => {
+  const long = (n: number) => "x".repeat(n + 1);
+  const now = Date.now();
+  const ptp = {
+    portState: "SLAVE",
+    gmPresent: true,
+    gmIdentity: "001122.fffe.334455",
+    masterOffsetNs: 12,
+    meanPathDelayNs: 800,
+    stepsRemoved: 1,
+  };
+  const ntp = {
+    referenceId: "C0A80101",
+    referenceName: "ntp.example",
+    stratum: 2,
+    leapStatus: "Normal",
+    offsetNs: 1,
+    rootDelayNs: 1,
+    rootDispersionNs: 1,
+    skewPpm: 0.1,
+    residualFreqPpm: 0.01,
+  };
+  const time = {
+    unitId: "u1",
+    ts: now,
+    source: "ptp",
+    quality: "locked",
+    offsetNs: 12,
+    freqPpm: 0.5,
+    ptp,
+    ntp,
+  };
+  assert.ok(timeMetricSchema.safeParse(time).success);
+  const { token, name, list } = PROTOCOL_LIMITS;
+  const oversized: [string, unknown][] = [
+    ["ptp.portState", { ...time, ptp: { ...ptp, portState: long(token) } }],
+    ["ptp.gmIdentity", { ...time, ptp: { ...ptp, gmIdentity: long(token) } }],
+    ["ntp.referenceId", { ...time, ntp: { ...ntp, referenceId: long(token) } }],
+    ["ntp.referenceName", { ...time, ntp: { ...ntp, referenceName: long(name) } }],
+    ["ntp.leapStatus", { ...time, ntp: { ...ntp, leapStatus: long(token) } }],
+  ];
+  for (const [path, value] of oversized) {
+    const r = decodeMessage(timeMetricSchema, encode(value));
+    assert.ok(!r.ok && r.reason === "schema" && r.error.includes(path), path);
+  }
+  // The attack: 450 KB strings in schema-valid time metrics.
+  const attack = decodeMessage(
+    timeMetricSchema,
+    encode({ ...time, ptp: { ...ptp, gmIdentity: "A".repeat(450_000) } }),
+  );
+  assert.ok(!attack.ok && attack.reason === "schema");
+  const config = {
+    mode: "ptp",
+    ptpMaster: "gm",
+    ptpDomain: 0,
+    ptpHwTimestamp: false,
+    ntpServers: ["a"],
+  };
+  assert.ok(timeConfigSchema.safeParse(config).success);
+  assert.ok(!timeConfigSchema.safeParse({ ...config, ptpMaster: long(name) }).success);
+  assert.ok(!timeConfigSchema.safeParse({ ...config, ntpServers: [long(name)] }).success);
+  assert.ok(
+    !timeConfigSchema.safeParse({ ...config, ntpServers: Array(list + 1).fill("a") }).success,
+  );
+  const rtt = { unitId: "u1", seq: 1, ts: now, target: "t", nativeRttUs: 1, appRttUs: null };
+  assert.ok(!rttSchema.safeParse({ ...rtt, target: long(name) }).success);
+});
+
+Deno.test("a timestamp beyond the tolerance of the receiver's clock is refused as malformed", () => {
+  const now = Date.UTC(2026, 0, 1);
+  const hb = {
+    unitId: "u1",
+    seq: 1,
+    ts: now,
+    uptimeS: 1,
+    version: "1",
+    host: "h",
+    kind: "guardian",
+    clock: { source: "ntp", quality: "locked" },
+  };
+  const tolerance = PROTOCOL_LIMITS.timestampToleranceMs;
+  assert.equal(tolerance, 24 * 3600_000, "the stated tolerance");
+  for (const ts of [now, now + tolerance, now - tolerance]) {
+    assert.ok(decodeMessage(heartbeatSchema, encode({ ...hb, ts }), { nowMs: now }).ok);
+  }
+  // The attack: one heartbeat 28 years ahead kept a stopped unit "live".
+  const ahead = decodeMessage(
+    heartbeatSchema,
+    encode({ ...hb, ts: now + 28 * 365.25 * 86_400_000 }),
+    { nowMs: now },
+  );
+  assert.ok(!ahead.ok);
+  assert.equal(ahead.reason, "timestamp");
+  assert.match(
+    ahead.error,
+    /^Invalid message: ts: 2054-.* is 28 years ahead of the receiver's clock \(tolerance ±24 h\)/,
+  );
+  const behind = decodeMessage(heartbeatSchema, encode({ ...hb, ts: now - tolerance - 1 }), {
+    nowMs: now,
+  });
+  assert.ok(!behind.ok && behind.reason === "timestamp" && /24\.0 h behind/.test(behind.error));
+  // Without the receiver's clock only the schema is checked.
+  assert.ok(decodeMessage(heartbeatSchema, encode({ ...hb, ts: 1 })).ok);
+});
+
+Deno.test("log records are cut to the bounds with a marker, and the logger sends them cut", () => {
+  const record = { ts: 1, level: "info" as const, unitId: "u1", msg: "short", fields: { a: 1 } };
+  assert.deepEqual(boundLogRecord(record), { record, truncated: false });
+  const big = boundLogRecord({ ...record, msg: "m".repeat(1_000_000) });
+  assert.ok(big.truncated);
+  assert.ok(big.record.msg.length < PROTOCOL_LIMITS.logMessage + 64);
+  assert.match(big.record.msg, /… \[cut: 1000000 characters in all\]$/);
+  const fields: Record<string, string> = { first: "kept" };
+  for (let i = 0; i < 100; i++) fields[`f${i}`] = "v".repeat(1000);
+  const cut = boundLogRecord({ ...record, fields });
+  assert.ok(cut.truncated);
+  assert.equal(cut.record.fields?.first, "kept");
+  assert.ok(JSON.stringify(cut.record.fields).length <= PROTOCOL_LIMITS.logFields);
+  assert.match(String(cut.record.fields?.[TRUNCATED_FIELDS_KEY]), /^\d+ of 101 fields left out/);
+  assert.ok(logSchema.safeParse(cut.record).success, "a cut record is still a log record");
+
+  const sent: LogRecord[] = [];
+  const logger = new Logger(
+    { unitId: "u1", connected: () => true, send: (r) => sent.push(r) },
+    "info",
+    10,
+  );
+  logger.info("m".repeat(10_000), fields);
+  assert.match(sent[0]!.msg, /\[cut: 10000 characters in all\]$/);
+  assert.ok(TRUNCATED_FIELDS_KEY in sent[0]!.fields!);
 });
