@@ -29,15 +29,32 @@ try {
 }
 
 const app = createDashboard({ services });
-const httpServer = Deno.serve({
-  hostname: dashboard.bind,
-  port: dashboard.port,
-  onListen: ({ hostname, port }) =>
-    console.log(
-      `nunect dashboard ${services.version} for ${dashboard.domain} on http://${hostname}:${port} ` +
-        `(NATS monitoring ${redactUrl(services.monitor.url)})`,
-    ),
-}, app.fetch);
+let httpServer: Deno.HttpServer;
+try {
+  httpServer = Deno.serve({
+    hostname: dashboard.bind,
+    port: dashboard.port,
+    onListen: ({ hostname, port }) =>
+      console.log(
+        `nunect dashboard ${services.version} for ${dashboard.domain} on http://${hostname}:${port} ` +
+          `(NATS monitoring ${redactUrl(services.monitor.url)})`,
+      ),
+  }, app.fetch);
+} catch (e) {
+  // A port in use may free up (exit 1: the supervisor retries); any other failure is the
+  // configuration's (exit 2: the supervisor does not restart it).
+  const inUse = e instanceof Deno.errors.AddrInUse;
+  console.error(
+    `Cannot listen on DASHBOARD_BIND=${dashboard.bind} DASHBOARD_PORT=${dashboard.port}: ${
+      (e as Error).message
+    }. ${
+      inUse
+        ? "Another process holds the port: stop it or choose another DASHBOARD_PORT"
+        : "Set DASHBOARD_BIND to 127.0.0.1, 0.0.0.0 or an address of this host in .env"
+    }`,
+  );
+  Deno.exit(inUse ? 1 : 2);
+}
 
 const shutdown = async () => {
   await httpServer.shutdown();

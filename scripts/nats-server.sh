@@ -31,6 +31,15 @@ die() {
   exit 1
 }
 
+# A wildcard listen address is reached on the loopback address; IPv6 goes in brackets.
+reachable() {
+  case "$1" in
+    0.0.0.0 | "::" | "") echo 127.0.0.1 ;;
+    *:*) echo "[$1]" ;;
+    *) echo "$1" ;;
+  esac
+}
+
 # Loads the validated server environment (export K=V lines and NUNECT_SERVER_CONF) from .env.
 load_env() {
   [ -f "$env_file" ] || die "No environment file at $env_file: run \`deno task start\` once (it creates .env from .env.example) or copy .env.example to .env"
@@ -49,12 +58,9 @@ load_env() {
   for entry in "${ports[@]}"; do
     [ "${entry#*:}" != "-1" ] || die "${entry%%:*}=-1 (any free port) is for tests only: give a fixed port in $env_file"
   done
-  # A wildcard listen address is reached on the loopback address.
-  case "$NATS_HOST" in
-    0.0.0.0 | "::" | "") reach_host=127.0.0.1 ;;
-    *) reach_host=$NATS_HOST ;;
-  esac
-  monitor="http://$reach_host:$NATS_HTTP_PORT"
+  reach_host=$(reachable "$NATS_HOST")
+  monitor_host=$(reachable "$NATS_HTTP_HOST")
+  monitor="http://$monitor_host:$NATS_HTTP_PORT"
 }
 
 # Sets server_bin to the nats-server nunect runs (NATS_SERVER_BIN, else the managed current server,
@@ -173,7 +179,7 @@ print_ports() {
     ws=wss
   fi
   echo "  clients     $scheme://$reach_host:$NATS_PORT"
-  echo "  monitoring  http://$reach_host:$NATS_HTTP_PORT"
+  echo "  monitoring  $monitor"
   echo "  websocket   $ws://$reach_host:$NATS_WS_PORT"
   echo "  leaf nodes  nats-leaf://$reach_host:$NATS_LEAF_PORT"
   echo "  data        $NATS_DATA_DIR (log: $log_file)"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what nunect needs on this machine. Usage: scripts/setup.sh [run|test]
 #   run   what `deno task start` needs: nats-server. The current server is built with Go (pinned
-#         in mods/tools/pins.ts, cached machine-wide); Debian's package is the fallback
+#         in mods/tools/pins.ts, cached machine-wide); Debian's package is the fallback. Also ps
+#         and kill (procps) and setpriv (util-linux): the supervisor ties its children to its life
+#         and ends a killed supervisor's leftovers with them
 #   test  what the test suite needs as well: Debian's nats-server (the compatibility part runs on
 #         it), every pinned Go program (natscli, prometheus-nats-exporter, toxiproxy), chromium,
 #         linuxptp, qemu-user-static, iproute2, systemd (systemd-analyze checks the guardian's
@@ -20,7 +22,7 @@ purpose=${1:-run}
 case "$purpose" in
   run | test) ;;
   -h | --help)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
     ;;
   *)
@@ -49,7 +51,7 @@ else
 fi
 
 # command -> Debian package
-declare -A packages=()
+declare -A packages=([ps]=procps [kill]=procps [setpriv]=util-linux)
 if [ "$purpose" = test ]; then
   # Debian's server for the compatibility part, next to the current one.
   [ -x /usr/sbin/nats-server ] || packages+=([nats-server]=nats-server)

@@ -15,6 +15,8 @@ export interface ConfigProblem {
   readonly secret: boolean;
   /** The program's permission set does not allow reading the variable. */
   readonly unreadable?: boolean;
+  /** A secret that still holds the public `change-me-…` placeholder of .env.example. */
+  readonly placeholder?: boolean;
 }
 
 /** Thrown by {@linkcode loadConfig} with every variable that did not parse. */
@@ -30,8 +32,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** The prefix of every secret in .env.example: public, so never accepted as a secret. */
+export const PLACEHOLDER_PREFIX = "change-me";
+
 function formatProblems(problems: readonly ConfigProblem[]): string {
   const lines = problems.map((p) => {
+    if (p.placeholder) {
+      return `  ${p.name}: still the public "${PLACEHOLDER_PREFIX}-..." placeholder of .env.example, which anyone can read`;
+    }
     if (p.unreadable) {
       return `  ${p.name}: this program's permission set may not read it; add it to the "env" list of the set in deno.json`;
     }
@@ -44,7 +52,11 @@ function formatProblems(problems: readonly ConfigProblem[]): string {
   });
   return `Invalid configuration in .env or the environment (${problems.length} variable${
     problems.length === 1 ? "" : "s"
-  }):\n${lines.join("\n")}\nFix these in .env (documented in .env.example) and start again`;
+  }):\n${lines.join("\n")}\nFix these in .env (documented in .env.example) and start again${
+    problems.some((p) => p.placeholder)
+      ? ". To generate a .env with fresh random secrets: move the current .env aside and run `deno task start` (or `deno run -P=config mods/config/main.ts init`), which writes .env from .env.example with a random value for every secret"
+      : ""
+  }`;
 }
 
 /** Reads the process environment; the one place in the project that does. */
@@ -53,11 +65,13 @@ export const processEnv: EnvSource = (name) => Deno.env.get(name);
 /**
  * Parses the named sections of the environment into one frozen, typed object. Only the
  * variables of those sections are read, so a program needs env permission for exactly those.
+ * A secret still holding the public `change-me-…` placeholder of .env.example is refused like
+ * any invalid value: anyone who read .env.example could log in or forge a session with it.
  *
  * @param names the sections to load, e.g. `["unit", "guardianUser", "guardian"]`
  * @param env where variables come from (default: the process environment)
  * @returns the parsed configuration, deeply frozen
- * @throws {ConfigError} listing every variable that is missing or invalid
+ * @throws {ConfigError} listing every variable that is missing, invalid or a public placeholder
  * @example
  * ```ts
  * const config = loadConfig(["unit", "guardian"]);
@@ -86,6 +100,16 @@ export function loadConfig<N extends SectionName>(
           got: undefined,
           secret: !!spec.secret,
           unreadable: true,
+        });
+        continue;
+      }
+      if (spec.secret && raw?.startsWith(PLACEHOLDER_PREFIX)) {
+        problems.push({
+          name: spec.name,
+          expected: spec.expected,
+          got: raw,
+          secret: true,
+          placeholder: true,
         });
         continue;
       }

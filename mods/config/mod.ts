@@ -12,11 +12,17 @@
  *
  * @module
  */
-export { allSections, ConfigError, loadConfig, processEnv, variableNames } from "./load.ts";
+export {
+  allSections,
+  ConfigError,
+  loadConfig,
+  PLACEHOLDER_PREFIX,
+  processEnv,
+  variableNames,
+} from "./load.ts";
 export type { ConfigProblem, EnvSource } from "./load.ts";
 export { type Config, type HistoryTier, monitorUrl, type SectionName, sections } from "./schema.ts";
-export { serverConfigFile, serverEnv, serverSections } from "./server_env.ts";
+export { displayHost, serverConfigFile, serverEnv, serverSections } from "./server_env.ts";
 export type { ServerConfig } from "./server_env.ts";
 export { ensureEnvFile, randomSecret, withFreshSecrets } from "./env_file.ts";
 export { exitOnConfigError } from "./exit.ts";
-export { placeholderSecrets } from "./placeholders.ts";

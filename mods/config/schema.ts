@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PROTOCOL_LIMITS } from "../protocol/mod.ts";
+import { displayHost } from "./server_env.ts";
 
 /** One environment variable: its name, how it parses, its default and what a user must give. */
 export interface Variable<T> {
@@ -213,6 +214,8 @@ export const sections = {
     host: text("NATS_HOST", "0.0.0.0", "an IP address to listen on"),
     port: port("NATS_PORT", "4222"),
     httpPort: port("NATS_HTTP_PORT", "8222"),
+    // Unauthenticated (/connz?auth=true lists users): loopback unless exposed on purpose.
+    httpHost: text("NATS_HTTP_HOST", "127.0.0.1", "an IP address for the monitoring listener"),
     wsPort: port("NATS_WS_PORT", "8443"),
     leafPort: port("NATS_LEAF_PORT", "7422"),
     dataDir: text("NATS_DATA_DIR", "./.data/nats", "a directory path"),
@@ -254,7 +257,12 @@ export const sections = {
   provisionUser: user("NATS_PROVISION", "provision"),
   /** The dashboard web server. */
   dashboard: {
-    bind: text("DASHBOARD_BIND", "127.0.0.1", "an IP address to listen on"),
+    bind: variable(
+      "DASHBOARD_BIND",
+      z.union([z.ipv4(), z.ipv6(), z.literal("localhost")]),
+      "an IP address to listen on (127.0.0.1, 0.0.0.0, ::, an address of this host)",
+      "127.0.0.1",
+    ),
     port: port("DASHBOARD_PORT", "4280"),
     domain: text("DASHBOARD_DOMAIN", "localhost", "a host name"),
     corsOrigins: list("DASHBOARD_CORS_ORIGINS"),
@@ -273,11 +281,11 @@ export const sections = {
       undefined,
       true,
     ),
-    /** Null: http://127.0.0.1:$NATS_HTTP_PORT, resolved by {@linkcode monitorUrl} only. */
+    /** Null: http://$NATS_HTTP_HOST:$NATS_HTTP_PORT, resolved by {@linkcode monitorUrl} only. */
     monitorUrl: optionalUrl(
       "NATS_MONITOR_URL",
       ["http:", "https:"],
-      "an http(s) URL such as http://127.0.0.1:8222, or empty for http://127.0.0.1:$NATS_HTTP_PORT",
+      "an http(s) URL such as http://127.0.0.1:8222, or empty for http://$NATS_HTTP_HOST:$NATS_HTTP_PORT",
     ),
     /** Null: ws(s)://<host of the page>:$NATS_WS_PORT, resolved per request by the dashboard. */
     wsUrl: optionalUrl(
@@ -413,12 +421,15 @@ export type Config<N extends SectionName> = {
 
 /**
  * The monitoring URL the dashboard reads: NATS_MONITOR_URL, or the local server's monitoring
- * port. The one place this default is resolved (the dashboard and the supervisor's network
+ * listener (NATS_HTTP_HOST, a wildcard reached on 127.0.0.1, and NATS_HTTP_PORT). The one place this default is resolved (the dashboard and the supervisor's network
  * grant both use it).
  *
  * @param config the dashboard and server sections
  * @returns e.g. `http://127.0.0.1:8222`
  */
 export function monitorUrl(config: Config<"dashboard" | "server">): string {
-  return config.dashboard.monitorUrl ?? `http://127.0.0.1:${config.server.httpPort}`;
+  const s = config.server;
+  const host = displayHost(s.httpHost);
+  return config.dashboard.monitorUrl ??
+    `http://${host.includes(":") ? `[${host}]` : host}:${s.httpPort}`;
 }

@@ -33,6 +33,10 @@ export function serverEnv(config: ServerConfig, projectDir: string): Record<stri
     NATS_HOST: s.host,
     NATS_PORT: String(s.port),
     NATS_HTTP_PORT: String(s.httpPort),
+    NATS_HTTP_HOST: s.httpHost,
+    // nats-server's `http: host:port` takes one value; quoted, because an unquoted IPv6 address
+    // does not parse as a variable's value.
+    NATS_HTTP_LISTEN: JSON.stringify(`${bracketed(s.httpHost)}:${s.httpPort}`),
     NATS_WS_PORT: String(s.wsPort),
     NATS_LEAF_PORT: String(s.leafPort),
     NATS_DATA_DIR: dataDir,
@@ -56,6 +60,21 @@ export function serverEnv(config: ServerConfig, projectDir: string): Record<stri
     env[`${prefix}_PASSWORD`] = u.password;
   }
   return env;
+}
+
+/** An IPv6 address in brackets, for `host:port`. */
+function bracketed(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/**
+ * A host to show in a URL or to connect to: a wildcard listen address is reachable as 127.0.0.1.
+ *
+ * @param host a listen address, e.g. `0.0.0.0`, `::` or `192.0.2.10`
+ * @returns `127.0.0.1` for a wildcard, else `host`
+ */
+export function displayHost(host: string): string {
+  return host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
 }
 
 /**

@@ -8,14 +8,15 @@
 import { parseArgs } from "node:util";
 import {
   allSections,
+  ConfigError,
   exitOnConfigError,
   loadConfig,
-  placeholderSecrets,
   serverEnv,
 } from "../config/mod.ts";
 import {
   busyPorts,
   busyPortsMessage,
+  canTieChildren,
   dataDirGrants,
   defaultModules,
   displayHost,
@@ -24,8 +25,10 @@ import {
   portNumberProblems,
   portsInUse,
   PrerequisiteError,
+  RunFile,
   runtimeServer,
   Supervisor,
+  unbindableAddress,
 } from "./mod.ts";
 
 const HELP = `Usage: deno run -P=runtime --env-file=.env mods/runtime/main.ts [options]
@@ -37,8 +40,12 @@ else Debian's /usr/sbin/nats-server) and checks the ports are free (exit 1), sta
 waits for /healthz, then starts each module whose entry file exists under its permission set:
   dashboard  main.ts                -P=dashboard
   guardian   mods/guardian/main.ts  -P=guardian --allow-net=<host:port of NATS_URL>
-A module that exits is restarted after 1 s, 2 s, 4 s, ... (at most 30 s). Ctrl-C or SIGTERM stops
-the modules, then nats-server, and exits.
+A program that exits is restarted after 1 s, 2 s, 4 s, ... (at most 30 s); a module exiting with
+code 2 (a configuration error) is not. If nats-server crashes repeatedly, each time within 60 s of
+its start, the supervisor gives up, stops the modules and exits 1. Ctrl-C or SIGTERM stops the
+modules, then nats-server, and exits. Children end with the supervisor even when it is killed
+(setpriv --pdeathsig), and the pids in $NATS_DATA_DIR/supervisor.json let the next start end
+whatever a killed supervisor still left behind.
 
 NATS_DATA_DIR outside ./.data needs its own read and write grant: --grants prints the flags
 (deno task start passes them on).
@@ -46,6 +53,7 @@ NATS_DATA_DIR outside ./.data needs its own read and write grant: --grants print
 Options:
   --module <name>=<entry>@<set>  run this module instead of the default ones (repeatable)
   --grants                       print the Deno flags NATS_DATA_DIR needs (one per line) and exit
+  --give-up-after <n>            consecutive fast crashes of nats-server before giving up (5)
   -h, --help                     show this help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -58,6 +66,7 @@ try {
       help: { type: "boolean", short: "h" },
       module: { type: "string", multiple: true },
       grants: { type: "boolean" },
+      "give-up-after": { type: "string" },
     },
   });
 } catch (e) {
@@ -76,19 +85,14 @@ if (args.values.grants) {
   Deno.exit(0);
 }
 
-const placeholders = placeholderSecrets(allSections);
-if (placeholders.length > 0) {
-  const verb = placeholders.length === 1 ? "holds" : "hold";
-  console.warn(
-    `Warning: ${
-      placeholders.join(", ")
-    } still ${verb} the development placeholder of .env.example ("change-me-..."), which anyone can read. Put fresh values in .env (or delete .env and run \`deno task start\` to generate random ones)`,
-  );
-}
-
 function fail(message: string): never {
   console.error(message);
   Deno.exit(1);
+}
+
+const giveUpAfter = Number(args.values["give-up-after"] ?? 5);
+if (!Number.isInteger(giveUpAfter) || giveUpAfter < 1) {
+  fail(`Invalid --give-up-after "${args.values["give-up-after"]}": expected a whole number >= 1`);
 }
 
 let modules: ModuleSpec[];
@@ -103,6 +107,22 @@ const absent: ModuleSpec[] = [];
 for (const m of modules) {
   const exists = await Deno.stat(`${projectDir}/${m.entry}`).then(() => true, () => false);
   (exists ? present : absent).push(m);
+}
+
+const withDashboard = present.some((m) => m.name === "dashboard");
+if (withDashboard) {
+  // A dashboard that cannot bind would crash at every restart: refuse it before anything starts.
+  const expected = unbindableAddress(
+    config.dashboard.bind,
+    Deno.networkInterfaces().map((i) => i.address),
+  );
+  if (expected !== undefined) {
+    exitOnConfigError(() => {
+      throw new ConfigError([
+        { name: "DASHBOARD_BIND", expected, got: config.dashboard.bind, secret: false },
+      ]);
+    });
+  }
 }
 
 const dataDir = serverEnv(config, projectDir).NATS_DATA_DIR!;
@@ -123,20 +143,59 @@ try {
   throw e;
 }
 
-const ports = portsInUse(config, present.some((m) => m.name === "dashboard"));
+const ports = portsInUse(config, withDashboard);
 const numberProblems = portNumberProblems(ports);
 if (numberProblems.length > 0) fail(`Cannot start:\n  ${numberProblems.join("\n  ")}`);
-const probeHost = displayHost(config.server.host);
-const reach = await Deno.permissions.query({
-  name: "net",
-  host: `${probeHost}:${config.server.httpPort}`,
-});
-if (reach.state !== "granted") {
+for (
+  const [variable, host] of [["NATS_HOST", config.server.host], [
+    "NATS_HTTP_HOST",
+    config.server.httpHost,
+  ]]
+) {
+  const probeHost = displayHost(host!);
+  const reach = await Deno.permissions.query({ name: "net", host: `${probeHost}:1` });
+  if (reach.state !== "granted") {
+    fail(
+      `Cannot start: ${variable}=${host}, but the runtime permission set reaches only 127.0.0.1 and localhost (for the port checks and /healthz). Use ${variable}=0.0.0.0 or 127.0.0.1, or add "${probeHost}" to "permissions.runtime.net" in deno.json`,
+    );
+  }
+}
+
+// What a supervisor killed with SIGKILL left running: end it before the port check, which it
+// would fail; refuse to start beside a supervisor that is still alive.
+const runFile = new RunFile(`${dataDir}/supervisor.json`);
+const live = await runFile.live();
+const running = live.find((r) => r.name === "supervisor");
+if (running !== undefined) {
   fail(
-    `Cannot start: NATS_HOST=${config.server.host}, but the runtime permission set reaches only 127.0.0.1 and localhost (for the port checks and /healthz). Use NATS_HOST=0.0.0.0 or 127.0.0.1, or add "${probeHost}" to "permissions.runtime.net" in deno.json`,
+    `nunect is already running from ${runFile.path} (supervisor pid ${running.pid}): stop it with Ctrl-C in its terminal or \`kill ${running.pid}\``,
   );
 }
-const busy = await busyPorts(ports, probeHost);
+if (live.length > 0) {
+  console.log(
+    `Ending what a previous supervisor left running: ${
+      live.map((r) => `${r.name} (pid ${r.pid})`).join(", ")
+    }`,
+  );
+  const killed = await runFile.end(live);
+  if (killed.length > 0) {
+    console.log(`  needed SIGKILL: ${killed.map((r) => `${r.name} (pid ${r.pid})`).join(", ")}`);
+  }
+}
+if (!await runFile.record("supervisor", Deno.pid)) {
+  console.warn(
+    `Warning: cannot write ${runFile.path} (outside the runtime set's write paths): a start after a killed supervisor will not find its leftovers`,
+  );
+}
+
+const tieChildren = await canTieChildren();
+if (!tieChildren) {
+  console.warn(
+    "Warning: setpriv (util-linux) is missing: children outlive a supervisor killed with SIGKILL until the next start ends them",
+  );
+}
+
+const busy = await busyPorts(ports);
 if (busy.length > 0) {
   // A server started with scripts/nats-server.sh leaves its pid file in the data directory.
   const pidFile = `${serverEnv(config, projectDir).NATS_DATA_DIR}/nats-server.pid`;
@@ -149,12 +208,21 @@ if (busy.length > 0) {
   );
 }
 
-const supervisor = new Supervisor({ config, projectDir, modules: present, server });
+const supervisor = new Supervisor({
+  config,
+  projectDir,
+  modules: present,
+  server,
+  serverCrashLimit: giveUpAfter,
+  tieChildren,
+  runFile,
+  path: Deno.env.get("PATH") ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+});
 // Whatever goes wrong, the children (in their own sessions) are stopped before the exit.
 globalThis.addEventListener("unhandledrejection", (event) => {
   event.preventDefault();
   console.error("Unexpected error in the supervisor:", event.reason);
-  supervisor.stop().finally(() => Deno.exit(1));
+  supervisor.stop().then(() => runFile.remove()).finally(() => Deno.exit(1));
 });
 
 let resolveSignal: (signal: string) => void = () => {};
@@ -178,11 +246,12 @@ try {
     console.log("Ctrl-C stops everything.\n");
     const why = await Promise.race([
       signalled,
-      supervisor.serverExited.then((s) => `exit:${s.signal ?? s.code}`),
+      supervisor.failed.then((reason) => `failed:${reason}`),
     ]);
-    if (why.startsWith("exit:")) {
-      console.error(`nats-server exited unexpectedly (${why.slice(5)}); stopping the modules`);
+    if (why.startsWith("failed:")) {
+      console.error(`Giving up: ${why.slice(7)}; stopping the modules`);
       await supervisor.stop();
+      await runFile.remove();
       Deno.exit(1);
     }
     console.log(`${why}: stopping modules, then nats-server`);
@@ -190,10 +259,12 @@ try {
     console.log(`${first} during start: stopping`);
   }
   await supervisor.stop();
+  await runFile.remove();
   console.log("Stopped; no process left behind");
   Deno.exit(0);
 } catch (e) {
   await supervisor.stop();
+  await runFile.remove();
   if (e instanceof PrerequisiteError) fail(e.message);
   throw e;
 }

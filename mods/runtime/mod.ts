@@ -1,7 +1,9 @@
 /**
  * The supervisor behind `deno task start`: starts nats-server with the project's configuration,
- * then each module (dashboard, guardian, ...) under its deno.json permission set, restarts crashed
- * modules with exponential backoff, and stops everything in order. The decisions (backoff, module
+ * then each module (dashboard, guardian, ...) under its deno.json permission set, restarts what
+ * crashes (nats-server too) with exponential backoff, ties its children to its own life and
+ * records them in a pid file so that the next start ends what a killed supervisor left behind,
+ * and stops everything in order. The decisions (backoff, module
  * table, port checks, the "what runs where" table) are pure functions; {@linkcode Supervisor}
  * holds the process code.
  *
@@ -25,8 +27,11 @@ export {
   portsInUse,
   type PortUse,
   PrerequisiteError,
+  unbindableAddress,
 } from "./preflight.ts";
 export { type RuntimeServer, runtimeServer } from "./server_bin.ts";
 export { dataDirGrants } from "./grants.ts";
+export { canTieChildren, childCommand } from "./child.ts";
+export { type ProcessTools, procps, RunFile, type RunRecord } from "./run_file.ts";
 export { formatTable, type TableRow } from "./table.ts";
-export { Supervisor, type SupervisorOptions } from "./supervisor.ts";
+export { type RunState, Supervisor, type SupervisorOptions } from "./supervisor.ts";

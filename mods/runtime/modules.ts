@@ -1,5 +1,7 @@
-import { type Config, monitorUrl, type SectionName } from "../config/mod.ts";
+import { type Config, displayHost, monitorUrl, type SectionName } from "../config/mod.ts";
 import { channelHosts, configuredChannels } from "../alerts/notify/deliver.ts";
+
+export { displayHost };
 
 /** The configuration the supervisor loads: every section. */
 export type RuntimeConfig = Config<SectionName>;
@@ -65,11 +67,6 @@ export function dashboardNet(config: RuntimeConfig): string {
       natsHostPort(monitorUrl(config)),
     ]),
   ].join(",");
-}
-
-/** A host to show in a URL: a wildcard bind address is reachable as 127.0.0.1. */
-export function displayHost(host: string): string {
-  return host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { RuntimeConfig } from "./modules.ts";
+import { displayHost, type RuntimeConfig } from "./modules.ts";
 
 /** A TCP port the system is about to listen on, and the variable that sets it. */
 export interface PortUse {
@@ -6,6 +6,8 @@ export interface PortUse {
   readonly variable: string;
   /** e.g. 4222 */
   readonly port: number;
+  /** Where to probe it: the listen address (127.0.0.1 for a wildcard); default 127.0.0.1. */
+  readonly host?: string;
 }
 
 /** Thrown when something the system needs is missing or in the way; nothing has started. */
@@ -29,13 +31,20 @@ export class PrerequisiteError extends Error {
  */
 export function portsInUse(config: RuntimeConfig, withDashboard: boolean): PortUse[] {
   const s = config.server;
+  const host = displayHost(s.host);
   const ports: PortUse[] = [
-    { variable: "NATS_PORT", port: s.port },
-    { variable: "NATS_HTTP_PORT", port: s.httpPort },
-    { variable: "NATS_WS_PORT", port: s.wsPort },
-    { variable: "NATS_LEAF_PORT", port: s.leafPort },
+    { variable: "NATS_PORT", port: s.port, host },
+    { variable: "NATS_HTTP_PORT", port: s.httpPort, host: displayHost(s.httpHost) },
+    { variable: "NATS_WS_PORT", port: s.wsPort, host },
+    { variable: "NATS_LEAF_PORT", port: s.leafPort, host },
   ];
-  if (withDashboard) ports.push({ variable: "DASHBOARD_PORT", port: config.dashboard.port });
+  if (withDashboard) {
+    ports.push({
+      variable: "DASHBOARD_PORT",
+      port: config.dashboard.port,
+      host: displayHost(config.dashboard.bind),
+    });
+  }
   return ports;
 }
 
@@ -66,17 +75,13 @@ export function portNumberProblems(ports: readonly PortUse[]): string[] {
 /**
  * The ports something already listens on (a TCP connect succeeds).
  *
- * @param ports the ports to probe
- * @param hostname where to connect (the listen address; 127.0.0.1 for a wildcard one)
+ * @param ports the ports to probe, each on its `host`
  * @returns the busy ones
  */
-export async function busyPorts(
-  ports: readonly PortUse[],
-  hostname = "127.0.0.1",
-): Promise<PortUse[]> {
+export async function busyPorts(ports: readonly PortUse[]): Promise<PortUse[]> {
   const busy = await Promise.all(ports.map(async (p) => {
     try {
-      const conn = await Deno.connect({ hostname, port: p.port });
+      const conn = await Deno.connect({ hostname: p.host ?? "127.0.0.1", port: p.port });
       conn.close();
       return true;
     } catch {
@@ -104,4 +109,25 @@ export function busyPortsMessage(busy: readonly PortUse[], envFile = ".env"): st
       busy[0]?.port ?? 0
     }'\` names it; \`deno task nats stop\` if it is a server started with scripts/nats-server.sh) or choose other ports in ${envFile}`,
   ].join("\n");
+}
+
+/**
+ * Whether a listen address can be bound on this host: a wildcard, a loopback address, or an
+ * address of one of its interfaces. An address of another machine makes the listener fail at
+ * every start, so the supervisor refuses it up front instead of restarting a module forever.
+ *
+ * @param address e.g. DASHBOARD_BIND
+ * @param local the host's interface addresses (`Deno.networkInterfaces()`)
+ * @returns what a valid value looks like when `address` is not bindable, else undefined
+ */
+export function unbindableAddress(
+  address: string,
+  local: readonly string[],
+): string | undefined {
+  const wildcardOrLoopback = address === "0.0.0.0" || address === "::" ||
+    address === "localhost" || address === "::1" || /^127\.\d+\.\d+\.\d+$/.test(address);
+  if (wildcardOrLoopback || local.includes(address)) return undefined;
+  return `an address of this host: 127.0.0.1 (this host only), 0.0.0.0 (every interface) or one of ${
+    [...new Set(local)].join(", ")
+  }`;
 }

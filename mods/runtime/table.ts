@@ -4,6 +4,8 @@ export interface TableRow {
   readonly name: string;
   /** Process ID, when running. */
   readonly pid?: number;
+  /** What the program is doing, when it is not simply running (e.g. `crashing`). */
+  readonly state?: string;
   /** Label and value pairs, one line each (e.g. `["clients", "nats://127.0.0.1:4222"]`). */
   readonly lines: readonly (readonly [string, string])[];
 }
@@ -21,7 +23,9 @@ export interface TableRow {
  */
 export function formatTable(rows: readonly TableRow[]): string {
   const nameWidth = Math.max(0, ...rows.map((r) => r.name.length));
-  const pidText = (r: TableRow) => r.pid === undefined ? "" : `pid ${r.pid}`;
+  const pidText = (r: TableRow) =>
+    [r.pid === undefined ? "" : `pid ${r.pid}`, r.state === undefined ? "" : `[${r.state}]`]
+      .filter((s) => s !== "").join(" ");
   const pidWidth = Math.max(0, ...rows.map((r) => pidText(r).length));
   const labelWidth = Math.max(0, ...rows.flatMap((r) => r.lines.map(([l]) => l.length)));
   const out: string[] = [];

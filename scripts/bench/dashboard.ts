@@ -16,10 +16,9 @@
  * @module
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { type NatsServer, spawnProgram, startNats } from "../../tests/_kit/mod.ts";
+import { cpuMs, type NatsServer, rssKiB, spawnProgram, startNats } from "../../tests/_kit/mod.ts";
 import { startDashboardProgram } from "../../tests/dashboard/_server.ts";
 import { ADMIN } from "../../tests/dashboard/_harness.ts";
-import { cpuMs, rssKiB } from "./_proc.ts";
 
 const CONNS = Number(Deno.env.get("BENCH_CONNS") ?? 1000);
 const REQUESTS = Number(Deno.env.get("BENCH_REQUESTS") ?? 100);

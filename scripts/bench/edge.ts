@@ -16,12 +16,12 @@ import {
   guardianEnv,
   type NatsServer,
   routerArtefact,
+  rssKiB,
   type RunningProgram,
   spawnProcess,
   startMuslRoot,
   startNats,
 } from "../../tests/_kit/mod.ts";
-import { rssKiB } from "./_proc.ts";
 
 const MiB = 1024 * 1024;
 

@@ -8,10 +8,15 @@
  */
 import { connect, type Msg } from "../../mods/client/mod.ts";
 import { decodeMessage, heartbeatSchema, rttSchema, subjects } from "../../mods/protocol/mod.ts";
-import { guardianEnv, startGuardianProgram, startNats } from "../../tests/_kit/mod.ts";
+import {
+  cpuMs,
+  guardianEnv,
+  rssKiB,
+  startGuardianProgram,
+  startNats,
+} from "../../tests/_kit/mod.ts";
 import { RTT_BURST, RTT_WARMUP } from "../../mods/guardian/mod.ts";
 import { startNatsGo } from "./_nats_go.ts";
-import { cpuMs, rssKiB } from "./_proc.ts";
 
 const HEARTBEAT_MS = 1000;
 const RTT_MS = 1000;

@@ -23,6 +23,7 @@ import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { AlertStore } from "../../mods/alerts/mod.ts";
 import { historyStream } from "../../mods/history/mod.ts";
 import {
+  cpuMs,
   type NatsServer,
   spawnProgram,
   startExporter,
@@ -30,7 +31,6 @@ import {
   until,
 } from "../../tests/_kit/mod.ts";
 import { testDashboard } from "../../tests/dashboard/_harness.ts";
-import { cpuMs } from "./_proc.ts";
 import { simulateUnits } from "./_units_sim.ts";
 
 const UNITS = Number(Deno.env.get("BENCH_UNITS") ?? 1000);

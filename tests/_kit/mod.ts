@@ -1,10 +1,11 @@
 /**
  * The test kit: starts real servers (nats-server with the project's own configuration, clusters
- * of them, a leaf node linked to it, operator-mode and token/NKey servers) and runs the project's programs under
- * their production permission sets. Everything it starts is AsyncDisposable:
- * `await using ns = await startNats()`. Also: a real Prometheus scraping a target, throw-away TLS
- * certificates (and servers that verify client certificates), free ports, Node binaries of other
- * versions, a project that installed the npm package, and waiting for a condition or an event. The
+ * of them, a leaf node linked to it, operator-mode and token/NKey servers, the whole stack under
+ * its supervisor) and runs the project's programs under their production permission sets.
+ * Everything it starts is AsyncDisposable: `await using ns = await startNats()`. Also: a real
+ * Prometheus scraping a target, throw-away TLS certificates (and servers that verify client
+ * certificates), free ports, the RSS and CPU of a process, Node binaries of other versions, a
+ * project that installed the npm package, and waiting for a condition or an event. The
  * nats-server they run is {@linkcode testServer} (the managed current one, or `NATS_SERVER_BIN`);
  * other pinned Go programs come from `toolPath`.
  *
@@ -40,3 +41,6 @@ export type { Exporter, Prometheus, StartPrometheusOptions } from "./prometheus.
 export { NODE_VERSIONS, nodeBinary } from "./node.ts";
 export { CONSUMER_PACKAGES, npmConsumer, runCommand } from "./npm.ts";
 export type { NpmConsumer } from "./npm.ts";
+export { alive, startStack, testEnv } from "./stack.ts";
+export type { Stack, StartStackOptions } from "./stack.ts";
+export { cpuMs, rssKiB } from "./proc.ts";

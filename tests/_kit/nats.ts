@@ -144,12 +144,17 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   const ports = await readPorts(dir, proc);
   const leafPort = await fetchLeafPort(ports.monitor);
   // Fix the discovered ports so that restart() comes back on the same ones.
-  Object.assign(env, {
+  Object.assign(given, {
     NATS_PORT: String(ports.port),
     NATS_HTTP_PORT: String(ports.httpPort),
     NATS_WS_PORT: String(ports.wsPort),
     NATS_LEAF_PORT: String(leafPort),
   });
+  Object.assign(
+    env,
+    given,
+    serverEnv(loadConfig(serverSections, (name) => given[name]), PROJECT_DIR),
+  );
   const user = (u: string): Credentials => ({
     user: env[`NATS_${u}_USER`]!,
     pass: env[`NATS_${u}_PASSWORD`]!,

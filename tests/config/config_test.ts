@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import {
   ConfigError,
   loadConfig,
+  monitorUrl,
   sections,
+  serverEnv,
+  serverSections,
   variableNames,
   withFreshSecrets,
 } from "../../mods/config/mod.ts";
@@ -74,3 +77,32 @@ Deno.test(".env.example documents every variable, and fresh secrets replace ever
   const all = loadConfig(Object.keys(sections) as (keyof typeof sections)[], env(vars));
   assert.notEqual(all.sysUser.password, all.opsUser.password);
 });
+
+Deno.test("the monitoring listener defaults to 127.0.0.1 and has its own variable", () => {
+  const secrets = Object.fromEntries(
+    variableNames(serverSections).filter((n) => n.endsWith("_PASSWORD")).map((n) => [
+      n,
+      "a-fresh-secret-0123456789",
+    ]),
+  );
+  const local = loadConfig(serverSections, env({ ...secrets, NATS_HOST: "0.0.0.0" }));
+  assert.equal(serverEnv(local, "/p").NATS_HTTP_LISTEN, '"127.0.0.1:8222"');
+  assert.equal(
+    monitorUrl({ ...local, ...loadConfig(["dashboard"], env(dashboardSecrets)) }),
+    "http://127.0.0.1:8222",
+  );
+  const exposed = loadConfig(
+    serverSections,
+    env({ ...secrets, NATS_HTTP_HOST: "::", NATS_HTTP_PORT: "9000" }),
+  );
+  assert.equal(serverEnv(exposed, "/p").NATS_HTTP_LISTEN, '"[::]:9000"');
+  assert.throws(
+    () => loadConfig(["dashboard"], env({ ...dashboardSecrets, DASHBOARD_BIND: "my host" })),
+    /DASHBOARD_BIND: expected an IP address to listen on .*; got "my host"/,
+  );
+});
+
+const dashboardSecrets = {
+  DASHBOARD_ADMIN_PASSWORD: "a-fresh-admin-password",
+  DASHBOARD_SECRET: "a-fresh-secret-a-fresh-secret-a-fresh-secret",
+};

@@ -10,8 +10,11 @@ import {
   parseModuleSpec,
   portNumberProblems,
   portsInUse,
+  type ProcessTools,
+  RunFile,
+  unbindableAddress,
 } from "../../mods/runtime/mod.ts";
-import { loadConfig, placeholderSecrets, sections } from "../../mods/config/mod.ts";
+import { ConfigError, loadConfig, sections } from "../../mods/config/mod.ts";
 
 const all = Object.keys(sections) as (keyof typeof sections)[];
 const validEnv: Record<string, string> = Object.fromEntries(
@@ -139,12 +142,71 @@ Deno.test("the what-runs-where table aligns names, pids and values", () => {
   );
 });
 
-Deno.test("placeholder passwords from .env.example are found so the supervisor can warn", async () => {
+Deno.test("placeholder secrets from .env.example are refused by every program's configuration", async () => {
   const example = await Deno.readTextFile(new URL("../../.env.example", import.meta.url));
   const vars = Object.fromEntries(
     [...example.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
   );
-  const found = placeholderSecrets(all, (n) => vars[n]);
-  assert.ok(found.includes("NATS_SYS_PASSWORD") && found.includes("DASHBOARD_SECRET"), `${found}`);
-  assert.deepEqual(placeholderSecrets(all, (n) => validEnv[n]), []);
+  let error: unknown;
+  try {
+    loadConfig(all, (n) => vars[n]);
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof ConfigError, "the placeholders are refused");
+  const refused = error.problems.filter((p) => p.placeholder).map((p) => p.name);
+  assert.ok(refused.includes("NATS_SYS_PASSWORD") && refused.includes("DASHBOARD_SECRET"));
+  assert.equal(refused.length, error.problems.length, "only the placeholders are refused");
+  // The guardian loads only its own sections, and refuses its placeholder password too.
+  assert.throws(
+    () => loadConfig(["guardianUser"], (n) => vars[n]),
+    /NATS_GUARDIAN_PASSWORD: still the public "change-me-\.\.\." placeholder/,
+  );
+  assert.doesNotThrow(() => loadConfig(all, (n) => validEnv[n]));
+});
+
+Deno.test("a listen address must belong to this host: wildcard, loopback or an interface's", () => {
+  const local = ["127.0.0.1", "192.0.2.2", "::1"];
+  for (const ok of ["0.0.0.0", "::", "127.0.0.1", "127.0.0.2", "::1", "localhost", "192.0.2.2"]) {
+    assert.equal(unbindableAddress(ok, local), undefined, ok);
+  }
+  assert.match(
+    unbindableAddress("198.51.100.7", local)!,
+    /^an address of this host: 127\.0\.0\.1 \(this host only\), 0\.0\.0\.0 .*192\.0\.2\.2/,
+  );
+});
+
+Deno.test("the run file names a process by pid and start time, and ends only live leftovers", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const processes = new Map([[10, "Mon Dec  1 10:00:00 2026"], [11, "Mon Dec  1 10:00:01 2026"]]);
+    const signals: string[] = [];
+    const tools: ProcessTools = {
+      started: (pid) => Promise.resolve(processes.get(pid)),
+      signal: (pid, signal) => {
+        signals.push(`${signal} ${pid}`);
+        if (pid === 10) processes.delete(pid); // 11 ignores SIGTERM
+        return Promise.resolve(true);
+      },
+    };
+    const file = new RunFile(`${dir}/supervisor.json`, tools);
+    assert.ok(await file.record("nats-server", 10));
+    assert.ok(await file.record("dashboard", 11));
+    assert.ok(await file.record("guardian", 12)); // already gone: not recorded
+    const next = new RunFile(`${dir}/supervisor.json`, tools);
+    processes.set(11, "Mon Dec  1 10:00:01 2026");
+    const live = await next.live();
+    assert.deepEqual(live.map((r) => r.name), ["nats-server", "dashboard"]);
+    // The pid was reused by another process: not ours.
+    processes.set(10, "Tue Dec  2 09:00:00 2026");
+    assert.deepEqual((await next.live()).map((r) => r.name), ["dashboard"]);
+    processes.set(10, "Mon Dec  1 10:00:00 2026");
+    const killed = await next.end(live, 200);
+    assert.deepEqual(killed.map((r) => r.pid), [11]);
+    assert.deepEqual(signals, ["TERM 10", "TERM 11", "KILL 11"]);
+    await next.remove();
+    assert.deepEqual(await next.live(), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

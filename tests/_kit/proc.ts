@@ -1,14 +1,21 @@
 /**
  * CPU time and resident memory of a process, from /proc (Linux), for the benchmark suites that
- * measure a program running beside them.
+ * measure a program running beside them, and for the tests that check a process stays small.
  *
  * @module
  */
 
-const clockTicks = Number(
-  new TextDecoder().decode(new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync().stdout)
-    .trim(),
-) || 100;
+let clockTicks: number | undefined;
+
+/** Clock ticks per second of /proc's CPU times (getconf CLK_TCK, read once when first needed). */
+function ticksPerSecond(): number {
+  clockTicks ??= Number(
+    new TextDecoder().decode(
+      new Deno.Command("getconf", { args: ["CLK_TCK"] }).outputSync().stdout,
+    ).trim(),
+  ) || 100;
+  return clockTicks;
+}
 
 /**
  * User plus system CPU time a process has used so far.
@@ -20,7 +27,7 @@ export function cpuMs(pid: number): number {
   const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
   // utime and stime, fields 14 and 15 of proc(5): the 12th and 13th after the command name
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * 1000 / clockTicks;
+  return (Number(f[11]) + Number(f[12])) * 1000 / ticksPerSecond();
 }
 
 /**

@@ -1,0 +1,149 @@
+import { randomSecret, sections, variableNames } from "../../mods/config/mod.ts";
+import { buildIslands, bundleIsStale } from "../../scripts/build_islands.ts";
+import { freePorts } from "./ports.ts";
+import { PROJECT_DIR } from "./project.ts";
+import { testServer } from "./server_bin.ts";
+import { type ProgramResult, type RunningProgram, spawnProgram } from "./program.ts";
+
+/**
+ * A complete, valid environment (every variable of the contract) on free fixed ports (the
+ * supervisor and nats-server.sh need real port numbers, not -1), with fresh passwords, the data
+ * directory inside `dir`, and NATS_SERVER_BIN set to the tests' server (so the supervisor and
+ * nats-server.sh run the version the test run is about).
+ *
+ * @param dir a temporary directory; `<dir>/data` is created
+ * @param overrides variables to replace
+ * @returns variable name to value
+ */
+export async function testEnv(
+  dir: string,
+  overrides: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  await Deno.mkdir(`${dir}/data`, { recursive: true });
+  const [port, httpPort, wsPort, leafPort, dashboardPort] = freePorts(5);
+  const env: Record<string, string> = {
+    NATS_SERVER_NAME: "foundation-test",
+    NATS_HOST: "127.0.0.1",
+    NATS_PORT: String(port),
+    NATS_HTTP_PORT: String(httpPort),
+    NATS_WS_PORT: String(wsPort),
+    NATS_LEAF_PORT: String(leafPort),
+    NATS_DATA_DIR: `${dir}/data`,
+    NATS_JS_MAX_MEMORY: "64MB",
+    NATS_JS_MAX_FILE: "256MB",
+    HISTORY_MAX_MB: "32",
+    NATS_SERVER_BIN: (await testServer()).path,
+    NATS_URL: `nats://127.0.0.1:${port}`,
+    DASHBOARD_PORT: String(dashboardPort),
+    DASHBOARD_SECRET: randomSecret(40),
+  };
+  const all = variableNames(Object.keys(sections) as (keyof typeof sections)[]);
+  for (const name of all.filter((n) => n.endsWith("_PASSWORD"))) env[name] = randomSecret(20);
+  return { ...env, ...overrides };
+}
+
+/**
+ * Whether a process with this pid is alive (a zombie counts as gone).
+ *
+ * @param pid the process
+ * @returns true while it runs
+ */
+export async function alive(pid: number): Promise<boolean> {
+  try {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@linkcode startStack}. */
+export interface StartStackOptions {
+  /** Variables to replace in the generated environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Supervisor arguments, e.g. `["--module", "sleeper=...@config"]` (default: the real modules). */
+  readonly args?: readonly string[];
+  /** The supervisor's PATH (default this process's). */
+  readonly path?: string;
+  /** Start in this directory (its `data/` and environment) instead of a new one. */
+  readonly reuse?: Stack;
+  /** Wait for "Ctrl-C stops everything" (default true); false returns at once. */
+  readonly wait?: boolean;
+}
+
+/** A whole nunect stack run by the supervisor, as `deno task start` runs it. */
+export interface Stack extends AsyncDisposable {
+  /** Temporary directory: `data/` is NATS_DATA_DIR. */
+  readonly dir: string;
+  /** The environment the supervisor was given (.env). */
+  readonly env: Readonly<Record<string, string>>;
+  /** The supervisor process. */
+  readonly supervisor: RunningProgram;
+  /** `http://127.0.0.1:<DASHBOARD_PORT>` */
+  readonly dashboardUrl: string;
+  /** `nats://127.0.0.1:<NATS_PORT>` */
+  readonly natsUrl: string;
+  /** `http://127.0.0.1:<NATS_HTTP_PORT>` */
+  readonly monitorUrl: string;
+  /** The latest pid of each program, from the supervisor's "<name> started (pid N)" lines. */
+  pids(): Record<string, number>;
+  /** Stops the supervisor with `signal` (default SIGTERM) and returns its output. */
+  stop(signal?: Deno.Signal): Promise<ProgramResult>;
+}
+
+/**
+ * Starts the supervisor (mods/runtime/main.ts) under its production permission set, with a fresh
+ * environment in a temporary directory (and access to it, so that its pid file works),
+ * after building the island bundle when it is stale. Dispose to stop it and remove the directory.
+ *
+ * @param options environment overrides, supervisor arguments, PATH
+ * @returns the running stack
+ * @example
+ * ```ts
+ * await using stack = await startStack();
+ * await fetch(`${stack.dashboardUrl}/healthz`);
+ * ```
+ */
+export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
+  if (options.args === undefined && await bundleIsStale()) await buildIslands();
+  const dir = options.reuse?.dir ??
+    await Deno.makeTempDir({ prefix: "nunect-stack-" });
+  const env = options.reuse?.env ?? await testEnv(dir, { ...options.env });
+  const supervisor = spawnProgram({
+    permissionSet: "runtime",
+    entry: "mods/runtime/main.ts",
+    // The set reads "." and writes ./.data; this stack's data directory is elsewhere.
+    denoFlags: [`--allow-read=${PROJECT_DIR},${dir}`, `--allow-write=${dir}`],
+    args: options.args,
+    env: { ...env, ...(options.path === undefined ? {} : { PATH: options.path }) },
+  });
+  const stack: Stack = {
+    dir,
+    env,
+    supervisor,
+    dashboardUrl: `http://127.0.0.1:${env.DASHBOARD_PORT}`,
+    natsUrl: `nats://127.0.0.1:${env.NATS_PORT}`,
+    monitorUrl: `http://127.0.0.1:${env.NATS_HTTP_PORT}`,
+    pids() {
+      const out = supervisor.output().stdout;
+      return Object.fromEntries(
+        [...out.matchAll(/^(\S+) started \(pid (\d+)\)/gm)].map((m) => [m[1]!, Number(m[2])]),
+      );
+    },
+    stop: (signal) => supervisor.stop(signal),
+    async [Symbol.asyncDispose]() {
+      await supervisor.stop();
+      if (options.reuse === undefined) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+  if (options.wait !== false) {
+    try {
+      await supervisor.waitFor("Ctrl-C stops everything", 30_000);
+    } catch (e) {
+      await stack[Symbol.asyncDispose]();
+      throw e;
+    }
+  }
+  return stack;
+}
