@@ -10,6 +10,7 @@
 import { exitOnConfigError, loadConfig } from "./mods/config/mod.ts";
 import { DASHBOARD_SECTIONS, DashboardServices, redactUrl } from "./mods/dashboard/mod.ts";
 import { createDashboard } from "./routes/app.ts";
+import { dashboardHostNames, guardHost } from "./routes/host.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 const config = exitOnConfigError(() => loadConfig(DASHBOARD_SECTIONS));
@@ -29,6 +30,13 @@ try {
 }
 
 const app = createDashboard({ services });
+// The names the dashboard answers to; any other Host header is refused before routing.
+const hostNames = dashboardHostNames({
+  domain: dashboard.domain,
+  bind: dashboard.bind,
+  interfaces: Deno.networkInterfaces().map((i) => i.address),
+  hostname: Deno.hostname(),
+});
 let httpServer: Deno.HttpServer;
 try {
   httpServer = Deno.serve({
@@ -39,7 +47,7 @@ try {
         `nunect dashboard ${services.version} for ${dashboard.domain} on http://${hostname}:${port} ` +
           `(NATS monitoring ${redactUrl(services.monitor.url)})`,
       ),
-  }, app.fetch);
+  }, guardHost(app.fetch, { names: hostNames }));
 } catch (e) {
   // A port in use may free up (exit 1: the supervisor retries); any other failure is the
   // configuration's (exit 2: the supervisor does not restart it).

@@ -3,6 +3,7 @@ import { compress } from "hono/compress";
 import { serveStatic } from "hono/deno";
 import type { DashboardServices, ServiceName } from "../mods/dashboard/mod.ts";
 import { authRoutes, requireLogin } from "./auth.tsx";
+import { bodyLimits } from "./body_limit.ts";
 import { type AppEnv, browserWsUrl } from "./context.ts";
 import { HttpError, renderError } from "./errors.ts";
 import { errorPage, pageRenderer } from "./render.tsx";
@@ -58,18 +59,22 @@ export function createDashboard(options: AppOptions): Hono<AppEnv> {
   });
   app.use("*", pageRenderer(navigation()));
   app.use("*", securityHeaders(security));
+  app.use("*", bodyLimits());
   app.use("*", cors(security));
   app.use("*", originCheck(security));
   app.use("*", requireLogin(signer));
 
   // The dashboard's own health (public, for service managers and load balancers): it answers
-  // while NATS is down and says so, without details an anonymous caller should not see.
-  app.get("/healthz", (c) =>
-    c.json({
-      status: "ok",
-      version: services.version,
-      nats: services.connected ? "connected" : "connecting",
-    }));
+  // while NATS is down and says so (503), without details an anonymous caller should not see.
+  // Connected means a round trip to NATS answered in time, not just an open socket.
+  app.get("/healthz", async (c) => {
+    const nats = await services.natsHealth();
+    const ok = nats === "connected";
+    return c.json(
+      { status: ok ? "ok" : "degraded", version: services.version, nats },
+      ok ? 200 : 503,
+    );
+  });
   // Prometheus scrapes (bearer token, not the session; off unless configured).
   app.get("/metrics", metricsHandler);
   const root = options.root ?? new URL("..", import.meta.url).pathname;

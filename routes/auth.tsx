@@ -5,6 +5,7 @@ import type { DashboardConfig } from "../mods/dashboard/mod.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { isUnsafe } from "./security.ts";
 import { safeEqual, type SessionSigner } from "./session.ts";
+import { LoginThrottle } from "./login_throttle.ts";
 
 /** Session cookie name. */
 export const SESSION_COOKIE = "nunect_session";
@@ -63,11 +64,9 @@ function isForm(c: AppContext): boolean {
     type.startsWith("multipart/form-data");
 }
 
-/** Failed logins per client within a minute before further attempts are refused. */
-const MAX_FAILURES = 10;
-
 /**
- * Login form, login and logout.
+ * Login form, login and logout. Login attempts are throttled per client address and per user
+ * name (10 a minute each), counted before any password is checked.
  *
  * @param settings DASHBOARD_ADMIN_USER and _PASSWORD, and the domain shown
  * @param signer signs sessions
@@ -78,7 +77,7 @@ export function authRoutes(
   signer: SessionSigner,
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const failures = new Map<string, { count: number; since: number }>();
+  const throttle = new LoginThrottle();
 
   const loginPage = async (c: AppContext, error?: string, status = 200) => {
     let nonce = getCookie(c, LOGIN_COOKIE);
@@ -119,16 +118,19 @@ export function authRoutes(
 
   app.get("/login", (c) => loginPage(c));
 
+  const tooMany = (c: AppContext, key: string) => {
+    c.header("Retry-After", String(throttle.retryAfterS(key)));
+    return loginPage(c, "Too many login attempts; wait a minute and try again", 429);
+  };
+
   app.post("/login", async (c) => {
     // The peer address from Deno.serve; X-Forwarded-For is not trusted (anyone can send it).
+    // Counted before the body is read: no await between this check and the count.
     const client =
       (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ??
         "local";
-    const now = Date.now();
-    const f = failures.get(client);
-    if (f && now - f.since < 60_000 && f.count >= MAX_FAILURES) {
-      return loginPage(c, "Too many failed logins; wait a minute and try again", 429);
-    }
+    const addrKey = `addr:${client}`;
+    if (!throttle.take(addrKey)) return tooMany(c, addrKey);
     const body = await c.req.parseBody();
     const nonce = getCookie(c, LOGIN_COOKIE);
     const token = typeof body._csrf === "string" ? body._csrf : undefined;
@@ -137,19 +139,14 @@ export function authRoutes(
     }
     const user = typeof body.user === "string" ? body.user : "";
     const password = typeof body.password === "string" ? body.password : "";
+    // Per user name too, so that many addresses cannot share out the guesses.
+    const userKey = `user:${user.toLowerCase()}`;
+    if (!throttle.take(userKey)) return tooMany(c, userKey);
     const userOk = await safeEqual(user, settings.adminUser);
     const passOk = await safeEqual(password, settings.adminPassword);
-    if (!(userOk && passOk)) {
-      const entry = f && now - f.since < 60_000 ? f : { count: 0, since: now };
-      entry.count++;
-      failures.set(client, entry);
-      // Bounded: forget windows that have passed once the table grows.
-      if (failures.size > 10_000) {
-        for (const [k, v] of failures) if (now - v.since >= 60_000) failures.delete(k);
-      }
-      return loginPage(c, "Wrong user or password", 401);
-    }
-    failures.delete(client);
+    if (!(userOk && passOk)) return loginPage(c, "Wrong user or password", 401);
+    throttle.clear(addrKey);
+    throttle.clear(userKey);
     const { cookie } = await signer.create(settings.adminUser);
     setCookie(c, SESSION_COOKIE, cookie, {
       httpOnly: true,
@@ -170,8 +167,18 @@ export function authRoutes(
   return app;
 }
 
-/** Only same-site absolute paths are followed after login (no open redirect). */
-function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.includes("\\")) return "/";
-  return next;
+// A plain path of this site: "/" then URL characters only (no white space or control characters,
+// which browsers strip or which break the Location header; no backslash, which browsers read as
+// "/"), and not "//" (another host).
+const PLAIN_PATH = /^\/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
+
+/**
+ * Where to go after login: `next` when it is a plain same-site path, else `/` (no open redirect,
+ * nothing that could break the `Location` header).
+ *
+ * @param next the `next` form field or query parameter
+ * @returns a safe path
+ */
+export function safeNext(next: string | undefined): string {
+  return next !== undefined && next.length <= 2048 && PLAIN_PATH.test(next) ? next : "/";
 }

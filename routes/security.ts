@@ -25,8 +25,39 @@ export function ownOrigin(c: Context): string {
 }
 
 /**
- * Security headers on every response: a strict CSP (scripts and styles from this origin only,
+ * The security headers of every answer: a strict CSP (scripts and styles from this origin only,
  * WebSocket only to the NATS server), no framing, no MIME sniffing, no referrer leakage.
+ *
+ * @param wsSources WebSocket URLs the page may connect to (CSP `connect-src`, beside 'self')
+ * @returns header name to value
+ */
+export function securityHeaderValues(wsSources: readonly string[]): Record<string, string> {
+  return {
+    "Content-Security-Policy": [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      `connect-src ${["'self'", ...wsSources].join(" ")}`,
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    // "same-origin", not "no-referrer": with no-referrer Chrome sends `Origin: null` on form posts,
+    // which the CSRF origin check must refuse.
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+  };
+}
+
+/**
+ * Security headers ({@linkcode securityHeaderValues}) on every response, and `no-store` on
+ * everything but static files.
  *
  * @param options the allowed WebSocket sources
  * @returns the middleware
@@ -34,30 +65,10 @@ export function ownOrigin(c: Context): string {
 export function securityHeaders(options: SecurityOptions): MiddlewareHandler {
   return async (c, next) => {
     await next();
-    const connect = ["'self'", ...options.wsSources(c)].join(" ");
     const h = c.res.headers;
-    h.set(
-      "Content-Security-Policy",
-      [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        `connect-src ${connect}`,
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-      ].join("; "),
-    );
-    h.set("X-Frame-Options", "DENY");
-    h.set("X-Content-Type-Options", "nosniff");
-    // "same-origin", not "no-referrer": with no-referrer Chrome sends `Origin: null` on form posts,
-    // which the CSRF origin check must refuse.
-    h.set("Referrer-Policy", "same-origin");
-    h.set("Cross-Origin-Opener-Policy", "same-origin");
-    h.set("Cross-Origin-Resource-Policy", "same-origin");
-    h.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+    for (const [name, value] of Object.entries(securityHeaderValues(options.wsSources(c)))) {
+      h.set(name, value);
+    }
     if (!h.has("Cache-Control") && !c.req.path.startsWith("/static/")) {
       h.set("Cache-Control", "no-store");
     }

@@ -23,8 +23,8 @@
 export { DASHBOARD_SECTIONS, dashboardUnitId } from "./config.ts";
 export type { DashboardConfig } from "./config.ts";
 export { InvalidRequestError, NotFoundError, ServiceUnavailableError } from "./errors.ts";
-export { DashboardServices, redactUrl } from "./services.ts";
-export type { DashboardServicesOptions, ServiceName } from "./services.ts";
+export { DashboardServices, NATS_HEALTH_BOUND_MS, redactUrl } from "./services.ts";
+export type { DashboardServicesOptions, NatsHealth, ServiceName } from "./services.ts";
 export { LIVE_TOPICS, LiveHub } from "./live_hub.ts";
 export type {
   LiveBacklog,

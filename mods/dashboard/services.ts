@@ -63,6 +63,12 @@ export interface DashboardServicesOptions {
   readonly accounts?: AccountConnector;
 }
 
+/** What a round trip to NATS showed ({@linkcode DashboardServices.natsHealth}). */
+export type NatsHealth = "connected" | "connecting" | "unresponsive";
+
+/** How long a health round trip may take before NATS counts as unresponsive, in ms. */
+export const NATS_HEALTH_BOUND_MS = 2000;
+
 /** A service a request may need, provided or refused with a 503 by the web app. */
 export type ServiceName = "sys" | "units";
 
@@ -109,6 +115,7 @@ export class DashboardServices implements AsyncDisposable {
   readonly #unitsFeed: UnitsFeed;
   #closed = false;
   #version: { value: string; at: number } | undefined;
+  #probe: { at: number; result: Promise<NatsHealth> } | undefined;
   readonly #log: (line: string) => void;
 
   private constructor(options: DashboardServicesOptions) {
@@ -344,9 +351,29 @@ export class DashboardServices implements AsyncDisposable {
     );
   }
 
-  /** Whether both NATS connections are up (for /healthz). */
-  get connected(): boolean {
-    return this.#sys !== undefined && this.#units !== undefined;
+  /**
+   * Whether NATS answers, for /healthz: `connected` when both connections are up and a round
+   * trip (PING/PONG on the OPS connection) is answered within {@linkcode NATS_HEALTH_BOUND_MS};
+   * `connecting` while a connection is not up; `unresponsive` when the round trip takes longer
+   * (a frozen server keeps its sockets open). One probe at a time, its answer reused for a
+   * second: /healthz is public and must not turn into a PING flood.
+   *
+   * @returns what the round trip showed
+   */
+  natsHealth(): Promise<NatsHealth> {
+    const now = Date.now();
+    if (this.#probe !== undefined && now - this.#probe.at < 1000) return this.#probe.result;
+    const client = this.#opsClient;
+    const result = this.#sys === undefined || this.#units === undefined ||
+        client === undefined || client.state !== "connected"
+      ? Promise.resolve<NatsHealth>("connecting")
+      : new Promise<NatsHealth>((resolve) => {
+        const timer = setTimeout(() => resolve("unresponsive"), NATS_HEALTH_BOUND_MS);
+        client.rtt().then(() => resolve("connected"), () => resolve("connecting"))
+          .finally(() => clearTimeout(timer));
+      });
+    this.#probe = { at: now, result };
+    return result;
   }
 
   /** Stops sampling, the monitors and both connections. */

@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { startNats } from "../_kit/mod.ts";
 import { ADMIN, get, login, loginForm, postLogin, SECRET, testDashboard } from "./_harness.ts";
 import { SessionSigner } from "../../routes/session.ts";
+import { safeNext } from "../../routes/auth.tsx";
+import { dashboardHostNames, hostName } from "../../routes/host.ts";
+import { LoginThrottle } from "../../routes/login_throttle.ts";
 
 const ORIGIN = "http://localhost";
 
@@ -252,4 +255,74 @@ Deno.test("sessions expire", async () => {
   assert.equal(await signer.verify(cookie, 11_001), undefined);
   assert.equal(await signer.verify("garbage"), undefined);
   assert.equal(await signer.verify(`${cookie}.extra`), undefined);
+});
+
+Deno.test("next= keeps plain same-site paths only", () => {
+  for (const ok of ["/", "/units", "/connections?state=closed&sort=cid", "/a/b%2Fc"]) {
+    assert.equal(safeNext(ok), ok);
+  }
+  for (
+    const bad of [
+      undefined,
+      "",
+      "units",
+      "//evil.example",
+      "/\\evil.example",
+      "/\t/evil.example",
+      "/\v",
+      "/\n",
+      "/a b",
+      "https://evil.example",
+      `/${"a".repeat(3000)}`,
+    ]
+  ) {
+    assert.equal(safeNext(bad), "/", JSON.stringify(bad));
+  }
+});
+
+Deno.test("Host names: the configured ones, loopback, and for a wildcard bind every interface", () => {
+  const names = dashboardHostNames({
+    domain: "Ops.Example.Test",
+    bind: "0.0.0.0",
+    interfaces: ["192.0.2.2", "fd00::2"],
+    hostname: "hub",
+  });
+  assert.deepEqual(names.sort(), [
+    "127.0.0.1",
+    "192.0.2.2",
+    "[::1]",
+    "[fd00::2]",
+    "hub",
+    "localhost",
+    "ops.example.test",
+  ]);
+  assert.ok(
+    !dashboardHostNames({
+      domain: "d",
+      bind: "127.0.0.1",
+      interfaces: ["192.0.2.2"],
+      hostname: "hub",
+    }).includes("192.0.2.2"),
+  );
+  assert.equal(hostName("Ops.Example.Test:4280"), "ops.example.test");
+  assert.equal(hostName("[::1]:4280"), "[::1]");
+  assert.equal(hostName("localhost."), "localhost");
+  for (
+    const bad of [null, "", "a b", "[::1", "x:99999", "x:0", "a/b", "@evil", "x:y:z", "ex\tample"]
+  ) {
+    assert.equal(hostName(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+Deno.test("the login throttle counts an attempt when it is taken and forgets a window later", () => {
+  const throttle = new LoginThrottle({ maxAttempts: 3, windowMs: 1000, maxKeys: 2 });
+  assert.deepEqual([1, 2, 3, 4].map(() => throttle.take("a", 0)), [true, true, true, false]);
+  assert.equal(throttle.retryAfterS("a", 250), 1);
+  assert.equal(throttle.take("a", 999), false);
+  assert.equal(throttle.take("a", 1000), true, "a new window");
+  throttle.clear("a");
+  assert.equal(
+    throttle.take("b", 1000) && throttle.take("c", 1000) && throttle.take("d", 1000),
+    true,
+  );
 });
