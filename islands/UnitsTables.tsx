@@ -179,8 +179,11 @@ export function UnitsTables(props: UnitsTablesProps) {
       </div>
       {view.stats && (
         <p class="muted" id="units-stats">
-          {view.stats.units} units ({view.stats.staleUnits} stale) · {view.stats.received}{" "}
-          messages received · {view.stats.droppedTotal} malformed dropped
+          {view.stats.units} of at most {view.stats.maxUnits} units ({view.stats.staleUnits}{" "}
+          stale) · {view.stats.received} messages received · {view.stats.droppedTotal}{" "}
+          malformed dropped ({view.stats.dropped.timestamp} with a timestamp beyond ±24 h) ·{" "}
+          {view.stats.evicted} stale units evicted and {view.stats.refused}{" "}
+          messages of new units refused at the limit · {view.stats.truncatedLogs} log records cut
           {view.stats.bucket ? ` · stored in KV "${view.stats.bucket}"` : " · in memory only"}
         </p>
       )}

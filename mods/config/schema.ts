@@ -296,6 +296,10 @@ export const sections = {
     /** Retention of the telemetry history stream (mods/monitor UnitRegistry). */
     historyMaxAgeH: positiveInt("TELEMETRY_HISTORY_MAX_AGE_H", "168"),
     historyMaxMb: positiveInt("TELEMETRY_HISTORY_MAX_MB", "256"),
+    /** Records of each kind (RTT, time, logs) the history keeps per unit. */
+    historyPerUnit: positiveInt("TELEMETRY_HISTORY_PER_UNIT", "10000"),
+    /** The most units the units table holds; stale ones make room for new ones. */
+    maxUnits: positiveInt("TELEMETRY_MAX_UNITS", "10000"),
   },
   /** Metric history (mods/history): tiers and retention of the history streams. */
   history: {

@@ -459,6 +459,8 @@ export class DashboardServices implements AsyncDisposable {
       defaultHeartbeatIntervalMs: this.unitIntervalMs,
       historyMaxAgeMs: this.config.dashboard.historyMaxAgeH * 3600_000,
       historyMaxBytes: this.config.dashboard.historyMaxMb * 1024 * 1024,
+      historyPerUnit: this.config.dashboard.historyPerUnit,
+      maxUnits: this.config.dashboard.maxUnits,
       ...registry,
     };
     // JetStream may be off or not ready yet: retry, then keep units in memory only. A registry

@@ -118,6 +118,7 @@ export type { MessageTrace, TraceEvent, TraceHop, TraceOptions, TraceStep } from
 export { RingBuffer } from "./ring_buffer.ts";
 export { UnitTable } from "./unit_table.ts";
 export type {
+  AcceptedRecord,
   DroppedMessage,
   DropReason,
   TelemetryMessage,
@@ -130,7 +131,7 @@ export type {
 } from "./unit_table.ts";
 export { UnitStore } from "./unit_store.ts";
 export type { UnitStoreOptions, UnitStoreStats } from "./unit_store.ts";
-export { UnitHistory } from "./unit_history.ts";
+export { HISTORY_SUBJECT_PREFIX, UnitHistory } from "./unit_history.ts";
 export type {
   HistoryEntry,
   HistoryKind,

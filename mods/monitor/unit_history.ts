@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import {
   DeliverPolicy,
   DiscardPolicy,
@@ -14,11 +14,11 @@ import {
   logSchema,
   type RttMetric,
   rttSchema,
-  subjects,
   type TimeMetric,
   timeMetricSchema,
   validateUnitId,
 } from "../protocol/mod.ts";
+import type { AcceptedRecord } from "./unit_table.ts";
 
 /** Which history {@linkcode UnitHistory.read} reads. */
 export type HistoryKind = "rtt" | "time" | "log";
@@ -48,23 +48,52 @@ export interface HistoryOptions {
 export interface UnitHistoryOptions {
   /** Stream of metric history and logs in OPS (default `nunect_telemetry`). */
   readonly stream?: string;
-  /** Subjects the stream stores (default `ops.metric.>` and `ops.log.>`). */
-  readonly subjects?: readonly string[];
   /** Age limit in ms (default 7 days, TELEMETRY_HISTORY_MAX_AGE_H). */
   readonly maxAgeMs?: number;
   /** Size limit in bytes (default 256 MiB, TELEMETRY_HISTORY_MAX_MB). */
   readonly maxBytes?: number;
+  /**
+   * Records kept per unit and kind, the newest (default 10,000, TELEMETRY_HISTORY_PER_UNIT): a
+   * unit's flood replaces only its own history.
+   */
+  readonly perUnit?: number;
   /** Replicas (default 1). */
   readonly replicas?: number;
 }
+
+/** Where validated records are stored: `nunect.telemetry.<kind>.<unit>`, one subject each. */
+export const HISTORY_SUBJECT_PREFIX = "nunect.telemetry";
+
+/** FNV-1a, 32 bits, of a string's UTF-16 code units, in hex. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16);
+}
+
+/** The subject of a unit's history of one kind. */
+function historySubject(kind: HistoryKind, unitId: string): string {
+  return `${HISTORY_SUBJECT_PREFIX}.${kind}.${validateUnitId(unitId)}`;
+}
+
+/** The largest record stored: every field of every kind is bounded by the protocol. */
+const MAX_RECORD_BYTES = 16 * 1024;
+/** Two dashboard instances store the same record once (Nats-Msg-Id) within this window. */
+const DUPLICATE_WINDOW_MS = 10_000;
 
 const SCHEMAS = { rtt: rttSchema, time: timeMetricSchema, log: logSchema } as const;
 
 /**
  * Metric history and logs of every unit in a JetStream stream of the OPS account, with age and
- * size limits. The server stores the messages itself (the stream captures `ops.metric.>` and
- * `ops.log.>`); this class creates or updates the stream and reads a unit's entries back for
- * charts.
+ * size limits. Only what passed validation is stored: the units table hands every valid RTT
+ * metric, time metric and (bounded) log record to {@linkcode UnitHistory.store}, which publishes
+ * it on the unit's own subject (`nunect.telemetry.<kind>.<unit>`, which only the dashboard's OPS
+ * user may publish); the stream keeps at most `perUnit` records per subject, so a unit's flood
+ * only replaces its own history, never another unit's (as long as the size limit holds what the
+ * units keep: about units × 3 × perUnit × 0.5 KB). Raw `ops.*` traffic is never stored.
  */
 export class UnitHistory {
   readonly #nc: NatsConnection;
@@ -89,11 +118,14 @@ export class UnitHistory {
     const name = options.stream ?? "nunect_telemetry";
     const jsm = await jetstreamManager(nc);
     const config = {
-      subjects: [...(options.subjects ?? [subjects.all.metric, subjects.all.log])],
+      subjects: [`${HISTORY_SUBJECT_PREFIX}.>`],
       max_age: Math.round((options.maxAgeMs ?? 7 * 24 * 3600_000) * 1e6),
       max_bytes: options.maxBytes ?? 256 * 1024 * 1024,
+      max_msgs_per_subject: options.perUnit ?? 10_000,
+      max_msg_size: MAX_RECORD_BYTES,
+      duplicate_window: DUPLICATE_WINDOW_MS * 1e6,
       num_replicas: options.replicas ?? 1,
-      description: "nunect metric history and logs (mods/monitor UnitHistory)",
+      description: "nunect metric history and logs, validated (mods/monitor UnitHistory)",
     };
     const exists = await jsm.streams.info(name).then(() => true, () => false);
     if (exists) await jsm.streams.update(name, config);
@@ -107,6 +139,21 @@ export class UnitHistory {
       });
     }
     return new UnitHistory(nc, name);
+  }
+
+  /**
+   * Stores one validated record on its unit's subject (fire and forget: the stream's limits
+   * apply, and a record two dashboard instances both store is kept once).
+   *
+   * @param record what the units table accepted
+   */
+  store(record: AcceptedRecord): void {
+    if (this.#nc.isClosed()) return;
+    const json = JSON.stringify(record.value);
+    const h = headers();
+    // The same record from two instances has the same ID; two different ones almost never do.
+    h.set("Nats-Msg-Id", `${record.kind}.${record.unitId}.${record.value.ts}.${fnv1a(json)}`);
+    this.#nc.publish(historySubject(record.kind, record.unitId), json, { headers: h });
   }
 
   /**
@@ -124,24 +171,14 @@ export class UnitHistory {
     kind: K,
     options: HistoryOptions = {},
   ): Promise<HistoryEntry<HistoryValue[K]>[]> {
-    const subject = kind === "rtt"
-      ? subjects.rtt(unitId)
-      : kind === "time"
-      ? subjects.time(unitId)
-      : `ops.log.*.${validateUnitId(unitId)}`;
+    const subject = historySubject(kind, unitId);
     const schema = SCHEMAS[kind] as unknown as z.ZodType<HistoryValue[K]>;
     const since = options.sinceMs ?? Date.now() - 3600_000;
     const limit = Math.max(1, options.limit ?? 1000);
     // Without a message at or after `since` a fetch would wait for its expiry: look first.
     const jsm = await jetstreamManager(this.#nc);
-    let last: { time: Date } | null = null;
-    if (kind !== "log") {
-      last = await jsm.streams.getMessage(this.stream, { last_by_subj: subject })
-        .catch(() => null);
-    } else {
-      const info = await jsm.streams.info(this.stream, { subjects_filter: subject });
-      if (Object.keys(info.state.subjects ?? {}).length > 0) last = { time: new Date() };
-    }
+    const last = await jsm.streams.getMessage(this.stream, { last_by_subj: subject })
+      .catch(() => null);
     if (last === null || last.time.getTime() < since) return [];
     const consumer = await jetstream(this.#nc).consumers.get(this.stream, {
       filter_subjects: subject,

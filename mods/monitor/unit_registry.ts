@@ -40,8 +40,8 @@ export interface UnitRegistryOptions extends UnitTableOptions {
   readonly bucket?: string | null;
   /** Stream of metric history and logs in OPS (default `nunect_telemetry`); `null`: none. */
   readonly historyStream?: string | null;
-  /** Subjects the history stream stores (default `ops.metric.>` and `ops.log.>`). */
-  readonly historySubjects?: readonly string[];
+  /** Records kept per unit and kind in the history (default 10,000). */
+  readonly historyPerUnit?: number;
   /** Age limit of history in ms (default 7 days). */
   readonly historyMaxAgeMs?: number;
   /** Size limit of history in bytes (default 256 MiB). */
@@ -60,8 +60,8 @@ export interface UnitRegistryOptions extends UnitTableOptions {
  * The live units table of the dashboard: subscribes `ops.>` on an OPS connection (tenant
  * telemetry arrives through the account imports) and applies every message to a
  * {@linkcode UnitTable}, re-checks staleness every second, writes changed units to a
- * {@linkcode UnitStore} (KV) and keeps metric history and logs in a {@linkcode UnitHistory}
- * stream. Several dashboard instances may run one each on the same NATS system: they see the
+ * {@linkcode UnitStore} (KV) and keeps the validated metric history and logs in a
+ * {@linkcode UnitHistory} stream. Several dashboard instances may run one each on the same NATS system: they see the
  * same telemetry and each other's deletions. Closing it leaves the connection open.
  *
  * @example
@@ -125,7 +125,7 @@ export class UnitRegistry implements AsyncDisposable {
       // Without history the units table still works: record why and go on.
       history = await UnitHistory.open(nc, {
         stream,
-        subjects: options.historySubjects,
+        perUnit: options.historyPerUnit,
         maxAgeMs: options.historyMaxAgeMs,
         maxBytes: options.historyMaxBytes,
         replicas,
@@ -147,7 +147,7 @@ export class UnitRegistry implements AsyncDisposable {
     reg.#sub = nc.subscribe(options.subject ?? subjects.all.ops, {
       callback: (err, msg) => {
         if (err !== null) return;
-        const change = table.apply(msg, Date.now());
+        const change = table.apply(msg, Date.now(), (record) => history?.store(record));
         if (change !== null) reg.#changed(change);
       },
     });
@@ -304,6 +304,13 @@ export class UnitRegistry implements AsyncDisposable {
   }
 
   #changed(change: UnitChange): void {
+    const evicted = change.evicted;
+    if (evicted !== undefined) {
+      // Made room in a full table: gone from KV too, and from every page.
+      this.#dirty.delete(evicted.unitId);
+      this.#store?.delete(evicted.unitId).catch(() => {/* counted by the store */});
+      this.#emit({ type: "removed", unit: evicted });
+    }
     if (this.#store !== null) this.#dirty.add(change.unit.unitId);
     this.#emit(change);
   }

@@ -1,11 +1,13 @@
 import type { z } from "zod";
 import {
+  boundLogRecord,
   decodeMessage,
   type Heartbeat,
   heartbeatSchema,
   type LogRecord,
   logSchema,
   parseSubject,
+  PROTOCOL_LIMITS,
   type RttMetric,
   rttSchema,
   type TimeConfig,
@@ -57,10 +59,22 @@ export interface UnitChange {
   readonly type: UnitChangeType;
   /** The unit after the change (for `removed`, as it was last). */
   readonly unit: UnitState;
+  /** With `added` on a full table: the stale unit evicted to make room (store: delete it). */
+  readonly evicted?: UnitState;
 }
 
-/** Why a telemetry message was dropped. */
-export type DropReason = "subject" | "json" | "schema" | "unit_mismatch";
+/**
+ * Why a telemetry message was dropped: not an ops.* subject, not JSON, not the schema, a `ts`
+ * beyond `PROTOCOL_LIMITS.timestampToleranceMs` of the receiver's clock, or a payload naming
+ * another unit than its subject.
+ */
+export type DropReason = "subject" | "json" | "schema" | "timestamp" | "unit_mismatch";
+
+/** A validated RTT metric, time metric or log record, as the history stores it. */
+export type AcceptedRecord =
+  | { readonly kind: "rtt"; readonly unitId: string; readonly value: RttMetric }
+  | { readonly kind: "time"; readonly unitId: string; readonly value: TimeMetric }
+  | { readonly kind: "log"; readonly unitId: string; readonly value: LogRecord };
 
 /** A dropped message, for the dashboard's diagnostics. */
 export interface DroppedMessage {
@@ -98,6 +112,14 @@ export interface UnitTableStats {
   readonly units: number;
   /** Units that are stale now. */
   readonly staleUnits: number;
+  /** The most units the table holds. */
+  readonly maxUnits: number;
+  /** Stale units evicted (oldest first) to make room for new ones in a full table. */
+  readonly evicted: number;
+  /** Messages of new units refused because the table was full of live units. */
+  readonly refused: number;
+  /** Log records whose message or fields were cut to the protocol's bounds. */
+  readonly truncatedLogs: number;
 }
 
 /** Options of {@linkcode UnitTable}. */
@@ -113,6 +135,11 @@ export interface UnitTableOptions {
   readonly forgetAfterMs?: number | null;
   /** Recent log records kept (default 500). */
   readonly logBuffer?: number;
+  /**
+   * The most units the table holds (default 10,000, TELEMETRY_MAX_UNITS). A new unit in a full
+   * table evicts the stale unit heard from longest ago; with no stale unit it is refused.
+   */
+  readonly maxUnits?: number;
 }
 
 /** A message as it arrives: its subject and raw payload. */
@@ -127,13 +154,26 @@ type MutableUnit = { -readonly [K in keyof UnitState]: UnitState[K] };
 
 /** Heartbeats closer than this (by the sender's clock) do not lower the inferred interval further. */
 const MIN_INTERVAL_MS = 50;
+/** Nor does a longer gap raise it beyond what the protocol allows (10 min). */
+const MAX_INTERVAL_MS = PROTOCOL_LIMITS.maxHeartbeatIntervalMs;
+/** How many of the least recently heard units a full table looks at for a stale one to evict. */
+const EVICTION_SCAN = 64;
+
+function boundInterval(ms: number): number {
+  return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, ms));
+}
 
 /**
  * The units table as pure state: {@linkcode UnitTable.apply} takes one `ops.*` message and the
  * receiver's clock and returns what changed; {@linkcode UnitTable.tick} decides staleness and
  * forgetting. It validates every message with the protocol schemas, counts and drops malformed
  * ones, keeps each unit's latest heartbeat, RTT and time metric, infers heartbeat intervals and
- * marks units stale after `staleAfterMissed` missed heartbeats. No I/O and no timers: the
+ * marks units stale after `staleAfterMissed` missed heartbeats. Everything is bounded: timestamps
+ * beyond the protocol's tolerance are dropped as malformed, inferred intervals stay within
+ * 50 ms-10 min, log records are cut to the protocol's bounds, and at `maxUnits` units the stale
+ * unit heard from longest ago makes room for a new one (or, with none stale, the new one is
+ * refused). Units are kept in the order they were last heard from, so the eviction candidates
+ * come first. No I/O and no timers: the
  * {@linkcode UnitRegistry} feeds it from NATS and stores it in KV; tests feed it directly.
  *
  * @example
@@ -151,14 +191,19 @@ export class UnitTable {
   readonly #defaultInterval: number;
   readonly #staleAfter: number;
   readonly #forgetAfter: number | null;
+  readonly #maxUnits: number;
   #timeConfig: TimeConfig | null = null;
   #received = 0;
   #ignored = 0;
+  #evicted = 0;
+  #refused = 0;
+  #truncatedLogs = 0;
   readonly #accepted = { heartbeat: 0, rtt: 0, time: 0, timeConfig: 0, log: 0 };
   readonly #dropped: Record<DropReason, number> = {
     subject: 0,
     json: 0,
     schema: 0,
+    timestamp: 0,
     unit_mismatch: 0,
   };
 
@@ -174,6 +219,7 @@ export class UnitTable {
     this.#forgetAfter = options.forgetAfterMs === undefined
       ? 7 * 24 * 3600_000
       : options.forgetAfterMs;
+    this.#maxUnits = options.maxUnits ?? 10_000;
   }
 
   /**
@@ -183,9 +229,15 @@ export class UnitTable {
    *
    * @param msg the subject and payload as received
    * @param now the receiver's wall clock, ms since the epoch
+   * @param accepted called with each valid RTT metric, time metric and log record (bounded),
+   *   for the history: only what passed validation is stored
    * @returns the unit's change, or null when no unit changed
    */
-  apply(msg: TelemetryMessage, now: number): UnitChange | null {
+  apply(
+    msg: TelemetryMessage,
+    now: number,
+    accepted?: (record: AcceptedRecord) => void,
+  ): UnitChange | null {
     this.#received++;
     const parsed = parseSubject(msg.subject);
     if (parsed === undefined) {
@@ -212,32 +264,40 @@ export class UnitTable {
         const v = this.#decode(msg, logSchema, now);
         if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
         this.#accepted.log++;
-        this.#logs.push(v);
+        const { record, truncated } = boundLogRecord(v);
+        if (truncated) this.#truncatedLogs++;
+        this.#logs.push(record);
+        accepted?.({ kind: "log", unitId: record.unitId, value: record });
         return null;
       }
       case "heartbeat": {
         const v = this.#decode(msg, heartbeatSchema, now);
         if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
-        this.#accepted.heartbeat++;
         return this.#heartbeat(v, now);
       }
       case "rtt": {
         const v = this.#decode(msg, rttSchema, now);
         if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
+        const touched = this.#touch(v.unitId, now);
+        if (touched === undefined) return null;
         this.#accepted.rtt++;
-        const { unit, added } = this.#touch(v.unitId, now);
+        const { unit, added, evicted } = touched;
         unit.rtt = v;
         unit.rttAt = now;
-        return this.#change(added ? "added" : "rtt", unit, now);
+        accepted?.({ kind: "rtt", unitId: v.unitId, value: v });
+        return this.#change(added ? "added" : "rtt", unit, now, evicted);
       }
       case "time": {
         const v = this.#decode(msg, timeMetricSchema, now);
         if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
+        const touched = this.#touch(v.unitId, now);
+        if (touched === undefined) return null;
         this.#accepted.time++;
-        const { unit, added } = this.#touch(v.unitId, now);
+        const { unit, added, evicted } = touched;
         unit.time = v;
         unit.timeAt = now;
-        return this.#change(added ? "added" : "time", unit, now);
+        accepted?.({ kind: "time", unitId: v.unitId, value: v });
+        return this.#change(added ? "added" : "time", unit, now, evicted);
       }
     }
   }
@@ -266,7 +326,8 @@ export class UnitTable {
 
   /**
    * Puts a stored unit back (at start, from the store). A unit the table already heard from
-   * since is newer and is kept.
+   * since is newer and is kept; a full table takes no more; a stored interval beyond the
+   * protocol's bounds (written before they existed) is bounded.
    *
    * @param record the stored unit
    * @param now the receiver's wall clock
@@ -275,8 +336,14 @@ export class UnitTable {
   restore(record: UnitRecord, now: number): boolean {
     const known = this.#units.get(record.unitId);
     if (known !== undefined && known.lastSeen >= record.lastSeen) return false;
-    const unit: MutableUnit = { ...record, stale: false };
+    if (known === undefined && this.#units.size >= this.#maxUnits) return false;
+    const unit: MutableUnit = {
+      ...record,
+      heartbeatIntervalMs: boundInterval(record.heartbeatIntervalMs),
+      stale: false,
+    };
     unit.stale = this.#isStale(unit, now);
+    this.#units.delete(unit.unitId);
     this.#units.set(unit.unitId, unit);
     return true;
   }
@@ -371,6 +438,10 @@ export class UnitTable {
       recentDrops: this.#drops.toArray(),
       units: this.#units.size,
       staleUnits: stale,
+      maxUnits: this.#maxUnits,
+      evicted: this.#evicted,
+      refused: this.#refused,
+      truncatedLogs: this.#truncatedLogs,
     };
   }
 
@@ -380,9 +451,9 @@ export class UnitTable {
   }
 
   #decode<T>(msg: TelemetryMessage, schema: z.ZodType<T>, now: number): T | undefined {
-    const d = decodeMessage(schema, msg.data);
+    const d = decodeMessage(schema, msg.data, { nowMs: now });
     if (d.ok) return d.value;
-    this.#drop(now, msg.subject, d.error.startsWith("Invalid JSON") ? "json" : "schema", d.error);
+    this.#drop(now, msg.subject, d.reason, d.error);
     return undefined;
   }
 
@@ -402,9 +473,25 @@ export class UnitTable {
     return false;
   }
 
-  #touch(unitId: string, now: number): { unit: MutableUnit; added: boolean } {
+  /**
+   * The unit a message is about, created if new, moved to the end of the table's order (most
+   * recently heard). In a full table a new unit evicts the stale unit heard from longest ago, or
+   * is refused (undefined) when none of the least recently heard is stale.
+   */
+  #touch(
+    unitId: string,
+    now: number,
+  ): { unit: MutableUnit; added: boolean; evicted?: UnitState } | undefined {
     let unit = this.#units.get(unitId);
     const added = unit === undefined;
+    let evicted: UnitState | undefined;
+    if (unit === undefined && this.#units.size >= this.#maxUnits) {
+      evicted = this.#evictStale(now);
+      if (evicted === undefined) {
+        this.#refused++;
+        return undefined;
+      }
+    }
     if (unit === undefined) {
       unit = {
         unitId,
@@ -421,19 +508,35 @@ export class UnitTable {
         intervalInferred: false,
         stale: false,
       };
-      this.#units.set(unitId, unit);
-    }
+    } else this.#units.delete(unitId);
+    this.#units.set(unitId, unit);
     unit.lastSeen = now;
-    return { unit, added };
+    return { unit, added, evicted };
   }
 
-  #heartbeat(hb: Heartbeat, now: number): UnitChange {
-    const { unit, added } = this.#touch(hb.unitId, now);
+  #evictStale(now: number): UnitState | undefined {
+    let looked = 0;
+    for (const u of this.#units.values()) {
+      if (looked++ >= EVICTION_SCAN) break;
+      if (!this.#isStale(u, now)) continue;
+      this.#units.delete(u.unitId);
+      this.#evicted++;
+      return this.#snapshot(u, now);
+    }
+    return undefined;
+  }
+
+  #heartbeat(hb: Heartbeat, now: number): UnitChange | null {
+    const touched = this.#touch(hb.unitId, now);
+    if (touched === undefined) return null;
+    this.#accepted.heartbeat++;
+    const { unit, added, evicted } = touched;
     const prev = unit.heartbeat;
     // Infer the interval from two consecutive heartbeats of the same run (seq increasing) by the
-    // sender's own timestamps, so network jitter does not enter; smoothed against outliers.
+    // sender's own timestamps, so network jitter does not enter; smoothed against outliers, and
+    // bounded, so that no timestamp keeps a stopped unit "live" for long.
     if (prev !== null && hb.seq > prev.seq && hb.ts > prev.ts) {
-      const measured = Math.max(MIN_INTERVAL_MS, (hb.ts - prev.ts) / (hb.seq - prev.seq));
+      const measured = boundInterval((hb.ts - prev.ts) / (hb.seq - prev.seq));
       unit.heartbeatIntervalMs = unit.intervalInferred
         ? 0.7 * unit.heartbeatIntervalMs + 0.3 * measured
         : measured;
@@ -444,15 +547,16 @@ export class UnitTable {
     unit.skewMs = now - hb.ts;
     const wasStale = unit.stale;
     unit.stale = false;
-    return this.#change(added ? "added" : wasStale ? "fresh" : "heartbeat", unit, now);
+    return this.#change(added ? "added" : wasStale ? "fresh" : "heartbeat", unit, now, evicted);
   }
 
   #isStale(u: UnitRecord, now: number): boolean {
     return now - (u.heartbeatAt ?? u.lastSeen) > this.#staleAfter * u.heartbeatIntervalMs;
   }
 
-  #change(type: UnitChangeType, u: MutableUnit, now: number): UnitChange {
-    return { type, unit: this.#snapshot(u, now) };
+  #change(type: UnitChangeType, u: MutableUnit, now: number, evicted?: UnitState): UnitChange {
+    const change = { type, unit: this.#snapshot(u, now) };
+    return evicted === undefined ? change : { ...change, evicted };
   }
 
   #snapshot(u: MutableUnit, now: number): UnitState {

@@ -32,6 +32,7 @@ export async function testEnv(
     NATS_JS_MAX_MEMORY: "64MB",
     NATS_JS_MAX_FILE: "256MB",
     HISTORY_MAX_MB: "32",
+    TELEMETRY_HISTORY_MAX_MB: "32",
     NATS_SERVER_BIN: (await testServer()).path,
     NATS_URL: `nats://127.0.0.1:${port}`,
     DASHBOARD_PORT: String(dashboardPort),

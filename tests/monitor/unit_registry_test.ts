@@ -143,16 +143,23 @@ Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) 
       assert.equal(reg.logs()[0]?.msg, "link flapped");
     });
 
-    await t.step("metric history and logs land in the limited stream", async () => {
+    await t.step("validated metric history and logs land in the limited stream", async () => {
       const jsm = await jetstreamManager(ops);
+      // Junk is never stored, only what passed validation, on the unit's own subject.
+      pub(guardian, subjects.rtt("router-1"), "x".repeat(100_000));
+      pub(guardian, subjects.rtt("router-1"), { ...rtt("router-1", 1), unitId: "router-2" });
+      // 2 RTT, 1 time metric, 1 log; tenant telemetry included.
+      await until(
+        async () => (await jsm.streams.info("nunect_telemetry")).state.messages === 4,
+        "the 4 valid records in the stream",
+      );
       const info = await jsm.streams.info("nunect_telemetry");
-      assert.deepEqual(info.config.subjects, ["ops.metric.>", "ops.log.>"]);
+      assert.deepEqual(info.config.subjects, ["nunect.telemetry.>"]);
       assert.equal(info.config.max_age, 7 * 24 * 3600 * 1e9);
       assert.equal(info.config.max_bytes, 256 * 1024 * 1024);
-      // 2 RTT, 1 time metric, 1 log; tenant telemetry included.
-      assert.equal(info.state.messages, 4);
+      assert.equal(info.config.max_msgs_per_subject, 10_000);
       const last = await jsm.streams.getMessage("nunect_telemetry", {
-        last_by_subj: "ops.metric.rtt.bridge-unit",
+        last_by_subj: "nunect.telemetry.rtt.bridge-unit",
       });
       assert.equal(last?.json<RttMetric>().nativeRttUs, 900);
     });
@@ -189,7 +196,7 @@ Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) 
     await t.step("stats count what was accepted", () => {
       const s = reg.stats();
       assert.deepEqual(s.accepted, { heartbeat: 4, rtt: 3, time: 1, timeConfig: 1, log: 1 });
-      assert.equal(s.droppedTotal, 0);
+      assert.equal(s.droppedTotal, 2, "the junk and the mismatched unit");
       assert.equal(s.units, 2);
       assert.equal(s.bucket, "nunect_units");
       assert.equal(s.historyStream, "nunect_telemetry");
@@ -204,9 +211,9 @@ Deno.test("a history stream that cannot be created disables history, not the reg
   await using ns = await startNats();
   const ops = await connect({ servers: ns.url, ...ns.users.ops });
   try {
-    // Another stream already captures the metric subjects.
+    // Another stream already captures the history's subjects.
     const jsm = await jetstreamManager(ops);
-    await jsm.streams.add({ name: "SOMEONE_ELSE", subjects: ["ops.metric.>"] });
+    await jsm.streams.add({ name: "SOMEONE_ELSE", subjects: ["nunect.telemetry.>"] });
     await using reg = await UnitRegistry.start(ops, { bucket: null });
     const s = reg.stats();
     assert.equal(s.historyStream, null);

@@ -72,7 +72,7 @@ Deno.test("unit table: malformed telemetry is counted by reason and dropped", ()
   for (const m of inputs) assert.equal(table.apply(m, T0), null, m.subject);
   const s = table.stats(T0);
   assert.equal(s.received, 7);
-  assert.deepEqual(s.dropped, { json: 1, schema: 2, subject: 2, unit_mismatch: 1 });
+  assert.deepEqual(s.dropped, { json: 1, schema: 2, subject: 2, timestamp: 0, unit_mismatch: 1 });
   assert.equal(s.droppedTotal, 6);
   assert.equal(s.ignored, 1);
   assert.equal(s.units, 0);
@@ -144,4 +144,57 @@ Deno.test("unit table: restore takes stored units unless the table heard newer",
   assert.equal(table.unit("live", T0)?.heartbeat?.seq, 9);
   assert.equal(table.remove("old", T0)?.type, "removed");
   assert.equal(table.remove("old", T0), null);
+});
+
+Deno.test("unit table: a timestamp beyond the tolerance is dropped as malformed; intervals stay bounded", () => {
+  const table = new UnitTable();
+  const future = T0 + 28 * 365 * 86_400_000;
+  assert.equal(table.apply(msg(subjects.heartbeat("r1"), heartbeat("r1", 1, future)), T0), null);
+  assert.equal(table.stats(T0).dropped.timestamp, 1);
+  assert.match(table.stats(T0).recentDrops[0]!.error, /years ahead of the receiver's clock/);
+  // Within the tolerance, a gap of a day between two heartbeats infers at most 10 min.
+  table.apply(msg(subjects.heartbeat("r1"), heartbeat("r1", 1, T0 - 86_000_000)), T0);
+  const u = table.apply(msg(subjects.heartbeat("r1"), heartbeat("r1", 2, T0 + 86_000_000)), T0)!
+    .unit;
+  assert.equal(u.heartbeatIntervalMs, 600_000);
+  // So a stopped unit is stale 30 min later at the latest, not in 28 years.
+  assert.equal(table.unit("r1", T0 + 30 * 60_000 + 1)?.stale, true);
+  // A stored interval from before the bound is bounded when restored.
+  const table2 = new UnitTable();
+  table2.restore({ ...table.record("r1")!, heartbeatIntervalMs: 3e11 }, T0);
+  assert.equal(table2.unit("r1", T0)?.heartbeatIntervalMs, 600_000);
+});
+
+Deno.test("unit table: a full table evicts the stale unit heard from longest ago, else refuses", () => {
+  const table = new UnitTable({ maxUnits: 3, defaultHeartbeatIntervalMs: 1000 });
+  for (const [i, id] of ["a", "b", "c"].entries()) {
+    table.apply(msg(subjects.heartbeat(id), heartbeat(id, 1, T0)), T0 + i);
+  }
+  // All live: a fourth unit is refused, the three stay.
+  assert.equal(table.apply(msg(subjects.heartbeat("d"), heartbeat("d", 1, T0)), T0 + 10), null);
+  assert.equal(table.stats(T0 + 10).refused, 1);
+  // "a" keeps sending; "b" and "c" go quiet and stale; "b" was heard from longest ago.
+  table.apply(msg(subjects.heartbeat("a"), heartbeat("a", 2, T0 + 4000)), T0 + 4000);
+  const added = table.apply(msg(subjects.heartbeat("d"), heartbeat("d", 1, T0)), T0 + 4001)!;
+  assert.equal(added.type, "added");
+  assert.equal(added.evicted?.unitId, "b");
+  assert.deepEqual(table.units(T0 + 4001).map((u) => u.unitId), ["a", "c", "d"]);
+  const s = table.stats(T0 + 4001);
+  assert.equal(s.evicted, 1);
+  assert.equal(s.maxUnits, 3);
+  assert.equal(s.units, 3);
+});
+
+Deno.test("unit table: log records are cut to the protocol's bounds, counted, and handed on cut", () => {
+  const table = new UnitTable();
+  const stored: string[] = [];
+  table.apply(
+    msg(subjects.log("info", "r1"), { ts: T0, level: "info", unitId: "r1", msg: "m".repeat(1e6) }),
+    T0,
+    (r) => stored.push(r.kind === "log" ? r.value.msg : ""),
+  );
+  assert.equal(table.stats(T0).truncatedLogs, 1);
+  assert.match(table.logs()[0]!.msg, /\[cut: 1000000 characters in all\]$/);
+  assert.equal(stored[0], table.logs()[0]!.msg, "the history gets the cut record");
+  assert.ok(stored[0]!.length < 5000);
 });
