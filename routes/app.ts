@@ -26,7 +26,8 @@ function provide(needs: readonly ServiceName[]): MiddlewareHandler<AppEnv> {
     const services = c.var.services;
     for (const name of needs) {
       if (name === "sys") c.set("sys", services.need("sys"));
-      else c.set("units", services.need("units"));
+      else if (name === "units") c.set("units", services.need("units"));
+      else services.need(name);
     }
     await next();
   };
@@ -44,7 +45,10 @@ export function createDashboard(options: AppOptions): Hono<AppEnv> {
   const { services } = options;
   const { config } = services;
   const app = new Hono<AppEnv>();
-  const signer = new SessionSigner(config.dashboard.secret);
+  const signer = new SessionSigner(
+    config.dashboard.secret,
+    config.dashboard.sessionMaxH * 3600_000,
+  );
   const security: SecurityOptions = {
     corsOrigins: config.dashboard.corsOrigins,
     wsSources: (c) => [browserWsUrl(c, config)],

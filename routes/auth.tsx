@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { HttpError, wantsJson } from "./errors.ts";
-import type { DashboardConfig } from "../mods/dashboard/mod.ts";
+import { type DashboardConfig, sessionRef } from "../mods/dashboard/mod.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { isUnsafe } from "./security.ts";
 import { safeEqual, type SessionSigner } from "./session.ts";
@@ -26,9 +26,10 @@ function secure(c: AppContext): boolean {
 }
 
 /**
- * Requires a valid session for everything but public paths: /api answers 401 JSON, pages
- * redirect to /login. Every state-changing request must also carry the session's CSRF token
- * (`X-CSRF-Token` header or `_csrf` form field).
+ * Requires a live session for everything but public paths: a cookie signed here, naming a
+ * session the session store still has (not logged out, not idle too long, not ended by an admin);
+ * /api answers 401 JSON, pages redirect to /login. Every state-changing request must also carry
+ * the session's CSRF token (`X-CSRF-Token` header or `_csrf` form field).
  *
  * @param signer signs and verifies sessions
  * @returns the middleware
@@ -36,7 +37,9 @@ function secure(c: AppContext): boolean {
 export function requireLogin(signer: SessionSigner): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (isPublic(c.req.path)) return next();
-    const session = await signer.verify(getCookie(c, SESSION_COOKIE));
+    const signed = await signer.verify(getCookie(c, SESSION_COOKIE));
+    const record = signed && await c.var.services.need("sessions").get(signed.id);
+    const session = signed && record ? { ...signed, user: record.user } : undefined;
     if (!session) {
       if (wantsJson(c) || c.req.method !== "GET") throw new HttpError(401, "Login required");
       const nextPath = c.req.path + (new URL(c.req.url).search || "");
@@ -147,7 +150,11 @@ export function authRoutes(
     if (!(userOk && passOk)) return loginPage(c, "Wrong user or password", 401);
     throttle.clear(addrKey);
     throttle.clear(userKey);
-    const { cookie } = await signer.create(settings.adminUser);
+    const { id, record } = await c.var.services.need("sessions").create(settings.adminUser, {
+      address: client,
+      agent: c.req.header("user-agent") ?? "",
+    });
+    const cookie = await signer.sign({ user: record.user, id, exp: record.expires });
     setCookie(c, SESSION_COOKIE, cookie, {
       httpOnly: true,
       sameSite: "Strict",
@@ -159,7 +166,9 @@ export function authRoutes(
     return c.redirect(safeNext(typeof body.next === "string" ? body.next : undefined), 303);
   });
 
-  app.post("/logout", (c) => {
+  // Ends the session on every instance: a copied cookie and its CSRF token are worthless now.
+  app.post("/logout", async (c) => {
+    await c.var.services.need("sessions").end(await sessionRef(c.get("session").id));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.redirect("/login", 303);
   });

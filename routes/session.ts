@@ -1,10 +1,14 @@
 import { timingSafeEqual } from "node:crypto";
 
-/** A logged-in browser session, as carried in the signed cookie. */
+/**
+ * A logged-in browser session, as carried in the signed cookie. The signature only proves the
+ * cookie was made here; whether the session still lives is the session store's to say
+ * (mods/dashboard SessionStore): logout, idle time or an admin end it at once.
+ */
 export interface Session {
-  /** The admin user name. */
+  /** The user name. */
   readonly user: string;
-  /** Random session ID; the CSRF token is derived from it. */
+  /** Random session ID (secret: the store keeps only its hash); the CSRF token derives from it. */
   readonly id: string;
   /** Expiry, milliseconds since the Unix epoch. */
   readonly exp: number;
@@ -30,7 +34,8 @@ function fromB64url(text: string): Uint8Array | undefined {
 
 /**
  * Signs and verifies session cookies and derives CSRF tokens, all with HMAC-SHA256 under
- * DASHBOARD_SECRET. Stateless: a restart keeps sessions valid, a new secret ends them all.
+ * DASHBOARD_SECRET: a forged or altered cookie is refused before the session store is asked. A
+ * new secret ends every session.
  */
 export class SessionSigner {
   readonly #key: Promise<CryptoKey>;
@@ -62,7 +67,18 @@ export class SessionSigner {
   }
 
   /**
-   * Creates a new session for a user.
+   * The cookie value of a session.
+   *
+   * @param session the session (its ID from the session store)
+   * @returns the signed cookie value
+   */
+  async sign(session: Session): Promise<string> {
+    const body = b64url(encoder.encode(JSON.stringify(session)));
+    return `${body}.${b64url(await this.#mac("session", body))}`;
+  }
+
+  /**
+   * A signed cookie for a new random session ID (one no store knows: for tests).
    *
    * @param user the user name
    * @param now the current time in ms
@@ -74,8 +90,7 @@ export class SessionSigner {
       id: b64url(crypto.getRandomValues(new Uint8Array(18))),
       exp: now + this.ttlMs,
     };
-    const body = b64url(encoder.encode(JSON.stringify(session)));
-    return { session, cookie: `${body}.${b64url(await this.#mac("session", body))}` };
+    return { session, cookie: await this.sign(session) };
   }
 
   /**

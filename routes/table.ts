@@ -21,6 +21,7 @@ import { overviewRoutes } from "./pages/overview.tsx";
 import { clientActionsRoutes, serversRoutes } from "./pages/servers.tsx";
 import { traceRoutes } from "./pages/trace.tsx";
 import { subscriptionsRoutes } from "./pages/subscriptions.tsx";
+import { sessionsRoutes } from "./pages/sessions.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
 import { endpoint, type Route } from "./route.ts";
 
@@ -49,6 +50,7 @@ const routes: Route[] = [
   ...historyRoutes,
   ...alertsRoutes,
   ...eventsRoutes,
+  ...sessionsRoutes,
 ];
 
 /** One entry of `GET /api`. */

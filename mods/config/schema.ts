@@ -296,6 +296,10 @@ export const sections = {
     /** Retention of the telemetry history stream (mods/monitor UnitRegistry). */
     historyMaxAgeH: positiveInt("TELEMETRY_HISTORY_MAX_AGE_H", "168"),
     historyMaxMb: positiveInt("TELEMETRY_HISTORY_MAX_MB", "256"),
+    /** A login session unused this long ends (minutes). */
+    sessionIdleMin: positiveInt("DASHBOARD_SESSION_IDLE_MIN", "30"),
+    /** A login session ends this long after login at the latest (hours). */
+    sessionMaxH: positiveInt("DASHBOARD_SESSION_MAX_H", "12"),
     /** Records of each kind (RTT, time, logs) the history keeps per unit. */
     historyPerUnit: positiveInt("TELEMETRY_HISTORY_PER_UNIT", "10000"),
     /** The most units the units table holds; stale ones make room for new ones. */

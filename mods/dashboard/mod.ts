@@ -55,3 +55,5 @@ export { serverDetail } from "./servers.ts";
 export type { ServerDetail } from "./servers.ts";
 export { applyUnitsEvent, hostClock, unitsView } from "./units.ts";
 export type { HostClock, UnitsView } from "./units.ts";
+export { sessionRef, SessionStore } from "./session_store.ts";
+export type { NewSession, SessionRecord, SessionStoreOptions } from "./session_store.ts";

@@ -23,6 +23,7 @@ import { ServiceUnavailableError } from "./errors.ts";
 import { type LiveBacklog, type LiveFrame, LiveHub, type LiveTopic } from "./live_hub.ts";
 import { readOverview } from "./overview.ts";
 import { OverviewSampler } from "./overview_sampler.ts";
+import { SessionStore, type SessionStoreOptions } from "./session_store.ts";
 import { UnitsFeed } from "./units_feed.ts";
 import { ClusterSampler } from "./cluster_sampler.ts";
 import { clusterServers } from "./cluster.ts";
@@ -50,6 +51,8 @@ export interface DashboardServicesOptions {
   readonly unitIntervalMs?: number;
   /** Options passed to the unit registry (tests shorten timers). */
   readonly registry?: UnitRegistryOptions;
+  /** Options passed to the session store (tests shorten the idle time). */
+  readonly sessions?: Partial<SessionStoreOptions>;
   /** Sampling interval of the Overview's endpoints and step of the rate history (2000 ms). */
   readonly sampleMs?: number;
   /** At most one `units` event per this many ms (default 1000). */
@@ -69,8 +72,15 @@ export type NatsHealth = "connected" | "connecting" | "unresponsive";
 /** How long a health round trip may take before NATS counts as unresponsive, in ms. */
 export const NATS_HEALTH_BOUND_MS = 2000;
 
+/** What {@linkcode DashboardServices.need} gives for each service name. */
+interface Needed {
+  sys: SysMonitor;
+  units: UnitRegistry;
+  sessions: SessionStore;
+}
+
 /** A service a request may need, provided or refused with a 503 by the web app. */
-export type ServiceName = "sys" | "units";
+export type ServiceName = "sys" | "units" | "sessions";
 
 /**
  * The dashboard's server side: the monitoring client and the Overview's sampler, the SYS
@@ -110,6 +120,7 @@ export class DashboardServices implements AsyncDisposable {
   #alerts: AlertStore | undefined;
   #alertsOpening: Promise<AlertStore | undefined> | undefined;
   #units: UnitRegistry | undefined;
+  #sessions: SessionStore | undefined;
   #sysClient: NunectClient | undefined;
   #opsClient: NunectClient | undefined;
   readonly #unitsFeed: UnitsFeed;
@@ -158,7 +169,10 @@ export class DashboardServices implements AsyncDisposable {
       },
     });
     this.accounts = options.accounts ?? this.#accountPool();
-    this.ready = Promise.all([this.#startSys(), this.#startOps(options.registry)]).then(() => {});
+    this.ready = Promise.all([
+      this.#startSys(),
+      this.#startOps(options.registry, options.sessions),
+    ]).then(() => {});
     this.ready.catch((e) =>
       this.#log(`Dashboard NATS services failed to start: ${(e as Error).message}`)
     );
@@ -220,24 +234,35 @@ export class DashboardServices implements AsyncDisposable {
   }
 
   /**
+   * The login sessions, or undefined until the OPS connection is up.
+   *
+   * @returns the session store
+   */
+  sessions(): SessionStore | undefined {
+    return this.#sessions;
+  }
+
+  /**
    * A service a request cannot do without.
    *
-   * @param name `sys` or `units`
+   * @param name `sys`, `units` or `sessions`
    * @returns the service
    * @throws {ServiceUnavailableError} while it is not up
    */
-  need<N extends ServiceName>(name: N): { sys: SysMonitor; units: UnitRegistry }[N] {
-    const service = name === "sys" ? this.#sys : this.#units;
+  need<N extends ServiceName>(name: N): Needed[N] {
+    const service = name === "sys" ? this.#sys : name === "units" ? this.#units : this.#sessions;
     if (service === undefined) {
       throw new ServiceUnavailableError(
         name === "sys"
           ? "No connection to the NATS system account yet: check NATS_SYS_USER and " +
             "NATS_SYS_PASSWORD and that nats-server is running"
-          : "The units registry is not running yet: the dashboard has no OPS connection; check " +
+          : `${
+            name === "units" ? "The units registry is" : "Login sessions are"
+          } not available yet: the dashboard has no OPS connection; check ` +
             "NATS_OPS_USER and NATS_OPS_PASSWORD and that nats-server is running",
       );
     }
-    return service as { sys: SysMonitor; units: UnitRegistry }[N];
+    return service as Needed[N];
   }
 
   /**
@@ -386,6 +411,7 @@ export class DashboardServices implements AsyncDisposable {
     await this.accounts.close();
     await this.#sys?.close();
     await this.#units?.close();
+    await this.#sessions?.close();
     await this.#sysClient?.close();
     await this.#opsClient?.close();
   }
@@ -393,6 +419,36 @@ export class DashboardServices implements AsyncDisposable {
   /** Same as {@linkcode DashboardServices.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  // Logins need the sessions first; JetStream may be off or not ready yet: retry, then keep them
+  // in this process only (one instance, ended by a restart) and say so.
+  async #openSessions(
+    client: NunectClient,
+    options: Partial<SessionStoreOptions>,
+  ): Promise<void> {
+    const d = this.config.dashboard;
+    const settings = {
+      idleMs: d.sessionIdleMin * 60_000,
+      maxAgeMs: d.sessionMaxH * 3600_000,
+      ...options,
+    };
+    for (let attempt = 1; !this.#closed; attempt++) {
+      try {
+        this.#sessions = await SessionStore.open(client.nc, settings);
+        return;
+      } catch (e) {
+        this.#log(`Session store could not start (attempt ${attempt}): ${(e as Error).message}`);
+        if (attempt >= 3) {
+          this.#sessions = await SessionStore.open(null, { ...settings, bucket: null });
+          this.#log(
+            "Login sessions are kept in this process only (no JetStream KV bucket): other dashboard instances do not share them",
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
   }
 
   // waitOnFirstConnect keeps dialling while the server is down; this loop covers what it does not
@@ -440,7 +496,10 @@ export class DashboardServices implements AsyncDisposable {
     this.#sys = sys;
   }
 
-  async #startOps(registry: UnitRegistryOptions = {}): Promise<void> {
+  async #startOps(
+    registry: UnitRegistryOptions = {},
+    sessions: Partial<SessionStoreOptions> = {},
+  ): Promise<void> {
     const client = this.#opsClient = await this.#dial({
       unitId: this.unitId,
       name: "nunect-dashboard",
@@ -448,6 +507,7 @@ export class DashboardServices implements AsyncDisposable {
       pass: this.config.opsUser.password,
     });
     if (this.#closed) return void await client.close();
+    await this.#openSessions(client, sessions);
     this.#history = new HistoryStore(client.nc, { tiers: this.config.history.tiers, maxBytes: 0 });
     client.serveEcho();
     client.startHeartbeat({

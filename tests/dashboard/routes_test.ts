@@ -41,6 +41,7 @@ Deno.test("route table: every page has a JSON twin in the table, every change ne
     "Units",
     "History",
     "Alerts",
+    "Sessions",
   ]);
   assert.deepEqual(
     apiIndex().map((e) => e.path),
