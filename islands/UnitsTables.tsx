@@ -1,7 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { applyUnitsEvent } from "../mods/dashboard/units.ts";
-import type { UnitsDelta, UnitsReset, UnitsView } from "../mods/dashboard/mod.ts";
-import type { UnitState } from "../mods/monitor/mod.ts";
+import type { UnitsDelta, UnitsQuery, UnitsReset, UnitsView } from "../mods/dashboard/mod.ts";
+import type { UnitSort, UnitState } from "../mods/monitor/mod.ts";
 import { formatAgo, formatMicros, formatNanos, rttLevel } from "../components/format.ts";
 import { useEventStream } from "./_event_stream.ts";
 
@@ -27,9 +27,39 @@ const QUALITY_LEVEL: Record<string, string> = {
   freerun: "bad",
 };
 
+/** The query string of a page of units (defaults left out). */
+function pageQuery(q: UnitsQuery, patch: Partial<UnitsQuery> = {}): string {
+  const merged = { ...q, ...patch };
+  const p = new URLSearchParams();
+  if (merged.offset > 0) p.set("offset", String(merged.offset));
+  if (merged.limit !== 100) p.set("limit", String(merged.limit));
+  if (merged.sort !== "unit") p.set("sort", merged.sort);
+  if (merged.dir !== "asc") p.set("dir", merged.dir);
+  if (merged.q !== "") p.set("q", merged.q);
+  const text = p.toString();
+  return text === "" ? "" : `?${text}`;
+}
+
+/** A column heading that sorts by `sort` (again: the other way round). */
+function SortBy(p: { q: UnitsQuery; sort: UnitSort; children: string; num?: boolean }) {
+  const active = p.q.sort === p.sort;
+  const dir = active && p.q.dir === "asc" ? "desc" : "asc";
+  return (
+    <th class={p.num ? "num" : undefined}>
+      <a href={`/units${pageQuery(p.q, { sort: p.sort, dir, offset: 0 })}`}>
+        {p.children}
+        {active ? (p.q.dir === "asc" ? " ▲" : " ▼") : ""}
+      </a>
+    </th>
+  );
+}
+
 /**
- * The Units tables (RTT and time sync), updated by the live `units` deltas: RTT green below
- * 50 ms, yellow below 200 ms, red above; stale units (three missed heartbeats) highlighted.
+ * The Units tables (RTT and time sync) of one page of units, updated by the live `units`
+ * deltas: RTT green below 50 ms, yellow below 200 ms, red above; stale units (three missed
+ * heartbeats) highlighted. A page shows at most `limit` units (paged, sorted, filtered on the
+ * server), so the page stays fast at 10,000 units; when an event cannot say what the page now
+ * holds, the page fetches itself again, at most once a second.
  */
 export function UnitsTables(props: UnitsTablesProps) {
   const [view, setView] = useState(props.initial);
@@ -37,8 +67,29 @@ export function UnitsTables(props: UnitsTablesProps) {
   // so a skewed browser clock does not distort it.
   const [received, setReceived] = useState(() => Date.now());
   const [, tick] = useState(0);
+  const refetch = useRef<{ timer?: ReturnType<typeof setTimeout>; last: number }>({ last: 0 });
+  const scheduleRefetch = (q: UnitsQuery) => {
+    const r = refetch.current;
+    if (r.timer !== undefined) return;
+    r.timer = setTimeout(async () => {
+      r.last = Date.now();
+      try {
+        const res = await fetch(`/api/units${pageQuery(q)}`, { credentials: "same-origin" });
+        if (res.ok) {
+          setView(await res.json());
+          setReceived(Date.now());
+        }
+      } finally {
+        r.timer = undefined;
+      }
+    }, Math.max(0, r.last + 1000 - Date.now()));
+  };
   useEventStream<UnitsReset | UnitsDelta>("units", (e) => {
-    setView((v) => applyUnitsEvent(v, e));
+    setView((v) => {
+      const applied = applyUnitsEvent(v, e);
+      if (applied.refetch) scheduleRefetch(v.query);
+      return applied.view;
+    });
     setReceived(Date.now());
   });
   useEffect(() => {
@@ -47,6 +98,28 @@ export function UnitsTables(props: UnitsTablesProps) {
   }, []);
   const now = view.now + (Date.now() - received);
   const units = view.units;
+  const q = view.query;
+  const first = units.length === 0 ? 0 : q.offset + 1;
+  const last = q.offset + units.length;
+  const pager = (
+    <p class="pager" id="units-pager">
+      {first}–{last} of {view.total} units{q.q !== "" ? ` matching "${q.q}"` : ""} · {q.offset > 0
+        ? (
+          <a href={`/units${pageQuery(q, { offset: Math.max(0, q.offset - q.limit) })}`}>
+            previous
+          </a>
+        )
+        : <span class="muted">previous</span>} · {last < view.total
+        ? <a href={`/units${pageQuery(q, { offset: q.offset + q.limit })}`}>next</a>
+        : <span class="muted">next</span>}
+      <form method="get" action="/units" class="inline">
+        <input type="hidden" name="sort" value={q.sort} />
+        <input type="hidden" name="dir" value={q.dir} />
+        <input name="q" value={q.q} placeholder="unit or host" aria-label="Filter units" />
+        <button type="submit" class="small">Filter</button>
+      </form>
+    </p>
+  );
   const forget = (u: UnitState) =>
     u.stale && (
       <form method="post" action={`/units/${encodeURIComponent(u.unitId)}/forget`} class="inline">
@@ -56,20 +129,21 @@ export function UnitsTables(props: UnitsTablesProps) {
     );
   return (
     <div>
+      {pager}
       <h2>Round-trip times</h2>
       <div class="table-wrap">
         <table id="units-rtt">
           <thead>
             <tr>
-              <th>Unit</th>
-              <th>Kind</th>
-              <th>Host</th>
+              <SortBy q={q} sort="unit">Unit</SortBy>
+              <SortBy q={q} sort="kind">Kind</SortBy>
+              <SortBy q={q} sort="host">Host</SortBy>
               <th>Version</th>
-              <th class="num">Native RTT</th>
-              <th class="num">App RTT</th>
+              <SortBy q={q} sort="native" num>Native RTT</SortBy>
+              <SortBy q={q} sort="app" num>App RTT</SortBy>
               <th>Target</th>
-              <th>Last seen</th>
-              <th>State</th>
+              <SortBy q={q} sort="seen">Last seen</SortBy>
+              <SortBy q={q} sort="state">State</SortBy>
             </tr>
           </thead>
           <tbody>
@@ -111,10 +185,10 @@ export function UnitsTables(props: UnitsTablesProps) {
         <table id="units-time">
           <thead>
             <tr>
-              <th>Unit</th>
+              <SortBy q={q} sort="unit">Unit</SortBy>
               <th>Source</th>
-              <th>Quality</th>
-              <th class="num">Offset</th>
+              <SortBy q={q} sort="quality">Quality</SortBy>
+              <SortBy q={q} sort="offset" num>Offset</SortBy>
               <th class="num">Freq</th>
               <th>PTP</th>
               <th>NTP</th>

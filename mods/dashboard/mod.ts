@@ -40,7 +40,7 @@ export type {
   RatePoint,
   RateSeries,
 } from "./overview_sampler.ts";
-export { UnitsFeed } from "./units_feed.ts";
+export { UNITS_DELTA_MAX, UnitsFeed } from "./units_feed.ts";
 export type { UnitsDelta, UnitsFeedOptions, UnitsReset } from "./units_feed.ts";
 export { readOverview, summarize } from "./overview.ts";
 export type { OverviewSample, OverviewSummary } from "./overview.ts";
@@ -53,7 +53,7 @@ export type { AccountRow, AccountsSummary } from "./accounts.ts";
 export { findConnection } from "./connection.ts";
 export { serverDetail } from "./servers.ts";
 export type { ServerDetail } from "./servers.ts";
-export { applyUnitsEvent, hostClock, unitsView } from "./units.ts";
-export type { HostClock, UnitsView } from "./units.ts";
+export { applyUnitsEvent, DEFAULT_UNITS_QUERY, hostClock, unitsView } from "./units.ts";
+export type { AppliedUnitsEvent, HostClock, UnitsQuery, UnitsView } from "./units.ts";
 export { sessionRef, SessionStore } from "./session_store.ts";
 export type { NewSession, SessionRecord, SessionStoreOptions } from "./session_store.ts";

@@ -1,19 +1,28 @@
 import type { UnitChange, UnitRegistry, UnitRegistryStats, UnitState } from "../monitor/mod.ts";
 import { type UnitsView, unitsView } from "./units.ts";
 
-/** A `units` event: the units that changed since the last one, and the counters. */
+/**
+ * A `units` event: the units that changed since the last one, and the counters. At most
+ * {@linkcode UNITS_DELTA_MAX} changed units are carried; beyond, `more` says so and pages fetch
+ * themselves again, so that an event stays small at 10,000 units.
+ */
 export interface UnitsDelta {
   /** Server time, ms since the epoch ("x ago" is measured against it). */
   readonly now: number;
-  /** Units added or changed, as they are now. */
+  /** Units added or changed, as they are now (none when `more`). */
   readonly changed: readonly UnitState[];
-  /** IDs of units removed. */
+  /** IDs of units removed (none when `more`). */
   readonly removed: readonly string[];
+  /** More units changed than an event carries: fetch the page again. */
+  readonly more: boolean;
   /** The registry's counters. */
   readonly stats: UnitRegistryStats;
 }
 
-/** The first `units` event of a subscriber that cannot resume: the whole table. */
+/** The most changed units one `units` event carries. */
+export const UNITS_DELTA_MAX = 200;
+
+/** The first `units` event of a subscriber that cannot resume: the first page of the table. */
 export interface UnitsReset extends UnitsView {
   readonly reset: true;
 }
@@ -28,8 +37,8 @@ export interface UnitsFeedOptions {
 
 /**
  * Turns the units registry's changes (thousands a second at a thousand units) into `units`
- * deltas: the latest state of each unit that changed, at most once per `intervalMs`, sent at
- * once when the table was quiet.
+ * deltas: the latest state of each unit that changed (up to {@linkcode UNITS_DELTA_MAX}, else
+ * only that more changed), at most once per `intervalMs`, sent at once when the table was quiet.
  */
 export class UnitsFeed {
   readonly #publish: (delta: UnitsDelta) => void;
@@ -66,7 +75,8 @@ export class UnitsFeed {
   }
 
   /**
-   * The whole table, for a subscriber's first event.
+   * The first page of the table, for a subscriber's first event (a page showing another one
+   * fetches it).
    *
    * @returns the reset event, empty while no registry runs
    */
@@ -102,10 +112,12 @@ export class UnitsFeed {
     const registry = this.#registry;
     if (registry === undefined) return;
     this.#lastFlush = Date.now();
+    const more = this.#changed.size + this.#removed.size > UNITS_DELTA_MAX;
     const delta: UnitsDelta = {
       now: this.#lastFlush,
-      changed: [...this.#changed.values()],
-      removed: [...this.#removed],
+      changed: more ? [] : [...this.#changed.values()],
+      removed: more ? [] : [...this.#removed],
+      more,
       stats: registry.stats(),
     };
     this.#changed.clear();

@@ -116,7 +116,7 @@ export type { ServerControlOptions, ServerRef } from "./server_control.ts";
 export { TRACE_KINDS, traceEventSchema, traceHops, traceMessage } from "./trace.ts";
 export type { MessageTrace, TraceEvent, TraceHop, TraceOptions, TraceStep } from "./trace.ts";
 export { RingBuffer } from "./ring_buffer.ts";
-export { UnitTable } from "./unit_table.ts";
+export { UNIT_SORTS, UnitTable } from "./unit_table.ts";
 export type {
   AcceptedRecord,
   DroppedMessage,
@@ -124,7 +124,10 @@ export type {
   TelemetryMessage,
   UnitChange,
   UnitChangeType,
+  UnitPage,
+  UnitQuery,
   UnitRecord,
+  UnitSort,
   UnitState,
   UnitTableOptions,
   UnitTableStats,

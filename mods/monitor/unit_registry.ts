@@ -10,6 +10,8 @@ import {
 import { UnitStore } from "./unit_store.ts";
 import {
   type UnitChange,
+  type UnitPage,
+  type UnitQuery,
   type UnitState,
   UnitTable,
   type UnitTableOptions,
@@ -166,6 +168,16 @@ export class UnitRegistry implements AsyncDisposable {
    */
   units(): UnitState[] {
     return this.#table.units(Date.now());
+  }
+
+  /**
+   * One page of units, filtered and sorted, with staleness as of now.
+   *
+   * @param query offset, limit, sort key, direction and filter
+   * @returns the page and how many units matched
+   */
+  query(query: UnitQuery): UnitPage {
+    return this.#table.query(query, Date.now());
   }
 
   /**

@@ -142,6 +142,72 @@ export interface UnitTableOptions {
   readonly maxUnits?: number;
 }
 
+/** What the units table can be sorted by. */
+export const UNIT_SORTS = [
+  "unit",
+  "kind",
+  "host",
+  "seen",
+  "native",
+  "app",
+  "state",
+  "quality",
+  "offset",
+] as const;
+/** A sort key of {@linkcode UnitQuery}. */
+export type UnitSort = (typeof UNIT_SORTS)[number];
+
+/** One page of the units table: which units, in which order. */
+export interface UnitQuery {
+  /** Units to skip (default 0). */
+  readonly offset?: number;
+  /** Units on the page (default 100). */
+  readonly limit?: number;
+  /** Sort key (default `unit`, the unit ID). Units without the value come last. */
+  readonly sort?: UnitSort;
+  /** `asc` (default) or `desc`. */
+  readonly dir?: "asc" | "desc";
+  /** Only units whose ID or host contains this, case-insensitive. */
+  readonly q?: string;
+}
+
+/** A page of units. */
+export interface UnitPage {
+  /** Units matching the query (before paging). */
+  readonly total: number;
+  /** The page, sorted. */
+  readonly units: UnitState[];
+}
+
+const QUALITY_RANK: Record<string, number> = { locked: 0, tracking: 1, acquiring: 2, freerun: 3 };
+
+function sortValue(u: UnitState, sort: UnitSort): string | number | null {
+  switch (sort) {
+    case "unit":
+      return u.unitId;
+    case "kind":
+      return u.heartbeat?.kind ?? null;
+    case "host":
+      return u.heartbeat?.host || null;
+    case "seen":
+      return u.lastSeen;
+    case "native":
+      return u.rtt?.nativeRttUs ?? null;
+    case "app":
+      return u.rtt?.appRttUs ?? null;
+    case "state":
+      return u.stale ? 1 : 0;
+    case "quality": {
+      const q = u.time?.quality ?? u.heartbeat?.clock.quality;
+      return q === undefined ? null : QUALITY_RANK[q] ?? null;
+    }
+    case "offset":
+      return u.time?.offsetNs === null || u.time?.offsetNs === undefined
+        ? null
+        : Math.abs(u.time.offsetNs);
+  }
+}
+
 /** A message as it arrives: its subject and raw payload. */
 export interface TelemetryMessage {
   /** e.g. `ops.heartbeat.router-1` */
@@ -373,6 +439,46 @@ export class UnitTable {
     return [...this.#units.values()]
       .sort((a, b) => a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0)
       .map((u) => this.#snapshot(u, now));
+  }
+
+  /**
+   * One page of units, filtered and sorted; only the page is copied, so a page of 100 out of
+   * 10,000 units costs a sort, not 10,000 snapshots.
+   *
+   * @param query offset, limit, sort key, direction and filter
+   * @param now the receiver's wall clock
+   * @returns the page and how many units matched
+   */
+  query(query: UnitQuery, now: number): UnitPage {
+    const sort = query.sort ?? "unit";
+    const desc = query.dir === "desc";
+    const q = query.q?.toLowerCase() ?? "";
+    let units = [...this.#units.values()];
+    if (q !== "") {
+      units = units.filter((u) =>
+        u.unitId.toLowerCase().includes(q) ||
+        (u.heartbeat?.host ?? "").toLowerCase().includes(q)
+      );
+    }
+    // Staleness is decided as of `now` for sorting too.
+    const keyed = units.map((u) => {
+      const unit = sort === "state" ? { ...u, stale: this.#isStale(u, now) } : u;
+      return { u, key: sortValue(unit, sort) };
+    });
+    keyed.sort((a, b) => {
+      if (a.key === null || b.key === null) {
+        if (a.key === b.key) return a.u.unitId < b.u.unitId ? -1 : 1;
+        return a.key === null ? 1 : -1;
+      }
+      const order = a.key < b.key ? -1 : a.key > b.key ? 1 : a.u.unitId < b.u.unitId ? -1 : 1;
+      return desc ? -order : order;
+    });
+    const offset = Math.max(0, query.offset ?? 0);
+    const limit = Math.max(1, query.limit ?? 100);
+    return {
+      total: keyed.length,
+      units: keyed.slice(offset, offset + limit).map(({ u }) => this.#snapshot(u, now)),
+    };
   }
 
   /**

@@ -1,15 +1,37 @@
 import { z } from "zod";
-import { hostClock, NotFoundError, unitsView } from "../../mods/dashboard/mod.ts";
+import {
+  DEFAULT_UNITS_QUERY,
+  hostClock,
+  NotFoundError,
+  type UnitsQuery,
+  unitsView,
+} from "../../mods/dashboard/mod.ts";
+import { UNIT_SORTS } from "../../mods/monitor/mod.ts";
 import { UNIT_ID_PATTERN, validateUnitId } from "../../mods/protocol/mod.ts";
 import { Island } from "../../components/Island.tsx";
 import { Card } from "../../components/ui.tsx";
 import { LocalTime } from "../../islands/LocalTime.tsx";
 import { UnitsTables } from "../../islands/UnitsTables.tsx";
 import type { AppContext } from "../context.ts";
-import { parseParams } from "../query.ts";
+import { param, parseParams } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
 
 const idParam = z.object({ id: z.string() });
+
+/** A page of the units table: `offset`, `limit` (1-1000), `sort`, `dir` and the filter `q`. */
+const unitsQuery = z.object({
+  offset: param.int(),
+  limit: param.int(1000),
+  sort: param.oneOf(UNIT_SORTS),
+  dir: param.oneOf(["asc", "desc"]),
+  q: param.name(),
+}).transform((q): UnitsQuery => ({
+  offset: q.offset ?? DEFAULT_UNITS_QUERY.offset,
+  limit: Math.max(1, q.limit ?? DEFAULT_UNITS_QUERY.limit),
+  sort: q.sort ?? DEFAULT_UNITS_QUERY.sort,
+  dir: q.dir ?? DEFAULT_UNITS_QUERY.dir,
+  q: q.q ?? DEFAULT_UNITS_QUERY.q,
+}));
 
 /** Removes a unit; the unit ID is checked first (400), an unknown one is a 404. */
 async function forget(c: AppContext): Promise<string> {
@@ -28,8 +50,13 @@ export const unitsRoutes: readonly Route[] = [
     title: "Units",
     nav: true,
     live: ["units"],
-    twin: { path: "/api/units", title: "units with heartbeat, RTT and clock, and ingest counters" },
-    load: (c) => unitsView(c.var.services.units()),
+    query: unitsQuery,
+    twin: {
+      path: "/api/units",
+      title:
+        "a page of units with heartbeat, RTT and clock, and ingest counters (offset, limit, sort, dir, q)",
+    },
+    load: (c, q) => unitsView(c.var.services.units(), q),
     render: (v, c) => (
       <>
         {v.stats === null && (
@@ -44,7 +71,7 @@ export const unitsRoutes: readonly Route[] = [
             props={{
               serverNow: v.now,
               url: "/api/time",
-              host: hostClock(v.units, c.var.services.config.unit.unitId),
+              host: hostClock(c.var.services.units()?.unit(c.var.services.config.unit.unitId)),
             }}
           />
         </Card>

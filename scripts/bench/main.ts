@@ -18,6 +18,7 @@ import { bench as guardian } from "./guardian.ts";
 import { bench as jetstream } from "./jetstream.ts";
 import { bench as history } from "./history.ts";
 import { bench as monitor } from "./monitor.ts";
+import { bench as security } from "./security.ts";
 import { DEBIAN_NATS_SERVER, describeServer } from "../../mods/tools/mod.ts";
 import { testServer } from "../../tests/_kit/mod.ts";
 
@@ -30,6 +31,7 @@ const suites: Record<string, () => Promise<void>> = {
   jetstream,
   history,
   monitor,
+  security,
 };
 
 const server = await testServer();

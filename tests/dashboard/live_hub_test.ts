@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   applyUnitsEvent,
+  DEFAULT_UNITS_QUERY,
   LiveHub,
   type LiveTopic,
   OverviewSampler,
@@ -61,23 +62,50 @@ Deno.test("live hub: another boot's ID, a future one or a gap gets a snapshot", 
   assert.equal(h.stats().snapshots, 6);
 });
 
-Deno.test("units view: deltas replace changed units, drop removed ones, never go back in time", () => {
+Deno.test("units view: deltas replace the page's units in place, never go back in time, and say when to fetch the page again", () => {
   const unit = (unitId: string, lastSeen: number) => ({ unitId, lastSeen }) as UnitState;
   const stats = null as never;
-  let v = applyUnitsEvent({ now: 0, units: [], stats }, {
+  const query = DEFAULT_UNITS_QUERY;
+  const empty = { now: 0, query, total: 0, units: [], stats };
+  // A reset for the page's own query is the page; for another query, fetch.
+  let r = applyUnitsEvent(empty, {
     reset: true,
     now: 10,
-    units: [unit("b", 10), unit("a", 10)],
+    query,
+    total: 2,
+    units: [unit("a", 10), unit("b", 10)],
     stats,
   });
-  v = applyUnitsEvent(v, {
+  assert.equal(r.refetch, false);
+  assert.deepEqual(r.view.units.map((u) => u.unitId), ["a", "b"]);
+  const other = applyUnitsEvent({ ...empty, query: { ...query, offset: 100 } }, {
+    reset: true,
+    now: 10,
+    query,
+    total: 2,
+    units: [],
+    stats,
+  });
+  assert.equal(other.refetch, true);
+  // Changes of the page's units apply in place; an older state never replaces a newer one.
+  r = applyUnitsEvent(r.view, {
     now: 20,
-    changed: [unit("c", 20), unit("a", 5)],
-    removed: ["b"],
+    changed: [unit("b", 20), unit("a", 5)],
+    removed: [],
+    more: false,
     stats,
   });
-  assert.deepEqual(v.units.map((u) => [u.unitId, u.lastSeen]), [["a", 10], ["c", 20]]);
-  assert.equal(v.now, 20);
+  assert.equal(r.refetch, false);
+  assert.deepEqual(r.view.units.map((u) => [u.unitId, u.lastSeen]), [["a", 10], ["b", 20]]);
+  assert.equal(r.view.now, 20);
+  // A unit off the page, a removal, or too many changes: fetch the page again.
+  const delta = { now: 30, changed: [], removed: [], more: false, stats };
+  assert.equal(applyUnitsEvent(r.view, { ...delta, changed: [unit("c", 30)] }).refetch, true);
+  assert.equal(applyUnitsEvent(r.view, { ...delta, removed: ["b"] }).refetch, true);
+  assert.equal(applyUnitsEvent(r.view, { ...delta, more: true }).refetch, true);
+  // Sorted by a changing value, any change may reorder the page.
+  const bySeen = { ...r.view, query: { ...query, sort: "seen" as const } };
+  assert.equal(applyUnitsEvent(bySeen, { ...delta, changed: [unit("a", 40)] }).refetch, true);
 });
 
 Deno.test("chart time labels are UTC times of day, never dates", () => {

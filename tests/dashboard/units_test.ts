@@ -108,3 +108,51 @@ Deno.test("units: a unit that stops sending is marked stale", async () => {
   assert.match(html, /<tr class="stale" data-unit="unit-s">/);
   assert.ok(html.includes(">Forget<"));
 });
+
+Deno.test("units: /api/units and the page are paged, sorted and filtered on the server", async () => {
+  await using ns = await startNats();
+  await using d = await testDashboard(ns);
+  const s = await login(d.app);
+  const nc = await connect({ servers: ns.url, ...ns.users.guardian });
+  try {
+    for (let i = 0; i < 150; i++) {
+      const unitId = `page-${String(i).padStart(3, "0")}`;
+      nc.publish(
+        `ops.heartbeat.${unitId}`,
+        JSON.stringify({
+          unitId,
+          seq: 1,
+          ts: Date.now(),
+          uptimeS: 1,
+          version: "1",
+          host: i % 10 === 0 ? "tenth.lan" : "other.lan",
+          kind: "guardian",
+          clock: { source: "ntp", quality: "locked" },
+        }),
+      );
+    }
+    await nc.flush();
+    await until(() => d.units.stats().units >= 150, "150 units");
+    const first = await (await get(d.app, s, "/api/units")).json();
+    assert.equal(first.units.length, 100);
+    assert.ok(first.total >= 150);
+    assert.deepEqual(first.query, { offset: 0, limit: 100, sort: "unit", dir: "asc", q: "" });
+    const page = await (await get(d.app, s, "/api/units?offset=100&limit=20&sort=unit&dir=desc"))
+      .json();
+    assert.equal(page.units.length, 20);
+    assert.ok(page.units[0].unitId > page.units[19].unitId);
+    const tenth = await (await get(d.app, s, "/api/units?q=TENTH")).json();
+    assert.equal(tenth.total, 15);
+    const bad = await get(d.app, s, "/api/units?sort=bogus");
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error.message, /^Invalid sort "bogus": expected one of unit, /);
+    const tooMany = await get(d.app, s, "/api/units?limit=5000");
+    assert.equal(tooMany.status, 400);
+    assert.match((await tooMany.json()).error.message, /^Invalid limit "5000": expected a whole/);
+    const html = await (await get(d.app, s, "/units?limit=10&sort=seen&dir=desc")).text();
+    assert.match(html, /1–10 of \d+ units/);
+    assert.match(html, /href="\/units\?offset=10&amp;limit=10&amp;sort=seen&amp;dir=desc"/);
+  } finally {
+    await nc.close();
+  }
+});

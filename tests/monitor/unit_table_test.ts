@@ -198,3 +198,31 @@ Deno.test("unit table: log records are cut to the protocol's bounds, counted, an
   assert.equal(stored[0], table.logs()[0]!.msg, "the history gets the cut record");
   assert.ok(stored[0]!.length < 5000);
 });
+
+Deno.test("unit table: one page, filtered and sorted, without copying the rest", () => {
+  const table = new UnitTable({ defaultHeartbeatIntervalMs: 1000 });
+  for (let i = 0; i < 250; i++) {
+    const id = `u-${String(i).padStart(3, "0")}`;
+    table.apply(msg(subjects.heartbeat(id), heartbeat(id, 1, T0)), T0 + i);
+    if (i % 2 === 0) table.apply(msg(subjects.rtt(id), rtt(id, 1000 + i)), T0 + i);
+  }
+  const first = table.query({}, T0 + 250);
+  assert.equal(first.total, 250);
+  assert.equal(first.units.length, 100);
+  assert.equal(first.units[0]!.unitId, "u-000");
+  const third = table.query({ offset: 200 }, T0 + 250);
+  assert.deepEqual([third.units.length, third.units[0]!.unitId], [50, "u-200"]);
+  // By RTT, highest first; units without an RTT come last.
+  const slow = table.query({ sort: "native", dir: "desc", limit: 3 }, T0 + 250);
+  assert.deepEqual(slow.units.map((u) => u.unitId), ["u-248", "u-246", "u-244"]);
+  const tail = table.query({ sort: "native", offset: 124, limit: 2 }, T0 + 250);
+  assert.deepEqual(tail.units.map((u) => u.rtt === null), [false, true]);
+  // Last seen, newest first; and a filter on ID or host.
+  assert.equal(
+    table.query({ sort: "seen", dir: "desc", limit: 1 }, T0 + 250).units[0]!.unitId,
+    "u-249",
+  );
+  const found = table.query({ q: "U-01" }, T0 + 250);
+  assert.equal(found.total, 10);
+  assert.ok(found.units.every((u) => u.unitId.startsWith("u-01")));
+});
