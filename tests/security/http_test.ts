@@ -76,15 +76,32 @@ Deno.test("security: HTTP attacks on a running stack", async (t) => {
     },
   );
 
-  await t.step("API writes have a documented body limit too", async () => {
+  await t.step("API writes have a documented body limit too, also while streaming", async () => {
     const s = await login(base, admin.user, admin.password);
-    const res = await fetch(`${base}/api/units/nobody/forget`, {
+    const headers = { cookie: s.cookie, origin: base, "x-csrf-token": s.csrf };
+    const declared = await fetch(`${base}/api/publish/OPS`, {
       method: "POST",
-      headers: { cookie: s.cookie, origin: base, "x-csrf-token": s.csrf },
-      body: new Uint8Array(1024 * 1024),
+      headers,
+      body: new Uint8Array(3 * 1024 * 1024),
     });
-    assert.equal(res.status, 413);
-    assert.match((await res.json()).error.message, /Request body over 65536 bytes/);
+    assert.equal(declared.status, 413);
+    assert.match((await declared.json()).error.message, /Request body over 2097152 bytes/);
+    // Chunked, read by the handler: cut at the limit, not buffered to the end.
+    const streamed = await rawRequest(
+      port,
+      [
+        "POST /api/publish/OPS HTTP/1.1",
+        `Host: ${host}`,
+        `Cookie: ${s.cookie}`,
+        `Origin: ${base}`,
+        `X-CSRF-Token: ${s.csrf}`,
+        "Content-Type: application/json",
+        "Transfer-Encoding: chunked",
+      ].join("\r\n"),
+      chunked(formBytes(GiB)),
+    );
+    assert.equal(streamed.status, 413);
+    assert.ok(streamed.sent < 64 * 1024 * 1024, `${streamed.sent} bytes were sent before the 413`);
   });
   await t.step("next= after login accepts only plain same-site paths", async () => {
     const form = await loginForm(base);
