@@ -27,6 +27,8 @@ export interface LayoutProps {
   readonly csrf?: string;
   /** Props of the browser-unit island (omitted on the login and error pages). */
   readonly browserUnit?: BrowserUnitProps;
+  /** Alerts firing now (the header badge's first value), null while alerts are unavailable. */
+  readonly alertsFiring?: number | null;
   /** Dashboard version. */
   readonly version: string;
   /** Live topics of the page and the cursor it was rendered at (read by `useEventStream`). */
@@ -58,7 +60,7 @@ export function Layout(p: LayoutProps) {
           )}
           <span class="spacer" />
           {p.user !== undefined && (
-            <Island component={AlertBadge} props={{ url: "/api/alerts", pollMs: 10_000 }} />
+            <Island component={AlertBadge} props={{ initial: p.alertsFiring ?? null }} />
           )}
           {p.browserUnit && <Island component={BrowserUnit} props={p.browserUnit} />}
           {p.user !== undefined && (

@@ -1,35 +1,20 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import type { AlertsView } from "../mods/dashboard/mod.ts";
+import { useEventStream } from "./_event_stream.ts";
 
 /** Props of {@linkcode AlertBadge}. */
 export interface AlertBadgeProps {
-  /** Where the firing count comes from (`/api/alerts`). */
-  readonly url: string;
-  /** Refresh interval in ms. */
-  readonly pollMs: number;
+  /** Alerts firing when the page was rendered; null while alerts are not available. */
+  readonly initial: number | null;
 }
 
 /**
  * The header's alerts badge: how many alerts fire now, red while any does, a link to the Alerts
- * page. Refreshed from `url` (the dashboard's one event stream will push it once it carries
- * alerts).
+ * page; follows the `alerts` topic of the page's live stream.
  */
 export function AlertBadge(props: AlertBadgeProps) {
-  const [firing, setFiring] = useState<number | null>(null);
-  useEffect(() => {
-    let stopped = false;
-    const load = async () => {
-      try {
-        const res = await fetch(props.url, { headers: { accept: "application/json" } });
-        if (res.ok && !stopped) setFiring((await res.json()).firing ?? 0);
-      } catch { /* offline: keep the last count */ }
-    };
-    void load();
-    const timer = setInterval(load, props.pollMs);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [props.url, props.pollMs]);
+  const [firing, setFiring] = useState<number | null>(props.initial);
+  useEventStream<AlertsView>("alerts", (v) => setFiring(v.available ? v.firing : null));
   return (
     <a
       href="/alerts"

@@ -1,27 +1,15 @@
-import { useEffect, useState } from "preact/hooks";
-import type { AlertState, Rule, Silence } from "../mods/alerts/mod.ts";
-
-/** What `/api/alerts` answers. */
-export interface AlertsView {
-  readonly available: boolean;
-  readonly reason?: string;
-  readonly firing: number;
-  readonly states: readonly AlertState[];
-  readonly silences: readonly Silence[];
-}
+import { useState } from "preact/hooks";
+import type { AlertsView } from "../mods/dashboard/mod.ts";
+import { useEventStream } from "./_event_stream.ts";
 
 /** Props of {@linkcode AlertsPanel}. */
 export interface AlertsPanelProps {
-  /** Alerts at render time. */
+  /** Alerts, silences and rules at render time. */
   readonly initial: AlertsView;
-  /** Rules at render time. */
-  readonly rules: readonly Rule[];
   /** Rule types with what they measure and in which unit. */
   readonly types: Readonly<Record<string, { what: string; unit: string }>>;
   /** The session's CSRF token, for the JSON POSTs. */
   readonly csrf: string;
-  /** Refresh interval in ms. */
-  readonly pollMs: number;
 }
 
 interface PreviewResult {
@@ -60,31 +48,16 @@ const EMPTY_RULE = {
 
 /**
  * The Alerts page's live part: alerts (firing first) with acknowledge and silence, the silences,
- * and the rule editor with a preview of what the rule would have fired over the last day.
+ * and the rule editor with a preview of what the rule would have fired over the last day. Follows
+ * the `alerts` topic of the page's live stream.
  */
 export function AlertsPanel(props: AlertsPanelProps) {
   const [view, setView] = useState<AlertsView>(props.initial);
-  const [rules, setRules] = useState<readonly Rule[]>(props.rules);
+  useEventStream<AlertsView>("alerts", setView);
+  const rules = view.rules;
   const [form, setForm] = useState(EMPTY_RULE);
   const [preview, setPreview] = useState<PreviewResult | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-
-  const refresh = async () => {
-    try {
-      const [a, r] = await Promise.all([
-        fetch("/api/alerts", { headers: { accept: "application/json" } }).then((x) => x.json()),
-        fetch("/api/alerts/rules", { headers: { accept: "application/json" } }).then((x) =>
-          x.json()
-        ),
-      ]);
-      setView(a);
-      setRules(r.rules);
-    } catch { /* keep what is shown */ }
-  };
-  useEffect(() => {
-    const timer = setInterval(refresh, props.pollMs);
-    return () => clearInterval(timer);
-  }, []);
 
   const rule = () => ({
     id: form.id,
@@ -100,8 +73,7 @@ export function AlertsPanel(props: AlertsPanelProps) {
   const act = async (fn: () => Promise<unknown>, done: string) => {
     try {
       await fn();
-      setMessage(done);
-      await refresh();
+      setMessage(done); // the change comes back on the live stream
     } catch (e) {
       setMessage((e as Error).message);
     }

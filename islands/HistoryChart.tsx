@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { useEventStream } from "./_event_stream.ts";
 import uPlot from "uplot";
 import { formatBytes, formatCount, formatMicros, formatNanos } from "../components/format.ts";
 
@@ -13,6 +14,8 @@ export interface HistorySeries {
 
 /** Props of {@linkcode HistoryChart}. */
 export interface HistoryChartProps {
+  /** The kind of entity (a new point of it is announced on the `history` topic). */
+  readonly kind: string;
   /** The series' URL without `range` (e.g. `/api/history/stream?id=OPS%2Forders&field=bytes`). */
   readonly url: string;
   /** Chart title. */
@@ -48,8 +51,8 @@ function format(unit: HistoryChartProps["unit"], rate: boolean, v: number | null
 
 /**
  * One chart of metric history (uPlot): ranges 15 min … 30 days, the value under the cursor in
- * the legend, a CSV download of exactly the data shown, and live updates every step of the tier
- * the range reads.
+ * the legend, a CSV download of exactly the data shown, and live updates: the `history` topic
+ * announces each new point, and the chart reads its series again.
  */
 export function HistoryChart(props: HistoryChartProps) {
   const box = useRef<HTMLDivElement>(null);
@@ -59,21 +62,19 @@ export function HistoryChart(props: HistoryChartProps) {
   const [hover, setHover] = useState<string | null>(null);
   const url = `${props.url}&range=${range}`;
 
+  const load = async () => {
+    try {
+      const res = await fetch(url, { headers: { accept: "application/json" } });
+      if (res.ok) setSeries(await res.json());
+    } catch { /* keep what is drawn */ }
+  };
   useEffect(() => {
-    let stopped = false;
-    const load = async () => {
-      try {
-        const res = await fetch(url, { headers: { accept: "application/json" } });
-        if (res.ok && !stopped) setSeries(await res.json());
-      } catch { /* keep what is drawn */ }
-    };
     if (range !== props.range) void load();
-    const timer = setInterval(load, Math.max(5, series.stepS) * 1000);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [url, series.stepS]);
+  }, [url]);
+  // A new point of this kind in the tier drawn: read the series again (the page's live stream).
+  useEventStream<{ tier: string; kind: string }>("history", (e) => {
+    if (e.kind === props.kind && e.tier === series.tier) void load();
+  });
 
   useEffect(() => {
     const el = box.current;

@@ -6,7 +6,11 @@ import {
   RULE_TYPE_INFO,
   type RuleType,
 } from "../mods/alerts/mod.ts";
-import { type DashboardServices, ServiceUnavailableError } from "../mods/dashboard/mod.ts";
+import {
+  type DashboardServices,
+  readAlertsView,
+  ServiceUnavailableError,
+} from "../mods/dashboard/mod.ts";
 import { InvalidRequestError } from "../mods/dashboard/mod.ts";
 import type { Frame, Kind } from "../mods/history/mod.ts";
 import type { AppContext } from "./context.ts";
@@ -96,20 +100,8 @@ async function previewRule(services: DashboardServices, input: Record<string, un
 export const alertsRoutes: readonly Route[] = [
   endpoint({
     path: "/api/alerts",
-    title: "alert states (firing first) and silences",
-    handle: async (c) => {
-      const s = await c.var.services.alerts();
-      if (s === undefined) {
-        return { available: false, reason: UNAVAILABLE, firing: 0, states: [], silences: [] };
-      }
-      const states = await s.states();
-      return {
-        available: true,
-        firing: states.filter((a) => a.status === "firing").length,
-        states,
-        silences: await s.silences(),
-      };
-    },
+    title: "alert states (firing first), silences and rules",
+    handle: async (c) => await readAlertsView(await c.var.services.alerts()),
   }),
   endpoint({
     path: "/api/alerts/rules",

@@ -27,6 +27,7 @@ export function pageRenderer(nav: readonly NavItem[]): MiddlewareHandler<AppEnv>
           user={session?.user}
           csrf={session ? c.get("csrf") : undefined}
           version={services.version}
+          alertsFiring={services.alertsView().available ? services.alertsView().firing : null}
           live={props.live}
           browserUnit={session
             ? {

@@ -100,7 +100,8 @@ function handlers<Q>(
  */
 export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>): Route[] {
   const common = { role: def.role ?? "viewer", needs: def.needs ?? [] } as const;
-  const live = def.live ?? [];
+  // Every page follows `alerts`: the header's badge counts firing alerts live.
+  const live: readonly LiveTopic[] = [...new Set([...(def.live ?? []), "alerts" as const])];
   const pageRoute: Route = {
     ...common,
     method: "GET",

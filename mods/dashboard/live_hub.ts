@@ -1,11 +1,20 @@
 import { RingBuffer } from "../monitor/mod.ts";
 
 /** The named events of the live stream, one per resource a page shows live. */
-export const LIVE_TOPICS = ["overview", "rates", "units", "activity", "cluster"] as const;
+export const LIVE_TOPICS = [
+  "overview",
+  "rates",
+  "units",
+  "activity",
+  "cluster",
+  "alerts",
+  "history",
+] as const;
 
 /**
  * A live topic: `overview` figures, `rates` points, `units` deltas, `activity` events, `cluster`
- * servers.
+ * servers, the `alerts` view (states, silences, rules), `history`: a new point
+ * `{ tier, kind, t }` was written.
  */
 export type LiveTopic = (typeof LIVE_TOPICS)[number];
 

@@ -21,6 +21,8 @@ import {
 import { type DashboardConfig, dashboardUnitId } from "./config.ts";
 import { ServiceUnavailableError } from "./errors.ts";
 import { type LiveBacklog, type LiveFrame, LiveHub, type LiveTopic } from "./live_hub.ts";
+import { ALERTS_UNAVAILABLE, AlertsFeed, type AlertsView } from "./alerts_feed.ts";
+import { HISTORY_SUBJECT } from "../history/mod.ts";
 import { readOverview } from "./overview.ts";
 import { OverviewSampler } from "./overview_sampler.ts";
 import { SessionStore, type SessionStoreOptions } from "./session_store.ts";
@@ -119,6 +121,8 @@ export class DashboardServices implements AsyncDisposable {
   #history: HistoryStore | undefined;
   #alerts: AlertStore | undefined;
   #alertsOpening: Promise<AlertStore | undefined> | undefined;
+  #alertsFeed: AlertsFeed | undefined;
+  #historySub: { unsubscribe(): void } | undefined;
   #units: UnitRegistry | undefined;
   #sessions: SessionStore | undefined;
   #sysClient: NunectClient | undefined;
@@ -409,6 +413,8 @@ export class DashboardServices implements AsyncDisposable {
     this.cluster.stop();
     this.#unitsFeed.close();
     await this.accounts.close();
+    this.#alertsFeed?.close();
+    this.#historySub?.unsubscribe();
     await this.#sys?.close();
     await this.#units?.close();
     await this.#sessions?.close();
@@ -509,6 +515,19 @@ export class DashboardServices implements AsyncDisposable {
     if (this.#closed) return void await client.close();
     await this.#openSessions(client, sessions);
     this.#history = new HistoryStore(client.nc, { tiers: this.config.history.tiers, maxBytes: 0 });
+    this.#alertsFeed = new AlertsFeed(
+      client.nc,
+      () => this.alerts(),
+      (view) => this.live.publish("alerts", view),
+    );
+    // A new point of history, from its message ID (`<tier>.<kind>.<t>.<chunk>`): charts refetch.
+    this.#historySub = client.nc.subscribe(`${HISTORY_SUBJECT}.*.*`, {
+      callback: (err, msg) => {
+        const id = err ? undefined : msg.headers?.get("Nats-Msg-Id");
+        const [tier, kind, t, chunk] = id?.split(".") ?? [];
+        if (chunk === "0") this.live.publish("history", { tier, kind, t: Number(t) });
+      },
+    });
     client.serveEcho();
     client.startHeartbeat({
       kind: "dashboard",
@@ -547,8 +566,21 @@ export class DashboardServices implements AsyncDisposable {
     }
   }
 
+  /**
+   * The latest alerts view (states, silences, rules), as the `alerts` topic last carried it.
+   *
+   * @returns the view
+   */
+  alertsView(): AlertsView {
+    return this.#alertsFeed?.current() ?? ALERTS_UNAVAILABLE;
+  }
+
   #snapshot(topic: LiveTopic): readonly unknown[] {
     switch (topic) {
+      case "alerts":
+        return [this.alertsView()];
+      case "history":
+        return [];
       case "overview": {
         const state = this.overview.state();
         return state ? [state] : [];

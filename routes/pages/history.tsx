@@ -64,6 +64,7 @@ export const historyPageRoutes: readonly Route[] = page({
   path: "/history",
   title: "History",
   nav: true,
+  live: ["history"],
   needs: ["units"],
   query,
   twin: { path: "/api/history", title: "the History page: entities of a kind and their charts" },
@@ -122,6 +123,7 @@ export const historyPageRoutes: readonly Route[] = page({
                 <Island
                   component={HistoryChart}
                   props={{
+                    kind,
                     url: ch.url,
                     title: ch.title,
                     unit: ch.unit,

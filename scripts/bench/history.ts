@@ -10,9 +10,10 @@
  * 2. The alerts program (mods/alerts/main.ts under -P=alerts) with 6 rules over the same units,
  *    evaluating every 5 s: CPU against the same program with no rules, and the time from a unit's
  *    last heartbeat to the webhook arriving (target ≤ 3 missed intervals + 1 s = 16 s).
- * 3. `/metrics` scrape latency and size with the streams and consumers above, against
- *    prometheus-nats-exporter v0.20.1 (the pinned build of mods/tools) scraping the same server
- *    with the same endpoints (target ≤ 1.0×).
+ * 3. `/metrics` scrape latency and size with the streams and consumers above, and on a 3-server
+ *    cluster (the kit's startCluster) with BENCH_STREAMS R3 streams, against
+ *    prometheus-nats-exporter v0.20.1 (the pinned build of mods/tools), one per server, scraped
+ *    together with the same endpoints (target ≤ 1.0×).
  *
  * Environment: BENCH_UNITS, BENCH_STREAMS, BENCH_CONSUMERS, BENCH_WINDOW_MS (60000).
  *
@@ -26,6 +27,7 @@ import {
   cpuMs,
   type NatsServer,
   spawnProgram,
+  startCluster,
   startExporter,
   startNats,
   until,
@@ -195,10 +197,15 @@ async function alertsBench(ns: NatsServer, units: { silence(id: string): number 
   );
 }
 
-async function metricsBench(ns: NatsServer): Promise<void> {
-  const d = await testDashboard(ns, { METRICS_OPEN: "true" });
+/**
+ * /metrics against prometheus-nats-exporter: one exporter per server (as the exporter is meant to
+ * run), all scraped at once as one Prometheus round, against one /metrics of the dashboard
+ * watching the first server (`$SYS` reaches every member).
+ */
+async function metricsBench(servers: readonly NatsServer[], what: string): Promise<void> {
+  const d = await testDashboard(servers[0]!, { METRICS_OPEN: "true" });
   const app = d.app;
-  await using exporter = await startExporter(ns.monitorUrl);
+  const exporters = await Promise.all(servers.map((s) => startExporter(s.monitorUrl)));
   const N = 20;
   const time = async (fn: () => Promise<string>) => {
     await fn(); // warm-up
@@ -213,30 +220,48 @@ async function metricsBench(ns: NatsServer): Promise<void> {
     return { median: ms[N >> 1]!, p90: ms[Math.floor(N * 0.9)]!, body };
   };
   try {
-    const theirs = await time(async () => await (await fetch(exporter.url)).text());
+    const theirs = await time(async () =>
+      (await Promise.all(exporters.map(async (e) => await (await fetch(e.url)).text()))).join("")
+    );
     const ours = await time(async () => await (await app.request("/metrics")).text());
     const compat = (text: string) =>
       text.split("\n").filter((l) => /^(gnatsd|jetstream)_/.test(l)).join("\n").length;
     const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
     console.log(
-      `/metrics (1 server, ${STREAMS} streams, ${CONSUMERS} consumers, ${UNITS} units): median ` +
-        `${f1(ours.median)} ms (p90 ${f1(ours.p90)}), ${kib(ours.body.length)} ` +
-        `(${kib(compat(ours.body))} of it exporter-compatible samples); ` +
-        `prometheus-nats-exporter v0.20.1 (-varz -connz -routez -subz -healthz -accstatz -leafz ` +
-        `-gatewayz -jsz=all): median ${f1(theirs.median)} ms (p90 ${f1(theirs.p90)}), ` +
-        `${kib(theirs.body.length)} (${kib(compat(theirs.body))}); latency ratio ` +
-        `${f1(ours.median / theirs.median)}x (target <= 1.0x)`,
-    );
-    console.log(
-      "(one server: the kit's startCluster (issue 8) is not on main yet; /metrics gathers every " +
-        "server of a cluster in the same $SYS round, the exporter needs one process per server)",
+      `/metrics (${what}): median ${f1(ours.median)} ms (p90 ${f1(ours.p90)}), ` +
+        `${kib(ours.body.length)} (${kib(compat(ours.body))} exporter-compatible); ` +
+        `prometheus-nats-exporter v0.20.1 x${servers.length} (-varz -connz -routez -subz -healthz ` +
+        `-accstatz -leafz -gatewayz -jsz=all), scraped together: median ${f1(theirs.median)} ms ` +
+        `(p90 ${f1(theirs.p90)}), ${kib(theirs.body.length)} (${kib(compat(theirs.body))}); ` +
+        `latency ratio ${f1(ours.median / theirs.median)}x (target <= 1.0x)`,
     );
   } finally {
+    for (const e of exporters) await e[Symbol.asyncDispose]();
     await d[Symbol.asyncDispose]();
   }
 }
 
-/** Runs the three benchmarks on one server with the streams, consumers and units above. */
+/** A 3-server cluster with BENCH_STREAMS R3 streams, for the /metrics comparison. */
+async function clusterBench(): Promise<void> {
+  await using cluster = await startCluster(3, { env: { NATS_JS_MAX_FILE: "1GB" } });
+  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops });
+  const jsm = await jetstreamManager(nc);
+  for (let s = 0; s < STREAMS; s++) {
+    await jsm.streams.add({
+      name: `bench_${s}`,
+      subjects: [`bench.${s}.>`],
+      num_replicas: 3,
+      max_bytes: 1 << 20,
+    });
+  }
+  await nc.close();
+  await metricsBench(cluster.servers, `3-server cluster, ${STREAMS} R3 streams`);
+}
+
+/**
+ * Runs the benchmarks: collector, alerts and /metrics on one server with the streams, consumers
+ * and units above, then /metrics on a 3-server cluster.
+ */
 export async function bench(): Promise<void> {
   await using ns = await startNats({ env: { NATS_JS_MAX_FILE: "2GB" } });
   const version = (await (await fetch(`${ns.monitorUrl}/varz`)).json()).version;
@@ -246,10 +271,14 @@ export async function bench(): Promise<void> {
   try {
     await collectorBench(ns);
     await alertsBench(ns, units);
-    await metricsBench(ns);
+    await metricsBench(
+      [ns],
+      `1 server, ${STREAMS} streams, ${CONSUMERS} consumers, ${UNITS} units`,
+    );
   } finally {
     await units.stop();
   }
+  await clusterBench();
 }
 
 if (import.meta.main) await bench();
