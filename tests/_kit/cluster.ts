@@ -24,8 +24,9 @@ export interface NatsCluster extends AsyncDisposable {
   /** Users and passwords, the same on every member. */
   readonly users: NatsServer["users"];
   /**
-   * Waits until the running members form one cluster: each routes to every other running member
-   * and agrees on a JetStream meta leader among them.
+   * Waits until the running members form one cluster: each routes to every other running member,
+   * they agree on a JetStream meta leader, and the leader sees every other member online and
+   * current (so assets can be placed on all of them).
    */
   formed(timeoutMs?: number): Promise<void>;
 }
@@ -134,26 +135,37 @@ async function formed(servers: readonly NatsServer[], timeoutMs: number): Promis
       const up = await running(servers);
       if (up.size < 2) return false;
       const leaders = new Set<string>();
+      let leaderSees = false;
       for (const [id, s] of up) {
         try {
           const routez = await (await fetch(`${s.monitorUrl}/routez`)).json() as {
+            server_name?: string;
             routes?: { remote_id: string }[] | null;
           };
           const peers = new Set((routez.routes ?? []).map((r) => r.remote_id));
           for (const other of up.keys()) if (other !== id && !peers.has(other)) return false;
           const jsz = await (await fetch(`${s.monitorUrl}/jsz`)).json() as {
-            meta_cluster?: { leader?: string };
+            meta_cluster?: {
+              leader?: string;
+              replicas?: { current: boolean; offline?: boolean }[];
+            };
           };
-          const leader = jsz.meta_cluster?.leader;
-          if (!leader) return false;
-          leaders.add(leader);
+          const meta = jsz.meta_cluster;
+          if (!meta?.leader) return false;
+          leaders.add(meta.leader);
+          // Placement needs the leader to see every other running member online and current,
+          // or an R3 stream created now fails with "no suitable peers for placement".
+          if (meta.leader === s.env.NATS_SERVER_NAME) {
+            const replicas = meta.replicas ?? [];
+            leaderSees = replicas.filter((r) => r.current && !r.offline).length >= up.size - 1;
+          }
         } catch {
           return false;
         }
       }
-      return leaders.size === 1;
+      return leaders.size === 1 && leaderSees;
     },
-    `the cluster of ${servers.length} servers to form (routes and a JetStream meta leader)`,
+    `the cluster of ${servers.length} servers to form (routes, a JetStream meta leader that sees every member)`,
     timeoutMs,
     100,
   );

@@ -303,8 +303,15 @@ async function readPorts(dir: string, proc: Running) {
   throw new Error(`nats-server wrote no ports file within 10 s (see ${dir}/nats-server.log)`);
 }
 
+/**
+ * How long a server may take to be healthy: a cluster member that restarts answers /healthz only
+ * once it has caught up with the JetStream meta group, which takes longer than 10 s on a loaded
+ * machine (as the kit's `until` allows 30 s).
+ */
+const HEALTHY_WITHIN_MS = 30_000;
+
 async function waitHealthy(monitor: string, proc: Running): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + HEALTHY_WITHIN_MS;
   while (Date.now() < deadline) {
     if (proc.exited) throw new Error("nats-server exited before it was healthy");
     try {
@@ -314,7 +321,7 @@ async function waitHealthy(monitor: string, proc: Running): Promise<void> {
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`nats-server at ${monitor} was not healthy within 10 s`);
+  throw new Error(`nats-server at ${monitor} was not healthy within ${HEALTHY_WITHIN_MS / 1000} s`);
 }
 
 async function fetchLeafPort(monitor: string): Promise<number> {
