@@ -1,3 +1,5 @@
+import { LocalCa } from "../../mods/tls/mod.ts";
+
 /** Paths of the files made by {@linkcode testCertificates}. */
 export interface TestCertificates {
   /** The CA's certificate (PEM), to pass to clients (and to servers that verify clients). */
@@ -18,40 +20,20 @@ export interface TestCertificates {
   readonly expiredCert: string;
   /** A server certificate for `key`, signed by the CA, only for `elsewhere.example`. */
   readonly wrongNameCert: string;
-}
-
-/** Runs openssl in `dir` with `command` (split at spaces) followed by `more` arguments. */
-async function openssl(dir: string, command: string, ...more: string[]): Promise<void> {
-  const args = [...command.split(" "), ...more];
-  const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
-  }
-}
-
-const NEW_KEY = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-
-/** Signs `csr` with the CA `ca` into `out`, with the extensions `ext`, valid for `days`. */
-async function sign(dir: string, csr: string, ca: string, out: string, ext: string, days = 1) {
-  await Deno.writeTextFile(`${dir}/${out}.cnf`, ext);
-  await openssl(
-    dir,
-    `x509 -req -in ${csr} -CA ${ca}.pem -CAkey ${ca}.key -CAcreateserial -days ${days} ` +
-      `-extfile ${out}.cnf -out ${out}.pem`,
-  );
+  /** The CA itself, to issue more certificates in the same directory. */
+  readonly authority: LocalCa;
 }
 
 /**
- * Makes throw-away TLS material with openssl in `dir` (P-256 keys, valid for one day): a CA and
- * a server certificate for `localhost` and `127.0.0.1` signed by it; a client certificate signed
- * by it (for servers that verify clients); and, for testing refusals, another CA, a client
- * certificate signed by that one, an expired server certificate and one for another name. The
- * caller removes `dir`.
+ * Makes throw-away TLS material in `dir` with the code of `deno task certs` ({@linkcode LocalCa},
+ * openssl, P-256 keys, valid for one day): a CA and a server certificate for `localhost` and
+ * `127.0.0.1` signed by it; a client certificate signed by it (for servers that verify clients);
+ * and, for testing refusals, another CA (in `dir/other`), a client certificate signed by that one,
+ * an expired server certificate and one for another name. The caller removes `dir`.
  *
  * @param dir an existing directory for the files
- * @returns the paths of the files
- * @throws {Error} when openssl fails
+ * @returns the paths of the files, and the CA
+ * @throws {OpensslError} when openssl fails
  * @example
  * ```ts
  * const { cert, key } = await testCertificates(dir);
@@ -59,44 +41,55 @@ async function sign(dir: string, csr: string, ca: string, out: string, ext: stri
  * ```
  */
 export async function testCertificates(dir: string): Promise<TestCertificates> {
-  const server = "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n";
-  const client = "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n";
-  await Promise.all([
-    openssl(
-      dir,
-      `req -x509 ${NEW_KEY} -days 1 -keyout ca.key -out ca.pem`,
-      "-subj",
-      "/CN=nunect test CA",
-    ),
-    openssl(
-      dir,
-      `req -x509 ${NEW_KEY} -days 1 -keyout other.key -out other.pem`,
-      "-subj",
-      "/CN=other CA",
-    ),
-    openssl(dir, `req ${NEW_KEY} -keyout server.key -out server.csr`, "-subj", "/CN=localhost"),
-    openssl(
-      dir,
-      `req ${NEW_KEY} -keyout client.key -out client.csr`,
-      "-subj",
-      "/CN=nunect test client",
+  const otherDir = `${dir}/other`;
+  await Deno.mkdir(otherDir, { recursive: true });
+  const [ca, other] = await Promise.all([
+    LocalCa.create(dir, { commonName: "nunect test CA", days: 1 }),
+    LocalCa.create(otherDir, { commonName: "other CA", days: 1 }),
+  ]);
+  const names = ["localhost", "127.0.0.1"];
+  const [server, client] = await Promise.all([
+    ca.issue({ file: "server", commonName: "localhost", names, usage: "server", days: 1 }),
+    ca.issue({ file: "client", commonName: "nunect test client", usage: "client", days: 1 }),
+  ]);
+  const [expired, wrongName, otherClient] = await Promise.all([
+    ca.issue({
+      file: "expired",
+      keyOf: "server",
+      commonName: "localhost",
+      names,
+      usage: "server",
+      days: -1,
+    }),
+    ca.issue({
+      file: "wrong_name",
+      keyOf: "server",
+      commonName: "elsewhere.example",
+      names: ["elsewhere.example"],
+      usage: "server",
+      days: 1,
+    }),
+    // The other CA signs the same client key: a certificate that only the wrong CA vouches for.
+    Deno.copyFile(client.key, `${otherDir}/client.key`).then(() =>
+      other.issue({
+        file: "client",
+        keyOf: "client",
+        commonName: "nunect test client",
+        usage: "client",
+        days: 1,
+      })
     ),
   ]);
-  // One at a time: openssl rewrites each CA's serial file.
-  await sign(dir, "server.csr", "ca", "server", server);
-  await sign(dir, "server.csr", "ca", "expired", server, -1);
-  await sign(dir, "server.csr", "ca", "wrong_name", "subjectAltName=DNS:elsewhere.example\n");
-  await sign(dir, "client.csr", "ca", "client", client);
-  await sign(dir, "client.csr", "other", "other_client", client);
   return {
-    ca: `${dir}/ca.pem`,
-    cert: `${dir}/server.pem`,
-    key: `${dir}/server.key`,
-    clientCert: `${dir}/client.pem`,
-    clientKey: `${dir}/client.key`,
-    otherCa: `${dir}/other.pem`,
-    otherClientCert: `${dir}/other_client.pem`,
-    expiredCert: `${dir}/expired.pem`,
-    wrongNameCert: `${dir}/wrong_name.pem`,
+    ca: ca.certFile,
+    cert: server.cert,
+    key: server.key,
+    clientCert: client.cert,
+    clientKey: client.key,
+    otherCa: other.certFile,
+    otherClientCert: otherClient.cert,
+    expiredCert: expired.cert,
+    wrongNameCert: wrongName.cert,
+    authority: ca,
   };
 }

@@ -92,11 +92,13 @@ Deno.test("tls:// and wss:// in Deno: the server is verified against the given C
       "unreadable",
       /^Unreadable tls\.caFile ".*\.missing": /,
     );
+    const notPem = certs.cert.replace(/\.pem$/, ".txt");
+    await Deno.writeTextFile(notPem, "subjectAltName=DNS:localhost\n");
     await refused(
       {
         servers: tcp,
         unitId: "not-pem",
-        tls: { caFile: certs.cert.replace(/\.pem$/, ".cnf") },
+        tls: { caFile: notPem },
         ...ns.users.ops,
       },
       "ca",
