@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isUnitId } from "../mods/protocol/mod.ts";
 
 /** What the ID is derived from (all of it available to a page script). */
 export interface BrowserTraits {
@@ -75,8 +76,6 @@ export function fingerprint(text: string): string {
   return ((a ^ (b >>> 7)) >>> 0).toString(16).padStart(8, "0");
 }
 
-const UNIT = /^[A-Za-z0-9_-]{1,64}$/;
-
 /**
  * Derives the browser's unit ID.
  *
@@ -87,7 +86,7 @@ const UNIT = /^[A-Za-z0-9_-]{1,64}$/;
 export function browserIdentity(traits: BrowserTraits, override?: string | null): BrowserIdentity {
   const os = detectOs(traits.userAgent);
   const device = detectDevice(traits.userAgent);
-  if (override && UNIT.test(override)) {
+  if (override && isUnitId(override)) {
     return { unitId: override, device, os, overridden: true };
   }
   const fp = fingerprint(

@@ -17,6 +17,8 @@ export type {
   SubscribeOptions,
 } from "./client.ts";
 export type { ConnectOptions } from "./options.ts";
+export { backoffAfter, backoffDelay, retry } from "./backoff.ts";
+export type { Backoff, RetryOptions } from "./backoff.ts";
 export type { OutboxOptions, OutboxOverflow, OutboxStats } from "./outbox.ts";
 export type { Payload } from "./payload.ts";
 export { Logger } from "./logger.ts";

@@ -9,6 +9,7 @@ import {
   usernamePasswordAuthenticator,
 } from "@nats-io/nats-core/internal";
 import { LOG_LEVELS, type LogLevel, validateUnitId } from "../protocol/core.ts";
+import { type Backoff, backoffAfter } from "./backoff.ts";
 import { InvalidOptionError, UnsupportedTransportError } from "./errors.ts";
 import { OUTBOX_DEFAULTS, type OutboxOptions, type OutboxOverflow } from "./outbox.ts";
 import { type DispatchOptions, type Runtime, transportKind } from "./transport.ts";
@@ -87,32 +88,6 @@ export interface ResolvedOptions {
   readonly nats: DispatchOptions;
   /** When the current outage began (set and cleared by the client), for the backoff. */
   readonly outage: { since?: number };
-}
-
-/** The reconnect wait policy: see {@linkcode reconnectDelay}. */
-export interface BackoffPolicy {
-  readonly minMs: number;
-  readonly maxMs: number;
-  readonly jitterMs: number;
-}
-
-/**
- * How long to wait before the next attempt on a server: a quarter of the outage so far, at least
- * `minMs` and at most `maxMs`, plus a random jitter of up to `jitterMs`. A short blip is retried
- * quickly; a long outage is polled gently, and a fleet does not come back in lockstep.
- *
- * @param outageMs how long the connection has been down
- * @param policy the limits
- * @param random a number in [0, 1)
- * @returns the wait in milliseconds
- */
-export function reconnectDelay(
-  outageMs: number,
-  policy: BackoffPolicy,
-  random: number = Math.random(),
-): number {
-  const base = Math.min(policy.maxMs, Math.max(policy.minMs, outageMs / 4));
-  return Math.round(base + random * policy.jitterMs);
 }
 
 const encoder = new TextEncoder();
@@ -282,7 +257,8 @@ export function resolveOptions(options: ConnectOptions, runtime: Runtime): Resol
     throw bad("reconnectMaxWaitMs", maxWait, `must not be below reconnectTimeWaitMs ${timeWait}`);
   }
   const jitter = optionalNumber(rec, "reconnectJitterMs", 0) ?? 1000;
-  const policy: BackoffPolicy = { minMs: timeWait, maxMs: maxWait, jitterMs: jitter };
+  // Quick after a blip, gentle in a long outage, never in lockstep with the rest of a fleet.
+  const backoff: Backoff = { initialMs: timeWait, factor: 2, maxMs: maxWait, jitterMs: jitter };
   const outage: { since?: number } = {};
   if (options.webSocket !== undefined && typeof options.webSocket !== "function") {
     throw bad("webSocket", typeof options.webSocket, "expected a WebSocket class");
@@ -295,8 +271,10 @@ export function resolveOptions(options: ConnectOptions, runtime: Runtime): Resol
     reconnectTimeWait: timeWait,
     reconnectJitter: jitter,
     reconnectJitterTLS: jitter,
+    // nats.js asks for the wait on every turn of its dial loop, not once per attempt: the wait is
+    // a function of how long the outage has lasted.
     reconnectDelayHandler: () =>
-      reconnectDelay(outage.since === undefined ? 0 : Date.now() - outage.since, policy),
+      backoffAfter(outage.since === undefined ? 0 : Date.now() - outage.since, backoff),
     waitOnFirstConnect: options.waitOnFirstConnect ?? false,
     timeout: optionalNumber(rec, "timeoutMs", 1) ?? 10_000,
     pingInterval: optionalNumber(rec, "pingIntervalMs", 1) ?? 30_000,

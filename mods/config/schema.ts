@@ -1,3 +1,4 @@
+import { isUnitId, UNIT_ID_PATTERN } from "../protocol/mod.ts";
 import { z } from "zod";
 import { PROTOCOL_LIMITS } from "../protocol/mod.ts";
 import { displayHost } from "./server_env.ts";
@@ -106,6 +107,7 @@ function list(name: string): Variable<readonly string[]> {
   );
 }
 
+/** A NATS user or server name: one subject-safe token. */
 const token = /^[A-Za-z0-9_-]{1,64}$/;
 const password = z.string().min(12).regex(/^[A-Za-z0-9_-]+$/).regex(/[A-Za-z]/);
 
@@ -243,7 +245,7 @@ export const sections = {
     ),
     unitId: variable(
       "UNIT_ID",
-      z.string().regex(token),
+      z.string().regex(UNIT_ID_PATTERN),
       'an ID of 1-64 letters, digits, "_" or "-"',
       "nunect-hub",
     ),
@@ -395,7 +397,7 @@ export const sections = {
     timeMaster: bool("TIME_MASTER", "false"),
     rttTarget: variable(
       "RTT_TARGET",
-      z.string().regex(/^([A-Za-z0-9_-]{1,64})?$/),
+      z.string().refine((v) => v === "" || isUnitId(v)),
       "a unit ID to measure app RTT against, or empty for this unit's own echo",
       "",
     ),

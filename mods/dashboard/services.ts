@@ -1,4 +1,10 @@
-import { connect, type ConnectOptions, type NunectClient } from "../client/mod.ts";
+import {
+  type Backoff,
+  connect,
+  type ConnectOptions,
+  type NunectClient,
+  retry,
+} from "../client/mod.ts";
 import { monitorUrl } from "../config/mod.ts";
 import {
   type MessageTrace,
@@ -59,6 +65,8 @@ export interface DashboardServicesOptions {
   readonly sampleMs?: number;
   /** At most one `units` event per this many ms (default 1000). */
   readonly unitsIntervalMs?: number;
+  /** Waits between attempts to connect and to open JetStream (default 0.5 s doubling to 10 s). */
+  readonly backoff?: Backoff;
   /** Called with each problem worth an operator's attention (never with secrets). */
   readonly log?: (line: string) => void;
   /**
@@ -129,6 +137,8 @@ export class DashboardServices implements AsyncDisposable {
   #opsClient: NunectClient | undefined;
   readonly #unitsFeed: UnitsFeed;
   #closed = false;
+  readonly #stopped = new AbortController();
+  readonly #backoff: Backoff;
   #version: { value: string; at: number } | undefined;
   #probe: { at: number; result: Promise<NatsHealth> } | undefined;
   readonly #log: (line: string) => void;
@@ -138,6 +148,7 @@ export class DashboardServices implements AsyncDisposable {
     this.version = options.version;
     this.unitId = dashboardUnitId(options.config);
     this.unitIntervalMs = options.unitIntervalMs ?? 5000;
+    this.#backoff = options.backoff ?? { initialMs: 500, factor: 2, maxMs: 10_000, jitterMs: 500 };
     this.#log = options.log ?? ((line) => console.error(line));
     this.monitor = new MonitorClient({ url: monitorUrl(options.config), timeoutMs: 3000 });
     this.live = new LiveHub({ snapshot: (topic) => this.#snapshot(topic) });
@@ -409,6 +420,7 @@ export class DashboardServices implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopped.abort();
     this.overview.stop();
     this.cluster.stop();
     this.#unitsFeed.close();
@@ -439,45 +451,49 @@ export class DashboardServices implements AsyncDisposable {
       maxAgeMs: d.sessionMaxH * 3600_000,
       ...options,
     };
-    for (let attempt = 1; !this.#closed; attempt++) {
-      try {
-        this.#sessions = await SessionStore.open(client.nc, settings);
-        return;
-      } catch (e) {
-        this.#log(`Session store could not start (attempt ${attempt}): ${(e as Error).message}`);
-        if (attempt >= 3) {
-          this.#sessions = await SessionStore.open(null, { ...settings, bucket: null });
+    try {
+      this.#sessions = await retry(() => SessionStore.open(client.nc, settings), {
+        backoff: this.#backoff,
+        attempts: 3,
+        signal: this.#stopped.signal,
+        onError: (e, attempt, waitMs) =>
           this.#log(
-            "Login sessions are kept in this process only (no JetStream KV bucket): other dashboard instances do not share them",
-          );
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 1000 * attempt));
-      }
+            `Session store could not start (attempt ${attempt}): ${
+              (e as Error).message
+            }; retrying in ${waitMs / 1000} s`,
+          ),
+      });
+    } catch {
+      if (this.#closed) return;
+      this.#sessions = await SessionStore.open(null, { ...settings, bucket: null });
+      this.#log(
+        "Login sessions are kept in this process only (no JetStream KV bucket): other dashboard instances do not share them",
+      );
     }
   }
 
-  // waitOnFirstConnect keeps dialling while the server is down; this loop covers what it does not
+  // waitOnFirstConnect keeps dialling while the server is down; the retry covers what it does not
   // (e.g. refused credentials while the server is being reconfigured).
-  async #dial(o: Omit<ConnectOptions, "servers">): Promise<NunectClient> {
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await connect({
+  #dial(o: Omit<ConnectOptions, "servers">): Promise<NunectClient> {
+    return retry(
+      () =>
+        connect({
           servers: this.config.unit.natsUrl,
           waitOnFirstConnect: true,
           maxReconnectAttempts: -1,
           ...o,
-        });
-      } catch (e) {
-        if (this.#closed) throw e;
-        this.#log(
-          `NATS connection "${o.name}" failed (attempt ${attempt}): ${
-            redactUrl((e as Error).message)
-          }`,
-        );
-        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * attempt)));
-      }
-    }
+        }),
+      {
+        backoff: this.#backoff,
+        signal: this.#stopped.signal,
+        onError: (e, attempt, waitMs) =>
+          this.#log(
+            `NATS connection "${o.name}" failed (attempt ${attempt}): ${
+              redactUrl((e as Error).message)
+            }; retrying in ${waitMs / 1000} s`,
+          ),
+      },
+    );
   }
 
   async #startSys(): Promise<void> {
@@ -542,28 +558,45 @@ export class DashboardServices implements AsyncDisposable {
       maxUnits: this.config.dashboard.maxUnits,
       ...registry,
     };
-    // JetStream may be off or not ready yet: retry, then keep units in memory only. A registry
-    // started in memory stays there until the dashboard restarts.
-    for (let attempt = 1; !this.#closed; attempt++) {
-      try {
-        this.#units = await UnitRegistry.start(client.nc, options);
-        this.#unitsFeed.attach(this.#units);
-        return;
-      } catch (e) {
-        this.#log(`Units registry could not start (attempt ${attempt}): ${(e as Error).message}`);
-        if (attempt >= 3) {
-          this.#units = await UnitRegistry.start(client.nc, {
-            ...options,
-            bucket: null,
-            historyStream: null,
-          });
-          this.#unitsFeed.attach(this.#units);
-          this.#log("Units are kept in memory only (no JetStream KV bucket)");
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 1000 * attempt));
-      }
+    // JetStream may be off or not ready yet: retry a few times, then serve units from memory and
+    // move them into JetStream (KV and history) as soon as it answers.
+    const start = (attempts?: number) =>
+      retry(() => UnitRegistry.start(client.nc, options), {
+        backoff: this.#backoff,
+        attempts,
+        signal: this.#stopped.signal,
+        onError: (e, attempt, waitMs) =>
+          this.#log(
+            `Units registry could not use JetStream (attempt ${attempt}): ${
+              (e as Error).message
+            }; retrying in ${waitMs / 1000} s`,
+          ),
+      });
+    try {
+      this.#setUnits(await start(3));
+      return;
+    } catch (e) {
+      if (this.#closed) throw e;
     }
+    this.#setUnits(
+      await UnitRegistry.start(client.nc, { ...options, bucket: null, historyStream: null }),
+    );
+    this.#log("Units are kept in memory until JetStream answers");
+    start().then(async (stored) => {
+      const memory = this.#units;
+      if (this.#closed) return void await stored.close();
+      this.#setUnits(stored);
+      await memory?.close();
+      this.#log("Units are now kept in JetStream (KV bucket and history stream)");
+    }, () => {/* closed before JetStream answered */});
+  }
+
+  /** Serves and follows a (new) units registry; open pages get its whole table. */
+  #setUnits(registry: UnitRegistry): void {
+    const first = this.#units === undefined;
+    this.#units = registry;
+    this.#unitsFeed.attach(registry);
+    if (!first) this.live.publish("units", this.#unitsFeed.reset());
   }
 
   /**

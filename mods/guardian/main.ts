@@ -7,7 +7,7 @@
  * @module
  */
 import { exitOnConfigError, loadConfig } from "../config/mod.ts";
-import { connect, type NunectClient } from "../client/mod.ts";
+import { connect, type NunectClient, retry } from "../client/mod.ts";
 import { createClockReader } from "../timesync/mod.ts";
 import { GUARDIAN_SECTIONS, startGuardian } from "./guardian.ts";
 import { GUARDIAN_VERSION } from "./version.ts";
@@ -33,19 +33,21 @@ function refusedByPermissions(e: unknown): boolean {
   return false;
 }
 
-async function connectUntilUp(): Promise<NunectClient> {
-  let waitMs = 500;
-  while (true) {
-    try {
-      return await connect({
-        servers: config.unit.natsUrl,
-        unitId,
-        name: `guardian-${unitId}`,
-        user: config.guardianUser.user,
-        pass: config.guardianUser.password,
-        pingIntervalMs: Math.min(30_000, Math.max(2_000, config.guardian.heartbeatIntervalMs)),
-      });
-    } catch (e) {
+/** Waits for the server: 0.5 s, 1 s, 2 s, … up to 10 s between attempts. */
+const CONNECT_BACKOFF = { initialMs: 500, factor: 2, maxMs: 10_000, jitterMs: 250 } as const;
+
+function connectUntilUp(): Promise<NunectClient> {
+  return retry(() =>
+    connect({
+      servers: config.unit.natsUrl,
+      unitId,
+      name: `guardian-${unitId}`,
+      user: config.guardianUser.user,
+      pass: config.guardianUser.password,
+      pingIntervalMs: Math.min(30_000, Math.max(2_000, config.guardian.heartbeatIntervalMs)),
+    }), {
+    backoff: CONNECT_BACKOFF,
+    onError: (e, _attempt, waitMs) => {
       if (refusedByPermissions(e)) {
         console.error(
           `guardian ${unitId}: the permission set refuses ${config.unit.natsUrl}: ` +
@@ -56,11 +58,9 @@ async function connectUntilUp(): Promise<NunectClient> {
         );
         Deno.exit(1);
       }
-      print(`${(e as Error).message}; retrying in ${waitMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, waitMs));
-      waitMs = Math.min(waitMs * 2, 10_000);
-    }
-  }
+      print(`${(e as Error).message}; retrying in ${(waitMs / 1000).toFixed(1)} s`);
+    },
+  });
 }
 
 print(`guardian ${GUARDIAN_VERSION} connecting to ${config.unit.natsUrl}`);

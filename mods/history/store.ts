@@ -84,6 +84,9 @@ export class HistoryStore {
   constructor(nc: NatsConnection, options: HistoryStoreOptions) {
     this.#js = jetstream(nc);
     this.#jsm = jetstreamManager(nc);
+    // Without JetStream the manager rejects: that is reported where it is used, never unhandled
+    // (which would end the dashboard's process).
+    this.#jsm.catch(() => {});
     this.#options = options;
   }
 

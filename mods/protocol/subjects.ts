@@ -1,5 +1,5 @@
 import { InvalidSubjectError } from "./errors.ts";
-import { validateUnitId } from "./unit_id.ts";
+import { isUnitId, validateUnitId } from "./unit_id.ts";
 
 /** Log levels, lowest first. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -52,7 +52,7 @@ export function parseSubject(subject: string): ParsedSubject | undefined {
   if (t[0] !== "ops") return undefined;
   if (t.length === 3 && t[1] === "time" && t[2] === "config") return { kind: "timeConfig" };
   const unit = t[t.length - 1];
-  if (unit === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(unit)) return undefined;
+  if (!isUnitId(unit)) return undefined;
   if (t.length === 3 && (t[1] === "heartbeat" || t[1] === "echo")) return { kind: t[1], unit };
   if (t.length === 4 && t[1] === "metric" && (t[2] === "rtt" || t[2] === "time")) {
     return { kind: t[2], unit };

@@ -9,7 +9,8 @@
  *
  * @module
  */
-export { backoffDelay, type BackoffOptions, countCrash, DEFAULT_BACKOFF } from "./backoff.ts";
+export { countCrash, DEFAULT_RESTART, type RestartPolicy } from "./backoff.ts";
+export { terminate, type TerminateOptions } from "./terminate.ts";
 export {
   dashboardNet,
   defaultModules,

@@ -1,6 +1,8 @@
 import { serverConfigFile, serverEnv } from "../config/mod.ts";
-import { backoffDelay, type BackoffOptions, countCrash, DEFAULT_BACKOFF } from "./backoff.ts";
+import { backoffDelay } from "../client/mod.ts";
+import { countCrash, DEFAULT_RESTART, type RestartPolicy } from "./backoff.ts";
 import { childCommand } from "./child.ts";
+import { terminate } from "./terminate.ts";
 import { displayHost, type ModuleSpec, type RuntimeConfig } from "./modules.ts";
 import { PrerequisiteError } from "./preflight.ts";
 import type { RuntimeServer } from "./server_bin.ts";
@@ -16,7 +18,7 @@ export interface SupervisorOptions {
   /** The modules to run, in start order (entry files that exist). */
   readonly modules: readonly ModuleSpec[];
   /** Restart policy for crashed programs (nats-server and modules). */
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: RestartPolicy;
   /**
    * Consecutive fast crashes of nats-server (each within `backoff.resetAfterMs` of its start)
    * after which the supervisor gives up and stops everything (default 5).
@@ -115,7 +117,7 @@ export class Supervisor implements AsyncDisposable {
   #runnerBase() {
     const o = this.#options;
     return {
-      backoff: o.backoff ?? DEFAULT_BACKOFF,
+      backoff: o.backoff ?? DEFAULT_RESTART,
       crashingAfter: o.crashingAfter ?? 3,
       log: this.#log,
       runFile: o.runFile,
@@ -296,26 +298,11 @@ export class Supervisor implements AsyncDisposable {
   }
 }
 
-/** Sends SIGTERM, waits up to `graceMs`, then SIGKILL; resolves when the process has exited. */
-async function terminate(child: Deno.ChildProcess, graceMs: number): Promise<Deno.CommandStatus> {
-  try {
-    child.kill("SIGTERM");
-  } catch { /* already exited */ }
-  const timer = setTimeout(() => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already exited */ }
-  }, graceMs);
-  const status = await child.status;
-  clearTimeout(timer);
-  return status;
-}
-
 interface RunnerSpec {
   readonly name: string;
   /** Shown in the table. */
   readonly where?: string;
-  readonly backoff: BackoffOptions;
+  readonly backoff: RestartPolicy;
   /** Consecutive fast crashes after which the state says crashing. */
   readonly crashingAfter: number;
   /** Consecutive fast crashes after which the program is given up (null: never). */
@@ -485,7 +472,7 @@ class Runner {
     this.#wake?.();
     const child = this.#child;
     if (child !== undefined && this.#state !== "failed") {
-      const status = await terminate(child, this.#spec.stopGraceMs);
+      const status = await terminate(child, { graceMs: this.#spec.stopGraceMs });
       await this.#pumps;
       this.#spec.log(
         `${this.#spec.name} stopped (pid ${child.pid}${

@@ -1,3 +1,4 @@
+import { retry } from "../client/mod.ts";
 import { type CertificateInfo, type CertifiedKey, readCertifiedKey } from "./certificate.ts";
 
 /** Options of {@linkcode HttpsServer.start}. */
@@ -137,21 +138,23 @@ export class HttpsServer implements AsyncDisposable {
     const retiring = old.shutdown().catch(() => {});
     this.#retiring.add(retiring);
     retiring.then(() => this.#retiring.delete(retiring));
-    for (let attempt = 1;; attempt++) {
-      try {
-        this.#server = Deno.serve({
+    this.#server = await retry(
+      () =>
+        Promise.resolve(Deno.serve({
           hostname: o.hostname,
           port: this.#port,
           cert: pair.cert,
           key: pair.key,
           onListen: () => {},
-        }, o.handler);
-        break;
-      } catch (e) {
-        if (!(e instanceof Deno.errors.AddrInUse) || attempt >= REBIND_ATTEMPTS) throw e;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+        }, o.handler)),
+      {
+        backoff: { initialMs: 20, factor: 1, maxMs: 20 },
+        attempts: REBIND_ATTEMPTS,
+        onError: (e) => {
+          if (!(e instanceof Deno.errors.AddrInUse)) throw e;
+        },
+      },
+    );
     this.#current = pair;
     o.onCertificate?.(pair.info);
     this.#log(

@@ -5,6 +5,7 @@ import {
   serverEnv,
   serverSections,
 } from "../../mods/config/mod.ts";
+import { terminate } from "../../mods/runtime/mod.ts";
 import { PROJECT_DIR } from "./project.ts";
 import { testServer } from "./server_bin.ts";
 
@@ -164,16 +165,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     if (proc === undefined) return;
     const p = proc;
     proc = undefined;
-    try {
-      p.child.kill("SIGTERM");
-    } catch { /* already gone */ }
-    const timer = setTimeout(() => {
-      try {
-        p.child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }, 5000);
-    await p.child.status;
-    clearTimeout(timer);
+    await terminate(p.child);
   }
 
   const server: NatsServer = {

@@ -1,3 +1,4 @@
+import { terminate } from "../../mods/runtime/mod.ts";
 import { PROJECT_DIR } from "./project.ts";
 
 /** How to run one of the project's programs. */
@@ -96,13 +97,13 @@ export function spawnProgram(options: ProgramOptions): RunningProgram {
  * handle of the kit (waitFor, stop with SIGTERM then SIGKILL after 5 s, dispose).
  *
  * @param cmd the command, built with `stdout: "piped", stderr: "piped"`
- * @param terminate sends the stop signal; default `child.kill(signal)` (a wrapper such as
- *   unshare passes it on to the process it runs)
+ * @param send sends the stop signal; default `child.kill(signal)` (a wrapper such as unshare
+ *   passes it on to the process it runs)
  * @returns the running process
  */
 export function spawnProcess(
   cmd: Deno.Command,
-  terminate?: (child: Deno.ChildProcess, signal: Deno.Signal) => void,
+  send?: (child: Deno.ChildProcess, signal: Deno.Signal) => void,
 ): RunningProgram {
   const child = cmd.spawn();
   let stdout = "";
@@ -122,17 +123,7 @@ export function spawnProcess(
 
   const stop = (signal: Deno.Signal = "SIGTERM"): Promise<ProgramResult> => {
     result ??= (async () => {
-      try {
-        if (terminate) terminate(child, signal);
-        else child.kill(signal);
-      } catch { /* already exited */ }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already exited */ }
-      }, 5000);
-      const status = await child.status;
-      clearTimeout(timer);
+      const status = await terminate(child, { signal, send });
       await pumps;
       return { code: status.code, stdout, stderr };
     })();

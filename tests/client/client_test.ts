@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+  backoffAfter,
+  backoffDelay,
   ClientClosedError,
   connect,
   decodeMessage,
@@ -443,16 +445,52 @@ Deno.test("a handler that throws or rejects is reported as an error event, deliv
 });
 
 Deno.test("reconnect backoff: quick after a blip, gentle in a long outage, always jittered", async () => {
-  const { reconnectDelay } = await import("../../mods/client/options.ts");
-  const policy = { minMs: 500, maxMs: 10_000, jitterMs: 1000 };
-  assert.equal(reconnectDelay(0, policy, 0), 500);
-  assert.equal(reconnectDelay(8_000, policy, 0), 2000);
-  assert.equal(reconnectDelay(600_000, policy, 0), 10_000);
-  assert.equal(reconnectDelay(600_000, policy, 0.5), 10_500);
-  const waits = new Set(Array.from({ length: 20 }, () => reconnectDelay(0, policy)));
+  const policy = { initialMs: 500, factor: 2, maxMs: 10_000, jitterMs: 1000 };
+  assert.equal(backoffDelay(1, policy, 0), 500);
+  assert.equal(backoffDelay(3, policy, 0), 2000);
+  assert.equal(backoffDelay(60, policy, 0), 10_000);
+  assert.equal(backoffDelay(60, policy, 0.5), 10_500);
+  const waits = new Set(Array.from({ length: 20 }, () => backoffDelay(1, policy)));
   assert.ok(waits.size > 1, "random jitter");
+  // Asked again and again while waiting (nats.js's dial loop), the wait follows the outage.
+  assert.equal(backoffAfter(0, policy, 0), 500);
+  assert.equal(backoffAfter(400, policy, 0), 500);
+  assert.equal(backoffAfter(1600, policy, 0), 2000, "500 and 1000 ms have passed");
+  assert.equal(backoffAfter(3_600_000, policy, 0), 10_000);
   await assert.rejects(
     connect({ servers: "nats://127.0.0.1:1", unitId: "u", reconnectMaxWaitMs: 10 }),
     /reconnectMaxWaitMs 10: must not be below reconnectTimeWaitMs 500/,
+  );
+});
+
+Deno.test("retry: waits by the backoff, stops when told, gives up after its attempts", async () => {
+  const { retry } = await import("../../mods/client/mod.ts");
+  const waits: number[] = [];
+  let n = 0;
+  const value = await retry(
+    () => ++n < 3 ? Promise.reject(new Error(`no ${n}`)) : Promise.resolve(n),
+    {
+      backoff: { initialMs: 1, factor: 2, maxMs: 3 },
+      onError: (_e, _attempt, wait) => waits.push(wait),
+    },
+  );
+  assert.equal(value, 3);
+  assert.deepEqual(waits, [1, 2]);
+  await assert.rejects(
+    retry(() => Promise.reject(new Error("refused")), {
+      backoff: { initialMs: 1, factor: 1, maxMs: 1 },
+      onError: (e) => {
+        throw new Error(`fatal: ${(e as Error).message}`);
+      },
+    }),
+    /fatal: refused/,
+  );
+  let tries = 0;
+  await assert.rejects(
+    retry(() => Promise.reject(new Error(`try ${++tries}`)), {
+      backoff: { initialMs: 1, factor: 1, maxMs: 1 },
+      attempts: 3,
+    }),
+    /try 3/,
   );
 });

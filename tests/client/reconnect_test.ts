@@ -66,10 +66,10 @@ for (const transport of ["tcp", "ws"] as const) {
 
     await ns.restart();
     await waitFor(() => a.state === "connected" && b.state === "connected", "both to reconnect");
-    assert.deepEqual(events.filter((e) => e !== "reconnecting").slice(0, 2), [
-      "disconnected",
-      "reconnected",
-    ]);
+    // A loaded machine may cost an attempt that fails halfway (a second "disconnected").
+    const seen = events.filter((e) => e !== "reconnecting");
+    assert.equal(seen[0], "disconnected");
+    assert.equal(seen.at(-1), "reconnected");
     assert.ok(events.includes("reconnecting"));
 
     a.publish("app.counter", 2);

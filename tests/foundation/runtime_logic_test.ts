@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import {
-  backoffDelay,
   countCrash,
-  DEFAULT_BACKOFF,
+  DEFAULT_RESTART,
   defaultModules,
   formatTable,
   InvalidModuleSpecError,
@@ -15,6 +14,7 @@ import {
   unbindableAddress,
 } from "../../mods/runtime/mod.ts";
 import { ConfigError, loadConfig, sections } from "../../mods/config/mod.ts";
+import { backoffDelay } from "../../mods/client/mod.ts";
 
 const all = Object.keys(sections) as (keyof typeof sections)[];
 const validEnv: Record<string, string> = Object.fromEntries(
@@ -26,7 +26,7 @@ const validEnv: Record<string, string> = Object.fromEntries(
 );
 
 Deno.test("backoff doubles from 1 s up to 30 s and resets after a healthy minute", () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n)), [
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, DEFAULT_RESTART)), [
     1000,
     2000,
     4000,
@@ -35,10 +35,10 @@ Deno.test("backoff doubles from 1 s up to 30 s and resets after a healthy minute
     30000,
     30000,
   ]);
-  assert.equal(backoffDelay(0), 1000);
+  assert.equal(backoffDelay(0, DEFAULT_RESTART), 1000);
   assert.equal(countCrash(0, 10), 1);
   assert.equal(countCrash(3, 10), 4);
-  assert.equal(countCrash(5, DEFAULT_BACKOFF.resetAfterMs), 1);
+  assert.equal(countCrash(5, DEFAULT_RESTART.resetAfterMs), 1);
   const fast = { initialMs: 100, factor: 3, maxMs: 500, resetAfterMs: 1000 };
   assert.deepEqual([1, 2, 3].map((n) => backoffDelay(n, fast)), [100, 300, 500]);
 });

@@ -9,6 +9,8 @@
  * @module
  */
 import { toolsCacheDir } from "../../mods/tools/mod.ts";
+import { terminate } from "../../mods/runtime/mod.ts";
+import { freePorts } from "../_kit/mod.ts";
 
 /**
  * chronyd and chronyc: the host's (Debian's package), else the package scripts/setup.sh unpacked
@@ -77,13 +79,6 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 interface Proc {
   child: Deno.ChildProcess;
   log: () => string;
@@ -107,16 +102,7 @@ function start(cmd: string, args: string[]): Proc {
 }
 
 async function kill(p: Proc): Promise<void> {
-  try {
-    p.child.kill("SIGTERM");
-  } catch { /* gone */ }
-  const t = setTimeout(() => {
-    try {
-      p.child.kill("SIGKILL");
-    } catch { /* gone */ }
-  }, 3000);
-  await p.child.status;
-  clearTimeout(t);
+  await terminate(p.child, { graceMs: 3000 });
 }
 
 async function sh(cmd: string, args: string[]): Promise<string> {
@@ -162,7 +148,7 @@ export interface ChronyPair extends AsyncDisposable {
  */
 export async function startChronyPair(): Promise<ChronyPair> {
   const dir = await tempDir("nunect-chrony-");
-  const port = freePort();
+  const [port] = freePorts(1);
   const conf = (name: string, lines: string[]) => {
     const path = `${dir}/${name}.conf`;
     Deno.writeTextFileSync(

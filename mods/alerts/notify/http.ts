@@ -1,12 +1,7 @@
-import { backoffDelay, type BackoffOptions } from "../../runtime/mod.ts";
+import { type Backoff, backoffDelay } from "../../client/mod.ts";
 
 /** Retries for notification HTTP posts: 0.5 s, 1 s, 2 s, 4 s between five attempts. */
-export const NOTIFY_BACKOFF: BackoffOptions = Object.freeze({
-  initialMs: 500,
-  factor: 2,
-  maxMs: 8000,
-  resetAfterMs: 0,
-});
+export const NOTIFY_BACKOFF: Backoff = Object.freeze({ initialMs: 500, factor: 2, maxMs: 8000 });
 
 /** The result of {@linkcode postJson}. */
 export interface PostResult {
@@ -27,7 +22,7 @@ export interface PostOptions {
   /** At most this many attempts (default 5). */
   readonly attempts?: number;
   /** Delay policy between attempts. */
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: Backoff;
   /** Per-attempt timeout in ms (default 10 s). */
   readonly timeoutMs?: number;
 }
