@@ -1,4 +1,5 @@
 import { type Config, type SectionName, sections, type Variable } from "./schema.ts";
+import { NunectError } from "../protocol/mod.ts";
 
 /** Reads one environment variable; the default reads the process environment. */
 export type EnvSource = (name: string) => string | undefined;
@@ -20,14 +21,17 @@ export interface ConfigProblem {
 }
 
 /** Thrown by {@linkcode loadConfig} with every variable that did not parse. */
-export class ConfigError extends Error {
+export class ConfigError extends NunectError {
   /** The variables that did not parse. */
   readonly problems: readonly ConfigProblem[];
 
-  /** @param problems every variable that did not parse */
+  /**
+   * Creates the error from every variable that did not parse.
+   *
+   * @param problems every variable that did not parse
+   */
   constructor(problems: readonly ConfigProblem[]) {
     super(formatProblems(problems));
-    this.name = "ConfigError";
     this.problems = problems;
   }
 }
@@ -60,7 +64,7 @@ function formatProblems(problems: readonly ConfigProblem[]): string {
 }
 
 /** Reads the process environment; the one place in the project that does. */
-export const processEnv: EnvSource = (name) => Deno.env.get(name);
+export const processEnv: EnvSource = (name: string): string | undefined => Deno.env.get(name);
 
 /**
  * Parses the named sections of the environment into one frozen, typed object. Only the

@@ -21,7 +21,16 @@ export {
   variableNames,
 } from "./load.ts";
 export type { ConfigProblem, EnvSource } from "./load.ts";
-export { type Config, type HistoryTier, monitorUrl, type SectionName, sections } from "./schema.ts";
+export {
+  type Config,
+  type HistoryTier,
+  monitorUrl,
+  type Section,
+  type SectionName,
+  sections,
+  type SectionValue,
+  type Variable,
+} from "./schema.ts";
 export { displayHost, serverConfigFile, serverEnv, serverSections } from "./server_env.ts";
 export type { ServerConfig } from "./server_env.ts";
 export { ensureEnvFile, randomSecret, withFreshSecrets } from "./env_file.ts";

@@ -8,6 +8,7 @@ import { NotFoundError } from "./errors.ts";
 
 /** One account of the Accounts page. */
 export interface AccountRow {
+  /** The account's name. */
   readonly name: string;
   /** Connections and traffic (accstatz), null when the server listed no statistics. */
   readonly stats: AccountStat | null;

@@ -68,6 +68,8 @@ export class AlertsFeed {
   #again = false;
 
   /**
+   * Creates the feed; it reads once started.
+   *
    * @param nc the OPS connection
    * @param open opens the alert store (undefined while it does not exist)
    * @param onView receives every new view

@@ -2,7 +2,9 @@ import type { EventServer, Statsz, SysMonitor } from "../monitor/mod.ts";
 
 /** One server of the cluster as its STATSZ reply describes it. */
 export interface ClusterServer {
+  /** The server, as its reply names it. */
   readonly server: EventServer;
+  /** Its statistics. */
   readonly statsz: Statsz;
 }
 
@@ -33,8 +35,11 @@ export interface RaftGroupRow {
   readonly state: string;
   /** The leader's server name (from the group's peers), or "" while there is none. */
   readonly leader: string;
+  /** Peers of the group. */
   readonly size: number;
+  /** The Raft term. */
   readonly term: number;
+  /** The index of the last entry applied. */
   readonly applied: number;
 }
 

@@ -34,6 +34,8 @@ export class ClusterSampler {
   #stopped = false;
 
   /**
+   * Creates the sampler; it pings once started.
+   *
    * @param read pings the cluster (throws without a SYS connection)
    * @param options interval and the listener
    */

@@ -24,7 +24,7 @@ export { DASHBOARD_SECTIONS, dashboardUnitId } from "./config.ts";
 export type { DashboardConfig } from "./config.ts";
 export { InvalidRequestError, NotFoundError, ServiceUnavailableError } from "./errors.ts";
 export { DashboardServices, NATS_HEALTH_BOUND_MS, redactUrl } from "./services.ts";
-export type { DashboardServicesOptions, NatsHealth, ServiceName } from "./services.ts";
+export type { DashboardServicesOptions, NatsHealth, Needed, ServiceName } from "./services.ts";
 export { ALERTS_UNAVAILABLE, AlertsFeed, readAlertsView } from "./alerts_feed.ts";
 export type { AlertsView } from "./alerts_feed.ts";
 export { LIVE_TOPICS, LiveHub } from "./live_hub.ts";

@@ -3,13 +3,21 @@ import { type OverviewSummary, summarize } from "./overview.ts";
 
 /** One point of the rate history; `t` in seconds since the epoch (uPlot's time unit). */
 export interface RatePoint {
+  /** Time of the sample, seconds since the epoch. */
   readonly t: number;
+  /** Messages in per second. */
   readonly inMsgs: number;
+  /** Messages out per second. */
   readonly outMsgs: number;
+  /** Bytes in per second. */
   readonly inBytes: number;
+  /** Bytes out per second. */
   readonly outBytes: number;
+  /** CPU use in percent of one core. */
   readonly cpu: number;
+  /** Resident memory in bytes. */
   readonly mem: number;
+  /** Client connections. */
   readonly connections: number;
 }
 

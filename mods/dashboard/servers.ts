@@ -16,6 +16,7 @@ export interface ServerDetail {
   readonly ref: ServerRef;
   /** The server block of its reply (host, cluster, JetStream). */
   readonly server: EventServer;
+  /** Its `/varz` (through the SYS account). */
   readonly varz: Varz;
   /** `/healthz` with details (2.10+ lists each failing check). */
   readonly healthz: Healthz | null;

@@ -83,9 +83,12 @@ export type NatsHealth = "connected" | "connecting" | "unresponsive";
 export const NATS_HEALTH_BOUND_MS = 2000;
 
 /** What {@linkcode DashboardServices.need} gives for each service name. */
-interface Needed {
+export interface Needed {
+  /** The SYS-account monitor. */
   sys: SysMonitor;
+  /** The units registry. */
   units: UnitRegistry;
+  /** The login sessions. */
   sessions: SessionStore;
 }
 

@@ -54,9 +54,13 @@ export function unitsView(
 
 /** The dashboard host's clock as its guardian reports it. */
 export interface HostClock {
+  /** The unit reporting it (the host's guardian). */
   readonly unitId: string;
+  /** `ptp`, `ntp` or `none`. */
   readonly source: string;
+  /** `locked`, `tracking`, `acquiring` or `freerun`. */
   readonly quality: string;
+  /** The local clock minus the reference, in ns; null when unknown. */
   readonly offsetNs: number | null;
 }
 

@@ -24,6 +24,7 @@ export const UNITS_DELTA_MAX = 200;
 
 /** The first `units` event of a subscriber that cannot resume: the first page of the table. */
 export interface UnitsReset extends UnitsView {
+  /** Marks the whole table (not a delta). */
   readonly reset: true;
 }
 

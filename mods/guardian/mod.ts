@@ -18,4 +18,5 @@ export { OutageTracker } from "./outage.ts";
 export type { Outage } from "./outage.ts";
 export { addGuardianService, SERVICE_NAME, statusSubject } from "./service.ts";
 export type { GuardianServiceInfo } from "./service.ts";
+export type { Service } from "@nats-io/services";
 export { GUARDIAN_VERSION } from "./version.ts";

@@ -21,7 +21,11 @@ export class OutageTracker {
   #lastSeq = -1;
   readonly #intervalMs: number;
 
-  /** @param heartbeatIntervalMs HEARTBEAT_INTERVAL_MS: heartbeats due per outage follow from it */
+  /**
+   * Creates a tracker with no outage.
+   *
+   * @param heartbeatIntervalMs HEARTBEAT_INTERVAL_MS: heartbeats due per outage follow from it
+   */
   constructor(heartbeatIntervalMs: number) {
     this.#intervalMs = heartbeatIntervalMs;
   }

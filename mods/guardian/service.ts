@@ -3,8 +3,11 @@ import { type Service, Svcm } from "@nats-io/services";
 
 /** What `$SRV.INFO.guardian` shows of a unit. */
 export interface GuardianServiceInfo {
+  /** The unit's ID. */
   readonly unitId: string;
+  /** The guardian's version. */
   readonly version: string;
+  /** The host name. */
   readonly host: string;
   /** The clock source when the service started (`ptp` | `ntp` | `none`). */
   readonly clockSource: string;

@@ -45,7 +45,11 @@ export class Downsampler {
   readonly #buckets: Map<Kind, Bucket>[];
   readonly #lastT = new Map<Kind, number>();
 
-  /** @param tiers finest first; every step a multiple of the one before */
+  /**
+   * Creates a downsampler with empty buckets.
+   *
+   * @param tiers finest first; every step a multiple of the one before
+   */
   constructor(tiers: readonly TierStep[]) {
     tiers.forEach((t, i) => {
       const prev = tiers[i - 1];

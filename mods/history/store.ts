@@ -78,6 +78,8 @@ export class HistoryStore {
   #stats = { published: 0, duplicates: 0, bytes: 0 };
 
   /**
+   * Creates the store; nothing is requested until it is used.
+   *
    * @param nc a connection of the OPS account with JetStream
    * @param options tiers, limits
    */

@@ -69,6 +69,8 @@ export class AccountPool implements AccountConnector, AsyncDisposable {
   #closed = false;
 
   /**
+   * Creates the pool; connections are opened on first use.
+   *
    * @param credentials one user per account, by account name
    * @param dial opens a connection with those credentials
    */

@@ -24,6 +24,8 @@ export class RequiresServerError extends NunectError {
   readonly running: string;
 
   /**
+   * Creates the error for a feature the running server lacks.
+   *
    * @param feature the feature key
    * @param title what the feature is, for the message
    * @param requires the first nats-server version that has it
@@ -45,6 +47,8 @@ export class NotFoundError extends NunectError {
   readonly objectName: string;
 
   /**
+   * Creates the error for something that does not exist.
+   *
    * @param kind what was looked for
    * @param name its name
    * @param where where it was looked for, e.g. `in stream "ORDERS"`
@@ -75,6 +79,8 @@ export class InvalidInputError extends NunectError {
   readonly issues: readonly FieldIssue[];
 
   /**
+   * Creates the error from the validation problems.
+   *
    * @param what what was being validated, e.g. `stream configuration`
    * @param issues the problems
    * @param options the underlying cause (a ZodError)
@@ -101,6 +107,8 @@ export class ServerRefusedError extends NunectError {
   readonly field: string | null;
 
   /**
+   * Creates the error from the server's refusal.
+   *
    * @param action what was asked, e.g. `create stream "ORDERS"`
    * @param status the server's status
    * @param errCode the server's error code
@@ -133,6 +141,8 @@ export class AccountUnavailableError extends NunectError {
   readonly account: string;
 
   /**
+   * Creates the error for an account that cannot be used.
+   *
    * @param account the account
    * @param detail why, and what to do
    * @param options the underlying cause

@@ -117,6 +117,7 @@ export {
   updateConsumer,
 } from "./consumers.ts";
 export type { ConsumerRow } from "./consumers.ts";
+export type { ConsumerInfo, StreamInfo } from "@nats-io/jetstream";
 export {
   DEAD_LETTER_STREAM,
   deadLetterStatus,

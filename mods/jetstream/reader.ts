@@ -9,6 +9,7 @@ import { decodeBase64 } from "./_bytes.ts";
 import { epochNs, rfc3339 } from "./_time.ts";
 import { apiError, hasFeature, inboxPrefix, manager } from "./_server.ts";
 import { NotFoundError, ServerRefusedError } from "./errors.ts";
+import { NunectError } from "../protocol/mod.ts";
 
 /** A message as stored in a stream, read without a consumer. */
 export interface StoredMessage {
@@ -82,7 +83,7 @@ const SERVER_HEADERS = new Set([
 ]);
 
 /** Raised inside the reader when the stream has no direct-get responders (allow_direct off). */
-class NoDirectError extends Error {}
+class NoDirectError extends NunectError {}
 
 interface DirectReply {
   readonly code: number;
@@ -172,6 +173,8 @@ export class StreamReader {
   #direct: boolean | undefined;
 
   /**
+   * Creates a reader of one stream; nothing is requested yet.
+   *
    * @param nc a connection in the stream's account
    * @param stream the stream's name
    * @param options batch size, byte limit, timeout and pipelining
@@ -486,8 +489,9 @@ export class StreamReader {
           done = true;
           if (reply.code === 204) finish(undefined, reply.pending);
           else if (reply.code === 404) finish(undefined, 0);
-          else if (reply.code === 503) finish(new NoDirectError());
-          else finish(this.#statusError(reply));
+          else if (reply.code === 503) {
+            finish(new NoDirectError("Direct get is not enabled on this stream"));
+          } else finish(this.#statusError(reply));
         },
       });
       signal?.addEventListener("abort", onAbort, { once: true });

@@ -93,6 +93,8 @@ export class FeatureUnavailableError extends NunectError {
   readonly running: string;
 
   /**
+   * Creates the error for a feature the server lacks.
+   *
    * @param feature the feature's key
    * @param title what the feature does, for the message
    * @param requires the first release that has it
@@ -113,6 +115,8 @@ export class ServerActionError extends NunectError {
   readonly code: number | undefined;
 
   /**
+   * Creates the error from the server's answer.
+   *
    * @param message what failed, with the server's description
    * @param code the server's error code
    */

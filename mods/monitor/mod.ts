@@ -42,6 +42,7 @@ export type {
   MonitorEndpointAnswer,
   MonitorEndpointName,
   MonitorEndpointOptions,
+  MonitorQuery,
   RaftzOptions,
   SubsOptions,
   SubszOptions,

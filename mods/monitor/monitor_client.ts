@@ -180,7 +180,8 @@ export interface HealthzOptions {
   readonly consumer?: string;
 }
 
-type Query = Readonly<Record<string, string | number | boolean | undefined>>;
+/** Query parameters of a monitoring request; `undefined`, `false` and `""` are left out. */
+export type MonitorQuery = Readonly<Record<string, string | number | boolean | undefined>>;
 
 /** A request on its way: the answer's head, the URL asked and the timeout's signal. */
 interface Sent {
@@ -193,7 +194,7 @@ interface Sent {
 interface Endpoint<O, T> {
   readonly path: string;
   readonly schema: z.ZodType<T>;
-  readonly query: (options: O) => Query;
+  readonly query: (options: O) => MonitorQuery;
   /** Statuses besides 200 whose body is a valid answer. */
   readonly okStatuses?: readonly number[];
   /** Processing after validation; an endpoint with one is never relayed verbatim. */
@@ -600,7 +601,7 @@ export class MonitorClient {
   async get<T>(
     path: string,
     schema: z.ZodType<T>,
-    query: Query = {},
+    query: MonitorQuery = {},
     okStatuses: readonly number[] = [],
   ): Promise<T> {
     const sent = await this.#request(path, query, okStatuses);
@@ -627,7 +628,11 @@ export class MonitorClient {
   }
 
   /** Sends the request; an answer with a status not in `okStatuses` (or 200) is an error. */
-  async #request(path: string, query: Query, okStatuses: readonly number[] = []): Promise<Sent> {
+  async #request(
+    path: string,
+    query: MonitorQuery,
+    okStatuses: readonly number[] = [],
+  ): Promise<Sent> {
     const url = new URL(this.url + path);
     for (const [k, v] of Object.entries(query)) {
       if (v === undefined || v === false || v === "") continue;

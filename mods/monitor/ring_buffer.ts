@@ -5,6 +5,8 @@ export class RingBuffer<T> {
   #size = 0;
 
   /**
+   * Creates an empty buffer.
+   *
    * @param capacity the most items kept (at least 1)
    */
   constructor(readonly capacity: number) {

@@ -61,6 +61,8 @@ export class ServerControl {
   readonly #timeoutMs: number;
 
   /**
+   * Creates the control; nothing is requested yet.
+   *
    * @param nc a connection of the SYS user
    * @param options request timeout
    */

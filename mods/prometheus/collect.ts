@@ -72,7 +72,11 @@ export class PrometheusCollector {
   #scrapes = 0;
   #lastDurationS = 0;
 
-  /** @param options naming, data sources */
+  /**
+   * Creates the collector; nothing is scraped yet.
+   *
+   * @param options naming, data sources
+   */
   constructor(options: PrometheusOptions) {
     this.#o = options;
   }

@@ -8,7 +8,15 @@ export type UnitKind = (typeof UNIT_KINDS)[number];
  * message, however forged, makes a receiver keep more than a few kilobytes. Log messages and
  * fields are the exception that is cut instead of refused (see `boundLogRecord`).
  */
-export const PROTOCOL_LIMITS = Object.freeze({
+export const PROTOCOL_LIMITS: Readonly<{
+  token: number;
+  name: number;
+  list: number;
+  logMessage: number;
+  logFields: number;
+  timestampToleranceMs: number;
+  maxHeartbeatIntervalMs: number;
+}> = Object.freeze({
   /** Characters of short identifiers: versions, PTP port states and identities, leap status. */
   token: 64,
   /** Characters of names: hosts, RTT targets, NTP servers, PTP master addresses. */

@@ -1,5 +1,6 @@
 import { type Config, displayHost, monitorUrl, type SectionName } from "../config/mod.ts";
 import { channelHosts, configuredChannels } from "../alerts/notify/deliver.ts";
+import { NunectError } from "../protocol/mod.ts";
 
 export { displayHost };
 
@@ -21,13 +22,16 @@ export interface ModuleSpec {
 }
 
 /** Thrown for a `--module` argument that does not parse. */
-export class InvalidModuleSpecError extends Error {
-  /** @param spec the argument given */
+export class InvalidModuleSpecError extends NunectError {
+  /**
+   * Creates the error for a `--module` argument.
+   *
+   * @param spec the argument given
+   */
   constructor(spec: string) {
     super(
       `Invalid module "${spec}": expected <name>=<entry file>@<permission set>, e.g. dashboard=main.ts@dashboard`,
     );
-    this.name = "InvalidModuleSpecError";
   }
 }
 

@@ -1,4 +1,5 @@
 import { displayHost, type RuntimeConfig } from "./modules.ts";
+import { NunectError } from "../protocol/mod.ts";
 
 /** A TCP port the system is about to listen on, and the variable that sets it. */
 export interface PortUse {
@@ -11,14 +12,15 @@ export interface PortUse {
 }
 
 /** Thrown when something the system needs is missing or in the way; nothing has started. */
-export class PrerequisiteError extends Error {
+export class PrerequisiteError extends NunectError {
   /**
+   * Creates the error.
+   *
    * @param message what is wrong and how to fix it
    * @param options the underlying error as `cause`, where there is one
    */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "PrerequisiteError";
   }
 }
 

@@ -58,6 +58,8 @@ export class RunFile {
   #writable = true;
 
   /**
+   * Creates the records' handle; nothing is read yet.
+   *
    * @param path where the records live, e.g. `.data/nats/supervisor.json`
    * @param tools how processes are inspected and signalled (default `ps` and `kill`)
    */

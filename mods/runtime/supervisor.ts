@@ -69,7 +69,11 @@ export class Supervisor implements AsyncDisposable {
   /** Resolves with the reason when the supervisor gives up on nats-server. */
   readonly failed: Promise<string>;
 
-  /** @param options configuration, project root and modules */
+  /**
+   * Creates a supervisor; nothing starts before `start()`.
+   *
+   * @param options configuration, project root and modules
+   */
   constructor(options: SupervisorOptions) {
     this.#options = options;
     this.#log = options.log ?? ((line) => console.log(line));

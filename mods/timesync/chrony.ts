@@ -12,6 +12,7 @@ export interface ChronyTracking {
   readonly referenceId: string;
   /** The reference's name or address; empty for a local reference or none. */
   readonly referenceName: string;
+  /** NTP stratum of this clock (the reference's plus one). */
   readonly stratum: number;
   /** Time of the last update from the reference, seconds since the epoch (0: never). */
   readonly refTimeS: number;
@@ -23,10 +24,15 @@ export interface ChronyTracking {
   readonly rmsOffsetNs: number;
   /** How fast the local clock would run uncorrected, ppm (positive: fast). */
   readonly freqPpm: number;
+  /** Frequency error of the reference against the local clock's estimate, ppm. */
   readonly residualFreqPpm: number;
+  /** Estimated error bound of the frequency, ppm. */
   readonly skewPpm: number;
+  /** Total network delay to the stratum-1 source, ns. */
   readonly rootDelayNs: number;
+  /** Total dispersion accumulated up to the stratum-1 source, ns. */
   readonly rootDispersionNs: number;
+  /** Interval between the last two clock updates, seconds. */
   readonly updateIntervalS: number;
   /** `Normal`, `Insert second`, `Delete second` or `Not synchronised`. */
   readonly leapStatus: string;
@@ -38,7 +44,9 @@ export interface ChronySource {
   readonly mode: string;
   /** `*` selected, `+` combined, `-` not combined, `?` unreachable, `x` falseticker, `~` too variable. */
   readonly state: string;
+  /** The source's name or address. */
   readonly name: string;
+  /** The source's NTP stratum. */
   readonly stratum: number;
   /** Polling interval as a power of two, seconds. */
   readonly poll: number;

@@ -16,6 +16,7 @@ export interface PtpReport {
   readonly masterOffsetNs: number;
   /** CURRENT_DATA_SET meanPathDelay, ns. */
   readonly meanPathDelayNs: number;
+  /** Hops between this clock and the grandmaster. */
   readonly stepsRemoved: number;
   /** PORT_DATA_SET portIdentity. */
   readonly portIdentity: string;

@@ -1,8 +1,12 @@
+import { NunectError } from "../protocol/mod.ts";
+
 /** What a finished command printed and how it exited. */
 export interface CommandResult {
   /** Exit code; -1 when it was killed after the timeout. */
   readonly code: number;
+  /** Everything it printed on stdout. */
   readonly stdout: string;
+  /** Everything it printed on stderr. */
   readonly stderr: string;
   /** True when it was killed because it ran past the timeout. */
   readonly timedOut: boolean;
@@ -10,20 +14,21 @@ export interface CommandResult {
 
 /**
  * Runs one program with arguments and returns its output. The readers take one so that tests can
- * feed captured output; production uses {@linkcode runCommand}.
+ * feed captured output; production uses {@linkcode commandRunner}.
  */
 export type CommandRunner = (path: string, args: readonly string[]) => Promise<CommandResult>;
 
 /** Raised by the runner when the program could not be started at all. */
-export class CommandStartError extends Error {
+export class CommandStartError extends NunectError {
   /**
+   * Creates the error for a program that could not be started.
+   *
    * @param path the program
    * @param options the cause (NotFound, NotCapable, ...)
    */
   constructor(path: string, options?: ErrorOptions) {
     const why = options?.cause instanceof Error ? options.cause.message : String(options?.cause);
     super(`Cannot run "${path}": ${why}`, options);
-    this.name = "CommandStartError";
   }
 }
 

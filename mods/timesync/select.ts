@@ -15,7 +15,9 @@ export interface QualityThresholds {
 
 /** The clock's state as the guardian reports it (`ops.metric.time.<unit>` without unit and ts). */
 export interface ClockReading {
+  /** The clock source chosen. */
   readonly source: ClockSource;
+  /** How well it is synchronised. */
   readonly quality: ClockQuality;
   /** Local clock minus the reference, ns, from the selected source; null for none. */
   readonly offsetNs: number | null;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createUser } from "@nats-io/nkeys";
 import { connect, ConnectError, type NunectClient } from "../../mods/client/mod.ts";
-import { startNats, startNatsWithAuthorization, startOperatorNats } from "../_kit/mod.ts";
+import { startNats, startNatsWithAuthorization, startOperatorNats, until } from "../_kit/mod.ts";
 
 /** Proves the connection works: a request to itself through the server. */
 async function roundTrip(client: NunectClient): Promise<void> {
@@ -80,6 +80,8 @@ Deno.test("auth: operator mode, JWT + seed and .creds contents; untrusted and de
   n.on("error", (e) => void errors.push(e.error!));
   n.publish("denied.x", 1);
   await n.flush().catch(() => {});
-  await new Promise((r) => setTimeout(r, 100));
-  assert.ok(errors.some((e) => /Permissions Violation/i.test(e.message)), String(errors));
+  await until(
+    () => errors.some((e) => /Permissions Violation/i.test(e.message)),
+    "the permissions violation reported as an error event",
+  );
 });

@@ -20,7 +20,7 @@ import {
   subjects,
   VERSION,
 } from "../../mods/client/mod.ts";
-import { type NatsServer, PROJECT_DIR, startNats } from "../_kit/mod.ts";
+import { type NatsServer, PROJECT_DIR, startNats, until } from "../_kit/mod.ts";
 
 /** Collects messages of a subscription until `n` arrived (rejects after `ms`). */
 function collect(client: NunectClient, subject: string, n: number, ms = 5000): Promise<Msg[]> {
@@ -439,7 +439,7 @@ Deno.test("a handler that throws or rejects is reported as an error event, deliv
   a.publish("h.y", 0);
   await a.flush();
   await b.flush();
-  await new Promise((r) => setTimeout(r, 20));
+  await until(() => errors.length === 2, "both handler errors reported");
   assert.deepEqual(seen, [1, 2]);
   assert.deepEqual(errors.sort(), ["async boom", "sync boom"]);
 });

@@ -8,19 +8,9 @@ import {
   NotConnectedError,
   type StatusType,
 } from "../../mods/client/mod.ts";
-import { startNats } from "../_kit/mod.ts";
+import { startNats, until } from "../_kit/mod.ts";
 
-function waitFor(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (pred()) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`Timed out waiting for ${what}`));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
+const waitFor = (check: () => boolean, what: string) => until(check, what);
 
 for (const transport of ["tcp", "ws"] as const) {
   Deno.test(`${transport}: after stop/restart on the same port, subscriptions survive, buffered logs arrive, drops are reported, heartbeat seq goes on`, async () => {

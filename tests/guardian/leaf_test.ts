@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { Svcm } from "@nats-io/services";
 import { decodeMessage, HEADERS, heartbeatSchema, subjects } from "../../mods/protocol/mod.ts";
 import { randomSecret } from "../../mods/config/mod.ts";
-import { spawnProgram, startLeafNode, startNats } from "../_kit/mod.ts";
+import { spawnProgram, startLeafNode, startNats, until } from "../_kit/mod.ts";
+import type { Msg } from "../../mods/client/mod.ts";
 import { collect, observer } from "./_guardian.ts";
 
 Deno.test("guardian behind a leaf node: the hub gets its heartbeat, echo and discovery", async () => {
@@ -34,11 +35,13 @@ Deno.test("guardian behind a leaf node: the hub gets its heartbeat, echo and dis
   const d = decodeMessage(heartbeatSchema, hb!.data);
   assert.ok(d.ok && d.value.unitId === unit);
   // the interest of the hub's subscribers crosses the leaf connection: retry until it has
-  let reply;
-  for (let i = 0; i < 50 && !reply; i++) {
-    reply = await obs.request(subjects.echo(unit), "via-hub", { timeoutMs: 500 }).catch(() => {});
-    if (!reply) await new Promise((r) => setTimeout(r, 100));
-  }
+  let reply: Msg | undefined;
+  await until(async () => {
+    reply = await obs.request(subjects.echo(unit), "via-hub", { timeoutMs: 500 }).catch(() =>
+      undefined
+    );
+    return reply !== undefined;
+  }, "an echo reply through the leaf node");
   assert.equal(reply?.string(), "via-hub");
   assert.ok(reply?.headers?.get(HEADERS.rxTimestamp));
   const svc = new Svcm(obs.nc as unknown as ConstructorParameters<typeof Svcm>[0]).client();

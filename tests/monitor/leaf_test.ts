@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { startLeafNode, startNats } from "../_kit/mod.ts";
+import { startLeafNode, startNats, until } from "../_kit/mod.ts";
 import { MonitorClient, SysMonitor, UnitRegistry } from "../../mods/monitor/mod.ts";
 import { subjects } from "../../mods/protocol/mod.ts";
 
@@ -37,10 +37,12 @@ Deno.test("a leaf node shows in leafz, and its guardian's telemetry reaches the 
         kind: "guardian",
         clock: { source: "none", quality: "freerun" },
       };
-      for (let i = 0; i < 100 && reg.unit("router-leaf-1") === undefined; i++) {
-        onLeaf.publish(subjects.heartbeat("router-leaf-1"), JSON.stringify({ ...hb, seq: i + 1 }));
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      // Until the leaf's interest reaches the hub, what the router publishes goes nowhere.
+      let seq = 0;
+      await until(() => {
+        onLeaf.publish(subjects.heartbeat("router-leaf-1"), JSON.stringify({ ...hb, seq: ++seq }));
+        return reg.unit("router-leaf-1") !== undefined;
+      }, "the router's heartbeat at the hub's registry");
       assert.equal(reg.unit("router-leaf-1")?.heartbeat?.host, "router");
     } finally {
       await onLeaf.close();

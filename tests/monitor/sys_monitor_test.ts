@@ -257,10 +257,10 @@ Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () =
     await using _w = west;
     const mon = new MonitorClient({ url: east.monitorUrl });
     let gw = await mon.gatewayz({ accs: true });
-    for (let i = 0; i < 100 && Object.keys(gw.inbound_gateways ?? {}).length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
+    await until(async () => {
       gw = await mon.gatewayz({ accs: true });
-    }
+      return Object.keys(gw.inbound_gateways ?? {}).length > 0;
+    }, "the inbound gateway from west");
     assert.equal(gw.name, "east");
     assert.ok(gw.outbound_gateways?.west?.connection, "outbound link to west");
     assert.ok(gw.inbound_gateways?.west?.[0]?.connection, "inbound link from west");

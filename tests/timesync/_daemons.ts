@@ -10,7 +10,7 @@
  */
 import { toolsCacheDir } from "../../mods/tools/mod.ts";
 import { terminate } from "../../mods/runtime/mod.ts";
-import { freePorts } from "../_kit/mod.ts";
+import { freePorts, until } from "../_kit/mod.ts";
 
 /**
  * chronyd and chronyc: the host's (Debian's package), else the package scripts/setup.sh unpacked
@@ -114,19 +114,20 @@ async function sh(cmd: string, args: string[]): Promise<string> {
   return dec.decode(out.stdout);
 }
 
-async function until<T>(
+/** The kit's `until`, for a probe that returns its value, with the daemons' logs on timeout. */
+async function probeUntil<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs: number,
   logs: () => string,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
+  let value: T | undefined;
+  try {
+    await until(async () => (value = await probe()) !== undefined, what, timeoutMs, 200);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}:\n${logs()}`);
   }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}:\n${logs()}`);
+  return value!;
 }
 
 /** Two chronyd: `server` serves its local clock, `client` syncs from it. */
@@ -193,7 +194,7 @@ export async function startChronyPair(): Promise<ChronyPair> {
     },
   };
   try {
-    await until(
+    await probeUntil(
       "chronyd to select 127.0.0.1",
       async () => {
         const out = await new Deno.Command(CHRONY.chronyc, {
@@ -299,7 +300,7 @@ export async function startPtpPair(): Promise<PtpPair> {
       log,
       [Symbol.asyncDispose]: cleanup,
     };
-    await until(
+    await probeUntil(
       "the ptp4l slave to follow the master",
       async () => {
         const out = await sh("/usr/sbin/pmc", [
