@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { ConnectionEvent } from "../mods/monitor/mod.ts";
 import { formatBytes, formatTime } from "../components/format.ts";
 import { useEventStream } from "./_event_stream.ts";
+import { useSelf } from "./_self.ts";
 
 /** Props of {@linkcode ActivityLog}. */
 export interface ActivityLogProps {
@@ -41,6 +42,8 @@ export function ActivityLog(props: ActivityLogProps) {
     );
   });
   const live = stream === "live" && available;
+  // The viewer's own browser unit connects with its unit ID as the connection name.
+  const self = useSelf();
 
   return (
     <div>
@@ -75,12 +78,21 @@ export function ActivityLog(props: ActivityLogProps) {
                 </tr>
               )
               : events.map((e) => (
-                <tr key={e.id} data-kind={e.kind}>
+                <tr
+                  key={e.id}
+                  data-kind={e.kind}
+                  class={self !== undefined && e.name === self ? "self" : undefined}
+                >
                   <td class="mono">{formatTime(e.time)}</td>
                   <td class={`ev-${LABEL[e.kind]}`}>{LABEL[e.kind]}</td>
                   <td>{e.account}</td>
                   <td>{e.user || "–"}</td>
-                  <td class="ev-name wrap">{e.name || "–"}</td>
+                  <td class="ev-name wrap">
+                    {e.name || "–"}
+                    {self !== undefined && e.name === self && (
+                      <span class="badge info" title="the connection of this browser">you</span>
+                    )}
+                  </td>
                   <td>
                     {e.lang ? `${e.lang} ${e.version}` : "–"}{" "}
                     {e.cid ? <span class="muted">#{e.cid}</span> : null}

@@ -78,13 +78,14 @@ export function AlertsPanel(props: AlertsPanelProps) {
       setMessage((e as Error).message);
     }
   };
-  const field = (name: keyof typeof EMPTY_RULE, label: string, width = "8em") => (
+  // Widths in characters (`size`): an inline style would break the strict CSP (style-src 'self').
+  const field = (name: keyof typeof EMPTY_RULE, label: string, width = 8) => (
     <label>
       {label}{" "}
       <input
         name={name}
         value={form[name]}
-        style={{ width }}
+        size={width}
         onInput={(e) => setForm({ ...form, [name]: (e.target as HTMLInputElement).value })}
       />
     </label>
@@ -97,72 +98,74 @@ export function AlertsPanel(props: AlertsPanelProps) {
       <h2>
         Alerts <span class="count" id="firing-count">{view.firing}</span> firing
       </h2>
-      <table class="data" id="alerts-table">
-        <thead>
-          <tr>
-            <th>Status</th>
-            <th>Rule</th>
-            <th>Target</th>
-            <th>Severity</th>
-            <th>Since</th>
-            <th>Value</th>
-            <th>Acknowledged</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {view.states.map((s) => (
-            <tr key={`${s.ruleId}/${s.target}`} class={s.status}>
-              <td>{s.status}</td>
-              <td>{s.ruleId}</td>
-              <td class="mono">{s.target}</td>
-              <td>{s.severity}</td>
-              <td>{new Date(s.since).toLocaleString()}</td>
-              <td>{s.value ?? "–"}</td>
-              <td>{s.ack ? `${s.ack.by}: ${s.ack.comment}` : "–"}</td>
-              <td>
-                {s.status === "firing" && !s.ack && (
+      <div class="table-wrap">
+        <table class="data" id="alerts-table">
+          <thead>
+            <tr>
+              <th>Status</th>
+              <th>Rule</th>
+              <th>Target</th>
+              <th>Severity</th>
+              <th>Since</th>
+              <th>Value</th>
+              <th>Acknowledged</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {view.states.map((s) => (
+              <tr key={`${s.ruleId}/${s.target}`} class={s.status}>
+                <td>{s.status}</td>
+                <td>{s.ruleId}</td>
+                <td class="mono">{s.target}</td>
+                <td>{s.severity}</td>
+                <td>{new Date(s.since).toLocaleString()}</td>
+                <td>{s.value ?? "–"}</td>
+                <td>{s.ack ? `${s.ack.by}: ${s.ack.comment}` : "–"}</td>
+                <td>
+                  {s.status === "firing" && !s.ack && (
+                    <button
+                      type="button"
+                      class="ack"
+                      onClick={() => {
+                        const comment = globalThis.prompt?.("Comment", "") ?? "";
+                        void act(
+                          () =>
+                            post("/api/alerts/ack", props.csrf, {
+                              ruleId: s.ruleId,
+                              target: s.target,
+                              comment,
+                            }),
+                          `Acknowledged ${s.ruleId} on ${s.target}`,
+                        );
+                      }}
+                    >
+                      Acknowledge
+                    </button>
+                  )}{" "}
                   <button
                     type="button"
-                    class="ack"
-                    onClick={() => {
-                      const comment = globalThis.prompt?.("Comment", "") ?? "";
+                    class="silence"
+                    onClick={() =>
                       void act(
                         () =>
-                          post("/api/alerts/ack", props.csrf, {
+                          post("/api/alerts/silences", props.csrf, {
                             ruleId: s.ruleId,
                             target: s.target,
-                            comment,
+                            until: new Date(Date.now() + 3600_000).toISOString(),
+                            comment: "silenced for an hour from the Alerts page",
                           }),
-                        `Acknowledged ${s.ruleId} on ${s.target}`,
-                      );
-                    }}
+                        `Silenced ${s.ruleId} on ${s.target} for an hour`,
+                      )}
                   >
-                    Acknowledge
+                    Silence 1 h
                   </button>
-                )}{" "}
-                <button
-                  type="button"
-                  class="silence"
-                  onClick={() =>
-                    void act(
-                      () =>
-                        post("/api/alerts/silences", props.csrf, {
-                          ruleId: s.ruleId,
-                          target: s.target,
-                          until: new Date(Date.now() + 3600_000).toISOString(),
-                          comment: "silenced for an hour from the Alerts page",
-                        }),
-                      `Silenced ${s.ruleId} on ${s.target} for an hour`,
-                    )}
-                >
-                  Silence 1 h
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {view.silences.length > 0 && (
         <>
           <h2>Silences</h2>
@@ -187,67 +190,69 @@ export function AlertsPanel(props: AlertsPanelProps) {
         </>
       )}
       <h2>Rules</h2>
-      <table class="data" id="rules-table">
-        <thead>
-          <tr>
-            <th>ID</th>
-            <th>Name</th>
-            <th>Type</th>
-            <th>Threshold</th>
-            <th>For</th>
-            <th>Severity</th>
-            <th>Target</th>
-            <th>Channels</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {rules.map((r) => (
-            <tr key={r.id}>
-              <td class="mono">{r.id}</td>
-              <td>{r.name}</td>
-              <td>{r.type}</td>
-              <td>{r.threshold}</td>
-              <td>{r.forS} s</td>
-              <td>{r.severity}</td>
-              <td class="mono">{r.target}</td>
-              <td>{r.channels.join(", ") || "–"}</td>
-              <td>
-                <button
-                  type="button"
-                  onClick={() =>
-                    setForm({
-                      id: r.id,
-                      name: r.name,
-                      type: r.type,
-                      threshold: String(r.threshold),
-                      forS: String(r.forS),
-                      hysteresis: String(r.hysteresis),
-                      severity: r.severity,
-                      target: r.target,
-                      channels: r.channels.join(","),
-                    })}
-                >
-                  Edit
-                </button>{" "}
-                <button
-                  type="button"
-                  onClick={() =>
-                    void act(
-                      () => post(`/api/alerts/rules/${r.id}/delete`, props.csrf, {}),
-                      `Deleted ${r.id}`,
-                    )}
-                >
-                  Delete
-                </button>
-              </td>
+      <div class="table-wrap">
+        <table class="data" id="rules-table">
+          <thead>
+            <tr>
+              <th>ID</th>
+              <th>Name</th>
+              <th>Type</th>
+              <th>Threshold</th>
+              <th>For</th>
+              <th>Severity</th>
+              <th>Target</th>
+              <th>Channels</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rules.map((r) => (
+              <tr key={r.id}>
+                <td class="mono">{r.id}</td>
+                <td>{r.name}</td>
+                <td>{r.type}</td>
+                <td>{r.threshold}</td>
+                <td>{r.forS} s</td>
+                <td>{r.severity}</td>
+                <td class="mono">{r.target}</td>
+                <td>{r.channels.join(", ") || "–"}</td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      setForm({
+                        id: r.id,
+                        name: r.name,
+                        type: r.type,
+                        threshold: String(r.threshold),
+                        forS: String(r.forS),
+                        hysteresis: String(r.hysteresis),
+                        severity: r.severity,
+                        target: r.target,
+                        channels: r.channels.join(","),
+                      })}
+                  >
+                    Edit
+                  </button>{" "}
+                  <button
+                    type="button"
+                    onClick={() =>
+                      void act(
+                        () => post(`/api/alerts/rules/${r.id}/delete`, props.csrf, {}),
+                        `Deleted ${r.id}`,
+                      )}
+                  >
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <form class="rule-editor" id="rule-editor" onSubmit={(e) => e.preventDefault()}>
         {field("id", "ID")}
-        {field("name", "Name", "14em")}
+        {field("name", "Name", 14)}
         <label>
           Type{" "}
           <select
@@ -260,8 +265,8 @@ export function AlertsPanel(props: AlertsPanelProps) {
           </select>
         </label>
         {field("threshold", `Threshold (${props.types[form.type]?.unit ?? ""})`)}
-        {field("forS", "For (s)", "5em")}
-        {field("hysteresis", "Hysteresis", "5em")}
+        {field("forS", "For (s)", 5)}
+        {field("hysteresis", "Hysteresis", 5)}
         <label>
           Severity{" "}
           <select
@@ -273,8 +278,8 @@ export function AlertsPanel(props: AlertsPanelProps) {
             ))}
           </select>
         </label>
-        {field("target", "Target glob", "12em")}
-        {field("channels", "Channels", "12em")}
+        {field("target", "Target glob", 12)}
+        {field("channels", "Channels", 12)}
         <p class="muted">{props.types[form.type]?.what}</p>
         <button
           type="button"

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { formatMicros, rttLevel } from "../components/format.ts";
+import { announceSelf } from "./_self.ts";
 
 /** Props of {@linkcode BrowserUnit}. */
 export interface BrowserUnitProps {
@@ -42,6 +43,9 @@ export function BrowserUnit(props: BrowserUnitProps) {
       stop?.();
     };
   }, []);
+  useEffect(() => {
+    if (state.unitId) announceSelf(state.unitId);
+  }, [state.unitId]);
   const level = rttLevel(state.nativeRttUs);
   return (
     <div

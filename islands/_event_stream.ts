@@ -25,7 +25,11 @@ function setStatus(next: StreamStatus): void {
   for (const w of watchers) w(next);
 }
 
-function open(): void {
+/**
+ * Opens the page's stream with the topics and cursor of `<body>`, unless it is open; islands open
+ * it when they mount, the shell after swapping in a page (islands in the header keep listening).
+ */
+export function openEventStream(): void {
   const topics = document.body.dataset.live;
   if (source !== undefined || !topics) return;
   const query = new URLSearchParams({ topics, after: document.body.dataset.liveAfter ?? "" });
@@ -38,6 +42,16 @@ function open(): void {
       for (const fn of listeners.get(topic) ?? []) fn(data);
     });
   }
+}
+
+/**
+ * Closes the page's stream (the shell swaps in another page, which opens its own with its
+ * topics and cursor).
+ */
+export function closeEventStream(): void {
+  source?.close();
+  source = undefined;
+  setStatus("connecting");
 }
 
 /**
@@ -57,7 +71,7 @@ export function useEventStream<T>(topic: LiveTopic, onData: (data: T) => void): 
     listeners.set(topic, set.add(fn));
     watchers.add(setCurrent);
     setCurrent(status);
-    open();
+    openEventStream();
     return () => {
       set.delete(fn);
       watchers.delete(setCurrent);

@@ -177,6 +177,26 @@ export function get(app: App, s: Login, path: string, init: RequestInit = {}): P
   return Promise.resolve(app.request(path, { ...init, headers }));
 }
 
+/**
+ * A client unit's heartbeat, as it goes on the wire.
+ *
+ * @param unitId the unit
+ * @param seq its sequence number
+ * @returns the JSON payload
+ */
+export function heartbeatJson(unitId: string, seq = 1): string {
+  return JSON.stringify({
+    unitId,
+    seq,
+    ts: Date.now(),
+    uptimeS: seq,
+    version: "1",
+    host: "h",
+    kind: "client",
+    clock: { source: "none", quality: "freerun" },
+  });
+}
+
 /** One Server-Sent Event as the browser receives it. */
 export interface SseEvent {
   readonly id: string;

@@ -3,7 +3,8 @@ import { connect as natsConnect } from "@nats-io/transport-node";
 import { chromium, type Page } from "playwright-core";
 import { connect } from "../../mods/client/mod.ts";
 import { subjects } from "../../mods/protocol/mod.ts";
-import { guardianEnv, PROJECT_DIR, startGuardianProgram, startNats } from "../_kit/mod.ts";
+import { type ConnInfo, MonitorClient } from "../../mods/monitor/mod.ts";
+import { guardianEnv, PROJECT_DIR, startGuardianProgram, startNats, until } from "../_kit/mod.ts";
 import { ADMIN } from "./_harness.ts";
 import { startDashboardProgram } from "./_server.ts";
 
@@ -95,7 +96,12 @@ Deno.test({
       assert.ok((await page.textContent("header"))?.includes("ops.e2e.test"));
       // The browser became a unit and is connected over WebSocket.
       await page.waitForSelector(".browser-unit.status-connected", { timeout: 10_000 });
-      await page.waitForTimeout(2500); // two rate samples for the chart
+      // Two samples make the first rate point of the charts.
+      await page.waitForFunction(
+        () => !document.querySelector(".legend-in")?.textContent?.includes("–"),
+        null,
+        { timeout: 15_000 },
+      );
       await shot(page, "overview");
       // The figures refresh without a reload.
       const countBefore = await page.textContent('[data-stat="connections"] .value');
@@ -167,23 +173,61 @@ Deno.test({
       });
       console.log(`guardian in Units: ${guardianSeen}`);
 
-      // Every other page renders without an error page.
-      const pages = [
-        "connections",
-        "subscriptions",
-        "routes",
-        "gateways",
-        "leafnodes",
-        "accounts",
-        "jetstream",
-      ];
-      for (const p of pages) {
-        const res = await page.goto(`${dash.url}/${p}`);
-        assert.equal(res?.status(), 200, p);
-        await page.waitForSelector(".browser-unit.status-connected");
-        assert.equal(await page.locator(".error-card").count(), 0, p);
-        await shot(page, p);
+      // Across pages the browser keeps one NATS connection: the navigation loads pages in place.
+      const mon = new MonitorClient({ url: ns.monitorUrl });
+      const selfId = await page.getAttribute(".browser-unit [data-unit-id]", "data-unit-id");
+      assert.ok(selfId, "the browser unit has an ID");
+      const selfConns = async () =>
+        (await mon.connz({ acc: "OPS", auth: true })).connections.filter((c) => c.name === selfId);
+      let before: ConnInfo[] = [];
+      await until(
+        async () => (before = await selfConns()).length === 1,
+        "the browser's connection",
+      );
+      const navPages = await page.$$eval(
+        "nav.side a",
+        (as) => as.map((a) => ({ href: a.getAttribute("href")!, label: a.textContent!.trim() })),
+      );
+      assert.ok(navPages.length >= 10, "every page in the navigation");
+      // Every page is usable at 1280 px and on a phone: no page-wide horizontal scrolling (wide
+      // tables scroll inside their card), no error page.
+      for (const [width, height, tag] of [[1280, 800, "1280"], [390, 844, "phone"]] as const) {
+        await page.setViewportSize({ width, height });
+        for (const nav of navPages) {
+          await page.click(`nav.side a[href="${nav.href}"]`);
+          await page.waitForSelector(`nav.side a.active[href="${nav.href}"]`);
+          await page.waitForSelector("main h1");
+          assert.equal(await page.locator(".error-card").count(), 0, nav.href);
+          const overflow = await page.evaluate(() =>
+            document.documentElement.scrollWidth - document.documentElement.clientWidth
+          );
+          assert.ok(
+            overflow <= 1,
+            `${nav.label} at ${width} px scrolls sideways by ${overflow} px`,
+          );
+          await shot(page, `${tag}-${nav.label.toLowerCase().replace(/\s+/g, "-")}`);
+        }
       }
+      await page.setViewportSize({ width: 1440, height: 900 });
+      assert.equal(await page.evaluate(() => location.pathname), navPages.at(-1)!.href);
+      const after = await selfConns();
+      assert.deepEqual(after.map((c) => c.cid), before.map((c) => c.cid), "the same connection");
+      // The Activity log marks the viewer's own connection.
+      await page.click('nav.side a[href="/activity"]');
+      await page.waitForSelector(`#activity tr.self[data-kind="connect"] >> text=${selfId}`);
+      assert.equal(
+        await page.locator(`#activity tr[data-kind="disconnect"] >> text=${selfId}`).count(),
+        0,
+        "the browser never disconnected while moving between pages",
+      );
+      await shot(page, "activity-self");
+      // Filters are forms: they load in place too.
+      await page.click('nav.side a[href="/connections"]');
+      await page.fill('form.filters input[name="acc"]', "OPS");
+      await page.click('form.filters button[type="submit"]');
+      await page.waitForURL(/\/connections\?.*acc=OPS/);
+      assert.deepEqual((await selfConns()).map((c) => c.cid), before.map((c) => c.cid));
+
       const first = await page.goto(`${dash.url}/connections`);
       assert.equal(first?.status(), 200);
       await page.click("#connections tbody tr:first-child td:first-child a");
@@ -191,15 +235,6 @@ Deno.test({
       await shot(page, "connection-detail");
       await page.goto(`${dash.url}/accounts/OPS`);
       await shot(page, "account-detail");
-
-      // A phone-sized screen.
-      await page.setViewportSize({ width: 390, height: 844 });
-      await page.goto(`${dash.url}/`);
-      await page.waitForSelector(".browser-unit.status-connected");
-      await shot(page, "mobile-overview");
-      await page.goto(`${dash.url}/units`);
-      await shot(page, "mobile-units");
-      await page.setViewportSize({ width: 1440, height: 900 });
 
       assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), [], "no browser errors");
 

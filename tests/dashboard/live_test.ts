@@ -3,20 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import type { UnitsDelta, UnitsReset } from "../../mods/dashboard/mod.ts";
 import { subjects } from "../../mods/protocol/mod.ts";
 import { startNats, until } from "../_kit/mod.ts";
-import { get, login, openStream, testDashboard } from "./_harness.ts";
-
-function heartbeat(unitId: string, seq: number) {
-  return JSON.stringify({
-    unitId,
-    seq,
-    ts: Date.now(),
-    uptimeS: seq,
-    version: "1",
-    host: "h",
-    kind: "client",
-    clock: { source: "none", quality: "freerun" },
-  });
-}
+import { get, heartbeatJson, login, openStream, testDashboard } from "./_harness.ts";
 
 Deno.test("live: a CONNECT reaches the activity stream, a DISCONNECT /api/activity", async () => {
   await using ns = await startNats();
@@ -102,13 +89,13 @@ Deno.test("live: units arrive as a snapshot, then as deltas of the units that ch
   await using d = await testDashboard(ns);
   const s = await login(d.app);
   const nc = await connect({ servers: ns.url, ...ns.users.guardian });
-  nc.publish(subjects.heartbeat("unit-old"), heartbeat("unit-old", 1));
+  nc.publish(subjects.heartbeat("unit-old"), heartbeatJson("unit-old", 1));
   await until(() => d.units.unit("unit-old") !== undefined, "unit-old in the registry");
   await using stream = await openStream(d.app, s, "topics=units");
   const first = JSON.parse((await stream.next((e) => e.event === "units", "a snapshot")).data);
   assert.equal(first.reset, true);
   assert.deepEqual(first.units.map((u: { unitId: string }) => u.unitId).includes("unit-old"), true);
-  nc.publish(subjects.heartbeat("unit-new"), heartbeat("unit-new", 1));
+  nc.publish(subjects.heartbeat("unit-new"), heartbeatJson("unit-new", 1));
   const delta = await stream.next(
     (e) => e.event === "units" && e.data.includes('"unit-new"'),
     "a delta with unit-new",
