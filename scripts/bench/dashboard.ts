@@ -8,10 +8,16 @@
  *    the first connect to the last event on the last stream, vs a direct SYS subscriber (baseline).
  * 3. Ingest of 1,000 simulated units at 1 Hz (heartbeat + RTT + time metric each, 3,000 msg/s):
  *    the dashboard process's CPU and RSS, vs the same dashboard idle.
+ * 4. Live pages: requests to the monitoring endpoints per second with 1 and with 50 open tabs
+ *    (each tab loads the Overview and keeps its live stream; counted by nats-server's
+ *    http_req_stats; target ≤ 1.2×), and the time a change takes to reach all 50 open pages: a
+ *    client connecting (activity), the Overview's connection count (overview), a new unit
+ *    (units); target ≤ 1 s.
  *
  * Run: `deno run -A scripts/bench/dashboard.ts` or `deno task bench dashboard`.
  * Environment: BENCH_CONNS (1000), BENCH_REQUESTS (100), BENCH_BROWSERS (20), BENCH_UNITS (1000),
- * BENCH_WINDOW_MS (10000), BENCH_DASHBOARD_ONLY (connz, sse or ingest: one part only).
+ * BENCH_WINDOW_MS (10000), BENCH_TABS (50), BENCH_DASHBOARD_ONLY (connz, sse, ingest or live: one
+ * part only).
  *
  * @module
  */
@@ -137,29 +143,41 @@ interface SseCounter {
   done: Promise<void>;
 }
 
+/**
+ * Reads a Server-Sent Events body frame by frame until `onFrame` says it is done, the body ends or
+ * `abort` fires.
+ */
+async function eachFrame(
+  res: Response,
+  abort: AbortSignal,
+  onFrame: (frame: string) => boolean | void,
+): Promise<void> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  abort.addEventListener("abort", () => reader.cancel().catch(() => {}));
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+    if (done) return;
+    buf += value;
+    let i;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const frame = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      if (onFrame(frame) === true) return void await reader.cancel().catch(() => {});
+    }
+  }
+}
+
 function readSse(res: Response, prefix: string, expected: number, abort: AbortSignal): SseCounter {
   const c: SseCounter = { count: 0, lastAt: 0, done: Promise.resolve() };
   const needle = `"name":"${prefix}-`;
-  c.done = (async () => {
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    abort.addEventListener("abort", () => reader.cancel().catch(() => {}));
-    let buf = "";
-    while (c.count < expected) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      buf += value;
-      let i;
-      while ((i = buf.indexOf("\n\n")) >= 0) {
-        const frame = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (frame.includes(needle) && frame.includes('"kind":"connect"')) {
-          c.count++;
-          c.lastAt = performance.now();
-        }
-      }
+  c.done = eachFrame(res, abort, (frame) => {
+    if (frame.includes(needle) && frame.includes('"kind":"connect"')) {
+      c.count++;
+      c.lastAt = performance.now();
     }
-    await reader.cancel().catch(() => {});
-  })();
+    return c.count >= expected;
+  });
   return c;
 }
 
@@ -292,12 +310,157 @@ async function ingest(): Promise<void> {
   );
 }
 
-/** Runs the three dashboard benchmarks and prints their figures and ratios. */
+const TABS = Number(Deno.env.get("BENCH_TABS") ?? 50);
+
+/** One open page's live stream: every frame is handed to the listeners with its arrival time. */
+interface Tab {
+  readonly frames: { event: string; data: string; at: number }[];
+  wait(match: (event: string, data: string) => boolean, timeoutMs?: number): Promise<number>;
+}
+
+function openTab(base: string, cookie: string, abort: AbortSignal): Promise<Tab> {
+  return fetch(`${base}/api/events?topics=overview,rates,units,activity`, {
+    headers: { cookie },
+    signal: abort,
+  }).then((res) => {
+    if (!res.ok) throw new Error(`SSE: HTTP ${res.status}`);
+    const frames: Tab["frames"] = [];
+    const waiters = new Set<() => void>();
+    void eachFrame(res, abort, (frame) => {
+      const event = /^event: (.*)$/m.exec(frame)?.[1];
+      if (!event) return;
+      frames.push({ event, data: /^data: (.*)$/m.exec(frame)?.[1] ?? "", at: performance.now() });
+      waiters.forEach((w) => w());
+    });
+    return {
+      frames,
+      wait(match, timeoutMs = 10_000) {
+        return new Promise((resolve, reject) => {
+          const check = () => {
+            const hit = frames.find((f) => match(f.event, f.data));
+            if (!hit) return;
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(hit.at);
+          };
+          const timer = setTimeout(() => {
+            waiters.delete(check);
+            reject(new Error("no matching event"));
+          }, timeoutMs);
+          waiters.add(check);
+          check();
+        });
+      },
+    };
+  });
+}
+
+async function monitoringRequests(ns: NatsServer): Promise<number> {
+  const varz = await (await fetch(`${ns.monitorUrl}/varz`)).json();
+  const stats = (varz.http_req_stats ?? {}) as Record<string, number>;
+  // Minus this very /varz.
+  return Object.values(stats).reduce((a, b) => a + b, 0) - 1;
+}
+
+async function livePages(): Promise<void> {
+  await using ns = await startNats();
+  await using dash = await startDashboardProgram(ns);
+  const cookie = await loginCookie(dash.url);
+  const abort = new AbortController();
+  const openTabs = async (n: number) => {
+    await Promise.all(Array.from({ length: n }, async () => {
+      const res = await fetch(`${dash.url}/`, { headers: { cookie } });
+      await res.arrayBuffer();
+    }));
+    return await Promise.all(
+      Array.from({ length: n }, () => openTab(dash.url, cookie, abort.signal)),
+    );
+  };
+  // Monitoring cost over the same window, one tab, then fifty.
+  const cost = async (n: number) => {
+    const tabAbort = new AbortController();
+    const before = await monitoringRequests(ns);
+    const t0 = performance.now();
+    const tabs = await Promise.all(Array.from({ length: n }, async () => {
+      const res = await fetch(`${dash.url}/`, { headers: { cookie } });
+      await res.arrayBuffer();
+      return openTab(dash.url, cookie, tabAbort.signal);
+    }));
+    await new Promise((r) => setTimeout(r, Math.max(0, WINDOW_MS - (performance.now() - t0))));
+    const requests = await monitoringRequests(ns) - before;
+    tabAbort.abort();
+    return tabs.length > 0 ? requests / ((performance.now() - t0) / 1000) : 0;
+  };
+  const one = await cost(1);
+  await new Promise((r) => setTimeout(r, 1000));
+  const many = await cost(TABS);
+  console.log(`dashboard: live pages, monitoring requests per second over ${WINDOW_MS / 1000} s`);
+  console.log(`  1 tab     ${one.toFixed(2)} req/s`);
+  console.log(
+    `  ${TABS} tabs   ${many.toFixed(2)} req/s  ratio ${
+      (many / one).toFixed(2)
+    }x (target <= 1.20x: ${many / one <= 1.2 ? "met" : "NOT met"})`,
+  );
+
+  // How long a change takes to reach every open page.
+  const tabs = await openTabs(TABS);
+  await Promise.all(tabs.map((t) => t.wait((e) => e === "overview")));
+  const spread = (name: string, t0: number, ats: number[]) => {
+    const ms = ats.map((at) => at - t0).sort((a, b) => a - b);
+    const max = ms[ms.length - 1]!;
+    console.log(
+      `  ${name.padEnd(40)} median ${quantile(ms, 0.5).toFixed(0)} ms  last of ${TABS} ${
+        max.toFixed(0)
+      } ms  (target <= 1000 ms: ${max <= 1000 ? "met" : "NOT met"})`,
+    );
+  };
+  console.log(`dashboard: a change reaching all ${TABS} open pages`);
+  const countNow = JSON.parse(
+    [...tabs[0]!.frames].reverse().find((f) => f.event === "overview")!.data,
+  ).summary.connections as number;
+  const name = `bench-live-${Date.now() % 100000}`;
+  let t0 = performance.now();
+  const nc = await connect({ servers: ns.url, ...ns.users.bridge, name });
+  const activity = await Promise.all(
+    tabs.map((t) => t.wait((e, d) => e === "activity" && d.includes(`"${name}"`))),
+  );
+  spread("a CONNECT in Activity (activity)", t0, activity);
+  const overview = await Promise.all(
+    tabs.map((t) =>
+      t.wait((e, d) => e === "overview" && JSON.parse(d).summary?.connections > countNow)
+    ),
+  );
+  spread("the Overview's connection count (overview)", t0, overview);
+  const unit = `bench-unit-${Date.now() % 100000}`;
+  t0 = performance.now();
+  nc.publish(
+    `ops.heartbeat.${unit}`,
+    JSON.stringify({
+      unitId: unit,
+      seq: 1,
+      ts: Date.now(),
+      uptimeS: 1,
+      version: "bench",
+      host: "bench",
+      kind: "client",
+      clock: { source: "none", quality: "freerun" },
+    }),
+  );
+  const units = await Promise.all(
+    tabs.map((t) => t.wait((e, d) => e === "units" && d.includes(`"${unit}"`))),
+  );
+  spread("a new unit in Units (units)", t0, units);
+  await nc.close();
+  abort.abort();
+}
+
+/** Runs the dashboard benchmarks and prints their figures and ratios. */
 export async function bench(): Promise<void> {
-  const only = Deno.env.get("BENCH_DASHBOARD_ONLY"); // connz | sse | ingest
+  const only = Deno.env.get("BENCH_DASHBOARD_ONLY"); // connz | sse | ingest | live
   if (!only || only === "connz") await connzLatency();
   if (!only || only === "sse") await sseRelay();
   if (!only || only === "ingest") await ingest();
+  if (!only || only === "live") await livePages();
 }
 
 if (import.meta.main) await bench();
