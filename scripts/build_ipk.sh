@@ -6,7 +6,11 @@
 #   /etc/init.d/nunect-guardian        the procd init script (config/openwrt/nunect-guardian)
 #   /etc/config/nunect                 UCI defaults (config/openwrt/nunect.uci), a conffile
 #   /etc/nunect/guardian.env           the env file (mode 0600), a conffile
-#   /etc/uci-defaults/90-nunect-guardian  names the unit after the router on first boot
+#   /etc/uci-defaults/90-nunect-guardian  names the unit (and leaf node) after the router on first boot
+#   /usr/lib/nunect-guardian/procd_env.sh  the init scripts' shared UCI/env-file helper
+# and, when the artefact holds the leaf node (build_router.sh --with-leaf):
+#   /etc/init.d/nunect-leaf            its procd init script (config/openwrt/nunect-leaf)
+#   /etc/nunect/leaf.env               its env file (mode 0600), a conffile
 # Control scripts: config/openwrt/ipk/. Usage: scripts/build_ipk.sh DIR ARCH VERSION OUT
 set -euo pipefail
 
@@ -29,10 +33,18 @@ install -m 0755 "$src/nunect-guardian" "$data/etc/init.d/nunect-guardian"
 install -m 0644 "$src/nunect.uci" "$data/etc/config/nunect"
 install -m 0600 "$src/guardian.env" "$data/etc/nunect/guardian.env"
 install -m 0755 "$src/ipk/uci-defaults" "$data/etc/uci-defaults/90-nunect-guardian"
+install -m 0644 "$src/procd_env.sh" "$data/usr/lib/nunect-guardian/procd_env.sh"
+conffiles="/etc/config/nunect /etc/nunect/guardian.env"
+if [ -x "$dir/nunect-leaf" ]; then
+  install -m 0755 "$src/nunect-leaf" "$data/etc/init.d/nunect-leaf"
+  install -m 0600 "$src/leaf.env" "$data/etc/nunect/leaf.env"
+  conffiles="$conffiles /etc/nunect/leaf.env"
+fi
 
 deno_version=$(sed -nE 's/^deno ([^ ]+) .*/\1/p' "$dir/MANIFEST")
 size=$(du -sk "$data" | cut -f1)
-for f in control conffiles preinst postinst prerm; do
+printf '%s\n' $conffiles >"$work/control/conffiles"
+for f in control preinst postinst prerm; do
   sed -e "s|@VERSION@|$version|g" -e "s|@ARCH@|$arch|g" -e "s|@SIZE@|$((size * 1024))|" \
     -e "s|@DENO@|$deno_version|" "$src/ipk/$f" >"$work/control/$f"
 done

@@ -107,6 +107,7 @@ trap 'rm -f "$bundle"' EXIT
 (cd "$project" && "$deno_bin" bundle --quiet --platform deno --minify --keep-names \
   -o "$bundle" mods/guardian/main.ts) || die "deno bundle of mods/guardian/main.ts failed"
 grep -q 'from "npm:' "$bundle" && die "the bundle still imports npm: specifiers"
+bundle_id=$(sha256sum "$bundle" | cut -c1-16)
 
 for arch in "${archs[@]}"; do
   case "$arch" in
@@ -123,7 +124,8 @@ for arch in "${archs[@]}"; do
   copy_libs "$debs/root" "$dir/lib" "$loader"
   cp "$bundle" "$dir/guardian.js"
   sed -e "s|@LOADER@|$loader|" -e "s|@ENV@|$perm_env|" -e "s|@RUN@|$perm_run|" \
-    -e "s|@SYS@|$perm_sys|" "$project/config/router/nunect-guardian" >"$dir/nunect-guardian"
+    -e "s|@SYS@|$perm_sys|" -e "s|@BUNDLE_ID@|$bundle_id|" \
+    "$project/config/router/nunect-guardian" >"$dir/nunect-guardian"
   chmod 0755 "$dir/nunect-guardian" "$dir/bin/deno" "$dir/lib/$loader"
   cp "$project/config/openwrt/guardian.env" "$dir/guardian.env"
   leaf_line=

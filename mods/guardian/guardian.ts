@@ -1,4 +1,3 @@
-import type { Service } from "@nats-io/services";
 import type { Config } from "../config/mod.ts";
 import type { EchoTiming, NunectClient, Subscription } from "../client/mod.ts";
 import {
@@ -10,7 +9,7 @@ import {
 } from "../protocol/mod.ts";
 import type { ClockReader, ClockReading } from "../timesync/mod.ts";
 import { type Outage, OutageTracker } from "./outage.ts";
-import { addGuardianService } from "./service.ts";
+import { addGuardianService, type GuardianService } from "./service.ts";
 import { GUARDIAN_VERSION } from "./version.ts";
 
 /** The configuration sections the guardian reads. */
@@ -132,7 +131,7 @@ export async function startGuardian(options: GuardianOptions): Promise<Guardian>
     if (g.timeMaster) publishTimeConfig();
   });
 
-  const service: Service = await addGuardianService(client.nc, {
+  const service: GuardianService = await addGuardianService(client.nc, {
     unitId,
     version: GUARDIAN_VERSION,
     host,

@@ -3,9 +3,13 @@
  * systemd unit and the OpenWRT init script all run this file under the `guardian` permission set.
  * Loads its configuration (exit 2 on a bad one), connects (retrying until the server is there;
  * exit 1 when the permission set refuses the configured address), runs until SIGTERM or SIGINT.
+ * A stop signal at any point ends it with exit 0: before the connection is up at once, while it
+ * starts once it has started, then after stopping its loops and draining the connection.
  *
  * @module
  */
+// first: listens for SIGTERM/SIGINT before any other module is evaluated (see there)
+import { stopRequested } from "./stop_request.ts";
 import { exitOnConfigError, loadConfig } from "../config/mod.ts";
 import { connect, type NunectClient, retry } from "../client/mod.ts";
 import { createClockReader } from "../timesync/mod.ts";
@@ -63,8 +67,15 @@ function connectUntilUp(): Promise<NunectClient> {
   });
 }
 
+let stopping = false;
+stopRequested.then((signal) => {
+  stopping = true;
+  print(`${signal}: stopping`);
+});
+
 print(`guardian ${GUARDIAN_VERSION} connecting to ${config.unit.natsUrl}`);
-const client = await connectUntilUp();
+const client = await Promise.race([connectUntilUp(), stopRequested.then(() => undefined)]);
+if (!client) Deno.exit(0); // asked to stop before the connection was up: nothing to undo
 const guardian = await startGuardian({
   client,
   config,
@@ -72,18 +83,12 @@ const guardian = await startGuardian({
   host: hostname(),
   print,
 });
-
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  print(`${signal}: stopping`);
+// a stop asked for while it started is handled now that it has
+stopRequested.then(async () => {
   await guardian.stop();
   await client.drain().catch(() => client.close());
   Deno.exit(0);
-};
-Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
-Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+});
 await client.closed();
 if (!stopping) {
   print("connection closed");

@@ -17,6 +17,5 @@ export type { Guardian, GuardianConfig, GuardianOptions } from "./guardian.ts";
 export { OutageTracker } from "./outage.ts";
 export type { Outage } from "./outage.ts";
 export { addGuardianService, SERVICE_NAME, statusSubject } from "./service.ts";
-export type { GuardianServiceInfo } from "./service.ts";
-export type { Service } from "@nats-io/services";
+export type { GuardianService, GuardianServiceInfo } from "./service.ts";
 export { GUARDIAN_VERSION } from "./version.ts";

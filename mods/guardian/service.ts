@@ -1,5 +1,11 @@
-import type { NatsConnection } from "@nats-io/nats-core";
-import { type Service, Svcm } from "@nats-io/services";
+import {
+  Empty,
+  headers,
+  type Msg,
+  type NatsConnection,
+  nuid,
+  type Subscription,
+} from "@nats-io/nats-core";
 
 /** What `$SRV.INFO.guardian` shows of a unit. */
 export interface GuardianServiceInfo {
@@ -15,8 +21,19 @@ export interface GuardianServiceInfo {
   readonly arch: string;
 }
 
-/** The micro service's name: `$SRV.PING.guardian` finds every unit. */
+/** A registered guardian service. */
+export interface GuardianService {
+  /** The service instance's ID (a NUID), as `$SRV.PING` answers it. */
+  readonly id: string;
+  /** Drains the service's subscriptions (before the connection closes). */
+  stop(): Promise<void>;
+}
+
+/** The service's name: `$SRV.PING.guardian` finds every unit. */
 export const SERVICE_NAME = "guardian";
+
+/** The queue group of the service's endpoint, as NATS services use by default. */
+const QUEUE = "q";
 
 /**
  * Subject of the service's `status` endpoint for a unit. It lives under `$SRV.` because that is
@@ -33,9 +50,12 @@ export function statusSubject(unitId: string): string {
  * Registers the unit as a NATS micro service named `guardian` (metadata: unit ID, version, host,
  * clock source, architecture) with one endpoint, `status`, answering with `status()` as JSON.
  *
- * @nats-io/services 3.0.0-25 is typed against nats-core 3.0.0-50; at run time it works with the
- * 3.4.0 connection we pass (only public NatsConnection methods are used; the tests prove PING,
- * INFO and STATS), so the connection is cast here, in one place.
+ * The service protocol (NATS ADR-32: `$SRV.PING|INFO|STATS[.<name>[.<id>]]` answered with
+ * `io.nats.micro.v1.*_response` JSON, the endpoint in queue group `q`, per-endpoint request and
+ * error counts) is implemented here on the guardian's own nats-core instead of with
+ * `@nats-io/services`, whose only release depends on a pre-release nats-core: bundled, it
+ * carried a second copy of nats-core into the router artefact, memory a router's guardian does
+ * not spare. The tests discover it with `@nats-io/services`' client.
  *
  * @param nc the guardian's connection
  * @param info unit ID, version, host, clock source
@@ -46,27 +66,91 @@ export async function addGuardianService(
   nc: NatsConnection,
   info: GuardianServiceInfo,
   status: () => unknown,
-): Promise<Service> {
-  const svcm = new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]);
-  const service = await svcm.add({
-    name: SERVICE_NAME,
+): Promise<GuardianService> {
+  const id = nuid.next();
+  const started = new Date().toISOString();
+  const metadata = {
+    unitId: info.unitId,
     version: info.version,
-    description: "nunect guardian: heartbeat, echo, RTT and clock status of one unit",
-    metadata: {
-      unitId: info.unitId,
-      version: info.version,
-      host: info.host,
-      clockSource: info.clockSource,
-      arch: info.arch,
-    },
-  });
-  service.addEndpoint("status", {
+    host: info.host,
+    clockSource: info.clockSource,
+    arch: info.arch,
+  };
+  const endpoint = {
+    name: "status",
     subject: statusSubject(info.unitId),
+    queue_group: QUEUE,
     metadata: { unitId: info.unitId },
-    handler: (err, msg) => {
-      if (err) return;
-      msg.respond(JSON.stringify(status()));
+  };
+  const counts = { requests: 0, errors: 0, processingNs: 0, lastError: "" };
+  const identity = { name: SERVICE_NAME, id, version: info.version, metadata };
+  const answers: Record<string, () => unknown> = {
+    PING: () => ({ type: "io.nats.micro.v1.ping_response", ...identity }),
+    INFO: () => ({
+      type: "io.nats.micro.v1.info_response",
+      ...identity,
+      description: "nunect guardian: heartbeat, echo, RTT and clock status of one unit",
+      endpoints: [endpoint],
+    }),
+    STATS: () => ({
+      type: "io.nats.micro.v1.stats_response",
+      ...identity,
+      started,
+      endpoints: [{
+        name: endpoint.name,
+        subject: endpoint.subject,
+        queue_group: QUEUE,
+        num_requests: counts.requests,
+        num_errors: counts.errors,
+        processing_time: counts.processingNs,
+        average_processing_time: counts.requests
+          ? Math.round(counts.processingNs / counts.requests)
+          : 0,
+        last_error: counts.lastError,
+      }],
+    }),
+  };
+
+  const subs: Subscription[] = [];
+  for (const [verb, answer] of Object.entries(answers)) {
+    for (const subject of [`$SRV.${verb}`, `$SRV.${verb}.${SERVICE_NAME}`]) {
+      subs.push(nc.subscribe(subject, { callback: (_, m) => respond(m, answer()) }));
+    }
+    subs.push(nc.subscribe(`$SRV.${verb}.${SERVICE_NAME}.${id}`, {
+      callback: (_, m) => respond(m, answer()),
+    }));
+  }
+  subs.push(nc.subscribe(endpoint.subject, {
+    queue: QUEUE,
+    callback: (_, m) => {
+      const start = performance.now();
+      try {
+        respond(m, status());
+      } catch (e) {
+        counts.errors++;
+        counts.lastError = (e as Error).message;
+        const h = headers();
+        h.set("Nats-Service-Error", counts.lastError);
+        h.set("Nats-Service-Error-Code", "500");
+        if (m.reply) m.respond(Empty, { headers: h });
+      } finally {
+        counts.requests++;
+        counts.processingNs += Math.round((performance.now() - start) * 1e6);
+      }
     },
-  });
-  return service;
+  }));
+  await nc.flush(); // registered at the server before anyone is told the unit is up
+
+  let stopped: Promise<void> | undefined;
+  return {
+    id,
+    stop() {
+      stopped ??= Promise.allSettled(subs.map(async (s) => await s.drain())).then(() => {});
+      return stopped;
+    },
+  };
+}
+
+function respond(m: Msg, body: unknown): void {
+  if (m.reply) m.respond(JSON.stringify(body));
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FIELD_LIMITS, PROTOCOL_LIMITS, UNIT_KINDS } from "./fields.ts";
 import { CLOCK_QUALITIES, CLOCK_SOURCES } from "./headers.ts";
 import { LOG_LEVELS } from "./subjects.ts";

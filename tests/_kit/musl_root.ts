@@ -29,7 +29,8 @@ export interface MuslRoot extends AsyncDisposable {
    *
    * @param argv the program and its arguments, as paths inside the root
    * @param options environment and read-only bind mounts
-   * @returns the running program (stop() sends the signal to the program itself)
+   * @returns the running program (stop() sends the signal to the program itself, once it has a
+   *   handler for it: PID 1 ignores the others)
    */
   spawn(argv: readonly string[], options?: MuslSpawnOptions): RunningProgram;
 }
@@ -103,9 +104,8 @@ export async function startMuslRoot(arch: RouterArch): Promise<MuslRoot> {
       }),
       // unshare ignores SIGTERM while it waits: signal the program (PID 1 inside) itself
       (child, signal) => {
-        const inner = childPid(child.pid);
-        if (inner !== undefined && signal !== "SIGKILL") Deno.kill(inner, signal);
-        else child.kill("SIGKILL"); // --kill-child takes the namespace down with it
+        if (signal === "SIGKILL") child.kill("SIGKILL"); // --kill-child takes the namespace down
+        else void signalWhenHandled(child, signal);
       },
     );
     running.add(p);
@@ -134,6 +134,48 @@ export async function startMuslRoot(arch: RouterArch): Promise<MuslRoot> {
   };
 }
 
+/** Signal numbers of the signals tests stop programs with. */
+const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGUSR1: 10,
+  SIGUSR2: 12,
+  SIGTERM: 15,
+};
+
+/**
+ * Sends `signal` to PID 1 of the namespace once that process handles it. The kernel drops signals
+ * a PID 1 has no handler for: sent while the root is still being entered (the shell that mounts,
+ * chroot, env), the signal would be lost, where a program that is not PID 1 would have ended. So
+ * this waits, every 20 ms, until the program in place has a handler for the signal (or ends);
+ * stop()'s SIGKILL after 5 s bounds the wait.
+ */
+async function signalWhenHandled(child: Deno.ChildProcess, signal: Deno.Signal): Promise<void> {
+  let ended = false;
+  child.status.then(() => ended = true);
+  const bit = 1n << BigInt((SIGNAL_NUMBERS[signal] ?? 0) - 1);
+  while (!ended) {
+    const inner = childPid(child.pid);
+    if (inner !== undefined && (SIGNAL_NUMBERS[signal] === undefined || (caught(inner) & bit))) {
+      try {
+        Deno.kill(inner, signal);
+        return;
+      } catch { /* ended meanwhile */ }
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The signals `pid` has handlers for (SigCgt of /proc/<pid>/status), as a bit set. */
+function caught(pid: number): bigint {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    return BigInt(`0x${/^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? "0"}`);
+  } catch {
+    return 0n;
+  }
+}
+
 /** The host pid of the first child of `pid` (unshare's forked child: PID 1 of the namespace). */
 function childPid(pid: number): number | undefined {
   try {
@@ -146,9 +188,11 @@ function childPid(pid: number): number | undefined {
 }
 
 /**
- * Debian's qemu-aarch64 binfmt entry (magic and mask) with qemu-aarch64-static as interpreter and
- * the F flag: the kernel opens the interpreter when the entry is registered, so it runs inside
- * the chroot, where it does not exist.
+ * Debian's qemu-aarch64 binfmt entry as qemu-user-static registers it (interpreter
+ * `/usr/libexec/qemu-binfmt/aarch64-binfmt-P`, flags `OPF`), with the F flag made sure of: the
+ * kernel opens the interpreter when the entry is registered, so it runs inside the chroot, where
+ * it does not exist. P (preserve argv[0]) matters: without it busybox's applet links (`sed`,
+ * `tar`, … -> busybox) lose the name they were called by.
  */
 async function qemuBinfmtEntry(): Promise<string> {
   await Deno.stat(QEMU).catch(() => {
@@ -158,12 +202,16 @@ async function qemuBinfmtEntry(): Promise<string> {
     const text = await Deno.readTextFile(f).catch(() => "");
     const line = text.split("\n").find((l) => l.startsWith(":qemu-aarch64:"));
     if (line) {
-      const [, name, type, offset, magic, mask] = line.split(":");
-      return `:${name}:${type}:${offset}:${magic}:${mask}:${QEMU}:F`;
+      const [, name, type, offset, magic, mask, interpreter, flags = ""] = line.split(":");
+      const f = flags.includes("F") ? flags : `${flags}F`;
+      return `:${name}:${type}:${offset}:${magic}:${mask}:${interpreter}:${f}`;
     }
-    const magic = /^magic (\S+)/m.exec(text)?.[1];
-    const mask = /^mask (\S+)/m.exec(text)?.[1];
-    if (magic && mask) return `:qemu-aarch64:M::${magic}:${mask}:${QEMU}:F`;
+    const field = (key: string) => new RegExp(`^${key} (\\S+)`, "m").exec(text)?.[1];
+    const [magic, mask, interpreter] = [field("magic"), field("mask"), field("interpreter")];
+    if (magic && mask && interpreter) {
+      const p = field("preserve") === "yes" ? "P" : "";
+      return `:qemu-aarch64:M::${magic}:${mask}:${interpreter}:O${p}F`;
+    }
   }
   throw new Error("qemu-user-static's aarch64 binfmt description is missing");
 }

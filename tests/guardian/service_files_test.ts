@@ -1,22 +1,66 @@
-// The service files: both name every guardian variable, and the OpenWRT init script (run here
-// with stand-ins for OpenWRT's rc.common/procd/UCI shell functions) passes UCI values over the
-// env file's and asks procd to respawn.
+// The service files: both name every guardian variable, and the OpenWRT init scripts of the
+// guardian and the leaf node (run here with stand-ins for OpenWRT's rc.common/procd/UCI shell
+// functions) pass UCI values over the env file's and ask procd to respawn.
 import assert from "node:assert/strict";
 import { variableNames } from "../../mods/config/mod.ts";
 import { GUARDIAN_SECTIONS } from "../../mods/guardian/mod.ts";
 import { PROJECT_DIR } from "../_kit/mod.ts";
 
 const names = variableNames(GUARDIAN_SECTIONS);
-const initScript = `${PROJECT_DIR}/config/openwrt/nunect-guardian`;
+const openwrt = `${PROJECT_DIR}/config/openwrt`;
+const initScript = `${openwrt}/nunect-guardian`;
+
+/** Stand-ins for rc.common, UCI (config_*) and procd (procd_*), recording the calls. */
+const PROCD_STAND_INS = `
+  config_load() { :; }
+  config_get() { eval "$1=\\"\\$UCI_$2_$3\\""; }
+  config_get_bool() { eval "$1=\\"\\\${UCI_$2_$3:-$4}\\""; }
+  procd_open_instance() { echo "open $1"; }
+  procd_set_param() { echo "set $*"; }
+  procd_append_param() { echo "append $*"; }
+  procd_close_instance() { echo "close"; }
+  procd_add_reload_trigger() { echo "trigger $*"; }`;
+
+/** Runs `script` (an init script's functions) after the stand-ins, its helper from config/openwrt. */
+async function withStandIns(initFile: string, script: string) {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `${PROCD_STAND_INS}\n. "${initFile}"\nLIB="${openwrt}"\n${script}`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    lines: dec.decode(out.stdout).trim().split("\n"),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+/** The variable names assigned in an env file, in order. */
+async function envFileKeys(path: string): Promise<string[]> {
+  const env = await Deno.readTextFile(path);
+  return env.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")[0]!);
+}
+
+/** The VARIABLES list of an init script. */
+async function initVariables(path: string): Promise<string[]> {
+  const script = await Deno.readTextFile(path);
+  return /VARIABLES="([^"]*)"/.exec(script)?.[1]?.replace(/\\\n/g, " ").split(/\s+/)
+    .filter(Boolean) ?? [];
+}
 
 Deno.test("the init script's and the env file's variables are the guardian's", async () => {
-  const script = await Deno.readTextFile(initScript);
-  const list = /VARIABLES="([^"]*)"/.exec(script)?.[1]?.replace(/\\\n/g, " ").split(/\s+/)
-    .filter(Boolean);
-  assert.deepEqual(list, names);
-  const env = await Deno.readTextFile(`${PROJECT_DIR}/config/openwrt/guardian.env`);
-  const keys = env.split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")[0]);
-  assert.deepEqual(keys, names);
+  assert.deepEqual(await initVariables(initScript), names);
+  assert.deepEqual(await envFileKeys(`${openwrt}/guardian.env`), names);
+});
+
+Deno.test("the leaf node's init script and env file name every variable of leaf.conf", async () => {
+  const conf = await Deno.readTextFile(`${PROJECT_DIR}/config/leaf.conf`);
+  // $NAME in a value position (not "$SRV.>" inside a quoted subject)
+  const used = [...new Set([...conf.matchAll(/^[^#]*?[:\s]\$([A-Z_]+)/gm)].map((m) => m[1]!))]
+    .sort();
+  assert.deepEqual((await initVariables(`${openwrt}/nunect-leaf`)).sort(), used);
+  assert.deepEqual((await envFileKeys(`${openwrt}/leaf.env`)).sort(), used);
 });
 
 Deno.test("the systemd unit runs the binary with the env file and restarts it", async () => {
@@ -58,29 +102,18 @@ Deno.test("the OpenWRT init script: UCI wins over the env file, respawn, procd i
       `${dir}/guardian.env`,
       'NATS_URL=nats://10.0.0.1:4222\nUNIT_ID=from-file\nNATS_GUARDIAN_PASSWORD="file-secret-123"\n',
     );
-    // stand-ins for rc.common, UCI (config_*) and procd (procd_*), recording the calls
-    const harness = `
-      config_load() { :; }
-      config_get() { eval "$1=\\"\\$UCI_$2_$3\\""; }
-      config_get_bool() { eval "$1=\\"\\\${UCI_$2_$3:-$4}\\""; }
-      procd_open_instance() { echo "open $1"; }
-      procd_set_param() { echo "set $*"; }
-      procd_append_param() { echo "append $*"; }
-      procd_close_instance() { echo "close"; }
-      procd_add_reload_trigger() { echo "trigger $*"; }
-      . "${initScript}"
-      ENV_FILE="${dir}/guardian.env"
+    const { code, lines } = await withStandIns(
+      initScript,
+      `ENV_FILE="${dir}/guardian.env"
       UCI_guardian_unit_id=router-07
       UCI_guardian_heartbeat_interval_ms=2000
       start_service
       service_triggers
       UCI_guardian_enabled=0
       echo "--- disabled"
-      start_service`;
-    const out = await new Deno.Command("sh", { args: ["-c", harness], stdout: "piped" })
-      .output();
-    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
-    assert.equal(out.code, 0);
+      start_service`,
+    );
+    assert.equal(code, 0);
     assert.deepEqual(lines, [
       "open guardian",
       "set command /usr/bin/nunect-guardian",
@@ -96,6 +129,52 @@ Deno.test("the OpenWRT init script: UCI wins over the env file, respawn, procd i
       "trigger nunect",
       "--- disabled",
     ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the leaf node's OpenWRT init script: UCI over the env file, refusal without a hub URL", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-openwrt-" });
+  const leafInit = `${openwrt}/nunect-leaf`;
+  try {
+    await Deno.writeTextFile(
+      `${dir}/leaf.env`,
+      "NATS_SERVER_NAME=router-01\nNATS_PORT=4222\nNATS_GUARDIAN_PASSWORD=local-secret-123\n" +
+        "NATS_LEAF_REMOTE_URL=\n",
+    );
+    const hubs = "nats-leaf://g:p@hub-1:7422,nats-leaf://g:p@hub-2:7422";
+    const started = await withStandIns(
+      leafInit,
+      `ENV_FILE="${dir}/leaf.env"
+      UCI_leaf_nats_server_name=router-07
+      UCI_leaf_nats_leaf_remote_url="${hubs}"
+      start_service
+      service_triggers`,
+    );
+    assert.equal(started.code, 0, started.stderr);
+    assert.deepEqual(started.lines, [
+      "open leaf",
+      "set command /usr/lib/nunect-guardian/nunect-leaf",
+      "append env NATS_SERVER_NAME=router-07",
+      "append env NATS_PORT=4222",
+      "append env NATS_GUARDIAN_PASSWORD=local-secret-123",
+      `append env NATS_LEAF_REMOTE_URL=${hubs}`,
+      "set respawn 3600 5 0",
+      "set stdout 1",
+      "set stderr 1",
+      `set file ${dir}/leaf.env`,
+      "close",
+      "trigger nunect",
+    ]);
+    // no hub URL anywhere: no instance, and a line saying what to set
+    const refused = await withStandIns(leafInit, `ENV_FILE="${dir}/leaf.env"\nstart_service`);
+    assert.equal(refused.code, 1);
+    assert.deepEqual(refused.lines, [""]);
+    assert.match(
+      refused.stderr,
+      /NATS_LEAF_REMOTE_URL is not set: set it in .*leaf\.env or with uci set nunect\.leaf\.nats_leaf_remote_url=/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

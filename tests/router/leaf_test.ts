@@ -2,7 +2,7 @@
 // (no glibc but the artefact's own), the artefact's static nats-server (the pinned version,
 // CGO_ENABLED=0 for arm64) links to a hub on the host with config/leaf.conf, and the artefact's
 // guardian, connected to that leaf node only, gets its heartbeats to the hub across the link and
-// reports aarch64 in its service metadata.
+// reports aarch64 in its service metadata. The leaf node is given two hub URLs, one dead.
 import { Svcm } from "@nats-io/services";
 import assert from "node:assert/strict";
 import { decodeMessage, heartbeatSchema, subjects } from "../../mods/protocol/mod.ts";
@@ -27,7 +27,7 @@ Deno.test("the aarch64 artefact with its static leaf node in a musl root: heartb
   await using hub = await startNats();
   await using obs = await observer(hub);
   await using root = await startMuslRoot("aarch64");
-  const [port, httpPort] = freePorts(2);
+  const [port, httpPort, nothing] = freePorts(3);
   const local = { user: "guardian", pass: "router-local-password-1" };
   const g = hub.users.guardian;
   const binds = { [a.dir]: "/usr/lib/nunect-guardian" };
@@ -40,7 +40,10 @@ Deno.test("the aarch64 artefact with its static leaf node in a musl root: heartb
       NATS_HTTP_PORT: String(httpPort),
       NATS_GUARDIAN_USER: local.user,
       NATS_GUARDIAN_PASSWORD: local.pass,
-      NATS_LEAF_REMOTE_URL: `nats-leaf://${g.user}:${g.pass}@127.0.0.1:${hub.leafPort}`,
+      // two hub URLs, comma-separated as in leaf.env: nunect-leaf makes them the remote's list,
+      // and the leaf node links through the one that answers
+      NATS_LEAF_REMOTE_URL: [nothing, hub.leafPort]
+        .map((p) => `nats-leaf://${g.user}:${g.pass}@127.0.0.1:${p}`).join(","),
     },
   });
   await until(
