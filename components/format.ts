@@ -4,6 +4,12 @@
  * @module
  */
 
+// the file itself, not mods/monitor/mod.ts: islands import this module, and the monitor's mod.ts
+// would bring nats.js into their bundles
+import { parseGoDuration } from "../mods/monitor/go_duration.ts";
+
+export { parseGoDuration };
+
 /**
  * Formats a byte count with binary units.
  *
@@ -143,33 +149,6 @@ export function rttLevel(us: number | undefined | null): RttLevel {
   if (us < 50_000) return "good";
   if (us < 200_000) return "warn";
   return "bad";
-}
-
-/**
- * Parses a Go duration as nats-server prints it (`1.5ms`, `872µs`, `2m3.5s`, `1h2m`).
- *
- * @param d the duration text
- * @returns microseconds, or undefined when it does not parse
- */
-export function parseGoDuration(d: string | undefined | null): number | undefined {
-  if (!d) return undefined;
-  const units: Record<string, number> = {
-    ns: 0.001,
-    us: 1,
-    "µs": 1,
-    "μs": 1,
-    ms: 1000,
-    s: 1e6,
-    m: 6e7,
-    h: 3.6e9,
-  };
-  let total = 0;
-  let matched = "";
-  for (const m of d.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    total += Number(m[1]) * units[m[2]!]!;
-    matched += m[0];
-  }
-  return matched === d && matched !== "" ? total : undefined;
 }
 
 /**

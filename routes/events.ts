@@ -38,14 +38,14 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 /**
  * `/api/events`: the one live stream (Server-Sent Events) behind every page, with named events
- * `overview`, `rates`, `units` (deltas) and `activity`. `?topics=` picks them (default all);
+ * `overview`, `rates`, `units` (deltas), `activity` and `topology`. `?topics=` picks them (default all);
  * `Last-Event-ID` (or `?after=`, the cursor a page was rendered at) resumes without gap or
  * duplicate, and an ID from a restarted or another dashboard instance starts from a snapshot.
  */
 export const eventsRoutes: readonly Route[] = [
   endpoint({
     path: "/api/events",
-    title: "live overview, rates, units (deltas) and activity as Server-Sent Events " +
+    title: "live overview, rates, units (deltas), activity and topology as Server-Sent Events " +
       "(topics, after / Last-Event-ID)",
     query: eventsQuery,
     handle: (c, q) => {

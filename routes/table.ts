@@ -22,6 +22,7 @@ import { clientActionsRoutes, serversRoutes } from "./pages/servers.tsx";
 import { traceRoutes } from "./pages/trace.tsx";
 import { subscriptionsRoutes } from "./pages/subscriptions.tsx";
 import { sessionsRoutes } from "./pages/sessions.tsx";
+import { topologyRoutes } from "./pages/topology.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
 import { endpoint, type Route } from "./route.ts";
 
@@ -44,6 +45,7 @@ const routes: Route[] = [
   ...publishRoutes,
   ...deadLettersRoutes,
   ...unitsRoutes,
+  ...topologyRoutes,
   ...historyPageRoutes,
   ...alertsPageRoutes,
   ...browserRoutes,

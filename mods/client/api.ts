@@ -29,6 +29,7 @@ export {
   CertificateError,
   ClientClosedError,
   ConnectError,
+  InboxUnavailableError,
   InvalidOptionError,
   InvalidPayloadError,
   NoRespondersError,

@@ -36,6 +36,12 @@ export class NoRespondersError extends NunectError {
   override readonly name: string = "NoRespondersError";
 }
 
+/** The unit's inbox cannot be had: the server refused its consumer (no inbox stream, permissions). */
+export class InboxUnavailableError extends NunectError {
+  /** The class name, spelled out so that minifiers keep it. */
+  override readonly name: string = "InboxUnavailableError";
+}
+
 /** An operation on a client that is closed or draining. */
 export class ClientClosedError extends NunectError {
   /** The class name, spelled out so that minifiers keep it. */

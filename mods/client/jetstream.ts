@@ -1,8 +1,8 @@
 /**
  * JetStream helpers of @nunect/client (`@nunect/client/jetstream`), only where nunect adds to
  * nats.js: {@linkcode jetStream} gives stream publishes with the standard headers and the
- * client's sequence, and a logger that writes through a stream (records leave its buffer once
- * stored). For everything else use nats.js's own client, `jetStream(client).js`, or
+ * client's sequence, a logger that writes through a stream (records leave its buffer once
+ * stored), and the unit's inbox (messages meant for it, kept while it is away). For everything else use nats.js's own client, `jetStream(client).js`, or
  * `@nats-io/jetstream` on `client.nc`.
  *
  * @example
@@ -16,5 +16,11 @@
  * @module
  */
 export { jetStream, NunectJetStream } from "./jetstream_client.ts";
-export type { StreamLog, StreamLogOptions, StreamPublishOptions } from "./jetstream_client.ts";
-export type { JetStreamClient, JetStreamOptions, PubAck } from "@nats-io/jetstream";
+export type {
+  InboxOptions,
+  InboxSubscription,
+  StreamLog,
+  StreamLogOptions,
+  StreamPublishOptions,
+} from "./jetstream_client.ts";
+export type { JetStreamClient, JetStreamOptions, JsMsg, PubAck } from "@nats-io/jetstream";

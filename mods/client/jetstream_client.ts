@@ -1,13 +1,23 @@
 import { errors as natsErrors } from "@nats-io/nats-core/internal";
 import {
+  type ConsumerMessages,
   jetstream,
   type JetStreamClient,
   type JetStreamOptions,
+  type JsMsg,
   type PubAck,
 } from "@nats-io/jetstream";
-import { type LogRecord, subjects, validateSubject } from "../protocol/core.ts";
+import {
+  INBOX_STREAM,
+  inboxConsumer,
+  inboxSubject,
+  type LogRecord,
+  subjects,
+  validateSubject,
+} from "../protocol/core.ts";
 import type { HeadersInit, NunectClient } from "./client.ts";
 import {
+  InboxUnavailableError,
   InvalidOptionError,
   NoRespondersError,
   NotConnectedError,
@@ -47,6 +57,36 @@ export interface StreamLog {
   settled(): Promise<void>;
   /** Returns the logger to plain publishing (records already queued are still sent). */
   stop(): void;
+}
+
+/** Options of {@linkcode NunectJetStream.inbox}. */
+export interface InboxOptions {
+  /**
+   * The hub's JetStream domain (its NATS_JS_DOMAIN; default `hub`): the inbox is reached as
+   * `$JS.<domain>.API`, which works from behind a leaf node too (nats-server denies the plain
+   * `$JS.API` across leaf nodes).
+   */
+  domain?: string;
+  /** Messages asked for per pull (default 16). */
+  batch?: number;
+  /**
+   * How long a message may stay unacknowledged before it comes again (default 10000 ms). It also
+   * bounds how long the first message after a move waits: one the hub handed to the unit's
+   * pull request from before the move is lost with the old connection and comes again then.
+   */
+  ackWaitMs?: number;
+  /** The consumer is deleted after the unit took nothing for this long (default 7 days). */
+  keepMs?: number;
+  /** How long to wait for the server to create the consumer (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+/** A running {@linkcode NunectJetStream.inbox}. */
+export interface InboxSubscription {
+  /** Stops taking messages (those not yet acknowledged come again to the next `inbox()`). */
+  stop(): Promise<void>;
+  /** Resolves when it stopped. */
+  readonly closed: Promise<void>;
 }
 
 /**
@@ -105,6 +145,97 @@ export class NunectJetStream {
     } catch (err) {
       throw mapPublishError(err, subject, timeoutMs);
     }
+  }
+
+  /**
+   * Takes the messages meant for this unit (`ops.inbox.<unit>`) from the inbox stream
+   * (`nunect_inbox`, set up by the subject registry) through the unit's durable consumer
+   * (`inbox-<unit>`, created here if it is not there yet): the consumer outlives the connection,
+   * so messages sent while the unit was disconnected, or moving from one leaf node to another,
+   * arrive once it is back, in the order they were sent (one is delivered at a time). Each
+   * message is acknowledged when `handler` returns (or its promise resolves); one whose handler
+   * throws comes again after `ackWaitMs`.
+   *
+   * @param handler called with each message, one at a time
+   * @param options the hub's JetStream domain, batch size, acknowledgement wait, how long the
+   *   consumer is kept
+   * @returns the running subscription
+   * @throws {InboxUnavailableError} when the server refuses the consumer (no inbox stream: is
+   *   the subject registry running? or the user may not have one)
+   * @throws {NotConnectedError} while disconnected
+   * @example
+   * ```ts
+   * const inbox = await jetStream(client).inbox((m) => console.log(m.json()));
+   * // elsewhere: jetStream(ops).publish("ops.inbox.press-4", { cmd: "reload" })
+   * ```
+   */
+  async inbox(
+    handler: (msg: JsMsg) => void | Promise<void>,
+    options: InboxOptions = {},
+  ): Promise<InboxSubscription> {
+    const client = this.#client;
+    const name = inboxConsumer(client.unitId);
+    const filter = inboxSubject(client.unitId);
+    if (!client.isConnected) {
+      throw new NotConnectedError(`Client "${client.unitId}" is not connected: no inbox`);
+    }
+    const ns = (ms: number) => ms * 1_000_000;
+    const domain = options.domain ?? "hub";
+    // the create subject that names the filter: what a unit's permissions can be narrowed to
+    const reply = await client.nc.request(
+      `$JS.${domain}.API.CONSUMER.CREATE.${INBOX_STREAM}.${name}.${filter}`,
+      JSON.stringify({
+        stream_name: INBOX_STREAM,
+        config: {
+          durable_name: name,
+          filter_subject: filter,
+          ack_policy: "explicit",
+          deliver_policy: "all",
+          ack_wait: ns(options.ackWaitMs ?? 10_000),
+          // one at a time, so a message lost in a move holds the next ones back: they arrive in
+          // the order they were sent
+          max_ack_pending: 1,
+          inactive_threshold: ns(options.keepMs ?? 7 * 86_400_000),
+        },
+      }),
+      { timeout: options.timeoutMs ?? 5000 },
+    ).catch((err) => {
+      throw new InboxUnavailableError(
+        `Inbox of "${client.unitId}" unavailable: ${(err as Error).message}`,
+        { cause: err },
+      );
+    });
+    const answer = reply.json<
+      { error?: { code?: number; err_code?: number; description?: string } }
+    >();
+    if (answer.error) {
+      const { description, code, err_code } = answer.error;
+      throw new InboxUnavailableError(
+        `Inbox of "${client.unitId}" unavailable: ${description} (${err_code ?? code}): is the ` +
+          `subject registry running (it creates the stream ${INBOX_STREAM})?`,
+      );
+    }
+    const consumer = await jetstream(client.nc, { domain }).consumers.get(INBOX_STREAM, name);
+    const messages: ConsumerMessages = await consumer.consume({
+      max_messages: options.batch ?? 16,
+    });
+    const closed = (async () => {
+      for await (const m of messages) {
+        try {
+          await handler(m);
+          m.ack();
+        } catch (err) {
+          client.reportError(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+    })();
+    return {
+      closed,
+      async stop() {
+        await messages.close();
+        await closed;
+      },
+    };
   }
 
   /**

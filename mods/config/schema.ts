@@ -223,6 +223,12 @@ export const sections = {
     dataDir: text("NATS_DATA_DIR", "./.data/nats", "a directory path"),
     jsMaxMemory: variable("NATS_JS_MAX_MEMORY", size, SIZE, "256MB"),
     jsMaxFile: variable("NATS_JS_MAX_FILE", size, SIZE, "10GB"),
+    jsDomain: variable(
+      "NATS_JS_DOMAIN",
+      z.string().regex(token),
+      "a JetStream domain name of letters, digits, _ or -",
+      "hub",
+    ),
     tlsCert: text("NATS_TLS_CERT", "", "a PEM certificate path, or empty"),
     tlsKey: text("NATS_TLS_KEY", "", "a PEM key path, or empty"),
   },
@@ -318,6 +324,13 @@ export const sections = {
     ),
     maxMb: positiveInt("HISTORY_MAX_MB", "1024"),
     replicas: positiveInt("HISTORY_REPLICAS", "1"),
+  },
+  /** The subject registry (mods/registry) and the inbox stream it keeps. */
+  registry: {
+    intervalMs: positiveInt("REGISTRY_INTERVAL_MS", "1000", 100),
+    inboxMaxAgeH: positiveInt("REGISTRY_INBOX_MAX_AGE_H", "24"),
+    inboxMaxPerUnit: positiveInt("REGISTRY_INBOX_MAX_PER_UNIT", "1000"),
+    replicas: positiveInt("REGISTRY_REPLICAS", "1"),
   },
   /** Alert evaluation (mods/alerts) and where notifications go. */
   alerts: {

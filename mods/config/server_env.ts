@@ -42,6 +42,7 @@ export function serverEnv(config: ServerConfig, projectDir: string): Record<stri
     NATS_DATA_DIR: dataDir,
     NATS_JS_MAX_MEMORY: s.jsMaxMemory,
     NATS_JS_MAX_FILE: s.jsMaxFile,
+    NATS_JS_DOMAIN: s.jsDomain,
     NATS_TLS_CERT: s.tlsCert,
     NATS_TLS_KEY: s.tlsKey,
   };

@@ -9,12 +9,14 @@ export const LIVE_TOPICS = [
   "cluster",
   "alerts",
   "history",
+  "topology",
 ] as const;
 
 /**
  * A live topic: `overview` figures, `rates` points, `units` deltas, `activity` events, `cluster`
  * servers, the `alerts` view (states, silences, rules), `history`: a new point
- * `{ tier, kind, t }` was written.
+ * `{ tier, kind, t }` was written, `topology` views (hub, leaf nodes, units per leaf node, link
+ * RTTs).
  */
 export type LiveTopic = (typeof LIVE_TOPICS)[number];
 

@@ -43,6 +43,8 @@ export type {
   RateSeries,
 } from "./overview_sampler.ts";
 export { UNITS_DELTA_MAX, UnitsFeed } from "./units_feed.ts";
+export { TopologyFeed } from "./topology_feed.ts";
+export type { TopologyFeedOptions, TopologyLeaf, TopologyView } from "./topology_feed.ts";
 export type { UnitsDelta, UnitsFeedOptions, UnitsReset } from "./units_feed.ts";
 export { readOverview, summarize } from "./overview.ts";
 export type { OverviewSample, OverviewSummary } from "./overview.ts";

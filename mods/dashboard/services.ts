@@ -35,6 +35,8 @@ import { SessionStore, type SessionStoreOptions } from "./session_store.ts";
 import { UnitsFeed } from "./units_feed.ts";
 import { ClusterSampler } from "./cluster_sampler.ts";
 import { clusterServers } from "./cluster.ts";
+import { TopologyFeed, type TopologyView } from "./topology_feed.ts";
+import type { Interest } from "../registry/mod.ts";
 
 /** Recent activity events a subscriber that cannot resume starts with. */
 const ACTIVITY_SNAPSHOT = 200;
@@ -67,6 +69,8 @@ export interface DashboardServicesOptions {
   readonly unitsIntervalMs?: number;
   /** Waits between attempts to connect and to open JetStream (default 0.5 s doubling to 10 s). */
   readonly backoff?: Backoff;
+  /** At most one `topology` event per this many ms (default 1000). */
+  readonly topologyIntervalMs?: number;
   /** Called with each problem worth an operator's attention (never with secrets). */
   readonly log?: (line: string) => void;
   /**
@@ -99,9 +103,10 @@ export type ServiceName = "sys" | "units" | "sessions";
  * The dashboard's server side: the monitoring client and the Overview's sampler, the SYS
  * connection with its {@linkcode SysMonitor} (cluster pings, connection events), the OPS
  * connection with the {@linkcode UnitRegistry} and the dashboard's own unit (echo responder and
- * heartbeats), and the {@linkcode LiveHub} that pushes all of it to every open page as named
- * events: `overview` and `rates` from the sampler, `units` deltas from the registry, `activity`
- * from the SYS events. The connections are made in the background and retried forever, so the
+ * heartbeats), the subject registry's view ({@linkcode TopologyFeed}), and the
+ * {@linkcode LiveHub} that pushes all of it to every open page as named events: `overview` and
+ * `rates` from the sampler, `units` deltas from the registry, `activity` from the SYS events,
+ * `topology` from the subject registry. The connections are made in the background and retried forever, so the
  * web app serves (and says "NATS unreachable") while NATS is down.
  */
 export class DashboardServices implements AsyncDisposable {
@@ -139,6 +144,7 @@ export class DashboardServices implements AsyncDisposable {
   #sysClient: NunectClient | undefined;
   #opsClient: NunectClient | undefined;
   readonly #unitsFeed: UnitsFeed;
+  readonly #topology: TopologyFeed;
   #closed = false;
   readonly #stopped = new AbortController();
   readonly #backoff: Backoff;
@@ -166,6 +172,9 @@ export class DashboardServices implements AsyncDisposable {
     });
     this.#unitsFeed = new UnitsFeed((delta) => this.live.publish("units", delta), {
       intervalMs: options.unitsIntervalMs,
+    });
+    this.#topology = new TopologyFeed((view) => this.live.publish("topology", view), {
+      intervalMs: options.topologyIntervalMs,
     });
     this.metrics = new PrometheusCollector({
       prefix: options.config.metrics.prefix,
@@ -258,6 +267,26 @@ export class DashboardServices implements AsyncDisposable {
    */
   sessions(): SessionStore | undefined {
     return this.#sessions;
+  }
+
+  /**
+   * The subject registry's view: hub, leaf nodes, units per leaf node, link RTTs (see
+   * mods/registry; `available` is false until the registry program has created its bucket).
+   *
+   * @returns the view now
+   */
+  topology(): TopologyView {
+    return this.#topology.view();
+  }
+
+  /**
+   * Which leaf nodes need messages of `subject`, from the subject registry.
+   *
+   * @param subject a subject, wildcards allowed (`bridge.audio.>`)
+   * @returns per leaf node and account: the overlapping subscriptions and the units there
+   */
+  whoNeeds(subject: string): Interest[] {
+    return this.#topology.whoNeeds(subject);
   }
 
   /**
@@ -430,6 +459,7 @@ export class DashboardServices implements AsyncDisposable {
     await this.accounts.close();
     this.#alertsFeed?.close();
     this.#historySub?.unsubscribe();
+    this.#topology.close();
     await this.#sys?.close();
     await this.#units?.close();
     await this.#sessions?.close();
@@ -548,6 +578,7 @@ export class DashboardServices implements AsyncDisposable {
       },
     });
     client.serveEcho();
+    this.#topology.attach(client.nc);
     client.startHeartbeat({
       kind: "dashboard",
       intervalMs: this.unitIntervalMs,
@@ -631,6 +662,8 @@ export class DashboardServices implements AsyncDisposable {
         const state = this.cluster.state();
         return state ? [state] : [];
       }
+      case "topology":
+        return [this.#topology.view()];
     }
   }
 }

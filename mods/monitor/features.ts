@@ -46,6 +46,12 @@ export const FEATURES: readonly FeatureInfo[] = [
     source: "NATS 2.10 release notes; 2.9.10 has no responder",
   },
   {
+    feature: "leafz_names",
+    title: "Leaf node server names in /leafz (the topology and subject registry name leaf nodes)",
+    requires: "2.10.0",
+    source: "nats-io/nats-server#3923, #3925 (merged after 2.9.14)",
+  },
+  {
     feature: "healthz_details",
     title: "/healthz details and per account, stream and consumer checks",
     requires: "2.10.0",

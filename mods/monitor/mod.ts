@@ -85,6 +85,7 @@ export type {
 export { compareVersions, FEATURES, serverFeatures } from "./features.ts";
 export type { FeatureInfo, FeatureStatus } from "./features.ts";
 export { SysMonitor } from "./sys_monitor.ts";
+export { parseGoDuration } from "./go_duration.ts";
 export type {
   ConnectionEvent,
   ConnectionEventKind,

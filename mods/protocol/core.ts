@@ -15,13 +15,20 @@
  */
 export { InvalidSubjectError, InvalidUnitIdError, NunectError } from "./errors.ts";
 export { isUnitId, UNIT_ID_PATTERN, validateUnitId } from "./unit_id.ts";
-export { LOG_LEVELS, parseSubject, subjects, validateSubject } from "./subjects.ts";
+export {
+  LOG_LEVELS,
+  parseSubject,
+  registrySubjects,
+  subjects,
+  validateSubject,
+} from "./subjects.ts";
 export type { LogLevel, ParsedSubject } from "./subjects.ts";
 export { CLOCK_QUALITIES, CLOCK_SOURCES, HEADERS, nowNs, wallNsAt } from "./headers.ts";
 export type { ClockQuality, ClockSource } from "./headers.ts";
 export { FIELD_LIMITS, PROTOCOL_LIMITS, UNIT_KINDS } from "./fields.ts";
 export { boundLogRecord, TRUNCATED_FIELDS_KEY } from "./log_bounds.ts";
 export type { BoundedLogRecord } from "./log_bounds.ts";
+export { INBOX_STREAM, INBOX_SUBJECTS, inboxConsumer, inboxSubject } from "./inbox.ts";
 export type { UnitKind } from "./fields.ts";
 export type {
   Heartbeat,

@@ -23,6 +23,7 @@ export const subjects = {
   timeConfig: (): string => "ops.time.config",
   /** `ops.log.<level>.<unit>` */
   log: (level: LogLevel, unit: string): string => `ops.log.${level}.${validateUnitId(unit)}`,
+
   /** Wildcards for consumers. */
   all: {
     ops: "ops.>",
@@ -33,6 +34,17 @@ export const subjects = {
     metric: "ops.metric.>",
     log: "ops.log.>",
   },
+} as const;
+
+/**
+ * The subject registry's subjects (mods/registry). Apart from {@linkcode subjects} so that a
+ * browser bundle that does not use them leaves them out.
+ */
+export const registrySubjects = {
+  /** `ops.registry.event`: moves of units and outages of leaf nodes. */
+  event: "ops.registry.event",
+  /** `ops.registry.links`: the round-trip time of every leaf node link, each poll. */
+  links: "ops.registry.links",
 } as const;
 
 /** The kind of ops.* message a subject carries, and its unit. */

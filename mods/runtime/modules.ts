@@ -77,7 +77,7 @@ export function dashboardNet(config: RuntimeConfig): string {
  * The modules nunect ships, in start order; the supervisor starts those whose entry file exists.
  *
  * @param config the whole configuration
- * @returns dashboard, history collector, alerts and guardian
+ * @returns dashboard, history collector, subject registry, alerts and guardian
  */
 export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
   const d = config.dashboard;
@@ -99,6 +99,14 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       where: `metric history ${
         config.history.tiers.map((t) => `${t.name}:${t.keepS / 86_400}d`).join(" ")
       } -> ${config.unit.natsUrl}`,
+    },
+    {
+      name: "registry",
+      entry: "mods/registry/main.ts",
+      permissionSet: "registry",
+      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
+      where:
+        `subject registry: leaf nodes and units every ${config.registry.intervalMs} ms -> ${config.unit.natsUrl}`,
     },
     {
       name: "alerts",

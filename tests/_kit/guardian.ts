@@ -54,3 +54,39 @@ export async function startGuardianProgram(
   await p.waitFor(/heartbeat every/, 30_000);
   return p;
 }
+
+/**
+ * Starts the subject registry (mods/registry/main.ts) under `-P=registry --allow-net=<the
+ * server's host:port>` (as the supervisor does), polling every 250 ms, and waits until it runs.
+ *
+ * @param ns the hub server it connects to (a cluster's first member)
+ * @param env variables that replace or add to these
+ * @returns the running program (dispose to stop it)
+ */
+export async function startRegistryProgram(
+  ns: NatsServer,
+  env: Record<string, string> = {},
+): Promise<RunningProgram> {
+  const p = spawnProgram({
+    permissionSet: "registry",
+    entry: "mods/registry/main.ts",
+    denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
+    env: {
+      NATS_URL: ns.url,
+      UNIT_ID: "hub",
+      NATS_SYS_USER: ns.users.sys.user,
+      NATS_SYS_PASSWORD: ns.users.sys.pass,
+      NATS_OPS_USER: ns.users.ops.user,
+      NATS_OPS_PASSWORD: ns.users.ops.pass,
+      REGISTRY_INTERVAL_MS: "250",
+      ...env,
+    },
+  });
+  try {
+    await p.waitFor(/watching the hub's leaf nodes/, 30_000);
+  } catch (e) {
+    await p.stop();
+    throw e;
+  }
+  return p;
+}

@@ -1,7 +1,8 @@
 /**
  * The test kit: starts real servers (nats-server with the project's own configuration, clusters
- * of them, a leaf node linked to it, operator-mode and token/NKey servers, the whole stack under
- * its supervisor) and runs the project's programs under their production permission sets.
+ * of them, leaf nodes linked to them, operator-mode and token/NKey servers, the whole stack under
+ * its supervisor), network namespaces joined by veth pairs with a toxiproxy to put faults on the
+ * links between them, and runs the project's programs under their production permission sets.
  * Everything it starts is AsyncDisposable: `await using ns = await startNats()`. Also: a real
  * Prometheus scraping a target, throw-away TLS certificates (and servers that verify client
  * certificates), free ports, the RSS and CPU of a process, Node binaries of other versions, a
@@ -22,11 +23,17 @@ export { startCluster } from "./cluster.ts";
 export type { NatsCluster, StartClusterOptions } from "./cluster.ts";
 export { startLeafNode } from "./leaf.ts";
 export type { LeafNode, StartLeafNodeOptions } from "./leaf.ts";
+export { startNetns } from "./netns.ts";
+export type { Netns, NetnsCommandOptions } from "./netns.ts";
+export { startToxiproxy } from "./toxiproxy.ts";
+export type { ToxicLink, Toxiproxy } from "./toxiproxy.ts";
+export { startTopology } from "./topology.ts";
+export type { Router, StartTopologyOptions, Topology } from "./topology.ts";
 export { testCertificates } from "./certs.ts";
 export type { TestCertificates } from "./certs.ts";
 export { freePorts } from "./ports.ts";
 export { firstEvent, until } from "./wait.ts";
-export { guardianEnv, startGuardianProgram } from "./guardian.ts";
+export { guardianEnv, startGuardianProgram, startRegistryProgram } from "./guardian.ts";
 export { testServer } from "./server_bin.ts";
 export { natscli } from "./natscli.ts";
 export type { NatsCliResult } from "./natscli.ts";

@@ -39,6 +39,7 @@ Deno.test("route table: every page has a JSON twin in the table, every change ne
     "Objects",
     "Services",
     "Units",
+    "Topology",
     "History",
     "Alerts",
     "Sessions",

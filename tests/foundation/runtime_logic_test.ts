@@ -43,7 +43,7 @@ Deno.test("backoff doubles from 1 s up to 30 s and resets after a healthy minute
   assert.deepEqual([1, 2, 3].map((n) => backoffDelay(n, fast)), [100, 300, 500]);
 });
 
-Deno.test("the module table: dashboard, history and guardian; history and guardian allowed exactly the NATS_URL host", () => {
+Deno.test("the module table: dashboard, history, registry, alerts and guardian; each allowed exactly the NATS_URL host", () => {
   const config = loadConfig(
     all,
     (n) =>
@@ -54,7 +54,7 @@ Deno.test("the module table: dashboard, history and guardian; history and guardi
         NATS_HTTP_PORT: "8333",
       })[n],
   );
-  const [dashboard, history, alerts, guardian] = defaultModules(config);
+  const [dashboard, history, registry, alerts, guardian] = defaultModules(config);
   assert.deepEqual(
     { ...dashboard },
     {
@@ -68,6 +68,9 @@ Deno.test("the module table: dashboard, history and guardian; history and guardi
   assert.equal(history?.entry, "mods/history/main.ts");
   assert.equal(history?.permissionSet, "history");
   assert.deepEqual(history?.denoFlags, ["--allow-net=10.1.2.3:4333"]);
+  assert.equal(registry?.entry, "mods/registry/main.ts");
+  assert.equal(registry?.permissionSet, "registry");
+  assert.deepEqual(registry?.denoFlags, ["--allow-net=10.1.2.3:4333"]);
   assert.equal(alerts?.permissionSet, "alerts");
   assert.deepEqual(alerts?.denoFlags, ["--allow-net=10.1.2.3:4333"], "no channels: NATS only");
   assert.equal(guardian?.entry, "mods/guardian/main.ts");

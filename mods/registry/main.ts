@@ -1,0 +1,96 @@
+/**
+ * The subject registry's entry point, run by the supervisor (and `deno task registry`) under the
+ * `registry` permission set: network = the NATS server only, environment = its config sections.
+ * Connects as the SYS user (the hub's leaf node connections, cluster-wide) and the OPS user (the
+ * registry bucket, the inbox stream, events, and the log record of each leaf node outage), polls
+ * until SIGTERM or SIGINT. A bad configuration exits with code 2, a hub without JetStream in the
+ * OPS account with 1.
+ *
+ * @module
+ */
+import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { connect, type NunectClient } from "../client/mod.ts";
+import { SysMonitor } from "../monitor/mod.ts";
+import { Registry } from "./registry.ts";
+
+/** The configuration sections the registry reads; its permission set names their variables. */
+export const REGISTRY_SECTIONS = [
+  "unit",
+  "sysUser",
+  "opsUser",
+  "registry",
+] as const satisfies readonly SectionName[];
+
+if (import.meta.main) {
+  const config = exitOnConfigError(() => loadConfig(REGISTRY_SECTIONS));
+  const registryId = `${config.unit.unitId}-registry`.slice(0, 64);
+  const print = (line: string) => console.log(`registry ${registryId}: ${line}`);
+
+  const dial = (who: "sys" | "ops"): Promise<NunectClient> => {
+    const user = who === "sys" ? config.sysUser : config.opsUser;
+    return connect({
+      servers: config.unit.natsUrl,
+      unitId: `${registryId}-${who}`.slice(0, 64),
+      name: `nunect-registry-${who}`,
+      user: user.user,
+      pass: user.password,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+    });
+  };
+
+  let sysClient: NunectClient;
+  let opsClient: NunectClient;
+  try {
+    [sysClient, opsClient] = await Promise.all([dial("sys"), dial("ops")]);
+  } catch (e) {
+    console.error(
+      `registry ${registryId}: cannot connect to ${config.unit.natsUrl}: ${(e as Error).message}`,
+    );
+    Deno.exit(1);
+  }
+  const sys = new SysMonitor(sysClient.nc);
+  const r = config.registry;
+  let registry: Registry;
+  try {
+    registry = await Registry.start({
+      sys,
+      nc: opsClient.nc,
+      intervalMs: r.intervalMs,
+      inbox: {
+        maxAgeMs: r.inboxMaxAgeH * 3_600_000,
+        maxPerUnit: r.inboxMaxPerUnit,
+        replicas: r.replicas,
+      },
+      print,
+      onOutage: (event, leaf) => {
+        const s = (event.outage!.durationMs / 1000).toFixed(1);
+        opsClient.logger.warn(
+          `Leaf node ${leaf.name} was cut off from the hub for ${s} s` +
+            (leaf.units.length ? ` (units ${leaf.units.join(", ")})` : ""),
+          { leaf: leaf.name, hub: leaf.hub, units: [...leaf.units], ...event.outage },
+        );
+      },
+    });
+  } catch (e) {
+    console.error(
+      `registry ${registryId}: cannot create the registry bucket and inbox stream in the OPS ` +
+        `account: ${(e as Error).message}. Check that JetStream is enabled`,
+    );
+    Deno.exit(1);
+  }
+  print(`watching the hub's leaf nodes every ${r.intervalMs} ms at ${config.unit.natsUrl}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    print(`${signal}: stopping`);
+    await registry.stop();
+    await sys.close();
+    await Promise.all([sysClient.close(), opsClient.close()]);
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
+  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+}
