@@ -3,8 +3,11 @@
  * aarch64 in a musl root under qemu, with a cold and a warm V8 code cache), the guardian's
  * resident memory after EDGE_RSS_SECONDS (default 600) next to an idle Deno's, and the RTT the
  * guardian reports at 1 Hz next to nats.go sampled the same way in the same run
- * (EDGE_RTT_SECONDS, default 60), with the clock offset four timestamps estimate on one host.
- * EDGE_XZ=1 adds the size of the artefact as xz (slow).
+ * (EDGE_RTT_SECONDS, default 60), with the clock offset four timestamps estimate on one host;
+ * through a router's leaf node link (a network namespace, toxiproxy), the guardian's app RTT to
+ * the hub direct and with 5 ms added each way (EDGE_LINK_SECONDS per window, default 20), and
+ * how long the subject registry takes to show a unit that moved to another router (its default
+ * interval, EDGE_MOVES moves, default 5). EDGE_XZ=1 adds the size of the artefact as xz (slow).
  *
  * @module
  */
@@ -12,6 +15,7 @@ import { connect, type NunectClient } from "../../mods/client/mod.ts";
 import { decodeMessage, rttSchema, subjects } from "../../mods/protocol/mod.ts";
 import { RTT_BURST, RTT_WARMUP } from "../../mods/guardian/mod.ts";
 import { startNatsGo } from "./_nats_go.ts";
+import { Kvm } from "@nats-io/kv";
 import {
   guardianEnv,
   type NatsServer,
@@ -21,7 +25,11 @@ import {
   spawnProcess,
   startMuslRoot,
   startNats,
+  startRegistryProgram,
+  startTopology,
+  until,
 } from "../../tests/_kit/mod.ts";
+import { REGISTRY_BUCKET, unitEntrySchema } from "../../mods/registry/mod.ts";
 
 const MiB = 1024 * 1024;
 
@@ -242,12 +250,110 @@ async function rtt(ns: NatsServer, obs: NunectClient): Promise<void> {
   }
 }
 
+/**
+ * Through a router's leaf node link: the guardian on the router (in a network namespace, its
+ * leaf node linked through toxiproxy) measures app RTT to an echo responder on the hub, direct and
+ * with 5 ms added each way (the target: 10 ms more, within 5 %); then a unit walks between two
+ * routers and the subject registry (its default interval) shows each move after so long.
+ */
+async function link(): Promise<void> {
+  const seconds = Number(Deno.env.get("EDGE_LINK_SECONDS") ?? "20");
+  const moves = Number(Deno.env.get("EDGE_MOVES") ?? "5");
+  await using topo = await startTopology({ leaves: 2 });
+  const [a, b] = topo.routers as [typeof topo.routers[0], typeof topo.routers[0]];
+  const hub = topo.hub.servers[0]!;
+  await using responder = await connect({
+    servers: hub.url,
+    unitId: "edge-hub-echo",
+    ...hub.users.ops,
+  });
+  responder.serveEcho();
+  await using obs = await connect({ servers: hub.url, unitId: "edge-link-obs", ...hub.users.ops });
+  const reports: { ts: number; app: number }[] = [];
+  obs.subscribe(subjects.rtt("edge-link-g"), (m) => {
+    const d = decodeMessage(rttSchema, m.data);
+    if (d.ok && d.value.appRttUs !== null) reports.push({ ts: Date.now(), app: d.value.appRttUs });
+  });
+  await using _guardian = await a.guardian("edge-link-g", {
+    RTT_TARGET: "edge-hub-echo",
+    RTT_INTERVAL_MS: "1000",
+    HEARTBEAT_INTERVAL_MS: "1000",
+  });
+  const window = async () => {
+    await new Promise((r) => setTimeout(r, 3000)); // past the change
+    const from = Date.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    return median(reports.filter((r) => r.ts >= from).map((r) => r.app));
+  };
+  const direct = await window();
+  await Promise.all(a.links.map((l) => l.delay(5)));
+  const slowed = await window();
+  await Promise.all(a.links.map((l) => l.restore()));
+  const added = slowed - direct;
+  console.log(
+    `guardian app RTT through a leaf node link (toxiproxy, ${seconds} s each, EDGE_LINK_SECONDS):`,
+  );
+  console.log(
+    `  direct ${(direct / 1000).toFixed(2)} ms, +5 ms each way ${(slowed / 1000).toFixed(2)} ms: ` +
+      `${(added / 1000).toFixed(2)} ms more, ${((added / 10_000 - 1) * 100).toFixed(1)} % off ` +
+      `10 ms (target within 5 %)`,
+  );
+
+  // a unit walking between the two routers, each through its own link ("radio")
+  await using registry = await startRegistryProgram(hub, { REGISTRY_INTERVAL_MS: "1000" });
+  const port = (url: string) => new URL(url).port;
+  const radio = await Promise.all(
+    [a, b].map((r, i) =>
+      topo.toxiproxy.link(`walker-${i}`, "127.0.0.1:0", `${r.netns.address}:${port(r.leaf.url)}`)
+    ),
+  );
+  await radio[1]!.cut();
+  await using unit = await connect({
+    servers: radio.map((l) => `nats://${l.listen}`),
+    unitId: "edge-walker",
+    ...a.leaf.credentials,
+    reconnectTimeWaitMs: 50,
+    reconnectJitterMs: 0,
+    natsOptions: { noRandomize: true },
+  });
+  unit.serveEcho();
+  const kv = await new Kvm(obs.nc).open(REGISTRY_BUCKET);
+  const leafOf = async () => {
+    const e = await kv.get("unit.edge-walker");
+    return e?.operation === "PUT" ? unitEntrySchema.parse(e.json()).leaf : undefined;
+  };
+  await until(async () => (await leafOf()) === a.leaf.name, "edge-walker on router-1", 60_000);
+  const took: number[] = [];
+  for (let i = 0; i < moves; i++) {
+    const [from, to] = i % 2 === 0 ? [0, 1] : [1, 0];
+    const back = new Promise<number>((resolve) => {
+      const off = unit.on("reconnected", () => {
+        off();
+        resolve(performance.now());
+      });
+    });
+    await radio[from]!.cut();
+    await radio[to]!.restore();
+    const at = await back;
+    const name = [a, b][to]!.leaf.name;
+    await until(async () => (await leafOf()) === name, `edge-walker on ${name}`, 60_000, 20);
+    took.push(performance.now() - at);
+  }
+  console.log(
+    `unit moved between routers ${moves}× (EDGE_MOVES): the registry (REGISTRY_INTERVAL_MS 1000) ` +
+      `showed it ${(median(took) / 1000).toFixed(2)} s after the reconnect (median), ` +
+      `${(Math.max(...took) / 1000).toFixed(2)} s at most (target <= 2 s)`,
+  );
+  await registry.stop();
+}
+
 /** Runs the suite and prints its figures. */
 export async function bench(): Promise<void> {
   await sizes();
   await using ns = await startNats();
   await using obs = await connect({ servers: ns.url, unitId: "edge-observer", ...ns.users.ops });
   await rtt(ns, obs);
+  await link();
   await startTimes(ns, obs);
   await memory(ns);
 }
