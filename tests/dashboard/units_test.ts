@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import { startNats, until } from "../_kit/mod.ts";
-import { get, login, testDashboard } from "./_harness.ts";
+import { get, heartbeatJson, login, testDashboard } from "./_harness.ts";
 
 Deno.test("units: heartbeats and RTT appear; malformed telemetry is counted and dropped", async () => {
   await using ns = await startNats();
@@ -83,19 +83,7 @@ Deno.test("units: a unit that stops sending is marked stale", async () => {
   const s = await login(d.app);
   const nc = await connect({ servers: ns.url, ...ns.users.guardian });
   for (let seq = 0; seq < 3; seq++) {
-    nc.publish(
-      "ops.heartbeat.unit-s",
-      JSON.stringify({
-        unitId: "unit-s",
-        seq,
-        ts: Date.now(),
-        uptimeS: seq,
-        version: "1",
-        host: "h",
-        kind: "client",
-        clock: { source: "none", quality: "freerun" },
-      }),
-    );
+    nc.publish("ops.heartbeat.unit-s", heartbeatJson("unit-s", seq));
     await nc.flush();
     await new Promise((r) => setTimeout(r, 100));
   }
