@@ -2,8 +2,9 @@ import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { jetstream } from "@nats-io/jetstream";
 import type { UnitState } from "../monitor/mod.ts";
 import {
+  decodeFrame,
   type Frame,
-  frameSchema,
+  FRAME_ENCODING_HEADER,
   framesFromSnapshot,
   historySubject,
   type Kind,
@@ -112,10 +113,8 @@ export class AlertEngine implements AsyncDisposable {
     e.#sub = options.nc.subscribe(historySubject(options.historyTier, "*"), {
       callback: (err, msg) => {
         if (err) return;
-        let frame: Frame | undefined;
-        try {
-          frame = frameSchema.parse(msg.json());
-        } catch {
+        const frame = decodeFrame(msg.data, msg.headers?.get(FRAME_ENCODING_HEADER));
+        if (frame === undefined) {
           e.#stats.malformed++;
           return;
         }

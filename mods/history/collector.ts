@@ -19,8 +19,6 @@ export interface HistoryCollectorOptions {
   readonly maxBytes: number;
   /** Replicas of the streams and the lease bucket. */
   readonly replicas?: number;
-  /** Stream compression (S2; requires nats-server ≥ 2.10). */
-  readonly compress?: boolean;
   /** This collector's stable name (`<UNIT_ID>-history`): a restart under it resumes at once. */
   readonly collectorId: string;
   /** Lease TTL (default half a step, at least 1 s): a dead leader's successor starts within it. */
@@ -91,7 +89,6 @@ export class HistoryCollector implements AsyncDisposable {
       tiers: options.tiers,
       maxBytes: options.maxBytes,
       replicas: options.replicas,
-      compress: options.compress,
     });
     await store.ensure();
     const stepMs = options.tiers[0]!.stepS * 1000;

@@ -26,7 +26,8 @@ export {
   valueOf,
 } from "./frame.ts";
 export type { FieldType, Frame, Kind, Row } from "./frame.ts";
-export { Downsampler } from "./downsample.ts";
+export { decodeFrame, encodeFrame, FRAME_ENCODING_HEADER } from "./codec.ts";
+export { Downsampler, roundMean } from "./downsample.ts";
 export type { TierFrame, TierStep } from "./downsample.ts";
 export { chooseTier, counterRate, idsOf, seriesOf, toCsv } from "./series.ts";
 export type { Series, TierSpan } from "./series.ts";
@@ -35,7 +36,7 @@ export type { Snapshot } from "./snapshot.ts";
 export { sysSampler } from "./sampler.ts";
 export type { Sample } from "./sampler.ts";
 export { HISTORY_SUBJECT, HistoryStore, historyStream, historySubject } from "./store.ts";
-export type { HistoryStoreOptions, HistoryStoreStats } from "./store.ts";
+export type { HistoryStoreOptions, HistoryStoreStats, TierRetention } from "./store.ts";
 export { Lease } from "./lease.ts";
 export type { LeaseOptions } from "./lease.ts";
 export { HistoryCollector } from "./collector.ts";

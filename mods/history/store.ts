@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import { headers, type NatsConnection } from "@nats-io/nats-core";
 import {
   DeliverPolicy,
   DiscardPolicy,
@@ -11,13 +11,11 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import type { HistoryTier } from "../config/mod.ts";
-import { type Frame, frameSchema, type Kind, type Row } from "./frame.ts";
+import { decodeFrame, encodeFrame, FRAME_ENCODING_HEADER } from "./codec.ts";
+import type { Frame, Kind } from "./frame.ts";
 
 /** Subjects of history points: `nunect.history.<tier>.<kind>`. Outside `ops.>`: units cannot write them. */
 export const HISTORY_SUBJECT = "nunect.history";
-
-/** Largest payload of one history message; a bigger frame is split into chunks. */
-const MAX_CHUNK_BYTES = 256 * 1024;
 
 /**
  * The subject of one tier and kind.
@@ -51,8 +49,6 @@ export interface HistoryStoreOptions {
   readonly maxBytes: number;
   /** Stream replicas (1 on a single server, 3 in a cluster). */
   readonly replicas?: number;
-  /** Use stream compression (S2, requires nats-server ≥ 2.10). */
-  readonly compress?: boolean;
 }
 
 /** Counters of a {@linkcode HistoryStore}. */
@@ -61,15 +57,38 @@ export interface HistoryStoreStats {
   readonly published: number;
   /** Publishes the stream dropped as duplicates of a point another collector already wrote. */
   readonly duplicates: number;
-  /** Bytes of payload published. */
+  /** Bytes of payload published (compressed). */
   readonly bytes: number;
+}
+
+/** How long one tier's stream holds its points ({@linkcode HistoryStore.retention}). */
+export interface TierRetention {
+  /** The tier's name. */
+  readonly tier: string;
+  /** Its step, seconds. */
+  readonly stepS: number;
+  /** How long its points should be kept (HISTORY_TIERS), seconds. */
+  readonly keepS: number;
+  /** The stream's byte limit (its share of HISTORY_MAX_MB); 0 when the stream does not exist. */
+  readonly maxBytes: number;
+  /** Bytes stored now (as JetStream counts them against the limit). */
+  readonly bytes: number;
+  /** Messages stored now (one per point and kind, or more for chunked points). */
+  readonly messages: number;
+  /** Time of the oldest stored message, ms since the epoch; null when empty. */
+  readonly oldest: number | null;
+  /**
+   * How long the tier holds its points at the rate it has been filling: `keepS` when the byte
+   * limit allows it, less when the limit fills first; null until a few points are stored.
+   */
+  readonly holdsS: number | null;
 }
 
 /**
  * Metric history in JetStream: one stream per tier in the OPS account, a message per point and
- * kind (chunked when large), written once: each message carries `Nats-Msg-Id` =
- * `<tier>.<kind>.<t>.<chunk>`, so a second collector writing the same point is dropped by the
- * stream's duplicate window.
+ * kind (brotli-compressed JSON, chunked when large; see {@linkcode encodeFrame}), written once:
+ * each message carries `Nats-Msg-Id` = `<tier>.<kind>.<t>.<chunk>`, so a second collector writing
+ * the same point is dropped by the stream's duplicate window.
  */
 export class HistoryStore {
   readonly #js: JetStreamClient;
@@ -123,7 +142,6 @@ export class HistoryStore {
         allow_direct: true,
         description: `nunect metric history: a point every ${tier.name}, kept ${tier.keepS} s`,
       };
-      if (this.#options.compress) Object.assign(config, { compression: "s2" });
       try {
         await jsm.streams.info(config.name);
         await jsm.streams.update(config.name, config);
@@ -135,7 +153,7 @@ export class HistoryStore {
   }
 
   /**
-   * Writes one point (in chunks of at most 256 KiB).
+   * Writes one point (compressed, in chunks of at most 256 KiB of JSON).
    *
    * @param tier the tier's name
    * @param frame the point
@@ -144,11 +162,14 @@ export class HistoryStore {
   async write(tier: string, frame: Frame): Promise<number> {
     const subject = historySubject(tier, frame.kind);
     let stored = 0;
-    const chunks = chunk(frame);
+    const chunks = encodeFrame(frame);
     for (let i = 0; i < chunks.length; i++) {
       const payload = chunks[i]!;
+      const h = headers();
+      h.set(FRAME_ENCODING_HEADER, "br");
       const ack = await this.#js.publish(subject, payload, {
         msgID: `${tier}.${frame.kind}.${frame.t}.${i}`,
+        headers: h,
       });
       this.#stats.published++;
       this.#stats.bytes += payload.length;
@@ -186,9 +207,8 @@ export class HistoryStore {
         const messages = await consumer.consume({ max_messages: 1000 });
         for await (const m of messages) {
           pending = m.info.pending;
-          const parsed = frameSchema.safeParse(safeJson(m.data));
-          if (parsed.success) {
-            const f = parsed.data;
+          const f = decodeFrame(m.data, m.headers?.get(FRAME_ENCODING_HEADER));
+          if (f !== undefined) {
             if (f.t >= fromMs && f.t < toMs) {
               const had = byT.get(f.t);
               byT.set(f.t, had ? { ...had, rows: { ...had.rows, ...f.rows } } : f);
@@ -206,16 +226,36 @@ export class HistoryStore {
   }
 
   /**
-   * Stored size of each tier's stream.
+   * How long each tier's stream holds its points: the configured keep, the stream's byte limit,
+   * what it stores now, and how long the limit lasts at the rate it has been filling — the
+   * figure that says whether HISTORY_MAX_MB is enough for HISTORY_TIERS.
    *
-   * @returns tier name to bytes and messages
+   * @returns one entry per tier, finest first; a tier whose stream does not exist yet has no
+   *   points and `holdsS` null
    */
-  async usage(): Promise<Record<string, { bytes: number; messages: number }>> {
+  async retention(): Promise<TierRetention[]> {
     const jsm = await this.#jsm;
-    const out: Record<string, { bytes: number; messages: number }> = {};
+    const out: TierRetention[] = [];
     for (const tier of this.#options.tiers) {
-      const info = await jsm.streams.info(historyStream(tier.name));
-      out[tier.name] = { bytes: info.state.bytes, messages: info.state.messages };
+      const base = { tier: tier.name, stepS: tier.stepS, keepS: tier.keepS };
+      let info;
+      try {
+        info = await jsm.streams.info(historyStream(tier.name));
+      } catch (e) {
+        if (!/not found/i.test((e as Error).message)) throw e;
+        out.push({ ...base, maxBytes: 0, bytes: 0, messages: 0, oldest: null, holdsS: null });
+        continue;
+      }
+      const { bytes, messages } = info.state;
+      const maxBytes = info.config.max_bytes;
+      const oldest = messages > 0 ? Date.parse(info.state.first_ts) : null;
+      const spanS = oldest === null ? 0 : (Date.parse(info.state.last_ts) - oldest) / 1000;
+      let holdsS: number | null = null;
+      if (maxBytes > 0 && bytes >= 0.98 * maxBytes) holdsS = Math.min(tier.keepS, spanS);
+      else if (spanS >= 2 * tier.stepS) {
+        holdsS = maxBytes > 0 ? Math.min(tier.keepS, maxBytes / (bytes / spanS)) : tier.keepS;
+      }
+      out.push({ ...base, maxBytes, bytes, messages, oldest, holdsS });
     }
     return out;
   }
@@ -234,29 +274,4 @@ export class HistoryStore {
   stats(): HistoryStoreStats {
     return { ...this.#stats };
   }
-}
-
-function safeJson(data: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(data));
-  } catch {
-    return undefined;
-  }
-}
-
-const encoder = new TextEncoder();
-
-/** Splits a frame's rows so that each encoded chunk stays under the limit. */
-function chunk(frame: Frame): Uint8Array[] {
-  const whole = encoder.encode(JSON.stringify(frame));
-  if (whole.length <= MAX_CHUNK_BYTES) return [whole];
-  const entries = Object.entries(frame.rows);
-  const parts = Math.ceil(whole.length / MAX_CHUNK_BYTES) + 1;
-  const per = Math.ceil(entries.length / parts);
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < entries.length; i += per) {
-    const rows: Record<string, Row> = Object.fromEntries(entries.slice(i, i + per));
-    out.push(encoder.encode(JSON.stringify({ ...frame, rows })));
-  }
-  return out;
 }

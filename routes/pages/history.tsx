@@ -1,8 +1,16 @@
 import { z } from "zod";
 import { Island } from "../../components/Island.tsx";
-import { Card } from "../../components/ui.tsx";
+import { formatBytes, formatSeconds, formatTime } from "../../components/format.ts";
+import { Badge, Card, DataTable } from "../../components/ui.tsx";
 import { HistoryChart, type HistoryChartProps } from "../../islands/HistoryChart.tsx";
-import { FIELDS, idsOf, type Kind, KINDS, seriesOf } from "../../mods/history/mod.ts";
+import {
+  FIELDS,
+  idsOf,
+  type Kind,
+  KINDS,
+  seriesOf,
+  type TierRetention,
+} from "../../mods/history/mod.ts";
 import { HISTORY_RANGES, type HistoryRange, readRange } from "../history.ts";
 import { param } from "../query.ts";
 import { page, type Route } from "../route.ts";
@@ -86,9 +94,11 @@ export const historyPageRoutes: readonly Route[] = page({
         ...seriesOf(frames, id, field),
       },
     }));
-    return { kind, range, id, ids, charts };
+    // What each tier holds; unknown (empty table) while the streams cannot be read.
+    const retention = await c.var.services.history()?.retention().catch(() => []) ?? [];
+    return { kind, range, id, ids, charts, retention };
   },
-  render: ({ kind, range, id, ids, charts }) => (
+  render: ({ kind, range, id, ids, charts, retention }) => (
     <>
       <form method="get" action="/history" class="filters">
         <label>
@@ -136,6 +146,41 @@ export const historyPageRoutes: readonly Route[] = page({
             ))}
           </div>
         )}
+      <Card title="Retention">
+        <DataTable<TierRetention>
+          id="retention"
+          columns={RETENTION_COLUMNS}
+          rows={retention}
+          empty="The history streams cannot be read yet."
+        />
+        <p class="muted">
+          Each tier is one stream with its share of HISTORY_MAX_MB; the oldest points go first.
+          Points are stored as brotli-compressed JSON, and the limit counts those bytes (on every
+          nats-server version: JetStream's own S2 compression would save disk but not lengthen
+          retention).
+        </p>
+      </Card>
     </>
   ),
 });
+
+const RETENTION_COLUMNS = [
+  { label: "Tier", cell: (r: TierRetention) => `a point every ${formatSeconds(r.stepS)}` },
+  { label: "Keep (HISTORY_TIERS)", cell: (r: TierRetention) => formatSeconds(r.keepS) },
+  { label: "Limit", num: true, cell: (r: TierRetention) => formatBytes(r.maxBytes) },
+  { label: "Stored", num: true, cell: (r: TierRetention) => formatBytes(r.bytes) },
+  { label: "Oldest point", cell: (r: TierRetention) => formatTime(r.oldest) },
+  {
+    label: "Holds at the current rate",
+    cell: (r: TierRetention) =>
+      r.holdsS === null
+        ? <span class="muted">not known yet</span>
+        : r.holdsS >= r.keepS
+        ? <Badge level="good">{formatSeconds(r.keepS)}</Badge>
+        : (
+          <Badge level="warn">
+            {formatSeconds(r.holdsS)}: raise HISTORY_MAX_MB
+          </Badge>
+        ),
+  },
+];

@@ -68,15 +68,17 @@ export async function simulateUnits(
           seq: seq[i]!,
           ts,
           target: unitId,
-          nativeRttUs: 800 + (i % 50),
-          appRttUs: 1200 + (i % 70),
+          // Noisy like measured values (integers, as the guardian sends them), so that the
+          // history benchmark's compressed sizes are not flattered by repetition.
+          nativeRttUs: 700 + (i % 50) + Math.floor(Math.random() * 400),
+          appRttUs: 1100 + (i % 70) + Math.floor(Math.random() * 600),
         };
         const time: TimeMetric = {
           unitId,
           ts,
           source: "ntp",
           quality: "locked",
-          offsetNs: 1000 + i,
+          offsetNs: Math.round((Math.random() - 0.5) * 100_000),
           freqPpm: 1.5,
           ptp: null,
           ntp: null,

@@ -5,8 +5,11 @@
  * 1. The history collector (mods/history/main.ts under -P=history, HISTORY_TIERS
  *    10s:1d,1m:7d,1h:365d) at BENCH_UNITS units (1,000; heartbeat 5 s, RTT and time 10 s),
  *    BENCH_STREAMS streams (200) and BENCH_CONSUMERS consumers (500): CPU in % of one core
- *    (target ≤ 10 %) and the history streams' bytes per day, against a process that only
- *    ingests the same units and makes the same `$SYS` requests (no frames written).
+ *    (target ≤ 10 %), against a process that only ingests the same units and makes the same
+ *    `$SYS` requests (no frames written); and the history's size as JetStream counts it against
+ *    HISTORY_MAX_MB: bytes per point of the 10 s and 1 m tiers, what the default tiers need in
+ *    full, how long the 10 s tier lasts with the default 1024 MB, and each kind's newest point as
+ *    stored against its JSON.
  * 2. The alerts program (mods/alerts/main.ts under -P=alerts) with 6 rules over the same units,
  *    evaluating every 5 s: CPU against the same program with no rules, and the time from a unit's
  *    last heartbeat to the webhook arriving (target ≤ 3 missed intervals + 1 s = 16 s).
@@ -20,9 +23,10 @@
  * @module
  */
 import { connect } from "@nats-io/transport-node";
-import { AckPolicy, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import { brotliDecompressSync } from "node:zlib";
 import { AlertStore } from "../../mods/alerts/mod.ts";
-import { historyStream } from "../../mods/history/mod.ts";
+import { historyStream, KINDS } from "../../mods/history/mod.ts";
 import {
   cpuMs,
   type NatsServer,
@@ -69,6 +73,26 @@ async function measure(pid: number, windowMs: number): Promise<{ cpuMs: number; 
   return { cpuMs: cpuMs(pid) - c0, wallMs: performance.now() - t0 };
 }
 
+/** Stored size of the newest point of each kind in a tier: as stored, and as JSON. */
+async function pointSizes(
+  jsm: JetStreamManager,
+  tier: string,
+): Promise<{ kind: string; rows: number; stored: number; json: number }[]> {
+  const out = [];
+  for (const kind of KINDS) {
+    const m = await jsm.direct.getMessage(historyStream(tier), {
+      last_by_subj: `nunect.history.${tier}.${kind}`,
+    });
+    if (m === null) continue;
+    const json = m.header?.get("Content-Encoding") === "br"
+      ? new TextDecoder().decode(brotliDecompressSync(m.data))
+      : m.string();
+    const rows = Object.keys(JSON.parse(json).rows).length;
+    out.push({ kind, rows, stored: m.data.length, json: new TextEncoder().encode(json).length });
+  }
+  return out;
+}
+
 async function collectorBench(ns: NatsServer): Promise<void> {
   const env = {
     NATS_URL: ns.url,
@@ -78,7 +102,7 @@ async function collectorBench(ns: NatsServer): Promise<void> {
     NATS_OPS_USER: ns.users.ops.user,
     NATS_OPS_PASSWORD: ns.users.ops.pass,
     HISTORY_TIERS: TIERS,
-    HISTORY_MAX_MB: "200",
+    HISTORY_MAX_MB: "1024",
   };
   await using collector = spawnProgram({
     permissionSet: "history",
@@ -88,13 +112,25 @@ async function collectorBench(ns: NatsServer): Promise<void> {
   });
   await collector.waitFor("collecting", 30_000);
   await new Promise((r) => setTimeout(r, 12_000)); // units known, a round done
-  const jsm = await jetstreamManager(await connect({ servers: ns.url, ...ns.users.ops }));
+  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const jsm = await jetstreamManager(nc);
   const before = await jsm.streams.info(historyStream("10s"));
   const c = await measure(collector.child.pid, WINDOW_MS);
   const after = await jsm.streams.info(historyStream("10s"));
+  // A whole point of the 1 m tier (gauges as means), not the first one (a partial minute).
+  await until(
+    async () => (await jsm.streams.info(historyStream("1m"))).state.messages >= 2 * KINDS.length,
+    "two points of the 1 m tier",
+    90_000,
+  );
+  const sizes = { fine: await pointSizes(jsm, "10s"), coarse: await pointSizes(jsm, "1m") };
+  await nc.close();
   const rounds = Math.max(1, Math.round(c.wallMs / 10_000));
-  const bytesPerPoint = (after.state.bytes - before.state.bytes) / rounds;
-  const perDay = bytesPerPoint * (86_400 / 10 + 86_400 / 60 + 86_400 / 3600);
+  const fine = (after.state.bytes - before.state.bytes) / rounds;
+  // A 1 m point as its newest messages compare with the newest 10 s ones (the per-message
+  // overhead in proportion).
+  const sum = (list: { stored: number }[]) => list.reduce((n, s) => n + s.stored, 0);
+  const coarsePoint = fine * sum(sizes.coarse) / sum(sizes.fine);
   await collector.stop();
 
   const baseline = new Deno.Command(Deno.execPath(), {
@@ -120,16 +156,32 @@ async function collectorBench(ns: NatsServer): Promise<void> {
 
   const cp = pct(c.cpuMs, c.wallMs);
   const bp = pct(b.cpuMs, b.wallMs);
+  const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(
     `collector (${UNITS} units, ${STREAMS} streams, ${CONSUMERS} consumers, ${TIERS}): ` +
       `${f1(cp)} % of one core (target <= 10 %); baseline (same ingest and $SYS requests, no ` +
       `frames written) ${f1(bp)} %; ratio ${f1(cp / bp)}x`,
   );
+  // Bytes as JetStream counts them against max_bytes (HISTORY_MAX_MB), per point of all kinds.
+  const points = { fine: 86_400 / 10, coarse: 7 * 86_400 / 60 + 365 * 24 };
+  const needed = fine * points.fine + coarsePoint * points.coarse;
+  const share = (2 ** 30 * points.fine) / (points.fine + points.coarse);
   console.log(
-    `history size: ${(bytesPerPoint / 1024).toFixed(0)} KiB per 10 s point (all kinds) -> ` +
-      `${(perDay / 2 ** 20).toFixed(0)} MiB per day written over the three tiers ` +
-      `(${(bytesPerPoint * 8640 / 2 ** 20).toFixed(0)} MiB/day in the 10 s tier, kept 1 day)`,
+    `history size (as max_bytes counts it): ${kib(fine)} per 10 s point, ${kib(coarsePoint)} ` +
+      `per 1 m point (all kinds) -> ${mib(fine * 8640)}/day in the 10 s tier; ` +
+      `${TIERS} in full needs ${mib(needed)}; with HISTORY_MAX_MB=1024 the 10 s tier holds ` +
+      `${f1(Math.min(24, (24 * share) / (fine * points.fine)))} h`,
   );
+  for (const [tier, list] of [["10s", sizes.fine], ["1m", sizes.coarse]] as const) {
+    console.log(
+      `  newest ${tier} point: ` +
+        list.map((s) =>
+          `${s.kind} ${s.rows} rows ${kib(s.stored)} stored (${kib(s.json)} JSON, ` +
+          `${f1(s.json / s.stored)}x; ${(s.stored / Math.max(1, s.rows)).toFixed(1)} B/row)`
+        ).join(", "),
+    );
+  }
 }
 
 async function alertsBench(ns: NatsServer, units: { silence(id: string): number }): Promise<void> {

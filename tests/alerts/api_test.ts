@@ -72,6 +72,13 @@ Deno.test("dashboard API: charts from history (JSON and CSV), rules with preview
       /attachment; filename="consumer-OPS_orders_worker-num_pending-15m\.csv"/,
     );
     assert.match(await csv.text(), /^time,OPS\/orders\/worker num_pending\n\d{4}-.*Z,/);
+    // The page says what each tier holds (and warns when HISTORY_MAX_MB is short of a tier).
+    const pageData = await (await json("/api/history?kind=stream&range=15m")).json();
+    assert.deepEqual(
+      pageData.retention.map((r: { tier: string; keepS: number }) => [r.tier, r.keepS]),
+      [["2s", 3600], ["1m", 7 * 86_400]],
+    );
+    assert.ok(pageData.retention[0].bytes > 0 && pageData.retention[0].maxBytes > 0);
     const ids = await (await json("/api/history/consumer/ids?range=15m")).json();
     assert.ok(ids.ids.includes("OPS/orders/worker"), ids.ids.join(", "));
     const bad = await json("/api/history/consumer?id=x&field=bogus");

@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { AlertEngine, type AlertEvent, AlertStore } from "../../mods/alerts/mod.ts";
 import { connect as connectUnit } from "../../mods/client/mod.ts";
 import { loadConfig } from "../../mods/config/mod.ts";
-import { frameOf, historySubject } from "../../mods/history/mod.ts";
+import {
+  encodeFrame,
+  FRAME_ENCODING_HEADER,
+  frameOf,
+  historySubject,
+} from "../../mods/history/mod.ts";
 import { UnitRegistry } from "../../mods/monitor/mod.ts";
 import { type NatsServer, spawnProgram, startNats, until } from "../_kit/mod.ts";
 
@@ -104,7 +109,9 @@ Deno.test("alerts: two evaluators, a heartbeat stops and comes back: one firing 
 async function publishLag(nc: NatsConnection, pending: number): Promise<void> {
   const t = Date.now() - (Date.now() % 10_000);
   const frame = frameOf("consumer", t, 10_000, { "OPS/orders/worker": { num_pending: pending } });
-  nc.publish(historySubject("10s", "consumer"), JSON.stringify(frame));
+  const h = headers();
+  h.set(FRAME_ENCODING_HEADER, "br");
+  nc.publish(historySubject("10s", "consumer"), encodeFrame(frame)[0]!, { headers: h });
   await nc.flush();
 }
 

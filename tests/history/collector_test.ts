@@ -5,9 +5,11 @@ import { type NatsServer, spawnProgram, startNats, until } from "../_kit/mod.ts"
 import { SysMonitor, UnitRegistry } from "../../mods/monitor/mod.ts";
 import {
   type Frame,
+  frameOf,
   HistoryCollector,
   HistoryStore,
   historyStream,
+  historySubject,
   Lease,
   sysSampler,
   valueOf,
@@ -140,6 +142,39 @@ Deno.test("history: with two collectors one leads, each point is stored once, an
       2000,
       `gap after ${new Date(points[i - 1]!).toISOString()}: ${points.join(", ")}`,
     );
+  }
+});
+
+Deno.test("history: points written as plain JSON (before compression) read back with compressed ones; retention says what each tier holds", async () => {
+  await using ns = await startNats();
+  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    const tiers = [{ name: "1s", stepS: 1, keepS: 3600 }];
+    const store = new HistoryStore(nc, { tiers, maxBytes: 8 << 20 });
+    assert.deepEqual((await store.retention()).map((r) => [r.tier, r.messages, r.holdsS]), [
+      ["1s", 0, null],
+    ]);
+    await store.ensure();
+    const t0 = Date.now() - (Date.now() % 1000) - 10_000;
+    const old = frameOf("stream", t0, 1000, { "OPS/orders": { messages: 1 } });
+    await jetstream(nc).publish(historySubject("1s", "stream"), JSON.stringify(old));
+    for (let i = 1; i <= 4; i++) {
+      assert.equal(
+        await store.write(
+          "1s",
+          frameOf("stream", t0 + i * 1000, 1000, { "OPS/orders": { messages: 1 + i } }),
+        ),
+        1,
+      );
+    }
+    const read = await store.read("1s", "stream", t0 - 1);
+    assert.deepEqual(read.map((f) => valueOf(f, "OPS/orders", "messages")), [1, 2, 3, 4, 5]);
+    const [r] = await store.retention();
+    assert.equal(r!.messages, 5);
+    assert.equal(r!.maxBytes, 8 << 20);
+    assert.ok(r!.bytes > 0 && r!.oldest !== null);
+  } finally {
+    await nc.close();
   }
 });
 
