@@ -47,7 +47,9 @@ if (import.meta.main) {
     historyDays: config.alerts.historyDays,
     replicas: config.history.replicas,
   });
-  const units = await UnitRegistry.start(client.nc, { bucket: null, historyStream: null });
+  // The units the dashboard stores are read, never written: a unit that fell silent while no
+  // evaluator ran is known here, so its missing heartbeat alerts.
+  const units = await UnitRegistry.start(client.nc, { persist: false, historyStream: null });
   const engine = await AlertEngine.start({
     nc: client.nc,
     store,

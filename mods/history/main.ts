@@ -50,8 +50,9 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   const sys = new SysMonitor(sysClient.nc);
-  // The units table in memory only: the dashboard owns the units bucket and telemetry stream.
-  const units = await UnitRegistry.start(opsClient.nc, { bucket: null, historyStream: null });
+  // The units the dashboard stores are read, never written (it owns the bucket and the telemetry
+  // stream): a unit silent since before this start still has its row, with up = 0.
+  const units = await UnitRegistry.start(opsClient.nc, { persist: false, historyStream: null });
   let collector: HistoryCollector;
   try {
     collector = await HistoryCollector.start({

@@ -40,6 +40,15 @@ export interface UnitRegistryStats extends UnitTableStats {
 export interface UnitRegistryOptions extends UnitTableOptions {
   /** KV bucket of unit records in OPS (default `nunect_units`); `null` keeps units in memory only. */
   readonly bucket?: string | null;
+  /**
+   * Whether this registry writes the bucket (default true: the dashboard, which owns the
+   * records). With false it only reads it: the units stored there are restored at start (so a
+   * unit silent since before the start is known, and can be missed) and deletions are followed,
+   * but nothing is created, written or deleted; a bucket that does not exist yet is looked for
+   * again every `persistIntervalMs`. For the programs beside the dashboard (history collector,
+   * alerts).
+   */
+  readonly persist?: boolean;
   /** Stream of metric history and logs in OPS (default `nunect_telemetry`); `null`: none. */
   readonly historyStream?: string | null;
   /** Records kept per unit and kind in the history (default 10,000). */
@@ -78,6 +87,7 @@ export class UnitRegistry implements AsyncDisposable {
   readonly #nc: NatsConnection;
   readonly #table: UnitTable;
   readonly #store: UnitStore | null;
+  #source: UnitStore | null = null;
   readonly #history: UnitHistory | null;
   readonly #historyError: string | null;
   readonly #dirty = new Set<string>();
@@ -110,7 +120,8 @@ export class UnitRegistry implements AsyncDisposable {
    * @param options storage names and limits, staleness, timers
    * @returns the running registry
    * @throws when the KV bucket cannot be created (JetStream off for the account): retry, or
-   *   start with `bucket: null`. A history stream that cannot be created only disables history
+   *   start with `bucket: null` (with `persist: false` nothing is created: a bucket that cannot
+   *   be read yet is looked for again). A history stream that cannot be created only disables history
    *   (see `stats().historyError`).
    */
   static async start(
@@ -120,7 +131,10 @@ export class UnitRegistry implements AsyncDisposable {
     const replicas = options.replicas ?? 1;
     const bucket = options.bucket === undefined ? "nunect_units" : options.bucket;
     const stream = options.historyStream === undefined ? "nunect_telemetry" : options.historyStream;
-    const store = bucket === null ? null : await UnitStore.open(nc, { bucket, replicas });
+    const persist = options.persist ?? true;
+    const store = bucket === null || !persist
+      ? null
+      : await UnitStore.open(nc, { bucket, replicas });
     let history: UnitHistory | null = null;
     let historyError: string | null = null;
     if (stream !== null) {
@@ -138,13 +152,13 @@ export class UnitRegistry implements AsyncDisposable {
     }
     const table = new UnitTable(options);
     const reg = new UnitRegistry(nc, table, store, history, historyError);
-    if (store !== null) {
-      const now = Date.now();
-      for (const record of await store.load()) table.restore(record, now);
-      reg.#unwatch = await store.watchDeletes((id) => {
-        const change = table.remove(id, Date.now());
-        if (change !== null) reg.#emit(change);
-      });
+    if (store !== null) await reg.#follow(store);
+    else if (bucket !== null) {
+      // Read only: a bucket that cannot be read yet (absent, JetStream not ready) is looked for
+      // again; the table works from telemetry meanwhile.
+      const found = await UnitStore.openExisting(nc, { bucket }).catch(() => null);
+      if (found !== null) await reg.#follow(found);
+      else reg.#lookFor(bucket, options.persistIntervalMs ?? 5000);
     }
     reg.#sub = nc.subscribe(options.subject ?? subjects.all.ops, {
       callback: (err, msg) => {
@@ -245,7 +259,7 @@ export class UnitRegistry implements AsyncDisposable {
    * @returns a snapshot
    */
   stats(): UnitRegistryStats {
-    const store = this.#store?.stats();
+    const store = (this.#store ?? this.#source)?.stats();
     return {
       ...this.#table.stats(Date.now()),
       persisted: store?.persisted ?? 0,
@@ -302,6 +316,36 @@ export class UnitRegistry implements AsyncDisposable {
   /** Same as {@linkcode UnitRegistry.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** Restores the stored units into the table and follows deletions from now on. */
+  async #follow(store: UnitStore): Promise<void> {
+    const now = Date.now();
+    for (const record of await store.load()) this.#table.restore(record, now);
+    this.#unwatch = await store.watchDeletes((id) => {
+      const change = this.#table.remove(id, Date.now());
+      if (change !== null) this.#emit(change);
+    });
+    if (this.#closed) this.#unwatch(); // closed while a late bucket was being read
+    this.#source = store;
+  }
+
+  /** Looks for a bucket that does not exist yet (the dashboard creates it) until it does. */
+  #lookFor(bucket: string, intervalMs: number): void {
+    let looking = false;
+    const timer = setInterval(async () => {
+      if (looking || this.#closed) return;
+      looking = true;
+      try {
+        const found = await UnitStore.openExisting(this.#nc, { bucket });
+        if (found !== null && !this.#closed) {
+          await this.#follow(found);
+          clearInterval(timer);
+        }
+      } catch { /* JetStream not ready: try again */ }
+      looking = false;
+    }, intervalMs);
+    this.#timers.push(timer);
   }
 
   #tick(): void {

@@ -1,4 +1,5 @@
 import type { NatsConnection } from "@nats-io/nats-core";
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { z } from "zod";
 import { heartbeatSchema, rttSchema, timeMetricSchema } from "../protocol/mod.ts";
@@ -81,6 +82,32 @@ export class UnitStore {
       description: "nunect units table (mods/monitor UnitStore)",
     });
     return new UnitStore(kv, bucket);
+  }
+
+  /**
+   * Opens the bucket only if it exists, never creating it: for programs that read the units the
+   * dashboard stores (the history collector, the alerts program), so that the bucket's settings
+   * stay the dashboard's.
+   *
+   * @param nc a connection of the OPS account
+   * @param options the bucket name
+   * @returns the store, or null while the bucket does not exist
+   * @throws when JetStream cannot be asked (off for the account, or not ready)
+   */
+  static async openExisting(
+    nc: NatsConnection,
+    options: Pick<UnitStoreOptions, "bucket"> = {},
+  ): Promise<UnitStore | null> {
+    const bucket = options.bucket ?? "nunect_units";
+    try {
+      await (await jetstreamManager(nc, { checkAPI: false })).streams.info(`KV_${bucket}`);
+    } catch (e) {
+      if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound) {
+        return null;
+      }
+      throw e;
+    }
+    return new UnitStore(await new Kvm(nc).open(bucket), bucket);
   }
 
   /**

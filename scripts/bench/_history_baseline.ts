@@ -14,7 +14,7 @@ import { sysSampler } from "../../mods/history/mod.ts";
 const [url, sysUser, sysPass, opsUser, opsPass, stepMs] = Deno.args;
 const sysNc = await connect({ servers: url, user: sysUser, pass: sysPass });
 const opsNc = await connect({ servers: url, user: opsUser, pass: opsPass });
-const units = await UnitRegistry.start(opsNc, { bucket: null, historyStream: null });
+const units = await UnitRegistry.start(opsNc, { persist: false, historyStream: null });
 const sample = sysSampler(new SysMonitor(sysNc), () => units.units());
 console.log("ready");
 for (;;) {

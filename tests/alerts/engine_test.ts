@@ -206,3 +206,56 @@ Deno.test("alerts: mods/alerts/main.ts under -P=alerts reaches its webhook host 
     await nc.close();
   }
 });
+
+Deno.test("alerts: a unit that fell silent while no evaluator ran alerts once mods/alerts/main.ts starts (units read from the dashboard's bucket)", async () => {
+  await using ns = await startNats();
+  await using hook = webhookReceiver();
+  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    // The dashboard heard the unit; the unit died; no evaluator was running.
+    const dashboard = await UnitRegistry.start(nc, { historyStream: null });
+    const unit = await connectUnit({
+      servers: ns.url,
+      unitId: "router-lost",
+      user: ns.users.guardian.user,
+      pass: ns.users.guardian.pass,
+    });
+    unit.startHeartbeat({ intervalMs: 300, kind: "guardian" });
+    await until(() => dashboard.unit("router-lost") !== undefined, "the unit in the dashboard");
+    await unit.close();
+    await dashboard.close(); // writes its records
+    const store = await AlertStore.open(nc);
+    await store.putRule({
+      id: "hb",
+      name: "Heartbeat missing",
+      type: "unit_heartbeat",
+      threshold: 1,
+      target: "router-*",
+      channels: ["webhook"],
+    });
+
+    await using program = spawnProgram({
+      permissionSet: "alerts",
+      entry: "mods/alerts/main.ts",
+      denoFlags: [`--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`],
+      env: {
+        NATS_URL: ns.url,
+        UNIT_ID: "hub",
+        NATS_OPS_USER: ns.users.ops.user,
+        NATS_OPS_PASSWORD: ns.users.ops.pass,
+        ALERT_WEBHOOK_URL: hook.url,
+        ALERT_EVAL_INTERVAL_S: "1",
+      },
+    });
+    await until(
+      () => hook.events.some((e) => e.kind === "firing" && e.target === "router-lost"),
+      "the firing webhook for the unit that never spoke to this evaluator",
+      20_000,
+    );
+    assert.equal(hook.events.length, 1);
+    const result = await program.stop();
+    assert.equal(result.code, 0, result.stderr);
+  } finally {
+    await nc.close();
+  }
+});

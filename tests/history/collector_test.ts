@@ -199,8 +199,28 @@ Deno.test("history: the lease is compare-and-set; a holder that restarts under i
   }
 });
 
-Deno.test("history: mods/history/main.ts runs under the history permission set, collects, and releases its lease on SIGTERM", async () => {
+Deno.test("history: mods/history/main.ts runs under the history permission set, collects (units the dashboard stored included), and releases its lease on SIGTERM", async () => {
   await using ns = await startNats();
+  // A unit the dashboard stored, silent since before the collector started.
+  const dashboardNc = await connect({ servers: ns.url, ...ns.users.ops });
+  const dashboard = await UnitRegistry.start(dashboardNc, { historyStream: null });
+  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
+  guardian.publish(
+    "ops.heartbeat.router-quiet",
+    JSON.stringify({
+      unitId: "router-quiet",
+      seq: 1,
+      ts: Date.now(),
+      uptimeS: 1,
+      version: "0.1.0",
+      host: "router-quiet.lan",
+      kind: "guardian",
+      clock: { source: "ntp", quality: "locked" },
+    }),
+  );
+  await until(() => dashboard.unit("router-quiet") !== undefined, "the unit in the dashboard");
+  await Promise.all([dashboard.close(), guardian.close()]);
+  await dashboardNc.close();
   await using program = spawnProgram({
     permissionSet: "history",
     entry: "mods/history/main.ts",
@@ -224,6 +244,8 @@ Deno.test("history: mods/history/main.ts runs under the history permission set, 
       maxBytes: 1 << 20,
     });
     await until(async () => (await store.read("1s", "server", 0)).length > 0, "a 1 s point");
+    const unit = (await store.read("1s", "unit", 0)).at(-1)!;
+    assert.notEqual(valueOf(unit, "router-quiet", "up"), null, "known from the units bucket");
     const result = await program.stop();
     assert.equal(result.code, 0, result.stderr);
     const lease = await Lease.open(nc, { name: "history", holder: "probe", ttlMs: 60_000 });

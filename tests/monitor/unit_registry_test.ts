@@ -334,6 +334,61 @@ Deno.test("UnitRegistry persists units in KV across a registry and server restar
   }
 });
 
+Deno.test("UnitRegistry with persist: false reads the dashboard's bucket (units silent since before it started, deletions, a bucket created later) and writes nothing", async () => {
+  await using ns = await startNats();
+  const [ops, reader, guardian] = await Promise.all([
+    connect({ servers: ns.url, ...ns.users.ops }),
+    connect({ servers: ns.url, ...ns.users.ops }),
+    connect({ servers: ns.url, ...ns.users.guardian }),
+  ]);
+  try {
+    // Started before the dashboard ever ran: no bucket yet, and it creates none.
+    await using early = await UnitRegistry.start(reader, {
+      persist: false,
+      historyStream: null,
+      persistIntervalMs: 100,
+    });
+    const jsm = await jetstreamManager(ops);
+    assert.equal((await jsm.streams.names().next()).includes("KV_nunect_units"), false);
+
+    // The dashboard stores two units; one falls silent for good.
+    const dashboard = await UnitRegistry.start(ops, { historyStream: null });
+    const seen = waitChange(dashboard, (c) => c.unit.unitId === "router-dead");
+    pub(guardian, subjects.heartbeat("router-dead"), heartbeat("router-dead", 1));
+    pub(guardian, subjects.heartbeat("router-gone"), heartbeat("router-gone", 1));
+    await seen;
+    await until(() => dashboard.unit("router-gone") !== undefined, "router-gone in the dashboard");
+    await dashboard.flush();
+
+    // A reader started now knows both, though neither speaks again.
+    await using late = await UnitRegistry.start(reader, { persist: false, historyStream: null });
+    assert.equal(late.stats().restored, 2);
+    assert.equal(late.stats().bucket, "nunect_units");
+    assert.ok(late.unit("router-dead"));
+    // The early one found the bucket once the dashboard had created it.
+    await until(() => early.stats().bucket === "nunect_units", "the early reader finding it");
+
+    // A unit the dashboard forgets is gone from the readers too.
+    const gone = waitChange(late, (c) => c.type === "removed" && c.unit.unitId === "router-gone");
+    await dashboard.forget("router-gone");
+    await gone;
+    await until(() => early.unit("router-gone") === undefined, "the early reader following");
+
+    // Readers never write: the bucket holds what the dashboard wrote, nothing more.
+    const kv = await new Kvm(ops).open("nunect_units");
+    const before = (await kv.status()).values;
+    await late.forget("router-dead"); // in its own table only
+    await late.close();
+    await early.close();
+    assert.equal((await kv.status()).values, before);
+    assert.ok(await kv.get("router-dead"));
+    assert.equal(late.stats().persisted, 0);
+    await dashboard.close();
+  } finally {
+    await Promise.all([ops.close(), reader.close(), guardian.close()]);
+  }
+});
+
 Deno.test("UnitRegistry keeps working across a server restart (reconnect)", async () => {
   await using ns = await startNats();
   const opts = { servers: ns.url, reconnectTimeWait: 50, maxReconnectAttempts: -1 };
