@@ -4,7 +4,7 @@ import { streamSSE } from "hono/streaming";
 import type { AccountContext, ScanCriteria } from "../mods/jetstream/mod.ts";
 import { InvalidRequestError } from "../mods/dashboard/mod.ts";
 import type { AppContext } from "./context.ts";
-import { describeError } from "./errors.ts";
+import { describeError, isFault } from "./errors.ts";
 
 /**
  * The JetStream console's connection inside the account named by the `:account` path parameter,
@@ -130,7 +130,7 @@ export function sseOf(
         // The same message the error renderer would give: known errors say what is wrong,
         // anything else stays in the server log.
         const { status, message } = describeError(e);
-        if (status >= 500 && status !== 501 && status !== 503) {
+        if (isFault(status)) {
           console.error(`${c.req.method} ${c.req.path}:`, e);
         }
         await stream.writeSSE({ event: "error", data: JSON.stringify({ status, message }) });

@@ -19,7 +19,6 @@ import {
   type FieldIssue,
   InvalidInputError,
   NotFoundError as JsNotFoundError,
-  RequiresServerError,
   ReservedSubjectError,
   ServerRefusedError,
 } from "../mods/jetstream/mod.ts";
@@ -89,15 +88,14 @@ export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[]
   [InvalidInputError, () => 400],
   [JsNotFoundError, () => 404],
   [ReservedSubjectError, () => 403],
-  [RequiresServerError, () => 501],
+  // "requires nats-server ≥ X": the running server lacks what was asked for (nothing was sent).
+  [FeatureUnavailableError, () => 501],
   // nats-server's own status: a bad request stays the caller's, the rest is the server's.
   [ServerRefusedError, (e) => {
     const s = (e as ServerRefusedError).status;
     return s === 400 || s === 404 || s === 503 ? s : 502;
   }],
   [AccountUnavailableError, () => 503],
-  // "requires nats-server ≥ X": the running server lacks what was asked for.
-  [FeatureUnavailableError, () => 501],
   // The server refused an action (no such client, a configuration it cannot load).
   [ServerActionError, () => 409],
   [ServiceUnavailableError, () => 503],
@@ -124,7 +122,7 @@ export function describeError(error: unknown): RenderedError {
       message: error.message,
       ...(error instanceof InvalidInputError ? { issues: error.issues } : {}),
       ...(error instanceof ServerRefusedError ? { field: error.field } : {}),
-      ...(error instanceof RequiresServerError ? { requires: error.requires } : {}),
+      ...(error instanceof FeatureUnavailableError ? { requires: error.requires } : {}),
     };
   }
   return {
@@ -132,6 +130,17 @@ export function describeError(error: unknown): RenderedError {
     title: TITLES[500]!,
     message: "Something went wrong on the dashboard server; the details are in its log",
   };
+}
+
+/**
+ * Whether an answered error is a fault of the dashboard or of NATS worth the server log: any 5xx
+ * but 501 (the NATS server is too old) and 503 (NATS unreachable), which are states, not bugs.
+ *
+ * @param status the status {@linkcode describeError} gave
+ * @returns true when the error should be logged
+ */
+export function isFault(status: number): boolean {
+  return status >= 500 && status !== 501 && status !== 503;
 }
 
 /** Renders an error page (HTML); provided by the app so the errors module stays JSX-free. */
@@ -155,8 +164,7 @@ export function renderError(
   page: ErrorPageRenderer,
 ): Response | Promise<Response> {
   const described = describeError(error);
-  // 501 (the NATS server is too old) and 503 (NATS unreachable) are states, not bugs.
-  if (described.status >= 500 && described.status !== 501 && described.status !== 503) {
+  if (isFault(described.status)) {
     console.error(`${c.req.method} ${c.req.path}:`, error);
   }
   if (wantsJson(c)) {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { validateSubject } from "../protocol/mod.ts";
 // features.ts only: the islands bundle these schemas, and must not pull the monitoring client.
-import { compareVersions, FEATURES } from "../monitor/features.ts";
+import { featureInfo, hasFeature } from "../monitor/features.ts";
 import { type FieldIssue, InvalidInputError } from "./errors.ts";
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -126,15 +126,12 @@ export function featureIssues(
   const issues: FieldIssue[] = [];
   for (const [field, feature] of Object.entries(gates)) {
     if (!isSet(field, value[field])) continue;
-    const f = FEATURES.find((x) => x.feature === feature)!;
-    let ok = false;
-    try {
-      ok = compareVersions(version, f.requires) >= 0;
-    } catch { /* unknown version: not supported */ }
-    if (!ok) {
+    if (!hasFeature(version, feature)) {
       issues.push({
         path: field,
-        message: `requires nats-server ≥ ${f.requires} (the server runs ${version})`,
+        message: `requires nats-server ≥ ${
+          featureInfo(feature).requires
+        } (the server runs ${version})`,
       });
     }
   }

@@ -1,12 +1,10 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { JetStreamApiError, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
-import { compareVersions, FEATURES } from "../monitor/mod.ts";
 import {
-  NotFoundError,
-  type ObjectKind,
-  RequiresServerError,
-  ServerRefusedError,
-} from "./errors.ts";
+  hasFeature as serverHasFeature,
+  requireFeature as serverRequireFeature,
+} from "../monitor/mod.ts";
+import { NotFoundError, type ObjectKind, ServerRefusedError } from "./errors.ts";
 
 /**
  * The version of the server the connection is attached to, from its INFO.
@@ -26,26 +24,19 @@ export function serverVersion(nc: NatsConnection): string {
  * @returns true when the server is at least the feature's version
  */
 export function hasFeature(nc: NatsConnection, feature: string): boolean {
-  const f = FEATURES.find((x) => x.feature === feature);
-  if (f === undefined) throw new TypeError(`Unknown feature "${feature}"`);
-  try {
-    return compareVersions(serverVersion(nc), f.requires) >= 0;
-  } catch {
-    return false;
-  }
+  return serverHasFeature(serverVersion(nc), feature);
 }
 
 /**
- * Throws {@linkcode RequiresServerError} unless the server has the feature.
+ * Throws mods/monitor's `FeatureUnavailableError` unless the connection's server has
+ * the feature.
  *
  * @param nc a connection
  * @param feature a FEATURES key
- * @throws {RequiresServerError} naming the version needed
+ * @throws {FeatureUnavailableError} naming the version needed
  */
 export function requireFeature(nc: NatsConnection, feature: string): void {
-  if (hasFeature(nc, feature)) return;
-  const f = FEATURES.find((x) => x.feature === feature)!;
-  throw new RequiresServerError(feature, f.title, f.requires, serverVersion(nc));
+  serverRequireFeature(serverVersion(nc), feature);
 }
 
 /** The connection's inbox prefix (users with narrow permissions may have their own). */

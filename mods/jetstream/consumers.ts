@@ -262,7 +262,7 @@ export async function deleteConsumer(
  * @param name the consumer
  * @param until when it resumes by itself
  * @returns whether it is paused, and until when
- * @throws {RequiresServerError} on older servers
+ * @throws {FeatureUnavailableError} on older servers
  */
 export async function pauseConsumer(
   ctx: AccountContext,
@@ -289,7 +289,7 @@ export async function pauseConsumer(
  * @param ctx a connection in the stream's account
  * @param stream the stream
  * @param name the consumer
- * @throws {RequiresServerError} on older servers
+ * @throws {FeatureUnavailableError} on older servers
  */
 export async function resumeConsumer(
   ctx: AccountContext,
@@ -315,7 +315,7 @@ export async function resumeConsumer(
  * @param name the consumer
  * @param seq the stream sequence to deliver next, or undefined for the consumer's start
  * @returns the consumer's info after the reset
- * @throws {RequiresServerError} on older servers
+ * @throws {FeatureUnavailableError} on older servers
  */
 export async function resetConsumer(
   ctx: AccountContext,
@@ -342,7 +342,7 @@ export async function resetConsumer(
  * @param stream the stream
  * @param name the consumer
  * @param group the priority group
- * @throws {RequiresServerError} on older servers
+ * @throws {FeatureUnavailableError} on older servers
  */
 export async function unpinConsumer(
   ctx: AccountContext,

@@ -11,34 +11,6 @@ export type ObjectKind =
   | "object"
   | "service";
 
-/**
- * A feature the running nats-server lacks. The message says which version is needed, as the UI
- * and API show it: `Consumer pause requires nats-server ≥ 2.11.0: the server runs 2.9.10`.
- */
-export class RequiresServerError extends NunectError {
-  /** The feature key of mods/monitor's FEATURES. */
-  readonly feature: string;
-  /** The first version that has it. */
-  readonly requires: string;
-  /** The version the server runs. */
-  readonly running: string;
-
-  /**
-   * Creates the error for a feature the running server lacks.
-   *
-   * @param feature the feature key
-   * @param title what the feature is, for the message
-   * @param requires the first nats-server version that has it
-   * @param running the version the server runs
-   */
-  constructor(feature: string, title: string, requires: string, running: string) {
-    super(`${title} requires nats-server ≥ ${requires}: the server runs ${running}`);
-    this.feature = feature;
-    this.requires = requires;
-    this.running = running;
-  }
-}
-
 /** A stream, consumer, message, bucket, key, object, service or account that does not exist. */
 export class NotFoundError extends NunectError {
   /** What was looked for. */
@@ -47,8 +19,6 @@ export class NotFoundError extends NunectError {
   readonly objectName: string;
 
   /**
-   * Creates the error for something that does not exist.
-   *
    * @param kind what was looked for
    * @param name its name
    * @param where where it was looked for, e.g. `in stream "ORDERS"`
@@ -79,8 +49,6 @@ export class InvalidInputError extends NunectError {
   readonly issues: readonly FieldIssue[];
 
   /**
-   * Creates the error from the validation problems.
-   *
    * @param what what was being validated, e.g. `stream configuration`
    * @param issues the problems
    * @param options the underlying cause (a ZodError)
@@ -107,8 +75,6 @@ export class ServerRefusedError extends NunectError {
   readonly field: string | null;
 
   /**
-   * Creates the error from the server's refusal.
-   *
    * @param action what was asked, e.g. `create stream "ORDERS"`
    * @param status the server's status
    * @param errCode the server's error code
@@ -141,8 +107,6 @@ export class AccountUnavailableError extends NunectError {
   readonly account: string;
 
   /**
-   * Creates the error for an account that cannot be used.
-   *
    * @param account the account
    * @param detail why, and what to do
    * @param options the underlying cause

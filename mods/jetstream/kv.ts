@@ -94,7 +94,7 @@ export type BucketConfigInput = z.input<typeof bucketConfigSchema>;
  * @param input name, history, TTL, replicas, limits, per-key TTL
  * @returns the new bucket's row
  * @throws {InvalidInputError} for a bad configuration
- * @throws {RequiresServerError} for per-key TTL on servers older than 2.11
+ * @throws {FeatureUnavailableError} for per-key TTL on servers older than 2.11
  */
 export async function createBucket(ctx: AccountContext, input: unknown): Promise<BucketRow> {
   const c = parseInput(bucketConfigSchema, input, "bucket");
@@ -405,7 +405,7 @@ export type PutInput = z.input<typeof putSchema>;
  * @param key the key
  * @param input value, encoding, TTL, expected revision
  * @returns the new revision
- * @throws {RequiresServerError} for a TTL on servers older than 2.11
+ * @throws {FeatureUnavailableError} for a TTL on servers older than 2.11
  * @throws {InvalidInputError} for a TTL on a bucket without per-key TTL
  * @throws {ServerRefusedError} when the expected revision does not match
  */

@@ -2,8 +2,8 @@
  * The JetStream console's logic: streams, consumers, messages, KV buckets, object stores and
  * micro services of every account, as typed functions over a connection inside that account.
  * Messages are read without consumers (direct get, batched where the server has it), so browsing,
- * searching and exporting never change a stream; features newer servers add throw
- * {@linkcode RequiresServerError} naming the version. Which credentials act in which account is the
+ * searching and exporting never change a stream; features newer servers add throw mods/monitor's
+ * `FeatureUnavailableError` naming the version (the one "requires a newer nats-server" error). Which credentials act in which account is the
  * {@linkcode AccountConnector}'s decision, never this module's.
  *
  * @example
@@ -19,7 +19,6 @@ export {
   AccountUnavailableError,
   InvalidInputError,
   NotFoundError,
-  RequiresServerError,
   ReservedSubjectError,
   ServerRefusedError,
 } from "./errors.ts";

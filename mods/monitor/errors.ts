@@ -1,4 +1,5 @@
 import { NunectError } from "../protocol/mod.ts";
+import type { FeatureInfo } from "./features.ts";
 
 /**
  * The monitoring endpoint could not be reached: connection refused, DNS failure, TLS failure or
@@ -81,31 +82,36 @@ export class InvalidMonitorUrlError extends NunectError {}
 export class SysRequestError extends NunectError {}
 
 /**
- * The running nats-server lacks a feature: the message says which release brings it, e.g.
- * `Disconnecting a client requires nats-server ≥ 2.10.0 (server "hub" runs 2.9.10)`.
+ * The running nats-server lacks a feature of {@linkcode FEATURES}: nunect's one "requires a newer
+ * nats-server" error (the dashboard answers it with 501), thrown before anything is sent. The
+ * message names the feature, the release that brings it and what runs, e.g.
+ * `Disconnecting a client ($SYS.REQ.SERVER.<id>.KICK) requires nats-server ≥ 2.10.0 (server
+ * "hub" runs 2.9.10)`. Throw it with {@linkcode requireFeature}.
  */
 export class FeatureUnavailableError extends NunectError {
   /** The feature's key in `FEATURES`, e.g. `"kick"`. */
   readonly feature: string;
   /** The first release that has it. */
   readonly requires: string;
-  /** The version the server runs. */
+  /** The version the server runs (or what is known of it, e.g. `an older release`). */
   readonly running: string;
+  /** The server's name or URL, when the request concerns one server. */
+  readonly server: string | undefined;
 
   /**
-   * Creates the error for a feature the server lacks.
+   * Creates the error for a feature of `FEATURES`.
    *
-   * @param feature the feature's key
-   * @param title what the feature does, for the message
-   * @param requires the first release that has it
-   * @param server the server's name
-   * @param running the version it runs
+   * @param feature the feature (an entry of `FEATURES`)
+   * @param running the version the server runs
+   * @param server the server's name or URL, when known
    */
-  constructor(feature: string, title: string, requires: string, server: string, running: string) {
-    super(`${title} requires nats-server ≥ ${requires} (server "${server}" runs ${running})`);
-    this.feature = feature;
-    this.requires = requires;
+  constructor(feature: FeatureInfo, running: string, server?: string) {
+    const who = server === undefined ? "the server" : `server "${server}"`;
+    super(`${feature.title} requires nats-server ≥ ${feature.requires} (${who} runs ${running})`);
+    this.feature = feature.feature;
+    this.requires = feature.requires;
     this.running = running;
+    this.server = server;
   }
 }
 
@@ -115,8 +121,6 @@ export class ServerActionError extends NunectError {
   readonly code: number | undefined;
 
   /**
-   * Creates the error from the server's answer.
-   *
    * @param message what failed, with the server's description
    * @param code the server's error code
    */

@@ -210,3 +210,29 @@ export function serverFeatures(version: string): FeatureStatus[] {
     available: known && compareVersions(version, f.requires) >= 0,
   }));
 }
+
+/**
+ * One feature of {@linkcode FEATURES} by its key.
+ *
+ * @param feature the key, e.g. `"consumer_pause"`
+ * @returns the feature
+ * @throws {TypeError} for a key FEATURES does not list (a bug, not a server's age)
+ */
+export function featureInfo(feature: string): FeatureInfo {
+  const f = FEATURES.find((x) => x.feature === feature);
+  if (f === undefined) throw new TypeError(`Unknown nats-server feature "${feature}"`);
+  return f;
+}
+
+/**
+ * Whether a server version has a feature of {@linkcode FEATURES}.
+ *
+ * @param version the server's version (`/varz` version, a ping's `server.ver`, INFO's version)
+ * @param feature the feature's key
+ * @returns true when the version is at least the feature's; false when it is unreadable
+ * @throws {TypeError} for an unknown feature
+ */
+export function hasFeature(version: string, feature: string): boolean {
+  const f = featureInfo(feature);
+  return parseVersion(version) !== undefined && compareVersions(version, f.requires) >= 0;
+}

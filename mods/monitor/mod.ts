@@ -6,7 +6,8 @@
  * ({@linkcode traceMessage}), the units table fed by `ops.>`
  * telemetry ({@linkcode UnitRegistry}: a pure {@linkcode UnitTable}, its {@linkcode UnitStore} in
  * KV and the {@linkcode UnitHistory} stream), and which features need a newer server
- * ({@linkcode serverFeatures}). Browsers never talk to these directly; the dashboard's
+ * ({@linkcode serverFeatures}; {@linkcode requireFeature} throws nunect's one "requires a newer
+ * nats-server" error, {@linkcode FeatureUnavailableError}). Browsers never talk to these directly; the dashboard's
  * routes call them and relay the results.
  *
  * @example
@@ -82,7 +83,8 @@ export type {
   Subsz,
   Varz,
 } from "./schemas.ts";
-export { compareVersions, FEATURES, serverFeatures } from "./features.ts";
+export { compareVersions, featureInfo, FEATURES, hasFeature, serverFeatures } from "./features.ts";
+export { requireFeature } from "./require_feature.ts";
 export type { FeatureInfo, FeatureStatus } from "./features.ts";
 export { SysMonitor } from "./sys_monitor.ts";
 export { parseGoDuration } from "./go_duration.ts";

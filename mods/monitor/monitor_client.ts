@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { FEATURES } from "./features.ts";
+import { featureInfo } from "./features.ts";
 import { type Raftz, raftzSchema } from "./sys_schemas.ts";
 import {
   FeatureUnavailableError,
@@ -523,14 +523,7 @@ export class MonitorClient {
     } catch (e) {
       if (!(e instanceof MonitorResponseError) || e.status !== 404) throw e;
       if (e.body.startsWith("404 page not found")) {
-        const f = FEATURES.find((f) => f.feature === "raftz")!;
-        throw new FeatureUnavailableError(
-          f.feature,
-          f.title,
-          f.requires,
-          this.url,
-          "an older release",
-        );
+        throw new FeatureUnavailableError(featureInfo("raftz"), "an older release", this.url);
       }
       return {}; // "No Raft nodes registered"
     }

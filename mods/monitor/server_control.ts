@@ -1,7 +1,7 @@
 import { createInbox, type NatsConnection, RequestError, TimeoutError } from "@nats-io/nats-core";
 import { z } from "zod";
-import { FeatureUnavailableError, ServerActionError, SysRequestError } from "./errors.ts";
-import { FEATURES, serverFeatures } from "./features.ts";
+import { ServerActionError, SysRequestError } from "./errors.ts";
+import { requireFeature } from "./require_feature.ts";
 import { type Idz, idzSchema, profilezSchema } from "./sys_schemas.ts";
 
 /** Which server an action is for: its ID (the `$SYS` subject token), name and version. */
@@ -179,17 +179,7 @@ export class ServerControl {
     body: unknown,
     extraMs = 0,
   ): Promise<unknown> {
-    const status = serverFeatures(server.version).find((f) => f.feature === feature);
-    const info = FEATURES.find((f) => f.feature === feature)!;
-    if (!status?.available) {
-      throw new FeatureUnavailableError(
-        feature,
-        info.title,
-        info.requires,
-        server.name,
-        server.version,
-      );
-    }
+    requireFeature(server.version, feature, server.name);
     if (!/^[A-Z0-9]+$/.test(server.id)) {
       throw new SysRequestError(`Invalid server ID "${server.id}": expected an ID such as NAB…`);
     }

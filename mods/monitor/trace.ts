@@ -1,7 +1,6 @@
 import { createInbox, headers, type NatsConnection } from "@nats-io/nats-core";
 import { z } from "zod";
-import { FeatureUnavailableError } from "./errors.ts";
-import { FEATURES, serverFeatures } from "./features.ts";
+import { requireFeature } from "./require_feature.ts";
 import { eventServerSchema } from "./sys_schemas.ts";
 
 const str = z.string();
@@ -190,17 +189,7 @@ export async function traceMessage(
   payload: string | Uint8Array,
   options: TraceOptions = {},
 ): Promise<MessageTrace> {
-  const version = nc.info?.version ?? "";
-  const feature = FEATURES.find((f) => f.feature === "message_tracing")!;
-  if (!serverFeatures(version).find((f) => f.feature === feature.feature)?.available) {
-    throw new FeatureUnavailableError(
-      feature.feature,
-      feature.title,
-      feature.requires,
-      nc.info?.server_name ?? "connected",
-      version || "an unknown version",
-    );
-  }
+  requireFeature(nc.info?.version ?? "", "message_tracing", nc.info?.server_name ?? "connected");
   const traceOnly = options.traceOnly ?? true;
   const dest = createInbox();
   const sub = nc.subscribe(dest);

@@ -9,13 +9,13 @@ import {
   listConsumers,
   NotFoundError,
   pauseConsumer,
-  RequiresServerError,
   resetConsumer,
   resumeConsumer,
   unpinConsumer,
   updateConsumer,
   validateConsumerConfig,
 } from "../../mods/jetstream/mod.ts";
+import { FeatureUnavailableError } from "../../mods/monitor/mod.ts";
 import { needs, serverHas } from "../_kit/mod.ts";
 import { fill, startJs, testPool } from "./_setup.ts";
 
@@ -181,10 +181,10 @@ Deno.test({
     await createStream(ctx, { name: "C", subjects: ["c.>"] });
     await createConsumer(ctx, "C", { durable_name: "w" });
     await assert.rejects(pauseConsumer(ctx, "C", "w", new Date(Date.now() + 60_000)), (e) => {
-      assert.ok(e instanceof RequiresServerError);
+      assert.ok(e instanceof FeatureUnavailableError);
       assert.match(
         e.message,
-        /^Pause and resume JetStream consumers requires nats-server ≥ 2\.11\.0: the server runs 2\.9/,
+        /^Pause and resume JetStream consumers requires nats-server ≥ 2\.11\.0 \(the server runs 2\.9/,
       );
       return true;
     });

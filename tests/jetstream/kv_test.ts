@@ -13,11 +13,11 @@ import {
   purgeAllKeys,
   putKey,
   removeKey,
-  RequiresServerError,
   revertKey,
   ServerRefusedError,
   watchKeys,
 } from "../../mods/jetstream/mod.ts";
+import { FeatureUnavailableError } from "../../mods/monitor/mod.ts";
 import { needs, serverHas, until } from "../_kit/mod.ts";
 import { consumerNames, startJs, testPool } from "./_setup.ts";
 
@@ -176,7 +176,7 @@ Deno.test({
     await using pool = testPool(js.ns);
     const ctx = await pool.connect("OPS", requester);
     await assert.rejects(createBucket(ctx, { bucket: "sessions", keyTtl: "1s" }), (e) => {
-      assert.ok(e instanceof RequiresServerError);
+      assert.ok(e instanceof FeatureUnavailableError);
       assert.match(e.message, /^Per-message TTL in streams requires nats-server ≥ 2\.11\.0/);
       return true;
     });

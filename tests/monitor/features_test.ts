@@ -3,9 +3,14 @@ import { startNats } from "../_kit/mod.ts";
 import {
   compareVersions,
   FEATURES,
+  FeatureUnavailableError,
+  hasFeature,
   MonitorClient,
+  requireFeature,
   serverFeatures,
 } from "../../mods/monitor/mod.ts";
+import { NunectError } from "../../mods/protocol/mod.ts";
+import { describeError } from "../../routes/errors.ts";
 
 Deno.test("compareVersions orders releases and pre-releases", () => {
   assert.ok(compareVersions("2.9.10", "2.10.0") < 0);
@@ -34,6 +39,41 @@ Deno.test("serverFeatures: 2.9.10 lacks every listed feature, newer servers gain
     assert.match(f.requires, /^\d+\.\d+\.\d+$/, f.feature);
     assert.ok(f.source.length > 0 && f.title.length > 0, f.feature);
   }
+});
+
+Deno.test('requireFeature: one "requires a newer nats-server" error, answered 501 with the version', () => {
+  assert.equal(hasFeature("2.11.0", "consumer_pause"), true);
+  assert.equal(hasFeature("2.10.24", "consumer_pause"), false);
+  assert.equal(hasFeature("", "consumer_pause"), false, "an unreadable version has nothing");
+  assert.doesNotThrow(() => requireFeature("2.15.3", "kick", "hub"));
+  const named = (() => {
+    try {
+      requireFeature("2.9.10", "kick", "hub");
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(named instanceof FeatureUnavailableError && named instanceof NunectError);
+  assert.equal(
+    named.message,
+    'Disconnecting a client ($SYS.REQ.SERVER.<id>.KICK) requires nats-server ≥ 2.10.0 (server "hub" runs 2.9.10)',
+  );
+  assert.deepEqual([named.feature, named.requires, named.running, named.server], [
+    "kick",
+    "2.10.0",
+    "2.9.10",
+    "hub",
+  ]);
+  assert.throws(
+    () => requireFeature("", "consumer_reset"),
+    /^FeatureUnavailableError: Reset a consumer to a stream sequence requires nats-server ≥ 2\.14\.0 \(the server runs an unknown version\)$/,
+  );
+  assert.throws(() => requireFeature("2.9.10", "warp_drive"), TypeError);
+  // Over HTTP: 501 with the version needed, whichever module threw it.
+  const described = describeError(named);
+  assert.equal(described.status, 501);
+  assert.equal(described.title, "Requires a newer nats-server");
+  assert.equal(described.requires, "2.10.0");
 });
 
 Deno.test("the running server's version decides, and a missing feature really is missing", async () => {
