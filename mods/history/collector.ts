@@ -134,7 +134,7 @@ export class HistoryCollector implements AsyncDisposable {
       }
       const now = Date.now();
       if (leader && now >= nextAt) {
-        await this.#round(now);
+        await this.#keepLeaseWhile(this.#round(now), renewMs);
         nextAt = now - (now % this.#stepMs) + this.#stepMs;
       }
       const wait = leader ? Math.min(renewMs, Math.max(0, nextAt - Date.now())) : renewMs;
@@ -147,6 +147,22 @@ export class HistoryCollector implements AsyncDisposable {
       });
       this.#wake = undefined;
     }
+  }
+
+  /**
+   * Renews the lease every `renewMs` until `work` settles: a round slowed past the lease's TTL (a
+   * loaded machine, a slow server) must not hand the lead to a standby in the middle of it.
+   */
+  async #keepLeaseWhile(work: Promise<void>, renewMs: number): Promise<void> {
+    let settled = false;
+    const done = work.finally(() => settled = true);
+    while (!settled) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([done, new Promise((r) => timer = setTimeout(r, renewMs))]);
+      clearTimeout(timer);
+      if (!settled && !this.#closed) await this.#lease.tryAcquire();
+    }
+    await done;
   }
 
   /** Fills the coarser tiers' open buckets from stored finer points. */

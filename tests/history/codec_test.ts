@@ -20,7 +20,8 @@ function units(n: number, t = 0): Frame {
       heartbeat_age_s: Math.round(Math.random() * 5000) / 1000,
       rtt_native_us: 700 + Math.floor(Math.random() * 400),
       rtt_app_us: 1100 + Math.floor(Math.random() * 600),
-      clock_offset_ns: Math.round((Math.random() - 0.5) * 100_000),
+      // `|| 0`: JSON has no -0, which Math.round gives for small negative values.
+      clock_offset_ns: Math.round((Math.random() - 0.5) * 100_000) || 0,
       clock_quality: 3,
     };
   }

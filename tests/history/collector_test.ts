@@ -243,9 +243,11 @@ Deno.test("history: mods/history/main.ts runs under the history permission set, 
       tiers: [{ name: "1s", stepS: 1, keepS: 60 }],
       maxBytes: 1 << 20,
     });
-    await until(async () => (await store.read("1s", "server", 0)).length > 0, "a 1 s point");
-    const unit = (await store.read("1s", "unit", 0)).at(-1)!;
-    assert.notEqual(valueOf(unit, "router-quiet", "up"), null, "known from the units bucket");
+    // The server and unit points of a round are separate messages: wait for a unit point.
+    await until(async () => {
+      const unit = (await store.read("1s", "unit", 0)).at(-1);
+      return unit !== undefined && valueOf(unit, "router-quiet", "up") !== null;
+    }, "a 1 s unit point with router-quiet, known from the units bucket");
     const result = await program.stop();
     assert.equal(result.code, 0, result.stderr);
     const lease = await Lease.open(nc, { name: "history", holder: "probe", ttlMs: 60_000 });
