@@ -8,6 +8,7 @@ import {
   logSchema,
   parseSubject,
   PROTOCOL_LIMITS,
+  registrySubjects,
   type RttMetric,
   rttSchema,
   type TimeConfig,
@@ -16,6 +17,9 @@ import {
   timeMetricSchema,
 } from "../protocol/mod.ts";
 import { RingBuffer } from "./ring_buffer.ts";
+
+/** The subject registry's reports: protocol subjects under ops.> that are not unit telemetry. */
+const REGISTRY_SUBJECTS: ReadonlySet<string> = new Set(Object.values(registrySubjects));
 
 /** What the units table knows about one unit. JSON-serialisable. */
 export interface UnitState {
@@ -100,7 +104,10 @@ export interface UnitTableStats {
     readonly timeConfig: number;
     readonly log: number;
   };
-  /** Echo requests between units: not telemetry, neither accepted nor dropped. */
+  /**
+   * Echo requests between units and the subject registry's reports (`ops.registry.*`): not
+   * telemetry, neither accepted nor dropped.
+   */
   readonly ignored: number;
   /** Malformed messages counted and dropped, by reason. */
   readonly dropped: Readonly<Record<DropReason, number>>;
@@ -305,6 +312,10 @@ export class UnitTable {
     accepted?: (record: AcceptedRecord) => void,
   ): UnitChange | null {
     this.#received++;
+    if (REGISTRY_SUBJECTS.has(msg.subject)) {
+      this.#ignored++;
+      return null;
+    }
     const parsed = parseSubject(msg.subject);
     if (parsed === undefined) {
       this.#drop(

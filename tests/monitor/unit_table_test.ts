@@ -68,13 +68,16 @@ Deno.test("unit table: malformed telemetry is counted by reason and dropped", ()
     msg("ops.heartbeat.a.b", hb),
     msg("ops.heartbeat.router-2", hb),
     msg("ops.echo.router-1", "ping"),
+    // The subject registry's reports share ops.>: not telemetry, so not malformed either.
+    msg("ops.registry.links", { links: [] }),
+    msg("ops.registry.event", { kind: "moved" }),
   ];
   for (const m of inputs) assert.equal(table.apply(m, T0), null, m.subject);
   const s = table.stats(T0);
-  assert.equal(s.received, 7);
+  assert.equal(s.received, 9);
   assert.deepEqual(s.dropped, { json: 1, schema: 2, subject: 2, timestamp: 0, unit_mismatch: 1 });
   assert.equal(s.droppedTotal, 6);
-  assert.equal(s.ignored, 1);
+  assert.equal(s.ignored, 3);
   assert.equal(s.units, 0);
   assert.deepEqual(s.recentDrops.map((d) => d.reason), [
     "json",
