@@ -42,11 +42,14 @@ async function nodeTlsMaterial(tls: TlsOptions | null | undefined): Promise<Node
   return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
+/** How long the probe waits for a server's INFO and for its verdict on the handshake. */
+const PROBE_TIMEOUT_MS = 10_000;
+
 /** Reads a NATS server's INFO line from a fresh socket (undefined if none comes in time). */
 function readInfo(socket: Socket): Promise<Record<string, unknown> | undefined> {
   return new Promise((resolve) => {
     let text = "";
-    socket.setTimeout(5000, () => resolve(undefined));
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => resolve(undefined));
     socket.once("error", () => resolve(undefined));
     socket.on("data", (chunk: Uint8Array) => {
       text += new TextDecoder().decode(chunk);
@@ -69,7 +72,8 @@ function readInfo(socket: Socket): Promise<Record<string, unknown> | undefined> 
  * before its alert is read (TLS 1.3 finishes the client's handshake first, and the client has
  * already written). This asks a NATS server's INFO whether it wants a client certificate at all,
  * then shakes hands with the same options and writes nothing, so that the server's verdict
- * arrives as an alert.
+ * arrives as an alert, and waits for that verdict however long a loaded server takes to give it
+ * (not for a fixed time).
  *
  * @param url the `tls://`, `nats://` or `wss://` URL that failed
  * @param tls the TLS options
@@ -105,10 +109,17 @@ async function probeTls(url: string, tls: TlsOptions | undefined): Promise<unkno
       secure.destroy();
       resolve(result);
     };
-    secure.setTimeout(5000, () => done(undefined));
+    // No verdict in time (a server that neither answers nor closes): nothing to explain.
+    secure.setTimeout(PROBE_TIMEOUT_MS, () => done(undefined));
     secure.once("error", (err) => done(err));
-    // Accepted unless an alert follows the handshake within a second.
-    secure.once("secureConnect", () => secure.setTimeout(1000, () => done(undefined)));
+    secure.once("close", () => done(undefined));
+    // The server's verdict on the client: in TLS 1.2 the finished handshake; in TLS 1.3 the
+    // client finishes first and the verdict follows, as an alert or as a session ticket (which
+    // nats-server, like every Go server, sends only once it has accepted the client).
+    secure.once("secureConnect", () => {
+      if (secure.getProtocol() !== "TLSv1.3") done(undefined);
+    });
+    secure.once("session", () => done(undefined));
   });
 }
 
