@@ -59,6 +59,26 @@ export async function startCluster(
     throw new RangeError(`Invalid cluster size ${n}: expected 2 or more servers`);
   }
   const name = options.name ?? "nunect_test";
+  // The route ports are picked free, then bound by nats-server a moment later: another process
+  // (or a member's own -1 port) may take one in between. A member that loses that race exits
+  // with "address already in use"; the whole cluster then starts again on other ports.
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startClusterOnce(n, name, options);
+    } catch (e) {
+      if (attempt >= BIND_ATTEMPTS || !/address already in use/i.test(String(e))) throw e;
+    }
+  }
+}
+
+/** How often {@linkcode startCluster} tries fresh ports when a member lost a bind race. */
+const BIND_ATTEMPTS = 5;
+
+async function startClusterOnce(
+  n: number,
+  name: string,
+  options: StartClusterOptions,
+): Promise<NatsCluster> {
   const dir = await Deno.makeTempDir({ prefix: "nunect-cluster-" });
   const ports = freePorts(n);
   // Each member includes the project's config and adds the cluster block; nats-server resolves an
@@ -116,24 +136,32 @@ ${ports.map((p) => `    nats-route://127.0.0.1:${p}`).join("\n")}
   return cluster;
 }
 
-/** The running members (those whose /varz answers), by server ID. */
-async function running(servers: readonly NatsServer[]): Promise<Map<string, NatsServer>> {
+/**
+ * The running members (not stopped), by server ID; undefined while one of them does not answer
+ * /varz yet (a member that is slow to answer is still a member the cluster must include).
+ */
+async function running(
+  servers: readonly NatsServer[],
+): Promise<Map<string, NatsServer> | undefined> {
   const up = new Map<string, NatsServer>();
+  let answered = true;
   await Promise.all(servers.map(async (s) => {
     if (s.pid < 0) return;
     try {
       const varz = await (await fetch(`${s.monitorUrl}/varz`)).json() as { server_id: string };
       up.set(varz.server_id, s);
-    } catch { /* not answering */ }
+    } catch {
+      answered = false;
+    }
   }));
-  return up;
+  return answered ? up : undefined;
 }
 
 async function formed(servers: readonly NatsServer[], timeoutMs: number): Promise<void> {
   await until(
     async () => {
       const up = await running(servers);
-      if (up.size < 2) return false;
+      if (up === undefined || up.size < 2) return false;
       const leaders = new Set<string>();
       let leaderSees = false;
       for (const [id, s] of up) {

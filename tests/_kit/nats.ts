@@ -197,7 +197,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     async restart() {
       await stop();
       proc = await spawn(bin, configFile, env, dir);
-      await waitHealthy(ports.monitor, proc);
+      await waitHealthy(ports.monitor, proc, dir);
     },
     async [Symbol.asyncDispose]() {
       await stop();
@@ -268,10 +268,7 @@ async function spawn(
 async function readPorts(dir: string, proc: Running) {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    if (proc.exited) {
-      const log = await Deno.readTextFile(`${dir}/nats-server.log`).catch(() => "(no log)");
-      throw new Error(`nats-server exited during start:\n${log}`);
-    }
+    if (proc.exited) throw await exitedDuringStart(dir);
     for await (const f of Deno.readDir(dir)) {
       if (!f.name.endsWith(".ports")) continue;
       let ports: PortsFile;
@@ -282,7 +279,7 @@ async function readPorts(dir: string, proc: Running) {
       }
       const port = (urls: string[] | undefined) => Number(new URL(urls?.[0] ?? "x://:0").port);
       const monitor = `http://127.0.0.1:${port(ports.monitoring)}`;
-      await waitHealthy(monitor, proc);
+      await waitHealthy(monitor, proc, dir);
       return {
         port: port(ports.nats),
         httpPort: port(ports.monitoring),
@@ -302,10 +299,16 @@ async function readPorts(dir: string, proc: Running) {
  */
 const HEALTHY_WITHIN_MS = 30_000;
 
-async function waitHealthy(monitor: string, proc: Running): Promise<void> {
+/** The error of a server that exited while starting, with its log (which says why). */
+async function exitedDuringStart(dir: string): Promise<Error> {
+  const log = await Deno.readTextFile(`${dir}/nats-server.log`).catch(() => "(no log)");
+  return new Error(`nats-server exited during start:\n${log}`);
+}
+
+async function waitHealthy(monitor: string, proc: Running, dir: string): Promise<void> {
   const deadline = Date.now() + HEALTHY_WITHIN_MS;
   while (Date.now() < deadline) {
-    if (proc.exited) throw new Error("nats-server exited before it was healthy");
+    if (proc.exited) throw await exitedDuringStart(dir);
     try {
       const res = await fetch(`${monitor}/healthz`);
       await res.body?.cancel();
