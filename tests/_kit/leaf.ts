@@ -5,6 +5,7 @@ import { freePorts } from "./ports.ts";
 import { type RunningProgram, spawnProcess } from "./program.ts";
 import { PROJECT_DIR } from "./project.ts";
 import { until } from "./wait.ts";
+import { tiedCommand } from "./tied.ts";
 
 /** Options of {@linkcode startLeafNode}. */
 export interface StartLeafNodeOptions {
@@ -82,7 +83,7 @@ export async function startLeafNode(
   };
   const argv = [members[0]!.bin, "-c", `${PROJECT_DIR}/config/leaf.conf`];
   const process = spawnProcess(
-    options.netns ? options.netns.command(argv, { env }) : new Deno.Command(argv[0]!, {
+    options.netns ? options.netns.command(argv, { env }) : tiedCommand(argv[0]!, {
       args: argv.slice(1),
       env,
       clearEnv: true,

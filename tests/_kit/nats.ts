@@ -8,6 +8,7 @@ import {
 import { terminate } from "../../mods/runtime/mod.ts";
 import { PROJECT_DIR } from "./project.ts";
 import { testServer } from "./server_bin.ts";
+import { tiedCommand } from "./tied.ts";
 
 /** A user's credentials in the test server. */
 export interface Credentials {
@@ -252,7 +253,7 @@ async function spawn(
   for await (const f of Deno.readDir(dir)) {
     if (f.name.endsWith(".ports")) await Deno.remove(`${dir}/${f.name}`);
   }
-  const child = new Deno.Command(bin, {
+  const child = tiedCommand(bin, {
     args: ["-c", configFile, "--ports_file_dir", dir, "-l", `${dir}/nats-server.log`],
     env,
     clearEnv: true,

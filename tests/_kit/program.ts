@@ -1,5 +1,6 @@
 import { terminate } from "../../mods/runtime/mod.ts";
 import { PROJECT_DIR } from "./project.ts";
+import { tiedCommand } from "./tied.ts";
 
 /** How to run one of the project's programs. */
 export interface ProgramOptions {
@@ -45,7 +46,7 @@ export interface RunningProgram extends AsyncDisposable {
 
 function command(options: ProgramOptions, piped: boolean): Deno.Command {
   const [program, ...before] = [...(options.prefix ?? []), Deno.execPath()];
-  return new Deno.Command(program!, {
+  return tiedCommand(program!, {
     args: [
       ...before,
       "run",

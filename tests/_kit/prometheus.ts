@@ -2,6 +2,7 @@ import { toolPath } from "../../mods/tools/mod.ts";
 import { freePorts } from "./ports.ts";
 import { spawnProcess } from "./program.ts";
 import { until } from "./wait.ts";
+import { tiedCommand } from "./tied.ts";
 
 /** Options of {@linkcode startPrometheus}. */
 export interface StartPrometheusOptions {
@@ -70,7 +71,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   await Deno.writeTextFile(`${dir}/prometheus.yml`, config + "\n");
   const [port] = freePorts(1);
   const url = `http://127.0.0.1:${port}`;
-  const child = new Deno.Command(prometheusBin(), {
+  const child = tiedCommand(prometheusBin(), {
     args: [
       `--config.file=${dir}/prometheus.yml`,
       `--storage.tsdb.path=${dir}/data`,
@@ -158,7 +159,7 @@ export async function startExporter(monitorUrl: string): Promise<Exporter> {
   const [port] = freePorts(1);
   const url = `http://127.0.0.1:${port}/metrics`;
   const exporter = spawnProcess(
-    new Deno.Command(await toolPath("prometheus-nats-exporter"), {
+    tiedCommand(await toolPath("prometheus-nats-exporter"), {
       args: [
         "-varz",
         "-connz",

@@ -2,6 +2,7 @@ import { toolPath } from "../../mods/tools/mod.ts";
 import { freePorts } from "./ports.ts";
 import { type RunningProgram, spawnProcess } from "./program.ts";
 import { until } from "./wait.ts";
+import { tiedCommand } from "./tied.ts";
 
 /** One proxied link: a listener that forwards to an upstream, with faults added on demand. */
 export interface ToxicLink {
@@ -60,7 +61,7 @@ export async function startToxiproxy(): Promise<Toxiproxy> {
   const [port] = freePorts(1);
   const apiUrl = `http://127.0.0.1:${port}`;
   const server: RunningProgram = spawnProcess(
-    new Deno.Command(bin, {
+    tiedCommand(bin, {
       args: ["-host", "127.0.0.1", "-port", String(port)],
       stdin: "null",
       stdout: "piped",
