@@ -6,7 +6,7 @@
  */
 
 /** The Node versions the npm package is tested on besides the machine's own. */
-export const NODE_VERSIONS = { node22: "22.23.3" } as const;
+export const NODE_VERSIONS = { node22: "22.23.3", node24: "24.21.0" } as const;
 
 const resolved = new Map<string, Promise<string>>();
 

@@ -2,8 +2,8 @@
  * The npm package end to end, as its users get it: `deno task build:npm`'s build, checked with
  * `npm publish --dry-run`, packed, installed once into a temp consumer project (with `ws`,
  * esbuild, Vite, TypeScript and Node's types), then used with a plain `import "@nunect/client"`
- * from Node 20 (the machine's), Node 22 (npm's `node` package through npx, cached) and Deno over
- * TCP, TLS and WebSocket, type-checked under node16, nodenext and bundler resolution, and bundled
+ * from Node 20 (the machine's), Node 22 and 24 (npm's `node` package through npx, cached) and
+ * Deno over TCP, TLS and WebSocket, type-checked under node16, nodenext and bundler resolution, and bundled
  * into a page by esbuild and by Vite that headless Chromium runs, within the size budget. Needs
  * node, npm, the npm registry (or npm's cache) and /usr/bin/chromium.
  */
@@ -147,7 +147,7 @@ async function gzipSizes(files: string[], cwd: string): Promise<number[]> {
   return JSON.parse(await runCommand("node", ["-e", script, ...files], cwd));
 }
 
-Deno.test("npm package: publish-ready, one import for Node 20, Node 22, Deno and browsers, TLS, types, bundles within budget", async (t) => {
+Deno.test("npm package: publish-ready, one import for Node 20, 22, 24, Deno and browsers, TLS, types, bundles within budget", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "nunect-npm-" });
   try {
     const { npmDir, project } = await npmConsumer(dir);
@@ -229,14 +229,16 @@ Deno.test("npm package: publish-ready, one import for Node 20, Node 22, Deno and
     const servers = { plain, tls, mtls, certs };
 
     await t.step(
-      "Node 20, Node 22 and Deno: the plain import picks each runtime's build for TCP, TLS and WebSocket and names certificate problems",
+      "Node 20, 22, 24 and Deno: the plain import picks each runtime's build for TCP, TLS and WebSocket and names certificate problems",
       async () => {
         await Deno.writeTextFile(`${project}/consumer.mjs`, CONSUMER_SCRIPT);
         const env = { SCENARIOS: JSON.stringify(scenarios(servers)) };
         const node22 = await nodeBinary(NODE_VERSIONS.node22);
+        const node24 = await nodeBinary(NODE_VERSIONS.node24);
         const outputs: [string, string][] = [
           ["node20", await runCommand("node", ["consumer.mjs"], project, env)],
           ["node22", await runCommand(node22, ["consumer.mjs"], project, env)],
+          ["node24", await runCommand(node24, ["consumer.mjs"], project, env)],
           [
             "deno",
             await runCommand(
@@ -252,6 +254,7 @@ Deno.test("npm package: publish-ready, one import for Node 20, Node 22, Deno and
           const node = label.startsWith("node");
           if (label === "node20") assert.match(r.runtime, /^node v20\./);
           if (label === "node22") assert.match(r.runtime, /^node v22\./);
+          if (label === "node24") assert.match(r.runtime, /^node v24\./);
           if (node) {
             assert.equal(r.nodeEntryIsPlainImport, true, "@nunect/client/node is the plain import");
           }
@@ -295,13 +298,23 @@ Deno.test("npm package: publish-ready, one import for Node 20, Node 22, Deno and
         }
         // CommonJS projects: require() of the package (Node's require of ES modules, 20.19+).
         const cjs = "console.log(typeof require('@nunect/client').connect)";
-        for (const nodeBin of ["node", node22]) {
+        for (const nodeBin of ["node", node22, node24]) {
           const out = await runCommand(nodeBin, ["--input-type=commonjs", "-e", cjs], project);
           assert.equal(out.trim(), "function", `${nodeBin}: require("@nunect/client")`);
         }
         // Each runtime dialled with its own transport: transport-node in Node, Deno's own in Deno.
-        assert.deepEqual(await languages(plain, "tcp-a"), ["nats.deno", "nats.js", "nats.js"]);
-        assert.deepEqual(await languages(plain, "ws-a"), ["nats.ws", "nats.ws", "nats.ws"]);
+        assert.deepEqual(await languages(plain, "tcp-a"), [
+          "nats.deno",
+          "nats.js",
+          "nats.js",
+          "nats.js",
+        ]);
+        assert.deepEqual(await languages(plain, "ws-a"), [
+          "nats.ws",
+          "nats.ws",
+          "nats.ws",
+          "nats.ws",
+        ]);
       },
     );
 
