@@ -14,7 +14,13 @@ import type { AlertEvent } from "./event.ts";
 import { type ChannelSettings, deliver } from "./notify/deliver.ts";
 import type { PostOptions } from "./notify/http.ts";
 import { matchesTarget, type Rule } from "./rules.ts";
-import { ALERTS_STREAM, type AlertStore, NOTIFIER_CONSUMER, parseEvent } from "./store.ts";
+import {
+  ALERTS_STREAM,
+  type AlertStore,
+  NOTIFIER_CONSUMER,
+  type OutboxWatch,
+  parseEvent,
+} from "./store.ts";
 
 /** Options of {@linkcode AlertEngine.start}. */
 export interface AlertEngineOptions {
@@ -46,6 +52,8 @@ export interface AlertEngineStats {
   readonly committed: number;
   /** Transitions another evaluator had already committed. */
   readonly lost: number;
+  /** Events this process published from an outbox (left there by a failed publish or a crash). */
+  readonly resent: number;
   /** Notifications delivered by this process, and failed. */
   readonly delivered: number;
   /** Deliveries that failed after retries. */
@@ -60,14 +68,18 @@ export interface AlertEngineStats {
  * The alert engine: evaluates the rules every interval (and exactly when a pending alert or a
  * heartbeat deadline falls due) over the newest history frames, which arrive live on the history
  * subjects, and over the units' own heartbeats; commits transitions through the store's
- * compare-and-set; and, as one of the workers of the shared `notifier` consumer, delivers each
- * event to its channels once, recording every outcome.
+ * compare-and-set; publishes, at each evaluation, events left in the alerts' outboxes (by a
+ * publish that failed, or an evaluator that died after committing); and, as one of the workers
+ * of the shared `notifier` consumer, delivers each event to its channels once, recording every
+ * outcome.
  */
 export class AlertEngine implements AsyncDisposable {
   readonly #o: AlertEngineOptions;
   readonly #current: Partial<Record<Kind, Frame>> = {};
   readonly #previous: Partial<Record<Kind, Frame>> = {};
   #sub: Subscription | undefined;
+  #outbox: OutboxWatch | undefined;
+  readonly #warned = new Set<string>();
   #state: EvalState = {};
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -78,6 +90,7 @@ export class AlertEngine implements AsyncDisposable {
     evaluations: 0,
     committed: 0,
     lost: 0,
+    resent: 0,
     delivered: 0,
     failed: 0,
     silenced: 0,
@@ -128,6 +141,7 @@ export class AlertEngine implements AsyncDisposable {
       },
     });
     await options.nc.flush();
+    e.#outbox = await options.store.watchOutbox();
     if (options.notify !== false) e.#notifier = e.#runNotifier();
     e.#schedule(0);
     return e;
@@ -148,6 +162,7 @@ export class AlertEngine implements AsyncDisposable {
 
   async #tick(): Promise<void> {
     let nextAt: number | null = null;
+    await this.#sendOutbox();
     try {
       nextAt = await this.evaluateOnce(Date.now());
     } catch (e) {
@@ -184,6 +199,19 @@ export class AlertEngine implements AsyncDisposable {
       else this.#stats.lost++;
     }
     return result.nextAt;
+  }
+
+  /** Publishes what waits in the alerts' outboxes (a publish that failed here or elsewhere). */
+  async #sendOutbox(): Promise<void> {
+    for (const { key, event } of this.#outbox?.entries() ?? []) {
+      try {
+        if (await this.#o.store.send(key, event)) this.#stats.resent++;
+      } catch (e) {
+        if (this.#warned.has(event.id)) continue; // said once per event
+        this.#warned.add(event.id);
+        this.#o.log?.(`Alert event ${event.id} waits to be published: ${(e as Error).message}`);
+      }
+    }
   }
 
   async #runNotifier(): Promise<void> {
@@ -241,6 +269,7 @@ export class AlertEngine implements AsyncDisposable {
     this.#stopNotifier?.();
     await this.#notifier.catch(() => {});
     this.#sub?.unsubscribe();
+    this.#outbox?.stop();
   }
 
   /** Same as {@linkcode close}. */

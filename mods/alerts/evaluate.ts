@@ -89,13 +89,20 @@ function measure(
   rule: Rule,
   input: EvalInput,
   old: Readonly<Record<string, TargetState>>,
-): { values: Map<string, number | null>; baselines: Map<string, Baseline>; due: number[] } {
+): {
+  values: Map<string, number | null>;
+  baselines: Map<string, Baseline>;
+  due: number[];
+  seen: boolean;
+} {
   const values = new Map<string, number | null>();
   const baselines = new Map<string, Baseline>();
   const due: number[] = [];
+  let seen = false;
   const each = (kind: Kind, fn: (id: string, frame: Frame) => number | null) => {
     const frame = input.current[kind];
     if (!frame) return;
+    seen = true;
     for (const id of Object.keys(frame.rows)) {
       if (matchesTarget(rule.target, id)) values.set(id, fn(id, frame));
     }
@@ -179,7 +186,7 @@ function measure(
       each("unit", (id, f) => valueOf(f, id, rule.rtt === "app" ? "rtt_app_us" : "rtt_native_us"));
       break;
   }
-  return { values, baselines, due };
+  return { values, baselines, due, seen };
 }
 
 /**
@@ -208,7 +215,7 @@ export function evaluate(rules: readonly Rule[], input: EvalInput, state: EvalSt
     if (!rule.enabled) continue;
     const old = state[rule.id] ?? {};
     const mine: Record<string, TargetState> = {};
-    const { values, baselines, due } = measure(rule, input, old);
+    const { values, baselines, due, seen } = measure(rule, input, old);
     due.forEach(wake);
     const fire = (target: string, value: number | null) =>
       transitions.push({
@@ -253,10 +260,12 @@ export function evaluate(rules: readonly Rule[], input: EvalInput, state: EvalSt
       }
       mine[target] = baseline === undefined ? s : { ...s, baseline };
     }
-    // An entity that vanished (a deleted consumer, a forgotten unit) resolves its alert.
+    // An entity that vanished (a deleted consumer, a forgotten unit) resolves its alert; without
+    // a frame of its kind yet (an evaluator that just started, taking over) nothing has vanished.
     for (const [target, prev] of Object.entries(old)) {
       if (values.has(target)) continue;
-      if (prev.status === "firing") {
+      if (!seen) mine[target] = prev;
+      else if (prev.status === "firing") {
         transitions.push({
           ruleId: rule.id,
           target,

@@ -3,8 +3,8 @@ import { CHANNELS, RULE_TYPES, SEVERITIES } from "./rules.ts";
 
 /**
  * An alert firing or resolving: what the evaluator that won the state's compare-and-set
- * publishes on `nunect.alerts.event.<rule>`, what the notifier delivers, and the JSON body of the
- * generic webhook.
+ * publishes on `nunect.alerts.event.<rule>.<target key>`, what the notifier delivers, and the JSON
+ * body of the generic webhook.
  */
 export const alertEventSchema = z.object({
   /** Format version. */

@@ -49,7 +49,7 @@ export {
   silenceSchema,
   stateKey,
 } from "./store.ts";
-export type { AlertState, HistoryItem, Silence } from "./store.ts";
+export type { AlertState, HistoryItem, OutboxWatch, Silence } from "./store.ts";
 export { AlertEngine } from "./engine.ts";
 export type { AlertEngineOptions, AlertEngineStats } from "./engine.ts";
 export { channelHosts, configuredChannels, deliver } from "./notify/deliver.ts";

@@ -5,11 +5,12 @@ import {
   DiscardPolicy,
   jetstream,
   type JetStreamClient,
+  type JetStreamManager,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
 } from "@nats-io/jetstream";
-import { type KV, Kvm } from "@nats-io/kv";
+import { type KV, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { z } from "zod";
 import { NunectError } from "../protocol/mod.ts";
 import { type AlertEvent, alertEventSchema, type DeliveryOutcome, wireNumber } from "./event.ts";
@@ -42,6 +43,12 @@ export const alertStateSchema = z.object({
   resolvedAt: z.string().nullable(),
   value: z.number().nullable(),
   ack: z.object({ by: z.string(), comment: z.string(), at: z.string() }).nullable(),
+  /**
+   * The outbox: events of this alert's transitions not yet in the alerts stream. Written by the
+   * same compare-and-set as the transition and emptied once the event is published, so an
+   * evaluator that dies between the two leaves its notification here for another to send.
+   */
+  outbox: z.array(alertEventSchema).default([]),
 });
 /** One alert's state. */
 export type AlertState = z.infer<typeof alertStateSchema>;
@@ -60,6 +67,19 @@ export const silenceSchema = z.object({
 });
 /** A silence. */
 export type Silence = z.infer<typeof silenceSchema>;
+
+/** What {@linkcode AlertStore.watchOutbox} returns. */
+export interface OutboxWatch {
+  /** The events waiting in outboxes now, with their alert's state key. */
+  entries(): { key: string; event: AlertEvent }[];
+  /** Stops following. */
+  stop(): void;
+}
+
+/** The subject of an alert's events: one per rule and target, so its last event can be read. */
+function eventSubject(key: string): string {
+  return `${ALERTS_SUBJECT}.event.${key}`;
+}
 
 /** An entry of the alerts history. */
 export interface HistoryItem {
@@ -112,6 +132,7 @@ export class AlertStore {
   readonly #rules: KV;
   readonly #state: KV;
   readonly #silences: KV;
+  #jsm: JetStreamManager | undefined;
 
   private constructor(nc: NatsConnection, rules: KV, state: KV, silences: KV) {
     this.#nc = nc;
@@ -230,8 +251,10 @@ export class AlertStore {
   }
 
   /**
-   * Records a transition if nobody has yet (compare-and-set on the alert's state) and publishes
-   * its event for the notifier.
+   * Records a transition if nobody has yet (compare-and-set on the alert's state, which puts the
+   * event in the state's outbox in the same write) and publishes its event for the notifier. A
+   * publish that fails leaves the event in the outbox: {@linkcode AlertStore.watchOutbox} finds
+   * it and {@linkcode AlertStore.send} publishes it later, from this evaluator or another.
    *
    * @param rule the rule
    * @param t the transition the evaluator found
@@ -244,8 +267,8 @@ export class AlertStore {
       const cur = e && e.operation === "PUT"
         ? alertStateSchema.safeParse(safeJson(e.string())).data ?? null
         : null;
-      let next: AlertState;
       const at = new Date(t.at).toISOString();
+      let next: Omit<AlertState, "outbox">;
       if (t.to === "firing") {
         if (cur?.status === "firing") return null;
         next = {
@@ -263,12 +286,6 @@ export class AlertStore {
         if (cur?.status !== "firing") return null;
         next = { ...cur, status: "resolved", resolvedAt: at, value: wireNumber(t.value) };
       }
-      try {
-        if (e === null) await this.#state.create(key, JSON.stringify(next));
-        else await this.#state.update(key, JSON.stringify(next), e.revision);
-      } catch {
-        continue; // another evaluator wrote first: look again
-      }
       const event: AlertEvent = {
         v: 1,
         id: `${key}.${next.episode}.${t.to}`,
@@ -285,12 +302,89 @@ export class AlertStore {
         summary: summary(rule, t),
         channels: rule.channels,
       };
-      await this.#js.publish(`${ALERTS_SUBJECT}.event.${rule.id}`, JSON.stringify(event), {
-        msgID: event.id,
-      });
+      const record: AlertState = { ...next, outbox: [...(cur?.outbox ?? []), event] };
+      try {
+        if (e === null) await this.#state.create(key, JSON.stringify(record));
+        else await this.#state.update(key, JSON.stringify(record), e.revision);
+      } catch {
+        continue; // another evaluator wrote first: look again
+      }
+      await this.#publish(key, event).catch(() => {/* stays in the outbox */});
       return event;
     }
     return null;
+  }
+
+  /**
+   * Publishes an event found in an alert's outbox (see {@linkcode AlertStore.watchOutbox}) unless
+   * the alerts stream already holds it, then removes it from the outbox. Several evaluators may
+   * send the same entry at once: the stream keeps one (message ID, and the alert's last event
+   * checked first for entries older than the duplicate window).
+   *
+   * @param key the alert's state key
+   * @param event the event in its outbox
+   * @returns true when this call published it
+   * @throws when the stream or the bucket cannot be reached (the entry stays in the outbox)
+   */
+  async send(key: string, event: AlertEvent): Promise<boolean> {
+    this.#jsm ??= await jetstreamManager(this.#nc);
+    const last = await this.#jsm.streams.getMessage(ALERTS_STREAM, {
+      last_by_subj: eventSubject(key),
+    });
+    if (last !== null && parseEvent(last.string())?.id === event.id) {
+      await this.#sent(key, event.id);
+      return false;
+    }
+    await this.#publish(key, event);
+    return true;
+  }
+
+  async #publish(key: string, event: AlertEvent): Promise<void> {
+    await this.#js.publish(eventSubject(key), JSON.stringify(event), { msgID: event.id });
+    await this.#sent(key, event.id);
+  }
+
+  /** Removes a published event from its alert's outbox (compare-and-set; others may race). */
+  async #sent(key: string, eventId: string): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const e = await this.#state.get(key);
+      const cur = e && e.operation === "PUT"
+        ? alertStateSchema.safeParse(safeJson(e.string())).data
+        : undefined;
+      if (!e || !cur || !cur.outbox.some((o) => o.id === eventId)) return;
+      const next = { ...cur, outbox: cur.outbox.filter((o) => o.id !== eventId) };
+      try {
+        await this.#state.update(key, JSON.stringify(next), e.revision);
+        return;
+      } catch {
+        // written meanwhile (another sender, an acknowledgement): look again
+      }
+    }
+  }
+
+  /**
+   * Follows every alert's outbox: the current entries first, then each change, from this
+   * evaluator and others. The alert engine sends what stays there.
+   *
+   * @returns the watch: `entries()` lists the events waiting, by state key, in commit order
+   */
+  async watchOutbox(): Promise<OutboxWatch> {
+    const waiting = new Map<string, readonly AlertEvent[]>();
+    const watch = await this.#state.watch({ include: KvWatchInclude.LastValue });
+    (async () => {
+      for await (const e of watch) {
+        const s = e.operation === "PUT"
+          ? alertStateSchema.safeParse(safeJson(e.string())).data
+          : undefined;
+        if (s && s.outbox.length > 0) waiting.set(e.key, s.outbox);
+        else waiting.delete(e.key);
+      }
+    })().catch(() => {/* the watch ends with the connection */});
+    return {
+      entries: () =>
+        [...waiting].flatMap(([key, events]) => events.map((event) => ({ key, event }))),
+      stop: () => watch.stop(),
+    };
   }
 
   /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
-import { AlertEngine, type AlertEvent, AlertStore } from "../../mods/alerts/mod.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { AlertEngine, type AlertEvent, ALERTS_STREAM, AlertStore } from "../../mods/alerts/mod.ts";
 import { connect as connectUnit } from "../../mods/client/mod.ts";
 import { loadConfig } from "../../mods/config/mod.ts";
 import {
@@ -255,6 +256,73 @@ Deno.test("alerts: a unit that fell silent while no evaluator ran alerts once mo
     assert.equal(hook.events.length, 1);
     const result = await program.stop();
     assert.equal(result.code, 0, result.stderr);
+  } finally {
+    await nc.close();
+  }
+});
+
+Deno.test("alerts: an evaluator killed between the state's compare-and-set and the event's publish loses no notification; two that take over send it once", async () => {
+  await using ns = await startNats();
+  await using hook = webhookReceiver();
+  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    await using program = spawnProgram({
+      permissionSet: "alerts",
+      entry: "mods/alerts/main.ts",
+      denoFlags: [`--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`],
+      env: {
+        NATS_URL: ns.url,
+        UNIT_ID: "hub",
+        NATS_OPS_USER: ns.users.ops.user,
+        NATS_OPS_PASSWORD: ns.users.ops.pass,
+        ALERT_WEBHOOK_URL: hook.url,
+        ALERT_EVAL_INTERVAL_S: "1",
+      },
+    });
+    await program.waitFor("channels: webhook", 20_000);
+    const store = await AlertStore.open(nc);
+    await store.putRule({
+      id: "lag",
+      name: "Lag",
+      type: "consumer_lag",
+      threshold: 1,
+      channels: ["webhook"],
+    });
+    // The crash point: the alerts stream stops taking events, so the program's compare-and-set
+    // succeeds and its publish cannot; then the program is killed (SIGKILL, nothing runs after).
+    const jsm = await jetstreamManager(nc);
+    const config = (await jsm.streams.info(ALERTS_STREAM)).config;
+    await jsm.streams.update(ALERTS_STREAM, { ...config, subjects: ["nunect.alerts.paused"] });
+    await publishLag(nc, 5);
+    await until(async () => (await store.firingCount()) === 1, "the state committed", 15_000);
+    await program.stop("SIGKILL");
+    const events = async () =>
+      (await store.history(0)).filter((h) => h.type === "event").map((h) => h.data as AlertEvent);
+    await jsm.streams.update(ALERTS_STREAM, config);
+    assert.deepEqual(await events(), [], "no event was published before the crash");
+    const [left] = await store.states();
+    assert.deepEqual(left!.outbox.map((e) => e.id), [`${left!.outbox[0]?.id}`]);
+    assert.match(left!.outbox[0]!.id, /^lag\..+\.1\.firing$/, "the event waits in the outbox");
+
+    // Two evaluators take over (neither saw the transition happen): the notification is sent,
+    // once, and the outbox entry is cleared.
+    await using b = await evaluator(ns, hook.url);
+    await using c = await evaluator(ns, hook.url);
+    await until(() => hook.events.length === 1, "the notification lost in the crash");
+    await until(
+      async () => (await store.states()).every((s) => s.outbox.length === 0),
+      "the outbox emptied",
+    );
+    await until(
+      () => b.engine.stats().evaluations + c.engine.stats().evaluations > 20,
+      "more evaluations",
+    );
+    assert.deepEqual(hook.events.map((e) => `${e.kind} ${e.target} #${e.episode}`), [
+      "firing OPS/orders/worker #1",
+    ]);
+    assert.equal((await events()).length, 1, "one event in the stream");
+    assert.equal(b.engine.stats().committed + c.engine.stats().committed, 0);
+    assert.ok(b.engine.stats().resent + c.engine.stats().resent >= 1, "sent from an outbox");
   } finally {
     await nc.close();
   }

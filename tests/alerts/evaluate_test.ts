@@ -186,6 +186,10 @@ Deno.test("an entity that vanishes resolves its alert; disabled rules do nothing
   }, firing.state);
   assert.deepEqual(gone.transitions.map((t) => [t.to, t.value]), [["resolved", null]]);
   assert.deepEqual(evaluate([{ ...r, enabled: false }], lag(0, 5), {}).transitions, []);
+  // An evaluator without a frame of the kind yet (one that just took over) resolves nothing.
+  const blind = evaluate([r], { now: 10 * S, current: {}, previous: {} }, firing.state);
+  assert.deepEqual(blind.transitions, []);
+  assert.equal(blind.state[r.id]?.["OPS/orders/worker"]?.status, "firing");
 });
 
 Deno.test("preview replays a rule over stored points and lists what it would have fired", () => {
