@@ -19,6 +19,8 @@ export class NotFoundError extends NunectError {
   readonly objectName: string;
 
   /**
+   * Names what was looked for, its name and where.
+   *
    * @param kind what was looked for
    * @param name its name
    * @param where where it was looked for, e.g. `in stream "ORDERS"`
@@ -49,6 +51,8 @@ export class InvalidInputError extends NunectError {
   readonly issues: readonly FieldIssue[];
 
   /**
+   * Lists every problem of the input, each with its field.
+   *
    * @param what what was being validated, e.g. `stream configuration`
    * @param issues the problems
    * @param options the underlying cause (a ZodError)
@@ -75,6 +79,8 @@ export class ServerRefusedError extends NunectError {
   readonly field: string | null;
 
   /**
+   * Names what was asked and keeps the server's status, code and description.
+   *
    * @param action what was asked, e.g. `create stream "ORDERS"`
    * @param status the server's status
    * @param errCode the server's error code
@@ -107,6 +113,8 @@ export class AccountUnavailableError extends NunectError {
   readonly account: string;
 
   /**
+   * Names the account and why it cannot be used.
+   *
    * @param account the account
    * @param detail why, and what to do
    * @param options the underlying cause

@@ -121,6 +121,8 @@ export class ServerActionError extends NunectError {
   readonly code: number | undefined;
 
   /**
+   * Keeps the server's description and error code.
+   *
    * @param message what failed, with the server's description
    * @param code the server's error code
    */
