@@ -9,6 +9,14 @@ export interface NavItem {
   readonly label: string;
 }
 
+/** A user as the header shows it. */
+export interface LayoutUser {
+  readonly name: string;
+  readonly role: string;
+  /** Accounts the user is limited to (null: every account). */
+  readonly scope: readonly string[] | null;
+}
+
 /** What every page's frame shows. */
 export interface LayoutProps {
   /** Page title (also the `<title>`). */
@@ -22,7 +30,7 @@ export interface LayoutProps {
   /** The server the dashboard watches. */
   readonly serverName?: string;
   /** Logged-in user, or undefined on the login page. */
-  readonly user?: string;
+  readonly user?: LayoutUser;
   /** CSRF token for the logout form. */
   readonly csrf?: string;
   /** Props of the browser-unit island (omitted on the login and error pages). */
@@ -66,7 +74,13 @@ export function Layout(p: LayoutProps) {
           {p.user !== undefined && (
             <form method="post" action="/logout" class="logout">
               <input type="hidden" name="_csrf" value={p.csrf} />
-              <span class="user">{p.user}</span>
+              <a class="user" href="/me" title="Your password, second factor and API tokens">
+                {p.user.name}
+              </a>
+              <span class="role-chip" title="Your role and accounts">
+                {p.user.role}
+                {p.user.scope !== null && ` · ${p.user.scope.join(", ")}`}
+              </span>
               <button type="submit" class="link">Log out</button>
             </form>
           )}

@@ -1,4 +1,5 @@
 import {
+  alertAccount,
   type AlertStore,
   type EvalInput,
   parseRule,
@@ -7,6 +8,8 @@ import {
   type RuleType,
 } from "../mods/alerts/mod.ts";
 import {
+  alertsInScope,
+  type AlertsView,
   type DashboardServices,
   readAlertsView,
   ServiceUnavailableError,
@@ -16,6 +19,24 @@ import type { Frame, Kind } from "../mods/history/mod.ts";
 import type { AppContext } from "./context.ts";
 import { readRange } from "./history.ts";
 import { endpoint, type Route } from "./route.ts";
+import { HttpError } from "./errors.ts";
+import { noteAudit } from "./audit.ts";
+import { inAskersScope, sees } from "./scope.ts";
+
+/**
+ * The alerts the asker may see, read once for the page, its twin and `/api/alerts` (see
+ * {@linkcode alertsInScope}: an account-scoped user gets its accounts' alerts, no server alerts,
+ * no silences and no rules).
+ *
+ * @param c the request context
+ * @returns the view, or why alerts are not available
+ */
+export async function alertsView(c: AppContext): Promise<AlertsView> {
+  return alertsInScope(
+    await readAlertsView(await c.var.services.alerts()),
+    c.var.principal.scope,
+  );
+}
 
 /** The kinds of history each rule type reads. */
 const KINDS_OF: { readonly [T in RuleType]: readonly Kind[] } = {
@@ -101,7 +122,8 @@ export const alertsRoutes: readonly Route[] = [
   endpoint({
     path: "/api/alerts",
     title: "alert states (firing first), silences and rules",
-    handle: async (c) => await readAlertsView(await c.var.services.alerts()),
+    scope: "account",
+    handle: (c) => alertsView(c),
   }),
   endpoint({
     path: "/api/alerts/rules",
@@ -115,17 +137,28 @@ export const alertsRoutes: readonly Route[] = [
     method: "POST",
     path: "/api/alerts/rules",
     title: "save a rule (JSON; id, name, type, threshold, forS, hysteresis, severity, …)",
-    role: "operator",
-    handle: async (c) => (await store(c.var.services)).putRule(await body(c)),
+    role: "admin",
+    handle: async (c) => {
+      const alerts = await store(c.var.services);
+      const input = await body(c);
+      const before = (await alerts.rules()).find((r) => r.id === input.id) ?? null;
+      const after = await alerts.putRule(input);
+      noteAudit(c, { target: `rule ${after.id}`, before, after });
+      return after;
+    },
   }),
   endpoint({
     method: "POST",
     path: "/api/alerts/rules/:id/delete",
     title: "delete a rule",
-    role: "operator",
+    role: "admin",
     handle: async (c) => {
-      await (await store(c.var.services)).deleteRule(c.req.param("id") ?? "");
-      return { deleted: c.req.param("id") ?? "" };
+      const alerts = await store(c.var.services);
+      const id = c.req.param("id") ?? "";
+      const before = (await alerts.rules()).find((r) => r.id === id) ?? null;
+      await alerts.deleteRule(id);
+      noteAudit(c, { target: `rule ${id}`, before, after: null });
+      return { deleted: id };
     },
   }),
   endpoint({
@@ -141,12 +174,23 @@ export const alertsRoutes: readonly Route[] = [
     path: "/api/alerts/ack",
     title: "acknowledge a firing alert with a comment (ruleId, target, comment)",
     role: "operator",
+    scope: "account",
     handle: async (c) => {
       const b = await body(c);
-      return (await store(c.var.services)).acknowledge(
+      const alerts = await store(c.var.services);
+      if (c.var.principal.scope !== null) {
+        const rule = (await alerts.rules()).find((r) => r.id === String(b.ruleId ?? ""));
+        if (rule === undefined || !sees(c, alertAccount(rule, String(b.target ?? "")))) {
+          throw new HttpError(
+            404,
+            `Unknown alert "${String(b.ruleId ?? "")}" on "${String(b.target ?? "")}"`,
+          );
+        }
+      }
+      return alerts.acknowledge(
         String(b.ruleId ?? ""),
         String(b.target ?? ""),
-        c.var.session.user,
+        c.var.principal.user,
         String(b.comment ?? ""),
       );
     },
@@ -160,7 +204,7 @@ export const alertsRoutes: readonly Route[] = [
       (await store(c.var.services)).silence({
         id: crypto.randomUUID().slice(0, 8),
         ...await body(c),
-        by: c.var.session.user,
+        by: c.var.principal.user,
       }),
   }),
   endpoint({
@@ -176,12 +220,22 @@ export const alertsRoutes: readonly Route[] = [
   endpoint({
     path: "/api/alerts/history",
     title: "firing, resolved, acknowledgements, silences and delivery outcomes (since, ms)",
+    scope: "account",
     handle: async (c) => {
       const s = await c.var.services.alerts();
       const since = Number(c.req.query("since") ?? Date.now() - 86_400_000);
+      const items = s ? await s.history(Number.isFinite(since) ? since : undefined) : [];
+      // An account-scoped user sees its accounts' firings and acknowledgements only.
+      const rules = s && c.var.principal.scope !== null
+        ? new Map((await s.rules()).map((r) => [r.id, r]))
+        : null;
       return {
         available: s !== undefined,
-        items: s ? await s.history(Number.isFinite(since) ? since : undefined) : [],
+        items: rules === null ? items : inAskersScope(c, items, (i) => {
+          const d = i.data as { ruleId?: unknown; target?: unknown };
+          const rule = typeof d.ruleId === "string" ? rules.get(d.ruleId) : undefined;
+          return rule && typeof d.target === "string" ? alertAccount(rule, d.target) : null;
+        }),
       };
     },
   }),

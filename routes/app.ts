@@ -10,6 +10,8 @@ import { errorPage, pageRenderer } from "./render.tsx";
 import { cors, originCheck, securityHeaders, type SecurityOptions } from "./security.ts";
 import { SessionSigner } from "./session.ts";
 import { navigation, ROUTES } from "./table.ts";
+import { auditWrites } from "./audit.ts";
+import { authorize } from "./authorize.ts";
 import { metricsHandler } from "./metrics.ts";
 
 /** What the web app is built from. */
@@ -18,6 +20,11 @@ export interface AppOptions {
   readonly services: DashboardServices;
   /** Directory holding static/ (default: the project root). */
   readonly root?: string;
+  /**
+   * Leaves out the route table's role and scope checks and the audit trail of writes. For
+   * `deno task bench access` only, which measures what they cost; never set by main.ts.
+   */
+  readonly unguarded?: boolean;
 }
 
 /** Provides the services a route needs as context variables, or answers 503 (one place). */
@@ -101,6 +108,11 @@ export function createDashboard(options: AppOptions): Hono<AppEnv> {
   app.get("/favicon.ico", (c) => c.redirect("/static/favicon.svg", 301));
 
   app.route("/", authRoutes(config.dashboard, signer));
-  for (const r of ROUTES) app.on(r.method, r.path, provide(r.needs), ...r.handlers);
+  const pass: MiddlewareHandler<AppEnv> = async (_c, next) => await next();
+  for (const r of ROUTES) {
+    const audit = options.unguarded ? pass : auditWrites(r);
+    const guard = options.unguarded ? pass : authorize(r);
+    app.on(r.method, r.path, audit, guard, provide(r.needs), ...r.handlers);
+  }
   return app;
 }

@@ -9,6 +9,7 @@ import { endpoint, type Route } from "./route.ts";
 export const browserRoutes: readonly Route[] = [
   endpoint({
     path: "/api/browser/credentials",
+    scope: "self",
     title: "this browser's own NATS user (narrow, OPS) and WebSocket URL",
     handle: (c) => {
       const { config } = c.var.services;

@@ -4,7 +4,39 @@ import { streamSSE } from "hono/streaming";
 import type { AccountContext, ScanCriteria } from "../mods/jetstream/mod.ts";
 import { InvalidRequestError } from "../mods/dashboard/mod.ts";
 import type { AppContext } from "./context.ts";
-import { describeError, isFault } from "./errors.ts";
+import { describeError, HttpError, isFault } from "./errors.ts";
+import { inScope, isInternal } from "../mods/access/mod.ts";
+
+/**
+ * The accounts the JetStream console acts in, as far as the asker's scope reaches: every page
+ * and list of the console starts from these, so an account-scoped user's lists never hold
+ * another account's streams, buckets, object stores, services or dead letters.
+ *
+ * @param c the request context
+ * @returns the account names
+ */
+export function consoleAccounts(c: AppContext): string[] {
+  const scope = c.var.principal.scope;
+  return c.var.services.accounts.accounts().filter((a) => inScope(scope, a));
+}
+
+/**
+ * The console's connection inside a named account, acting for the logged-in user, refused
+ * outside the user's scope.
+ *
+ * @param c the request context
+ * @param name the account's name
+ * @returns the account and its connection
+ * @throws {HttpError} 403 for an account outside the user's scope
+ * @throws {NotFoundError} for an account the console has no credentials for
+ */
+export function accountNamed(c: AppContext, name: string): Promise<AccountContext> {
+  const p = c.var.principal;
+  if (!inScope(p.scope, name)) {
+    throw new HttpError(403, `Forbidden: account "${name}" is outside the scope of "${p.user}"`);
+  }
+  return c.var.services.account(name, { user: p.user });
+}
 
 /**
  * The JetStream console's connection inside the account named by the `:account` path parameter,
@@ -15,7 +47,7 @@ import { describeError, isFault } from "./errors.ts";
  * @throws {NotFoundError} for an account the console has no credentials for
  */
 export function account(c: AppContext): Promise<AccountContext> {
-  return c.var.services.account(c.req.param("account") ?? "", { user: c.var.session.user });
+  return accountNamed(c, c.req.param("account") ?? "");
 }
 
 /**
@@ -29,10 +61,10 @@ export async function allAccounts(c: AppContext): Promise<{
   contexts: AccountContext[];
   errors: { account: string; message: string }[];
 }> {
-  const names = c.var.services.accounts.accounts();
+  const names = consoleAccounts(c);
   const results = await Promise.all(names.map(async (name) => {
     try {
-      return { ctx: await c.var.services.account(name, { user: c.var.session.user }) };
+      return { ctx: await accountNamed(c, name) };
     } catch (e) {
       return { error: { account: name, message: (e as Error).message } };
     }
@@ -53,10 +85,34 @@ export async function allAccounts(c: AppContext): Promise<{
 export async function jsonBody(c: AppContext): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "") return {};
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new InvalidRequestError("Invalid request body: expected JSON");
+  }
+  refuseInternalSubjects(c.req.param("account"), body);
+  return body;
+}
+
+/**
+ * Refuses a console body that would publish into nunect's own subjects in OPS (a forged audit
+ * record): every publish, request, re-publish, replay and service call of the console names its
+ * subject in `subject` or `to`, and every one reads its body through {@linkcode jsonBody}.
+ */
+function refuseInternalSubjects(account: string | undefined, body: unknown, depth = 0): void {
+  if (account === undefined || typeof body !== "object" || body === null || depth > 3) return;
+  for (const [field, v] of Object.entries(body)) {
+    if (
+      (field === "subject" || field === "to") && typeof v === "string" &&
+      isInternal(account, { subject: v.trim() })
+    ) {
+      throw new HttpError(
+        403,
+        `Forbidden: subject "${v.slice(0, 120)}" in ${account} belongs to nunect's audit trail`,
+      );
+    }
+    if (typeof v === "object") refuseInternalSubjects(account, v, depth + 1);
   }
 }
 

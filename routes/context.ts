@@ -2,14 +2,20 @@ import type { Context } from "hono";
 import type { DashboardConfig, DashboardServices, LiveTopic } from "../mods/dashboard/mod.ts";
 import type { SysMonitor, UnitRegistry } from "../mods/monitor/mod.ts";
 import type { Session } from "./session.ts";
+import type { Principal } from "../mods/access/mod.ts";
+import type { AuditNote } from "./audit.ts";
 
 /** Hono environment of the app: what its middleware puts on the context. */
 export interface AppEnv {
   Variables: {
     /** The dashboard's server side (every request). */
     services: DashboardServices;
-    /** The logged-in session (every request but public paths). */
+    /** The logged-in session (requests with a session cookie; not token requests). */
     session: Session;
+    /** Who the request acts for, with the role and scope in force (every request but public paths). */
+    principal: Principal;
+    /** What a handler adds to its request's audit record (target, before, after). */
+    auditNote: AuditNote;
     /** The session's CSRF token. */
     csrf: string;
     /** The SYS monitor, on routes that need `sys`. */

@@ -15,6 +15,13 @@ import {
 import { InvalidSubjectError, InvalidUnitIdError, NunectError } from "../mods/protocol/mod.ts";
 import { InvalidAlertInputError } from "../mods/alerts/mod.ts";
 import {
+  AccessConflictError,
+  AccessDeniedError,
+  InvalidAccessInputError,
+  KdfBusyError,
+  UnknownAccessError,
+} from "../mods/access/mod.ts";
+import {
   AccountUnavailableError,
   type FieldIssue,
   InvalidInputError,
@@ -61,7 +68,7 @@ const TITLES: Record<number, string> = {
   403: "Forbidden",
   404: "Not found",
   405: "Method not allowed",
-  409: "Refused by nats-server",
+  409: "Conflict",
   413: "Request too large",
   429: "Too many requests",
   500: "Internal error",
@@ -80,6 +87,11 @@ type ErrorClass = abstract new (...args: any[]) => Error;
  */
 export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[] = [
   [HttpError, (e) => (e as HttpError).status],
+  [KdfBusyError, () => 429],
+  [InvalidAccessInputError, () => 400],
+  [UnknownAccessError, () => 404],
+  [AccessConflictError, () => 409],
+  [AccessDeniedError, () => 403],
   [InvalidRequestError, () => 400],
   [InvalidAlertInputError, () => 400],
   [InvalidUnitIdError, () => 400],

@@ -1,7 +1,48 @@
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import { LIVE_TOPICS, type LiveTopic } from "../mods/dashboard/mod.ts";
+import {
+  LIVE_TOPICS,
+  type LiveFilter,
+  type LiveTopic,
+  unitAccount,
+  type UnitsDelta,
+  type UnitsReset,
+  unitsView,
+} from "../mods/dashboard/mod.ts";
+import { inScope, type Scope } from "../mods/access/mod.ts";
+import type { AppContext } from "./context.ts";
+import { HttpError } from "./errors.ts";
 import { endpoint, type Route } from "./route.ts";
+
+/** The topics an account-scoped user may follow: the others are server-wide. */
+const ACCOUNT_TOPICS: readonly LiveTopic[] = ["units", "activity"];
+
+/**
+ * What an account-scoped user sees of the live stream: its accounts' units (deltas and the
+ * first page again, from the registry with its scope) and its accounts' connection events.
+ */
+function scopeFilter(c: AppContext, scope: NonNullable<Scope>): LiveFilter {
+  return (topic, data) => {
+    if (topic === "activity") {
+      const account = (data as { account?: string }).account;
+      return typeof account === "string" && inScope(scope, account) ? data : undefined;
+    }
+    if (topic !== "units") return undefined;
+    if ((data as Partial<UnitsReset>).reset === true) {
+      const reset = data as UnitsReset;
+      return {
+        ...unitsView(c.var.services.units(), reset.query, reset.now, scope),
+        reset: true,
+      };
+    }
+    const delta = data as UnitsDelta;
+    return {
+      ...delta,
+      changed: delta.changed.filter((u) => inScope(scope, unitAccount(u))),
+      removed: delta.removed.filter((key) => inScope(scope, unitAccount(key))),
+    };
+  };
+}
 
 /** Frames one stream may hold unsent before it is closed (the browser then resumes). */
 const MAX_QUEUED = 20_000;
@@ -47,9 +88,25 @@ export const eventsRoutes: readonly Route[] = [
     path: "/api/events",
     title: "live overview, rates, units (deltas), activity and topology as Server-Sent Events " +
       "(topics, after / Last-Event-ID)",
+    scope: "account",
     query: eventsQuery,
     handle: (c, q) => {
       const after = c.req.header("last-event-id") ?? q.after;
+      const scope = c.var.principal.scope;
+      let topics: readonly LiveTopic[] = q.topics ?? LIVE_TOPICS;
+      let filter: LiveFilter | undefined;
+      if (scope !== null) {
+        const wide = q.topics?.filter((t) => !ACCOUNT_TOPICS.includes(t)) ?? [];
+        if (wide.length > 0) {
+          throw new HttpError(
+            403,
+            `Forbidden: live ${wide.join(", ")} show every account; "${c.var.principal.user}" ` +
+              `follows ${ACCOUNT_TOPICS.join(" and ")} of ${scope.join(", ")} only`,
+          );
+        }
+        topics = topics.filter((t) => ACCOUNT_TOPICS.includes(t));
+        filter = scopeFilter(c, scope);
+      }
       c.header("Cache-Control", "no-store");
       c.header("X-Accel-Buffering", "no");
       return streamSSE(c, async (stream) => {
@@ -58,10 +115,10 @@ export const eventsRoutes: readonly Route[] = [
         let queue: Uint8Array[] = [];
         let wake: (() => void) | undefined;
         let closed = false;
-        const sub = c.var.services.subscribe(q.topics ?? LIVE_TOPICS, after, (frame) => {
+        const sub = c.var.services.subscribe(topics, after, (frame) => {
           queue.push(frame.bytes);
           wake?.();
-        });
+        }, filter);
         queue = [...sub.backlog.frames.map((f) => f.bytes), ...queue];
         stream.onAbort(() => {
           closed = true;

@@ -3,28 +3,36 @@ import { renderToString } from "preact-render-to-string";
 import { Layout, type NavItem } from "../components/Layout.tsx";
 import type { AppContext, AppEnv, PageProps } from "./context.ts";
 import type { RenderedError } from "./errors.ts";
+import type { RouteInfo } from "./route.ts";
+import { mayUse } from "./authorize.ts";
 
 /**
  * The page renderer (`c.render(body, { title })`): the layout around the content. A logged-in
- * user gets the navigation, the logout form with its CSRF token, and the browser-unit island.
+ * user gets the navigation (the pages its role and scope allow), the logout form with its CSRF
+ * token, and the browser-unit island.
  *
  * @param nav the navigation, from the route table
  * @returns the middleware that sets the renderer
  */
-export function pageRenderer(nav: readonly NavItem[]): MiddlewareHandler<AppEnv> {
+export function pageRenderer(
+  nav: readonly (NavItem & Pick<RouteInfo, "role" | "scope">)[],
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.setRenderer((body, props: PageProps) => {
       const session = c.get("session");
+      const principal = session ? c.get("principal") : undefined;
       const services = c.get("services");
       const { config } = services;
       const html = renderToString(
         <Layout
           title={props.title}
           path={c.req.path}
-          nav={nav}
+          nav={principal ? nav.filter((n) => mayUse(principal, n)) : []}
           domain={config.dashboard.domain}
           serverName={config.server.name}
-          user={session?.user}
+          user={principal
+            ? { name: principal.user, role: principal.role, scope: principal.scope }
+            : undefined}
           csrf={session ? c.get("csrf") : undefined}
           version={services.version}
           alertsFiring={services.alertsView().available ? services.alertsView().firing : null}

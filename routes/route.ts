@@ -4,12 +4,19 @@ import type { z } from "zod";
 import type { LiveTopic, ServiceName } from "../mods/dashboard/mod.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { validQuery } from "./query.ts";
+import { validBody } from "./console.ts";
+import type { Role } from "../mods/access/mod.ts";
+
+export type { Role };
 
 /**
- * Who may use a route: `viewer` reads, `operator` changes the state of units and connections,
- * `admin` manages users and credentials. Each role includes the ones before it.
+ * What a route shows of the accounts, and so who of the account-scoped users may use it:
+ * - `global`: server-wide (servers, routes, every account at once): unscoped users only;
+ * - `account`: one account's or several accounts' data, filtered at its source by the user's
+ *   scope (an `:account` path parameter outside the scope is refused before the handler runs);
+ * - `self`: only the asker's own things (its tokens, its password, the API's description).
  */
-export type Role = "viewer" | "operator" | "admin";
+export type RouteScope = "global" | "account" | "self";
 
 /** What the route table says about one route; navigation, `/api` and access control read it. */
 export interface RouteInfo {
@@ -25,10 +32,29 @@ export interface RouteInfo {
   readonly api: string | null;
   /** The least role that may use it. */
   readonly role: Role;
+  /** Which account-scoped users may use it (default `global`: none). */
+  readonly scope: RouteScope;
+  /** The audit trail's action name for a POST (default: from the path, e.g. `streams.purge`). */
+  readonly action: string | null;
   /** Services it cannot do without; while one is down it answers 503. */
   readonly needs: readonly ServiceName[];
   /** The live topics a page follows (its islands update from `/api/events`). */
   readonly live: readonly LiveTopic[];
+  /**
+   * The zod schemas that validate the request and describe the answer: the same ones the
+   * OpenAPI description (`/api/openapi.json`) is generated from.
+   */
+  readonly schemas: RouteSchemas;
+}
+
+/** What validates a route's request and describes its JSON answer. */
+export interface RouteSchemas {
+  /** The query string. */
+  readonly query?: z.ZodType;
+  /** The JSON body of a POST. */
+  readonly body?: z.ZodType;
+  /** The JSON answer (200). */
+  readonly response?: z.ZodType;
 }
 
 /** A route: its table entry and its handlers. */
@@ -45,10 +71,16 @@ interface RouteDef<Q> {
   readonly title: string;
   /** The least role (default `viewer`). */
   readonly role?: Role;
+  /** Which account-scoped users may use it (default `global`). */
+  readonly scope?: RouteScope;
+  /** The audit action of a POST (default: from the path). */
+  readonly action?: string;
   /** Services it cannot do without. */
   readonly needs?: readonly ServiceName[];
   /** Schema of the query string (zod); parsed once for the page and its twin. */
   readonly query?: z.ZodType<Q>;
+  /** Schema of the JSON answer (the twin's, for a page): described in the OpenAPI document. */
+  readonly response?: z.ZodType;
 }
 
 /** Definition of a page and its JSON twin, for {@linkcode page}. */
@@ -73,11 +105,13 @@ export interface PageDef<Q, D> extends RouteDef<Q> {
 }
 
 /** Definition of a route without a page, for {@linkcode endpoint}. */
-export interface EndpointDef<Q, D> extends RouteDef<Q> {
+export interface EndpointDef<Q, D, B = undefined> extends RouteDef<Q> {
   /** HTTP method (default GET). */
   readonly method?: "GET" | "POST";
+  /** Schema of the JSON body: parsed before `handle`, a bad one is a 400 naming the field. */
+  readonly body?: z.ZodType<B>;
   /** Answers a value (sent as JSON) or a response. */
-  readonly handle: (c: AppContext, query: Q) => D | Response | Promise<D | Response>;
+  readonly handle: (c: AppContext, query: Q, body: B) => D | Response | Promise<D | Response>;
 }
 
 function queryOf<Q>(c: AppContext): Q {
@@ -99,7 +133,12 @@ function handlers<Q>(
  * @returns the page's route and the twin's
  */
 export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>): Route[] {
-  const common = { role: def.role ?? "viewer", needs: def.needs ?? [] } as const;
+  const common = {
+    role: def.role ?? "viewer",
+    scope: def.scope ?? scopeOf(def.path),
+    action: null,
+    needs: def.needs ?? [],
+  } as const;
   // Every page follows `alerts`: the header's badge counts firing alerts live.
   const live: readonly LiveTopic[] = [...new Set([...(def.live ?? []), "alerts" as const])];
   const pageRoute: Route = {
@@ -110,6 +149,7 @@ export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>):
     nav: def.nav ?? false,
     api: def.twin.path,
     live,
+    schemas: { query: def.query },
     handlers: handlers(def, async (c) => {
       const q = queryOf<Q>(c);
       // The live stream resumes from before the data was read: nothing falls in between.
@@ -129,6 +169,7 @@ export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>):
     nav: false,
     api: null,
     live: [],
+    schemas: { query: def.query, response: def.response },
     handlers: handlers(def, async (c) => {
       const q = queryOf<Q>(c);
       if (def.twin.relay) return await def.twin.relay(c, q);
@@ -145,7 +186,9 @@ export function page<Q = Record<never, never>, D = unknown>(def: PageDef<Q, D>):
  * @param def method, path, description and handler
  * @returns the route
  */
-export function endpoint<Q = Record<never, never>, D = unknown>(def: EndpointDef<Q, D>): Route {
+export function endpoint<Q = Record<never, never>, D = unknown, B = undefined>(
+  def: EndpointDef<Q, D, B>,
+): Route {
   return {
     method: def.method ?? "GET",
     path: def.path,
@@ -153,11 +196,34 @@ export function endpoint<Q = Record<never, never>, D = unknown>(def: EndpointDef
     nav: false,
     api: null,
     role: def.role ?? "viewer",
+    scope: def.scope ?? scopeOf(def.path),
+    action: def.method === "POST" ? def.action ?? actionOf(def.path) : null,
     needs: def.needs ?? [],
     live: [],
+    schemas: { query: def.query, body: def.body, response: def.response },
     handlers: handlers(def, async (c) => {
-      const out = await def.handle(c, queryOf<Q>(c));
+      const body = def.body ? await validBody(c, def.body) : undefined as B;
+      const out = await def.handle(c, queryOf<Q>(c), body);
       return out instanceof Response ? out : c.json(out as object);
     }),
   };
+}
+
+/** A route naming an `:account` is account-scoped (authorisation checks the parameter). */
+function scopeOf(path: string): RouteScope {
+  return path.includes("/:account") ? "account" : "global";
+}
+
+/**
+ * The audit action of a POST route from its path: the literal segments after `/api`, joined by
+ * dots (`/api/streams/:account/:stream/purge` is `streams.purge`; the form twin
+ * `/connections/:cid/kick` and `/api/connections/:cid/kick` are both `connections.kick`).
+ *
+ * @param path the route's path
+ * @returns the action
+ */
+export function actionOf(path: string): string {
+  const words = path.split("/").filter((s) => s !== "" && !s.startsWith(":"));
+  if (words[0] === "api") words.shift();
+  return words.slice(0, 4).join(".").toLowerCase() || "root";
 }

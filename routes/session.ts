@@ -121,6 +121,34 @@ export class SessionSigner {
   }
 
   /**
+   * Signs a short text for a purpose (e.g. the half-done login waiting for its second factor).
+   *
+   * @param purpose what it is for; a value signed for one purpose does not verify for another
+   * @param text the text (base64url-safe characters, dots and colons)
+   * @returns `<text>.<signature>`
+   */
+  async signValue(purpose: string, text: string): Promise<string> {
+    return `${text}.${b64url(await this.#mac(purpose, text))}`;
+  }
+
+  /**
+   * Verifies what {@linkcode SessionSigner.signValue} made.
+   *
+   * @param purpose the same purpose
+   * @param signed the signed value
+   * @returns the text, or undefined when it was altered or signed for something else
+   */
+  async verifyValue(purpose: string, signed: string | undefined): Promise<string | undefined> {
+    if (signed === undefined || signed.length > 1024) return undefined;
+    const at = signed.lastIndexOf(".");
+    if (at < 0) return undefined;
+    const text = signed.slice(0, at);
+    const given = fromB64url(signed.slice(at + 1));
+    if (!given || !bytesEqual(given, await this.#mac(purpose, text))) return undefined;
+    return text;
+  }
+
+  /**
    * The CSRF token of a session (or of a pre-login nonce): forms send it as `_csrf`, scripts as
    * the `X-CSRF-Token` header.
    *

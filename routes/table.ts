@@ -25,6 +25,9 @@ import { sessionsRoutes } from "./pages/sessions.tsx";
 import { topologyRoutes } from "./pages/topology.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
 import { endpoint, type Route } from "./route.ts";
+import { usersRoutes } from "./pages/users.tsx";
+import { meRoutes } from "./pages/me.tsx";
+import { auditRoutes } from "./pages/audit.tsx";
 
 const routes: Route[] = [
   ...overviewRoutes,
@@ -52,7 +55,10 @@ const routes: Route[] = [
   ...historyRoutes,
   ...alertsRoutes,
   ...eventsRoutes,
+  ...usersRoutes,
   ...sessionsRoutes,
+  ...auditRoutes,
+  ...meRoutes,
 ];
 
 /** One entry of `GET /api`. */
@@ -61,6 +67,7 @@ export interface ApiIndexEntry {
   readonly path: string;
   readonly what: string;
   readonly role: Route["role"];
+  readonly scope: Route["scope"];
 }
 
 /**
@@ -72,6 +79,7 @@ export const ROUTES: readonly Route[] = [
   endpoint({
     path: "/api",
     title: "this list: every JSON endpoint, for scripts",
+    scope: "self",
     handle: () => ({ endpoints: apiIndex() }),
   }),
 ];
@@ -81,8 +89,13 @@ export const ROUTES: readonly Route[] = [
  *
  * @returns links and labels
  */
-export function navigation(): NavItem[] {
-  return ROUTES.filter((r) => r.nav).map((r) => ({ href: r.path, label: r.title }));
+export function navigation(): (NavItem & Pick<Route, "role" | "scope">)[] {
+  return ROUTES.filter((r) => r.nav).map((r) => ({
+    href: r.path,
+    label: r.title,
+    role: r.role,
+    scope: r.scope,
+  }));
 }
 
 /**
@@ -96,5 +109,6 @@ export function apiIndex(): ApiIndexEntry[] {
     path: r.path,
     what: r.title,
     role: r.role,
+    scope: r.scope,
   }));
 }

@@ -17,6 +17,7 @@
  * @module
  */
 export {
+  alertAccount,
   CHANNELS,
   matchesTarget,
   RULE_ID_PATTERN,

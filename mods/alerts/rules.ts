@@ -94,3 +94,35 @@ export function matchesTarget(glob: string, id: string): boolean {
   );
   return re.test(id);
 }
+
+/**
+ * The account an alert concerns, for account-scoped dashboard users: a unit's (its key names a
+ * tenant as `<ACCOUNT>.<unit>`, else OPS), an account's, a stream's or a consumer's (the first
+ * part of `account/stream[/consumer]`); null for a server's, which concerns every account.
+ *
+ * @param rule the rule's type and scope
+ * @param target the alert's target (the entity ID)
+ * @returns the account's name, or null
+ */
+export function alertAccount(
+  rule: { readonly type: RuleType; readonly scope?: Rule["scope"] },
+  target: string,
+): string | null {
+  switch (rule.type) {
+    case "unit_heartbeat":
+    case "unit_clock":
+    case "unit_rtt": {
+      const dot = target.indexOf(".");
+      return dot > 0 ? target.slice(0, dot) : "OPS";
+    }
+    case "consumer_lag":
+      return target.split("/")[0] || null;
+    case "storage_share":
+    case "rate_zscore":
+      return rule.scope === "account" || rule.scope === "stream"
+        ? target.split("/")[0] || null
+        : null;
+    default:
+      return null;
+  }
+}

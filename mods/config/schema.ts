@@ -313,6 +313,13 @@ export const sections = {
     /** The most units the units table holds; stale ones make room for new ones. */
     maxUnits: positiveInt("TELEMETRY_MAX_UNITS", "10000"),
   },
+  /** The audit trail (mods/audit): its own retention, apart from every other stream's. */
+  audit: {
+    /** Records older than this many days age out of the stream `nunect_audit`. */
+    maxAgeDays: positiveInt("AUDIT_MAX_AGE_DAYS", "365"),
+    /** Replicas of the stream. */
+    replicas: positiveInt("AUDIT_REPLICAS", "1"),
+  },
   /** Metric history (mods/history): tiers and retention of the history streams. */
   history: {
     tiers: variable(

@@ -1,6 +1,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import type { AlertState, AlertStore, Rule, Silence } from "../alerts/mod.ts";
-import { ALERTS_SUBJECT } from "../alerts/mod.ts";
+import { alertAccount, ALERTS_SUBJECT } from "../alerts/mod.ts";
+import { inScope, type Scope } from "../access/mod.ts";
 
 /** What the Alerts page and the header badge show; the data of the `alerts` live topic. */
 export interface AlertsView {
@@ -48,6 +49,37 @@ export async function readAlertsView(store: AlertStore | undefined): Promise<Ale
     states,
     silences,
     rules,
+  };
+}
+
+/**
+ * What a user of a scope may see of the alerts view: all of it unscoped; for an account-scoped
+ * user its accounts' alerts only (each alert's account from its rule's type and target: a unit's,
+ * an account's, a stream's, a consumer's), no server alerts, and neither silences nor rules
+ * (both span accounts). The page, `/api/alerts` and the `alerts` live topic all go through it.
+ *
+ * @param view the whole view
+ * @param scope the user's accounts, or null for every account
+ * @returns the view in scope (the same object when unscoped)
+ * @example
+ * ```ts
+ * const mine = alertsInScope(await readAlertsView(store), ["BRIDGE"]);
+ * ```
+ */
+export function alertsInScope(view: AlertsView, scope: Scope): AlertsView {
+  if (scope === null) return view;
+  const rules = new Map(view.rules.map((r) => [r.id, r]));
+  const states = view.states.filter((a) => {
+    const rule = rules.get(a.ruleId);
+    const account = rule === undefined ? null : alertAccount(rule, a.target);
+    return account !== null && inScope(scope, account);
+  });
+  return {
+    ...view,
+    firing: states.filter((a) => a.status === "firing").length,
+    states,
+    silences: [],
+    rules: [],
   };
 }
 

@@ -14,6 +14,7 @@ export const DASHBOARD_SECTIONS = [
   "opsUser",
   "uiUser",
   "history",
+  "audit",
   "metrics",
   "bridgeUser",
   "engineUser",

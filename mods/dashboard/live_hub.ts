@@ -28,7 +28,15 @@ export interface LiveFrame {
   readonly topic: LiveTopic;
   /** `id: <epoch>-<seq>`, `event: <topic>`, `data: <JSON>`, a blank line. */
   readonly bytes: Uint8Array;
+  /** The event's data, for subscribers that see only part of it (see {@linkcode LiveFilter}). */
+  readonly data: unknown;
 }
+
+/**
+ * What one subscriber may see of an event: the data as is, a part of it (a new object), or
+ * undefined to skip the event. An account-scoped user's stream is filtered so.
+ */
+export type LiveFilter = (topic: LiveTopic, data: unknown) => unknown;
 
 /** What a subscriber receives first: missed events, or a fresh snapshot of each topic. */
 export interface LiveBacklog {
@@ -88,7 +96,11 @@ export class LiveHub {
   readonly epoch: string;
   readonly #buffer: RingBuffer<LiveFrame>;
   readonly #snapshot: (topic: LiveTopic) => readonly unknown[];
-  readonly #subscribers = new Set<{ topics: ReadonlySet<LiveTopic>; fn: (f: LiveFrame) => void }>();
+  readonly #subscribers = new Set<{
+    topics: ReadonlySet<LiveTopic>;
+    fn: (f: LiveFrame) => void;
+    filter?: LiveFilter;
+  }>();
   #seq = 0;
   #resumed = 0;
   #snapshots = 0;
@@ -124,12 +136,13 @@ export class LiveHub {
    */
   publish(topic: LiveTopic, data: unknown): LiveFrame {
     const seq = ++this.#seq;
-    const frame = { seq, topic, bytes: this.#encode(seq, topic, data) };
+    const frame = { seq, topic, bytes: this.#encode(seq, topic, data), data };
     this.#buffer.push(frame);
     for (const s of this.#subscribers) {
       if (!s.topics.has(topic)) continue;
       try {
-        s.fn(frame);
+        const seen = s.filter ? this.#filtered(frame, s.filter) : frame;
+        if (seen !== undefined) s.fn(seen);
       } catch { /* a subscriber's failure is its own */ }
     }
     return frame;
@@ -142,18 +155,31 @@ export class LiveHub {
    * @param topics the topics
    * @param after the last event ID the subscriber has (`Last-Event-ID`), if any
    * @param fn receives each live frame
+   * @param filter what this subscriber may see of each event (default: all of it)
    * @returns the backlog and a function that ends the subscription
    */
   subscribe(
     topics: readonly LiveTopic[],
     after: string | undefined,
     fn: (frame: LiveFrame) => void,
+    filter?: LiveFilter,
   ): { backlog: LiveBacklog; close: () => void } {
     const wanted = new Set(topics);
-    const backlog = this.#backlog(wanted, after);
-    const sub = { topics: wanted, fn };
+    const full = this.#backlog(wanted, after);
+    const backlog = filter === undefined ? full : {
+      kind: full.kind,
+      frames: full.frames.flatMap((f) => this.#filtered(f, filter) ?? []),
+    };
+    const sub = { topics: wanted, fn, filter };
     this.#subscribers.add(sub);
     return { backlog, close: () => this.#subscribers.delete(sub) };
+  }
+
+  #filtered(frame: LiveFrame, filter: LiveFilter): LiveFrame | undefined {
+    const data = filter(frame.topic, frame.data);
+    if (data === undefined) return undefined;
+    if (data === frame.data) return frame;
+    return { ...frame, data, bytes: this.#encode(frame.seq, frame.topic, data) };
   }
 
   /**
@@ -185,6 +211,7 @@ export class LiveHub {
         seq: this.#seq,
         topic,
         bytes: this.#encode(this.#seq, topic, data),
+        data,
       }))
     );
     return { kind: "snapshot", frames };

@@ -25,11 +25,12 @@ export type { DashboardConfig } from "./config.ts";
 export { InvalidRequestError, NotFoundError, ServiceUnavailableError } from "./errors.ts";
 export { DashboardServices, NATS_HEALTH_BOUND_MS, redactUrl } from "./services.ts";
 export type { DashboardServicesOptions, NatsHealth, Needed, ServiceName } from "./services.ts";
-export { ALERTS_UNAVAILABLE, AlertsFeed, readAlertsView } from "./alerts_feed.ts";
+export { ALERTS_UNAVAILABLE, AlertsFeed, alertsInScope, readAlertsView } from "./alerts_feed.ts";
 export type { AlertsView } from "./alerts_feed.ts";
 export { LIVE_TOPICS, LiveHub } from "./live_hub.ts";
 export type {
   LiveBacklog,
+  LiveFilter,
   LiveFrame,
   LiveHubOptions,
   LiveHubStats,
@@ -57,7 +58,13 @@ export type { AccountRow, AccountsSummary } from "./accounts.ts";
 export { findConnection } from "./connection.ts";
 export { serverDetail } from "./servers.ts";
 export type { ServerDetail } from "./servers.ts";
-export { applyUnitsEvent, DEFAULT_UNITS_QUERY, hostClock, unitsView } from "./units.ts";
+export {
+  applyUnitsEvent,
+  DEFAULT_UNITS_QUERY,
+  hostClock,
+  unitAccount,
+  unitsView,
+} from "./units.ts";
 export type { AppliedUnitsEvent, HostClock, UnitsQuery, UnitsView } from "./units.ts";
 export { sessionRef, SessionStore } from "./session_store.ts";
 export type { NewSession, SessionRecord, SessionStoreOptions } from "./session_store.ts";

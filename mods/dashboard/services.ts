@@ -26,12 +26,20 @@ import {
 } from "../jetstream/mod.ts";
 import { type DashboardConfig, dashboardUnitId } from "./config.ts";
 import { ServiceUnavailableError } from "./errors.ts";
-import { type LiveBacklog, type LiveFrame, LiveHub, type LiveTopic } from "./live_hub.ts";
+import {
+  type LiveBacklog,
+  type LiveFilter,
+  type LiveFrame,
+  LiveHub,
+  type LiveTopic,
+} from "./live_hub.ts";
 import { ALERTS_UNAVAILABLE, AlertsFeed, type AlertsView } from "./alerts_feed.ts";
 import { HISTORY_SUBJECT } from "../history/mod.ts";
 import { readOverview } from "./overview.ts";
 import { OverviewSampler } from "./overview_sampler.ts";
 import { SessionStore, type SessionStoreOptions } from "./session_store.ts";
+import { TokenStore, UserStore } from "../access/mod.ts";
+import { AuditLog, type AuditRecord, ensureAuditStream } from "../audit/mod.ts";
 import { UnitsFeed } from "./units_feed.ts";
 import { ClusterSampler } from "./cluster_sampler.ts";
 import { clusterServers } from "./cluster.ts";
@@ -63,6 +71,11 @@ export interface DashboardServicesOptions {
   readonly registry?: UnitRegistryOptions;
   /** Options passed to the session store (tests shorten the idle time). */
   readonly sessions?: Partial<SessionStoreOptions>;
+  /**
+   * Called with an audit record that could not be stored (default: the whole record to stderr
+   * through `log`).
+   */
+  readonly onAuditLost?: (record: AuditRecord, error: Error) => void;
   /** Sampling interval of the Overview's endpoints and step of the rate history (2000 ms). */
   readonly sampleMs?: number;
   /** At most one `units` event per this many ms (default 1000). */
@@ -94,10 +107,16 @@ export interface Needed {
   units: UnitRegistry;
   /** The login sessions. */
   sessions: SessionStore;
+  /** The dashboard's users. */
+  users: UserStore;
+  /** The users' API tokens. */
+  tokens: TokenStore;
+  /** The audit trail. */
+  audit: AuditLog;
 }
 
 /** A service a request may need, provided or refused with a 503 by the web app. */
-export type ServiceName = "sys" | "units" | "sessions";
+export type ServiceName = keyof Needed;
 
 /**
  * The dashboard's server side: the monitoring client and the Overview's sampler, the SYS
@@ -141,6 +160,10 @@ export class DashboardServices implements AsyncDisposable {
   #historySub: { unsubscribe(): void } | undefined;
   #units: UnitRegistry | undefined;
   #sessions: SessionStore | undefined;
+  #users: UserStore | undefined;
+  #tokens: TokenStore | undefined;
+  #audit: AuditLog | undefined;
+  readonly #onAuditLost: ((record: AuditRecord, error: Error) => void) | undefined;
   #sysClient: NunectClient | undefined;
   #opsClient: NunectClient | undefined;
   readonly #unitsFeed: UnitsFeed;
@@ -159,6 +182,7 @@ export class DashboardServices implements AsyncDisposable {
     this.unitIntervalMs = options.unitIntervalMs ?? 5000;
     this.#backoff = options.backoff ?? { initialMs: 500, factor: 2, maxMs: 10_000, jitterMs: 500 };
     this.#log = options.log ?? ((line) => console.error(line));
+    this.#onAuditLost = options.onAuditLost;
     this.monitor = new MonitorClient({ url: monitorUrl(options.config), timeoutMs: 3000 });
     this.live = new LiveHub({ snapshot: (topic) => this.#snapshot(topic) });
     this.overview = new OverviewSampler(() => readOverview(this.monitor), {
@@ -290,22 +314,45 @@ export class DashboardServices implements AsyncDisposable {
   }
 
   /**
+   * The audit trail, or undefined until its stream is there.
+   *
+   * @returns the audit log
+   */
+  audit(): AuditLog | undefined {
+    return this.#audit;
+  }
+
+  /**
    * A service a request cannot do without.
    *
-   * @param name `sys`, `units` or `sessions`
+   * @param name `sys`, `units`, `sessions`, `users`, `tokens` or `audit`
    * @returns the service
    * @throws {ServiceUnavailableError} while it is not up
    */
   need<N extends ServiceName>(name: N): Needed[N] {
-    const service = name === "sys" ? this.#sys : name === "units" ? this.#units : this.#sessions;
+    const services: { [K in ServiceName]: Needed[K] | undefined } = {
+      sys: this.#sys,
+      units: this.#units,
+      sessions: this.#sessions,
+      users: this.#users,
+      tokens: this.#tokens,
+      audit: this.#audit,
+    };
+    const service = services[name];
     if (service === undefined) {
+      const what = {
+        sys: "",
+        units: "The units registry is",
+        sessions: "Login sessions are",
+        users: "Dashboard users are",
+        tokens: "API tokens are",
+        audit: "The audit trail is",
+      }[name];
       throw new ServiceUnavailableError(
         name === "sys"
           ? "No connection to the NATS system account yet: check NATS_SYS_USER and " +
             "NATS_SYS_PASSWORD and that nats-server is running"
-          : `${
-            name === "units" ? "The units registry is" : "Login sessions are"
-          } not available yet: the dashboard has no OPS connection; check ` +
+          : `${what} not available yet: the dashboard has no OPS connection; check ` +
             "NATS_OPS_USER and NATS_OPS_PASSWORD and that nats-server is running",
       );
     }
@@ -361,18 +408,20 @@ export class DashboardServices implements AsyncDisposable {
    * @param topics the topics
    * @param after the last event ID the page has, if any
    * @param fn receives each live frame
+   * @param filter what this subscriber may see of each event (an account-scoped user's part)
    * @returns the backlog and a function that ends the subscription
    */
   subscribe(
     topics: readonly LiveTopic[],
     after: string | undefined,
     fn: (frame: LiveFrame) => void,
+    filter?: LiveFilter,
   ): { backlog: LiveBacklog; close: () => void } {
     const release = topics.includes("overview") || topics.includes("rates")
       ? this.overview.watch()
       : undefined;
     const releaseCluster = topics.includes("cluster") ? this.cluster.watch() : undefined;
-    const sub = this.live.subscribe(topics, after, fn);
+    const sub = this.live.subscribe(topics, after, fn, filter);
     return {
       backlog: sub.backlog,
       close: () => {
@@ -463,6 +512,9 @@ export class DashboardServices implements AsyncDisposable {
     await this.#sys?.close();
     await this.#units?.close();
     await this.#sessions?.close();
+    this.#users?.close();
+    this.#tokens?.close();
+    await this.#audit?.flush();
     await this.#sysClient?.close();
     await this.#opsClient?.close();
   }
@@ -472,9 +524,11 @@ export class DashboardServices implements AsyncDisposable {
     return this.close();
   }
 
-  // Logins need the sessions first; JetStream may be off or not ready yet: retry, then keep them
-  // in this process only (one instance, ended by a restart) and say so.
-  async #openSessions(
+  // Logins need users and sessions first; JetStream may be off or not ready yet: retry, then
+  // keep them in this process only (one instance, ended by a restart) and say so. The audit
+  // trail has no such fallback: without JetStream, changes are refused (503) rather than made
+  // unrecorded.
+  async #openAccess(
     client: NunectClient,
     options: Partial<SessionStoreOptions>,
   ): Promise<void> {
@@ -484,14 +538,19 @@ export class DashboardServices implements AsyncDisposable {
       maxAgeMs: d.sessionMaxH * 3600_000,
       ...options,
     };
+    const users = { secret: d.secret, issuer: `nunect ${d.domain}` };
     try {
-      this.#sessions = await retry(() => SessionStore.open(client.nc, settings), {
+      await retry(async () => {
+        this.#sessions = await SessionStore.open(client.nc, settings);
+        this.#users = await UserStore.open(client.nc, users);
+        this.#tokens = await TokenStore.open(client.nc);
+      }, {
         backoff: this.#backoff,
         attempts: 3,
         signal: this.#stopped.signal,
         onError: (e, attempt, waitMs) =>
           this.#log(
-            `Session store could not start (attempt ${attempt}): ${
+            `Users and sessions could not start (attempt ${attempt}): ${
               (e as Error).message
             }; retrying in ${waitMs / 1000} s`,
           ),
@@ -499,10 +558,53 @@ export class DashboardServices implements AsyncDisposable {
     } catch {
       if (this.#closed) return;
       this.#sessions = await SessionStore.open(null, { ...settings, bucket: null });
+      this.#users = await UserStore.open(null, { ...users, bucket: null });
+      this.#tokens = await TokenStore.open(null, { bucket: null });
       this.#log(
-        "Login sessions are kept in this process only (no JetStream KV bucket): other dashboard instances do not share them",
+        "Users, sessions and tokens are kept in this process only (no JetStream KV bucket): other dashboard instances do not share them, a restart forgets them",
       );
     }
+    if (this.#users === undefined) return;
+    if (await this.#users.bootstrap(d.adminUser, d.adminPassword)) {
+      this.#log(
+        `Created the first dashboard user "${d.adminUser}" (admin) from DASHBOARD_ADMIN_USER`,
+      );
+    }
+    // The first attempt before `ready`; more in the background while JetStream is not there.
+    if (!await this.#openAudit(client, 1)) this.#openAudit(client).catch(() => {});
+  }
+
+  async #openAudit(client: NunectClient, attempts?: number): Promise<boolean> {
+    const a = this.config.audit;
+    try {
+      await retry(() =>
+        ensureAuditStream(client.nc, {
+          maxAgeMs: a.maxAgeDays * 86_400_000,
+          replicas: a.replicas,
+        }), {
+        backoff: this.#backoff,
+        attempts,
+        signal: this.#stopped.signal,
+        onError: (e, attempt, waitMs) =>
+          this.#log(
+            `Audit stream could not start (attempt ${attempt}): ${
+              (e as Error).message
+            }; retrying in ${waitMs / 1000} s`,
+          ),
+      });
+    } catch (e) {
+      if (!this.#closed) this.#log(`Audit stream could not start: ${(e as Error).message}`);
+      return false;
+    }
+    if (this.#closed) return false;
+    this.#audit = new AuditLog(
+      client.nc,
+      undefined,
+      this.#onAuditLost ??
+        ((record, error) =>
+          this.#log(`Audit record not stored (${error.message}): ${JSON.stringify(record)}`)),
+    );
+    return true;
   }
 
   // waitOnFirstConnect keeps dialling while the server is down; the retry covers what it does not
@@ -562,7 +664,7 @@ export class DashboardServices implements AsyncDisposable {
       pass: this.config.opsUser.password,
     });
     if (this.#closed) return void await client.close();
-    await this.#openSessions(client, sessions);
+    await this.#openAccess(client, sessions);
     this.#history = new HistoryStore(client.nc, { tiers: this.config.history.tiers, maxBytes: 0 });
     this.#alertsFeed = new AlertsFeed(
       client.nc,

@@ -8,7 +8,7 @@ import type {
 import type { UnitsDelta, UnitsReset } from "./units_feed.ts";
 
 /** The query of a Units page: every field filled in. */
-export type UnitsQuery = Required<UnitQuery>;
+export type UnitsQuery = Required<Omit<UnitQuery, "accounts">>;
 
 /** The first page, by unit ID: what `/units` and `/api/units` show without a query. */
 export const DEFAULT_UNITS_QUERY: UnitsQuery = Object.freeze({
@@ -40,16 +40,35 @@ export interface UnitsView {
  * @param registry the registry, or undefined while the OPS connection is not up
  * @param query which page, in which order (default: the first 100 by ID)
  * @param now the server's clock
+ * @param accounts only units of these accounts (an account-scoped user's), null for all
  * @returns the view (empty without a registry)
  */
 export function unitsView(
   registry: UnitRegistry | undefined,
   query: Partial<UnitsQuery> = {},
   now = Date.now(),
+  accounts: readonly string[] | null = null,
 ): UnitsView {
   const q = { ...DEFAULT_UNITS_QUERY, ...query };
-  const page = registry?.query(q) ?? { total: 0, units: [] };
+  const page = registry?.query({ ...q, accounts }) ?? { total: 0, units: [] };
   return { now, query: q, total: page.total, units: page.units, stats: registry?.stats() ?? null };
+}
+
+/**
+ * The account a unit reports in: its own `account` where the table knows it, else the account
+ * its key names (`<ACCOUNT>.<unit>` for a tenant's unit), else OPS.
+ *
+ * @param unit a unit, or a unit's key (as `removed` lists carry them)
+ * @returns the account's name
+ */
+export function unitAccount(unit: UnitState | string): string {
+  if (typeof unit !== "string") {
+    const own = (unit as { account?: string }).account;
+    if (own !== undefined) return own;
+  }
+  const key = typeof unit === "string" ? unit : unit.unitId;
+  const dot = key.indexOf(".");
+  return dot > 0 ? key.slice(0, dot) : "OPS";
 }
 
 /** The dashboard host's clock as its guardian reports it. */

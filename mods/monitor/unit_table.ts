@@ -176,6 +176,8 @@ export interface UnitQuery {
   readonly dir?: "asc" | "desc";
   /** Only units whose ID or host contains this, case-insensitive. */
   readonly q?: string;
+  /** Only units of these accounts (an account-scoped user's); null or absent: every unit. */
+  readonly accounts?: readonly string[] | null;
 }
 
 /** A page of units. */
@@ -465,6 +467,11 @@ export class UnitTable {
     const desc = query.dir === "desc";
     const q = query.q?.toLowerCase() ?? "";
     let units = [...this.#units.values()];
+    const accounts = query.accounts;
+    if (accounts !== undefined && accounts !== null) {
+      // Units without an account of their own report in OPS.
+      units = units.filter((u) => accounts.includes((u as { account?: string }).account ?? "OPS"));
+    }
     if (q !== "") {
       units = units.filter((u) =>
         u.unitId.toLowerCase().includes(q) ||

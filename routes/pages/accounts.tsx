@@ -4,6 +4,7 @@ import { formatBytes, formatCount } from "../../components/format.ts";
 import { Badge, badge, Card, DataTable, KeyValues } from "../../components/ui.tsx";
 import { param, parseParams } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
+import { inAskersScope, needInScope } from "../scope.ts";
 
 const accQuery = z.object({ acc: param.name() });
 const nameParam = z.object({ name: param.name() });
@@ -17,8 +18,12 @@ export const accountsRoutes: readonly Route[] = [
     path: "/accounts",
     title: "Accounts",
     nav: true,
+    scope: "account",
     twin: { path: "/api/accounts", title: "accounts with connections, subscriptions and traffic" },
-    load: (c) => accountsSummary(c.var.services.monitor),
+    load: async (c) => {
+      const summary = await accountsSummary(c.var.services.monitor);
+      return { ...summary, accounts: inAskersScope(c, summary.accounts, (a) => a.name) };
+    },
     render: (a) => (
       <DataTable<AccountRow>
         id="accounts"
@@ -70,9 +75,11 @@ export const accountsRoutes: readonly Route[] = [
   ...page({
     path: "/accounts/:name",
     title: "Account",
+    scope: "account",
     twin: { path: "/api/accounts/:name", title: "one account with its imports and exports" },
     load: (c) => {
       const { name } = parseParams(nameParam, c.req.param());
+      needInScope(c, name, `account "${name}"`);
       return accountDetail(c.var.services.monitor, name ?? "");
     },
     heading: (d) => `Account ${d.account_name}`,

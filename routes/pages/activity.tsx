@@ -3,6 +3,7 @@ import { Island } from "../../components/Island.tsx";
 import { ActivityLog } from "../../islands/ActivityLog.tsx";
 import { param } from "../query.ts";
 import { page, type Route } from "../route.ts";
+import { inAskersScope } from "../scope.ts";
 
 const SHOWN = 200;
 
@@ -17,12 +18,15 @@ export const activityRoutes: readonly Route[] = [
     path: "/activity",
     title: "Activity",
     nav: true,
+    scope: "account",
     live: ["activity"],
     query: recentQuery,
     twin: { path: "/api/activity", title: "recent connects, disconnects and auth errors" },
     load: (c, q) => {
       const sys = c.var.services.sys();
-      return { events: sys?.recent(q.last ?? SHOWN) ?? [], stats: sys?.stats() ?? null };
+      // An account-scoped user's events are its accounts' (auth errors name none: not shown).
+      const events = inAskersScope(c, sys?.recent(q.last ?? SHOWN) ?? [], (e) => e.account);
+      return { events, stats: sys?.stats() ?? null };
     },
     render: ({ events, stats }) => (
       <>

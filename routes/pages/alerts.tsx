@@ -1,8 +1,8 @@
 import { RULE_TYPE_INFO } from "../../mods/alerts/mod.ts";
-import { readAlertsView } from "../../mods/dashboard/mod.ts";
 import { Island } from "../../components/Island.tsx";
 import { AlertsPanel } from "../../islands/AlertsPanel.tsx";
 import { page, type Route } from "../route.ts";
+import { alertsView } from "../alerts.ts";
 
 /**
  * Alerts: what fires now (acknowledge with a comment, silence), the silences, and the rules with
@@ -15,7 +15,8 @@ export const alertsPageRoutes: readonly Route[] = page({
   nav: true,
   live: ["alerts"],
   twin: { path: "/api/alerts/page", title: "the Alerts page: states, silences and rules" },
-  load: async (c) => await readAlertsView(await c.var.services.alerts()),
+  scope: "account",
+  load: (c) => alertsView(c),
   render: (view, c) => (
     <Island
       component={AlertsPanel}

@@ -12,6 +12,8 @@ import { Requires } from "../../components/Requires.tsx";
 import { badge, Card, type Column, DataTable, KeyValues, mono } from "../../components/ui.tsx";
 import { param, parseParams } from "../query.ts";
 import { page, type Route } from "../route.ts";
+import { needInScope } from "../scope.ts";
+import type { AppContext } from "../context.ts";
 
 const PAGE_SIZE = 50;
 
@@ -40,6 +42,18 @@ const connzQuery = z.object({
 }));
 
 const cidParam = z.object({ cid: param.int(Number.MAX_SAFE_INTEGER) });
+
+/**
+ * The connz query an account-scoped user may make: nats-server filters by the account (`acc`),
+ * its first account unless it named another of its own; another account is refused.
+ */
+function scopedConnz<Q extends { acc?: string }>(c: AppContext, q: Q): Q {
+  const scope = c.var.principal.scope;
+  if (scope === null) return q;
+  if (q.acc === undefined) return { ...q, acc: scope[0] };
+  needInScope(c, q.acc, `account "${q.acc}"`);
+  return q;
+}
 
 const columns: Column<ConnInfo>[] = [
   {
@@ -88,13 +102,14 @@ export const connectionsRoutes: readonly Route[] = [
     path: "/connections",
     title: "Connections",
     nav: true,
+    scope: "account",
     query: connzQuery,
     twin: {
       path: "/api/connz",
       title: "nats-server /connz (sort, state, acc, user, offset, limit, subs)",
-      relay: (c, q) => c.var.services.monitor.relay("connz", q),
+      relay: (c, q) => c.var.services.monitor.relay("connz", scopedConnz(c, q)),
     },
-    load: (c, q) => c.var.services.monitor.connz(q),
+    load: (c, q) => c.var.services.monitor.connz(scopedConnz(c, q)),
     render: (connz, _c, o) => {
       const link = (patch: Record<string, string | number | undefined>) => {
         const p = new URLSearchParams();
@@ -168,6 +183,7 @@ export const connectionsRoutes: readonly Route[] = [
   ...page({
     path: "/connections/:cid",
     title: "Connection",
+    scope: "account",
     twin: { path: "/api/connz/:cid", title: "one connection with its subscriptions" },
     load: async (c) => {
       const { cid } = parseParams(cidParam, c.req.param());
@@ -176,6 +192,7 @@ export const connectionsRoutes: readonly Route[] = [
         findConnection(services.monitor, cid ?? 0),
         services.serverVersion(),
       ]);
+      needInScope(c, conn.account, `connection "${cid}"`);
       return { ...conn, serverVersion: version };
     },
     heading: (conn) => `Connection ${conn.cid}`,

@@ -13,6 +13,7 @@ import {
 import { account, jsonBody, validBody } from "../console.ts";
 import type { AppContext } from "../context.ts";
 import { endpoint, type Route } from "../route.ts";
+import { noteAudit } from "../audit.ts";
 
 const stream = (c: AppContext) => c.req.param("stream")!;
 const name = (c: AppContext) => c.req.param("consumer")!;
@@ -34,10 +35,18 @@ export const consumersRoutes: readonly Route[] = [
   endpoint({
     method: "POST",
     path: PREFIX,
+    action: "streams.consumers.create",
     title: "create a consumer (JSON ConsumerConfig; durations as 30s)",
     role: "operator",
-    handle: async (c) =>
-      consumerRow(await createConsumer(await account(c), stream(c), await jsonBody(c))),
+    handle: async (c) => {
+      const info = await createConsumer(await account(c), stream(c), await jsonBody(c));
+      noteAudit(c, {
+        target: `${c.req.param("account")}/${stream(c)}/${info.name}`,
+        before: null,
+        after: info.config,
+      });
+      return consumerRow(info);
+    },
   }),
   endpoint({
     path: `${PREFIX}/:consumer`,
@@ -52,8 +61,13 @@ export const consumersRoutes: readonly Route[] = [
     path: `${PREFIX}/:consumer/edit`,
     title: "edit a consumer (the fields to change)",
     role: "operator",
-    handle: async (c) =>
-      consumerRow(await updateConsumer(await account(c), stream(c), name(c), await jsonBody(c))),
+    handle: async (c) => {
+      const ctx = await account(c);
+      const before = (await consumerInfo(ctx, stream(c), name(c))).config;
+      const info = await updateConsumer(ctx, stream(c), name(c), await jsonBody(c));
+      noteAudit(c, { before, after: info.config });
+      return consumerRow(info);
+    },
   }),
   endpoint({
     method: "POST",
@@ -61,7 +75,10 @@ export const consumersRoutes: readonly Route[] = [
     title: "delete a consumer",
     role: "operator",
     handle: async (c) => {
-      await deleteConsumer(await account(c), stream(c), name(c));
+      const ctx = await account(c);
+      const before = (await consumerInfo(ctx, stream(c), name(c))).config;
+      await deleteConsumer(ctx, stream(c), name(c));
+      noteAudit(c, { before, after: null });
       return { deleted: name(c) };
     },
   }),

@@ -9,7 +9,7 @@ import {
   replayDeadLetter,
 } from "../../mods/jetstream/mod.ts";
 import { ActionButton } from "../../islands/ActionButton.tsx";
-import { account, validBody } from "../console.ts";
+import { account, accountNamed, consoleAccounts, validBody } from "../console.ts";
 import type { AppContext } from "../context.ts";
 import { param, parseParams } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
@@ -32,6 +32,7 @@ const idOf = (c: AppContext) => parseParams(idParam, { id: c.req.param("id") ?? 
 export const deadLettersRoutes: readonly Route[] = [
   ...page({
     path: "/dead-letters",
+    scope: "account",
     title: "Dead letters",
     query: filterQuery,
     twin: {
@@ -39,9 +40,9 @@ export const deadLettersRoutes: readonly Route[] = [
       title: "dead letters of an account (account, stream, consumer)",
     },
     load: async (c, q) => {
-      const accounts = c.var.services.accounts.accounts();
+      const accounts = consoleAccounts(c);
       const name = q.account ?? accounts[0] ?? "";
-      const ctx = await c.var.services.account(name, { user: c.var.session.user });
+      const ctx = await accountNamed(c, name);
       const status = await deadLetterStatus(ctx);
       const letters = status.enabled
         ? await listDeadLetters(ctx, { stream: q.stream, consumer: q.consumer })
@@ -127,7 +128,7 @@ export const deadLettersRoutes: readonly Route[] = [
     method: "POST",
     path: "/api/dead-letters/:account/enable",
     title: "keep dead letters in an account (creates NUNECT_DEAD_LETTERS)",
-    role: "operator",
+    role: "admin",
     handle: async (c) => enableDeadLetters(await account(c)),
   }),
   endpoint({

@@ -1,3 +1,4 @@
+import { isInternal } from "../../mods/access/mod.ts";
 import { z } from "zod";
 import { formatBytes, formatCount } from "../../components/format.ts";
 import { Island } from "../../components/Island.tsx";
@@ -54,6 +55,7 @@ const PREFIX = "/api/kv/:account/:bucket";
 export const kvRoutes: readonly Route[] = [
   ...page({
     path: "/kv",
+    scope: "account",
     title: "KV",
     nav: true,
     twin: { path: "/api/kv", title: "KV buckets of every account" },
@@ -61,7 +63,9 @@ export const kvRoutes: readonly Route[] = [
       const { contexts, errors } = await allAccounts(c);
       const buckets = (await Promise.all(contexts.map(async (ctx) =>
         (await listBuckets(ctx)).map((b) => ({ account: ctx.account, ...b }))
-      ))).flat();
+      ))).flat().filter((b) =>
+        !isInternal(b.account, { bucket: b.bucket })
+      );
       return {
         buckets,
         errors,
@@ -136,15 +140,16 @@ export const kvRoutes: readonly Route[] = [
   endpoint({
     method: "POST",
     path: "/api/kv/:account",
+    action: "kv.create",
     title: "create a bucket ({ bucket, history, ttl, replicas, maxBytes, keyTtl, … })",
-    role: "operator",
+    role: "admin",
     handle: async (c) => createBucket(await account(c), await jsonBody(c)),
   }),
   endpoint({
     method: "POST",
     path: `${PREFIX}/delete`,
     title: "delete a bucket with every key",
-    role: "operator",
+    role: "admin",
     handle: async (c) => {
       await deleteBucket(await account(c), bucket(c));
       return { deleted: bucket(c) };

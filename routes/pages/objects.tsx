@@ -40,6 +40,7 @@ const PREFIX = "/api/objects/:account/:bucket";
 export const objectsRoutes: readonly Route[] = [
   ...page({
     path: "/objects",
+    scope: "account",
     title: "Objects",
     nav: true,
     twin: { path: "/api/objects", title: "object stores of every account" },
@@ -126,15 +127,16 @@ export const objectsRoutes: readonly Route[] = [
   endpoint({
     method: "POST",
     path: "/api/objects/:account",
+    action: "objects.create",
     title: "create an object store ({ bucket, description, ttl, storage, replicas, maxBytes })",
-    role: "operator",
+    role: "admin",
     handle: async (c) => createObjectStore(await account(c), await jsonBody(c)),
   }),
   endpoint({
     method: "POST",
     path: `${PREFIX}/delete`,
     title: "delete an object store with every object",
-    role: "operator",
+    role: "admin",
     handle: async (c) => {
       await deleteObjectStore(await account(c), bucket(c));
       return { deleted: bucket(c) };
@@ -144,7 +146,7 @@ export const objectsRoutes: readonly Route[] = [
     method: "POST",
     path: `${PREFIX}/seal`,
     title: "seal an object store (no more changes)",
-    role: "operator",
+    role: "admin",
     handle: async (c) => sealObjectStore(await account(c), bucket(c)),
   }),
   endpoint({

@@ -1,7 +1,7 @@
 import { Island } from "../../components/Island.tsx";
 import { publishMessage, requestMessage } from "../../mods/jetstream/mod.ts";
 import { PublishForm } from "../../islands/PublishForm.tsx";
-import { account, jsonBody } from "../console.ts";
+import { account, consoleAccounts, jsonBody } from "../console.ts";
 import { endpoint, page, type Route } from "../route.ts";
 
 /**
@@ -12,10 +12,11 @@ import { endpoint, page, type Route } from "../route.ts";
 export const publishRoutes: readonly Route[] = [
   ...page({
     path: "/publish",
+    scope: "account",
     title: "Publish",
     role: "operator",
     twin: { path: "/api/console/accounts", title: "the accounts the JetStream console acts in" },
-    load: (c) => ({ accounts: c.var.services.accounts.accounts() }),
+    load: (c) => ({ accounts: consoleAccounts(c) }),
     render: (v, c) => (
       <Island
         component={PublishForm}

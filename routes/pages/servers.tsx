@@ -8,6 +8,7 @@ import { badge, Card, DataTable, KeyValues, mono } from "../../components/ui.tsx
 import type { AppContext } from "../context.ts";
 import { param, parseParams } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
+import { needInScope } from "../scope.ts";
 
 const idParam = z.object({ id: z.string().regex(/^N[A-Z0-9]{55}$/, "expected a server ID") });
 const profileQuery = z.object({
@@ -251,6 +252,11 @@ const ACTION = {
 
 async function act(c: AppContext, action: ClientAction) {
   const { cid } = parseParams(cidParam, c.req.param());
+  if (c.var.principal.scope !== null) {
+    // An account-scoped operator acts on its own accounts' clients only.
+    const conn = await c.var.services.monitor.connz({ cid, auth: true });
+    needInScope(c, conn.connections.find((x) => x.cid === cid)?.account, `connection "${cid}"`);
+  }
   const server = await localServer(c);
   await c.var.services.control()[action](server, cid ?? 0);
   return { cid: cid ?? 0, server: server.name };
@@ -263,6 +269,7 @@ function clientActionRoutes(action: ClientAction): Route[] {
       path: `/connections/:cid/${action}`,
       title: a.button,
       role: "operator",
+      scope: "account",
       twin: {
         path: `/api/connections/:cid/${action}`,
         title: a.preview,
@@ -273,6 +280,7 @@ function clientActionRoutes(action: ClientAction): Route[] {
         const conn = await c.var.services.monitor.connz({ cid, auth: true });
         const client = conn.connections.find((x) => x.cid === cid && x.stop === undefined);
         if (client === undefined) throw new NotFoundError(`No open connection ${cid}`);
+        needInScope(c, client.account, `connection "${cid}"`);
         return { cid: client.cid, client, server, available: has(server.version, a.feature) };
       },
       heading: (r) => `${a.question} client #${r.cid}?`,
@@ -304,6 +312,7 @@ function clientActionRoutes(action: ClientAction): Route[] {
       path: `/connections/:cid/${action}`,
       title: `${a.question.toLowerCase()} a client (form, _csrf)`,
       role: "operator",
+      scope: "account",
       needs: ["sys"],
       handle: async (c) => {
         const r = await act(c, action);
@@ -323,6 +332,7 @@ function clientActionRoutes(action: ClientAction): Route[] {
       path: `/api/connections/:cid/${action}`,
       title: `${a.question.toLowerCase()} a client (X-CSRF-Token; requires nats-server ≥ 2.10)`,
       role: "operator",
+      scope: "account",
       needs: ["sys"],
       handle: async (c) => ({ [action]: true, ...(await act(c, action)) }),
     }),

@@ -16,6 +16,7 @@ import { endpoint, page, type Route } from "../route.ts";
 export const servicesRoutes: readonly Route[] = [
   ...page({
     path: "/services",
+    scope: "account",
     title: "Services",
     nav: true,
     query: z.object({ name: param.name() }),

@@ -24,7 +24,8 @@ async function load(c: AppContext): Promise<SessionsView> {
   return {
     now: Date.now(),
     sessions: store.list(),
-    current: await sessionRef(c.get("session").id),
+    // A token request has no session of its own.
+    current: c.get("session") ? await sessionRef(c.get("session").id) : "",
     shared: store.shared,
   };
 }
@@ -121,7 +122,7 @@ export const sessionsRoutes: readonly Route[] = [
     handle: async (c) => {
       const ref = await end(c);
       return c.redirect(
-        ref === await sessionRef(c.get("session").id) ? "/login" : "/sessions",
+        c.get("session") && ref === await sessionRef(c.get("session").id) ? "/login" : "/sessions",
         303,
       );
     },

@@ -28,6 +28,8 @@ import {
   updateStream,
 } from "../../mods/jetstream/mod.ts";
 import { serverFeatures } from "../../mods/monitor/mod.ts";
+import { noteAudit } from "../audit.ts";
+import { isInternal } from "../../mods/access/mod.ts";
 import { MessageBrowser } from "../../islands/MessageBrowser.tsx";
 import { StreamSearch } from "../../islands/StreamSearch.tsx";
 import { StreamForm } from "../../islands/StreamForm.tsx";
@@ -35,7 +37,7 @@ import { PurgeForm } from "../../islands/PurgeForm.tsx";
 import { ActionButton } from "../../islands/ActionButton.tsx";
 import { JsonView } from "../../islands/JsonView.tsx";
 import { ConsumerPanel } from "../../islands/ConsumerPanel.tsx";
-import { account, allAccounts, criteriaOf, jsonBody, sseOf } from "../console.ts";
+import { account, allAccounts, consoleAccounts, criteriaOf, jsonBody, sseOf } from "../console.ts";
 import { param, parseParams } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
 import type { AppContext } from "../context.ts";
@@ -98,6 +100,7 @@ function base(c: AppContext): string {
 export const streamsRoutes: readonly Route[] = [
   ...page({
     path: "/streams",
+    scope: "account",
     title: "Streams",
     nav: true,
     query: listQuery,
@@ -109,9 +112,9 @@ export const streamsRoutes: readonly Route[] = [
       const { contexts, errors } = await allAccounts(c);
       const list = await listStreams(contexts, q);
       return {
-        streams: list.streams,
+        streams: list.streams.filter((r) => !isInternal(r.account, { stream: r.name })),
         errors: [...errors, ...list.errors],
-        accounts: c.var.services.accounts.accounts(),
+        accounts: consoleAccounts(c),
       };
     },
     render: (v, c, q) => (
@@ -178,8 +181,9 @@ export const streamsRoutes: readonly Route[] = [
   }),
   ...page({
     path: "/streams/new",
+    scope: "account",
     title: "New stream",
-    role: "operator",
+    role: "admin",
     twin: {
       path: "/api/streams-form",
       title: "the stream form: presets, fields and which the server has",
@@ -187,7 +191,7 @@ export const streamsRoutes: readonly Route[] = [
     load: async (c) => {
       const version = await versionOf(c);
       return {
-        accounts: c.var.services.accounts.accounts(),
+        accounts: consoleAccounts(c),
         presets: Object.entries(STREAM_PRESETS).map(([preset, what]) => ({
           preset,
           what,
@@ -371,29 +375,42 @@ export const streamsRoutes: readonly Route[] = [
   endpoint({
     method: "POST",
     path: "/api/streams/:account",
+    action: "streams.create",
     title: "create a stream (JSON StreamConfig; durations as 1h, 90s)",
-    role: "operator",
-    handle: async (c) =>
-      streamRow(c.req.param("account")!, await createStream(await account(c), await jsonBody(c))),
+    role: "admin",
+    handle: async (c) => {
+      const info = await createStream(await account(c), await jsonBody(c));
+      noteAudit(c, {
+        target: `${c.req.param("account")}/${info.config.name}`,
+        before: null,
+        after: info.config,
+      });
+      return streamRow(c.req.param("account")!, info);
+    },
   }),
   endpoint({
     method: "POST",
     path: "/api/streams/:account/:stream/edit",
     title: "edit a stream (the fields to change)",
-    role: "operator",
-    handle: async (c) =>
-      streamRow(
-        c.req.param("account")!,
-        await updateStream(await account(c), c.req.param("stream")!, await jsonBody(c)),
-      ),
+    role: "admin",
+    handle: async (c) => {
+      const ctx = await account(c);
+      const before = (await streamInfo(ctx, c.req.param("stream")!)).config;
+      const info = await updateStream(ctx, c.req.param("stream")!, await jsonBody(c));
+      noteAudit(c, { before, after: info.config });
+      return streamRow(c.req.param("account")!, info);
+    },
   }),
   endpoint({
     method: "POST",
     path: "/api/streams/:account/:stream/delete",
     title: "delete a stream",
-    role: "operator",
+    role: "admin",
     handle: async (c) => {
-      await deleteStream(await account(c), c.req.param("stream")!);
+      const ctx = await account(c);
+      const before = (await streamInfo(ctx, c.req.param("stream")!)).config;
+      await deleteStream(ctx, c.req.param("stream")!);
+      noteAudit(c, { before, after: null });
       return { deleted: c.req.param("stream") };
     },
   }),

@@ -3,6 +3,7 @@ import {
   DEFAULT_UNITS_QUERY,
   hostClock,
   NotFoundError,
+  unitAccount,
   type UnitsQuery,
   unitsView,
 } from "../../mods/dashboard/mod.ts";
@@ -15,6 +16,7 @@ import { UnitsTables } from "../../islands/UnitsTables.tsx";
 import type { AppContext } from "../context.ts";
 import { param, parseParams } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
+import { sees } from "../scope.ts";
 
 const idParam = z.object({ id: z.string() });
 
@@ -36,7 +38,10 @@ const unitsQuery = z.object({
 /** Removes a unit; the unit ID is checked first (400), an unknown one is a 404. */
 async function forget(c: AppContext): Promise<string> {
   const id = validateUnitId(parseParams(idParam, c.req.param()).id);
-  if (!await c.var.units.forget(id)) throw new NotFoundError(`Unknown unit "${id}"`);
+  const unit = c.var.units.unit(id);
+  if (unit === undefined || !sees(c, unitAccount(unit)) || !await c.var.units.forget(id)) {
+    throw new NotFoundError(`Unknown unit "${id}"`);
+  }
   return id;
 }
 
@@ -49,6 +54,7 @@ export const unitsRoutes: readonly Route[] = [
     path: "/units",
     title: "Units",
     nav: true,
+    scope: "account",
     live: ["units"],
     query: unitsQuery,
     twin: {
@@ -56,7 +62,7 @@ export const unitsRoutes: readonly Route[] = [
       title:
         "a page of units with heartbeat, RTT and clock, and ingest counters (offset, limit, sort, dir, q)",
     },
-    load: (c, q) => unitsView(c.var.services.units(), q),
+    load: (c, q) => unitsView(c.var.services.units(), q, Date.now(), c.var.principal.scope),
     render: (v, c) => (
       <>
         {v.stats === null && (
@@ -71,7 +77,9 @@ export const unitsRoutes: readonly Route[] = [
             props={{
               serverNow: v.now,
               url: "/api/time",
-              host: hostClock(c.var.services.units()?.unit(c.var.services.config.unit.unitId)),
+              host: c.var.principal.scope === null
+                ? hostClock(c.var.services.units()?.unit(c.var.services.config.unit.unitId))
+                : null,
             }}
           />
         </Card>
@@ -85,11 +93,12 @@ export const unitsRoutes: readonly Route[] = [
   endpoint({
     path: "/api/units/:id",
     title: "one unit",
+    scope: "account",
     needs: ["units"],
     handle: (c) => {
       const id = parseParams(idParam, c.req.param()).id;
       const unit = UNIT_ID_PATTERN.test(id) ? c.var.units.unit(id) : undefined;
-      if (!unit) throw new NotFoundError(`Unknown unit "${id}"`);
+      if (!unit || !sees(c, unitAccount(unit))) throw new NotFoundError(`Unknown unit "${id}"`);
       return unit;
     },
   }),
@@ -98,6 +107,7 @@ export const unitsRoutes: readonly Route[] = [
     path: "/api/units/:id/forget",
     title: "remove a unit (X-CSRF-Token)",
     role: "operator",
+    scope: "account",
     needs: ["units"],
     handle: async (c) => ({ forgotten: await forget(c) }),
   }),
@@ -106,6 +116,7 @@ export const unitsRoutes: readonly Route[] = [
     path: "/units/:id/forget",
     title: "remove a unit (form, _csrf)",
     role: "operator",
+    scope: "account",
     needs: ["units"],
     handle: async (c) => {
       await forget(c);
@@ -115,6 +126,7 @@ export const unitsRoutes: readonly Route[] = [
   endpoint({
     path: "/api/time",
     title: "the dashboard server's clock",
+    scope: "self",
     handle: () => ({ now: Date.now() }),
   }),
 ];

@@ -150,15 +150,30 @@ export function postLogin(
  * @param app the app
  * @returns the session cookie and CSRF token
  */
-export async function login(app: App): Promise<Login> {
-  const res = await postLogin(app, await loginForm(app), ADMIN.password, { fields: { next: "/" } });
+export function login(app: App): Promise<Login> {
+  return loginAs(app, ADMIN.user, ADMIN.password);
+}
+
+/**
+ * Logs in as a given dashboard user through the form (a user without a second factor).
+ *
+ * @param app the app
+ * @param user the user's name
+ * @param password its password
+ * @returns the session cookie and CSRF token
+ */
+export async function loginAs(app: App, user: string, password: string): Promise<Login> {
+  const res = await postLogin(app, await loginForm(app), password, {
+    fields: { next: "/me", user },
+  });
   await res.body?.cancel();
-  if (res.status !== 303) throw new Error(`Login failed with ${res.status}`);
+  if (res.status !== 303) throw new Error(`Login of "${user}" failed with ${res.status}`);
   const cookie = cookiesOf(res).find((c) => c.startsWith("nunect_session="));
   if (!cookie) throw new Error("No session cookie after login");
-  const page = await app.request("/", { headers: { cookie } });
+  // Every user may see its own page; it carries the session's CSRF token.
+  const page = await app.request("/me", { headers: { cookie } });
   const csrf = (await page.text()).match(/name="_csrf" value="([^"]+)"/)?.[1];
-  if (!csrf) throw new Error("No CSRF token on the overview page");
+  if (!csrf) throw new Error("No CSRF token on the Me page");
   return { cookie, csrf };
 }
 

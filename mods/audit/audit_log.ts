@@ -1,0 +1,318 @@
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import { decodeMessage } from "../protocol/mod.ts";
+import {
+  AUDIT_STREAM,
+  AUDIT_SUBJECT_PREFIX,
+  type AuditInput,
+  type AuditRecord,
+  auditRecord,
+  auditRecordSchema,
+  auditSubject,
+} from "./record.ts";
+
+/** Options of {@linkcode ensureAuditStream}. */
+export interface AuditStreamOptions {
+  /** Stream name (default `nunect_audit`). */
+  readonly stream?: string;
+  /** How long records are kept, in ms (default 365 days). */
+  readonly maxAgeMs?: number;
+  /** Replicas (default 1). */
+  readonly replicas?: number;
+}
+
+/**
+ * Creates the audit stream in the connection's account, or brings its limits up to date. Records
+ * can be neither deleted nor purged through the API (`deny_delete`, `deny_purge`): the trail only
+ * grows and ages out.
+ *
+ * @param nc a connection allowed `$JS.API.STREAM.{INFO,CREATE,UPDATE}.<stream>`
+ * @param options name, age limit, replicas
+ */
+export async function ensureAuditStream(
+  nc: NatsConnection,
+  options: AuditStreamOptions = {},
+): Promise<void> {
+  const name = options.stream ?? AUDIT_STREAM;
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
+  const config = {
+    subjects: [`${AUDIT_SUBJECT_PREFIX}.>`],
+    max_age: Math.round((options.maxAgeMs ?? 365 * 24 * 3600_000) * 1e6),
+    num_replicas: options.replicas ?? 1,
+    description: "nunect audit trail: who changed what, before and after (mods/audit)",
+    deny_delete: true,
+    deny_purge: true,
+  };
+  const exists = await jsm.streams.info(name).then(() => true, () => false);
+  if (!exists) {
+    await jsm.streams.add({
+      name,
+      ...config,
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+    });
+    return;
+  }
+  await jsm.streams.update(name, config);
+}
+
+/** Filters of {@linkcode AuditLog.search}; every one optional. */
+export interface AuditSearch {
+  /** Only this actor (exact). */
+  readonly actor?: string;
+  /** Only this action or the actions under it (`users` matches `users.create`). */
+  readonly action?: string;
+  /** Only records whose target contains this text (case-insensitive). */
+  readonly target?: string;
+  /** Only records at or after this time (ms since the epoch). */
+  readonly from?: number;
+  /** Only records at or before this time (ms since the epoch). */
+  readonly to?: number;
+  /** Only successful (true) or failed and refused (false) ones. */
+  readonly ok?: boolean;
+  /** At most this many, newest first (default 100, at most 10,000). */
+  readonly limit?: number;
+  /** Continue below this stream sequence (the `next` of a previous answer). */
+  readonly before?: number;
+}
+
+/** A record with its place in the stream. */
+export type StoredAuditRecord = AuditRecord & { readonly seq: number };
+
+/** What {@linkcode AuditLog.search} found. */
+export interface AuditPage {
+  /** Matching records, newest first. */
+  readonly records: StoredAuditRecord[];
+  /** Pass as `before` for the next (older) page; null when the stream has no more. */
+  readonly next: number | null;
+  /** Records read to find these. */
+  readonly scanned: number;
+}
+
+/** Records read per batch when searching backwards. */
+const SEARCH_BATCH = 512;
+/** Records one search reads at most before it answers with what it has (and `next`). */
+const SEARCH_MAX_SCAN = 100_000;
+
+/** Options of {@linkcode AuditLog.recent}. */
+export interface RecentOptions {
+  /** At most this many, oldest first (default 100). */
+  readonly limit?: number;
+  /** Only this action, or a prefix of actions ending in `>` (`user.>`). */
+  readonly action?: string;
+}
+
+/**
+ * The audit trail: {@linkcode AuditLog.append} stores one record (acknowledged by JetStream) and
+ * {@linkcode AuditLog.recent} reads the newest. Writers need publish rights on
+ * `nunect.audit.>` only; readers need a consumer on the stream.
+ *
+ * @example
+ * ```ts
+ * const audit = new AuditLog(nc);
+ * await audit.append({
+ *   actor: "admin", action: "account.update", target: "account BRIDGE",
+ *   before: { conn: 10 }, after: { conn: 50 }, ok: true,
+ * });
+ * ```
+ */
+export class AuditLog {
+  readonly #nc: NatsConnection;
+  readonly #stream: string;
+  readonly #pending = new Set<Promise<void>>();
+  #failed = 0;
+  readonly #onLost: (record: AuditRecord, error: Error) => void;
+
+  /**
+   * @param nc a connection in the account that holds the stream
+   * @param stream the stream's name (default `nunect_audit`)
+   * @param onLost called with a record {@linkcode AuditLog.submit} could not store after a
+   *   retry (default: the whole record to stderr, so that it is never silently lost)
+   */
+  constructor(
+    nc: NatsConnection,
+    stream = AUDIT_STREAM,
+    onLost?: (record: AuditRecord, error: Error) => void,
+  ) {
+    this.#nc = nc;
+    this.#stream = stream;
+    this.#onLost = onLost ??
+      ((record, error) =>
+        console.error(`Audit record not stored (${error.message}): ${JSON.stringify(record)}`));
+  }
+
+  /**
+   * Stores one record without waiting for JetStream's acknowledgement: the record is on the
+   * connection, in order, when this returns, and the acknowledgement is awaited in the
+   * background (a failure is retried once, then handed to `onLost`). For request paths that must
+   * not wait a round trip per change; {@linkcode AuditLog.flush} waits for every pending one.
+   *
+   * @param input who did what to what, before and after
+   * @returns the record as it will be stored
+   * @throws {InvalidAuditRecordError} for a malformed record or one holding a secret
+   */
+  submit(input: AuditInput): AuditRecord {
+    const record = auditRecord(input);
+    const publish = () =>
+      jetstream(this.#nc, { checkAPI: false }).publish(
+        auditSubject(record.action),
+        JSON.stringify(record),
+        { msgID: record.id, expect: { streamName: this.#stream } },
+      );
+    const done: Promise<void> = publish()
+      .catch(async () => {
+        await new Promise((r) => setTimeout(r, 1000));
+        return await publish();
+      })
+      .then(() => {}, (e) => {
+        this.#failed++;
+        this.#onLost(record, e as Error);
+      })
+      .finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+    return record;
+  }
+
+  /** Waits until every submitted record is stored (or lost and reported). */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  /** Records {@linkcode AuditLog.submit} could not store. */
+  get failed(): number {
+    return this.#failed;
+  }
+
+  /**
+   * Searches the trail from the newest record backwards.
+   *
+   * @param filter actor, action, target, time range, outcome, page size and cursor
+   * @returns matching records, newest first, and where to continue
+   */
+  async search(filter: AuditSearch = {}): Promise<AuditPage> {
+    const limit = Math.min(10_000, Math.max(1, filter.limit ?? 100));
+    const jsm = await jetstreamManager(this.#nc, { checkAPI: false });
+    const state = (await jsm.streams.info(this.#stream)).state;
+    const lo = state.first_seq;
+    let hi = Math.min(state.last_seq, (filter.before ?? Infinity) - 1);
+    const records: StoredAuditRecord[] = [];
+    const target = filter.target?.toLowerCase();
+    const js = jetstream(this.#nc, { checkAPI: false });
+    let scanned = 0;
+    let done = false;
+    while (!done && hi >= lo && records.length < limit && scanned < SEARCH_MAX_SCAN) {
+      const from = Math.max(lo, hi - SEARCH_BATCH + 1);
+      const batch: StoredAuditRecord[] = [];
+      const consumer = await js.consumers.get(this.#stream, {
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: from,
+      });
+      const iter = await consumer.fetch({ max_messages: hi - from + 1, expires: 5000 });
+      for await (const m of iter) {
+        if (m.seq > hi) break;
+        const d = decodeMessage(auditRecordSchema, m.data);
+        if (d.ok) batch.push({ ...d.value, seq: m.seq });
+        if (m.seq >= hi || m.info.pending === 0) break;
+      }
+      iter.stop();
+      scanned += hi - from + 1;
+      for (const r of batch.reverse()) {
+        if (filter.from !== undefined && r.at < filter.from) {
+          done = true;
+          break;
+        }
+        if (records.length >= limit) break;
+        if (matches(r, filter, target)) records.push(r);
+      }
+      hi = from - 1;
+    }
+    const last = records.at(-1);
+    const next = records.length >= limit && last !== undefined
+      ? last.seq
+      : !done && hi >= lo
+      ? hi + 1
+      : null;
+    return { records, next: next !== null && next > lo ? next : null, scanned };
+  }
+
+  /**
+   * Stores one record and waits for JetStream's acknowledgement.
+   *
+   * @param input who did what to what, before and after
+   * @returns the stored record with its ID and time
+   * @throws {InvalidAuditRecordError} for a malformed record or one holding a secret
+   * @throws when JetStream does not acknowledge (stream missing, no permission): the caller
+   *   decides whether the change may stand unrecorded
+   */
+  async append(input: AuditInput): Promise<AuditRecord> {
+    const record = auditRecord(input);
+    await jetstream(this.#nc, { checkAPI: false }).publish(
+      auditSubject(record.action),
+      JSON.stringify(record),
+      { msgID: record.id, expect: { streamName: this.#stream } },
+    );
+    return record;
+  }
+
+  /**
+   * The newest records, oldest first. Records that do not parse are skipped.
+   *
+   * @param options how many, which action
+   * @returns the records
+   */
+  async recent(options: RecentOptions = {}): Promise<AuditRecord[]> {
+    const limit = Math.max(1, options.limit ?? 100);
+    const filter = options.action === undefined
+      ? `${AUDIT_SUBJECT_PREFIX}.>`
+      : auditFilter(options.action);
+    const jsm = await jetstreamManager(this.#nc);
+    const info = await jsm.streams.info(this.#stream, { subjects_filter: filter });
+    const count = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    if (count === 0) return [];
+    const consumer = await jetstream(this.#nc).consumers.get(this.#stream, {
+      filter_subjects: filter,
+      deliver_policy: DeliverPolicy.All,
+    });
+    const out: AuditRecord[] = [];
+    try {
+      const skip = Math.max(0, count - limit);
+      let seen = 0;
+      const batch = await consumer.fetch({ max_messages: count, expires: 2000 });
+      for await (const m of batch) {
+        if (seen++ >= skip) {
+          const d = decodeMessage(auditRecordSchema, m.data);
+          if (d.ok) out.push(d.value);
+        }
+        if (m.info.pending === 0) break;
+      }
+      batch.stop();
+    } finally {
+      await consumer.delete().catch(() => false);
+    }
+    return out;
+  }
+}
+
+function matches(r: AuditRecord, f: AuditSearch, target: string | undefined): boolean {
+  if (f.actor !== undefined && r.actor !== f.actor) return false;
+  if (f.action !== undefined && r.action !== f.action && !r.action.startsWith(`${f.action}.`)) {
+    return false;
+  }
+  if (target !== undefined && !r.target.toLowerCase().includes(target)) return false;
+  if (f.to !== undefined && r.at > f.to) return false;
+  if (f.ok !== undefined && r.ok !== f.ok) return false;
+  return true;
+}
+
+function auditFilter(action: string): string {
+  if (action.endsWith(".>")) return `${auditSubject(action.slice(0, -2))}.>`;
+  return auditSubject(action);
+}

@@ -1,0 +1,81 @@
+import type { MiddlewareHandler } from "hono";
+import { scopeLabel } from "../mods/access/mod.ts";
+import type { AuditInput } from "../mods/audit/mod.ts";
+import type { AppContext, AppEnv } from "./context.ts";
+import { describeError } from "./errors.ts";
+import type { Route } from "./route.ts";
+
+/** What a handler adds to its request's audit record. */
+export interface AuditNote {
+  /** What was changed, when the path does not say it well (e.g. `user anna`). */
+  target?: string;
+  /** The state before a configuration change (null for a creation). */
+  before?: unknown;
+  /** The state after it (null for a deletion). */
+  after?: unknown;
+}
+
+/**
+ * Adds to the audit record of the current request: handlers of configuration changes give the
+ * state before and after (never a secret).
+ *
+ * @param c the request context
+ * @param note target, before, after
+ */
+export function noteAudit(c: AppContext, note: AuditNote): void {
+  c.set("auditNote", { ...c.get("auditNote"), ...note });
+}
+
+/** The client's address (from Deno.serve; X-Forwarded-For is not trusted). */
+export function clientAddress(c: AppContext): string {
+  return (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ??
+    "local";
+}
+
+function targetOf(c: AppContext, route: Route): string {
+  const params = Object.values(c.req.param() as Record<string, string>);
+  const named = ["key", "name"].map((k) => c.req.query(k)).filter((v) => v !== undefined);
+  const parts = [...params, ...named].map((v) => v.slice(0, 120));
+  return parts.length > 0 ? parts.join("/") : route.path;
+}
+
+/**
+ * Records every request to a state-changing route in the audit trail, after it is answered:
+ * who (user, role, scope, session or token), the action (the route's), the target (its path
+ * parameters, or what the handler noted), the outcome (status, and the error's message when it
+ * failed or was refused), and before/after where the handler noted them. Without an audit
+ * trail (no JetStream) the request is refused with 503 before anything changes.
+ *
+ * @param route the route
+ * @returns the middleware (a no-op for GET routes)
+ */
+export function auditWrites(route: Route): MiddlewareHandler<AppEnv> {
+  if (route.action === null) return async (_c, next) => await next();
+  const action = route.action;
+  return async (c, next) => {
+    const audit = c.var.services.need("audit");
+    await next();
+    const p = c.get("principal");
+    const note = c.get("auditNote") ?? {};
+    const status = c.res.status;
+    const ok = status < 400;
+    const input: AuditInput = {
+      actor: p.user,
+      role: p.role,
+      scope: scopeLabel(p.scope),
+      via: p.via.kind === "token" ? `token:${p.via.id}` : "session",
+      action,
+      target: (note.target ?? targetOf(c, route)).slice(0, 256) || route.path,
+      before: ok ? note.before ?? null : null,
+      after: ok ? note.after ?? null : null,
+      ok,
+      status,
+      request: `${c.req.method} ${c.req.path}`.slice(0, 512),
+      address: clientAddress(c).slice(0, 64),
+      ...(ok ? {} : {
+        error: (c.error ? describeError(c.error).message : `HTTP ${status}`).slice(0, 1024),
+      }),
+    };
+    audit.submit(input);
+  };
+}
