@@ -25,6 +25,8 @@ import { sessionsRoutes } from "./pages/sessions.tsx";
 import { topologyRoutes } from "./pages/topology.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
 import { endpoint, type Route } from "./route.ts";
+import { type OpenApiDocument, openApiDocument } from "./openapi.ts";
+import { explorerRoutes } from "./pages/explorer.tsx";
 import { usersRoutes } from "./pages/users.tsx";
 import { meRoutes } from "./pages/me.tsx";
 import { auditRoutes } from "./pages/audit.tsx";
@@ -82,7 +84,23 @@ export const ROUTES: readonly Route[] = [
     scope: "self",
     handle: () => ({ endpoints: apiIndex() }),
   }),
+  ...explorerRoutes((version) => describeApi(version)),
 ];
+
+let described: { version: string; doc: OpenApiDocument } | undefined;
+
+/**
+ * The OpenAPI description of the route table (made once: the table does not change).
+ *
+ * @param version the dashboard's version
+ * @returns the document
+ */
+export function describeApi(version: string): OpenApiDocument {
+  if (described?.version !== version) {
+    described = { version, doc: openApiDocument(ROUTES, version) };
+  }
+  return described.doc;
+}
 
 /**
  * The navigation: pages marked `nav`, in table order.

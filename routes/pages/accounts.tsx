@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { accountzSchema, accstatzSchema } from "../../mods/monitor/mod.ts";
 import { accountDetail, type AccountRow, accountsSummary } from "../../mods/dashboard/mod.ts";
 import { formatBytes, formatCount } from "../../components/format.ts";
 import { Badge, badge, Card, DataTable, KeyValues } from "../../components/ui.tsx";
@@ -147,12 +148,14 @@ export const accountsRoutes: readonly Route[] = [
   }),
   endpoint({
     path: "/api/accountz",
+    response: accountzSchema,
     title: "nats-server /accountz (acc)",
     query: accQuery,
     handle: (c, q) => c.var.services.monitor.relay("accountz", q),
   }),
   endpoint({
     path: "/api/accstatz",
+    response: accstatzSchema,
     title: "nats-server /accstatz, unused accounts included",
     handle: (c) => c.var.services.monitor.relay("accstatz", { unused: true }),
   }),

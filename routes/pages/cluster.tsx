@@ -2,7 +2,13 @@ import { z } from "zod";
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { raftGroups } from "../../mods/dashboard/mod.ts";
-import { serverFeatures } from "../../mods/monitor/mod.ts";
+import {
+  gatewayzSchema,
+  ipqueueszSchema,
+  leafzSchema,
+  routezSchema,
+  serverFeatures,
+} from "../../mods/monitor/mod.ts";
 import { Card, DataTable, KeyValues, mono } from "../../components/ui.tsx";
 import { param } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
@@ -115,6 +121,7 @@ export const clusterRoutes: readonly Route[] = [
   }),
   ...page({
     path: "/gateways",
+    response: gatewayzSchema,
     title: "Gateways",
     nav: true,
     query: gatewayzQuery,
@@ -222,18 +229,21 @@ export const clusterRoutes: readonly Route[] = [
   }),
   endpoint({
     path: "/api/routez",
+    response: routezSchema,
     title: "nats-server /routez (subs)",
     query: subsQuery,
     handle: (c, q) => c.var.services.monitor.relay("routez", q),
   }),
   endpoint({
     path: "/api/leafz",
+    response: leafzSchema,
     title: "nats-server /leafz (subs)",
     query: subsQuery,
     handle: (c, q) => c.var.services.monitor.relay("leafz", q),
   }),
   endpoint({
     path: "/api/ipqueuesz",
+    response: ipqueueszSchema,
     title: "nats-server /ipqueuesz",
     handle: (c) => c.var.services.monitor.relay("ipqueuesz", {}),
   }),

@@ -5,6 +5,7 @@ import {
   CONNZ_SORTS,
   CONNZ_STATES,
   type ConnzOptions,
+  connzSchema,
   serverFeatures,
 } from "../../mods/monitor/mod.ts";
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
@@ -100,6 +101,7 @@ const closedColumns: Column<ConnInfo>[] = [
 export const connectionsRoutes: readonly Route[] = [
   ...page({
     path: "/connections",
+    response: connzSchema,
     title: "Connections",
     nav: true,
     scope: "account",

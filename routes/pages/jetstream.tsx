@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jszSchema } from "../../mods/monitor/mod.ts";
 import { formatBytes, formatCount } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { Card, DataTable, KeyValues, mono, Stat, usage } from "../../components/ui.tsx";
@@ -179,6 +180,7 @@ export const jetstreamRoutes: readonly Route[] = [
   }),
   endpoint({
     path: "/api/jsz",
+    response: jszSchema,
     title: "nats-server /jsz (accounts, streams, consumers, config, acc)",
     query: jszQuery,
     handle: (c, q) => c.var.services.monitor.relay("jsz", q),

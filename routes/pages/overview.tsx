@@ -1,5 +1,5 @@
 import { clusterServers, summarize } from "../../mods/dashboard/mod.ts";
-import { serverFeatures, type Varz } from "../../mods/monitor/mod.ts";
+import { healthzSchema, serverFeatures, type Varz, varzSchema } from "../../mods/monitor/mod.ts";
 import { formatBytes, formatCount, formatTime } from "../../components/format.ts";
 import { Island } from "../../components/Island.tsx";
 import { Card, DataTable, KeyValues, mono, usage } from "../../components/ui.tsx";
@@ -181,11 +181,13 @@ export const overviewRoutes: readonly Route[] = [
   }),
   endpoint({
     path: "/api/varz",
+    response: varzSchema,
     title: "nats-server /varz",
     handle: (c) => c.var.services.monitor.relay("varz", {}),
   }),
   endpoint({
     path: "/api/healthz",
+    response: healthzSchema,
     title: "nats-server /healthz",
     handle: (c) => c.var.services.monitor.relay("healthz", {}),
   }),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { subszSchema } from "../../mods/monitor/mod.ts";
 import type { Subsz, SubszOptions } from "../../mods/monitor/mod.ts";
 import { formatCount } from "../../components/format.ts";
 import { DataTable, Stat } from "../../components/ui.tsx";
@@ -25,6 +26,7 @@ const subszQuery = z.object({
  */
 export const subscriptionsRoutes: readonly Route[] = page({
   path: "/subscriptions",
+  response: subszSchema,
   title: "Subscriptions",
   nav: true,
   query: subszQuery,

@@ -25,7 +25,7 @@ async function logOut(page: Page, base: string): Promise<void> {
   await Promise.all([page.waitForURL(`${base}/login`), page.click("form.logout button")]);
 }
 
-Deno.test("totp in Chromium: enrol on the Me page, then log in with a code and with a recovery code", async () => {
+Deno.test("totp in Chromium: enrol on the Me page, then log in with a code and with a recovery code (and the API explorer)", async () => {
   await using ns = await startNats();
   await using dash = await startDashboardProgram(ns);
   const browser = await chromium.launch({
@@ -64,6 +64,15 @@ Deno.test("totp in Chromium: enrol on the Me page, then log in with a code and w
     assert.equal(codes.length, 10);
     await Promise.all([page.waitForLoadState("load"), page.click("#totp-confirm-result button")]);
     await page.waitForSelector("#totp-state >> text=On");
+
+    // The API explorer lists the operations from /api/openapi.json and sends one with this login.
+    await page.goto(`${dash.url}/explorer`);
+    await page.fill(".api-explorer input[type=search]", "/api/me");
+    const me = page.locator('details[data-op="GET /api/me"]');
+    await me.locator("summary").first().click();
+    await me.locator("button[type=submit]").click();
+    await me.locator(".answer >> text=HTTP 200").waitFor();
+    assert.match(await me.locator(".answer pre").textContent() ?? "", /"totp": "on"/);
 
     // A login now asks for the code: a wrong one is refused, the next step's is accepted (the
     // confirming step's code was used up).

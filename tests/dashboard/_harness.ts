@@ -151,7 +151,7 @@ export function postLogin(
  * @returns the session cookie and CSRF token
  */
 export function login(app: App): Promise<Login> {
-  return loginAs(app, ADMIN.user, ADMIN.password);
+  return loginAs(app, ADMIN.user, ADMIN.password, "/");
 }
 
 /**
@@ -160,20 +160,26 @@ export function login(app: App): Promise<Login> {
  * @param app the app
  * @param user the user's name
  * @param password its password
+ * @param page the page it lands on and reads the CSRF token from (default `/me`, which every
+ *   user may open; the admin's tests land on the Overview, as a browser would)
  * @returns the session cookie and CSRF token
  */
-export async function loginAs(app: App, user: string, password: string): Promise<Login> {
+export async function loginAs(
+  app: App,
+  user: string,
+  password: string,
+  page = "/me",
+): Promise<Login> {
   const res = await postLogin(app, await loginForm(app), password, {
-    fields: { next: "/me", user },
+    fields: { next: page, user },
   });
   await res.body?.cancel();
   if (res.status !== 303) throw new Error(`Login of "${user}" failed with ${res.status}`);
   const cookie = cookiesOf(res).find((c) => c.startsWith("nunect_session="));
   if (!cookie) throw new Error("No session cookie after login");
-  // Every user may see its own page; it carries the session's CSRF token.
-  const page = await app.request("/me", { headers: { cookie } });
-  const csrf = (await page.text()).match(/name="_csrf" value="([^"]+)"/)?.[1];
-  if (!csrf) throw new Error("No CSRF token on the Me page");
+  const landed = await app.request(page, { headers: { cookie } });
+  const csrf = (await landed.text()).match(/name="_csrf" value="([^"]+)"/)?.[1];
+  if (!csrf) throw new Error(`No CSRF token on ${page}`);
   return { cookie, csrf };
 }
 
