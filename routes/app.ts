@@ -21,10 +21,11 @@ export interface AppOptions {
   /** Directory holding static/ (default: the project root). */
   readonly root?: string;
   /**
-   * Leaves out the route table's role and scope checks and the audit trail of writes. For
-   * `deno task bench access` only, which measures what they cost; never set by main.ts.
+   * Which of the route table's guards run (default both): the role and scope checks, and the
+   * audit trail of writes. Turned off only by `deno task bench access`, which measures what
+   * they cost; main.ts never sets it.
    */
-  readonly unguarded?: boolean;
+  readonly guards?: { readonly authorize: boolean; readonly audit: boolean };
 }
 
 /** Provides the services a route needs as context variables, or answers 503 (one place). */
@@ -110,8 +111,8 @@ export function createDashboard(options: AppOptions): Hono<AppEnv> {
   app.route("/", authRoutes(config.dashboard, signer));
   const pass: MiddlewareHandler<AppEnv> = async (_c, next) => await next();
   for (const r of ROUTES) {
-    const audit = options.unguarded ? pass : auditWrites(r);
-    const guard = options.unguarded ? pass : authorize(r);
+    const audit = options.guards?.audit === false ? pass : auditWrites(r);
+    const guard = options.guards?.authorize === false ? pass : authorize(r);
     app.on(r.method, r.path, audit, guard, provide(r.needs), ...r.handlers);
   }
   return app;

@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
 import {
   DeliverPolicy,
   DiscardPolicy,
@@ -97,6 +97,14 @@ export interface AuditPage {
   readonly scanned: number;
 }
 
+/** A submitted record on its way, until its batch is confirmed. */
+interface Unconfirmed {
+  readonly record: AuditRecord;
+  readonly subject: string;
+  readonly data: string;
+  readonly h: ReturnType<typeof natsHeaders>;
+}
+
 /** Records read per batch when searching backwards. */
 const SEARCH_BATCH = 512;
 /** Records one search reads at most before it answers with what it has (and `next`). */
@@ -128,6 +136,8 @@ export class AuditLog {
   readonly #nc: NatsConnection;
   readonly #stream: string;
   readonly #pending = new Set<Promise<void>>();
+  #unconfirmed: Unconfirmed[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #failed = 0;
   readonly #onLost: (record: AuditRecord, error: Error) => void;
 
@@ -150,10 +160,15 @@ export class AuditLog {
   }
 
   /**
-   * Stores one record without waiting for JetStream's acknowledgement: the record is on the
-   * connection, in order, when this returns, and the acknowledgement is awaited in the
-   * background (a failure is retried once, then handed to `onLost`). For request paths that must
-   * not wait a round trip per change; {@linkcode AuditLog.flush} waits for every pending one.
+   * Stores one record without waiting for JetStream: the record is on the connection, in
+   * order, when this returns. Records are confirmed in batches (every 64, or 20 ms after the
+   * first unconfirmed one): the batch's last record is sent again with the same message ID, and
+   * JetStream's answer "duplicate" proves that it, and so every record before it on this
+   * connection, was stored; otherwise each record of the batch is sent again and acknowledged
+   * one by one (the message ID makes a record stored twice count once). What cannot be stored
+   * after that goes to `onLost`. For request paths that must not wait a round trip per change
+   * (one JetStream acknowledgement per write nearly doubles a fast write's latency);
+   * {@linkcode AuditLog.flush} waits until every submitted record is confirmed.
    *
    * @param input who did what to what, before and after
    * @returns the record as it will be stored
@@ -161,28 +176,64 @@ export class AuditLog {
    */
   submit(input: AuditInput): AuditRecord {
     const record = auditRecord(input);
-    const publish = () =>
-      jetstream(this.#nc, { checkAPI: false }).publish(
-        auditSubject(record.action),
-        JSON.stringify(record),
-        { msgID: record.id, expect: { streamName: this.#stream } },
-      );
-    const done: Promise<void> = publish()
-      .catch(async () => {
-        await new Promise((r) => setTimeout(r, 1000));
-        return await publish();
-      })
-      .then(() => {}, (e) => {
-        this.#failed++;
-        this.#onLost(record, e as Error);
-      })
-      .finally(() => this.#pending.delete(done));
-    this.#pending.add(done);
+    const h = natsHeaders();
+    h.set("Nats-Msg-Id", record.id);
+    const item = { record, subject: auditSubject(record.action), data: JSON.stringify(record), h };
+    try {
+      this.#nc.publish(item.subject, item.data, { headers: h });
+    } catch { /* closed or draining: the confirmation sends it again or reports it lost */ }
+    this.#unconfirmed.push(item);
+    if (this.#unconfirmed.length >= 64) this.#confirm();
+    else this.#timer ??= setTimeout(() => this.#confirm(), 20);
     return record;
   }
 
-  /** Waits until every submitted record is stored (or lost and reported). */
+  #confirm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#unconfirmed;
+    this.#unconfirmed = [];
+    if (batch.length === 0) return;
+    const store = async (item: Unconfirmed): Promise<boolean> => {
+      for (let attempt = 1;; attempt++) {
+        try {
+          const reply = await this.#nc.request(item.subject, item.data, {
+            headers: item.h,
+            timeout: 5000,
+          });
+          const ack = JSON.parse(new TextDecoder().decode(reply.data)) as {
+            stream?: string;
+            duplicate?: boolean;
+            error?: { description?: string };
+          };
+          if (ack.error !== undefined || ack.stream !== this.#stream) {
+            throw new Error(
+              ack.error?.description ?? `stored in "${ack.stream}", not the audit stream`,
+            );
+          }
+          return ack.duplicate === true;
+        } catch (e) {
+          if (attempt >= 2) throw e;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    };
+    const done: Promise<void> = (async () => {
+      if (await store(batch.at(-1)!)) return;
+      // The last one had not arrived: any of the batch may be missing. Each is sent again.
+      for (const item of batch.slice(0, -1)) await store(item);
+    })().catch((e) => {
+      for (const item of batch) {
+        this.#failed++;
+        this.#onLost(item.record, e as Error);
+      }
+    }).finally(() => this.#pending.delete(done));
+    this.#pending.add(done);
+  }
+
+  /** Waits until every submitted record is confirmed (or lost and reported). */
   async flush(): Promise<void> {
+    this.#confirm();
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { bench as access } from "./access.ts";
 import { bench as client } from "./client.ts";
 import { bench as dashboard } from "./dashboard.ts";
 import { bench as edge } from "./edge.ts";
@@ -23,6 +24,7 @@ import { DEBIAN_NATS_SERVER, describeServer } from "../../mods/tools/mod.ts";
 import { testServer } from "../../tests/_kit/mod.ts";
 
 const suites: Record<string, () => Promise<void>> = {
+  access,
   client,
   dashboard,
   edge,

@@ -150,3 +150,37 @@ Deno.test("audit: search pages backwards by user, action group, target, time and
     await nc.close();
   }
 });
+
+Deno.test("audit: submitted records that JetStream cannot store are reported, never silently lost", async () => {
+  await using ns = await startNats();
+  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  try {
+    // No audit stream: nothing answers the confirmation.
+    const lost: string[] = [];
+    const audit = new AuditLog(nc, AUDIT_STREAM, (record) => lost.push(record.target));
+    for (const target of ["a", "b", "c"]) {
+      audit.submit({ actor: "x", action: "t.lost", target, before: null, after: null, ok: true });
+    }
+    await audit.flush();
+    assert.deepEqual(lost.sort(), ["a", "b", "c"]);
+    assert.equal(audit.failed, 3);
+    // Once the stream is there, a confirmed batch is stored once, even when sent twice.
+    await ensureAuditStream(nc);
+    const ok = new AuditLog(nc);
+    for (let i = 0; i < 100; i++) {
+      ok.submit({
+        actor: "x",
+        action: "t.kept",
+        target: `${i}`,
+        before: null,
+        after: null,
+        ok: true,
+      });
+    }
+    await ok.flush();
+    assert.equal(ok.failed, 0);
+    assert.equal((await ok.search({ action: "t.kept", limit: 1000 })).records.length, 100);
+  } finally {
+    await nc.close();
+  }
+});

@@ -1,0 +1,175 @@
+/**
+ * Access benchmark, in one run on one nats-server:
+ *
+ * 1. The added latency of authorisation plus audit on a write: `POST /api/kv/OPS/<bucket>/put`
+ *    (a JetStream-acknowledged KV put) through the dashboard as it runs (the route table's role
+ *    and scope checks, and an audit record per write), vs the same request to the same services
+ *    with both left out (`createDashboard({ guards })`), and with authorisation alone. Both apps serve over HTTP in
+ *    this process; rounds alternate between them so load on the machine hits both alike. Median
+ *    and p95 per request, and the ratio of the medians (target ≤ 1.1×).
+ * 2. A login's password hash on this machine: argon2id with {@linkcode KDF_PARAMS} (hash and
+ *    verify, median and p95), and whole logins over HTTP (form, KDF, session in KV).
+ *
+ * Run: `deno task bench access`. Environment: BENCH_ROUNDS (30), BENCH_PER_ROUND (40),
+ * BENCH_HASHES (10).
+ *
+ * @module
+ */
+import { connect } from "@nats-io/transport-node";
+import { Kvm } from "@nats-io/kv";
+import { hashPassword, KDF_PARAMS, verifyPassword } from "../../mods/access/mod.ts";
+import { createDashboard } from "../../routes/app.ts";
+import { startNats } from "../../tests/_kit/mod.ts";
+import { ADMIN, testConfig } from "../../tests/dashboard/_harness.ts";
+import { DashboardServices } from "../../mods/dashboard/mod.ts";
+
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 30);
+const PER_ROUND = Number(Deno.env.get("BENCH_PER_ROUND") ?? 40);
+const HASHES = Number(Deno.env.get("BENCH_HASHES") ?? 10);
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+async function login(base: string): Promise<{ cookie: string; csrf: string; ms: number }> {
+  const form = await fetch(`${base}/login`);
+  const pre = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const token = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
+  const t0 = performance.now();
+  const res = await fetch(`${base}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: pre, origin: base },
+    body: new URLSearchParams({ _csrf: token, user: ADMIN.user, password: ADMIN.password }),
+  });
+  const took = performance.now() - t0;
+  await res.body?.cancel();
+  if (res.status !== 303) throw new Error(`Login answered ${res.status}`);
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]!).find((c) =>
+    c.startsWith("nunect_session=")
+  )!;
+  const me = await (await fetch(`${base}/me`, { headers: { cookie } })).text();
+  return { cookie, csrf: me.match(/name="_csrf" value="([^"]+)"/)![1]!, ms: took };
+}
+
+/** Runs the access benchmark and prints its figures. */
+export async function bench(): Promise<void> {
+  await using ns = await startNats();
+  const setup = await connect({ servers: ns.url, ...ns.users.ops });
+  await new Kvm(setup).create("bench_access");
+  await setup.close();
+  await using services = DashboardServices.start({
+    config: testConfig(ns, { TELEMETRY_HISTORY_MAX_MB: "32" }),
+    version: "bench",
+    log: () => {},
+  });
+  await services.ready;
+  const serve = (guards: { authorize: boolean; audit: boolean }) =>
+    Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen() {} },
+      createDashboard({ services, guards }).fetch,
+    );
+  await using a = serve({ authorize: true, audit: true });
+  await using b = serve({ authorize: false, audit: false });
+  await using c = serve({ authorize: true, audit: false });
+  const urlOf = (s: Deno.HttpServer<Deno.NetAddr>) => `http://127.0.0.1:${s.addr.port}`;
+  const bases = { guarded: urlOf(a), unguarded: urlOf(b), authorized: urlOf(c) };
+
+  // 2 first: a few whole logins (the throttle allows ten a minute per address and user).
+  const logins: number[] = [];
+  let session = await login(bases.guarded);
+  logins.push(session.ms);
+  for (let i = 0; i < 3; i++) logins.push((await login(bases.guarded)).ms);
+  session = await login(bases.guarded);
+
+  const write = async (base: string, i: number) => {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/api/kv/OPS/bench_access/put?key=k${i % 50}`, {
+      method: "POST",
+      headers: {
+        cookie: session.cookie,
+        "x-csrf-token": session.csrf,
+        "content-type": "application/json",
+        origin: base,
+      },
+      body: JSON.stringify({ value: `v${i}` }),
+    });
+    await res.body?.cancel();
+    const took = performance.now() - t0;
+    if (res.status !== 200) throw new Error(`Write answered ${res.status}`);
+    return took;
+  };
+  const modes = ["unguarded", "authorized", "guarded"] as const;
+  // Warm every path (JIT, connections, the bucket's stream).
+  for (let i = 0; i < 50; i++) for (const mode of modes) await write(bases[mode], i);
+  const samples = {
+    guarded: [] as number[],
+    unguarded: [] as number[],
+    authorized: [] as number[],
+  };
+  for (let r = 0; r < ROUNDS; r++) {
+    // Each round in another order: load on the shared machine falls on every mode alike.
+    const order = r % 2 === 0 ? modes : [...modes].reverse();
+    for (const mode of order) {
+      for (let i = 0; i < PER_ROUND; i++) samples[mode].push(await write(bases[mode], i));
+    }
+  }
+  const audit = services.need("audit");
+  await audit.flush();
+  const recorded = (await audit.search({ action: "kv.put", limit: 10_000 })).records.length;
+
+  console.log(
+    `write: POST /api/kv/OPS/bench_access/put over HTTP, ${ROUNDS} alternating rounds of ${PER_ROUND}`,
+  );
+  const label = {
+    unguarded: "both off (baseline)  ",
+    authorized: "authorisation only   ",
+    guarded: "authorisation + audit",
+  };
+  const base = quantile(samples.unguarded, 0.5);
+  for (const mode of modes) {
+    const median = quantile(samples[mode], 0.5);
+    console.log(
+      `  ${label[mode]}  median ${ms(median)}  p95 ${ms(quantile(samples[mode], 0.95))}  ${
+        (median / base).toFixed(2)
+      }x`,
+    );
+  }
+  const ratio = quantile(samples.guarded, 0.5) / base;
+  console.log(
+    `  ratio ${ratio.toFixed(2)}x (target <= 1.1x: ${
+      ratio <= 1.1 ? "met" : "NOT met"
+    }); audit records of the guarded writes: ${recorded}, lost: ${audit.failed}`,
+  );
+
+  const p = KDF_PARAMS;
+  const hashes: number[] = [];
+  const verifies: number[] = [];
+  let hash = "";
+  for (let i = 0; i < HASHES; i++) {
+    const t0 = performance.now();
+    hash = await hashPassword(ADMIN.password);
+    hashes.push(performance.now() - t0);
+    const t1 = performance.now();
+    await verifyPassword(ADMIN.password, hash);
+    verifies.push(performance.now() - t1);
+  }
+  console.log(
+    `login hash: ${p.algorithm} m=${p.memoryKiB} KiB t=${p.iterations} p=${p.parallelism} ` +
+      `salt ${p.saltBytes} B, hash ${p.hashBytes} B (hash-wasm, WebAssembly)`,
+  );
+  console.log(
+    `  hash median ${ms(quantile(hashes, 0.5))} p95 ${ms(quantile(hashes, 0.95))}; verify median ${
+      ms(quantile(verifies, 0.5))
+    } p95 ${ms(quantile(verifies, 0.95))} (${HASHES} each)`,
+  );
+  console.log(
+    `  whole login over HTTP (form, verify, session in KV): median ${ms(quantile(logins, 0.5))} ` +
+      `of ${logins.length}`,
+  );
+}
+
+if (import.meta.main) await bench();
