@@ -1,6 +1,8 @@
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import {
+  alertsInScope,
+  type AlertsView,
   LIVE_TOPICS,
   type LiveFilter,
   type LiveTopic,
@@ -15,14 +17,16 @@ import { HttpError } from "./errors.ts";
 import { endpoint, type Route } from "./route.ts";
 
 /** The topics an account-scoped user may follow: the others are server-wide. */
-const ACCOUNT_TOPICS: readonly LiveTopic[] = ["units", "activity"];
+const ACCOUNT_TOPICS: readonly LiveTopic[] = ["units", "activity", "alerts"];
 
 /**
  * What an account-scoped user sees of the live stream: its accounts' units (deltas and the
- * first page again, from the registry with its scope) and its accounts' connection events.
+ * first page again, from the registry with its scope), its accounts' connection events and its
+ * accounts' alerts (the header's badge counts those only).
  */
 function scopeFilter(c: AppContext, scope: NonNullable<Scope>): LiveFilter {
   return (topic, data) => {
+    if (topic === "alerts") return alertsInScope(data as AlertsView, scope);
     if (topic === "activity") {
       const account = (data as { account?: string }).account;
       return typeof account === "string" && inScope(scope, account) ? data : undefined;

@@ -5,6 +5,7 @@ import type { AppContext, AppEnv, PageProps } from "./context.ts";
 import type { RenderedError } from "./errors.ts";
 import type { RouteInfo } from "./route.ts";
 import { mayUse } from "./authorize.ts";
+import { alertsInScope } from "../mods/dashboard/mod.ts";
 
 /**
  * The page renderer (`c.render(body, { title })`): the layout around the content. A logged-in
@@ -23,6 +24,8 @@ export function pageRenderer(
       const principal = session ? c.get("principal") : undefined;
       const services = c.get("services");
       const { config } = services;
+      // The badge counts what the user may see (an account-scoped user: its accounts' alerts).
+      const badge = alertsInScope(services.alertsView(), principal?.scope ?? null);
       const html = renderToString(
         <Layout
           title={props.title}
@@ -35,7 +38,7 @@ export function pageRenderer(
             : undefined}
           csrf={session ? c.get("csrf") : undefined}
           version={services.version}
-          alertsFiring={services.alertsView().available ? services.alertsView().firing : null}
+          alertsFiring={badge.available ? badge.firing : null}
           live={props.live}
           browserUnit={session
             ? {

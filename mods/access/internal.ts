@@ -4,7 +4,11 @@
  * console acts in OPS with the dashboard's own NATS user, so these are refused by name (read and
  * write alike), hidden from its lists, and their subjects refused for raw publishes.
  */
-export const INTERNAL_OPS = Object.freeze({
+export const INTERNAL_OPS: Readonly<{
+  buckets: readonly string[];
+  streams: readonly string[];
+  subjects: readonly string[];
+}> = Object.freeze({
   /** KV buckets (their streams are `KV_<bucket>`). */
   buckets: ["nunect_users", "nunect_tokens", "nunect_sessions"] as readonly string[],
   /** Streams besides the buckets'. */

@@ -8,8 +8,15 @@ import { InvalidAccessInputError } from "./errors.ts";
  * The parameters travel in each stored hash (PHC string); a hash made with others is re-made at
  * the next successful login.
  */
-export const KDF_PARAMS = Object.freeze({
-  algorithm: "argon2id",
+export const KDF_PARAMS: Readonly<{
+  algorithm: "argon2id";
+  memoryKiB: number;
+  iterations: number;
+  parallelism: number;
+  saltBytes: number;
+  hashBytes: number;
+}> = Object.freeze({
+  algorithm: "argon2id" as const,
   memoryKiB: 19_456,
   iterations: 2,
   parallelism: 1,

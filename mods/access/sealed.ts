@@ -21,6 +21,8 @@ export class SecretBox {
   readonly #key: Promise<CryptoKey>;
 
   /**
+   * Derives the box's key from the secret.
+   *
    * @param secret DASHBOARD_SECRET
    * @param purpose what the key is for (separate keys for separate uses)
    */

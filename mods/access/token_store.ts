@@ -35,10 +35,28 @@ const tokenRecordSchema = z.object({
   hash: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
-type TokenRecord = z.infer<typeof tokenRecordSchema>;
-
 /** A token as lists show it: never its secret or hash. */
-export type TokenView = Omit<TokenRecord, "hash">;
+export interface TokenView {
+  /** The token's ID (16 hex digits, the first part of the secret). */
+  readonly id: string;
+  /** Its user. */
+  readonly user: string;
+  /** What the user named it. */
+  readonly name: string;
+  /** Its role (the user's or less). */
+  readonly role: Role;
+  /** Its accounts (within the user's), or null for every account the user has. */
+  readonly scope: Scope;
+  /** When it was created (ms since the epoch). */
+  readonly created: number;
+  /** When it expires (ms since the epoch). */
+  readonly expires: number;
+  /** When it was last used, or null. */
+  readonly lastUsed: number | null;
+}
+
+/** A token as stored: its view and the SHA-256 of its secret. */
+type TokenRecord = TokenView & { readonly hash: string };
 
 /** zod schema of {@linkcode TokenView} (the API's answers). */
 export const tokenViewSchema = tokenRecordSchema.omit({ hash: true });
@@ -64,9 +82,13 @@ export interface TokenStoreOptions {
 
 /** The user a token belongs to, as it stands now. */
 export interface TokenOwner {
+  /** The user's name. */
   readonly name: string;
+  /** The user's role now. */
   readonly role: Role;
+  /** The user's accounts now. */
   readonly scope: Scope;
+  /** Whether the user is disabled (its tokens are then refused). */
   readonly disabled: boolean;
 }
 

@@ -1,5 +1,10 @@
 /** RFC 6238's settings as authenticator apps expect them: SHA-1, 30-second steps, 6 digits. */
-export const TOTP = Object.freeze({ algorithm: "SHA1", periodS: 30, digits: 6, secretBytes: 20 });
+export const TOTP: Readonly<{
+  algorithm: "SHA1";
+  periodS: number;
+  digits: number;
+  secretBytes: number;
+}> = Object.freeze({ algorithm: "SHA1" as const, periodS: 30, digits: 6, secretBytes: 20 });
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 

@@ -8,6 +8,7 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { decodeMessage } from "../protocol/mod.ts";
+import { retry } from "../client/mod.ts";
 import {
   AUDIT_STREAM,
   AUDIT_SUBJECT_PREFIX,
@@ -110,6 +111,17 @@ const SEARCH_BATCH = 512;
 /** Records one search reads at most before it answers with what it has (and `next`). */
 const SEARCH_MAX_SCAN = 100_000;
 
+/** Options of the {@linkcode AuditLog} constructor. */
+export interface AuditLogOptions {
+  /** The stream's name (default `nunect_audit`). */
+  readonly stream?: string;
+  /**
+   * Called with a record {@linkcode AuditLog.submit} could not store after a retry (default:
+   * the whole record to stderr, so that it is never silently lost).
+   */
+  readonly onLost?: (record: AuditRecord, error: Error) => void;
+}
+
 /** Options of {@linkcode AuditLog.recent}. */
 export interface RecentOptions {
   /** At most this many, oldest first (default 100). */
@@ -142,19 +154,15 @@ export class AuditLog {
   readonly #onLost: (record: AuditRecord, error: Error) => void;
 
   /**
+   * Creates the log over an existing stream (see {@linkcode ensureAuditStream}).
+   *
    * @param nc a connection in the account that holds the stream
-   * @param stream the stream's name (default `nunect_audit`)
-   * @param onLost called with a record {@linkcode AuditLog.submit} could not store after a
-   *   retry (default: the whole record to stderr, so that it is never silently lost)
+   * @param options the stream's name, and where records that cannot be stored go
    */
-  constructor(
-    nc: NatsConnection,
-    stream = AUDIT_STREAM,
-    onLost?: (record: AuditRecord, error: Error) => void,
-  ) {
+  constructor(nc: NatsConnection, options: AuditLogOptions = {}) {
     this.#nc = nc;
-    this.#stream = stream;
-    this.#onLost = onLost ??
+    this.#stream = options.stream ?? AUDIT_STREAM;
+    this.#onLost = options.onLost ??
       ((record, error) =>
         console.error(`Audit record not stored (${error.message}): ${JSON.stringify(record)}`));
   }
@@ -194,30 +202,25 @@ export class AuditLog {
     const batch = this.#unconfirmed;
     this.#unconfirmed = [];
     if (batch.length === 0) return;
-    const store = async (item: Unconfirmed): Promise<boolean> => {
-      for (let attempt = 1;; attempt++) {
-        try {
-          const reply = await this.#nc.request(item.subject, item.data, {
-            headers: item.h,
-            timeout: 5000,
-          });
-          const ack = JSON.parse(new TextDecoder().decode(reply.data)) as {
-            stream?: string;
-            duplicate?: boolean;
-            error?: { description?: string };
-          };
-          if (ack.error !== undefined || ack.stream !== this.#stream) {
-            throw new Error(
-              ack.error?.description ?? `stored in "${ack.stream}", not the audit stream`,
-            );
-          }
-          return ack.duplicate === true;
-        } catch (e) {
-          if (attempt >= 2) throw e;
-          await new Promise((r) => setTimeout(r, 1000));
+    // One more try a second later: a JetStream leader election, a reconnect.
+    const store = (item: Unconfirmed): Promise<boolean> =>
+      retry(async () => {
+        const reply = await this.#nc.request(item.subject, item.data, {
+          headers: item.h,
+          timeout: 5000,
+        });
+        const ack = JSON.parse(new TextDecoder().decode(reply.data)) as {
+          stream?: string;
+          duplicate?: boolean;
+          error?: { description?: string };
+        };
+        if (ack.error !== undefined || ack.stream !== this.#stream) {
+          throw new Error(
+            ack.error?.description ?? `stored in "${ack.stream}", not the audit stream`,
+          );
         }
-      }
-    };
+        return ack.duplicate === true;
+      }, { attempts: 2, backoff: { initialMs: 1000, factor: 1, maxMs: 1000, jitterMs: 0 } });
     const done: Promise<void> = (async () => {
       if (await store(batch.at(-1)!)) return;
       // The last one had not arrived: any of the batch may be missing. Each is sent again.

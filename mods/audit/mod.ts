@@ -30,6 +30,7 @@ export {
 export type { AuditInput, AuditRecord } from "./record.ts";
 export { AuditLog, ensureAuditStream } from "./audit_log.ts";
 export type {
+  AuditLogOptions,
   AuditPage,
   AuditSearch,
   AuditStreamOptions,

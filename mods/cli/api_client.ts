@@ -17,11 +17,17 @@ export interface ApiClientOptions {
  * with its message.
  */
 export class ApiClient {
+  /** The dashboard's origin (scheme, host and port). */
   readonly url: string;
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
 
-  /** @param options base URL, token, timeout */
+  /**
+   * Creates the client.
+   *
+   * @param options base URL, token, timeout
+   * @throws {CliError} for a URL that is not http(s)
+   */
   constructor(options: ApiClientOptions) {
     let url: URL;
     try {

@@ -18,7 +18,9 @@ export interface CommandContext {
 
 /** Parsed arguments of a command. */
 export interface CommandArgs {
+  /** The words after the command's own, e.g. the stream's account and name. */
   readonly positionals: readonly string[];
+  /** The options given, by name (`--json` is `json: true`). */
   readonly values: Record<string, string | boolean | undefined>;
 }
 

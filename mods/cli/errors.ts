@@ -14,6 +14,8 @@ export class CliError extends NunectError {
   readonly status: number | null;
 
   /**
+   * Creates the error.
+   *
    * @param message what went wrong and what to do
    * @param options exit code, HTTP status, cause
    */

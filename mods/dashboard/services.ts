@@ -597,13 +597,11 @@ export class DashboardServices implements AsyncDisposable {
       return false;
     }
     if (this.#closed) return false;
-    this.#audit = new AuditLog(
-      client.nc,
-      undefined,
-      this.#onAuditLost ??
+    this.#audit = new AuditLog(client.nc, {
+      onLost: this.#onAuditLost ??
         ((record, error) =>
           this.#log(`Audit record not stored (${error.message}): ${JSON.stringify(record)}`)),
-    );
+    });
     return true;
   }
 

@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { ruleSchema } from "../../mods/alerts/mod.ts";
+import { alertsInScope, type AlertsView } from "../../mods/dashboard/mod.ts";
 import { startNats, until } from "../_kit/mod.ts";
 import { get, login, openStream, testDashboard } from "../dashboard/_harness.ts";
 import { post, userSession } from "./_access.ts";
@@ -128,6 +130,19 @@ Deno.test("scope: a BRIDGE operator sees and changes only BRIDGE, in pages, /api
         assert.equal(JSON.parse(seen.data).account, "BRIDGE");
       },
     );
+
+    await t.step(
+      "every page follows alerts: the BRIDGE operator's stream carries them, scoped",
+      async () => {
+        // Each page's islands follow `alerts` (the header's badge): refused, no page would live.
+        await using mine = await openStream(d.app, bea, "topics=units,alerts");
+        const first = await mine.next((e) => e.event === "alerts", "the alerts snapshot");
+        const view = JSON.parse(first.data) as AlertsView;
+        assert.deepEqual([view.silences, view.rules], [[], []]);
+        const page = await (await get(d.app, bea, "/units")).text();
+        assert.match(page, /data-live="units,alerts"/, "the page follows what the stream allows");
+      },
+    );
   } finally {
     for (const nc of clients) await nc.close();
   }
@@ -178,4 +193,59 @@ Deno.test("scope: nunect's own users, tokens, sessions and audit trail are out o
     payload: "{}",
   });
   assert.equal(res.status, 200, await res.text());
+});
+
+Deno.test("scope: an account-scoped user's alerts view holds its accounts' alerts only", () => {
+  const rule = (id: string, type: string, scope = "server") =>
+    ruleSchema.parse({ id, name: id, type, threshold: 1, scope });
+  const state = (ruleId: string, target: string, status: "firing" | "resolved" = "firing") => ({
+    ruleId,
+    target,
+    status,
+    episode: 1,
+    severity: "warning",
+    since: "2026-01-01T00:00:00Z",
+    resolvedAt: null,
+    value: 2,
+    ack: null,
+  });
+  const view: AlertsView = {
+    available: true,
+    firing: 5,
+    states: [
+      state("lag", "BRIDGE/ORDERS/c1"),
+      state("lag", "OPS/ORDERS/c1"),
+      state("hb", "BRIDGE.router-1"),
+      state("hb", "router-2"),
+      state("health", "n1"),
+      state("lag", "BRIDGE/ORDERS/c2", "resolved"),
+    ],
+    silences: [{
+      id: "s",
+      ruleId: "*",
+      target: "*",
+      until: "2027-01-01T00:00:00Z",
+      by: "a",
+      comment: "",
+    }],
+    rules: [
+      rule("lag", "consumer_lag"),
+      rule("hb", "unit_heartbeat"),
+      rule("health", "server_health"),
+    ],
+  };
+  assert.equal(alertsInScope(view, null), view, "unscoped: everything, the same object");
+  const bridge = alertsInScope(view, ["BRIDGE"]);
+  assert.deepEqual(bridge.states.map((a) => a.target), [
+    "BRIDGE/ORDERS/c1",
+    "BRIDGE.router-1",
+    "BRIDGE/ORDERS/c2",
+  ]);
+  assert.equal(bridge.firing, 2, "the badge counts BRIDGE's firing alerts");
+  assert.deepEqual([bridge.silences, bridge.rules], [[], []], "both span accounts");
+  // A unit without a tenant prefix reports in OPS; server alerts are nobody's account.
+  assert.deepEqual(alertsInScope(view, ["OPS"]).states.map((a) => a.target), [
+    "OPS/ORDERS/c1",
+    "router-2",
+  ]);
 });

@@ -157,7 +157,7 @@ Deno.test("audit: submitted records that JetStream cannot store are reported, ne
   try {
     // No audit stream: nothing answers the confirmation.
     const lost: string[] = [];
-    const audit = new AuditLog(nc, AUDIT_STREAM, (record) => lost.push(record.target));
+    const audit = new AuditLog(nc, { onLost: (record) => lost.push(record.target) });
     for (const target of ["a", "b", "c"]) {
       audit.submit({ actor: "x", action: "t.lost", target, before: null, after: null, ok: true });
     }

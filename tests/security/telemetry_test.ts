@@ -66,8 +66,10 @@ Deno.test("security: telemetry attacks on a running stack", async (t) => {
         const now = Date.now();
         for (let i = 0; i < MAX_UNITS * 2.5; i++) {
           const id = `forged-${i}`;
-          // Two heartbeats 100 ms apart by their own clock: stale 300 ms after they stop.
-          attacker.publish(`ops.heartbeat.${id}`, JSON.stringify(heartbeat(id, 1, now - 100)));
+          // Two heartbeats 2 s apart by their own clock: stale 6 s after they stop. Not sooner:
+          // on a loaded machine the first would go stale (and be evicted) before the last
+          // arrived, and nothing would be refused.
+          attacker.publish(`ops.heartbeat.${id}`, JSON.stringify(heartbeat(id, 1, now - 2000)));
           attacker.publish(`ops.heartbeat.${id}`, JSON.stringify(heartbeat(id, 2, now)));
         }
         await attacker.flush();
