@@ -1,13 +1,15 @@
 /**
  * The nunect dashboard: Hono on Deno.serve, Preact pages rendered on the server, islands
  * hydrated in the browser (bundled by `deno task build:islands` into static/build/). Reads the
- * monitoring endpoints and the SYS and OPS accounts of the NATS server through mods/dashboard;
- * browsers get only their own narrow NATS user. Run with `deno task dashboard` (permission set
+ * monitoring endpoints and the SYS and OPS accounts of the NATS server through mods/dashboard,
+ * as the users the controller issued it (NATS_IDENTITY_DIR/creds/dashboard/); browsers get only
+ * their own session's user for their own unit. Run with `deno task dashboard` (permission set
  * `dashboard`).
  *
  * @module
  */
-import { exitOnConfigError, loadConfig } from "./mods/config/mod.ts";
+import { exitOnConfigError, loadConfig, projectPath } from "./mods/config/mod.ts";
+import { readCredsOrExit, systemCredsFiles } from "./mods/controller/mod.ts";
 import { DASHBOARD_SECTIONS, DashboardServices, redactUrl } from "./mods/dashboard/mod.ts";
 import { createDashboard } from "./routes/app.ts";
 import { dashboardHostNames, guardHost } from "./routes/host.ts";
@@ -15,9 +17,21 @@ import denoJson from "./deno.json" with { type: "json" };
 
 const config = exitOnConfigError(() => loadConfig(DASHBOARD_SECTIONS));
 const { dashboard, unit } = config;
-const services = DashboardServices.start({ config, version: denoJson.version });
+const projectDir = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
+const files = systemCredsFiles(projectPath(config.identity.dir, projectDir), unit.unitId);
+const services = DashboardServices.start({
+  config,
+  version: denoJson.version,
+  credentials: {
+    sys: readCredsOrExit(files.dashboardSys, "dashboard"),
+    ops: readCredsOrExit(files.dashboardOps, "dashboard"),
+    unit: readCredsOrExit(files.dashboardUnit, "dashboard"),
+  },
+});
 services.ready.then(() =>
-  console.log(`Connected to NATS at ${redactUrl(unit.natsUrl)} (SYS and OPS)`)
+  console.log(
+    `Connected to NATS at ${redactUrl(unit.natsUrl)} (SYS, OPS and unit ${services.unitId})`,
+  )
 );
 
 try {

@@ -4,7 +4,10 @@ import { announceSelf } from "./_self.ts";
 
 /** Props of {@linkcode BrowserUnit}. */
 export interface BrowserUnitProps {
-  /** Where the browser fetches its own (ui user) credentials and the WebSocket URL. */
+  /**
+   * Where the browser fetches its session's credentials for its unit (`/<unit>`, `browser-…`) and the
+   * WebSocket URL.
+   */
   readonly credentialsUrl: string;
   /** Unit to measure the application RTT against (the dashboard's echo service). */
   readonly echoTarget: string | null;
@@ -24,8 +27,8 @@ export interface BrowserUnitState {
 }
 
 /**
- * The browser as a unit: derives its unit ID, connects to NATS over WebSocket as the narrow ui
- * user, publishes heartbeats and RTT, answers echo. Shows its unit ID, status and RTT in the
+ * The browser as a unit: derives its unit ID, connects to NATS over WebSocket with its session's
+ * own user for that unit, publishes heartbeats and RTT, answers echo. Shows its unit ID, status and RTT in the
  * header. The I/O lives in `_browser_unit.ts`; this component only draws.
  */
 export function BrowserUnit(props: BrowserUnitProps) {

@@ -1,6 +1,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { applyUnitsEvent } from "../mods/dashboard/units.ts";
-import type { UnitsDelta, UnitsQuery, UnitsReset, UnitsView } from "../mods/dashboard/mod.ts";
+import type {
+  UnitCredential,
+  UnitsDelta,
+  UnitsQuery,
+  UnitsReset,
+  UnitsView,
+} from "../mods/dashboard/mod.ts";
 import type { UnitSort, UnitState } from "../mods/monitor/mod.ts";
 import { formatAgo, formatMicros, formatNanos, rttLevel } from "../components/format.ts";
 import { useEventStream } from "./_event_stream.ts";
@@ -11,6 +17,24 @@ export interface UnitsTablesProps {
   readonly initial: UnitsView;
   /** CSRF token for the "Forget" buttons. */
   readonly csrf: string;
+  /** Each unit's active credential by key, or null while the controller does not answer. */
+  readonly credentials: Readonly<Record<string, UnitCredential>> | null;
+}
+
+/** A unit's credential: its public key, linked to its account's users. */
+function Credential(p: { credential: UnitCredential | undefined; known: boolean }) {
+  const c = p.credential;
+  if (!p.known) return <span class="muted">?</span>;
+  if (c === undefined) return <span class="muted">none</span>;
+  return (
+    <a
+      href={`/accounts/${encodeURIComponent(c.account)}#users`}
+      title={`${c.publicKey} (${c.role ?? "unit"}${c.timeMaster ? ", time master" : ""})`}
+      class="mono"
+    >
+      {c.publicKey.slice(0, 10)}…
+    </a>
+  );
 }
 
 function Rtt({ us }: { us: number | null | undefined }) {
@@ -122,7 +146,7 @@ export function UnitsTables(props: UnitsTablesProps) {
   );
   const forget = (u: UnitState) =>
     u.stale && (
-      <form method="post" action={`/units/${encodeURIComponent(u.unitId)}/forget`} class="inline">
+      <form method="post" action={`/units/${encodeURIComponent(u.key)}/forget`} class="inline">
         <input type="hidden" name="_csrf" value={props.csrf} />
         <button type="submit" class="small">Forget</button>
       </form>
@@ -136,6 +160,8 @@ export function UnitsTables(props: UnitsTablesProps) {
           <thead>
             <tr>
               <SortBy q={q} sort="unit">Unit</SortBy>
+              <th>Account</th>
+              <th>Credential</th>
               <SortBy q={q} sort="kind">Kind</SortBy>
               <SortBy q={q} sort="host">Host</SortBy>
               <th>Version</th>
@@ -150,15 +176,22 @@ export function UnitsTables(props: UnitsTablesProps) {
             {units.length === 0
               ? (
                 <tr>
-                  <td colSpan={9} class="empty">
+                  <td colSpan={11} class="empty">
                     No units yet. Guardians, clients and browsers appear here with their first
                     heartbeat.
                   </td>
                 </tr>
               )
               : units.map((u) => (
-                <tr key={u.unitId} class={u.stale ? "stale" : undefined} data-unit={u.unitId}>
+                <tr key={u.key} class={u.stale ? "stale" : undefined} data-unit={u.key}>
                   <td class="mono">{u.unitId}</td>
+                  <td data-col="account">{u.account}</td>
+                  <td data-col="credential">
+                    <Credential
+                      credential={props.credentials?.[u.key]}
+                      known={props.credentials !== null}
+                    />
+                  </td>
                   <td>{u.heartbeat?.kind ?? "–"}</td>
                   <td>{u.heartbeat?.host || "–"}</td>
                   <td>{u.heartbeat?.version ?? "–"}</td>
@@ -208,7 +241,7 @@ export function UnitsTables(props: UnitsTablesProps) {
                 const source = t?.source ?? u.heartbeat?.clock.source;
                 const quality = t?.quality ?? u.heartbeat?.clock.quality;
                 return (
-                  <tr key={u.unitId} class={u.stale ? "stale" : undefined} data-unit={u.unitId}>
+                  <tr key={u.key} class={u.stale ? "stale" : undefined} data-unit={u.key}>
                     <td class="mono">{u.unitId}</td>
                     <td data-col="source">{source ?? "–"}</td>
                     <td data-col="quality">

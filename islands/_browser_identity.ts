@@ -80,14 +80,20 @@ export function fingerprint(text: string): string {
  * Derives the browser's unit ID.
  *
  * @param traits the browser's traits
- * @param override the `?client=` value, if any; ignored unless it is a valid unit ID
+ * @param override the `?client=` value, if any; ignored unless it is a valid unit ID. Browser
+ *   units' IDs always start with `browser-` (the only IDs a browser session may get credentials
+ *   for), so `?client=kiosk-3` names the unit `browser-kiosk-3`.
  * @returns the identity
  */
 export function browserIdentity(traits: BrowserTraits, override?: string | null): BrowserIdentity {
   const os = detectOs(traits.userAgent);
   const device = detectDevice(traits.userAgent);
   if (override && isUnitId(override)) {
-    return { unitId: override, device, os, overridden: true };
+    const unitId = (override.startsWith("browser-") ? override : `browser-${override}`).slice(
+      0,
+      64,
+    );
+    return { unitId, device, os, overridden: true };
   }
   const fp = fingerprint(
     [

@@ -2,10 +2,11 @@ import { connect, type NunectClient, rttSchema, subjects } from "../mods/client/
 import type { BrowserUnitProps, BrowserUnitState } from "./BrowserUnit.tsx";
 import { browserIdentity } from "./_browser_identity.ts";
 
-/** What /api/browser/credentials answers: the browser's own NATS user, nothing else. */
+/** What /api/browser/credentials answers: this session's user for this browser unit. */
 interface BrowserCredentials {
-  readonly user: string;
-  readonly pass: string;
+  readonly unitId: string;
+  readonly creds: string;
+  readonly expiresAt: number;
   readonly wsUrl: string;
 }
 
@@ -21,9 +22,9 @@ function override(): string | null {
 }
 
 /**
- * Runs this browser as a unit: derives its unit ID, fetches its own credentials, connects over
- * WebSocket as the narrow ui user, answers echo, publishes heartbeats and RTT metrics, and reports
- * its state to the island.
+ * Runs this browser as a unit: derives its unit ID, fetches the session's credentials for it
+ * (a user whose permissions name only this unit, expiring with the session), connects over
+ * WebSocket, answers echo, publishes heartbeats and RTT metrics, and reports its state.
  *
  * @param props where to connect and how often to measure
  * @param report receives each new state
@@ -49,15 +50,15 @@ export function startBrowserUnit(
   let stopped = false;
 
   (async () => {
-    const res = await fetch(props.credentialsUrl, { headers: { accept: "application/json" } });
+    const url = `${props.credentialsUrl}/${encodeURIComponent(id.unitId)}`;
+    const res = await fetch(url, { headers: { accept: "application/json" } });
     if (!res.ok) throw new Error(`Credentials request failed with HTTP ${res.status}`);
     const creds = await res.json() as BrowserCredentials;
     client = await connect({
       servers: creds.wsUrl,
       unitId: id.unitId,
       name: id.unitId,
-      user: creds.user,
-      pass: creds.pass,
+      creds: creds.creds,
       waitOnFirstConnect: true,
     });
     if (stopped) return void client.close();

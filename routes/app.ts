@@ -108,7 +108,10 @@ export function createDashboard(options: AppOptions): Hono<AppEnv> {
   );
   app.get("/favicon.ico", (c) => c.redirect("/static/favicon.svg", 301));
 
-  app.route("/", authRoutes(config.dashboard, signer));
+  app.route(
+    "/",
+    authRoutes(config.dashboard, signer, (session) => services.browsers.revoke(session)),
+  );
   const pass: MiddlewareHandler<AppEnv> = async (_c, next) => await next();
   for (const r of ROUTES) {
     const audit = options.guards?.audit === false ? pass : auditWrites(r);

@@ -6,7 +6,7 @@ import { KdfBusyError, type Principal, scopeLabel } from "../mods/access/mod.ts"
 import type { AuditInput } from "../mods/audit/mod.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { isUnsafe } from "./security.ts";
-import type { SessionSigner } from "./session.ts";
+import type { Session, SessionSigner } from "./session.ts";
 import { LoginThrottle } from "./login_throttle.ts";
 import { clientAddress } from "./audit.ts";
 
@@ -121,11 +121,14 @@ interface Pending {
  *
  * @param settings the domain shown
  * @param signer signs sessions and the half-done login
+ * @param onLogout called with the session that ends (its browser users are revoked); a failure
+ *   is logged and does not keep the user logged in
  * @returns the routes
  */
 export function authRoutes(
   settings: DashboardConfig["dashboard"],
   signer: SessionSigner,
+  onLogout?: (session: Session) => Promise<void>,
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const throttle = new LoginThrottle();
@@ -364,6 +367,9 @@ export function authRoutes(
       request: "POST /logout",
     });
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    await onLogout?.(c.get("session")).catch((e) =>
+      console.error(`Logout: revoking the session's browser users failed: ${(e as Error).message}`)
+    );
     return c.redirect("/login", 303);
   });
 

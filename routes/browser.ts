@@ -2,21 +2,25 @@ import { browserWsUrl } from "./context.ts";
 import { endpoint, type Route } from "./route.ts";
 
 /**
- * `/api/browser/credentials`: the logged-in browser's own NATS user (NATS_UI_USER, narrow
- * permissions in OPS) and the WebSocket URL, for the browser unit. The only credential the
- * dashboard ever hands out; never cached.
+ * `/api/browser/credentials/browser-…`: the logged-in browser's own NATS user for its unit —
+ * issued by the controller for this session, its permissions naming only that unit, expiring
+ * with the session and revoked at logout — and the WebSocket URL. No browser shares a credential
+ * with another; the dashboard hands out nothing else. Never cached by the browser.
  */
 export const browserRoutes: readonly Route[] = [
   endpoint({
-    path: "/api/browser/credentials",
+    path: "/api/browser/credentials/:unit",
     scope: "self",
-    title: "this browser's own NATS user (narrow, OPS) and WebSocket URL",
-    handle: (c) => {
-      const { config } = c.var.services;
+    title: "this browser unit's own NATS user (OPS, this unit only, ends with the session)",
+    handle: async (c) => {
+      const { config, browsers } = c.var.services;
       c.header("Cache-Control", "no-store");
+      const unit = c.req.param("unit") ?? "";
+      const issued = await browsers.credentials(c.var.session, unit);
       return {
-        user: config.uiUser.user,
-        pass: config.uiUser.password,
+        unitId: unit,
+        creds: issued.creds,
+        expiresAt: issued.expiresAt,
         wsUrl: browserWsUrl(c, config),
       };
     },

@@ -14,6 +14,7 @@ import {
 } from "../mods/monitor/mod.ts";
 import { InvalidSubjectError, InvalidUnitIdError, NunectError } from "../mods/protocol/mod.ts";
 import { InvalidAlertInputError } from "../mods/alerts/mod.ts";
+import { ControllerCallError } from "../mods/controller/mod.ts";
 import {
   AccessConflictError,
   AccessDeniedError,
@@ -108,6 +109,8 @@ export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[]
     return s === 400 || s === 404 || s === 503 ? s : 502;
   }],
   [AccountUnavailableError, () => 503],
+  // The controller's own status: refused (400, 404, 409), nats-server refused (502), away (503).
+  [ControllerCallError, (e) => (e as ControllerCallError).status],
   // The server refused an action (no such client, a configuration it cannot load).
   [ServerActionError, () => 409],
   [ServiceUnavailableError, () => 503],

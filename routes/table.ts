@@ -3,6 +3,7 @@ import { alertsRoutes } from "./alerts.ts";
 import { alertsPageRoutes } from "./pages/alerts.tsx";
 import { historyPageRoutes } from "./pages/history.tsx";
 import { browserRoutes } from "./browser.ts";
+import { identityRoutes } from "./identity.ts";
 import { historyRoutes } from "./history.ts";
 import { eventsRoutes } from "./events.ts";
 import { accountsRoutes } from "./pages/accounts.tsx";
@@ -54,6 +55,7 @@ const routes: Route[] = [
   ...historyPageRoutes,
   ...alertsPageRoutes,
   ...browserRoutes,
+  ...identityRoutes,
   ...historyRoutes,
   ...alertsRoutes,
   ...eventsRoutes,

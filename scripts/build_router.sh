@@ -9,8 +9,8 @@
 #   --xz         compress the self-extracting file with xz (smaller; the router needs unxz or xz)
 #                instead of gzip (every busybox has it)
 #   --with-leaf  add the leaf node: the pinned nats-server, built static (CGO_ENABLED=0) for the
-#                target by scripts/tools.sh (mods/tools), as bin/nats-server with leaf.conf
-#                (config/leaf.conf) and the launcher nunect-leaf
+#                target by scripts/tools.sh (mods/tools), as bin/nats-server with the launcher
+#                nunect-leaf (it runs the leaf.conf of the router's bundle, /etc/nunect)
 # Output, per architecture, in dist/router/ ($NUNECT_DIST/router):
 #   nunect-guardian-<arch>/         the directory (run nunect-guardian in it)
 #   nunect-guardian-<arch>.run      the same as one self-extracting POSIX sh file
@@ -133,9 +133,8 @@ for arch in "${archs[@]}"; do
     server=$(DENO="$deno_bin" bash "$project/scripts/tools.sh" path nats-server --target "linux/$goarch") ||
       die "cannot build the static nats-server for linux/$goarch (scripts/tools.sh said why above)"
     cp "$server" "$dir/bin/nats-server"
-    cp "$project/config/leaf.conf" "$dir/leaf.conf"
     install -m 0755 "$project/config/router/nunect-leaf" "$dir/nunect-leaf"
-    leaf_line="nats-server $(sed -nE 's#.*/nats-server@([^/]+)/.*#\1#p' <<<"$server") (static, linux/$goarch; leaf.conf)"
+    leaf_line="nats-server $(sed -nE 's#.*/nats-server@([^/]+)/.*#\1#p' <<<"$server") (static, linux/$goarch; leaf.conf from the router's bundle)"
   fi
   {
     echo "nunect guardian $version for $arch"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles the guardian into one self-contained binary per target with `deno compile -P=guardian`
 # (the guardian's permission set is baked in; --allow-net is the host:port of NATS_URL at compile
-# time, default 127.0.0.1:4222, the local NATS or leaf-node server).
+# time, default 127.0.0.1:4222, the local NATS or leaf-node server; it reads its credentials only
+# from /etc/nunect or ./.data/identity/creds/units, where NATS_CREDS must point).
 #
 # Usage: scripts/compile.sh [x86_64|aarch64|all]      (deno task compile = all)
 # Output: dist/guardian-x86_64-unknown-linux-gnu, dist/guardian-aarch64-unknown-linux-gnu

@@ -13,7 +13,8 @@
 #              DENO             the deno binary (default: deno on PATH)
 #              NUNECT_DATA_DIR  where start keeps guardian.pid and guardian.log (default .data)
 # The permission set `guardian` of deno.json allows only 127.0.0.1:4222; this script replaces that
-# with the host:port of NATS_URL, so the guardian can reach exactly its configured server.
+# with the host:port of NATS_URL, so the guardian can reach exactly its configured server, and
+# lets it read exactly its credentials file (NATS_CREDS, or the one issued for UNIT_ID).
 set -euo pipefail
 
 project=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,15 +33,30 @@ die() {
   exit 1
 }
 
-# NATS_URL from the environment, else from the env file, else the default.
-nats_url() {
-  if [ -n "${NATS_URL:-}" ]; then
-    echo "$NATS_URL"
-  elif [ -f "$env_file" ] && grep -qE '^[[:space:]]*NATS_URL=.' "$env_file"; then
-    grep -E '^[[:space:]]*NATS_URL=' "$env_file" | tail -n 1 | sed -E 's/^[^=]*=//; s/^"(.*)"$/\1/'
+# A variable from the environment, else from the env file, else the default ($2).
+env_value() {
+  local name=$1 default=$2
+  if [ -n "${!name:-}" ]; then
+    echo "${!name}"
+  elif [ -f "$env_file" ] && grep -qE "^[[:space:]]*$name=." "$env_file"; then
+    grep -E "^[[:space:]]*$name=" "$env_file" | tail -n 1 | sed -E 's/^[^=]*=//; s/^"(.*)"$/\1/'
   else
-    echo "nats://127.0.0.1:4222"
+    echo "$default"
   fi
+}
+
+nats_url() {
+  env_value NATS_URL nats://127.0.0.1:4222
+}
+
+# The unit's credentials file: NATS_CREDS, else the one `deno task identity` issued for UNIT_ID.
+creds_file() {
+  local creds
+  creds=$(env_value NATS_CREDS "")
+  if [ -z "$creds" ]; then
+    creds="$(env_value NATS_IDENTITY_DIR ./.data/identity)/creds/units/$(env_value UNIT_ID nunect-hub).creds"
+  fi
+  echo "$creds"
 }
 
 # host:port of every server in a NATS URL list (nats://[user:pass@]host[:port][,...]).
@@ -62,7 +78,10 @@ deno_args() {
   local net
   net=$(allow_net "$(nats_url)")
   [ -n "$net" ] || die "NATS_URL \"$(nats_url)\" names no host"
-  args=(run --quiet --no-prompt -P=guardian "--allow-net=$net")
+  # The guardian's own NATS_CREDS default knows only ./.data/identity: pass the file found here.
+  NATS_CREDS=$(creds_file)
+  export NATS_CREDS
+  args=(run --quiet --no-prompt -P=guardian "--allow-net=$net" "--allow-read=$NATS_CREDS")
   [ -f "$env_file" ] && args+=("--env-file=$env_file")
   args+=(mods/guardian/main.ts)
 }

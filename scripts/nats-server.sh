@@ -2,7 +2,8 @@
 # Runs nunect's NATS base server in the background, configured from .env.
 #
 # Usage: scripts/nats-server.sh <command>      (or: deno task nats <command>)
-#   start      validate .env, check the ports, start nats-server and wait for /healthz (the binary:
+#   start      validate .env, check the ports, make sure the identity exists (operator, accounts:
+#              `deno task identity init`), start nats-server and wait for /healthz (the binary:
 #              NATS_SERVER_BIN, else the managed current server, built on first use with Go,
 #              else nats-server on PATH, else Debian's; scripts/tools.sh says which)
 #   stop       stop the server this script (or `deno task start`) started
@@ -23,7 +24,7 @@ env_file=${NUNECT_ENV_FILE:-$project/.env}
 deno_bin=${DENO:-deno}
 
 usage() {
-  sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -147,6 +148,9 @@ cmd_start() {
   resolve_server
   mkdir -p "$NATS_DATA_DIR" 2>/dev/null ||
     die "NATS_DATA_DIR=$NATS_DATA_DIR cannot be created by $(id -un): create it (sudo mkdir -p $NATS_DATA_DIR && sudo chown $(id -un) $NATS_DATA_DIR) or choose another directory in $env_file"
+  # Operator mode: the operator JWT and the accounts' JWTs must exist (first start: created).
+  NUNECT_ENV_FILE=$env_file DENO=$deno_bin bash "$project/scripts/identity.sh" init ||
+    die "creating the identity failed (see above)"
   : >>"$log_file"
   local start_line
   start_line=$(($(wc -l <"$log_file") + 1))

@@ -10,10 +10,11 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Start and stop, every monitoring fetcher, units, activity, the "requires nats-server ≥ X"
-# notes, the JetStream console (its fallbacks without batched direct get), and metric history
-# and alerts (streams, KV lease and state, direct gets, the pages): what must keep working on
-# Debian's server. A test of a feature 2.9.10 lacks is declared with `needs(…)` from
-# tests/_kit/version.ts, so it shows as ignored, never as passed.
+# notes, the JetStream console (its fallbacks without batched direct get), metric history and
+# alerts (streams, KV lease and state, direct gets, the pages), and identity (the attacks refused,
+# revocation within seconds, browser users): what must keep working on Debian's server. A test of
+# a feature 2.9.10 lacks is declared with `needs(…)` from tests/_kit/version.ts, so it shows as
+# ignored, never as passed.
 compat=(
   tests/foundation/server_test.ts
   tests/foundation/supervisor_test.ts
@@ -28,6 +29,9 @@ compat=(
   tests/dashboard/actions_test.ts
   tests/history/
   tests/alerts/
+  tests/identity/attacks_test.ts
+  tests/identity/revocation_test.ts
+  tests/dashboard/browser_users_test.ts
 )
 debian=/usr/sbin/nats-server
 

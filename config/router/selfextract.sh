@@ -77,7 +77,7 @@ case "${1:-}" in
 	check
 	extract "$dest"
 	dir=$(cd "$dest/$TOP" && pwd)
-	echo "extracted to $dir; run it with: NATS_URL=… UNIT_ID=… $dir/nunect-guardian"
+	echo "extracted to $dir; run it with: NATS_URL=… UNIT_ID=… NATS_CREDS=… $dir/nunect-guardian"
 	exit 0
 	;;
 --check)

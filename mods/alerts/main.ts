@@ -1,13 +1,15 @@
 /**
  * The alerts program's entry point, run by the supervisor (and `deno task alerts`) under the
  * `alerts` permission set: network = the NATS server and the notification hosts of .env (the
- * supervisor grants exactly those), environment = its config sections. Connects as the OPS user,
+ * supervisor grants exactly those), environment = its config sections. Connects as its own OPS
+ * user (credentials from `deno task identity init`),
  * evaluates the rules and delivers notifications until SIGTERM or SIGINT. Several may run: each
  * transition is recorded and notified once. A bad configuration exits with code 2.
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, projectPath, type SectionName } from "../config/mod.ts";
+import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { connect } from "../client/mod.ts";
 import { UnitRegistry } from "../monitor/mod.ts";
 import { AlertEngine } from "./engine.ts";
@@ -17,10 +19,12 @@ import { AlertStore } from "./store.ts";
 /** The configuration sections the alerts program reads; its permission set names their variables. */
 export const ALERTS_SECTIONS = [
   "unit",
-  "opsUser",
+  "identity",
   "history",
   "alerts",
 ] as const satisfies readonly SectionName[];
+
+const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(ALERTS_SECTIONS));
@@ -32,8 +36,11 @@ if (import.meta.main) {
       servers: config.unit.natsUrl,
       unitId: id,
       name: "nunect-alerts",
-      user: config.opsUser.user,
-      pass: config.opsUser.password,
+      creds: readCredsOrExit(
+        systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId)
+          .alertsOps,
+        "alerts",
+      ),
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
     });

@@ -109,6 +109,7 @@ export class NunectClient {
 
   #seq = 0;
   #echoInbox?: EchoInbox;
+  #echoRefused = 0;
   #state: ConnectionState = "connected";
   readonly #listeners = new Map<StatusType, Set<(e: StatusEvent) => void>>();
   readonly #iterators = new Set<(e: StatusEvent | undefined) => void>();
@@ -185,6 +186,11 @@ export class NunectClient {
   /** Sequence number of the last message published (0 before the first). */
   get seq(): number {
     return this.#seq;
+  }
+
+  /** Echo requests not answered because their reply subject was not an inbox. */
+  get echoRefused(): number {
+    return this.#echoRefused;
   }
 
   async #watchStatus(): Promise<void> {
@@ -562,7 +568,7 @@ export class NunectClient {
     if (typeof timeoutMs !== "number" || !(timeoutMs >= 1)) {
       throw new InvalidOptionError(`Invalid option timeoutMs ${timeoutMs}: expected >= 1`);
     }
-    const inbox = this.#echoInbox ??= new EchoInbox(this.nc);
+    const inbox = this.#echoInbox ??= new EchoInbox(this.nc, subjects.inbox(this.unitId));
     const { token, reply } = inbox.expect(subject, timeoutMs);
     const h = this.#headers(undefined);
     const wire = wireClockOf(this.nc);
@@ -587,13 +593,20 @@ export class NunectClient {
 
   /**
    * Answers `ops.echo.<this unit>`: the reply is the request payload with its headers echoed
-   * plus `X-RX-Timestamp` (receive time, ns).
+   * plus `X-RX-Timestamp` (receive time, ns). Only requests whose reply subject is an inbox
+   * (`_INBOX.…`) are answered; any other reply subject (`$JS.API…`, `$KV…`, another unit's
+   * subjects) is ignored and counted in {@linkcode NunectClient.echoRefused}, so the responder
+   * never publishes where a caller points it.
    *
    * @returns the responder's subscription; unsubscribe to stop
    */
   serveEcho(): Subscription {
     return this.subscribe(subjects.echo(this.unitId), (msg) => {
       if (!msg.reply) return;
+      if (!isInbox(msg.reply)) {
+        this.#echoRefused++;
+        return;
+      }
       // handlers run while the parser works on the chunk that held the request: its read time
       // is when the request came off the socket
       const read = wireClockOf(this.nc)?.lastReadAt;
@@ -697,6 +710,11 @@ export class NunectClient {
   }
 }
 
+/** Reply subjects a responder answers: inboxes only, `_INBOX.` and at least one more token. */
+function isInbox(reply: string): boolean {
+  return reply.startsWith("_INBOX.") && reply.length > 7;
+}
+
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -729,8 +747,8 @@ class EchoInbox {
   #next = 0;
   readonly #waiting = new Map<string, (msg: Msg, readAt: number) => void>();
 
-  constructor(nc: NatsConnection) {
-    this.prefix = createInbox();
+  constructor(nc: NatsConnection, inboxPrefix: string) {
+    this.prefix = createInbox(inboxPrefix);
     nc.subscribe(`${this.prefix}.*`, {
       callback: (err, msg) => {
         if (err) return;

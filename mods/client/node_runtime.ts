@@ -7,6 +7,7 @@ import { globalWebSocket, TLS_MATERIAL } from "./browser_runtime.ts";
 import { certificateDiagnosis } from "./certificates.ts";
 import { DispatchTransport } from "./dispatch_transport.ts";
 import { UnsupportedTransportError } from "./errors.ts";
+import { nativeAuthenticator } from "./native_auth.ts";
 import type { Runtime } from "./transport.ts";
 import type { WebSocketLike } from "./ws_transport.ts";
 
@@ -130,6 +131,7 @@ async function probeTls(url: string, tls: TlsOptions | undefined): Promise<unkno
  */
 export const nodeRuntime: Runtime = {
   transport: () => new DispatchTransport(),
+  nativeAuthenticator,
   tcp: () => new NodeTransport(),
   certificates: certificateDiagnosis((path) => readFile(path, "utf8"), probeTls),
   async webSocket(tls, given) {

@@ -8,7 +8,7 @@ import {
   tokenAuthenticator,
   usernamePasswordAuthenticator,
 } from "@nats-io/nats-core/internal";
-import { LOG_LEVELS, type LogLevel, validateUnitId } from "../protocol/core.ts";
+import { LOG_LEVELS, type LogLevel, subjects, validateUnitId } from "../protocol/core.ts";
 import { type Backoff, backoffAfter } from "./backoff.ts";
 import { InvalidOptionError, UnsupportedTransportError } from "./errors.ts";
 import { OUTBOX_DEFAULTS, type OutboxOptions, type OutboxOverflow } from "./outbox.ts";
@@ -123,7 +123,7 @@ function bytes(name: string, v: unknown): Uint8Array {
   throw bad(name, typeof v === "string" ? v : typeof v, "expected a string or bytes");
 }
 
-function authenticator(o: ConnectOptions): Authenticator | undefined {
+function authenticator(o: ConnectOptions, runtime: Runtime): Authenticator | undefined {
   const given = (["user", "token", "nkeySeed", "jwt", "creds"] as const).filter(
     (k) => o[k] !== undefined,
   );
@@ -144,14 +144,18 @@ function authenticator(o: ConnectOptions): Authenticator | undefined {
   }
   if (o.token !== undefined) return tokenAuthenticator(optionalString(rec, "token")!);
   if (o.creds !== undefined) {
-    const creds = bytes("creds", o.creds);
-    const text = new TextDecoder().decode(creds);
+    // nats.js's parser needs the line break after the seed's END marker, which trimming drops.
+    const text = new TextDecoder().decode(bytes("creds", o.creds)) + "\n";
+    const creds = encoder.encode(text);
     if (!text.includes("BEGIN NATS USER JWT") || !text.includes("BEGIN USER NKEY SEED")) {
       throw new InvalidOptionError(
         "Invalid option creds: expected the contents of a .creds file (a user JWT and a seed)",
       );
     }
-    return credsAuthenticator(creds);
+    const jwt = /-----BEGIN NATS USER JWT-----\s*(\S+)/.exec(text)?.[1];
+    const seed = /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(text)?.[1];
+    return (jwt && seed ? runtime.nativeAuthenticator?.(jwt, seed) : undefined) ??
+      credsAuthenticator(creds);
   }
   if (o.nkeySeed !== undefined) {
     const seed = bytes("nkeySeed", o.nkeySeed);
@@ -160,7 +164,10 @@ function authenticator(o: ConnectOptions): Authenticator | undefined {
         'Invalid option nkeySeed: expected a user seed starting with "SU"',
       );
     }
-    if (o.jwt !== undefined) return jwtAuthenticator(optionalString(rec, "jwt")!, seed);
+    const jwt = o.jwt === undefined ? undefined : optionalString(rec, "jwt")!;
+    const native = runtime.nativeAuthenticator?.(jwt, new TextDecoder().decode(seed));
+    if (native !== undefined) return native;
+    if (jwt !== undefined) return jwtAuthenticator(jwt, seed);
     return nkeyAuthenticator(seed);
   }
   if (o.jwt !== undefined) throw new InvalidOptionError("Invalid option jwt: it needs nkeySeed");
@@ -250,7 +257,7 @@ export function resolveOptions(options: ConnectOptions, runtime: Runtime): Resol
     throw bad("logLevel", logLevel, `expected one of ${LOG_LEVELS.join(", ")}`);
   }
   const name = optionalString(rec, "name") ?? unitId;
-  const authenticator_ = authenticator(options);
+  const authenticator_ = authenticator(options, runtime);
   const timeWait = optionalNumber(rec, "reconnectTimeWaitMs", 0) ?? 500;
   const maxWait = optionalNumber(rec, "reconnectMaxWaitMs", 0) ?? Math.max(10_000, timeWait);
   if (maxWait < timeWait) {
@@ -280,6 +287,9 @@ export function resolveOptions(options: ConnectOptions, runtime: Runtime): Resol
     pingInterval: optionalNumber(rec, "pingIntervalMs", 1) ?? 30_000,
     nunectTransport: kind,
     nunectRuntime: runtime,
+    // Replies to this unit's requests come to `_INBOX.<unit>.…`: a unit user may subscribe
+    // below its own prefix only, never to `_INBOX.>` (where it could read others' replies).
+    inboxPrefix: subjects.inbox(unitId),
     ...(authenticator_ ? { authenticator: authenticator_ } : {}),
     ...(tls !== undefined ? { tls } : {}),
     ...options.natsOptions,

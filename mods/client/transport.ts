@@ -1,4 +1,5 @@
 import {
+  type Authenticator,
   type ConnectionOptions,
   setTransportFactory,
   type TlsOptions,
@@ -30,6 +31,15 @@ export interface Runtime {
   readonly tcp?: () => Transport;
   /** Why `nats://` cannot work here, for the error (only read when `tcp` is absent). */
   readonly noTcp?: string;
+  /**
+   * An authenticator that signs the server's nonce with the runtime's own Ed25519 (Deno and Node:
+   * node:crypto), or undefined (browsers: nats.js signs in JavaScript). Absent in the browser
+   * build, so pages do not carry it.
+   */
+  readonly nativeAuthenticator?: (
+    jwt: string | undefined,
+    seed: string,
+  ) => Authenticator | undefined;
   /**
    * Checks TLS options this runtime cannot honour, before anything is dialled.
    *

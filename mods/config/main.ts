@@ -13,6 +13,7 @@ import {
   ensureEnvFile,
   exitOnConfigError,
   loadConfig,
+  projectPath,
   serverConfigFile,
   serverEnv,
   serverSections,
@@ -23,7 +24,8 @@ const HELP = `Usage: deno run -P=config [--env-file=.env] mods/config/main.ts <c
 Commands:
   init        create .env from .env.example with fresh random passwords (if .env is absent)
   check       validate the whole configuration; exit 2 listing every bad variable
-  server-env  print nats-server's environment and config file as shell assignments`;
+  server-env  print nats-server's environment and config file as shell assignments
+              (and NUNECT_IDENTITY_DIR, the identity directory made absolute)`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const { positionals, values } = parseArgs({
@@ -58,6 +60,10 @@ switch (command) {
       console.log(`export ${k}=${shellQuote(v)}`);
     }
     console.log(`NUNECT_SERVER_CONF=${shellQuote(serverConfigFile(config, projectDir))}`);
+    const identity = exitOnConfigError(() => loadConfig(["identity"]));
+    console.log(
+      `NUNECT_IDENTITY_DIR=${shellQuote(projectPath(identity.identity.dir, projectDir))}`,
+    );
     break;
   }
   default:

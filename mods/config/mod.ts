@@ -31,7 +31,15 @@ export {
   type SectionValue,
   type Variable,
 } from "./schema.ts";
-export { displayHost, serverConfigFile, serverEnv, serverSections } from "./server_env.ts";
+export {
+  displayHost,
+  projectPath,
+  serverConfigFile,
+  serverEnv,
+  serverSections,
+  unitCredsPath,
+} from "./server_env.ts";
+export { OBSOLETE_VARIABLES, obsoleteVariables, obsoleteVariablesMessage } from "./obsolete.ts";
 export type { ServerConfig } from "./server_env.ts";
 export { ensureEnvFile, randomSecret, withFreshSecrets } from "./env_file.ts";
 export { exitOnConfigError } from "./exit.ts";

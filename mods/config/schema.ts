@@ -109,26 +109,12 @@ function list(name: string): Variable<readonly string[]> {
 
 /** A NATS user or server name: one subject-safe token. */
 const token = /^[A-Za-z0-9_-]{1,64}$/;
-const password = z.string().min(12).regex(/^[A-Za-z0-9_-]+$/).regex(/[A-Za-z]/);
 
-/** The user name and password variables of one NATS user, e.g. `NATS_SYS_USER`, `NATS_SYS_PASSWORD`. */
-function user(prefix: string, fallbackUser: string) {
-  return {
-    user: variable(
-      `${prefix}_USER`,
-      z.string().regex(token),
-      'a user name of letters, digits, "_" or "-"',
-      fallbackUser,
-    ),
-    password: variable(
-      `${prefix}_PASSWORD`,
-      password,
-      'a password of 12+ letters, digits, "_" or "-" with at least one letter',
-      undefined,
-      true,
-    ),
-  } as const;
-}
+const identityDir = text(
+  "NATS_IDENTITY_DIR",
+  "./.data/identity",
+  "a directory path (keys and credentials; keep it private)",
+);
 
 const size = z.string().regex(/^\d+(K|KB|M|MB|G|GB|T|TB)?$/i);
 const SIZE = "a size such as 256MB or 10GB";
@@ -256,13 +242,27 @@ export const sections = {
       "nunect-hub",
     ),
   },
-  sysUser: user("NATS_SYS", "sys"),
-  opsUser: user("NATS_OPS", "ops"),
-  guardianUser: user("NATS_GUARDIAN", "guardian"),
-  uiUser: user("NATS_UI", "ui"),
-  bridgeUser: user("NATS_BRIDGE", "bridge"),
-  engineUser: user("NATS_ENGINE", "engine"),
-  provisionUser: user("NATS_PROVISION", "provision"),
+  /** Identity (operator mode): where the controller keeps keys and this host's credentials. */
+  identity: {
+    dir: identityDir,
+  },
+  /** Router bundles: where routers reach this hub. */
+  provisioning: {
+    leafPublicUrl: variable(
+      "NATS_LEAF_PUBLIC_URL",
+      z.string().regex(/^((nats-leaf|nats|tls):\/\/[^\s@]+)?$/),
+      "a URL such as nats-leaf://hub.example:7422 (no user in it), or empty for nats-leaf://$DASHBOARD_DOMAIN:$NATS_LEAF_PORT",
+      "",
+    ),
+  },
+  /** A unit's own credentials: the .creds file the controller issued for UNIT_ID. */
+  unitCreds: {
+    credsFile: text(
+      "NATS_CREDS",
+      "",
+      "the path of this unit's .creds file, or empty for $NATS_IDENTITY_DIR/creds/units/$UNIT_ID.creds",
+    ),
+  },
   /** The dashboard web server. */
   dashboard: {
     bind: variable(

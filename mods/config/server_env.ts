@@ -1,34 +1,36 @@
 import type { Config } from "./schema.ts";
 
 /** Sections that nats-server's configuration files reference. */
-export const serverSections = [
-  "server",
-  "sysUser",
-  "opsUser",
-  "guardianUser",
-  "uiUser",
-  "bridgeUser",
-  "engineUser",
-  "provisionUser",
-] as const;
+export const serverSections = ["server"] as const;
 
 /** The configuration nats-server's files need. */
 export type ServerConfig = Config<(typeof serverSections)[number]>;
 
 /**
- * The environment that config/nats-server.conf resolves its `$VAR` references from, with every
- * default applied and the data directory made absolute.
+ * A path from .env made absolute: relative paths are relative to the project root.
  *
- * @param config the parsed server sections
+ * @param path e.g. `./.data/nats` or `/var/lib/nunect`
+ * @param projectDir the project root
+ * @returns the absolute path
+ */
+export function projectPath(path: string, projectDir: string): string {
+  return path.startsWith("/") ? path : `${projectDir}/${path.replace(/^\.\//, "")}`;
+}
+
+/**
+ * The environment that config/nats-server.conf resolves its `$VAR` references from, with every
+ * default applied and the data directory made absolute. The server runs in operator mode: the
+ * operator JWT and the full resolver's directory live in the data directory (written by
+ * `deno task identity init`).
+ *
+ * @param config the parsed server section
  * @param projectDir the directory relative paths are resolved against
  * @returns variable name to value
  */
 export function serverEnv(config: ServerConfig, projectDir: string): Record<string, string> {
   const s = config.server;
-  const dataDir = s.dataDir.startsWith("/")
-    ? s.dataDir
-    : `${projectDir}/${s.dataDir.replace(/^\.\//, "")}`;
-  const env: Record<string, string> = {
+  const dataDir = projectPath(s.dataDir, projectDir);
+  return {
     NATS_SERVER_NAME: s.name,
     NATS_HOST: s.host,
     NATS_PORT: String(s.port),
@@ -45,22 +47,9 @@ export function serverEnv(config: ServerConfig, projectDir: string): Record<stri
     NATS_JS_DOMAIN: s.jsDomain,
     NATS_TLS_CERT: s.tlsCert,
     NATS_TLS_KEY: s.tlsKey,
+    NATS_OPERATOR_JWT: `${dataDir}/operator.jwt`,
+    NATS_RESOLVER_DIR: `${dataDir}/jwt`,
   };
-  for (
-    const [prefix, u] of [
-      ["NATS_SYS", config.sysUser],
-      ["NATS_OPS", config.opsUser],
-      ["NATS_GUARDIAN", config.guardianUser],
-      ["NATS_UI", config.uiUser],
-      ["NATS_BRIDGE", config.bridgeUser],
-      ["NATS_ENGINE", config.engineUser],
-      ["NATS_PROVISION", config.provisionUser],
-    ] as const
-  ) {
-    env[`${prefix}_USER`] = u.user;
-    env[`${prefix}_PASSWORD`] = u.password;
-  }
-  return env;
 }
 
 /** An IPv6 address in brackets, for `host:port`. */
@@ -88,4 +77,23 @@ export function displayHost(host: string): string {
 export function serverConfigFile(config: ServerConfig, projectDir: string): string {
   const tls = config.server.tlsCert !== "" && config.server.tlsKey !== "";
   return `${projectDir}/config/${tls ? "nats-server.tls.conf" : "nats-server.conf"}`;
+}
+
+/**
+ * The `.creds` file a unit connects with: NATS_CREDS, or the file `deno task identity` writes for
+ * UNIT_ID on this host (`<identity dir>/creds/units/<unit>.creds`; the supervisor and
+ * scripts/guardian.sh pass NATS_CREDS when NATS_IDENTITY_DIR is elsewhere). Relative paths stay
+ * relative to the working directory (the project root under the supervisor and the scripts).
+ *
+ * @param credsFile NATS_CREDS, or ""
+ * @param unitId UNIT_ID
+ * @param identityDir NATS_IDENTITY_DIR (default `./.data/identity`)
+ * @returns the path
+ */
+export function unitCredsPath(
+  credsFile: string,
+  unitId: string,
+  identityDir = "./.data/identity",
+): string {
+  return credsFile || `${identityDir.replace(/\/$/, "")}/creds/units/${unitId}.creds`;
 }

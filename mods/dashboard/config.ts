@@ -1,24 +1,20 @@
 import type { Config, SectionName } from "../config/mod.ts";
+import { dashboardUnitId as unitOfHost } from "../controller/mod.ts";
 
 /**
- * The configuration sections the dashboard loads (the tenants' users let the JetStream console act
- * inside each tenant account with that account's own rights, until operator mode issues
- * credentials per account); the `dashboard` permission set in deno.json
- * names exactly their variables (tests/dashboard/permissions_test.ts keeps the two in step).
+ * The configuration sections the dashboard loads (its NATS users are `.creds` files the
+ * controller issues under NATS_IDENTITY_DIR, never passwords in the environment); the `dashboard`
+ * permission set in deno.json names exactly their variables (tests/dashboard/permissions_test.ts
+ * keeps the two in step).
  */
 export const DASHBOARD_SECTIONS = [
   "dashboard",
   "server",
   "unit",
-  "sysUser",
-  "opsUser",
-  "uiUser",
+  "identity",
   "history",
   "audit",
   "metrics",
-  "bridgeUser",
-  "engineUser",
-  "provisionUser",
 ] as const satisfies readonly SectionName[];
 
 /** The dashboard's configuration: the sections of {@linkcode DASHBOARD_SECTIONS}, parsed. */
@@ -32,5 +28,5 @@ export type DashboardConfig = Config<(typeof DASHBOARD_SECTIONS)[number]>;
  * @returns e.g. `nunect-hub-dashboard` (at most 64 characters)
  */
 export function dashboardUnitId(config: DashboardConfig): string {
-  return `${config.unit.unitId}-dashboard`.slice(0, 64);
+  return unitOfHost(config.unit.unitId);
 }

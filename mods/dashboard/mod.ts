@@ -13,6 +13,7 @@
  * import { loadConfig } from "../config/mod.ts";
  * await using services = DashboardServices.start({
  *   config: loadConfig(DASHBOARD_SECTIONS),
+ *   credentials: { sys: "…", ops: "…", unit: "…" }, // .creds from NATS_IDENTITY_DIR
  *   version: "0.1.0",
  * });
  * await services.ready;
@@ -24,9 +25,27 @@ export { DASHBOARD_SECTIONS, dashboardUnitId } from "./config.ts";
 export type { DashboardConfig } from "./config.ts";
 export { InvalidRequestError, NotFoundError, ServiceUnavailableError } from "./errors.ts";
 export { DashboardServices, NATS_HEALTH_BOUND_MS, redactUrl } from "./services.ts";
-export type { DashboardServicesOptions, NatsHealth, Needed, ServiceName } from "./services.ts";
+export type {
+  DashboardCredentials,
+  DashboardServicesOptions,
+  NatsHealth,
+  Needed,
+  ServiceName,
+} from "./services.ts";
 export { ALERTS_UNAVAILABLE, AlertsFeed, alertsInScope, readAlertsView } from "./alerts_feed.ts";
 export type { AlertsView } from "./alerts_feed.ts";
+export { BrowserUsers, sessionTag, validateBrowserUnit } from "./browser_users.ts";
+export type { BrowserCredentials, BrowserSession } from "./browser_users.ts";
+export { ConsoleAccounts } from "./console_accounts.ts";
+export {
+  accountChanges,
+  accountInput,
+  identityAccount,
+  identityAccounts,
+  unitCredentials,
+} from "./identity.ts";
+export type { AccountInput, IdentityAccount, IdentityUser, UnitCredential } from "./identity.ts";
+export type { CredsDialer } from "./console_accounts.ts";
 export { LIVE_TOPICS, LiveHub } from "./live_hub.ts";
 export type {
   LiveBacklog,

@@ -6,7 +6,9 @@ import {
   retry,
 } from "../client/mod.ts";
 import { monitorUrl } from "../config/mod.ts";
+import { ControllerClient } from "../controller/mod.ts";
 import {
+  AccountNames,
   type MessageTrace,
   MonitorClient,
   ServerControl,
@@ -18,14 +20,11 @@ import {
 import { AlertStore } from "../alerts/mod.ts";
 import { HistoryStore } from "../history/mod.ts";
 import { PrometheusCollector } from "../prometheus/mod.ts";
-import {
-  type AccountConnector,
-  type AccountContext,
-  AccountPool,
-  type Requester,
-} from "../jetstream/mod.ts";
+import type { AccountConnector, AccountContext, Requester } from "../jetstream/mod.ts";
 import { type DashboardConfig, dashboardUnitId } from "./config.ts";
 import { ServiceUnavailableError } from "./errors.ts";
+import { BrowserUsers } from "./browser_users.ts";
+import { ConsoleAccounts } from "./console_accounts.ts";
 import {
   type LiveBacklog,
   type LiveFilter,
@@ -59,10 +58,25 @@ export function redactUrl(url: string): string {
   return url.replace(/([a-z]+:\/\/)[^@/\s"]*@/gi, "$1");
 }
 
+/**
+ * The dashboard's NATS users (`.creds` contents, issued by the controller: `deno task identity
+ * init` writes them to NATS_IDENTITY_DIR/creds/dashboard/).
+ */
+export interface DashboardCredentials {
+  /** System account: events, cluster pings, server actions, the controller's request API. */
+  readonly sys: string;
+  /** OPS: telemetry, units KV, history and alerts read sides, message tracing. Answers nothing. */
+  readonly ops: string;
+  /** The dashboard's own unit: echo responder and heartbeats, without any JetStream rights. */
+  readonly unit: string;
+}
+
 /** Options of {@linkcode DashboardServices.start}. */
 export interface DashboardServicesOptions {
   /** The dashboard's configuration. */
   readonly config: DashboardConfig;
+  /** The dashboard's NATS users. */
+  readonly credentials: DashboardCredentials;
   /** The dashboard's version (deno.json). */
   readonly version: string;
   /** Heartbeat and RTT interval of the dashboard's own unit and of browser units (5000 ms). */
@@ -87,8 +101,8 @@ export interface DashboardServicesOptions {
   /** Called with each problem worth an operator's attention (never with secrets). */
   readonly log?: (line: string) => void;
   /**
-   * Who gives the JetStream console a connection inside each account (default: an
-   * {@linkcode AccountPool} over OPS and the tenants' users of the configuration).
+   * Who gives the JetStream console a connection inside each account (default:
+   * {@linkcode ConsoleAccounts}, users the controller issues per account and dashboard user).
    */
   readonly accounts?: AccountConnector;
 }
@@ -120,9 +134,10 @@ export type ServiceName = keyof Needed;
 
 /**
  * The dashboard's server side: the monitoring client and the Overview's sampler, the SYS
- * connection with its {@linkcode SysMonitor} (cluster pings, connection events), the OPS
- * connection with the {@linkcode UnitRegistry} and the dashboard's own unit (echo responder and
- * heartbeats), the subject registry's view ({@linkcode TopologyFeed}), and the
+ * connection with its {@linkcode SysMonitor} (cluster pings, connection events, account names)
+ * and the controller's request API, the OPS connection with the {@linkcode UnitRegistry} and the
+ * subject registry's view ({@linkcode TopologyFeed}), the dashboard's own unit (echo responder
+ * and heartbeats, as a unit user that cannot touch JetStream), the browsers' users, and the
  * {@linkcode LiveHub} that pushes all of it to every open page as named events: `overview` and
  * `rates` from the sampler, `units` deltas from the registry, `activity` from the SYS events,
  * `topology` from the subject registry. The connections are made in the background and retried forever, so the
@@ -151,7 +166,12 @@ export class DashboardServices implements AsyncDisposable {
   readonly metrics: PrometheusCollector;
   /** Connections inside each account for the JetStream console, acting for a requester. */
   readonly accounts: AccountConnector;
+  /** The browser users of dashboard sessions (issued by the controller, revoked at logout). */
+  readonly browsers: BrowserUsers;
+  readonly #credentials: DashboardCredentials;
   #sys: SysMonitor | undefined;
+  #controller: ControllerClient | undefined;
+  #accountNames: AccountNames | undefined;
   #control: ServerControl | undefined;
   #history: HistoryStore | undefined;
   #alerts: AlertStore | undefined;
@@ -166,6 +186,7 @@ export class DashboardServices implements AsyncDisposable {
   readonly #onAuditLost: ((record: AuditRecord, error: Error) => void) | undefined;
   #sysClient: NunectClient | undefined;
   #opsClient: NunectClient | undefined;
+  #unitClient: NunectClient | undefined;
   readonly #unitsFeed: UnitsFeed;
   readonly #topology: TopologyFeed;
   #closed = false;
@@ -177,6 +198,7 @@ export class DashboardServices implements AsyncDisposable {
 
   private constructor(options: DashboardServicesOptions) {
     this.config = options.config;
+    this.#credentials = options.credentials;
     this.version = options.version;
     this.unitId = dashboardUnitId(options.config);
     this.unitIntervalMs = options.unitIntervalMs ?? 5000;
@@ -219,10 +241,12 @@ export class DashboardServices implements AsyncDisposable {
         return bySeverity;
       },
     });
-    this.accounts = options.accounts ?? this.#accountPool();
+    this.browsers = new BrowserUsers(() => this.#controller);
+    this.accounts = options.accounts ?? this.#consoleAccounts();
     this.ready = Promise.all([
       this.#startSys(),
       this.#startOps(options.registry, options.sessions),
+      this.#startUnit(),
     ]).then(() => {});
     this.ready.catch((e) =>
       this.#log(`Dashboard NATS services failed to start: ${(e as Error).message}`)
@@ -246,6 +270,49 @@ export class DashboardServices implements AsyncDisposable {
    */
   sys(): SysMonitor | undefined {
     return this.#sys;
+  }
+
+  /**
+   * The controller's request API (accounts, users, credentials, router bundles) over the SYS
+   * connection: the dashboard holds no signing key.
+   *
+   * @returns the client
+   * @throws {ServiceUnavailableError} while there is no SYS connection
+   */
+  controller(): ControllerClient {
+    this.need("sys");
+    return this.#controller!;
+  }
+
+  /**
+   * Account names by key (in operator mode the server names accounts by public key), or
+   * undefined until the SYS connection is up.
+   *
+   * @returns the names
+   */
+  accountNames(): AccountNames | undefined {
+    return this.#accountNames;
+  }
+
+  /**
+   * The key the server knows an account by, from a name a user typed (`BRIDGE`) or a key:
+   * unknown names pass through (the server answers for them).
+   *
+   * @param account a name or a key
+   * @returns the key, or `account` unchanged
+   */
+  accountKey(account: string): string {
+    return this.#accountNames?.key(account) ?? account;
+  }
+
+  /**
+   * An account's name for display.
+   *
+   * @param key the key (or name) the server gave
+   * @returns its name, or `key` while unknown
+   */
+  accountName(key: string): string {
+    return this.#accountNames?.name(key) ?? key;
   }
 
   /**
@@ -281,7 +348,10 @@ export class DashboardServices implements AsyncDisposable {
    */
   trace(subject: string, payload: string, deliver = false): Promise<MessageTrace> {
     this.need("units");
-    return traceMessage(this.#opsClient!.nc, subject, payload, { traceOnly: !deliver });
+    return traceMessage(this.#opsClient!.nc, subject, payload, {
+      traceOnly: !deliver,
+      accountName: (key) => this.accountName(key),
+    });
   }
 
   /**
@@ -350,10 +420,11 @@ export class DashboardServices implements AsyncDisposable {
       }[name];
       throw new ServiceUnavailableError(
         name === "sys"
-          ? "No connection to the NATS system account yet: check NATS_SYS_USER and " +
-            "NATS_SYS_PASSWORD and that nats-server is running"
-          : `${what} not available yet: the dashboard has no OPS connection; check ` +
-            "NATS_OPS_USER and NATS_OPS_PASSWORD and that nats-server is running",
+          ? "No connection to the NATS system account yet: check that nats-server is running " +
+            "and that the dashboard's credentials are current (`deno task identity init`)"
+          : `${what} not available yet: the dashboard has no OPS connection; check that ` +
+            "nats-server is running and that the dashboard's credentials are current " +
+            "(`deno task identity init`)",
       );
     }
     return service as Needed[N];
@@ -445,28 +516,18 @@ export class DashboardServices implements AsyncDisposable {
   }
 
   /**
-   * The console's default connector: OPS and the tenant accounts of config/accounts.conf, each
-   * with its own user, so an action in BRIDGE has BRIDGE's rights and nothing more.
+   * The console's default connector: a user per account and dashboard user, issued by the
+   * controller, so an action in BRIDGE has BRIDGE's rights and nothing more.
    */
-  #accountPool(): AccountPool {
-    const c = this.config;
-    const users = {
-      OPS: c.opsUser,
-      BRIDGE: c.bridgeUser,
-      ENGINE: c.engineUser,
-      PROVISION: c.provisionUser,
-    };
-    return new AccountPool(
-      Object.fromEntries(
-        Object.entries(users).map(([account, u]) => [account, { user: u.user, pass: u.password }]),
-      ),
-      async (account, credentials) =>
+  #consoleAccounts(): ConsoleAccounts {
+    return new ConsoleAccounts(
+      () => this.#controller,
+      async (account, creds) =>
         (await connect({
-          servers: c.unit.natsUrl,
+          servers: this.config.unit.natsUrl,
           unitId: `${this.unitId}-js-${account}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64),
           name: `nunect-dashboard-jetstream-${account}`,
-          user: credentials.user,
-          pass: credentials.pass,
+          creds,
           maxReconnectAttempts: -1,
         })).nc,
     );
@@ -517,6 +578,7 @@ export class DashboardServices implements AsyncDisposable {
     await this.#audit?.flush();
     await this.#sysClient?.close();
     await this.#opsClient?.close();
+    await this.#unitClient?.close();
   }
 
   /** Same as {@linkcode DashboardServices.close}. */
@@ -633,12 +695,15 @@ export class DashboardServices implements AsyncDisposable {
     const client = this.#sysClient = await this.#dial({
       unitId: `${this.unitId}-sys`.slice(0, 64),
       name: "nunect-dashboard-sys",
-      user: this.config.sysUser.user,
-      pass: this.config.sysUser.password,
+      creds: this.#credentials.sys,
     });
     if (this.#closed) return void await client.close();
+    this.#controller = new ControllerClient(client.nc);
+    const accountNames = this.#accountNames = new AccountNames(client.nc);
+    await accountNames.refresh();
+    if (this.accounts instanceof ConsoleAccounts) void this.accounts.refresh();
     // A burst of connects (a site powering up) must reach every open SSE stream: deep queues.
-    const sys = new SysMonitor(client.nc, { bufferSize: 1000 });
+    const sys = new SysMonitor(client.nc, { bufferSize: 1000, accountNames });
     await sys.ready();
     sys.onEvent((e) => {
       this.live.publish("activity", e);
@@ -656,10 +721,9 @@ export class DashboardServices implements AsyncDisposable {
     sessions: Partial<SessionStoreOptions> = {},
   ): Promise<void> {
     const client = this.#opsClient = await this.#dial({
-      unitId: this.unitId,
+      unitId: `${this.unitId}-ops`.slice(0, 64),
       name: "nunect-dashboard",
-      user: this.config.opsUser.user,
-      pass: this.config.opsUser.password,
+      creds: this.#credentials.ops,
     });
     if (this.#closed) return void await client.close();
     await this.#openAccess(client, sessions);
@@ -677,13 +741,7 @@ export class DashboardServices implements AsyncDisposable {
         if (chunk === "0") this.live.publish("history", { tier, kind, t: Number(t) });
       },
     });
-    client.serveEcho();
     this.#topology.attach(client.nc);
-    client.startHeartbeat({
-      kind: "dashboard",
-      intervalMs: this.unitIntervalMs,
-      version: this.version,
-    });
     const options = {
       defaultHeartbeatIntervalMs: this.unitIntervalMs,
       historyMaxAgeMs: this.config.dashboard.historyMaxAgeH * 3600_000,
@@ -740,6 +798,23 @@ export class DashboardServices implements AsyncDisposable {
    */
   alertsView(): AlertsView {
     return this.#alertsFeed?.current() ?? ALERTS_UNAVAILABLE;
+  }
+
+  // The dashboard's own unit answers echo and sends heartbeats as a unit user: a responder never
+  // runs with the OPS user's JetStream rights (a caller could point its reply at $JS or $KV).
+  async #startUnit(): Promise<void> {
+    const client = this.#unitClient = await this.#dial({
+      unitId: this.unitId,
+      name: "nunect-dashboard-unit",
+      creds: this.#credentials.unit,
+    });
+    if (this.#closed) return void await client.close();
+    client.serveEcho();
+    client.startHeartbeat({
+      kind: "dashboard",
+      intervalMs: this.unitIntervalMs,
+      version: this.version,
+    });
   }
 
   #snapshot(topic: LiveTopic): readonly unknown[] {

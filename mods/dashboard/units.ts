@@ -129,14 +129,14 @@ export function applyUnitsEvent(
     const same = JSON.stringify(event.query) === JSON.stringify(view.query);
     return { view: same ? { ...event } : { ...view, stats: event.stats }, refetch: !same };
   }
-  const onPage = new Map(view.units.map((u) => [u.unitId, u]));
+  const onPage = new Map(view.units.map((u) => [u.key, u]));
   let refetch = event.more || event.removed.length > 0;
   let touched = false;
   for (const u of event.changed) {
-    const known = onPage.get(u.unitId);
+    const known = onPage.get(u.key);
     if (known === undefined) refetch = true; // new, or off this page: it may belong on it now
     else if (known.lastSeen <= u.lastSeen) {
-      onPage.set(u.unitId, u);
+      onPage.set(u.key, u);
       touched = true;
     }
   }
@@ -146,7 +146,7 @@ export function applyUnitsEvent(
     view: {
       ...view,
       now: Math.max(view.now, event.now),
-      units: view.units.map((u) => onPage.get(u.unitId) ?? u),
+      units: view.units.map((u) => onPage.get(u.key) ?? u),
       stats: event.stats,
     },
     refetch,

@@ -11,7 +11,7 @@ export interface UnitsDelta {
   readonly now: number;
   /** Units added or changed, as they are now (none when `more`). */
   readonly changed: readonly UnitState[];
-  /** IDs of units removed (none when `more`). */
+  /** Keys of units removed (the unit ID, or `<ACCOUNT>.<unit>` for a tenant's unit; none when `more`). */
   readonly removed: readonly string[];
   /** More units changed than an event carries: fetch the page again. */
   readonly more: boolean;
@@ -95,7 +95,7 @@ export class UnitsFeed {
   }
 
   #change(c: UnitChange): void {
-    const id = c.unit.unitId;
+    const id = c.unit.key;
     if (c.type === "removed") {
       this.#changed.delete(id);
       this.#removed.add(id);

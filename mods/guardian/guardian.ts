@@ -13,14 +13,14 @@ import { addGuardianService, type GuardianService } from "./service.ts";
 import { GUARDIAN_VERSION } from "./version.ts";
 
 /** The configuration sections the guardian reads. */
-export const GUARDIAN_SECTIONS = ["unit", "guardianUser", "guardian", "timesync"] as const;
+export const GUARDIAN_SECTIONS = ["unit", "unitCreds", "guardian", "timesync"] as const;
 
 /** The guardian's configuration. */
 export type GuardianConfig = Config<(typeof GUARDIAN_SECTIONS)[number]>;
 
 /** Options of {@linkcode startGuardian}. */
 export interface GuardianOptions {
-  /** A connected client of the guardian user. */
+  /** A connected client of the unit's own user (role guardian). */
   readonly client: NunectClient;
   /** The loaded configuration. */
   readonly config: GuardianConfig;

@@ -10,7 +10,7 @@
  */
 // first: listens for SIGTERM/SIGINT before any other module is evaluated (see there)
 import { stopRequested } from "./stop_request.ts";
-import { exitOnConfigError, loadConfig } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, unitCredsPath } from "../config/mod.ts";
 import { connect, type NunectClient, retry } from "../client/mod.ts";
 import { createClockReader } from "../timesync/mod.ts";
 import { GUARDIAN_SECTIONS, startGuardian } from "./guardian.ts";
@@ -19,6 +19,28 @@ import { GUARDIAN_VERSION } from "./version.ts";
 const config = exitOnConfigError(() => loadConfig(GUARDIAN_SECTIONS));
 const unitId = config.unit.unitId;
 const print = (line: string) => console.log(`guardian ${unitId}: ${line}`);
+const credsFile = unitCredsPath(config.unitCreds.credsFile, unitId);
+
+/** This unit's credentials, or exit 2 saying where they come from. */
+function readCreds(): string {
+  try {
+    return Deno.readTextFileSync(credsFile);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "no such file"
+      : refusedByPermissions(e)
+      ? "the permission set may not read it (scripts/guardian.sh and the supervisor allow " +
+        "NATS_CREDS; or add --allow-read=<path>)"
+      : (e as Error).message;
+    console.error(
+      `guardian ${unitId}: cannot read its credentials NATS_CREDS="${credsFile}": ${why}. ` +
+        `Issue them with \`deno task identity issue ${unitId} --role guardian\` on the hub ` +
+        "(a router: `deno task identity provision " + unitId + "` makes its whole bundle)",
+    );
+    Deno.exit(2);
+  }
+}
+const creds = readCreds();
 
 function hostname(): string {
   try {
@@ -46,8 +68,7 @@ function connectUntilUp(): Promise<NunectClient> {
       servers: config.unit.natsUrl,
       unitId,
       name: `guardian-${unitId}`,
-      user: config.guardianUser.user,
-      pass: config.guardianUser.password,
+      creds,
       pingIntervalMs: Math.min(30_000, Math.max(2_000, config.guardian.heartbeatIntervalMs)),
     }), {
     backoff: CONNECT_BACKOFF,

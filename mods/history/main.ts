@@ -1,39 +1,44 @@
 /**
  * The history collector's entry point, run by the supervisor (and `deno task history`) under the
  * `history` permission set: network = the NATS server only, environment = its config sections.
- * Connects as the SYS user (cluster-wide `$SYS` requests) and the OPS user (units telemetry, the
- * history streams and the lease), collects until SIGTERM or SIGINT, then gives the lease up so a
+ * Connects as its own SYS user (cluster-wide `$SYS` requests) and OPS user (units telemetry, the
+ * history streams and the lease), from the credentials `deno task identity init` issued it, collects until SIGTERM or SIGINT, then gives the lease up so a
  * standby collector takes over at once. A bad configuration exits with code 2.
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, projectPath, type SectionName } from "../config/mod.ts";
+import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { connect, type NunectClient } from "../client/mod.ts";
-import { SysMonitor, UnitRegistry } from "../monitor/mod.ts";
+import { AccountNames, SysMonitor, UnitRegistry } from "../monitor/mod.ts";
 import { HistoryCollector } from "./collector.ts";
 import { sysSampler } from "./sampler.ts";
 
 /** The configuration sections the collector reads; its permission set names their variables. */
 export const HISTORY_SECTIONS = [
   "unit",
-  "sysUser",
-  "opsUser",
+  "identity",
   "history",
 ] as const satisfies readonly SectionName[];
+
+const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(HISTORY_SECTIONS));
   const collectorId = `${config.unit.unitId}-history`.slice(0, 64);
   const print = (line: string) => console.log(`history ${collectorId}: ${line}`);
 
+  const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
+  const creds = {
+    sys: readCredsOrExit(files.historySys, "history"),
+    ops: readCredsOrExit(files.historyOps, "history"),
+  };
   const dial = (who: "sys" | "ops"): Promise<NunectClient> => {
-    const user = who === "sys" ? config.sysUser : config.opsUser;
     return connect({
       servers: config.unit.natsUrl,
       unitId: `${collectorId}-${who}`.slice(0, 64),
       name: `nunect-history-${who}`,
-      user: user.user,
-      pass: user.password,
+      creds: creds[who],
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
     });
@@ -50,6 +55,9 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   const sys = new SysMonitor(sysClient.nc);
+  // Operator mode: accstatz names accounts by key; history keeps them by name (as JSZ does).
+  const accountNames = new AccountNames(sysClient.nc);
+  await accountNames.refresh();
   // The units the dashboard stores are read, never written (it owns the bucket and the telemetry
   // stream): a unit silent since before this start still has its row, with up = 0.
   const units = await UnitRegistry.start(opsClient.nc, { persist: false, historyStream: null });
@@ -57,7 +65,7 @@ if (import.meta.main) {
   try {
     collector = await HistoryCollector.start({
       nc: opsClient.nc,
-      sample: sysSampler(sys, () => units.units()),
+      sample: sysSampler(sys, () => units.units(), 2000, (key) => accountNames.name(key)),
       tiers: config.history.tiers,
       maxBytes: config.history.maxMb * 1024 * 1024,
       replicas: config.history.replicas,

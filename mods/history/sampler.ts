@@ -13,12 +13,15 @@ export type Sample = () => Promise<Snapshot>;
  * @param sys a SYS-account monitor
  * @param units the current units
  * @param windowMs the longest a round waits for replies
+ * @param accountName an account's name from the key the server gives (operator mode: the name in
+ *   its JWT, as JSZ already names accounts), so both requests write one series per account
  * @returns the sampler
  */
 export function sysSampler(
   sys: SysMonitor,
   units: () => readonly UnitState[],
   windowMs = 2000,
+  accountName: (key: string) => string = (key) => key,
 ): Sample {
   let servers: number | undefined;
   return async () => {
@@ -34,6 +37,17 @@ export function sysSampler(
       }),
     ]);
     servers = Math.max(statsz.length, healthz.length) || undefined;
-    return { at, statsz, healthz, accstatz, jsz, units: units() };
+    const named = accstatz.map((r) =>
+      r.ok
+        ? {
+          ...r,
+          data: {
+            ...r.data,
+            account_statz: r.data.account_statz.map((a) => ({ ...a, acc: accountName(a.acc) })),
+          },
+        }
+        : r
+    );
+    return { at, statsz, healthz, accstatz: named, jsz, units: units() };
   };
 }

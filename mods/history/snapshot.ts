@@ -141,8 +141,9 @@ export function framesFromSnapshot(snapshot: Snapshot, t: number, stepMs: number
       }
     }
   }
+  // By the units table's key: a tenant's unit is `<ACCOUNT>.<unit>`, never mixed with OPS's.
   for (const u of snapshot.units) {
-    rows.unit[u.unitId] = {
+    rows.unit[u.key] = {
       up: u.stale ? 0 : 1,
       heartbeat_age_s: u.heartbeatAt === null
         ? null

@@ -18,8 +18,8 @@ export interface AccountContext {
 /**
  * The seam between the console and credentials: gives the console a connection inside an account,
  * acting for a requester. Whoever implements it decides which credentials that is: today the
- * account's configured user ({@linkcode AccountPool}); with operator mode, credentials the
- * controller issues for that requester. The console never holds more rights than the connection
+ * account's given user ({@linkcode AccountPool}), or a user the controller issues for that
+ * requester (the dashboard's `ConsoleAccounts`). The console never holds more rights than the connection
  * it is given, so a connector must never hand out more than the requester may do.
  */
 export interface AccountConnector {
@@ -42,12 +42,12 @@ export type Dialer = (
   credentials: AccountCredentials,
 ) => Promise<NatsConnection>;
 
-/** A user and password of an account (the shared role users of config/accounts.conf). */
+/** One user of an account: its name (for messages) and its `.creds` (operator mode). */
 export interface AccountCredentials {
-  /** The user name. */
+  /** The user's name, e.g. `console-admin` (never the secret). */
   readonly user: string;
-  /** The password. */
-  readonly pass: string;
+  /** The `.creds` file: JWT and seed. */
+  readonly creds: string;
 }
 
 /**
@@ -57,8 +57,9 @@ export interface AccountCredentials {
  *
  * @example
  * ```ts
- * const pool = new AccountPool({ BRIDGE: { user: "bridge", pass } }, (account, c) =>
- *   connect({ servers: url, user: c.user, pass: c.pass, name: `console-${account}` }));
+ * const pool = new AccountPool({ BRIDGE: { user: "bridge-console", creds } }, (account, c) =>
+ *   connect({ servers: url, authenticator: credsAuthenticator(new TextEncoder().encode(c.creds)),
+ *     name: `console-${account}` }));
  * const { nc } = await pool.connect("BRIDGE", { user: "admin" });
  * ```
  */

@@ -20,6 +20,7 @@
  *
  * @module
  */
+export { AccountNames, jwtName } from "./account_names.ts";
 export {
   FeatureUnavailableError,
   InvalidMonitorUrlError,
@@ -120,7 +121,7 @@ export type { ServerControlOptions, ServerRef } from "./server_control.ts";
 export { TRACE_KINDS, traceEventSchema, traceHops, traceMessage } from "./trace.ts";
 export type { MessageTrace, TraceEvent, TraceHop, TraceOptions, TraceStep } from "./trace.ts";
 export { RingBuffer } from "./ring_buffer.ts";
-export { UNIT_SORTS, UnitTable } from "./unit_table.ts";
+export { UNIT_SORTS, unitKey, UnitTable, validateUnitKey } from "./unit_table.ts";
 export type {
   AcceptedRecord,
   DroppedMessage,

@@ -130,6 +130,8 @@ export const connInfoSchema = z.looseObject({
   tls_version: opt(str),
   tls_cipher_suite: opt(str),
   authorized_user: opt(str),
+  /** Operator mode: the name in the user's JWT (`authorized_user` is its public key). */
+  name_tag: opt(str),
   account: opt(str),
   subscriptions_list: opt(z.array(str)),
   subscriptions_list_detail: opt(z.array(subDetailSchema)),

@@ -1,4 +1,5 @@
 import { createInbox, type Msg, type NatsConnection, type Subscription } from "@nats-io/nats-core";
+import { type AccountNames, jwtName } from "./account_names.ts";
 import { SysRequestError } from "./errors.ts";
 import { RingBuffer } from "./ring_buffer.ts";
 import {
@@ -38,10 +39,14 @@ export interface ConnectionEvent {
   readonly id: string;
   /** When the server raised the event (ISO 8601). */
   readonly time: string;
-  /** Account of the client (`$G` for a failed authentication). */
+  /** Account of the client, by name (`$G` for a failed authentication). */
   readonly account: string;
-  /** The user the client authenticated (or tried to authenticate) as. */
+  /** The account as the server names it: its public key in operator mode. */
+  readonly accountKey: string;
+  /** The user the client authenticated (or tried to authenticate) as: its public key for JWTs. */
   readonly user: string;
+  /** The user JWT's name (the unit ID of a unit's user), or "" without one. */
+  readonly userName: string;
   /** The client's connection name, if it gave one. */
   readonly name: string;
   /** The client's IP address. */
@@ -92,6 +97,8 @@ export interface PingOptions {
 export interface SysMonitorOptions {
   /** How many recent events to keep (default 1000). */
   readonly bufferSize?: number;
+  /** Names accounts in events (operator mode: the server gives public keys). */
+  readonly accountNames?: AccountNames;
 }
 
 /** Counters of a {@linkcode SysMonitor}. */
@@ -145,6 +152,7 @@ export class SysMonitor implements AsyncDisposable {
   readonly #subs: Subscription[] = [];
   readonly #recent: RingBuffer<ConnectionEvent>;
   readonly #listeners = new Set<(e: ConnectionEvent) => void>();
+  readonly #names: AccountNames | undefined;
   #seq = 0;
   #closed = false;
   #ready: Promise<void>;
@@ -165,6 +173,7 @@ export class SysMonitor implements AsyncDisposable {
    */
   constructor(nc: NatsConnection, options: SysMonitorOptions = {}) {
     this.#nc = nc;
+    this.#names = options.accountNames;
     this.#recent = new RingBuffer(options.bufferSize ?? 1000);
     for (const [subject, kind] of Object.entries(EVENT_SUBJECTS)) {
       this.#subs.push(nc.subscribe(subject, {
@@ -327,8 +336,10 @@ export class SysMonitor implements AsyncDisposable {
       kind,
       id: e.id,
       time: e.timestamp,
-      account: c.acc ?? "",
+      account: this.#names?.name(c.acc ?? "") ?? c.acc ?? "",
+      accountKey: c.acc ?? "",
       user: c.user ?? "",
+      userName: c.jwt ? jwtName(c.jwt) ?? "" : "",
       name: c.name ?? "",
       host: c.host ?? "",
       cid: c.id ?? 0,
@@ -365,7 +376,9 @@ export class SysMonitor implements AsyncDisposable {
       id: `${s.id}.${s.seq}`,
       time: s.time,
       account: "",
+      accountKey: "",
       user: "",
+      userName: "",
       name: "",
       host: s.host,
       cid: 0,

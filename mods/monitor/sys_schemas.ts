@@ -62,6 +62,10 @@ export const eventClientSchema = z.looseObject({
   id: count.optional(),
   acc: str.optional(),
   user: str.optional(),
+  /** Operator mode: the user JWT's name up to 2.10, the account's name from 2.11 on. */
+  name_tag: str.optional(),
+  /** Operator mode: the user JWT the client connected with (its name is the user's name). */
+  jwt: str.optional(),
   name: str.optional(),
   lang: str.optional(),
   ver: str.optional(),

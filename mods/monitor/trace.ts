@@ -105,18 +105,20 @@ export interface TraceOptions {
   readonly traceOnly?: boolean;
   /** Longest wait for the servers' reports in milliseconds (default 2000). */
   readonly windowMs?: number;
+  /** An account's name from the key the server reports (operator mode); default: as reported. */
+  readonly accountName?: (key: string) => string;
 }
 
 const kindName = (k: number | undefined) => TRACE_KINDS[k ?? -1] ?? `kind ${k}`;
 
-function describeStep(s: TraceStep): string {
+function describeStep(s: TraceStep, name: (key: string) => string): string {
   switch (s.type) {
     case "sm":
       return `subject mapped to ${s.to}`;
     case "se":
-      return `stream export to account ${s.acc} as ${s.to}`;
+      return `stream export to account ${name(s.acc ?? "")} as ${s.to}`;
     case "si":
-      return `service import into account ${s.acc}: ${s.from} → ${s.to}`;
+      return `service import into account ${name(s.acc ?? "")}: ${s.from} → ${s.to}`;
     case "js":
       return s.error
         ? `JetStream stream ${s.stream}: ${s.error}`
@@ -131,9 +133,13 @@ function describeStep(s: TraceStep): string {
  * first, then each forwarded hop by its ID. Pure: the dashboard and the tests use it.
  *
  * @param events the validated trace events
+ * @param name an account's name from the key the server reports (operator mode)
  * @returns one entry per server report, in path order
  */
-export function traceHops(events: readonly TraceEvent[]): TraceHop[] {
+export function traceHops(
+  events: readonly TraceEvent[],
+  name: (key: string) => string = (key) => key,
+): TraceHop[] {
   const hops = events.map((e): TraceHop => {
     const ingress = e.events.find((s) => s.type === "in");
     return {
@@ -143,15 +149,17 @@ export function traceHops(events: readonly TraceEvent[]): TraceHop[] {
       ingress: ingress && {
         kind: kindName(ingress.kind),
         name: ingress.name ?? "",
-        account: ingress.acc ?? "",
+        account: ingress.acc ? name(ingress.acc) : "",
         subject: ingress.subj ?? "",
         ...(ingress.error ? { error: ingress.error } : {}),
       },
-      steps: e.events.filter((s) => s.type !== "in" && s.type !== "eg").map(describeStep),
+      steps: e.events.filter((s) => s.type !== "in" && s.type !== "eg").map((s) =>
+        describeStep(s, name)
+      ),
       egress: e.events.filter((s) => s.type === "eg").map((s) => ({
         kind: kindName(s.kind),
         name: s.name ?? "",
-        account: s.acc ?? "",
+        account: s.acc ? name(s.acc) : "",
         subscription: s.sub ?? "",
         queue: s.queue ?? "",
         hop: s.hop ?? "",
@@ -191,7 +199,9 @@ export async function traceMessage(
 ): Promise<MessageTrace> {
   requireFeature(nc.info?.version ?? "", "message_tracing", nc.info?.server_name ?? "connected");
   const traceOnly = options.traceOnly ?? true;
-  const dest = createInbox();
+  // The connection's own inbox prefix: a unit may subscribe only below its own.
+  const prefix = (nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix;
+  const dest = createInbox(prefix);
   const sub = nc.subscribe(dest);
   const timer = setTimeout(() => sub.unsubscribe(), options.windowMs ?? 2000);
   const h = headers();
@@ -231,7 +241,7 @@ export async function traceMessage(
   return {
     subject,
     traceOnly,
-    hops: traceHops(events),
+    hops: traceHops(events, options.accountName),
     missing: events.length === 0 ? [""] : pending(),
     malformed,
   };

@@ -16,9 +16,8 @@ import {
   rttSchema,
   type TimeMetric,
   timeMetricSchema,
-  validateUnitId,
 } from "../protocol/mod.ts";
-import type { AcceptedRecord } from "./unit_table.ts";
+import { type AcceptedRecord, validateUnitKey } from "./unit_table.ts";
 
 /** Which history {@linkcode UnitHistory.read} reads. */
 export type HistoryKind = "rtt" | "time" | "log";
@@ -61,7 +60,10 @@ export interface UnitHistoryOptions {
   readonly replicas?: number;
 }
 
-/** Where validated records are stored: `nunect.telemetry.<kind>.<unit>`, one subject each. */
+/**
+ * Where validated records are stored: `nunect.telemetry.<kind>.<unit>` for OPS's own units,
+ * `nunect.telemetry.<kind>.<ACCOUNT>.<unit>` for a tenant's; one subject each.
+ */
 export const HISTORY_SUBJECT_PREFIX = "nunect.telemetry";
 
 /** FNV-1a, 32 bits, of a string's UTF-16 code units, in hex. */
@@ -74,9 +76,9 @@ function fnv1a(text: string): string {
   return (h >>> 0).toString(16);
 }
 
-/** The subject of a unit's history of one kind. */
-function historySubject(kind: HistoryKind, unitId: string): string {
-  return `${HISTORY_SUBJECT_PREFIX}.${kind}.${validateUnitId(unitId)}`;
+/** The subject of a unit's history of one kind, by its key (`<unit>` or `<ACCOUNT>.<unit>`). */
+function historySubject(kind: HistoryKind, key: string): string {
+  return `${HISTORY_SUBJECT_PREFIX}.${kind}.${validateUnitKey(key)}`;
 }
 
 /** The largest record stored: every field of every kind is bounded by the protocol. */
@@ -152,26 +154,26 @@ export class UnitHistory {
     const json = JSON.stringify(record.value);
     const h = headers();
     // The same record from two instances has the same ID; two different ones almost never do.
-    h.set("Nats-Msg-Id", `${record.kind}.${record.unitId}.${record.value.ts}.${fnv1a(json)}`);
-    this.#nc.publish(historySubject(record.kind, record.unitId), json, { headers: h });
+    h.set("Nats-Msg-Id", `${record.kind}.${record.key}.${record.value.ts}.${fnv1a(json)}`);
+    this.#nc.publish(historySubject(record.kind, record.key), json, { headers: h });
   }
 
   /**
    * Reads a unit's stored RTT metrics, time metrics or logs. Messages that do not parse are
    * skipped (they were counted when they arrived).
    *
-   * @param unitId the unit
+   * @param key the unit's key: its ID for an OPS unit, `<ACCOUNT>.<unit>` for a tenant's
    * @param kind `rtt`, `time` or `log`
    * @param options start time and count
    * @returns the entries, oldest first
    * @throws {InvalidUnitIdError} for an invalid unit ID
    */
   async read<K extends HistoryKind>(
-    unitId: string,
+    key: string,
     kind: K,
     options: HistoryOptions = {},
   ): Promise<HistoryEntry<HistoryValue[K]>[]> {
-    const subject = historySubject(kind, unitId);
+    const subject = historySubject(kind, key);
     const schema = SCHEMAS[kind] as unknown as z.ZodType<HistoryValue[K]>;
     const since = options.sinceMs ?? Date.now() - 3600_000;
     const limit = Math.max(1, options.limit ?? 1000);

@@ -63,13 +63,14 @@ export interface UnitRegistryOptions extends UnitTableOptions {
   readonly persistIntervalMs?: number;
   /** How often staleness is checked, in ms (default 1000). */
   readonly staleCheckIntervalMs?: number;
-  /** Subject to subscribe (default `ops.>`). */
-  readonly subject?: string;
+  /** Subjects to subscribe (default `ops.>` and `tenant.*.ops.>`, the tenants' telemetry). */
+  readonly subjects?: readonly string[];
 }
 
 /**
- * The live units table of the dashboard: subscribes `ops.>` on an OPS connection (tenant
- * telemetry arrives through the account imports) and applies every message to a
+ * The live units table of the dashboard: subscribes `ops.>` and `tenant.*.ops.>` on an OPS
+ * connection (a tenant's telemetry arrives through the account imports under its name, so a
+ * tenant's unit is never an OPS unit) and applies every message to a
  * {@linkcode UnitTable}, re-checks staleness every second, writes changed units to a
  * {@linkcode UnitStore} (KV) and keeps the validated metric history and logs in a
  * {@linkcode UnitHistory} stream. Several dashboard instances may run one each on the same NATS system: they see the
@@ -92,7 +93,7 @@ export class UnitRegistry implements AsyncDisposable {
   readonly #historyError: string | null;
   readonly #dirty = new Set<string>();
   readonly #listeners = new Set<(c: UnitChange) => void>();
-  #sub: Subscription | undefined;
+  readonly #subs: Subscription[] = [];
   #unwatch: (() => void) | undefined;
   #timers: ReturnType<typeof setInterval>[] = [];
   #flushing: Promise<void> = Promise.resolve();
@@ -160,13 +161,15 @@ export class UnitRegistry implements AsyncDisposable {
       if (found !== null) await reg.#follow(found);
       else reg.#lookFor(bucket, options.persistIntervalMs ?? 5000);
     }
-    reg.#sub = nc.subscribe(options.subject ?? subjects.all.ops, {
-      callback: (err, msg) => {
-        if (err !== null) return;
-        const change = table.apply(msg, Date.now(), (record) => history?.store(record));
-        if (change !== null) reg.#changed(change);
-      },
-    });
+    for (const subject of options.subjects ?? [subjects.all.ops, subjects.all.tenants]) {
+      reg.#subs.push(nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err !== null) return;
+          const change = table.apply(msg, Date.now(), (record) => history?.store(record));
+          if (change !== null) reg.#changed(change);
+        },
+      }));
+    }
     await nc.flush();
     reg.#timers.push(setInterval(() => reg.#tick(), options.staleCheckIntervalMs ?? 1000));
     if (store !== null) {
@@ -197,11 +200,11 @@ export class UnitRegistry implements AsyncDisposable {
   /**
    * One unit.
    *
-   * @param unitId the unit's ID
+   * @param key the unit's key: its ID for an OPS unit, `<ACCOUNT>.<unit>` for a tenant's
    * @returns its snapshot, or undefined when unknown
    */
-  unit(unitId: string): UnitState | undefined {
-    return this.#table.unit(unitId, Date.now());
+  unit(key: string): UnitState | undefined {
+    return this.#table.unit(key, Date.now());
   }
 
   /**
@@ -239,18 +242,18 @@ export class UnitRegistry implements AsyncDisposable {
    * Reads a unit's stored RTT metrics, time metrics or logs from the history stream, for
    * charts. Messages that do not parse are skipped (they were counted when they arrived).
    *
-   * @param unitId the unit
+   * @param key the unit's key (see {@linkcode unitKey})
    * @param kind `rtt`, `time` or `log`
    * @param options start time and count
    * @returns the entries, oldest first; empty without a history stream
    * @throws {InvalidUnitIdError} for an invalid unit ID
    */
   history<K extends HistoryKind>(
-    unitId: string,
+    key: string,
     kind: K,
     options: HistoryOptions = {},
   ): Promise<HistoryEntry<HistoryValue[K]>[]> {
-    return this.#history?.read(unitId, kind, options) ?? Promise.resolve([]);
+    return this.#history?.read(key, kind, options) ?? Promise.resolve([]);
   }
 
   /**
@@ -276,15 +279,15 @@ export class UnitRegistry implements AsyncDisposable {
    * Removes a unit from the table and from KV (e.g. a decommissioned router); other dashboard
    * instances remove it too. It comes back if it sends telemetry again.
    *
-   * @param unitId the unit's ID
+   * @param key the unit's key (see {@linkcode unitKey})
    * @returns whether the unit was known
    */
-  async forget(unitId: string): Promise<boolean> {
-    const change = this.#table.remove(unitId, Date.now());
+  async forget(key: string): Promise<boolean> {
+    const change = this.#table.remove(key, Date.now());
     if (change === null) return false;
-    this.#dirty.delete(unitId);
+    this.#dirty.delete(key);
     this.#emit(change);
-    await this.#store?.delete(unitId);
+    await this.#store?.delete(key);
     return true;
   }
 
@@ -306,9 +309,11 @@ export class UnitRegistry implements AsyncDisposable {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.#unwatch?.();
-    try {
-      this.#sub?.unsubscribe();
-    } catch { /* connection already closed */ }
+    for (const sub of this.#subs) {
+      try {
+        sub.unsubscribe();
+      } catch { /* connection already closed */ }
+    }
     if (!this.#nc.isClosed()) await this.flush();
     this.#listeners.clear();
   }
@@ -352,8 +357,8 @@ export class UnitRegistry implements AsyncDisposable {
     for (const change of this.#table.tick(Date.now())) {
       // Staleness is computed on reading, never stored: only a removal reaches KV.
       if (change.type === "removed") {
-        this.#dirty.delete(change.unit.unitId);
-        this.#store?.delete(change.unit.unitId).catch(() => {/* counted by the store */});
+        this.#dirty.delete(change.unit.key);
+        this.#store?.delete(change.unit.key).catch(() => {/* counted by the store */});
       }
       this.#emit(change);
     }
@@ -363,11 +368,11 @@ export class UnitRegistry implements AsyncDisposable {
     const evicted = change.evicted;
     if (evicted !== undefined) {
       // Made room in a full table: gone from KV too, and from every page.
-      this.#dirty.delete(evicted.unitId);
-      this.#store?.delete(evicted.unitId).catch(() => {/* counted by the store */});
+      this.#dirty.delete(evicted.key);
+      this.#store?.delete(evicted.key).catch(() => {/* counted by the store */});
       this.#emit({ type: "removed", unit: evicted });
     }
-    if (this.#store !== null) this.#dirty.add(change.unit.unitId);
+    if (this.#store !== null) this.#dirty.add(change.unit.key);
     this.#emit(change);
   }
 

@@ -3,7 +3,7 @@ import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io
 import { type KV, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { z } from "zod";
 import { heartbeatSchema, rttSchema, timeMetricSchema } from "../protocol/mod.ts";
-import type { UnitRecord } from "./unit_table.ts";
+import { unitKey, type UnitRecord } from "./unit_table.ts";
 
 /** Options of {@linkcode UnitStore.open}. */
 export interface UnitStoreOptions {
@@ -28,7 +28,9 @@ export interface UnitStoreStats {
 }
 
 // What a KV record holds; parsed at the edge like any message from the wire.
+// Records from before operator mode carry neither an account nor a key: they are OPS units.
 const unitRecordSchema = z.object({
+  account: z.string().default("OPS"),
   unitId: z.string(),
   heartbeat: heartbeatSchema.nullable(),
   rtt: rttSchema.nullable(),
@@ -41,14 +43,14 @@ const unitRecordSchema = z.object({
   skewMs: z.number().nullable(),
   heartbeatIntervalMs: z.number().positive(),
   intervalInferred: z.boolean(),
-}) satisfies z.ZodType<UnitRecord>;
+}).transform((r): UnitRecord => ({ ...r, key: unitKey(r.account, r.unitId) }));
 
 const encoder = new TextEncoder();
 /** Requests in flight at once: 1,000 units must not become 1,000 KV requests at once. */
 const CONCURRENCY = 64;
 
 /**
- * Unit records in a JetStream KV bucket of the OPS account, one key per unit ID: the units table
+ * Unit records in a JetStream KV bucket of the OPS account, one key per unit (see `unitKey`): the units table
  * survives a dashboard or server restart, and every dashboard instance on the same NATS system
  * sees the others' deletions ({@linkcode UnitStore.watchDeletes}). Records are parsed when read;
  * a record that does not parse is counted and skipped.
@@ -130,7 +132,7 @@ export class UnitStore {
         return;
       }
       const r = unitRecordSchema.safeParse(json);
-      if (!r.success || r.data.unitId !== key) {
+      if (!r.success || r.data.key !== key) {
         this.#restoreErrors++;
         return;
       }
@@ -150,11 +152,11 @@ export class UnitStore {
     const failed: string[] = [];
     await inBatches(records, async (r) => {
       try {
-        await this.#kv.put(r.unitId, encoder.encode(JSON.stringify(r)));
+        await this.#kv.put(r.key, encoder.encode(JSON.stringify(r)));
         this.#persisted++;
       } catch {
         this.#persistErrors++;
-        failed.push(r.unitId);
+        failed.push(r.key);
       }
     });
     return failed;
@@ -163,12 +165,12 @@ export class UnitStore {
   /**
    * Deletes a unit's record.
    *
-   * @param unitId the unit's ID
+   * @param key the unit's key (see `unitKey`)
    * @returns when the delete is acknowledged
    */
-  async delete(unitId: string): Promise<void> {
+  async delete(key: string): Promise<void> {
     try {
-      await this.#kv.delete(unitId);
+      await this.#kv.delete(key);
     } catch (e) {
       this.#persistErrors++;
       throw e;
@@ -176,13 +178,13 @@ export class UnitStore {
   }
 
   /**
-   * Calls `fn` with the unit ID of every record deleted from now on, by this or another
+   * Calls `fn` with the key of every unit record deleted from now on, by this or another
    * dashboard instance.
    *
    * @param fn the listener
    * @returns a function that stops watching
    */
-  async watchDeletes(fn: (unitId: string) => void): Promise<() => void> {
+  async watchDeletes(fn: (key: string) => void): Promise<() => void> {
     const watch = await this.#kv.watch({ include: KvWatchInclude.UpdatesOnly });
     (async () => {
       for await (const e of watch) {

@@ -4,6 +4,7 @@ import {
   decodeMessage,
   type Heartbeat,
   heartbeatSchema,
+  InvalidUnitIdError,
   type LogRecord,
   logSchema,
   parseSubject,
@@ -11,18 +12,54 @@ import {
   registrySubjects,
   type RttMetric,
   rttSchema,
+  splitTenant,
   type TimeConfig,
   timeConfigSchema,
   type TimeMetric,
   timeMetricSchema,
+  validateUnitId,
 } from "../protocol/mod.ts";
 import { RingBuffer } from "./ring_buffer.ts";
 
 /** The subject registry's reports: protocol subjects under ops.> that are not unit telemetry. */
 const REGISTRY_SUBJECTS: ReadonlySet<string> = new Set(Object.values(registrySubjects));
+/**
+ * The key of a unit in the table and the store: its ID for OPS's own units, `<ACCOUNT>.<unit>`
+ * for a tenant's (the same unit ID in two accounts is two units; a tenant's unit is never an OPS
+ * unit).
+ *
+ * @param account the account the telemetry came from
+ * @param unitId the unit's ID
+ * @returns the key
+ */
+export function unitKey(account: string, unitId: string): string {
+  return account === "OPS" ? unitId : `${account}.${unitId}`;
+}
+
+/**
+ * Checks a unit key from a request: a unit ID, or an account name, a dot and a unit ID.
+ *
+ * @param key e.g. `router-7` or `BRIDGE.sensor-1`
+ * @returns the key
+ * @throws {InvalidUnitIdError} naming what is wrong
+ */
+export function validateUnitKey(key: string): string {
+  const dot = key.indexOf(".");
+  if (dot >= 0 && !/^[A-Z][A-Z0-9_-]{0,31}$/.test(key.slice(0, dot))) {
+    throw new InvalidUnitIdError(
+      `Invalid unit key "${key.slice(0, 80)}": expected <unit> or <ACCOUNT>.<unit>`,
+    );
+  }
+  validateUnitId(key.slice(dot + 1));
+  return key;
+}
 
 /** What the units table knows about one unit. JSON-serialisable. */
 export interface UnitState {
+  /** The table's key: the unit ID, or `<ACCOUNT>.<unit>` for a tenant's unit. */
+  readonly key: string;
+  /** The account its telemetry comes from: `OPS`, or the tenant's name. */
+  readonly account: string;
   /** The unit's ID (one subject token). */
   readonly unitId: string;
   /** The latest heartbeat (kind, host, version, uptime, clock), null until one arrives. */
@@ -74,11 +111,14 @@ export interface UnitChange {
  */
 export type DropReason = "subject" | "json" | "schema" | "timestamp" | "unit_mismatch";
 
-/** A validated RTT metric, time metric or log record, as the history stores it. */
+/**
+ * A validated RTT metric, time metric or log record, as the history stores it, with its unit's
+ * key (see {@linkcode unitKey}).
+ */
 export type AcceptedRecord =
-  | { readonly kind: "rtt"; readonly unitId: string; readonly value: RttMetric }
-  | { readonly kind: "time"; readonly unitId: string; readonly value: TimeMetric }
-  | { readonly kind: "log"; readonly unitId: string; readonly value: LogRecord };
+  | { readonly kind: "rtt"; readonly key: string; readonly value: RttMetric }
+  | { readonly kind: "time"; readonly key: string; readonly value: TimeMetric }
+  | { readonly kind: "log"; readonly key: string; readonly value: LogRecord };
 
 /** A dropped message, for the dashboard's diagnostics. */
 export interface DroppedMessage {
@@ -193,7 +233,7 @@ const QUALITY_RANK: Record<string, number> = { locked: 0, tracking: 1, acquiring
 function sortValue(u: UnitState, sort: UnitSort): string | number | null {
   switch (sort) {
     case "unit":
-      return u.unitId;
+      return u.key;
     case "kind":
       return u.heartbeat?.kind ?? null;
     case "host":
@@ -219,7 +259,7 @@ function sortValue(u: UnitState, sort: UnitSort): string | number | null {
 
 /** A message as it arrives: its subject and raw payload. */
 export interface TelemetryMessage {
-  /** e.g. `ops.heartbeat.router-1` */
+  /** e.g. `ops.heartbeat.router-1`, or `tenant.BRIDGE.ops.heartbeat.pos-3` from a tenant */
   readonly subject: string;
   /** The JSON payload. */
   readonly data: Uint8Array;
@@ -314,11 +354,12 @@ export class UnitTable {
     accepted?: (record: AcceptedRecord) => void,
   ): UnitChange | null {
     this.#received++;
-    if (REGISTRY_SUBJECTS.has(msg.subject)) {
+    const { account, subject } = splitTenant(msg.subject);
+    if (REGISTRY_SUBJECTS.has(subject)) {
       this.#ignored++;
       return null;
     }
-    const parsed = parseSubject(msg.subject);
+    const parsed = parseSubject(subject);
     if (parsed === undefined) {
       this.#drop(
         now,
@@ -333,6 +374,11 @@ export class UnitTable {
         this.#ignored++;
         return null;
       case "timeConfig": {
+        // Only OPS's own time master configures the time (tenants do not export it anyway).
+        if (account !== "OPS") {
+          this.#ignored++;
+          return null;
+        }
         const v = this.#decode(msg, timeConfigSchema, now);
         if (v === undefined) return null;
         this.#accepted.timeConfig++;
@@ -346,36 +392,36 @@ export class UnitTable {
         const { record, truncated } = boundLogRecord(v);
         if (truncated) this.#truncatedLogs++;
         this.#logs.push(record);
-        accepted?.({ kind: "log", unitId: record.unitId, value: record });
+        accepted?.({ kind: "log", key: unitKey(account, record.unitId), value: record });
         return null;
       }
       case "heartbeat": {
         const v = this.#decode(msg, heartbeatSchema, now);
         if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
-        return this.#heartbeat(v, now);
+        return this.#heartbeat(account, v, now);
       }
       case "rtt": {
         const v = this.#decode(msg, rttSchema, now);
         if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
-        const touched = this.#touch(v.unitId, now);
+        const touched = this.#touch(account, v.unitId, now);
         if (touched === undefined) return null;
         this.#accepted.rtt++;
         const { unit, added, evicted } = touched;
         unit.rtt = v;
         unit.rttAt = now;
-        accepted?.({ kind: "rtt", unitId: v.unitId, value: v });
+        accepted?.({ kind: "rtt", key: unit.key, value: v });
         return this.#change(added ? "added" : "rtt", unit, now, evicted);
       }
       case "time": {
         const v = this.#decode(msg, timeMetricSchema, now);
         if (v === undefined || !this.#sameUnit(msg, v.unitId, parsed.unit, now)) return null;
-        const touched = this.#touch(v.unitId, now);
+        const touched = this.#touch(account, v.unitId, now);
         if (touched === undefined) return null;
         this.#accepted.time++;
         const { unit, added, evicted } = touched;
         unit.time = v;
         unit.timeAt = now;
-        accepted?.({ kind: "time", unitId: v.unitId, value: v });
+        accepted?.({ kind: "time", key: unit.key, value: v });
         return this.#change(added ? "added" : "time", unit, now, evicted);
       }
     }
@@ -392,7 +438,7 @@ export class UnitTable {
     const changes: UnitChange[] = [];
     for (const u of [...this.#units.values()]) {
       if (this.#forgetAfter !== null && now - u.lastSeen > this.#forgetAfter) {
-        changes.push(this.remove(u.unitId, now)!);
+        changes.push(this.remove(u.key, now)!);
         continue;
       }
       const stale = this.#isStale(u, now);
@@ -413,7 +459,7 @@ export class UnitTable {
    * @returns whether the record was taken
    */
   restore(record: UnitRecord, now: number): boolean {
-    const known = this.#units.get(record.unitId);
+    const known = this.#units.get(record.key);
     if (known !== undefined && known.lastSeen >= record.lastSeen) return false;
     if (known === undefined && this.#units.size >= this.#maxUnits) return false;
     const unit: MutableUnit = {
@@ -422,8 +468,8 @@ export class UnitTable {
       stale: false,
     };
     unit.stale = this.#isStale(unit, now);
-    this.#units.delete(unit.unitId);
-    this.#units.set(unit.unitId, unit);
+    this.#units.delete(unit.key);
+    this.#units.set(unit.key, unit);
     return true;
   }
 
@@ -431,26 +477,26 @@ export class UnitTable {
    * Removes a unit (forgotten by an operator, or silent too long). It comes back if it sends
    * telemetry again.
    *
-   * @param unitId the unit's ID
+   * @param key the unit's key (see {@linkcode unitKey})
    * @param now the receiver's wall clock
    * @returns the `removed` change, or null when the unit was unknown
    */
-  remove(unitId: string, now: number): UnitChange | null {
-    const u = this.#units.get(unitId);
+  remove(key: string, now: number): UnitChange | null {
+    const u = this.#units.get(key);
     if (u === undefined) return null;
-    this.#units.delete(unitId);
+    this.#units.delete(key);
     return { type: "removed", unit: this.#snapshot(u, now) };
   }
 
   /**
-   * Every unit, sorted by ID, with staleness as of `now`.
+   * Every unit, sorted by key (`<unit>` in OPS, `<ACCOUNT>.<unit>`), with staleness as of `now`.
    *
    * @param now the receiver's wall clock
    * @returns snapshots (safe to serialise or keep)
    */
   units(now: number): UnitState[] {
     return [...this.#units.values()]
-      .sort((a, b) => a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0)
+      .sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
       .map((u) => this.#snapshot(u, now));
   }
 
@@ -474,7 +520,7 @@ export class UnitTable {
     }
     if (q !== "") {
       units = units.filter((u) =>
-        u.unitId.toLowerCase().includes(q) ||
+        u.key.toLowerCase().includes(q) ||
         (u.heartbeat?.host ?? "").toLowerCase().includes(q)
       );
     }
@@ -485,10 +531,10 @@ export class UnitTable {
     });
     keyed.sort((a, b) => {
       if (a.key === null || b.key === null) {
-        if (a.key === b.key) return a.u.unitId < b.u.unitId ? -1 : 1;
+        if (a.key === b.key) return a.u.key < b.u.key ? -1 : 1;
         return a.key === null ? 1 : -1;
       }
-      const order = a.key < b.key ? -1 : a.key > b.key ? 1 : a.u.unitId < b.u.unitId ? -1 : 1;
+      const order = a.key < b.key ? -1 : a.key > b.key ? 1 : a.u.key < b.u.key ? -1 : 1;
       return desc ? -order : order;
     });
     const offset = Math.max(0, query.offset ?? 0);
@@ -502,23 +548,23 @@ export class UnitTable {
   /**
    * One unit.
    *
-   * @param unitId the unit's ID
+   * @param key the unit's key (see {@linkcode unitKey})
    * @param now the receiver's wall clock
    * @returns its snapshot, or undefined when unknown
    */
-  unit(unitId: string, now: number): UnitState | undefined {
-    const u = this.#units.get(unitId);
+  unit(key: string, now: number): UnitState | undefined {
+    const u = this.#units.get(key);
     return u === undefined ? undefined : this.#snapshot(u, now);
   }
 
   /**
    * What the store keeps of a unit.
    *
-   * @param unitId the unit's ID
+   * @param key the unit's key (see {@linkcode unitKey})
    * @returns its record, or undefined when unknown
    */
-  record(unitId: string): UnitRecord | undefined {
-    const u = this.#units.get(unitId);
+  record(key: string): UnitRecord | undefined {
+    const u = this.#units.get(key);
     if (u === undefined) return undefined;
     const { stale: _stale, ...record } = u;
     return record;
@@ -603,10 +649,12 @@ export class UnitTable {
    * is refused (undefined) when none of the least recently heard is stale.
    */
   #touch(
+    account: string,
     unitId: string,
     now: number,
   ): { unit: MutableUnit; added: boolean; evicted?: UnitState } | undefined {
-    let unit = this.#units.get(unitId);
+    const key = unitKey(account, unitId);
+    let unit = this.#units.get(key);
     const added = unit === undefined;
     let evicted: UnitState | undefined;
     if (unit === undefined && this.#units.size >= this.#maxUnits) {
@@ -618,6 +666,8 @@ export class UnitTable {
     }
     if (unit === undefined) {
       unit = {
+        key,
+        account,
         unitId,
         heartbeat: null,
         rtt: null,
@@ -632,8 +682,8 @@ export class UnitTable {
         intervalInferred: false,
         stale: false,
       };
-    } else this.#units.delete(unitId);
-    this.#units.set(unitId, unit);
+    } else this.#units.delete(key);
+    this.#units.set(key, unit);
     unit.lastSeen = now;
     return { unit, added, evicted };
   }
@@ -643,15 +693,15 @@ export class UnitTable {
     for (const u of this.#units.values()) {
       if (looked++ >= EVICTION_SCAN) break;
       if (!this.#isStale(u, now)) continue;
-      this.#units.delete(u.unitId);
+      this.#units.delete(u.key);
       this.#evicted++;
       return this.#snapshot(u, now);
     }
     return undefined;
   }
 
-  #heartbeat(hb: Heartbeat, now: number): UnitChange | null {
-    const touched = this.#touch(hb.unitId, now);
+  #heartbeat(account: string, hb: Heartbeat, now: number): UnitChange | null {
+    const touched = this.#touch(account, hb.unitId, now);
     if (touched === undefined) return null;
     this.#accepted.heartbeat++;
     const { unit, added, evicted } = touched;

@@ -19,6 +19,7 @@ export {
   LOG_LEVELS,
   parseSubject,
   registrySubjects,
+  splitTenant,
   subjects,
   validateSubject,
 } from "./subjects.ts";
@@ -29,6 +30,8 @@ export { FIELD_LIMITS, PROTOCOL_LIMITS, UNIT_KINDS } from "./fields.ts";
 export { boundLogRecord, TRUNCATED_FIELDS_KEY } from "./log_bounds.ts";
 export type { BoundedLogRecord } from "./log_bounds.ts";
 export { INBOX_STREAM, INBOX_SUBJECTS, inboxConsumer, inboxSubject } from "./inbox.ts";
+export { decodeNKeySeed, encodeNKey, InvalidNKeyError } from "./nkeys.ts";
+export type { DecodedSeed } from "./nkeys.ts";
 export type { UnitKind } from "./fields.ts";
 export type {
   Heartbeat,

@@ -21,12 +21,30 @@ export const subjects = {
   time: (unit: string): string => `ops.metric.time.${validateUnitId(unit)}`,
   /** `ops.time.config` */
   timeConfig: (): string => "ops.time.config",
+  /**
+   * `_INBOX.<unit>`: the prefix of a unit's reply subjects; a unit's user may subscribe below it
+   * only, never to `_INBOX.>`.
+   */
+  inbox: (unit: string): string => `_INBOX.${validateUnitId(unit)}`,
   /** `ops.log.<level>.<unit>` */
   log: (level: LogLevel, unit: string): string => `ops.log.${level}.${validateUnitId(unit)}`,
-
+  /**
+   * `tenant.<ACCOUNT>`: the prefix under which a tenant account's telemetry appears in OPS (the
+   * account imports it so), e.g. `tenant.BRIDGE.ops.heartbeat.<unit>`.
+   */
+  tenantPrefix: (account: string): string => {
+    if (!ACCOUNT.test(account)) {
+      throw new InvalidSubjectError(
+        `Invalid account "${account}": expected 1-32 upper-case letters, digits, "_" or "-"`,
+      );
+    }
+    return `tenant.${account}`;
+  },
   /** Wildcards for consumers. */
   all: {
     ops: "ops.>",
+    /** Every tenant's telemetry, as OPS receives it. */
+    tenants: "tenant.*.ops.>",
     heartbeat: "ops.heartbeat.*",
     echo: "ops.echo.*",
     rtt: "ops.metric.rtt.*",
@@ -46,6 +64,23 @@ export const registrySubjects = {
   /** `ops.registry.links`: the round-trip time of every leaf node link, each poll. */
   links: "ops.registry.links",
 } as const;
+const ACCOUNT = /^[A-Z][A-Z0-9_-]{0,31}$/;
+
+/**
+ * Splits a subject as OPS receives it into the account it came from and its ops.* subject:
+ * `tenant.BRIDGE.ops.heartbeat.u` is BRIDGE's `ops.heartbeat.u`; anything else is OPS's own.
+ *
+ * @param subject the subject as received in OPS
+ * @returns the account's name and the subject without the tenant prefix
+ */
+export function splitTenant(subject: string): { account: string; subject: string } {
+  if (subject.startsWith("tenant.")) {
+    const dot = subject.indexOf(".", 7);
+    const account = dot < 0 ? "" : subject.slice(7, dot);
+    if (ACCOUNT.test(account)) return { account, subject: subject.slice(dot + 1) };
+  }
+  return { account: "OPS", subject };
+}
 
 /** The kind of ops.* message a subject carries, and its unit. */
 export type ParsedSubject =

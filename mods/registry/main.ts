@@ -1,14 +1,16 @@
 /**
  * The subject registry's entry point, run by the supervisor (and `deno task registry`) under the
  * `registry` permission set: network = the NATS server only, environment = its config sections.
- * Connects as the SYS user (the hub's leaf node connections, cluster-wide) and the OPS user (the
- * registry bucket, the inbox stream, events, and the log record of each leaf node outage), polls
+ * Connects as its own SYS user (the hub's leaf node connections, cluster-wide) and OPS user (the
+ * registry bucket, the inbox stream, events, and the log record of each leaf node outage), from
+ * the credentials `deno task identity init` issued it, polls
  * until SIGTERM or SIGINT. A bad configuration exits with code 2, a hub without JetStream in the
  * OPS account with 1.
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, projectPath, type SectionName } from "../config/mod.ts";
+import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { connect, type NunectClient } from "../client/mod.ts";
 import { SysMonitor } from "../monitor/mod.ts";
 import { Registry } from "./registry.ts";
@@ -16,24 +18,28 @@ import { Registry } from "./registry.ts";
 /** The configuration sections the registry reads; its permission set names their variables. */
 export const REGISTRY_SECTIONS = [
   "unit",
-  "sysUser",
-  "opsUser",
+  "identity",
   "registry",
 ] as const satisfies readonly SectionName[];
+
+const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(REGISTRY_SECTIONS));
   const registryId = `${config.unit.unitId}-registry`.slice(0, 64);
   const print = (line: string) => console.log(`registry ${registryId}: ${line}`);
 
+  const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
+  const creds = {
+    sys: readCredsOrExit(files.registrySys, "registry"),
+    ops: readCredsOrExit(files.registryOps, "registry"),
+  };
   const dial = (who: "sys" | "ops"): Promise<NunectClient> => {
-    const user = who === "sys" ? config.sysUser : config.opsUser;
     return connect({
       servers: config.unit.natsUrl,
       unitId: `${registryId}-${who}`.slice(0, 64),
       name: `nunect-registry-${who}`,
-      user: user.user,
-      pass: user.password,
+      creds: creds[who],
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
     });

@@ -1,4 +1,4 @@
-import { serverEnv } from "../config/mod.ts";
+import { projectPath, serverEnv } from "../config/mod.ts";
 import type { RuntimeConfig } from "./modules.ts";
 
 /**
@@ -7,7 +7,8 @@ import type { RuntimeConfig } from "./modules.ts";
  * deno.json set cannot follow `.env`. So, as the dashboard's network grant follows `.env`, the
  * data directory's grant is computed from it: `deno task start` (scripts/start.sh) asks for these
  * with `--grants` and passes them on. The flags replace the set's read and write lists, so they
- * repeat the set's own entries.
+ * repeat the set's own entries. The controller's key directory stays unreadable wherever
+ * NATS_IDENTITY_DIR puts it: the set denies `./.data/identity/controller`, a flag denies any other.
  *
  * @param config the whole configuration
  * @param projectDir the project root
@@ -19,11 +20,18 @@ import type { RuntimeConfig } from "./modules.ts";
  */
 export function dataDirGrants(config: RuntimeConfig, projectDir: string): string[] {
   const dataDir = serverEnv(config, projectDir).NATS_DATA_DIR!;
-  const inside = (dir: string) => dataDir === dir || dataDir.startsWith(`${dir}/`);
+  const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+  const inside = (dir: string) => within(dataDir, dir);
   const data = `${projectDir}/.data`;
-  if (inside(data)) return [];
+  const readable = inside(data) || inside(projectDir) ? [projectDir] : [projectDir, dataDir];
+  const keys = `${projectPath(config.identity.dir, projectDir)}/controller`;
+  const deny = keys !== `${data}/identity/controller` && readable.some((d) => within(keys, d))
+    ? [`--deny-read=${keys}`]
+    : [];
+  if (inside(data)) return deny;
   return [
-    `--allow-read=${inside(projectDir) ? projectDir : `${projectDir},${dataDir}`}`,
+    `--allow-read=${readable.join(",")}`,
     `--allow-write=${data},${dataDir}`,
+    ...deny,
   ];
 }

@@ -11,6 +11,8 @@ import {
   ConfigError,
   exitOnConfigError,
   loadConfig,
+  obsoleteVariables,
+  obsoleteVariablesMessage,
   serverEnv,
 } from "../config/mod.ts";
 import {
@@ -36,10 +38,15 @@ const HELP = `Usage: deno run -P=runtime --env-file=.env mods/runtime/main.ts [o
 
 Validates the whole configuration (exit 2 listing every bad variable), picks nats-server
 (NATS_SERVER_BIN, else the managed current server .tools/nats-server, else nats-server on PATH,
-else Debian's /usr/sbin/nats-server) and checks the ports are free (exit 1), starts nats-server and
-waits for /healthz, then starts each module whose entry file exists under its permission set:
-  dashboard  main.ts                -P=dashboard
-  guardian   mods/guardian/main.ts  -P=guardian --allow-net=<host:port of NATS_URL>
+else Debian's /usr/sbin/nats-server), checks that the identity exists (\`deno task identity
+init\`) and the ports are free (exit 1), starts nats-server in operator mode and waits for /healthz,
+then starts each module whose entry file exists under its permission set:
+  controller mods/controller/main.ts serve  -P=controller (the only reader of signing keys)
+  dashboard  main.ts                        -P=dashboard
+  history    mods/history/main.ts           -P=history
+  registry   mods/registry/main.ts          -P=registry
+  alerts     mods/alerts/main.ts            -P=alerts
+  guardian   mods/guardian/main.ts          -P=guardian --allow-net=<host:port of NATS_URL>
 A program that exits is restarted after 1 s, 2 s, 4 s, ... (at most 30 s); a module exiting with
 code 2 (a configuration error) is not. If nats-server crashes repeatedly, each time within 60 s of
 its start, the supervisor gives up, stops the modules and exits 1. Ctrl-C or SIGTERM stops the
@@ -85,6 +92,8 @@ if (args.values.grants) {
   Deno.exit(0);
 }
 
+const obsolete = obsoleteVariables();
+if (obsolete.length > 0) console.warn(obsoleteVariablesMessage(obsolete));
 function fail(message: string): never {
   console.error(message);
   Deno.exit(1);
@@ -97,7 +106,7 @@ if (!Number.isInteger(giveUpAfter) || giveUpAfter < 1) {
 
 let modules: ModuleSpec[];
 try {
-  modules = args.values.module?.map(parseModuleSpec) ?? defaultModules(config);
+  modules = args.values.module?.map(parseModuleSpec) ?? defaultModules(config, projectDir);
 } catch (e) {
   fail(e instanceof Error ? e.message : String(e));
 }
@@ -141,6 +150,20 @@ try {
 } catch (e) {
   if (e instanceof PrerequisiteError) fail(e.message);
   throw e;
+}
+
+// Operator mode: nats-server needs the operator JWT that `deno task identity init` writes (the
+// supervisor may not read the keys, only check that the public part is there).
+// A data directory outside the runtime set's read paths cannot be checked: nats-server then says.
+const operatorJwt = serverEnv(config, projectDir).NATS_OPERATOR_JWT!;
+const missing = await Deno.stat(operatorJwt).then(
+  () => false,
+  (e) => e instanceof Deno.errors.NotFound,
+);
+if (missing) {
+  fail(
+    `No operator JWT at ${operatorJwt}: run \`deno task identity init\` first (deno task start does it)`,
+  );
 }
 
 const ports = portsInUse(config, withDashboard);

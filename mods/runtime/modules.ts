@@ -1,4 +1,11 @@
-import { type Config, displayHost, monitorUrl, type SectionName } from "../config/mod.ts";
+import {
+  type Config,
+  displayHost,
+  monitorUrl,
+  projectPath,
+  type SectionName,
+  unitCredsPath,
+} from "../config/mod.ts";
 import { channelHosts, configuredChannels } from "../alerts/notify/deliver.ts";
 import { NunectError } from "../protocol/mod.ts";
 
@@ -17,6 +24,10 @@ export interface ModuleSpec {
   readonly permissionSet: string;
   /** Deno flags after `-P=…`, e.g. `--allow-net=host:port` for values only known at run time. */
   readonly denoFlags: readonly string[];
+  /** Arguments after the entry file (default none). */
+  readonly args?: readonly string[];
+  /** Variables set for the module on top of the supervisor's environment. */
+  readonly env?: Readonly<Record<string, string>>;
   /** What to show in the "what runs where" table. */
   readonly where: string;
 }
@@ -75,18 +86,40 @@ export function dashboardNet(config: RuntimeConfig): string {
 
 /**
  * The modules nunect ships, in start order; the supervisor starts those whose entry file exists.
+ * Each gets its permission set plus flags for what only .env knows: the controller its NATS
+ * server and its directories, the dashboard its listen address and servers and its credentials,
+ * the guardian its NATS server and its credentials file.
  *
  * @param config the whole configuration
- * @returns dashboard, history collector, subject registry, alerts and guardian
+ * @param projectDir the project root (relative paths of .env resolve against it)
+ * @returns controller, dashboard, history collector, subject registry, alerts and guardian
  */
-export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
+export function defaultModules(config: RuntimeConfig, projectDir = "."): ModuleSpec[] {
   const d = config.dashboard;
+  const identity = projectPath(config.identity.dir, projectDir);
+  const dataDir = projectPath(config.server.dataDir, projectDir);
+  const guardianCreds = unitCredsPath(config.unitCreds.credsFile, config.unit.unitId, identity);
   return [
+    {
+      name: "controller",
+      entry: "mods/controller/main.ts",
+      permissionSet: "controller",
+      denoFlags: [
+        `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
+        `--allow-read=${identity},${dataDir}`,
+        `--allow-write=${identity},${dataDir}`,
+      ],
+      args: ["serve"],
+      where: `signing keys in ${identity}/controller; requests on nunect.controller.> (SYS)`,
+    },
     {
       name: "dashboard",
       entry: "main.ts",
       permissionSet: "dashboard",
-      denoFlags: [`--allow-net=${dashboardNet(config)}`],
+      denoFlags: [
+        `--allow-net=${dashboardNet(config)}`,
+        `--allow-read=${projectDir}/static,${identity}/creds/dashboard`,
+      ],
       where: `http://${
         displayHost(d.bind)
       }:${d.port}  (log in as ${d.adminUser}; password: DASHBOARD_ADMIN_PASSWORD in .env)`,
@@ -95,7 +128,10 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       name: "history",
       entry: "mods/history/main.ts",
       permissionSet: "history",
-      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
+      denoFlags: [
+        `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
+        `--allow-read=${identity}/creds/history`,
+      ],
       where: `metric history ${
         config.history.tiers.map((t) => `${t.name}:${t.keepS / 86_400}d`).join(" ")
       } -> ${config.unit.natsUrl}`,
@@ -104,7 +140,10 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       name: "registry",
       entry: "mods/registry/main.ts",
       permissionSet: "registry",
-      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
+      denoFlags: [
+        `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
+        `--allow-read=${identity}/creds/registry`,
+      ],
       where:
         `subject registry: leaf nodes and units every ${config.registry.intervalMs} ms -> ${config.unit.natsUrl}`,
     },
@@ -116,6 +155,7 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
         `--allow-net=${
           [natsHostPort(config.unit.natsUrl), ...channelHosts(config.alerts)].join(",")
         }`,
+        `--allow-read=${identity}/creds/alerts`,
       ],
       where: `alert rules every ${config.alerts.evalIntervalS} s; notifies ${
         configuredChannels(config.alerts).join(", ") || "nothing yet (ALERT_* in .env)"
@@ -125,8 +165,12 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       name: "guardian",
       entry: "mods/guardian/main.ts",
       permissionSet: "guardian",
-      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
-      where: `unit ${config.unit.unitId} -> ${config.unit.natsUrl}`,
+      denoFlags: [
+        `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
+        `--allow-read=${guardianCreds}`,
+      ],
+      env: { NATS_CREDS: guardianCreds },
+      where: `unit ${config.unit.unitId} -> ${config.unit.natsUrl} (credentials ${guardianCreds})`,
     },
   ];
 }

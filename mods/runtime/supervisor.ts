@@ -226,11 +226,13 @@ export class Supervisor implements AsyncDisposable {
           `-P=${spec.permissionSet}`,
           ...spec.denoFlags,
           spec.entry,
+          ...(spec.args ?? []),
         ];
         let child: Deno.ChildProcess;
         try {
           child = childCommand(deno, args, {
             cwd: projectDir,
+            ...(spec.env ? { env: { ...spec.env } } : {}),
             stdin: "null",
             stdout: "piped",
             stderr: "piped",
@@ -249,7 +251,7 @@ export class Supervisor implements AsyncDisposable {
         ]);
         this.#log(
           `${spec.name} started (pid ${child.pid}): deno run -P=${spec.permissionSet} ${
-            [...spec.denoFlags, spec.entry].join(" ")
+            [...spec.denoFlags, spec.entry, ...(spec.args ?? [])].join(" ")
           }`,
         );
         return { child, pumps };

@@ -40,10 +40,14 @@ export const clusterRoutes: readonly Route[] = [
       const raftAvailable = serverFeatures(varz.version).some((f) =>
         f.feature === "raftz_sys" && f.available
       );
-      // Replicated streams' groups run in their account: ask for each JetStream account's.
-      const accounts = (jsz?.account_details ?? []).map((a) => a.name);
+      // Replicated streams' groups run in their account: ask for each JetStream account's (by
+      // key in operator mode, shown by name).
+      const accounts = (jsz?.account_details ?? []).map((a) => a.id || a.name);
       const raft = sys && raftAvailable && varz.cluster?.name
-        ? await raftGroups(sys, accounts).catch(() => [])
+        ? (await raftGroups(sys, accounts).catch(() => [])).map((r) => ({
+          ...r,
+          account: c.var.services.accountName(r.account),
+        }))
         : [];
       // 2.9 names no remote server in /routez: the cluster ping knows the names by ID.
       const peers: Record<string, string> = {};

@@ -11,10 +11,10 @@ import {
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { badge, Card, type Column, DataTable, KeyValues, mono } from "../../components/ui.tsx";
+import type { AppContext } from "../context.ts";
 import { param, parseParams } from "../query.ts";
 import { page, type Route } from "../route.ts";
 import { needInScope } from "../scope.ts";
-import type { AppContext } from "../context.ts";
 
 const PAGE_SIZE = 50;
 
@@ -41,6 +41,17 @@ const connzQuery = z.object({
   auth: true,
   subs: q.subs === "detail" ? "detail" : q.subs === "true" ? true : undefined,
 }));
+
+/**
+ * The filter with the account's key in place of a name the user typed (operator mode).
+ *
+ * @param c the request
+ * @param q the filter
+ * @returns the filter for nats-server
+ */
+function withAccountKey<Q extends { acc?: string }>(c: AppContext, q: Q): Q {
+  return q.acc ? { ...q, acc: c.var.services.accountKey(q.acc) } : q;
+}
 
 const cidParam = z.object({ cid: param.int(Number.MAX_SAFE_INTEGER) });
 
@@ -109,9 +120,19 @@ export const connectionsRoutes: readonly Route[] = [
     twin: {
       path: "/api/connz",
       title: "nats-server /connz (sort, state, acc, user, offset, limit, subs)",
-      relay: (c, q) => c.var.services.monitor.relay("connz", scopedConnz(c, q)),
+      // Operator mode: nats-server knows accounts by key; a name typed in the filter is looked up.
+      relay: (c, q) => c.var.services.monitor.relay("connz", withAccountKey(c, scopedConnz(c, q))),
     },
-    load: (c, q) => c.var.services.monitor.connz(scopedConnz(c, q)),
+    load: async (c, q) => {
+      const connz = await c.var.services.monitor.connz(withAccountKey(c, scopedConnz(c, q)));
+      return {
+        ...connz,
+        connections: connz.connections.map((r) => ({
+          ...r,
+          account: r.account && c.var.services.accountName(r.account),
+        })),
+      };
+    },
     render: (connz, _c, o) => {
       const link = (patch: Record<string, string | number | undefined>) => {
         const p = new URLSearchParams();
@@ -194,8 +215,9 @@ export const connectionsRoutes: readonly Route[] = [
         findConnection(services.monitor, cid ?? 0),
         services.serverVersion(),
       ]);
-      needInScope(c, conn.account, `connection "${cid}"`);
-      return { ...conn, serverVersion: version };
+      const account = conn.account && services.accountName(conn.account);
+      needInScope(c, account, `connection "${cid}"`);
+      return { ...conn, account, serverVersion: version };
     },
     heading: (conn) => `Connection ${conn.cid}`,
     render: ({ serverVersion: version, ...conn }) => {
@@ -212,7 +234,12 @@ export const connectionsRoutes: readonly Route[] = [
                   ["CID", String(conn.cid)],
                   ["Name", conn.name || "–"],
                   ["Account", conn.account ?? "–"],
-                  ["User", conn.authorized_user ?? "–"],
+                  [
+                    "User",
+                    conn.name_tag
+                      ? `${conn.name_tag} (${conn.authorized_user})`
+                      : conn.authorized_user ?? "–",
+                  ],
                   ["Address", mono(conn.ip, ":", conn.port)],
                   ["Library", `${conn.lang ?? "?"} ${conn.version ?? ""}`],
                   ["Kind", `${conn.kind ?? "Client"} ${conn.type ?? ""}`],

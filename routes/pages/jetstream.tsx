@@ -183,6 +183,10 @@ export const jetstreamRoutes: readonly Route[] = [
     response: jszSchema,
     title: "nats-server /jsz (accounts, streams, consumers, config, acc)",
     query: jszQuery,
-    handle: (c, q) => c.var.services.monitor.relay("jsz", q),
+    handle: (c, q) =>
+      c.var.services.monitor.relay(
+        "jsz",
+        q.acc ? { ...q, acc: c.var.services.accountKey(q.acc) } : q,
+      ),
   }),
 ];

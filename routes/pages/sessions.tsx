@@ -36,6 +36,10 @@ async function end(c: AppContext): Promise<string> {
   if (!await c.var.services.need("sessions").end(ref)) {
     throw new NotFoundError(`Unknown session "${ref.slice(0, 12)}…"`);
   }
+  // Its browsers' NATS users go with it: their connections close within moments.
+  await c.var.services.browsers.revokeRef(ref, c.get("session").user).catch((e) =>
+    console.error(`Ending a session: revoking its browser users failed: ${(e as Error).message}`)
+  );
   return ref;
 }
 

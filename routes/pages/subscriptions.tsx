@@ -3,6 +3,7 @@ import { subszSchema } from "../../mods/monitor/mod.ts";
 import type { Subsz, SubszOptions } from "../../mods/monitor/mod.ts";
 import { formatCount } from "../../components/format.ts";
 import { DataTable, Stat } from "../../components/ui.tsx";
+import type { AppContext } from "../context.ts";
 import { param } from "../query.ts";
 import { page, type Route } from "../route.ts";
 
@@ -20,6 +21,11 @@ const subszQuery = z.object({
   limit: q.limit ?? 100,
 }));
 
+/** The filter with the account's key in place of a name the user typed (operator mode). */
+function withKey<Q extends { acc?: string }>(c: AppContext, q: Q): Q {
+  return q.acc ? { ...q, acc: c.var.services.accountKey(q.acc) } : q;
+}
+
 /**
  * Subscriptions: routing-table statistics and the subscriptions, filtered by account and by a
  * subject test (which subscriptions would receive a message on it).
@@ -33,9 +39,19 @@ export const subscriptionsRoutes: readonly Route[] = page({
   twin: {
     path: "/api/subsz",
     title: "nats-server /subsz (test, acc, offset, limit), each subscription once",
-    relay: (c, q) => c.var.services.monitor.relay("subsz", q),
+    relay: (c, q) => c.var.services.monitor.relay("subsz", withKey(c, q)),
   },
-  load: (c, q): Promise<Subsz> => c.var.services.monitor.subsz(q),
+  load: async (c, q): Promise<Subsz> => {
+    const subsz = await c.var.services.monitor.subsz(withKey(c, q));
+    // Operator mode: shown by the names in the account JWTs, not by key.
+    return {
+      ...subsz,
+      subscriptions_list: subsz.subscriptions_list?.map((s) => ({
+        ...s,
+        account: s.account && c.var.services.accountName(s.account),
+      })),
+    };
+  },
   render: (subsz, _c, o) => {
     const list = subsz.subscriptions_list ?? [];
     const total = subsz.total ?? list.length;

@@ -4,11 +4,13 @@ import {
   hostClock,
   NotFoundError,
   unitAccount,
+  unitCredentials,
   type UnitsQuery,
   unitsView,
 } from "../../mods/dashboard/mod.ts";
-import { UNIT_SORTS } from "../../mods/monitor/mod.ts";
-import { UNIT_ID_PATTERN, validateUnitId } from "../../mods/protocol/mod.ts";
+import { UNIT_SORTS, validateUnitKey } from "../../mods/monitor/mod.ts";
+import { ProvisionForm } from "../../components/Identity.tsx";
+import { fromController } from "../identity.ts";
 import { Island } from "../../components/Island.tsx";
 import { Card } from "../../components/ui.tsx";
 import { LocalTime } from "../../islands/LocalTime.tsx";
@@ -19,6 +21,15 @@ import { endpoint, page, type Route } from "../route.ts";
 import { sees } from "../scope.ts";
 
 const idParam = z.object({ id: z.string() });
+
+function isUnitKey(key: string): boolean {
+  try {
+    validateUnitKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A page of the units table: `offset`, `limit` (1-1000), `sort`, `dir` and the filter `q`. */
 const unitsQuery = z.object({
@@ -35,19 +46,23 @@ const unitsQuery = z.object({
   q: q.q ?? DEFAULT_UNITS_QUERY.q,
 }));
 
-/** Removes a unit; the unit ID is checked first (400), an unknown one is a 404. */
+/**
+ * Removes a unit by its key (`<unit>`, or `<ACCOUNT>.<unit>` for a tenant's); the key is checked
+ * first (400), an unknown one is a 404.
+ */
 async function forget(c: AppContext): Promise<string> {
-  const id = validateUnitId(parseParams(idParam, c.req.param()).id);
-  const unit = c.var.units.unit(id);
-  if (unit === undefined || !sees(c, unitAccount(unit)) || !await c.var.units.forget(id)) {
-    throw new NotFoundError(`Unknown unit "${id}"`);
+  const key = validateUnitKey(parseParams(idParam, c.req.param()).id);
+  const unit = c.var.units.unit(key);
+  if (unit === undefined || !sees(c, unitAccount(unit)) || !await c.var.units.forget(key)) {
+    throw new NotFoundError(`Unknown unit "${key}"`);
   }
-  return id;
+  return key;
 }
 
 /**
- * Units: every guardian, client and browser with its RTT and clock, live; the local time box;
- * forgetting a decommissioned unit (CSRF-protected POST, role operator).
+ * Units: every guardian, client and browser with its account, its credential, its RTT and clock,
+ * live; the local time box; forgetting a decommissioned unit (CSRF-protected POST, role
+ * operator); provisioning a router (role admin).
  */
 export const unitsRoutes: readonly Route[] = [
   ...page({
@@ -60,15 +75,26 @@ export const unitsRoutes: readonly Route[] = [
     twin: {
       path: "/api/units",
       title:
-        "a page of units with heartbeat, RTT and clock, and ingest counters (offset, limit, sort, dir, q)",
+        "a page of units with account, credential, heartbeat, RTT and clock, and ingest counters (offset, limit, sort, dir, q)",
     },
-    load: (c, q) => unitsView(c.var.services.units(), q, Date.now(), c.var.principal.scope),
+    load: async (c, q) => {
+      const services = c.var.services;
+      const credentials = await fromController(
+        c,
+        () => unitCredentials(services.controller(), c.var.session.user),
+      );
+      return {
+        ...unitsView(services.units(), q, Date.now(), c.var.principal.scope),
+        credentials: credentials.value,
+      };
+    },
     render: (v, c) => (
       <>
         {v.stats === null && (
           <div class="notice warn">
-            The units registry is not running yet: the dashboard has no OPS connection. Check
-            NATS_OPS_USER and NATS_OPS_PASSWORD and that nats-server is running.
+            The units registry is not running yet: the dashboard has no OPS connection. Check that
+            nats-server is running and that the dashboard's credentials are current (`deno task
+            identity init`).
           </div>
         )}
         <Card title="Local time">
@@ -85,20 +111,27 @@ export const unitsRoutes: readonly Route[] = [
         </Card>
         <Island
           component={UnitsTables}
-          props={{ initial: v, csrf: c.get("csrf") }}
+          props={{
+            initial: { now: v.now, query: v.query, total: v.total, units: v.units, stats: v.stats },
+            csrf: c.get("csrf"),
+            credentials: v.credentials,
+          }}
         />
+        <ProvisionForm csrf={c.get("csrf")} />
       </>
     ),
   }),
   endpoint({
     path: "/api/units/:id",
-    title: "one unit",
+    title: "one unit, by key (<unit> in OPS, <ACCOUNT>.<unit> in a tenant's account)",
     scope: "account",
     needs: ["units"],
     handle: (c) => {
-      const id = parseParams(idParam, c.req.param()).id;
-      const unit = UNIT_ID_PATTERN.test(id) ? c.var.units.unit(id) : undefined;
-      if (!unit || !sees(c, unitAccount(unit))) throw new NotFoundError(`Unknown unit "${id}"`);
+      const key = parseParams(idParam, c.req.param()).id;
+      const unit = isUnitKey(key) ? c.var.units.unit(key) : undefined;
+      if (!unit || !sees(c, unitAccount(unit))) {
+        throw new NotFoundError(`Unknown unit "${key.slice(0, 80)}"`);
+      }
       return unit;
     },
   }),

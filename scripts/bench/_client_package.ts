@@ -25,12 +25,12 @@ const PAYLOAD = new TextEncoder().encode(PAYLOAD_TEXT);
 const NODE_SCRIPT =
   `// Written by scripts/bench/_client_package.ts into a project that installed @nunect/client.
 import { connect, HEADERS, nowNs } from "@nunect/client";
-import { headers } from "@nats-io/nats-core";
+import { credsAuthenticator, headers } from "@nats-io/nats-core";
 import { connect as natsConnect } from "@nats-io/transport-node";
 import { counter, pubsubRace } from "./_pubsub_race.mjs";
 
-const { NATS_URL, NATS_USER, NATS_PASS, PAYLOAD } = process.env;
-const auth = { user: NATS_USER, pass: NATS_PASS };
+const { NATS_URL, NATS_CREDS, PAYLOAD } = process.env;
+const auth = { authenticator: credsAuthenticator(new TextEncoder().encode(NATS_CREDS)) };
 const payload = new TextEncoder().encode(PAYLOAD);
 
 const rawPub = await natsConnect({ servers: NATS_URL, ...auth });
@@ -47,8 +47,8 @@ const rawPublish = () => {
   rawPub.publish("bench.ps.raw", payload, { headers: h });
 };
 
-const pub = await connect({ servers: NATS_URL, unitId: "bench-node-pub", ...auth });
-const sub = await connect({ servers: NATS_URL, unitId: "bench-node-sub", ...auth });
+const pub = await connect({ servers: NATS_URL, unitId: "bench-node-pub", creds: NATS_CREDS });
+const sub = await connect({ servers: NATS_URL, unitId: "bench-node-sub", creds: NATS_CREDS });
 const mine = counter();
 sub.subscribe("bench.ps.nunect", mine.onMessage);
 await sub.flush();
@@ -102,9 +102,9 @@ async function rawContender(
 }
 
 /** A @nunect/client pair: the client adds the headers itself. */
-async function nunectContender(name: string, url: string, auth: { user: string; pass: string }) {
-  const pub = await connect({ servers: url, unitId: `${name}-pub`, ...auth });
-  const sub = await connect({ servers: url, unitId: `${name}-sub`, ...auth });
+async function nunectContender(name: string, url: string, creds: string) {
+  const pub = await connect({ servers: url, unitId: `${name}-pub`, creds });
+  const sub = await connect({ servers: url, unitId: `${name}-sub`, creds });
   const got = counter();
   const subject = `bench.ps.${name}`;
   sub.subscribe(subject, got.onMessage);
@@ -144,10 +144,10 @@ export async function benchPackage(ns: NatsServer): Promise<void> {
   try {
     // --- publish/subscribe in Deno: TCP and WebSocket, interleaved -------------------------
     const contenders = [
-      await rawContender("rawTcp", () => natsConnect({ servers: ns.url, ...auth })),
-      await nunectContender("denoTcp", ns.url, auth),
-      await rawContender("rawWs", () => wsconnect({ servers: ns.wsUrl, ...auth })),
-      await nunectContender("ws", ns.wsUrl, auth),
+      await rawContender("rawTcp", () => natsConnect({ servers: ns.url, ...auth.nats })),
+      await nunectContender("denoTcp", ns.url, auth.creds),
+      await rawContender("rawWs", () => wsconnect({ servers: ns.wsUrl, ...auth.nats })),
+      await nunectContender("ws", ns.wsUrl, auth.creds),
     ];
     const deno = await pubsubRace(contenders);
     for (const c of contenders) await c.close();
@@ -162,8 +162,7 @@ export async function benchPackage(ns: NatsServer): Promise<void> {
     const node = JSON.parse(
       (await runCommand("node", ["pubsub_node.mjs"], project, {
         NATS_URL: ns.url,
-        NATS_USER: auth.user,
-        NATS_PASS: auth.pass,
+        NATS_CREDS: auth.creds,
         PAYLOAD: PAYLOAD_TEXT,
       })).trim().split("\n").pop()!,
     ) as { node: string; raw: number; nunect: number };

@@ -1,13 +1,15 @@
 /**
  * Opens a burst of client connections for scripts/bench/dashboard.ts (in its own process, so the
  * process measuring the SSE streams does not also do the handshakes), holds them until stdin
- * closes. Args: NATS URL, user, password, count, name prefix.
+ * closes. Args: NATS URL, .creds file, count, name prefix.
  *
  * @module
  */
+import { credsAuthenticator } from "@nats-io/nats-core";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 
-const [url, user, pass, n, prefix] = Deno.args;
+const [url, credsFile, n, prefix] = Deno.args;
+const authenticator = credsAuthenticator(Deno.readFileSync(credsFile!));
 const count = Number(n ?? 1000);
 const conns: NatsConnection[] = [];
 const t0 = performance.now();
@@ -17,7 +19,7 @@ for (let i = 0; i < count; i += 50) {
       Array.from(
         { length: Math.min(50, count - i) },
         (_, j) =>
-          connect({ servers: url, user, pass, name: `${prefix}-${i + j}`, reconnect: false }),
+          connect({ servers: url, authenticator, name: `${prefix}-${i + j}`, reconnect: false }),
       ),
     ),
   );

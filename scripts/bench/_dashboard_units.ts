@@ -1,14 +1,17 @@
 /**
  * Simulates units for scripts/bench/dashboard.ts: each sends a heartbeat, an RTT metric and a
- * time metric once a second, spread evenly over the second. Args: NATS URL, user, password, units.
+ * time metric once a second, spread evenly over the second. Args: NATS URL, .creds file (a user that
+ * may publish every unit's telemetry: the OPS user), units.
  *
  * @module
  */
+import { credsAuthenticator } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 
-const [url, user, pass, n] = Deno.args;
+const [url, credsFile, n] = Deno.args;
 const UNITS = Number(n ?? 1000);
-const nc = await connect({ servers: url, user, pass, name: "bench-units" });
+const authenticator = credsAuthenticator(Deno.readFileSync(credsFile!));
+const nc = await connect({ servers: url, authenticator, name: "bench-units" });
 const enc = (o: unknown) => JSON.stringify(o);
 const started = Date.now();
 let seq = 0;

@@ -3,17 +3,19 @@
  * load — the units table fed by `ops.>` and the same four `$SYS` requests every step — without
  * building, downsampling or writing frames.
  *
- * Arguments: <nats url> <sys user> <sys pass> <ops user> <ops pass> <step ms>
+ * Arguments: <nats url> <sys .creds file> <ops .creds file> <step ms>
  *
  * @module
  */
 import { connect } from "@nats-io/transport-node";
+import { credsAuthenticator } from "@nats-io/nats-core";
 import { SysMonitor, UnitRegistry } from "../../mods/monitor/mod.ts";
 import { sysSampler } from "../../mods/history/mod.ts";
 
-const [url, sysUser, sysPass, opsUser, opsPass, stepMs] = Deno.args;
-const sysNc = await connect({ servers: url, user: sysUser, pass: sysPass });
-const opsNc = await connect({ servers: url, user: opsUser, pass: opsPass });
+const [url, sysCreds, opsCreds, stepMs] = Deno.args;
+const auth = (file: string) => ({ authenticator: credsAuthenticator(Deno.readFileSync(file)) });
+const sysNc = await connect({ servers: url, ...auth(sysCreds!) });
+const opsNc = await connect({ servers: url, ...auth(opsCreds!) });
 const units = await UnitRegistry.start(opsNc, { persist: false, historyStream: null });
 const sample = sysSampler(new SysMonitor(sysNc), () => units.units());
 console.log("ready");

@@ -3,16 +3,18 @@
  * the {@linkcode UnitRegistry} (`registry`) or with a bare counting subscriber (`baseline`), then
  * prints its own CPU time and RSS over a measured window as one JSON line.
  *
- * Args: mode url user pass warmupMs windowMs
+ * Args: mode url credsFile warmupMs windowMs
  *
  * @module
  */
 import process from "node:process";
+import { credsAuthenticator } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { UnitRegistry } from "../../mods/monitor/mod.ts";
 
-const [mode, url, user, pass, warmup, window] = Deno.args;
-const nc = await connect({ servers: url, user, pass, name: `bench-${mode}` });
+const [mode, url, credsFile, warmup, window] = Deno.args;
+const authenticator = credsAuthenticator(Deno.readFileSync(credsFile!));
+const nc = await connect({ servers: url, authenticator, name: `bench-${mode}` });
 let received = 0;
 let registry: UnitRegistry | undefined;
 if (mode === "registry") {

@@ -23,8 +23,8 @@ export interface NatsGo {
 /** Where the nats.go program connects and how it warms up. */
 export interface NatsGoOptions {
   readonly url: string;
-  readonly user: string;
-  readonly pass: string;
+  /** The `.creds` text of the user it connects as. */
+  readonly creds: string;
   /** Warm-up round trips before the first answer (the program's default: 200). */
   readonly warmup?: number;
 }
@@ -55,15 +55,14 @@ export async function startNatsGo(options: NatsGoOptions): Promise<NatsGo> {
     await Deno.remove(dir, { recursive: true });
     throw new Error(`go build failed:\n${new TextDecoder().decode(built.stderr)}`);
   }
-  const { url, user, pass, warmup } = options;
+  const { url, creds, warmup } = options;
+  await Deno.writeTextFile(`${dir}/bench.creds`, creds, { mode: 0o600 });
   const child = new Deno.Command(bin, {
     args: [
       "-url",
       url,
-      "-user",
-      user,
-      "-pass",
-      pass,
+      "-creds",
+      `${dir}/bench.creds`,
       "-interactive",
       ...(warmup === undefined ? [] : ["-warmup", String(warmup)]),
     ],

@@ -1,11 +1,17 @@
 /**
  * Runs `simulateUnits` in its own process for scripts/bench/security.ts (so the simulation does
- * not share the measuring process's event loop). Args: NATS URL, user, password, units.
+ * not share the measuring process's event loop). Args: NATS URL, a `.creds` file of an OPS user
+ * (the feeder of every simulated unit), units.
  *
  * @module
  */
+import { credsAuthenticator } from "@nats-io/nats-core";
 import { simulateUnits } from "./_units_sim.ts";
 
-const [url, user, pass, n] = Deno.args;
-await simulateUnits(url!, { user: user!, pass: pass! }, Number(n));
+const [url, creds, n] = Deno.args;
+await simulateUnits(
+  url!,
+  { nats: { authenticator: credsAuthenticator(Deno.readFileSync(creds!)) } },
+  Number(n),
+);
 console.log("simulating");

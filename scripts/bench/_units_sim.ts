@@ -7,6 +7,7 @@
  */
 import { connect } from "@nats-io/transport-node";
 import type { Heartbeat, RttMetric, TimeMetric } from "../../mods/protocol/mod.ts";
+import type { TestIdentity } from "../../tests/_kit/mod.ts";
 
 /** A running simulation. */
 export interface UnitSimulation {
@@ -30,12 +31,12 @@ export interface UnitSimulation {
  */
 export async function simulateUnits(
   url: string,
-  creds: { user: string; pass: string },
+  feeder: Pick<TestIdentity, "nats">,
   n: number,
   heartbeatMs = 5000,
   metricMs = 10_000,
 ): Promise<UnitSimulation> {
-  const nc = await connect({ servers: url, ...creds, name: "bench-units" });
+  const nc = await connect({ servers: url, ...feeder.nats, name: "bench-units" });
   const started = Date.now();
   const silenced = new Set<string>();
   const last = new Map<string, number>();

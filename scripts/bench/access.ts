@@ -20,8 +20,7 @@ import { Kvm } from "@nats-io/kv";
 import { hashPassword, KDF_PARAMS, verifyPassword } from "../../mods/access/mod.ts";
 import { createDashboard } from "../../routes/app.ts";
 import { startNats } from "../../tests/_kit/mod.ts";
-import { ADMIN, testConfig } from "../../tests/dashboard/_harness.ts";
-import { DashboardServices } from "../../mods/dashboard/mod.ts";
+import { ADMIN, testDashboard } from "../../tests/dashboard/_harness.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 30);
 const PER_ROUND = Number(Deno.env.get("BENCH_PER_ROUND") ?? 40);
@@ -58,15 +57,11 @@ async function login(base: string): Promise<{ cookie: string; csrf: string; ms: 
 /** Runs the access benchmark and prints its figures. */
 export async function bench(): Promise<void> {
   await using ns = await startNats();
-  const setup = await connect({ servers: ns.url, ...ns.users.ops });
+  const setup = await connect({ servers: ns.url, ...ns.users.ops.nats });
   await new Kvm(setup).create("bench_access");
   await setup.close();
-  await using services = DashboardServices.start({
-    config: testConfig(ns, { TELEMETRY_HISTORY_MAX_MB: "32" }),
-    version: "bench",
-    log: () => {},
-  });
-  await services.ready;
+  await using d = await testDashboard(ns, { TELEMETRY_HISTORY_MAX_MB: "32" });
+  const services = d.services;
   const serve = (guards: { authorize: boolean; audit: boolean }) =>
     Deno.serve(
       { port: 0, hostname: "127.0.0.1", onListen() {} },

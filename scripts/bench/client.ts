@@ -117,7 +117,7 @@ export async function bench(): Promise<void> {
   const auth = ns.users.ops;
 
   // --- publish throughput with the standard headers -----------------------------------------
-  const raw = await natsConnect({ servers: ns.url, ...auth });
+  const raw = await natsConnect({ servers: ns.url, ...auth.nats });
   let rawSeq = 0;
   const rawPublish = () => {
     const h = headers();
@@ -126,9 +126,13 @@ export async function bench(): Promise<void> {
     h.set(HEADERS.seq, String(++rawSeq));
     raw.publish("bench.pub", PAYLOAD, { headers: h });
   };
-  const client = await connect({ servers: ns.url, unitId: "bench-client", ...auth });
+  const client = await connect({ servers: ns.url, unitId: "bench-client", creds: auth.creds });
   // The same client over transport-node: against raw nats.js this is the client layer alone.
-  const clientNode = await connectNode({ servers: ns.url, unitId: "bench-client-node", ...auth });
+  const clientNode = await connectNode({
+    servers: ns.url,
+    unitId: "bench-client-node",
+    creds: auth.creds,
+  });
   const [rawRate, clientRate, clientNodeRate] = await publishRace([
     { publish: rawPublish, flush: () => raw.flush() },
     { publish: () => client.publish("bench.pub", PAYLOAD), flush: () => client.flush() },
@@ -138,7 +142,7 @@ export async function bench(): Promise<void> {
   await clientNode.close();
 
   // --- request-reply and native RTT, interleaved ---------------------------------------------
-  const rawResponder = await natsConnect({ servers: ns.url, ...auth });
+  const rawResponder = await natsConnect({ servers: ns.url, ...auth.nats });
   rawResponder.subscribe("bench.echo", {
     callback: (_e, m) => void m.respond(m.data, m.headers ? { headers: m.headers } : undefined),
   });
@@ -151,16 +155,16 @@ export async function bench(): Promise<void> {
   };
 
   const pair = async (label: string, dial: typeof connect) => {
-    const responder = await dial({ servers: ns.url, unitId: `${label}-echo`, ...auth });
+    const responder = await dial({ servers: ns.url, unitId: `${label}-echo`, creds: auth.creds });
     responder.serveEcho();
     await responder.flush();
-    const requester = await dial({ servers: ns.url, unitId: `${label}-req`, ...auth });
+    const requester = await dial({ servers: ns.url, unitId: `${label}-req`, creds: auth.creds });
     return { responder, requester };
   };
   const deno = await pair("deno", connect);
   // The same client over transport-node (node:net), to show what the transport costs.
   const node = await pair("node", connectNode);
-  const go = await startNatsGo({ url: ns.url, user: auth.user, pass: auth.pass, warmup: WARMUP });
+  const go = await startNatsGo({ url: ns.url, creds: ns.users.ops.creds, warmup: WARMUP });
   // nats.go on its own as well (not interleaved), for comparison with the interleaved figure.
   const goAlone = { app: stats(await go.app(SAMPLES)), native: stats(await go.native(SAMPLES)) };
 

@@ -60,6 +60,8 @@ async function openConnections(
   prefix: string,
 ): Promise<NatsConnection[]> {
   const out: NatsConnection[] = [];
+  // One tenant app's credentials for all of them: the connection events are what is measured.
+  const tenant = await ns.unit(`${prefix}-app`, { account: "BRIDGE", replace: true });
   for (let i = 0; i < n; i += 50) {
     out.push(
       ...await Promise.all(
@@ -68,7 +70,7 @@ async function openConnections(
           (_, j) =>
             connect({
               servers: ns.url,
-              ...ns.users.bridge,
+              ...tenant.nats,
               name: `${prefix}-${i + j}`,
               reconnect: false,
             }),
@@ -186,6 +188,12 @@ async function sseRelay(): Promise<void> {
   await using dash = await startDashboardProgram(ns);
   const cookie = await loginCookie(dash.url);
   const prefix = `burst${Date.now() % 100000}`;
+  const tenantCreds = `${ns.dir}/burst.creds`;
+  await Deno.writeTextFile(
+    tenantCreds,
+    (await ns.unit(`${prefix}-app`, { account: "BRIDGE" })).creds,
+    { mode: 0o600 },
+  );
   const abort = new AbortController();
   const streams = await Promise.all(
     Array.from({ length: BROWSERS }, async () => {
@@ -198,7 +206,7 @@ async function sseRelay(): Promise<void> {
     }),
   );
   // Baseline: one direct SYS subscriber in this process.
-  const sysNc = await connect({ servers: ns.url, ...ns.users.sys });
+  const sysNc = await connect({ servers: ns.url, ...ns.users.sys.nats });
   let direct = 0;
   let directLast = 0;
   let directFirst = 0;
@@ -221,8 +229,7 @@ async function sseRelay(): Promise<void> {
       "--quiet",
       new URL("./_dashboard_burst.ts", import.meta.url).pathname,
       ns.url,
-      ns.users.bridge.user,
-      ns.users.bridge.pass,
+      tenantCreds,
       String(CONNS),
       prefix,
     ],
@@ -277,14 +284,17 @@ async function ingest(): Promise<void> {
   await using ns = await startNats();
   await using dash = await startDashboardProgram(ns);
   const pid = dash.program.child.pid;
+  // The simulator feeds every unit's telemetry over one OPS connection.
+  const opsCreds = `${ns.dir}/ops.creds`;
+  await Deno.writeTextFile(opsCreds, ns.users.ops.creds, { mode: 0o600 });
   await new Promise((r) => setTimeout(r, 2000));
   const idle = await measure(pid, WINDOW_MS / 2);
   // The simulator runs in its own process so it does not share this one's event loop.
   await using sim = spawnProgram({
     permissionSet: "runtime",
     entry: "scripts/bench/_dashboard_units.ts",
-    denoFlags: ["--allow-net"],
-    args: [ns.url, ns.users.guardian.user, ns.users.guardian.pass, String(UNITS)],
+    denoFlags: ["--allow-net", `--allow-read=${opsCreds}`],
+    args: [ns.url, opsCreds, String(UNITS)],
     env: {},
   });
   await sim.waitFor("simulating", 20_000);
@@ -420,7 +430,7 @@ async function livePages(): Promise<void> {
   ).summary.connections as number;
   const name = `bench-live-${Date.now() % 100000}`;
   let t0 = performance.now();
-  const nc = await connect({ servers: ns.url, ...ns.users.bridge, name });
+  const nc = await connect({ servers: ns.url, ...(await ns.console("BRIDGE")).nats, name });
   const activity = await Promise.all(
     tabs.map((t) => t.wait((e, d) => e === "activity" && d.includes(`"${name}"`))),
   );

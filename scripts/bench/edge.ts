@@ -90,7 +90,7 @@ async function startTimes(ns: NatsServer, obs: NunectClient): Promise<void> {
     console.log("start to first heartbeat:");
     for (const [label, dir] of [["cold", `${cache}/x86`], ["warm", `${cache}/x86`]]) {
       const unit = `edge-x86-${label}`;
-      const env = guardianEnv(ns, unit, { DENO_DIR: dir!, HEARTBEAT_INTERVAL_MS: "1000" });
+      const env = await guardianEnv(ns, unit, { DENO_DIR: dir!, HEARTBEAT_INTERVAL_MS: "1000" });
       const { ms, program } = await toFirstHeartbeat(obs, unit, () => nativeGuardian(x86.dir, env));
       await program.stop();
       row(`x86_64 native, ${label} V8 cache`, ms);
@@ -98,16 +98,18 @@ async function startTimes(ns: NatsServer, obs: NunectClient): Promise<void> {
     await using root = await startMuslRoot("aarch64");
     for (const label of ["cold", "warm"]) {
       const unit = `edge-arm-${label}`;
+      const env = await guardianEnv(ns, unit, {
+        DENO_DIR: "/tmp/deno",
+        HEARTBEAT_INTERVAL_MS: "1000",
+      });
+      const creds = `/etc/nunect/${unit}.creds`;
       const { ms, program } = await toFirstHeartbeat(
         obs,
         unit,
         () =>
           root.spawn(["/usr/lib/nunect-guardian/nunect-guardian"], {
-            binds: { [arm.dir]: "/usr/lib/nunect-guardian" },
-            env: {
-              PATH: "/bin",
-              ...guardianEnv(ns, unit, { DENO_DIR: "/tmp/deno", HEARTBEAT_INTERVAL_MS: "1000" }),
-            },
+            binds: { [arm.dir]: "/usr/lib/nunect-guardian", [env.NATS_CREDS!]: creds },
+            env: { PATH: "/bin", ...env, NATS_CREDS: creds },
           }),
       );
       await program.stop();
@@ -146,7 +148,7 @@ async function memory(ns: NatsServer): Promise<void> {
   try {
     await using g = nativeGuardian(
       x86.dir,
-      guardianEnv(ns, "edge-rss", {
+      await guardianEnv(ns, "edge-rss", {
         DENO_DIR: cache,
         HEARTBEAT_INTERVAL_MS: "1000",
         RTT_INTERVAL_MS: "1000",
@@ -197,7 +199,7 @@ function median(xs: number[]): number {
 async function rtt(ns: NatsServer, obs: NunectClient): Promise<void> {
   const seconds = Number(Deno.env.get("EDGE_RTT_SECONDS") ?? "60");
   const x86 = await routerArtefact("x86_64");
-  const go = await startNatsGo({ url: ns.url, user: ns.users.ops.user, pass: ns.users.ops.pass });
+  const go = await startNatsGo({ url: ns.url, creds: ns.users.ops.creds });
   const cache = await Deno.makeTempDir({ prefix: "nunect-deno-dir-" });
   const unit = "edge-rtt";
   const reports: { ts: number; app: number | null; native: number }[] = [];
@@ -208,7 +210,7 @@ async function rtt(ns: NatsServer, obs: NunectClient): Promise<void> {
   try {
     await using g = nativeGuardian(
       x86.dir,
-      guardianEnv(ns, unit, {
+      await guardianEnv(ns, unit, {
         DENO_DIR: cache,
         HEARTBEAT_INTERVAL_MS: "1000",
         RTT_INTERVAL_MS: "1000",
@@ -310,8 +312,7 @@ async function link(): Promise<void> {
   await radio[1]!.cut();
   await using unit = await connect({
     servers: radio.map((l) => `nats://${l.listen}`),
-    unitId: "edge-walker",
-    ...a.leaf.credentials,
+    ...(await hub.unit("edge-walker")).client,
     reconnectTimeWaitMs: 50,
     reconnectJitterMs: 0,
     natsOptions: { noRandomize: true },
@@ -351,7 +352,11 @@ async function link(): Promise<void> {
 export async function bench(): Promise<void> {
   await sizes();
   await using ns = await startNats();
-  await using obs = await connect({ servers: ns.url, unitId: "edge-observer", ...ns.users.ops });
+  await using obs = await connect({
+    servers: ns.url,
+    unitId: "edge-observer",
+    creds: ns.users.ops.creds,
+  });
   await rtt(ns, obs);
   await link();
   await startTimes(ns, obs);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { initIdentity } from "../../mods/controller/mod.ts";
 import { dataDirGrants } from "../../mods/runtime/mod.ts";
 import {
   allSections,
@@ -31,11 +32,20 @@ async function environment(dir: string): Promise<Record<string, string>> {
     NATS_LEAF_PORT: String(leaf),
     NATS_DATA_DIR: `${dir}/data`,
     NATS_URL: `nats://127.0.0.1:${port}`,
+    NATS_IDENTITY_DIR: `${dir}/identity`,
+    UNIT_ID: "bench-hub",
     DASHBOARD_PORT: String(dash),
     DASHBOARD_SECRET: randomSecret(40),
   };
   const names = variableNames(Object.keys(sections) as (keyof typeof sections)[]);
   for (const n of names.filter((n) => n.endsWith("_PASSWORD"))) env[n] = randomSecret(20);
+  // As `deno task start` does before the supervisor runs (not timed: a first start only).
+  await initIdentity({
+    identityDir: env.NATS_IDENTITY_DIR!,
+    dataDir: env.NATS_DATA_DIR!,
+    hubUnitId: env.UNIT_ID!,
+    timeMaster: false,
+  });
   return env;
 }
 

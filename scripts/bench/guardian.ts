@@ -37,8 +37,12 @@ function p99(xs: number[]): number {
 export async function bench(): Promise<void> {
   const seconds = Number(Deno.env.get("GUARDIAN_BENCH_SECONDS") ?? "60");
   await using ns = await startNats();
-  const go = await startNatsGo({ url: ns.url, user: ns.users.ops.user, pass: ns.users.ops.pass });
-  await using obs = await connect({ servers: ns.url, unitId: "bench-observer", ...ns.users.ops });
+  const go = await startNatsGo({ url: ns.url, creds: ns.users.ops.creds });
+  await using obs = await connect({
+    servers: ns.url,
+    unitId: "bench-observer",
+    creds: ns.users.ops.creds,
+  });
   const unit = "bench-guardian";
   const heartbeats: Msg[] = [];
   const rtts: { ts: number; app: number | null; native: number }[] = [];
@@ -51,7 +55,7 @@ export async function bench(): Promise<void> {
 
   await using guardian = await startGuardianProgram(
     ns,
-    guardianEnv(ns, unit, {
+    await guardianEnv(ns, unit, {
       HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
       RTT_INTERVAL_MS: String(RTT_MS),
       TIME_INTERVAL_MS: "10000",
@@ -64,7 +68,7 @@ export async function bench(): Promise<void> {
   await obs.flush();
   await using beater = await startGuardianProgram(
     ns,
-    guardianEnv(ns, beatUnit, {
+    await guardianEnv(ns, beatUnit, {
       HEARTBEAT_INTERVAL_MS: "100",
       RTT_INTERVAL_MS: "3600000",
       TIME_INTERVAL_MS: "3600000",

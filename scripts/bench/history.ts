@@ -49,7 +49,7 @@ const pct = (cpu: number, wall: number) => (100 * cpu) / wall;
 const f1 = (n: number) => n.toFixed(1);
 
 async function populate(ns: NatsServer): Promise<void> {
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   const jsm = await jetstreamManager(nc);
   for (let s = 0; s < STREAMS; s++) {
     await jsm.streams.add({ name: `bench_${s}`, subjects: [`bench.${s}.>`], max_bytes: 1 << 20 });
@@ -97,22 +97,19 @@ async function collectorBench(ns: NatsServer): Promise<void> {
   const env = {
     NATS_URL: ns.url,
     UNIT_ID: "bench",
-    NATS_SYS_USER: ns.users.sys.user,
-    NATS_SYS_PASSWORD: ns.users.sys.pass,
-    NATS_OPS_USER: ns.users.ops.user,
-    NATS_OPS_PASSWORD: ns.users.ops.pass,
+    NATS_IDENTITY_DIR: ns.identityDir,
     HISTORY_TIERS: TIERS,
     HISTORY_MAX_MB: "1024",
   };
   await using collector = spawnProgram({
     permissionSet: "history",
     entry: "mods/history/main.ts",
-    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
+    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`, `--allow-read=${ns.identityDir}/creds/history`],
     env,
   });
   await collector.waitFor("collecting", 30_000);
   await new Promise((r) => setTimeout(r, 12_000)); // units known, a round done
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   const jsm = await jetstreamManager(nc);
   const before = await jsm.streams.info(historyStream("10s"));
   const c = await measure(collector.child.pid, WINDOW_MS);
@@ -140,10 +137,8 @@ async function collectorBench(ns: NatsServer): Promise<void> {
       "--quiet",
       new URL("./_history_baseline.ts", import.meta.url).pathname,
       ns.url,
-      ns.users.sys.user,
-      ns.users.sys.pass,
-      ns.users.ops.user,
-      ns.users.ops.pass,
+      `${ns.identityDir}/creds/history/sys.creds`,
+      `${ns.identityDir}/creds/history/ops.creds`,
       "10000",
     ],
     stdout: "null",
@@ -191,13 +186,12 @@ async function alertsBench(ns: NatsServer, units: { silence(id: string): number 
     arrivals.push({ id: e.id, target: e.target, at: Date.now() });
     return new Response("ok");
   });
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   const store = await AlertStore.open(nc);
   const env = {
     NATS_URL: ns.url,
     UNIT_ID: "bench",
-    NATS_OPS_USER: ns.users.ops.user,
-    NATS_OPS_PASSWORD: ns.users.ops.pass,
+    NATS_IDENTITY_DIR: ns.identityDir,
     HISTORY_TIERS: TIERS,
     ALERT_EVAL_INTERVAL_S: "5",
     ALERT_WEBHOOK_URL: `http://127.0.0.1:${hook.addr.port}/hook`,
@@ -218,7 +212,10 @@ async function alertsBench(ns: NatsServer, units: { silence(id: string): number 
     await using program = spawnProgram({
       permissionSet: "alerts",
       entry: "mods/alerts/main.ts",
-      denoFlags: [`--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.addr.port}`],
+      denoFlags: [
+        `--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.addr.port}`,
+        `--allow-read=${ns.identityDir}/creds/alerts`,
+      ],
       env,
     });
     await program.waitFor("evaluating", 30_000);
@@ -296,7 +293,7 @@ async function metricsBench(servers: readonly NatsServer[], what: string): Promi
 /** A 3-server cluster with BENCH_STREAMS R3 streams, for the /metrics comparison. */
 async function clusterBench(): Promise<void> {
   await using cluster = await startCluster(3, { env: { NATS_JS_MAX_FILE: "1GB" } });
-  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops });
+  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops.nats });
   const jsm = await jetstreamManager(nc);
   for (let s = 0; s < STREAMS; s++) {
     await jsm.streams.add({
@@ -319,7 +316,8 @@ export async function bench(): Promise<void> {
   const version = (await (await fetch(`${ns.monitorUrl}/varz`)).json()).version;
   console.log(`nats-server ${version}`);
   await populate(ns);
-  const units = await simulateUnits(ns.url, ns.users.guardian, UNITS);
+  // One OPS connection feeds every simulated unit (units' own users: the identity suite).
+  const units = await simulateUnits(ns.url, ns.users.ops, UNITS);
   try {
     await collectorBench(ns);
     await alertsBench(ns, units);

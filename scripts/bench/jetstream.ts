@@ -137,7 +137,7 @@ export async function bench(): Promise<void> {
   await using ns = await startNats({
     env: { NATS_JS_MAX_FILE: "4GB", NATS_JS_MAX_MEMORY: "256MB" },
   });
-  const nc = await connect({ servers: ns.url, ...ns.users.ops, name: "bench-jetstream" });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats, name: "bench-jetstream" });
   try {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);

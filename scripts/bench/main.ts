@@ -18,6 +18,7 @@ import { bench as foundation } from "./foundation.ts";
 import { bench as guardian } from "./guardian.ts";
 import { bench as jetstream } from "./jetstream.ts";
 import { bench as history } from "./history.ts";
+import { bench as identity } from "./identity.ts";
 import { bench as monitor } from "./monitor.ts";
 import { bench as security } from "./security.ts";
 import { DEBIAN_NATS_SERVER, describeServer } from "../../mods/tools/mod.ts";
@@ -32,6 +33,7 @@ const suites: Record<string, () => Promise<void>> = {
   guardian,
   jetstream,
   history,
+  identity,
   monitor,
   security,
 };

@@ -11,7 +11,7 @@
  * @module
  */
 import { connect } from "@nats-io/transport-node";
-import { startNats } from "../../tests/_kit/mod.ts";
+import { startNats, type TestIdentity } from "../../tests/_kit/mod.ts";
 import type { Heartbeat, RttMetric, TimeMetric } from "../../mods/protocol/mod.ts";
 
 interface Result {
@@ -33,6 +33,8 @@ const CHILD = new URL("./_monitor_ingest.ts", import.meta.url).pathname;
 
 async function run(mode: "registry" | "baseline"): Promise<Result> {
   await using ns = await startNats();
+  const opsCreds = `${ns.dir}/ops.creds`;
+  await Deno.writeTextFile(opsCreds, ns.users.ops.creds, { mode: 0o600 });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -41,8 +43,7 @@ async function run(mode: "registry" | "baseline"): Promise<Result> {
       CHILD,
       mode,
       ns.url,
-      ns.users.ops.user,
-      ns.users.ops.pass,
+      opsCreds,
       String(WARMUP_MS),
       String(WINDOW_MS),
     ],
@@ -56,7 +57,9 @@ async function run(mode: "registry" | "baseline"): Promise<Result> {
     if (done) throw new Error(`Benchmark child (${mode}) exited before it was ready`);
     buffered += value;
   }
-  const stop = simulate(ns.url, ns.users.guardian);
+  // One OPS connection feeds every simulated unit's telemetry (units' own users would need
+  // 1,000 connections: the identity suite measures those).
+  const stop = simulate(ns.url, ns.users.ops);
   let rest = buffered;
   for (;;) {
     const { value, done } = await lines.read();
@@ -73,9 +76,9 @@ async function run(mode: "registry" | "baseline"): Promise<Result> {
 /** Publishes 1 Hz telemetry of UNITS units, spread evenly over each second, until stopped. */
 async function simulate(
   url: string,
-  creds: { user: string; pass: string },
+  feeder: TestIdentity,
 ): Promise<() => Promise<void>> {
-  const nc = await connect({ servers: url, ...creds, name: "bench-simulator" });
+  const nc = await connect({ servers: url, ...feeder.nats, name: "bench-simulator" });
   const seq = new Array<number>(UNITS).fill(0);
   const started = Date.now();
   const slices = 100; // every 10 ms, one hundredth of the units

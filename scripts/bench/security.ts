@@ -58,11 +58,13 @@ async function unitsAt(n: number): Promise<UnitsFigures> {
   await using dash = await startDashboardProgram(ns);
   const pid = dash.program.child.pid;
   const s = await login(dash.url, ADMIN.user, ADMIN.password);
+  const feeder = `${ns.dir}/feeder.creds`;
+  await Deno.writeTextFile(feeder, ns.users.ops.creds, { mode: 0o600 });
   await using _sim = spawnProgram({
     permissionSet: "runtime",
     entry: "scripts/bench/_security_units.ts",
-    denoFlags: ["--allow-net"],
-    args: [ns.url, ns.users.guardian.user, ns.users.guardian.pass, String(n)],
+    denoFlags: ["--allow-net", `--allow-read=${feeder}`],
+    args: [ns.url, feeder, String(n)],
     env: {},
   });
   await _sim.waitFor("simulating", 20_000);

@@ -1,6 +1,6 @@
 import { relative } from "node:path";
-import { randomSecret } from "../../mods/config/mod.ts";
-import { type NatsServer, startNats } from "./nats.ts";
+import { initIdentity } from "../../mods/controller/mod.ts";
+import { type NatsServer, startNats, TEST_HUB_UNIT } from "./nats.ts";
 import { freePorts } from "./ports.ts";
 import { PROJECT_DIR } from "./project.ts";
 import { until } from "./wait.ts";
@@ -21,7 +21,7 @@ export interface NatsCluster extends AsyncDisposable {
   readonly servers: readonly NatsServer[];
   /** Every member's `nats://` URL, for a client that fails over. */
   readonly urls: readonly string[];
-  /** Users and passwords, the same on every member. */
+  /** nunect's own users, the same on every member (one operator, one set of accounts). */
   readonly users: NatsServer["users"];
   /**
    * Waits until the running members form one cluster: each routes to every other running member,
@@ -32,8 +32,9 @@ export interface NatsCluster extends AsyncDisposable {
 }
 
 /**
- * Starts `n` nats-servers with the project's own configuration (accounts, JetStream, WebSocket,
- * leaf nodes, each on its own free ports and data directory) joined into one cluster: a
+ * Starts `n` nats-servers with the project's own configuration (operator mode with one shared
+ * identity: the same operator and accounts, each member's full resolver in its own data
+ * directory; JetStream, WebSocket, leaf nodes, each on its own free ports) joined into one cluster: a
  * `cluster {}` block with routes to every member on fixed free ports, so a member that is
  * stopped comes back with `restart()` on the same ports and data. Waits until the routes are up
  * and JetStream has elected its meta leader.
@@ -45,7 +46,7 @@ export interface NatsCluster extends AsyncDisposable {
  * @example
  * ```ts
  * await using cluster = await startCluster(3);
- * const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops });
+ * const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops.nats });
  * await cluster.servers[2]!.stop();    // a member goes away …
  * await cluster.servers[2]!.restart(); // … and comes back
  * await cluster.formed();
@@ -98,14 +99,20 @@ ${ports.map((p) => `    nats-route://127.0.0.1:${p}`).join("\n")}
 `,
   );
   const shared: Record<string, string> = { ...options.env };
-  for (const u of ["SYS", "OPS", "GUARDIAN", "UI", "BRIDGE", "ENGINE", "PROVISION"]) {
-    shared[`NATS_${u}_USER`] ??= u.toLowerCase();
-    shared[`NATS_${u}_PASSWORD`] ??= randomSecret(16);
-  }
+  // One identity for every member, made before they start (each then only writes its resolver
+  // directory); account changes reach every member's full resolver through the cluster.
+  const identityDir = `${dir}/identity`;
+  await initIdentity({
+    identityDir,
+    dataDir: `${dir}/identity-init`,
+    hubUnitId: TEST_HUB_UNIT,
+    timeMaster: false,
+  });
   // Started together: clustered JetStream is healthy only once a quorum sees each other.
   const started = await Promise.allSettled(ports.map((port, i) =>
     startNats({
       configFile: conf,
+      identityDir,
       env: { ...shared, NATS_SERVER_NAME: `${name}-${i + 1}`, NATS_CLUSTER_PORT: String(port) },
     })
   ));

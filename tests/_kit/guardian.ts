@@ -3,24 +3,33 @@ import type { NatsServer } from "./nats.ts";
 import { type RunningProgram, spawnProgram } from "./program.ts";
 
 /**
- * The guardian's environment for a test server: the guardian user, fast intervals, and clock
- * daemon sockets that do not exist (so the clock reads none/freerun), plus overrides.
+ * Issues a guardian unit's credentials on the test server, writes them to a file in the server's
+ * directory and returns the guardian's environment: NATS_CREDS pointing there, fast intervals,
+ * and clock daemon sockets that do not exist (so the clock reads none/freerun), plus overrides.
+ * `TIME_MASTER: "true"` in `extra` issues a time master.
  *
  * @param ns the test server
- * @param unitId the guardian's unit ID
+ * @param unitId the guardian's unit ID (an invalid one gets no credentials: the guardian must
+ *   refuse it before it reads them)
  * @param extra variables that replace or add to these
  * @returns the guardian's whole environment
  */
-export function guardianEnv(
+export async function guardianEnv(
   ns: NatsServer,
   unitId: string,
   extra: Record<string, string> = {},
-): Record<string, string> {
+): Promise<Record<string, string>> {
+  const credsFile = `${ns.dir}/creds/${encodeURIComponent(unitId)}.creds`;
+  if (/^[A-Za-z0-9_-]{1,64}$/.test(unitId)) {
+    const timeMaster = ["true", "1", "yes"].includes(extra.TIME_MASTER ?? "");
+    const id = await ns.unit(unitId, { role: "guardian", timeMaster, replace: true });
+    await Deno.mkdir(`${ns.dir}/creds`, { recursive: true });
+    await Deno.writeTextFile(credsFile, id.creds, { mode: 0o600 });
+  }
   return {
     NATS_URL: ns.url,
     UNIT_ID: unitId,
-    NATS_GUARDIAN_USER: ns.users.guardian.user,
-    NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
+    NATS_CREDS: credsFile,
     HEARTBEAT_INTERVAL_MS: "200",
     RTT_INTERVAL_MS: "300",
     TIME_INTERVAL_MS: "300",
@@ -31,23 +40,37 @@ export function guardianEnv(
 }
 
 /**
- * Starts mods/guardian/main.ts under `-P=guardian --allow-net=<the server's host:port>` (as
+ * The deno flags the supervisor and scripts/guardian.sh add to `-P=guardian`: network to the
+ * server's host:port only, reading its credentials file only.
+ *
+ * @param env the guardian's environment (NATS_URL, NATS_CREDS)
+ * @returns the flags
+ */
+export function guardianFlags(env: Record<string, string>): string[] {
+  return [
+    `--allow-net=${natsHostPort(env.NATS_URL ?? "nats://127.0.0.1:4222")}`,
+    ...(env.NATS_CREDS ? [`--allow-read=${env.NATS_CREDS}`] : []),
+  ];
+}
+
+/**
+ * Starts mods/guardian/main.ts under `-P=guardian` with {@linkcode guardianFlags} (as
  * scripts/guardian.sh and the supervisor do) and waits until it runs.
  *
- * @param ns the test server
+ * @param _ns the test server (its URL is in `env`)
  * @param env the guardian's whole environment (see {@linkcode guardianEnv})
  * @param prefix a command deno runs under (see `ProgramOptions.prefix`)
  * @returns the running program (dispose to stop it)
  */
 export async function startGuardianProgram(
-  ns: NatsServer,
+  _ns: NatsServer,
   env: Record<string, string>,
   prefix: readonly string[] = [],
 ): Promise<RunningProgram> {
   const p = spawnProgram({
     permissionSet: "guardian",
     entry: "mods/guardian/main.ts",
-    denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
+    denoFlags: guardianFlags(env),
     env,
     prefix,
   });
@@ -70,14 +93,14 @@ export async function startRegistryProgram(
   const p = spawnProgram({
     permissionSet: "registry",
     entry: "mods/registry/main.ts",
-    denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
+    denoFlags: [
+      `--allow-net=${natsHostPort(ns.url)}`,
+      `--allow-read=${ns.identityDir}/creds/registry`,
+    ],
     env: {
       NATS_URL: ns.url,
       UNIT_ID: "hub",
-      NATS_SYS_USER: ns.users.sys.user,
-      NATS_SYS_PASSWORD: ns.users.sys.pass,
-      NATS_OPS_USER: ns.users.ops.user,
-      NATS_OPS_PASSWORD: ns.users.ops.pass,
+      NATS_IDENTITY_DIR: ns.identityDir,
       REGISTRY_INTERVAL_MS: "250",
       ...env,
     },

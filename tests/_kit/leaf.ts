@@ -1,18 +1,18 @@
 import type { NatsCluster } from "./cluster.ts";
-import type { Credentials, NatsServer } from "./nats.ts";
+import { provisionRouter } from "../../mods/controller/mod.ts";
+import { type NatsServer, type TestIdentity, testIdentity } from "./nats.ts";
 import type { Netns } from "./netns.ts";
 import { freePorts } from "./ports.ts";
 import { type RunningProgram, spawnProcess } from "./program.ts";
-import { PROJECT_DIR } from "./project.ts";
 import { until } from "./wait.ts";
 import { tiedCommand } from "./tied.ts";
 
 /** Options of {@linkcode startLeafNode}. */
 export interface StartLeafNodeOptions {
-  /** The leaf server's name (NATS_SERVER_NAME); default `leaf-router-1`. */
-  readonly name?: string;
-  /** The local guardian user of the leaf node; default `guardian` with a fixed test password. */
-  readonly credentials?: Credentials;
+  /** The router's unit ID: its leaf server's name and its guardian's unit (default `router-1`). */
+  readonly unitId?: string;
+  /** Issue the router as time master. */
+  readonly timeMaster?: boolean;
   /**
    * `host:port` of each hub leaf-node listener the leaf node links to, as its remote's URL list
    * (several: it fails over between them), e.g. toxiproxy links in front of cluster members.
@@ -23,7 +23,10 @@ export interface StartLeafNodeOptions {
   readonly netns?: Netns;
 }
 
-/** A nats-server running config/leaf.conf, linked to a hub. Dispose it to stop it. */
+/**
+ * A router's nats-server, started from the bundle `provisionRouter` made for it, linked to a hub.
+ * Dispose it to stop it.
+ */
 export interface LeafNode extends AsyncDisposable {
   /**
    * `nats://127.0.0.1:<port>`: the leaf node's client port, for programs beside it (in its
@@ -34,29 +37,36 @@ export interface LeafNode extends AsyncDisposable {
   readonly hostUrl: string;
   /** Its monitoring API as the host reaches it, `http://…:<port>`. */
   readonly monitorUrl: string;
-  /** The local guardian user, for connections to {@linkcode LeafNode.url}. */
-  readonly credentials: Credentials;
-  /** The leaf server's name. */
+  /** The router's unit ID (also the leaf server's name). */
+  readonly unitId: string;
+  /** The leaf server's name (the router's unit ID). */
   readonly name: string;
+  /** The router's identity: the same `.creds` serve the local guardian and the hub link. */
+  readonly identity: TestIdentity;
+  /** The bundle's directory (`<unit>.creds`, `guardian.env`, `leaf.conf`). */
+  readonly dir: string;
   /** The server process. */
   readonly process: RunningProgram;
   /** Whether some hub member's /leafz lists this leaf node now. */
   linked(): Promise<boolean>;
+  /** Stops the leaf server. */
+  stop(): Promise<void>;
 }
 
 /**
- * Starts a nats-server with the project's config/leaf.conf on free ports, linked to `hub` as the
- * hub's guardian user, and waits until a hub member's /leafz lists the link by the leaf's name.
+ * Provisions a router on the hub (`provisionRouter`: its guardian user and bundle), starts a
+ * nats-server with the bundle's leaf.conf on free ports, and waits until a hub member's /leafz
+ * lists the link by the router's name.
  *
  * @param hub the hub: a server from {@linkcode startNats} or a cluster from `startCluster`
- * @param options the leaf server's name, local user, remotes and network namespace
+ * @param options the router's unit ID and role, remotes and network namespace
  * @returns the running leaf node
  * @throws {Error} when the link does not show in the hub's /leafz within 30 s
  * @example
  * ```ts
  * await using hub = await startNats();
  * await using leaf = await startLeafNode(hub);
- * const onLeaf = await connect({ servers: leaf.url, ...leaf.credentials });
+ * const onLeaf = await connect({ servers: leaf.url, ...leaf.identity.client });
  * ```
  */
 export async function startLeafNode(
@@ -65,27 +75,24 @@ export async function startLeafNode(
 ): Promise<LeafNode> {
   const members = "servers" in hub ? hub.servers : [hub];
   const [port, httpPort] = freePorts(2);
-  const name = options.name ?? "leaf-router-1";
-  const credentials = options.credentials ?? { user: "guardian", pass: "leaf-local-password-1" };
-  const g = hub.users.guardian;
+  const unitId = options.unitId ?? "router-1";
   const remotes = options.remotes ?? [`127.0.0.1:${members[0]!.leafPort}`];
-  const env = {
-    NATS_SERVER_NAME: name,
-    NATS_HOST: options.netns ? "0.0.0.0" : "127.0.0.1",
-    NATS_PORT: String(port),
-    NATS_HTTP_PORT: String(httpPort),
-    NATS_GUARDIAN_USER: credentials.user,
-    NATS_GUARDIAN_PASSWORD: credentials.pass,
-    // nats-server parses the variable as configuration: a JSON array is its URL list
-    NATS_LEAF_REMOTE_URL: JSON.stringify(
-      remotes.map((r) => `nats-leaf://${g.user}:${g.pass}@${r}`),
-    ),
-  };
-  const argv = [members[0]!.bin, "-c", `${PROJECT_DIR}/config/leaf.conf`];
+  const dir = await Deno.makeTempDir({ prefix: `nunect-leaf-${unitId}-` });
+  const bundle = await provisionRouter(await members[0]!.controller(), {
+    unitId,
+    hubLeafUrl: remotes.map((r) => `nats-leaf://${r}`).join(","),
+    installDir: dir,
+    local: { host: options.netns ? "0.0.0.0" : "127.0.0.1", port, httpPort },
+    ...(options.timeMaster ? { timeMaster: true } : {}),
+    replace: true,
+  }, "test");
+  for (const [name, content] of Object.entries(bundle.files)) {
+    await Deno.writeTextFile(`${dir}/${name}`, content, { mode: 0o600 });
+  }
+  const argv = [members[0]!.bin, "-c", `${dir}/leaf.conf`];
   const process = spawnProcess(
-    options.netns ? options.netns.command(argv, { env }) : tiedCommand(argv[0]!, {
+    options.netns ? options.netns.command(argv) : tiedCommand(argv[0]!, {
       args: argv.slice(1),
-      env,
       clearEnv: true,
       stdin: "null",
       stdout: "piped",
@@ -93,24 +100,31 @@ export async function startLeafNode(
     }),
   );
   const host = options.netns?.address ?? "127.0.0.1";
-  const linked = () => listedBy(members, name);
+  const linked = () => listedBy(members, unitId);
+  let stopped: Promise<void> | undefined;
+  const stop = () => stopped ??= process.stop().then(() => {});
   const leaf: LeafNode = {
     url: `nats://127.0.0.1:${port}`,
     hostUrl: `nats://${host}:${port}`,
     monitorUrl: `http://${host}:${httpPort}`,
-    credentials,
-    name,
+    unitId,
+    name: unitId,
+    identity: testIdentity(bundle.files[`${unitId}.creds`]!, "OPS", unitId),
+    dir,
     process,
     linked,
+    stop,
     async [Symbol.asyncDispose]() {
-      await process.stop();
+      await stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
   try {
-    await until(linked, `leaf node ${name} to link to the hub`);
+    await until(linked, `the leaf node ${unitId} to link to the hub`);
   } catch (e) {
+    const stderr = process.output().stderr;
     await leaf[Symbol.asyncDispose]();
-    throw new Error(`${(e as Error).message}\n${process.output().stderr}`);
+    throw new Error(`${(e as Error).message}\n${stderr.slice(-2000)}`);
   }
   return leaf;
 }

@@ -1,24 +1,25 @@
 /**
- * The test kit: starts real servers (nats-server with the project's own configuration, clusters
- * of them, leaf nodes linked to them, operator-mode and token/NKey servers, the whole stack under
- * its supervisor), network namespaces joined by veth pairs with a toxiproxy to put faults on the
- * links between them, and runs the project's programs under their production permission sets.
+ * The test kit: starts real servers (nats-server with the project's own configuration in operator
+ * mode, with per-unit credentials from the controller; clusters of them sharing one identity;
+ * routers' leaf nodes from their bundles, linked to them; token/NKey servers; the whole stack
+ * under its supervisor), network namespaces joined by veth pairs with a toxiproxy to put faults on
+ * the links between them, and runs the project's programs under their production permission sets.
  * Everything it starts is AsyncDisposable: `await using ns = await startNats()`. Also: a real
  * Prometheus scraping a target, throw-away TLS certificates (and servers that verify client
  * certificates), free ports, the RSS and CPU of a process, Node binaries of other versions, a
- * project that installed the npm package, and waiting for a condition or an event. The
- * nats-server they run is {@linkcode testServer} (the managed current one, or `NATS_SERVER_BIN`);
- * other pinned Go programs come from `toolPath`.
+ * project that installed the npm package, permission checks, and waiting for a condition or an
+ * event. The nats-server they run is {@linkcode testServer} (the managed current one, or
+ * `NATS_SERVER_BIN`); other pinned Go programs come from `toolPath`.
  *
  * @module
  */
-export { startNats } from "./nats.ts";
-export type { Credentials, NatsServer, StartNatsOptions, Users } from "./nats.ts";
+export { startNats, TEST_HUB_UNIT, testIdentity } from "./nats.ts";
+export type { Authenticator } from "@nats-io/nats-core";
+export type { NatsServer, StartNatsOptions, TestIdentity, Users } from "./nats.ts";
 export { PROJECT_DIR } from "./project.ts";
 export { runProgram, spawnProcess, spawnProgram } from "./program.ts";
 export type { ProgramOptions, ProgramResult, RunningProgram } from "./program.ts";
-export { startNatsWithAuthorization, startOperatorNats } from "./operator.ts";
-export type { JwtUser, JwtUserOptions, OperatorNatsServer } from "./operator.ts";
+export { foreignCreds, startNatsWithAuthorization } from "./auth.ts";
 export { startCluster } from "./cluster.ts";
 export type { NatsCluster, StartClusterOptions } from "./cluster.ts";
 export { startLeafNode } from "./leaf.ts";
@@ -33,7 +34,17 @@ export { testCertificates } from "./certs.ts";
 export type { TestCertificates } from "./certs.ts";
 export { freePorts } from "./ports.ts";
 export { firstEvent, until } from "./wait.ts";
-export { guardianEnv, startGuardianProgram, startRegistryProgram } from "./guardian.ts";
+export {
+  expectPublishRefused,
+  expectSubscribeAllowed,
+  expectSubscribeRefused,
+} from "./permissions.ts";
+export {
+  guardianEnv,
+  guardianFlags,
+  startGuardianProgram,
+  startRegistryProgram,
+} from "./guardian.ts";
 export { testServer } from "./server_bin.ts";
 export { natscli } from "./natscli.ts";
 export type { NatsCliResult } from "./natscli.ts";

@@ -1,39 +1,49 @@
+import { type Authenticator, credsAuthenticator } from "@nats-io/nats-core";
+import { encodeUser, fmtCreds } from "@nats-io/jwt";
+import { loadConfig, serverConfigFile, serverEnv, serverSections } from "../../mods/config/mod.ts";
 import {
-  loadConfig,
-  randomSecret,
-  serverConfigFile,
-  serverEnv,
-  serverSections,
-} from "../../mods/config/mod.ts";
+  type Controller,
+  type ControllerSession,
+  IdentityStore,
+  initIdentity,
+  type IssueUnitRequest,
+  newKeyPair,
+  openController,
+  serveControllerApi,
+  systemCredsFiles,
+  unitInboxPrefix,
+} from "../../mods/controller/mod.ts";
 import { terminate } from "../../mods/runtime/mod.ts";
 import { PROJECT_DIR } from "./project.ts";
 import { testServer } from "./server_bin.ts";
 import { tiedCommand } from "./tied.ts";
 
-/** A user's credentials in the test server. */
-export interface Credentials {
-  /** The user name. */
-  readonly user: string;
-  /** The password. */
-  readonly pass: string;
+/** The unit ID of the test server's "host" (its guardian's and dashboard unit's credentials). */
+export const TEST_HUB_UNIT = "test-hub";
+
+/**
+ * Credentials of one identity on the test server, ready for either client: spread `nats` into
+ * nats.js `connect()` options, `client` into @nunect/client `connect()` options.
+ */
+export interface TestIdentity {
+  /** The `.creds` file's contents (JWT and seed). */
+  readonly creds: string;
+  /** The user's public key (`U…`). */
+  readonly publicKey: string;
+  /** The account's name. */
+  readonly account: string;
+  /** For nats.js: the creds authenticator and, for units, the unit's inbox prefix. */
+  readonly nats: { authenticator: Authenticator; inboxPrefix?: string };
+  /** For @nunect/client: the unit ID (the user's name) and the creds. */
+  readonly client: { unitId: string; creds: string };
 }
 
-/** Users of the test server, one per user of config/accounts.conf. */
+/** nunect's own users on the test server, from the credentials files `initIdentity` wrote. */
 export interface Users {
-  /** `sys`, the system account ($SYS requests, server events). */
-  readonly sys: Credentials;
-  /** `ops`, the dashboard server's user: everything inside OPS (telemetry, JetStream, KV). */
-  readonly ops: Credentials;
-  /** `guardian`, the units' agents: their own telemetry, echo, time config, services. */
-  readonly guardian: Credentials;
-  /** `ui`, browsers: their own heartbeat, RTT, logs and echo; no JetStream. */
-  readonly ui: Credentials;
-  /** The BRIDGE tenant's user. */
-  readonly bridge: Credentials;
-  /** The ENGINE tenant's user. */
-  readonly engine: Credentials;
-  /** The PROVISION tenant's user. */
-  readonly provision: Credentials;
+  /** The dashboard's system-account user (`$SYS` requests and events, the controller API). */
+  readonly sys: TestIdentity;
+  /** The dashboard's OPS user: everything inside OPS (telemetry, JetStream, KV). */
+  readonly ops: TestIdentity;
 }
 
 /** Options of {@linkcode startNats}. */
@@ -54,6 +64,11 @@ export interface StartNatsOptions {
    * nats-server ≥ 2.10.4), for clients that set `tls.handshakeFirst`.
    */
   readonly handshakeFirst?: boolean;
+  /**
+   * Use this identity directory (created on first use, kept on dispose) instead of a fresh one:
+   * servers of one cluster share their operator and accounts.
+   */
+  readonly identityDir?: string;
 }
 
 /** A running nats-server started by the test kit. Dispose it to stop it and remove its files. */
@@ -72,8 +87,54 @@ export interface NatsServer extends AsyncDisposable {
   readonly wsPort: number;
   /** Leaf node port (for {@linkcode startLeafNode}). */
   readonly leafPort: number;
-  /** Users and passwords, per account. */
+  /** nunect's own users (the dashboard's SYS and OPS users). */
   readonly users: Users;
+  /** NATS_IDENTITY_DIR of this server: the controller's keys and the system's credentials. */
+  readonly identityDir: string;
+  /**
+   * Each account's public key by name (`accounts.OPS`): in operator mode the server names
+   * accounts by key in monitoring (connz `acc`, varz `system_account`) and events.
+   */
+  readonly accounts: Readonly<Record<string, string>>;
+  /**
+   * The controller, connected to this server as its own users (claims live over `$SYS`, changes
+   * in the audit stream); started on first use.
+   */
+  controller(): Promise<Controller>;
+  /**
+   * Starts the controller's request API (`nunect.controller.>`, as the controller module serves
+   * it) on the kit's controller, once; the dashboard's browser users and actions need it.
+   */
+  serveController(): Promise<void>;
+  /**
+   * Issues a unit's credentials through the controller (role `app` and account `OPS` unless
+   * given).
+   *
+   * @param unitId the unit
+   * @param request role, account, time master, …
+   */
+  unit(unitId: string, request?: Omit<IssueUnitRequest, "unitId">): Promise<TestIdentity>;
+  /**
+   * Issues a JetStream console user of an account through the controller: everything inside that
+   * account (as the dashboard's console gets it), for tests acting as a tenant's administrator.
+   *
+   * @param account the account's name, e.g. `BRIDGE`
+   */
+  console(account: string): Promise<TestIdentity>;
+  /**
+   * Signs a user directly with an account's signing key, bypassing the controller (not recorded,
+   * any permissions): for users of a shape nunect never issues, such as a system-account user
+   * that forges advisories. Production code never does this.
+   *
+   * @param account the account's name, e.g. `SYS`
+   * @param name the user's name
+   * @param permissions pub/sub allow lists (default: everything)
+   */
+  signUser(
+    account: string,
+    name: string,
+    permissions?: { pub?: string[]; sub?: string[] },
+  ): Promise<TestIdentity>;
   /** The complete environment the server's config resolved (variable name to value). */
   readonly env: Readonly<Record<string, string>>;
   /** Temporary directory holding the data dir, log and ports file. */
@@ -99,16 +160,43 @@ interface PortsFile {
 }
 
 /**
+ * A {@linkcode TestIdentity} from a `.creds` text.
+ *
+ * @param creds the `.creds` contents
+ * @param account the account's name
+ * @param unitId the unit ID (for units: also the inbox prefix)
+ * @returns the identity
+ */
+export function testIdentity(creds: string, account: string, unitId: string): TestIdentity {
+  const jwt = /-----BEGIN NATS USER JWT-----\s*(\S+)/.exec(creds)?.[1] ?? "";
+  const claims = JSON.parse(atob(jwt.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
+  return {
+    creds,
+    publicKey: claims.sub,
+    account,
+    nats: {
+      authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
+      inboxPrefix: unitInboxPrefix(unitId),
+    },
+    client: { unitId, creds },
+  };
+}
+
+/**
  * Starts a real nats-server with the project's own config files on free ports in a temporary
- * directory (JetStream on), waits until /healthz answers, and returns a handle that stops the
- * server and removes its files on dispose, also when the test fails.
+ * directory, in operator mode exactly as `deno task start` runs it: `initIdentity` creates the
+ * operator, the accounts and the system's credentials first (full resolver in the data dir).
+ * Waits until /healthz answers and returns a handle that stops the server and removes its files
+ * on dispose, also when the test fails.
  *
  * @param options extra environment for the config, or another config file
  * @returns the running server
  * @example
  * ```ts
  * await using ns = await startNats();
- * const nc = await connect({ servers: ns.url, ...ns.users.ops });
+ * const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
+ * const g = await ns.unit("router-7", { role: "guardian" });
+ * await using guardian = await connectClient({ servers: ns.url, ...g.client });
  * ```
  */
 export async function startNats(options: StartNatsOptions = {}): Promise<NatsServer> {
@@ -124,10 +212,6 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     NATS_JS_MAX_MEMORY: "64MB",
     NATS_JS_MAX_FILE: "256MB",
   };
-  for (const u of ["SYS", "OPS", "GUARDIAN", "UI", "BRIDGE", "ENGINE", "PROVISION"]) {
-    given[`NATS_${u}_USER`] = u.toLowerCase();
-    given[`NATS_${u}_PASSWORD`] = randomSecret(16);
-  }
   Object.assign(given, options.env);
   const config = loadConfig(serverSections, (name) => given[name]);
   const env = { ...given, ...serverEnv(config, PROJECT_DIR) };
@@ -140,6 +224,14 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
         options.handshakeFirst ?? false,
       )
       : serverConfigFile(config, PROJECT_DIR));
+
+  const identityDir = options.identityDir ?? `${dir}/identity`;
+  await initIdentity({
+    identityDir,
+    dataDir: env.NATS_DATA_DIR!,
+    hubUnitId: TEST_HUB_UNIT,
+    timeMaster: false,
+  });
 
   const { path: bin, version } = await testServer();
   let proc: Running | undefined = await spawn(bin, configFile, env, dir);
@@ -157,10 +249,28 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     given,
     serverEnv(loadConfig(serverSections, (name) => given[name]), PROJECT_DIR),
   );
-  const user = (u: string): Credentials => ({
-    user: env[`NATS_${u}_USER`]!,
-    pass: env[`NATS_${u}_PASSWORD`]!,
-  });
+  const url = `nats://127.0.0.1:${ports.port}`;
+  const files = systemCredsFiles(identityDir, TEST_HUB_UNIT);
+  const users: Users = {
+    sys: testIdentity(await Deno.readTextFile(files.dashboardSys), "SYS", "dashboard-sys"),
+    ops: testIdentity(await Deno.readTextFile(files.dashboardOps), "OPS", "dashboard-ops"),
+  };
+  const accounts = Object.fromEntries(
+    (await new IdentityStore(identityDir).accounts()).map((a) => [a.name, a.publicKey]),
+  );
+  let session: Promise<ControllerSession> | undefined;
+  const openSession = () =>
+    session ??= openController({ identityDir, hubUnitId: TEST_HUB_UNIT, natsUrl: url });
+  const controller = async (): Promise<Controller> => (await openSession()).controller;
+  let api: Promise<void> | undefined;
+  const serveController = () =>
+    api ??= (async () => {
+      const s = await openSession();
+      serveControllerApi(s.controller, s.sys.nc, {
+        hubLeafUrl: `nats-leaf://127.0.0.1:${leafPort}`,
+      });
+      await s.sys.flush();
+    })();
 
   async function stop(): Promise<void> {
     if (proc === undefined) return;
@@ -170,21 +280,36 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   }
 
   const server: NatsServer = {
-    url: `nats://127.0.0.1:${ports.port}`,
+    url,
     wsUrl: `ws://127.0.0.1:${ports.wsPort}`,
     monitorUrl: ports.monitor,
     port: ports.port,
     httpPort: ports.httpPort,
     wsPort: ports.wsPort,
     leafPort,
-    users: {
-      sys: user("SYS"),
-      ops: user("OPS"),
-      guardian: user("GUARDIAN"),
-      ui: user("UI"),
-      bridge: user("BRIDGE"),
-      engine: user("ENGINE"),
-      provision: user("PROVISION"),
+    users,
+    identityDir,
+    accounts,
+    controller,
+    serveController,
+    async unit(unitId, request = {}) {
+      const account = request.account ?? "OPS";
+      const issued = await (await controller()).issueUnit({ ...request, unitId }, "test");
+      return testIdentity(issued.creds, account, unitId);
+    },
+    async console(account) {
+      const issued = await (await controller()).issueConsole(account, "test");
+      return testIdentity(issued.creds, account, issued.user.name);
+    },
+    async signUser(account, name, permissions = {}) {
+      const a = await new IdentityStore(identityDir).account(account);
+      if (a === undefined) throw new Error(`No account "${account}" in ${identityDir}`);
+      const user = newKeyPair("user");
+      const jwt = await encodeUser(name, user, a.record.publicKey, {
+        ...(permissions.pub ? { pub: { allow: permissions.pub } } : {}),
+        ...(permissions.sub ? { sub: { allow: permissions.sub } } : {}),
+      }, { signer: a.signing });
+      return testIdentity(new TextDecoder().decode(fmtCreds(jwt, user)), account, name);
     },
     env,
     dir,
@@ -201,6 +326,9 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
       await waitHealthy(ports.monitor, proc, dir);
     },
     async [Symbol.asyncDispose]() {
+      const s = session;
+      session = undefined;
+      await (await s?.catch(() => undefined))?.close();
       await stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
@@ -278,7 +406,8 @@ async function readPorts(dir: string, proc: Running) {
       } catch {
         continue; // nats-server is still writing it
       }
-      const port = (urls: string[] | undefined) => Number(new URL(urls?.[0] ?? "x://:0").port);
+      const port = (urls: string[] | undefined) =>
+        urls?.[0] === undefined ? -1 : Number(new URL(urls[0]).port);
       const monitor = `http://127.0.0.1:${port(ports.monitoring)}`;
       await waitHealthy(monitor, proc, dir);
       return {

@@ -1,4 +1,5 @@
 import { randomSecret, sections, variableNames } from "../../mods/config/mod.ts";
+import { initIdentity } from "../../mods/controller/mod.ts";
 import { buildIslands, bundleIsStale } from "../../scripts/build_islands.ts";
 import { freePorts } from "./ports.ts";
 import { PROJECT_DIR } from "./project.ts";
@@ -7,11 +8,12 @@ import { type ProgramResult, type RunningProgram, spawnProgram } from "./program
 
 /**
  * A complete, valid environment (every variable of the contract) on free fixed ports (the
- * supervisor and nats-server.sh need real port numbers, not -1), with fresh passwords, the data
- * directory inside `dir`, and NATS_SERVER_BIN set to the tests' server (so the supervisor and
- * nats-server.sh run the version the test run is about).
+ * supervisor and nats-server.sh need real port numbers, not -1), with fresh secrets, the data and
+ * identity directories inside `dir` and the identity created there (as `deno task start` does
+ * before the supervisor runs), and NATS_SERVER_BIN set to the tests' server (so the supervisor
+ * and nats-server.sh run the version the test run is about).
  *
- * @param dir a temporary directory; `<dir>/data` is created
+ * @param dir a temporary directory; `<dir>/data` and `<dir>/identity` are created
  * @param overrides variables to replace
  * @returns variable name to value
  */
@@ -35,12 +37,28 @@ export async function testEnv(
     TELEMETRY_HISTORY_MAX_MB: "32",
     NATS_SERVER_BIN: (await testServer()).path,
     NATS_URL: `nats://127.0.0.1:${port}`,
+    NATS_IDENTITY_DIR: `${dir}/identity`,
+    UNIT_ID: "foundation-hub",
     DASHBOARD_PORT: String(dashboardPort),
     DASHBOARD_SECRET: randomSecret(40),
   };
   const all = variableNames(Object.keys(sections) as (keyof typeof sections)[]);
   for (const name of all.filter((n) => n.endsWith("_PASSWORD"))) env[name] = randomSecret(20);
-  return { ...env, ...overrides };
+  const result = { ...env, ...overrides };
+  // A data directory a test wants refused (e.g. under /proc) gets no identity: the start that
+  // refuses it never reaches the identity.
+  const creatable = await Deno.mkdir(result.NATS_DATA_DIR!, { recursive: true }).then(
+    () => true,
+    () => false,
+  );
+  if (!creatable) return result;
+  await initIdentity({
+    identityDir: result.NATS_IDENTITY_DIR!,
+    dataDir: result.NATS_DATA_DIR!,
+    hubUnitId: result.UNIT_ID!,
+    timeMaster: false,
+  });
+  return result;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { natsHostPort } from "../../mods/runtime/mod.ts";
 import { type NatsCluster, startCluster } from "./cluster.ts";
-import { guardianEnv } from "./guardian.ts";
+import { guardianEnv, guardianFlags } from "./guardian.ts";
 import { type LeafNode, startLeafNode } from "./leaf.ts";
 import { type Netns, startNetns } from "./netns.ts";
 import { type RunningProgram, spawnProgram } from "./program.ts";
@@ -81,7 +80,7 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
       }));
       const leaf = stack.use(
         await startLeafNode(hub, {
-          name: `router-${i + 1}`,
+          unitId: `router-${i + 1}`,
           netns,
           remotes: links.map((l) => l.listen),
         }),
@@ -91,17 +90,13 @@ export async function startTopology(options: StartTopologyOptions = {}): Promise
         leaf,
         links,
         async guardian(unitId, env = {}) {
+          const genv = await guardianEnv(hub.servers[0]!, unitId, { NATS_URL: leaf.url, ...env });
           const p = spawnProgram({
             permissionSet: "guardian",
             entry: "mods/guardian/main.ts",
-            denoFlags: [`--allow-net=${natsHostPort(leaf.url)}`],
+            denoFlags: guardianFlags(genv),
             prefix: ["ip", "netns", "exec", netns.name],
-            env: guardianEnv(hub.servers[0]!, unitId, {
-              NATS_URL: leaf.url,
-              NATS_GUARDIAN_USER: leaf.credentials.user,
-              NATS_GUARDIAN_PASSWORD: leaf.credentials.pass,
-              ...env,
-            }),
+            env: genv,
           });
           try {
             await p.waitFor(/heartbeat every/, 60_000);

@@ -82,7 +82,11 @@ Deno.test("openapi: every /api route is described, from the zod schemas that val
 
   await t.step("every GET answer that has a schema validates against it, as admin", async () => {
     // Something in each list: a tenant's connection, a user, a token.
-    const nc = await connect({ servers: ns.url, ...ns.users.bridge, name: "openapi" });
+    const nc = await connect({
+      servers: ns.url,
+      ...(await ns.console("BRIDGE")).nats,
+      name: "openapi",
+    });
     await post(d.app, admin, "/api/tokens", { name: "openapi" });
     try {
       const checked: string[] = [];

@@ -30,7 +30,8 @@ Deno.test("scope: a BRIDGE operator sees and changes only BRIDGE, in pages, /api
 
   // Each account has a stream and a bucket, and a client connected.
   const clients = [];
-  for (const [account, creds] of [["OPS", ns.users.ops], ["BRIDGE", ns.users.bridge]] as const) {
+  for (const account of ["OPS", "BRIDGE"]) {
+    const creds = account === "OPS" ? ns.users.ops.nats : (await ns.console(account)).nats;
     const nc = await connect({ servers: ns.url, ...creds, name: `client-of-${account}` });
     clients.push(nc);
     await (await jetstreamManager(nc)).streams.add({
@@ -117,7 +118,11 @@ Deno.test("scope: a BRIDGE operator sees and changes only BRIDGE, in pages, /api
         await using mine = await openStream(d.app, bea, "topics=activity");
         await using all = await openStream(d.app, admin, "topics=activity");
         const ops = await connect({ servers: ns.url, ...ns.users.ops, name: "ops-late" });
-        const bridge = await connect({ servers: ns.url, ...ns.users.bridge, name: "bridge-late" });
+        const bridge = await connect({
+          servers: ns.url,
+          ...(await ns.console("BRIDGE")).nats,
+          name: "bridge-late",
+        });
         await ops.close();
         await bridge.close();
         await all.next((e) => e.data.includes("ops-late"), "the admin sees the OPS connect");
@@ -208,6 +213,7 @@ Deno.test("scope: an account-scoped user's alerts view holds its accounts' alert
     resolvedAt: null,
     value: 2,
     ack: null,
+    outbox: [],
   });
   const view: AlertsView = {
     available: true,

@@ -34,7 +34,7 @@ Deno.test("tokens: created once, used as Bearer on /api only without CSRF, scope
     const list = await (await get(d.app, admin, "/api/tokens")).json();
     assert.equal(list.tokens.length, 1);
     assert.ok(!JSON.stringify(list).includes(token.split("_")[2]), "never listed again");
-    const nc = await connect({ servers: ns.url, ...ns.users.ops });
+    const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
     try {
       const entry = await (await new Kvm(nc).open("nunect_tokens")).get(id);
       const stored = new TextDecoder().decode(entry!.value);
@@ -118,7 +118,7 @@ Deno.test("tokens: created once, used as Bearer on /api only without CSRF, scope
 
 Deno.test("tokens: an expired token is refused; the store keeps only the hash", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     const store = await TokenStore.open(nc, { bucket: "test_tokens" });
     const owner = { name: "anna", role: "operator" as const, scope: null, disabled: false };

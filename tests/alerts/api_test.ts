@@ -14,8 +14,8 @@ const TIERS = [
 
 Deno.test("dashboard API: charts from history (JSON and CSV), rules with preview, acknowledge, silence, all behind login", async () => {
   await using ns = await startNats();
-  const ops = await connect({ servers: ns.url, ...ns.users.ops });
-  const sysNc = await connect({ servers: ns.url, ...ns.users.sys });
+  const ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
+  const sysNc = await connect({ servers: ns.url, ...ns.users.sys.nats });
   const jsm = await jetstreamManager(ops);
   await jsm.streams.add({ name: "orders", subjects: ["orders.>"] });
   await jsm.consumers.add("orders", { durable_name: "worker", ack_policy: AckPolicy.Explicit });

@@ -17,7 +17,7 @@ Deno.test({
   fn: async () => {
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     await using ns = await startNats();
-    const nc = await connect({ servers: ns.url, ...ns.users.ops });
+    const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: "orders", subjects: ["orders.>"] });
     await jsm.consumers.add("orders", { durable_name: "worker", ack_policy: AckPolicy.Explicit });
@@ -32,25 +32,28 @@ Deno.test({
     const common = {
       NATS_URL: ns.url,
       UNIT_ID: "e2e",
-      NATS_OPS_USER: ns.users.ops.user,
-      NATS_OPS_PASSWORD: ns.users.ops.pass,
+      NATS_IDENTITY_DIR: ns.identityDir,
       HISTORY_TIERS: TIERS,
     };
     await using collector = spawnProgram({
       permissionSet: "history",
       entry: "mods/history/main.ts",
-      denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
+      denoFlags: [
+        `--allow-net=127.0.0.1:${ns.port}`,
+        `--allow-read=${ns.identityDir}/creds/history`,
+      ],
       env: {
         ...common,
-        NATS_SYS_USER: ns.users.sys.user,
-        NATS_SYS_PASSWORD: ns.users.sys.pass,
         HISTORY_MAX_MB: "16",
       },
     });
     await using alerts = spawnProgram({
       permissionSet: "alerts",
       entry: "mods/alerts/main.ts",
-      denoFlags: [`--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.addr.port}`],
+      denoFlags: [
+        `--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.addr.port}`,
+        `--allow-read=${ns.identityDir}/creds/alerts`,
+      ],
       env: {
         ...common,
         ALERT_EVAL_INTERVAL_S: "1",

@@ -30,7 +30,7 @@ function webhookReceiver() {
 }
 
 async function evaluator(ns: NatsServer, webhookUrl: string) {
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   const store = await AlertStore.open(nc);
   const units = await UnitRegistry.start(nc, { bucket: null, historyStream: null });
   const channels = loadConfig(["alerts"], (n) => ({ ALERT_WEBHOOK_URL: webhookUrl })[n]).alerts;
@@ -71,9 +71,7 @@ Deno.test("alerts: two evaluators, a heartbeat stops and comes back: one firing 
   });
   const unit = await connectUnit({
     servers: ns.url,
-    unitId: "router-9",
-    user: ns.users.guardian.user,
-    pass: ns.users.guardian.pass,
+    ...(await ns.unit("router-9", { role: "guardian" })).client,
   });
   const beat = unit.startHeartbeat({ intervalMs: 300, kind: "guardian" });
   await until(
@@ -177,19 +175,21 @@ Deno.test("alerts: mods/alerts/main.ts under -P=alerts reaches its webhook host 
   const env = {
     NATS_URL: ns.url,
     UNIT_ID: "hub",
-    NATS_OPS_USER: ns.users.ops.user,
-    NATS_OPS_PASSWORD: ns.users.ops.pass,
+    NATS_IDENTITY_DIR: ns.identityDir,
     ALERT_WEBHOOK_URL: hook.url,
     ALERT_EVAL_INTERVAL_S: "1",
   };
   await using program = spawnProgram({
     permissionSet: "alerts",
     entry: "mods/alerts/main.ts",
-    denoFlags: [`--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`],
+    denoFlags: [
+      `--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`,
+      `--allow-read=${ns.identityDir}/creds/alerts`,
+    ],
     env,
   });
   await program.waitFor("channels: webhook", 20_000);
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     const store = await AlertStore.open(nc);
     await store.putRule({
@@ -211,15 +211,13 @@ Deno.test("alerts: mods/alerts/main.ts under -P=alerts reaches its webhook host 
 Deno.test("alerts: a unit that fell silent while no evaluator ran alerts once mods/alerts/main.ts starts (units read from the dashboard's bucket)", async () => {
   await using ns = await startNats();
   await using hook = webhookReceiver();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     // The dashboard heard the unit; the unit died; no evaluator was running.
     const dashboard = await UnitRegistry.start(nc, { historyStream: null });
     const unit = await connectUnit({
       servers: ns.url,
-      unitId: "router-lost",
-      user: ns.users.guardian.user,
-      pass: ns.users.guardian.pass,
+      ...(await ns.unit("router-lost", { role: "guardian" })).client,
     });
     unit.startHeartbeat({ intervalMs: 300, kind: "guardian" });
     await until(() => dashboard.unit("router-lost") !== undefined, "the unit in the dashboard");
@@ -238,12 +236,14 @@ Deno.test("alerts: a unit that fell silent while no evaluator ran alerts once mo
     await using program = spawnProgram({
       permissionSet: "alerts",
       entry: "mods/alerts/main.ts",
-      denoFlags: [`--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`],
+      denoFlags: [
+        `--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`,
+        `--allow-read=${ns.identityDir}/creds/alerts`,
+      ],
       env: {
         NATS_URL: ns.url,
         UNIT_ID: "hub",
-        NATS_OPS_USER: ns.users.ops.user,
-        NATS_OPS_PASSWORD: ns.users.ops.pass,
+        NATS_IDENTITY_DIR: ns.identityDir,
         ALERT_WEBHOOK_URL: hook.url,
         ALERT_EVAL_INTERVAL_S: "1",
       },
@@ -269,12 +269,14 @@ Deno.test("alerts: an evaluator killed between the state's compare-and-set and t
     await using program = spawnProgram({
       permissionSet: "alerts",
       entry: "mods/alerts/main.ts",
-      denoFlags: [`--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`],
+      denoFlags: [
+        `--allow-net=127.0.0.1:${ns.port},127.0.0.1:${hook.port}`,
+        `--allow-read=${ns.identityDir}/creds/alerts`,
+      ],
       env: {
         NATS_URL: ns.url,
         UNIT_ID: "hub",
-        NATS_OPS_USER: ns.users.ops.user,
-        NATS_OPS_PASSWORD: ns.users.ops.pass,
+        NATS_IDENTITY_DIR: ns.identityDir,
         ALERT_WEBHOOK_URL: hook.url,
         ALERT_EVAL_INTERVAL_S: "1",
       },

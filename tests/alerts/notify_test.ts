@@ -204,7 +204,7 @@ Deno.test("email goes through a real SMTP server (smtp-server) with login, via n
 
 Deno.test("NATS subject channel publishes the event; an unconfigured channel fails with what to set", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     const sub = nc.subscribe("ops.alerts", { max: 1 });
     const got = (async () => {

@@ -15,9 +15,8 @@ async function probe(...args: string[]): Promise<string> {
     args,
     env: {
       NATS_URL: "nats://127.0.0.1:4222",
-      NATS_GUARDIAN_PASSWORD: "x",
+      DASHBOARD_ADMIN_PASSWORD: "x",
       DASHBOARD_SECRET: "y",
-      NATS_SYS_PASSWORD: "z",
     },
   });
   assert.equal(r.code, 0, r.stderr);
@@ -26,12 +25,13 @@ async function probe(...args: string[]): Promise<string> {
 
 Deno.test("deno.json's alerts env list is exactly the variables of its config sections", () => {
   assert.deepEqual(set.env, variableNames(ALERTS_SECTIONS));
-  assert.deepEqual(Object.keys(set).sort(), ["env", "net", "sys"]);
+  assert.deepEqual(Object.keys(set).sort(), ["env", "net", "read", "sys"]);
+  assert.deepEqual(set.read, ["./.data/identity/creds/alerts"], "its own credentials only");
   assert.deepEqual(set.sys, ["hostname"]); // nodemailer names the host in EHLO
   assert.deepEqual(set.net, ["127.0.0.1:4222", "localhost:4222"]);
 });
 
-Deno.test("under -P=alerts only the NATS server (and the hosts the supervisor adds) is reachable; no processes, files or SYS secrets", async () => {
+Deno.test("under -P=alerts only the NATS server (and the hosts the supervisor adds) is reachable; no processes, other files or secrets", async () => {
   assert.equal(await probe("net", "127.0.0.1:4222"), "allowed");
   assert.match(await probe("net", "127.0.0.1:8222"), /^refused: Requires net access/);
   assert.match(await probe("net", "192.0.2.1:443"), /^refused: Requires net access/);
@@ -42,7 +42,13 @@ Deno.test("under -P=alerts only the NATS server (and the hosts the supervisor ad
   );
   assert.match(await probe("write", `/tmp/nunect-probe-${crypto.randomUUID()}`), /^refused/);
   assert.equal(await probe("env", "NATS_URL"), "allowed");
-  assert.match(await probe("env", "NATS_GUARDIAN_PASSWORD"), /^refused: Requires env access/);
+  assert.match(await probe("env", "DASHBOARD_ADMIN_PASSWORD"), /^refused: Requires env access/);
   assert.match(await probe("env", "DASHBOARD_SECRET"), /^refused: Requires env access/);
-  assert.match(await probe("env", "NATS_SYS_PASSWORD"), /^refused: Requires env access/);
+  for (const other of ["controller", "creds/dashboard", "creds/history", "creds/units"]) {
+    assert.match(
+      await probe("read", `${PROJECT_DIR}/.data/identity/${other}`),
+      /^refused: Requires read access/,
+      other,
+    );
+  }
 });

@@ -13,7 +13,7 @@ import { startNats } from "../_kit/mod.ts";
 
 Deno.test("audit: records are appended, read back newest last, and cannot be deleted or purged", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     await ensureAuditStream(nc, { maxAgeMs: 30 * 86_400_000 });
     const audit = new AuditLog(nc);
@@ -63,7 +63,7 @@ Deno.test("audit: records are appended, read back newest last, and cannot be del
 Deno.test("audit: a record holding a seed or a creds block is refused, not stored", async () => {
   await using ns = await startNats();
   const seed = new TextDecoder().decode(createUser().getSeed());
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     await ensureAuditStream(nc);
     const audit = new AuditLog(nc);
@@ -99,7 +99,7 @@ Deno.test("audit: a record holding a seed or a creds block is refused, not store
 
 Deno.test("audit: search pages backwards by user, action group, target, time and outcome; submit stores in order", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     await ensureAuditStream(nc);
     const audit = new AuditLog(nc);
@@ -153,7 +153,7 @@ Deno.test("audit: search pages backwards by user, action group, target, time and
 
 Deno.test("audit: submitted records that JetStream cannot store are reported, never silently lost", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     // No audit stream: nothing answers the confirmation.
     const lost: string[] = [];

@@ -55,7 +55,11 @@ Deno.test("cli: --help on every command, and bad usage named", async () => {
 Deno.test("cli: a token by login, then every command against a running dashboard", async (t) => {
   await using ns = await startNats();
   await using dash = await startDashboardProgram(ns, { TELEMETRY_HISTORY_MAX_MB: "32" });
-  const nc = await connect({ servers: ns.url, ...ns.users.bridge, name: "cli-client" });
+  const nc = await connect({
+    servers: ns.url,
+    ...(await ns.console("BRIDGE")).nats,
+    name: "cli-client",
+  });
   await (await jetstreamManager(nc)).streams.add({ name: "ORDERS", subjects: ["orders.>"] });
   for (let i = 0; i < 5; i++) nc.publish(`orders.${i}`, "x");
   await nc.flush();

@@ -10,8 +10,7 @@ import { connect } from "../../mods/client/mod.ts";
 const client = await connect({
   servers: Deno.env.get("NATS_URL")!,
   unitId: Deno.env.get("UNIT_ID")!,
-  user: Deno.env.get("NATS_GUARDIAN_USER")!,
-  pass: Deno.env.get("NATS_GUARDIAN_PASSWORD")!,
+  creds: Deno.readTextFileSync(Deno.env.get("NATS_CREDS")!),
 });
 client.serveEcho();
 await client.flush();

@@ -89,8 +89,8 @@ export const PAGE_SCRIPT: string =
 import { connect } from "@nunect/client";
 
 (async () => {
-  const { ws, unit, user, pass } = globalThis.pageConfig;
-  const client = await connect({ servers: ws, unitId: unit, user, pass });
+  const { ws, unit, creds } = globalThis.pageConfig;
+  const client = await connect({ servers: ws, unitId: unit, creds });
   client.subscribe("kiosk.cmd." + unit, (m) => client.publish("kiosk.ack." + unit, m.json()));
   client.startHeartbeat({ kind: "browser", intervalMs: 1000 });
   client.logger.info("ready");

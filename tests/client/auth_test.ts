@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createUser } from "@nats-io/nkeys";
 import { connect, ConnectError, type NunectClient } from "../../mods/client/mod.ts";
-import { startNats, startNatsWithAuthorization, startOperatorNats, until } from "../_kit/mod.ts";
+import { foreignCreds, startNats, startNatsWithAuthorization, until } from "../_kit/mod.ts";
 
 /** Proves the connection works: a request to itself through the server. */
 async function roundTrip(client: NunectClient): Promise<void> {
@@ -14,13 +14,20 @@ function authFailure(e: unknown): boolean {
   return e instanceof ConnectError && /Authorization Violation|authorization/i.test(e.message);
 }
 
-Deno.test("auth: user and password (project accounts), wrong password refused", async () => {
-  await using ns = await startNats();
+Deno.test("auth: user and password, wrong password refused", async () => {
+  await using ns = await startNatsWithAuthorization(
+    'users: [ { user: "ops", password: "0ps-pa55word" } ]',
+  );
   for (const url of [ns.url, ns.wsUrl]) {
-    await using c = await connect({ servers: url, unitId: "userpass", ...ns.users.ops });
+    await using c = await connect({
+      servers: url,
+      unitId: "userpass",
+      user: "ops",
+      pass: "0ps-pa55word",
+    });
     await roundTrip(c);
     await assert.rejects(
-      connect({ servers: url, unitId: "userpass", user: ns.users.ops.user, pass: "wrong" }),
+      connect({ servers: url, unitId: "userpass", user: "ops", pass: "wrong" }),
       authFailure,
     );
   }
@@ -50,32 +57,23 @@ Deno.test("auth: NKey seed, unknown key refused", async () => {
   }
 });
 
-Deno.test("auth: operator mode, JWT + seed and .creds contents; untrusted and denied users fail", async () => {
-  await using op = await startOperatorNats();
-  const alice = await op.createUser("alice");
-  for (const url of [op.url, op.wsUrl]) {
-    await using viaCreds = await connect({
-      servers: url,
-      unitId: "alice-creds",
-      creds: alice.creds,
-    });
+Deno.test("auth: operator mode (the project's server), .creds and JWT + seed; foreign and denied users fail", async () => {
+  await using ns = await startNats();
+  const alice = await ns.unit("alice");
+  const jwt = /-----BEGIN NATS USER JWT-----\s*(\S+)/.exec(alice.creds)![1]!;
+  const seed = /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(alice.creds)![1]!;
+  for (const url of [ns.url, ns.wsUrl]) {
+    await using viaCreds = await connect({ servers: url, ...alice.client });
     await roundTrip(viaCreds);
-    await using viaJwt = await connect({
-      servers: url,
-      unitId: "alice-jwt",
-      jwt: alice.jwt,
-      nkeySeed: alice.seed,
-    });
+    await using viaJwt = await connect({ servers: url, unitId: "alice", jwt, nkeySeed: seed });
     await roundTrip(viaJwt);
   }
-  const mallory = await op.createForeignUser("mallory");
   await assert.rejects(
-    connect({ servers: op.url, unitId: "mallory", creds: mallory.creds }),
+    connect({ servers: ns.url, unitId: "mallory", creds: await foreignCreds("mallory") }),
     authFailure,
   );
-  // A user that may not publish to ops.echo.* gets a permission error, not a hang.
-  const narrow = await op.createUser("narrow", { pubAllow: ["allowed.>"], subAllow: ["_INBOX.>"] });
-  await using n = await connect({ servers: op.url, unitId: "narrow", creds: narrow.creds });
+  // A unit that may not publish outside its own subjects gets a permission error, not a hang.
+  await using n = await connect({ servers: ns.url, ...(await ns.unit("narrow")).client });
   const errors: Error[] = [];
   n.on("error", (e) => void errors.push(e.error!));
   n.publish("denied.x", 1);

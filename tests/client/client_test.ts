@@ -42,8 +42,8 @@ function collect(client: NunectClient, subject: string, n: number, ms = 5000): P
 }
 
 async function pair(ns: NatsServer, url: string): Promise<[NunectClient, NunectClient]> {
-  const a = await connect({ servers: url, unitId: "unit-a", ...ns.users.ops });
-  const b = await connect({ servers: url, unitId: "unit-b", ...ns.users.ops });
+  const a = await connect({ servers: url, unitId: "unit-a", creds: ns.users.ops.creds });
+  const b = await connect({ servers: url, unitId: "unit-b", creds: ns.users.ops.creds });
   return [a, b];
 }
 
@@ -124,10 +124,12 @@ Deno.test("wildcards: * matches one token, > the rest", async () => {
 
 Deno.test("queue groups: each message reaches exactly one member", async () => {
   await using ns = await startNats();
-  const pub = await connect({ servers: ns.url, unitId: "pub", ...ns.users.ops });
+  const pub = await connect({ servers: ns.url, unitId: "pub", creds: ns.users.ops.creds });
   await using _p = pub;
   const members = await Promise.all(
-    [0, 1, 2].map((i) => connect({ servers: ns.url, unitId: `worker-${i}`, ...ns.users.ops })),
+    [0, 1, 2].map((i) =>
+      connect({ servers: ns.url, unitId: `worker-${i}`, creds: ns.users.ops.creds })
+    ),
   );
   const seen: number[][] = [[], [], []];
   members.forEach((m, i) =>
@@ -230,9 +232,9 @@ Deno.test("logger: publishes logSchema records on ops.log.<level>.<unit> from th
     servers: ns.url,
     unitId: "logger-1",
     logLevel: "info",
-    ...ns.users.ops,
+    creds: ns.users.ops.creds,
   });
-  const b = await connect({ servers: ns.url, unitId: "reader", ...ns.users.ops });
+  const b = await connect({ servers: ns.url, unitId: "reader", creds: ns.users.ops.creds });
   await using _a = a;
   await using _b = b;
   const arrived = collect(b, subjects.all.log, 3);
@@ -266,7 +268,7 @@ Deno.test("logger: publishes logSchema records on ops.log.<level>.<unit> from th
 
 Deno.test("status: iterator starts with connected, events and iterator end with closed", async () => {
   await using ns = await startNats();
-  const a = await connect({ servers: ns.url, unitId: "st", ...ns.users.ops });
+  const a = await connect({ servers: ns.url, unitId: "st", creds: ns.users.ops.creds });
   const seen: string[] = [];
   const iterated = (async () => {
     for await (const s of a.status()) seen.push(s.type);
@@ -300,7 +302,7 @@ Deno.test("bad input: typed errors naming the value, and nothing is sent", async
     ] as const
   ) {
     await assert.rejects(
-      connect({ servers: ns.url, unitId, ...ns.users.ops }),
+      connect({ servers: ns.url, unitId, creds: ns.users.ops.creds }),
       (e: unknown) => e instanceof InvalidUnitIdError && why.test(e.message),
     );
   }
@@ -368,7 +370,7 @@ Deno.test("bad input: typed errors naming the value, and nothing is sent", async
 
 Deno.test("50 concurrent clients publish, echo and are all seen", async () => {
   await using ns = await startNats();
-  const watcher = await connect({ servers: ns.url, unitId: "watcher", ...ns.users.ops });
+  const watcher = await connect({ servers: ns.url, unitId: "watcher", creds: ns.users.ops.creds });
   await using _w = watcher;
   const units = new Set<string>();
   watcher.subscribe("fleet.hello", (m) => void units.add(m.headers!.get(HEADERS.unitId)));
@@ -379,7 +381,7 @@ Deno.test("50 concurrent clients publish, echo and are all seen", async () => {
       connect({
         servers: i % 2 === 0 ? ns.url : ns.wsUrl,
         unitId: `fleet-${i}`,
-        ...ns.users.ops,
+        creds: ns.users.ops.creds,
       })),
   );
   await Promise.all(clients.map(async (c) => {

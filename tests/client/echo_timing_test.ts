@@ -32,8 +32,14 @@ Deno.test("echoTiming: round trip less the responder's time, and the clock offse
 
 Deno.test("echoTimes: socket-timed round trip, responder time and an offset within half of it", async () => {
   await using ns = await startNats();
-  await using a = await connect({ servers: ns.url, unitId: "rtt-a", ...ns.users.guardian });
-  await using b = await connect({ servers: ns.url, unitId: "rtt-b", ...ns.users.guardian });
+  await using a = await connect({
+    servers: ns.url,
+    ...(await ns.unit("rtt-a", { role: "guardian" })).client,
+  });
+  await using b = await connect({
+    servers: ns.url,
+    ...(await ns.unit("rtt-b", { role: "guardian" })).client,
+  });
   b.serveEcho();
   await b.flush();
   for (let i = 0; i < 5; i++) {
@@ -53,8 +59,14 @@ Deno.test("echoTimes: socket-timed round trip, responder time and an offset with
 
 Deno.test("echoTimes through an older responder (X-RX-Timestamp only): the whole round trip", async () => {
   await using ns = await startNats();
-  await using a = await connect({ servers: ns.url, unitId: "rtt-new", ...ns.users.guardian });
-  await using old = await connect({ servers: ns.url, unitId: "rtt-old", ...ns.users.guardian });
+  await using a = await connect({
+    servers: ns.url,
+    ...(await ns.unit("rtt-new", { role: "guardian" })).client,
+  });
+  await using old = await connect({
+    servers: ns.url,
+    ...(await ns.unit("rtt-old", { role: "guardian" })).client,
+  });
   old.subscribe(subjects.echo("rtt-old"), (m) => {
     const h = natsHeaders();
     h.set(HEADERS.rxTimestamp, String(BigInt(Date.now()) * 1_000_000n));

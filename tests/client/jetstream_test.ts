@@ -13,7 +13,11 @@ import { startNats, until } from "../_kit/mod.ts";
 
 Deno.test("jetStream: stream publishes carry the standard headers; message IDs deduplicate; no stream is a typed error", async () => {
   await using ns = await startNats();
-  await using client = await connect({ servers: ns.url, unitId: "js-unit", ...ns.users.ops });
+  await using client = await connect({
+    servers: ns.url,
+    unitId: "js-unit",
+    creds: ns.users.ops.creds,
+  });
   const jsm = await jetstreamManager(client.nc);
   await jsm.streams.add({ name: "ORDERS", subjects: ["orders.>"] });
   const js = jetStream(client);
@@ -46,7 +50,11 @@ Deno.test("jetStream: stream publishes carry the standard headers; message IDs d
 
 Deno.test("jetStream: the logger through a stream keeps records until stored, then sends them once, in order", async () => {
   await using ns = await startNats();
-  await using client = await connect({ servers: ns.url, unitId: "js-log", ...ns.users.ops });
+  await using client = await connect({
+    servers: ns.url,
+    unitId: "js-log",
+    creds: ns.users.ops.creds,
+  });
   const errors: StatusEvent[] = [];
   client.on("error", (e) => void errors.push(e));
   const streamLog = jetStream(client).logThroughStream({ stream: "LOGS", timeoutMs: 2000 });

@@ -47,9 +47,9 @@ interface Servers {
 
 /** What each scenario connects to; the same list runs in every runtime. */
 function scenarios({ plain, tls, mtls, certs }: Servers) {
-  const auth = { user: plain.users.ops.user, pass: plain.users.ops.pass };
-  const tlsAuth = { user: tls.users.ops.user, pass: tls.users.ops.pass };
-  const mtlsAuth = { user: mtls.users.ops.user, pass: mtls.users.ops.pass };
+  const auth = { creds: plain.users.ops.creds };
+  const tlsAuth = { creds: tls.users.ops.creds };
+  const mtlsAuth = { creds: mtls.users.ops.creds };
   const mine = { caFile: certs.ca, certFile: certs.clientCert, keyFile: certs.clientKey };
   const fail = { reconnect: false, timeoutMs: 5000 };
   return [
@@ -406,7 +406,7 @@ Deno.test("npm package: publish-ready, one import for Node 20, 22, 24, Deno and 
         await using peer = await connect({
           servers: plain.url,
           unitId: "npm-peer",
-          ...plain.users.ops,
+          creds: plain.users.ops.creds,
         });
         const seen: Msg[] = [];
         peer.subscribe("kiosk.>", (m) => {
@@ -452,7 +452,7 @@ Deno.test("npm package: publish-ready, one import for Node 20, 22, 24, Deno and 
             tab.on("pageerror", (e) => errors.push(String(e)));
             await tab.addInitScript((config) => {
               (globalThis as { pageConfig?: unknown }).pageConfig = config;
-            }, { ws: plain.wsUrl, unit, user: plain.users.ops.user, pass: plain.users.ops.pass });
+            }, { ws: plain.wsUrl, unit, creds: plain.users.ops.creds });
             await tab.goto(`http://127.0.0.1:${server.addr.port}/${bundler}/`);
             await tab.waitForFunction(() => (globalThis as { done?: boolean }).done === true);
             const tcp = await tab.evaluate(() =>

@@ -47,7 +47,7 @@ Deno.test("outbox: bounded by messages and bytes; drop-oldest, drop-newest and e
 
 Deno.test("outbox: publishes made while the server is down arrive after the reconnect, in order, with their own headers", async () => {
   await using ns = await startNats();
-  const fast = { reconnectTimeWaitMs: 50, reconnectJitterMs: 50, ...ns.users.ops };
+  const fast = { reconnectTimeWaitMs: 50, reconnectJitterMs: 50, creds: ns.users.ops.creds };
   await using a = await connect({
     servers: ns.url,
     unitId: "outbox-a",

@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
-import { runProgram, startNats } from "../_kit/mod.ts";
+import { guardianEnv, guardianFlags, runProgram, startNats } from "../_kit/mod.ts";
 
 Deno.test("the client needs nothing beyond the guardian's permission set (net to its server)", async () => {
   await using ns = await startNats();
-  const env = {
-    NATS_URL: ns.url,
-    UNIT_ID: "probe-1",
-    NATS_GUARDIAN_USER: ns.users.guardian.user,
-    NATS_GUARDIAN_PASSWORD: ns.users.guardian.pass,
-  };
+  const env = await guardianEnv(ns, "probe-1");
   const ok = await runProgram({
     permissionSet: "guardian",
     entry: "tests/client/_least_privilege_probe.ts",
-    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
+    denoFlags: guardianFlags(env),
     env,
   });
   assert.equal(ok.code, 0, ok.stderr);
@@ -22,6 +17,7 @@ Deno.test("the client needs nothing beyond the guardian's permission set (net to
   const refused = await runProgram({
     permissionSet: "guardian",
     entry: "tests/client/_least_privilege_probe.ts",
+    denoFlags: [`--allow-read=${env.NATS_CREDS}`],
     env,
   });
   assert.notEqual(refused.code, 0);

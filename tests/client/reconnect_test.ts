@@ -22,9 +22,14 @@ for (const transport of ["tcp", "ws"] as const) {
       unitId: "recon-a",
       logBufferSize: 3,
       ...fast,
-      ...ns.users.ops,
+      creds: ns.users.ops.creds,
     });
-    await using b = await connect({ servers: url, unitId: "recon-b", ...fast, ...ns.users.ops });
+    await using b = await connect({
+      servers: url,
+      unitId: "recon-b",
+      ...fast,
+      creds: ns.users.ops.creds,
+    });
 
     // A file-backed stream records what a publishes, independent of who is connected when.
     const jsm = await jetstreamManager(b.nc);

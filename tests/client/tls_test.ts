@@ -63,7 +63,12 @@ Deno.test("tls:// and wss:// in Deno: the server is verified against the given C
         caFile: certs.ca,
       }]] as const
     ) {
-      await using c = await connect({ servers: url, unitId: "tls-unit", tls, ...ns.users.ops });
+      await using c = await connect({
+        servers: url,
+        unitId: "tls-unit",
+        tls,
+        creds: ns.users.ops.creds,
+      });
       c.serveEcho();
       await c.flush();
       assert.ok((await c.echo()) > 0);
@@ -74,20 +79,30 @@ Deno.test("tls:// and wss:// in Deno: the server is verified against the given C
     for (const url of [tcp, wss]) {
       const host = url.replace(/^\w+:\/\//, "");
       await refused(
-        { servers: url, unitId: "no-ca", ...ns.users.ops },
+        { servers: url, unitId: "no-ca", creds: ns.users.ops.creds },
         "server",
         "untrusted",
         new RegExp(`Untrusted server certificate of "${host}": .*pass its CA as tls\\.ca`),
       );
       await refused(
-        { servers: url, unitId: "other-ca", tls: { caFile: certs.otherCa }, ...ns.users.ops },
+        {
+          servers: url,
+          unitId: "other-ca",
+          tls: { caFile: certs.otherCa },
+          creds: ns.users.ops.creds,
+        },
         "server",
         "untrusted",
         new RegExp(`not signed by the CA in tls\\.caFile "${certs.otherCa}"`),
       );
     }
     await refused(
-      { servers: tcp, unitId: "no-file", tls: { caFile: `${certs.ca}.missing` }, ...ns.users.ops },
+      {
+        servers: tcp,
+        unitId: "no-file",
+        tls: { caFile: `${certs.ca}.missing` },
+        creds: ns.users.ops.creds,
+      },
       "ca",
       "unreadable",
       /^Unreadable tls\.caFile ".*\.missing": /,
@@ -99,7 +114,7 @@ Deno.test("tls:// and wss:// in Deno: the server is verified against the given C
         servers: tcp,
         unitId: "not-pem",
         tls: { caFile: notPem },
-        ...ns.users.ops,
+        creds: ns.users.ops.creds,
       },
       "ca",
       "unreadable",
@@ -121,7 +136,7 @@ Deno.test("tls:// in Deno: an expired server certificate and one for another nam
           servers: `tls://127.0.0.1:${ns.port}`,
           unitId: "bad-server-cert",
           tls: { caFile: certs.ca },
-          ...ns.users.ops,
+          creds: ns.users.ops.creds,
         },
         "server",
         reason,
@@ -145,20 +160,25 @@ Deno.test("mTLS in Deno: wss:// presents the client certificate; missing and for
         servers: wss,
         unitId: "mtls-ws",
         tls: mine,
-        ...ns.users.ops,
+        creds: ns.users.ops.creds,
       });
       c.serveEcho();
       await c.flush();
       assert.ok((await c.echo()) > 0, "round trip over wss:// with a client certificate");
     }
     await refused(
-      { servers: wss, unitId: "mtls-none", tls: { caFile: certs.ca }, ...ns.users.ops },
+      { servers: wss, unitId: "mtls-none", tls: { caFile: certs.ca }, creds: ns.users.ops.creds },
       "client",
       "required",
       /Client certificate required by "127\.0\.0\.1:\d+": .*pass tls\.certFile and tls\.keyFile/,
     );
     await refused(
-      { servers: tcp, unitId: "mtls-none-tcp", tls: { caFile: certs.ca }, ...ns.users.ops },
+      {
+        servers: tcp,
+        unitId: "mtls-none-tcp",
+        tls: { caFile: certs.ca },
+        creds: ns.users.ops.creds,
+      },
       "client",
       "required",
       /Client certificate required by/,
@@ -168,14 +188,19 @@ Deno.test("mTLS in Deno: wss:// presents the client certificate; missing and for
         servers: wss,
         unitId: "mtls-foreign",
         tls: { ...mine, certFile: certs.otherClientCert },
-        ...ns.users.ops,
+        creds: ns.users.ops.creds,
       },
       "client",
       "rejected",
       new RegExp(`Client certificate tls\\.certFile "${certs.otherClientCert}" rejected by`),
     );
     await refused(
-      { servers: wss, unitId: "mtls-key", tls: { ...mine, keyFile: certs.key }, ...ns.users.ops },
+      {
+        servers: wss,
+        unitId: "mtls-key",
+        tls: { ...mine, keyFile: certs.key },
+        creds: ns.users.ops.creds,
+      },
       "client",
       "key-mismatch",
       new RegExp(
@@ -183,7 +208,7 @@ Deno.test("mTLS in Deno: wss:// presents the client certificate; missing and for
       ),
     );
     await assert.rejects(
-      connect({ servers: tcp, unitId: "mtls-tcp", tls: mine, ...ns.users.ops }),
+      connect({ servers: tcp, unitId: "mtls-tcp", tls: mine, creds: ns.users.ops.creds }),
       (e: unknown) =>
         e instanceof UnsupportedTransportError && /tls\.handshakeFirst/.test(e.message),
     );
@@ -215,7 +240,7 @@ Deno.test({
           servers: tcp,
           unitId: "mtls-first",
           tls: { ...mine, handshakeFirst: true },
-          ...ns.users.ops,
+          creds: ns.users.ops.creds,
         });
         c.serveEcho();
         await c.flush();
@@ -227,7 +252,7 @@ Deno.test({
           servers: tcp,
           unitId: "mtls-first-foreign",
           tls: { ...mine, certFile: certs.otherClientCert, handshakeFirst: true },
-          ...ns.users.ops,
+          creds: ns.users.ops.creds,
         },
         "client",
         "rejected",

@@ -3,9 +3,12 @@ import {
   ConfigError,
   loadConfig,
   monitorUrl,
+  obsoleteVariables,
+  obsoleteVariablesMessage,
   sections,
   serverEnv,
   serverSections,
+  unitCredsPath,
   variableNames,
   withFreshSecrets,
 } from "../../mods/config/mod.ts";
@@ -29,8 +32,8 @@ Deno.test("defaults apply and values parse into a frozen typed object", () => {
 Deno.test("every bad variable is listed in one error, secrets never echoed", () => {
   try {
     loadConfig(
-      ["server", "sysUser"],
-      env({ NATS_PORT: "abc", NATS_HTTP_PORT: "70000", NATS_SYS_PASSWORD: "short" }),
+      ["server", "dashboard"],
+      env({ NATS_PORT: "abc", NATS_HTTP_PORT: "70000", DASHBOARD_ADMIN_PASSWORD: "short" }),
     );
     assert.fail("expected a ConfigError");
   } catch (e) {
@@ -38,7 +41,8 @@ Deno.test("every bad variable is listed in one error, secrets never echoed", () 
     assert.deepEqual(e.problems.map((p) => p.name), [
       "NATS_PORT",
       "NATS_HTTP_PORT",
-      "NATS_SYS_PASSWORD",
+      "DASHBOARD_ADMIN_PASSWORD",
+      "DASHBOARD_SECRET",
     ]);
     assert.match(
       e.message,
@@ -47,11 +51,38 @@ Deno.test("every bad variable is listed in one error, secrets never echoed", () 
     assert.match(e.message, /NATS_HTTP_PORT: .*got "70000"/);
     assert.match(
       e.message,
-      /NATS_SYS_PASSWORD: expected a password .*; the value given does not qualify/,
+      /DASHBOARD_ADMIN_PASSWORD: expected a password .*; the value given does not qualify/,
     );
+    assert.match(e.message, /DASHBOARD_SECRET: .*it is not set/);
     assert.ok(!e.message.includes("short"), "a secret is never printed");
   }
-  assert.throws(() => loadConfig(["opsUser"], env({})), /NATS_OPS_PASSWORD: .*it is not set/);
+});
+
+Deno.test("an .env from before operator mode: its role passwords are named, not required", () => {
+  const old = env({
+    NATS_SYS_USER: "sys",
+    NATS_SYS_PASSWORD: "old-sys-password-1",
+    NATS_BRIDGE_PASSWORD: "old-bridge-password-1",
+  });
+  // Nothing reads them: every section loads without them...
+  assert.doesNotThrow(() => loadConfig(["server", "unit", "identity", "unitCreds"], old));
+  // ...and the supervisor says once that they can go, and what tenant apps need now.
+  const names = obsoleteVariables(old);
+  assert.deepEqual(names, ["NATS_SYS_USER", "NATS_SYS_PASSWORD", "NATS_BRIDGE_PASSWORD"]);
+  const message = obsoleteVariablesMessage(names);
+  assert.match(message, /no longer apply: nunect runs nats-server in operator mode/);
+  assert.match(message, /deno task identity issue <unit> --account <TENANT>/);
+  assert.ok(!message.includes("old-sys-password-1"), "a secret is never printed");
+});
+
+Deno.test("a unit's credentials file: NATS_CREDS, else the one issued for UNIT_ID", () => {
+  const c = loadConfig(["unit", "unitCreds"], env({ UNIT_ID: "router-7" }));
+  assert.equal(
+    unitCredsPath(c.unitCreds.credsFile, c.unit.unitId),
+    "./.data/identity/creds/units/router-7.creds",
+  );
+  const given = loadConfig(["unitCreds"], env({ NATS_CREDS: "/etc/nunect/r.creds" }));
+  assert.equal(unitCredsPath(given.unitCreds.credsFile, "router-7"), "/etc/nunect/r.creds");
 });
 
 Deno.test("a program reads only the variables of the sections it loads", () => {
@@ -75,7 +106,7 @@ Deno.test(".env.example documents every variable, and fresh secrets replace ever
     [...fresh.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
   );
   const all = loadConfig(Object.keys(sections) as (keyof typeof sections)[], env(vars));
-  assert.notEqual(all.sysUser.password, all.opsUser.password);
+  assert.notEqual(all.dashboard.adminPassword, all.dashboard.secret);
 });
 
 Deno.test("the monitoring listener defaults to 127.0.0.1 and has its own variable", () => {

@@ -4,6 +4,7 @@ import {
   type DashboardConfig,
   DashboardServices,
   type DashboardServicesOptions,
+  dashboardUnitId,
 } from "../../mods/dashboard/mod.ts";
 import { createDashboard } from "../../routes/app.ts";
 import type { NatsServer } from "../_kit/mod.ts";
@@ -27,6 +28,7 @@ export function testEnv(ns: NatsServer, env: Record<string, string> = {}): Recor
     NATS_URL: ns.url,
     NATS_MONITOR_URL: ns.monitorUrl,
     NATS_WS_URL: ns.wsUrl,
+    NATS_IDENTITY_DIR: ns.identityDir,
     UNIT_ID: "test",
     DASHBOARD_DOMAIN: "ops.example.test",
     DASHBOARD_CORS_ORIGINS: "https://allowed.example.test",
@@ -50,8 +52,10 @@ export function testConfig(ns: NatsServer, env: Record<string, string> = {}): Da
 }
 
 /**
- * A dashboard app over a real server, with the services main.ts starts (dispose to close them).
- * Timers are shortened: units heartbeat every second, the Overview is sampled every 500 ms.
+ * A dashboard app over a real server, with the services main.ts starts (dispose to close them)
+ * and the controller's request API served as its module serves it (browser users, console users
+ * and accounts come from it). Timers are shortened: units heartbeat every second, the Overview is
+ * sampled every 500 ms.
  *
  * @param ns the server
  * @param env variables to add or override
@@ -63,8 +67,15 @@ export async function testDashboard(
   env: Record<string, string> = {},
   options: Partial<DashboardServicesOptions> = {},
 ) {
+  const config = testConfig(ns, env);
+  await ns.serveController();
   const services = DashboardServices.start({
-    config: testConfig(ns, env),
+    config,
+    credentials: {
+      sys: ns.users.sys.creds,
+      ops: ns.users.ops.creds,
+      unit: (await ns.unit(dashboardUnitId(config), { replace: true })).creds,
+    },
     version: "test",
     unitIntervalMs: 1000,
     sampleMs: 500,

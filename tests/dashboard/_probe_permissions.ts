@@ -6,7 +6,10 @@
  */
 const tries: Record<string, () => unknown> = {
   readEnvFile: () => Deno.readTextFileSync(".env.example"),
-  readGuardianPassword: () => Deno.env.get("NATS_GUARDIAN_PASSWORD"),
+  // The signing keys are the controller's alone; the units' credentials are theirs.
+  readSigningKeys: () => Deno.readTextFileSync(".data/identity/controller/operator.nk"),
+  readUnitCreds: () => Deno.readTextFileSync(".data/identity/creds/units/nunect-hub.creds"),
+  readControllerCreds: () => Deno.readTextFileSync(".data/identity/creds/controller/sys.creds"),
   run: () => new Deno.Command("true").outputSync(),
   write: () => Deno.writeTextFileSync("static/x", "x"),
   remoteNet: () => Deno.listen({ hostname: "10.1.2.3", port: 1 }),

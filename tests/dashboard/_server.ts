@@ -1,10 +1,17 @@
 import { buildIslands, bundleIsStale } from "../../scripts/build_islands.ts";
-import { freePorts, type NatsServer, spawnProgram } from "../_kit/mod.ts";
+import {
+  freePorts,
+  type NatsServer,
+  PROJECT_DIR,
+  spawnProgram,
+  TEST_HUB_UNIT,
+} from "../_kit/mod.ts";
 import { testEnv } from "./_harness.ts";
 
 /**
- * Runs main.ts under the `dashboard` permission set against `ns`, building the island bundle
- * first when it is stale. Dispose to stop it.
+ * Runs main.ts under the `dashboard` permission set against `ns` (reading its credentials from
+ * the server's identity directory, as the supervisor grants it), with the controller's request
+ * API served, building the island bundle first when it is stale. Dispose to stop it.
  *
  * @param ns the NATS server
  * @param env extra environment
@@ -12,12 +19,15 @@ import { testEnv } from "./_harness.ts";
  */
 export async function startDashboardProgram(ns: NatsServer, env: Record<string, string> = {}) {
   if (await bundleIsStale()) await buildIslands();
+  await ns.serveController();
   const [port] = freePorts(1);
   const program = spawnProgram({
     permissionSet: "dashboard",
     entry: "main.ts",
+    denoFlags: [`--allow-read=${PROJECT_DIR}/static,${ns.identityDir}/creds/dashboard`],
     env: testEnv(ns, {
-      UNIT_ID: "e2e-hub",
+      // The hub whose dashboard credentials the kit's identity holds.
+      UNIT_ID: TEST_HUB_UNIT,
       DASHBOARD_BIND: "127.0.0.1",
       DASHBOARD_PORT: String(port),
       DASHBOARD_DOMAIN: "ops.e2e.test",

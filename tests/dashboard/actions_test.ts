@@ -29,8 +29,16 @@ Deno.test("dashboard actions: KICK and LDM with confirmation, server page, RELOA
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
-  const victim = await connect({ servers: ns.url, ...ns.users.bridge, name: "kick-target" });
-  const moved = await connect({ servers: ns.url, ...ns.users.engine, name: "ldm-target" });
+  const victim = await connect({
+    servers: ns.url,
+    ...(await ns.console("BRIDGE")).nats,
+    name: "kick-target",
+  });
+  const moved = await connect({
+    servers: ns.url,
+    ...(await ns.console("ENGINE")).nats,
+    name: "ldm-target",
+  });
   const statuses: string[] = [];
   (async () => {
     for await (const st of moved.status()) statuses.push(st.type);
@@ -110,7 +118,7 @@ Deno.test("dashboard actions: KICK and LDM with confirmation, server page, RELOA
     }
 
     // Tracing from the dashboard's OPS connection.
-    const sink = await connect({ servers: ns.url, ...ns.users.ops, name: "trace-sink" });
+    const sink = await connect({ servers: ns.url, ...ns.users.ops.nats, name: "trace-sink" });
     sink.subscribe("ops.trace.>");
     await sink.flush();
     try {

@@ -28,8 +28,10 @@ Deno.test("browser identity: stable, with OS and device type, valid as a unit ID
   assert.equal(detectOs("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)"), "macos");
 });
 
-Deno.test("browser identity: ?client= overrides only with a valid unit ID", () => {
-  assert.deepEqual(browserIdentity(linux, "kiosk-3").unitId, "kiosk-3");
+Deno.test("browser identity: ?client= overrides only with a valid unit ID, always browser-…", () => {
+  // Browser sessions get credentials for browser-… units only: never another unit's.
+  assert.deepEqual(browserIdentity(linux, "kiosk-3").unitId, "browser-kiosk-3");
+  assert.deepEqual(browserIdentity(linux, "browser-kiosk-3").unitId, "browser-kiosk-3");
   assert.equal(browserIdentity(linux, "kiosk-3").overridden, true);
   for (const bad of ["a.b", "*", "has space", "x".repeat(65)]) {
     assert.match(browserIdentity(linux, bad).unitId, /^browser-/, bad);

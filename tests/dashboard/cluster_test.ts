@@ -18,14 +18,14 @@ Deno.test("dashboard over a 3-server cluster: Overview table live, Routes with R
   });
   const s = await login(d.app);
   const names = ["dc-1", "dc-2", "dc-3"];
-  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops });
+  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops.nats });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: "ORDERS", subjects: ["orders.>"], num_replicas: 3 });
     // Every member hosts the R3 stream, so the dashboard's server lists it with its leader.
     let jszLeader = "";
     await until(async () => {
-      const jsz = await d.services.monitor.jsz({ streams: true, acc: "OPS" });
+      const jsz = await d.services.monitor.jsz({ streams: true, acc: first.accounts.OPS });
       jszLeader = jsz.account_details?.flatMap((a) => a.stream_detail ?? [])
         .find((x) => x.name === "ORDERS")?.cluster?.leader ?? "";
       return jszLeader !== "";

@@ -35,7 +35,7 @@ Deno.test({
     // A guardian under its own permission set, allowed to reach this test server's port.
     await using guardian = await startGuardianProgram(
       ns,
-      guardianEnv(ns, "e2e-hub", {
+      await guardianEnv(ns, "test-hub", {
         HEARTBEAT_INTERVAL_MS: "1000",
         RTT_INTERVAL_MS: "1000",
         TIME_INTERVAL_MS: "1000",
@@ -44,9 +44,7 @@ Deno.test({
     // And a plain client unit, so the Units table has a heartbeat even without the guardian.
     await using client = await connect({
       servers: ns.url,
-      unitId: "e2e-client",
-      user: ns.users.guardian.user,
-      pass: ns.users.guardian.pass,
+      ...(await ns.unit("e2e-client")).client,
     });
     client.serveEcho();
     client.startHeartbeat({
@@ -105,7 +103,11 @@ Deno.test({
       await shot(page, "overview");
       // The figures refresh without a reload.
       const countBefore = await page.textContent('[data-stat="connections"] .value');
-      const extra = await natsConnect({ servers: ns.url, ...ns.users.engine, name: "e2e-extra" });
+      const extra = await natsConnect({
+        servers: ns.url,
+        ...(await ns.unit("e2e-extra", { account: "ENGINE" })).nats,
+        name: "e2e-extra",
+      });
       await page.waitForFunction(
         (before) =>
           document.querySelector('[data-stat="connections"] .value')?.textContent !== before,
@@ -121,7 +123,11 @@ Deno.test({
         (globalThis as unknown as { __marker: number }).__marker = 42
       );
       const name = `e2e-probe-${crypto.randomUUID().slice(0, 6)}`;
-      const nc = await natsConnect({ servers: ns.url, ...ns.users.bridge, name });
+      const nc = await natsConnect({
+        servers: ns.url,
+        ...(await ns.unit("e2e-probe", { account: "BRIDGE" })).nats,
+        name,
+      });
       await page.waitForSelector(`#activity td.ev-name >> text=${name}`, { timeout: 5000 });
       assert.equal(
         await page.evaluate(() => (globalThis as unknown as { __marker: number }).__marker),
@@ -147,10 +153,10 @@ Deno.test({
       };
       let guardianSeen = true;
       try {
-        const q = await unitRow("e2e-hub");
+        const q = await unitRow("test-hub");
         assert.ok(q && q.trim() !== "–", "guardian reports a clock quality");
         // It runs on the dashboard's host (same UNIT_ID), so the local time box shows its clock.
-        await page.waitForSelector("#local-time >> text=reported by e2e-hub", { timeout: 5000 });
+        await page.waitForSelector("#local-time >> text=reported by test-hub", { timeout: 5000 });
       } catch (e) {
         guardianSeen = false;
         console.warn(
@@ -165,10 +171,10 @@ Deno.test({
       });
       await page.waitForSelector("#local-time .badge.good, #local-time .badge.warn");
       await shot(page, "units");
-      // ?client= names the browser unit.
+      // ?client= names the browser unit (always browser-…: a session gets no other unit).
       await page.goto(`${dash.url}/units?client=e2e-kiosk`);
-      await page.waitForSelector('.browser-unit [data-unit-id="e2e-kiosk"]');
-      await page.waitForSelector('#units-rtt tr[data-unit="e2e-kiosk"] .rtt-cell', {
+      await page.waitForSelector('.browser-unit [data-unit-id="browser-e2e-kiosk"]');
+      await page.waitForSelector('#units-rtt tr[data-unit="browser-e2e-kiosk"] .rtt-cell', {
         timeout: 15_000,
       });
       console.log(`guardian in Units: ${guardianSeen}`);
@@ -178,7 +184,9 @@ Deno.test({
       const selfId = await page.getAttribute(".browser-unit [data-unit-id]", "data-unit-id");
       assert.ok(selfId, "the browser unit has an ID");
       const selfConns = async () =>
-        (await mon.connz({ acc: "OPS", auth: true })).connections.filter((c) => c.name === selfId);
+        (await mon.connz({ acc: ns.accounts.OPS, auth: true })).connections.filter((c) =>
+          c.name === selfId
+        );
       let before: ConnInfo[] = [];
       await until(
         async () => (before = await selfConns()).length === 1,
@@ -240,17 +248,18 @@ Deno.test({
 
       // No secret ever reaches the dashboard's log.
       const { stdout, stderr } = dash.program.output();
+      const seed = (creds: string) => /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(creds)![1]!;
       for (
         const secret of [
           ADMIN.password,
-          ns.users.sys.pass,
-          ns.users.ops.pass,
-          ns.users.ui.pass,
+          seed(ns.users.sys.creds),
+          seed(ns.users.ops.creds),
           "e2e-secret-e2e-secret-e2e-secret-000001",
         ]
       ) {
         assert.ok(!(stdout + stderr).includes(secret), "a secret in the dashboard log");
       }
+      assert.ok(!/\bSU[A-Z2-7]{56}\b/.test(stdout + stderr), "a seed in the dashboard log");
 
       // Logout ends the session.
       await page.goto(`${dash.url}/`);

@@ -9,7 +9,7 @@ Deno.test("two dashboard instances on one NATS system serve the same users", asy
   // Behind a load balancer: same configuration and secret, each its own UNIT_ID.
   await using a = await testDashboard(ns, { UNIT_ID: "hub-a" });
   await using b = await testDashboard(ns, { UNIT_ID: "hub-b" });
-  const nc = await connect({ servers: ns.url, ...ns.users.guardian });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     // A login on one instance is a login on the other.
     const s = await login(a.app);

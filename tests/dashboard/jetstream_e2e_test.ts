@@ -49,8 +49,16 @@ Deno.test({
     await Deno.mkdir(ARTIFACTS, { recursive: true });
     await using ns = await startNats();
     await using dash = await startDashboardProgram(ns, { TELEMETRY_HISTORY_MAX_MB: "32" });
-    const bridge = await connect({ servers: ns.url, ...ns.users.bridge, name: "e2e-bridge" });
-    const engine = await connect({ servers: ns.url, ...ns.users.engine, name: "e2e-engine" });
+    const bridge = await connect({
+      servers: ns.url,
+      ...(await ns.console("BRIDGE")).nats,
+      name: "e2e-bridge",
+    });
+    const engine = await connect({
+      servers: ns.url,
+      ...(await ns.console("ENGINE")).nats,
+      name: "e2e-engine",
+    });
     const browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
       args: CHROMIUM_ARGS,

@@ -260,7 +260,7 @@ Deno.test("console API: KV put, history, revert, watch; object upload and downlo
     const watch = await get(d.app, s, `${kv}/watch?filter=app.>`);
     const change = events(watch, (e) => e === "change");
     // The watch subscribes once the stream starts; publish until it sees one.
-    const nc = await connect({ servers: ns.url, ...ns.users.engine });
+    const nc = await connect({ servers: ns.url, ...(await ns.console("ENGINE")).nats });
     const js = jetstream(nc);
     let seen: { event: string; data: string }[] = [];
     const stop = setInterval(() => void js.publish("$KV.cfg.app.live", "1").catch(() => {}), 50);
@@ -295,7 +295,7 @@ Deno.test("console API: KV put, history, revert, watch; object upload and downlo
 
   await t.step("services: list and call", async () => {
     const { Svcm } = await import("@nats-io/services");
-    const nc = await connect({ servers: ns.url, ...ns.users.provision });
+    const nc = await connect({ servers: ns.url, ...(await ns.console("PROVISION")).nats });
     try {
       const svc = await new Svcm(nc as never).add({ name: "echo", version: "1.0.0" });
       svc.addEndpoint("say", {
@@ -356,8 +356,8 @@ Deno.test("console API: login, CSRF and accounts guard every action", async () =
   );
   assert.match(sys.error.message, /Account "SYS" not found among the console's accounts/);
   // A publish in BRIDGE reaches BRIDGE's subscribers only.
-  const engine = await connect({ servers: ns.url, ...ns.users.engine });
-  const bridge = await connect({ servers: ns.url, ...ns.users.bridge });
+  const engine = await connect({ servers: ns.url, ...(await ns.console("ENGINE")).nats });
+  const bridge = await connect({ servers: ns.url, ...(await ns.console("BRIDGE")).nats });
   try {
     const inEngine = engine.subscribe("secret.>");
     const inBridge = bridge.subscribe("secret.>", { max: 1 });

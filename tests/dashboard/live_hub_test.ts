@@ -63,7 +63,8 @@ Deno.test("live hub: another boot's ID, a future one or a gap gets a snapshot", 
 });
 
 Deno.test("units view: deltas replace the page's units in place, never go back in time, and say when to fetch the page again", () => {
-  const unit = (unitId: string, lastSeen: number) => ({ unitId, lastSeen }) as UnitState;
+  const unit = (unitId: string, lastSeen: number) =>
+    ({ key: unitId, account: "OPS", unitId, lastSeen }) as UnitState;
   const stats = null as never;
   const query = DEFAULT_UNITS_QUERY;
   const empty = { now: 0, query, total: 0, units: [], stats };
@@ -103,6 +104,11 @@ Deno.test("units view: deltas replace the page's units in place, never go back i
   assert.equal(applyUnitsEvent(r.view, { ...delta, changed: [unit("c", 30)] }).refetch, true);
   assert.equal(applyUnitsEvent(r.view, { ...delta, removed: ["b"] }).refetch, true);
   assert.equal(applyUnitsEvent(r.view, { ...delta, more: true }).refetch, true);
+  // A tenant's unit of the same ID is another unit, by its key: not on this page.
+  const tenant = { ...unit("a", 40), key: "BRIDGE.a", account: "BRIDGE" };
+  const t = applyUnitsEvent(r.view, { ...delta, changed: [tenant] });
+  assert.equal(t.refetch, true);
+  assert.deepEqual(t.view.units.map((u) => [u.key, u.lastSeen]), [["a", 10], ["b", 20]]);
   // Sorted by a changing value, any change may reorder the page.
   const bySeen = { ...r.view, query: { ...query, sort: "seen" as const } };
   assert.equal(applyUnitsEvent(bySeen, { ...delta, changed: [unit("a", 40)] }).refetch, true);

@@ -11,14 +11,16 @@ Deno.test("live: a CONNECT reaches the activity stream, a DISCONNECT /api/activi
   const s = await login(d.app);
   await using stream = await openStream(d.app, s, "topics=activity");
   const name = `sse-probe-${crypto.randomUUID().slice(0, 8)}`;
-  const nc = await connect({ servers: ns.url, ...ns.users.bridge, name });
+  const tenant = await ns.console("BRIDGE");
+  const nc = await connect({ servers: ns.url, ...tenant.nats, name });
   const hit = await stream.next(
     (e) => e.event === "activity" && e.data.includes(`"${name}"`) && e.data.includes('"connect"'),
     `the CONNECT of ${name}`,
   );
   const e = JSON.parse(hit.data);
   assert.equal(e.account, "BRIDGE");
-  assert.equal(e.user, ns.users.bridge.user);
+  assert.equal(e.user, tenant.publicKey);
+  assert.equal(e.userName, "console-test");
   assert.match(hit.id, new RegExp(`^${d.services.live.epoch}-\\d+$`), "ID: <epoch>-<seq>");
 
   nc.publish("ops.heartbeat.x", "hello");
@@ -44,14 +46,18 @@ Deno.test("live: Last-Event-ID resumes with exactly what the browser missed", as
   let resumeAt: string;
   {
     await using first = await openStream(d.app, s, "topics=activity");
-    const c = await connect({ servers: ns.url, ...ns.users.engine, name: "before-gap" });
+    const c = await connect({
+      servers: ns.url,
+      ...(await ns.console("ENGINE")).nats,
+      name: "before-gap",
+    });
     await first.next((e) => e.data.includes('"before-gap"'), "the first CONNECT");
     resumeAt = first.lastId;
     await c.close();
   }
   // While the browser is away: a disconnect and a connect it must not miss.
   const name = `missed-${crypto.randomUUID().slice(0, 8)}`;
-  const nc = await connect({ servers: ns.url, ...ns.users.bridge, name });
+  const nc = await connect({ servers: ns.url, ...(await ns.console("BRIDGE")).nats, name });
   await until(
     () => d.sys.recent().some((e) => e.name === name),
     `the CONNECT of ${name} at the dashboard`,
@@ -77,7 +83,7 @@ Deno.test("live: an event ID from before a restart gets a snapshot, then live ev
     const reset = await stream.next((e) => e.event === "units", `a units snapshot (${stale})`);
     assert.equal((JSON.parse(reset.data) as UnitsReset).reset, true);
     const name = `after-restart-${crypto.randomUUID().slice(0, 6)}`;
-    const nc = await connect({ servers: ns.url, ...ns.users.bridge, name });
+    const nc = await connect({ servers: ns.url, ...(await ns.console("BRIDGE")).nats, name });
     await stream.next((e) => e.event === "activity" && e.data.includes(name), `live ${name}`);
     await nc.close();
   }
@@ -88,7 +94,8 @@ Deno.test("live: units arrive as a snapshot, then as deltas of the units that ch
   await using ns = await startNats();
   await using d = await testDashboard(ns);
   const s = await login(d.app);
-  const nc = await connect({ servers: ns.url, ...ns.users.guardian });
+  // One OPS connection sends the telemetry of several units: the registry is under test here.
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   {
     // unit-old's own delta goes out first: a snapshot taken while it is still pending (the feed
     // batches for up to a second) would see it repeated in the next delta, beside unit-new.
@@ -136,7 +143,11 @@ Deno.test("live: the Overview's figures follow a new connection without polling"
   const before = JSON.parse(first.data).summary.connections as number;
   const rates = await stream.next((e) => e.event === "rates", "the rate history");
   assert.equal(JSON.parse(rates.data).reset, true);
-  const nc = await connect({ servers: ns.url, ...ns.users.engine, name: "moves-the-count" });
+  const nc = await connect({
+    servers: ns.url,
+    ...(await ns.console("ENGINE")).nats,
+    name: "moves-the-count",
+  });
   await stream.next(
     (e) => e.event === "overview" && JSON.parse(e.data).summary?.connections === before + 1,
     `an overview with ${before + 1} connections`,

@@ -16,13 +16,14 @@ Deno.test("pages and their /api twins show the server", async (t) => {
       compareVersions(ns.version, v) < 0,
       `"requires nats-server ≥ ${v}" on nats-server ${ns.version}`,
     );
-  const clients = await Promise.all(
+  const tenants = await Promise.all(
     ["alpha", "beta", "gamma"].map((n, i) =>
-      connect({
-        servers: ns.url,
-        ...(i < 2 ? ns.users.bridge : ns.users.engine),
-        name: `pages-${n}`,
-      })
+      ns.unit(`pages-${n}`, { account: i < 2 ? "BRIDGE" : "ENGINE", extraSub: ["orders.>"] })
+    ),
+  );
+  const clients = await Promise.all(
+    tenants.map((t, i) =>
+      connect({ servers: ns.url, ...t.nats, name: `pages-${["alpha", "beta", "gamma"][i]}` })
     ),
   );
   clients[0]!.subscribe("orders.>");
@@ -58,8 +59,12 @@ Deno.test("pages and their /api twins show the server", async (t) => {
       "pages-alpha",
       "pages-beta",
     ]);
-    const byUser = await (await get(d.app, s, `/api/connz?user=${ns.users.engine.user}`)).json();
-    assert.deepEqual(byUser.connections.map((c: { name: string }) => c.name), ["pages-gamma"]);
+    // 2.9 does not filter JWT users by key (it compares user names, which they lack).
+    if (compareVersions(ns.version, "2.10.0") >= 0) {
+      const byUser = await (await get(d.app, s, `/api/connz?user=${tenants[2]!.publicKey}`))
+        .json();
+      assert.deepEqual(byUser.connections.map((c: { name: string }) => c.name), ["pages-gamma"]);
+    }
     const paged = await (await get(d.app, s, "/api/connz?limit=1&offset=1&sort=cid")).json();
     assert.equal(paged.connections.length, 1);
     assert.ok(paged.total >= 3);
@@ -128,7 +133,8 @@ Deno.test("pages and their /api twins show the server", async (t) => {
     assert.equal(bridge.jetstream, true);
     assert.equal(api.systemAccount, "SYS");
     const html = await (await get(d.app, s, "/accounts/OPS")).text();
-    assert.ok(html.includes("ops.&gt;") || html.includes("ops.>"));
+    // OPS imports each tenant's telemetry under the tenant's name.
+    assert.ok(html.includes("tenant.BRIDGE.ops.heartbeat.*"));
     assert.ok(html.includes("BRIDGE"));
     const unknown = await get(d.app, s, "/accounts/NOPE");
     assert.equal(unknown.status, 404);
@@ -184,7 +190,11 @@ Deno.test("NATS unreachable: a clear 503 page and JSON, never a stack trace", as
   );
   // ...connect events flow again.
   const name = `back-${crypto.randomUUID().slice(0, 6)}`;
-  const nc = await connect({ servers: ns.url, ...ns.users.bridge, name });
+  const nc = await connect({
+    servers: ns.url,
+    ...(await ns.unit("back", { account: "BRIDGE" })).nats,
+    name,
+  });
   await until(async () => {
     const body = await (await get(d.app, s, "/api/activity")).json();
     return body.events.some((e: { name: string }) => e.name === name);

@@ -18,7 +18,9 @@ Deno.test("the dashboard permission set refuses what the dashboard does not need
   assert.equal(out.code, 0, out.stderr);
   assert.deepEqual(JSON.parse(out.stdout.trim()), [
     "readEnvFile",
-    "readGuardianPassword",
+    "readSigningKeys",
+    "readUnitCreds",
+    "readControllerCreds",
     "run",
     "write",
     "remoteNet",

@@ -58,13 +58,17 @@ Deno.test("every JSON a page shows is also under /api/, from the same code path"
   // fixtures below need some.
   await using d = await testDashboard(ns, { TELEMETRY_HISTORY_MAX_MB: "32" });
   const s = await login(d.app);
-  const tenant = await connect({ servers: ns.url, ...ns.users.bridge, name: "routes-twin" });
+  const tenant = await connect({
+    servers: ns.url,
+    ...(await ns.console("BRIDGE")).nats,
+    name: "routes-twin",
+  });
   tenant.subscribe("orders.>");
   await tenant.flush();
   const { connections } = await (await get(d.app, s, "/api/connz?acc=BRIDGE")).json();
   const cid = connections[0].cid;
   // The JetStream console's pages name a stream, a bucket and an object store of OPS.
-  const ops = await connect({ servers: ns.url, ...ns.users.ops, name: "routes-fixtures" });
+  const ops = await connect({ servers: ns.url, ...ns.users.ops.nats, name: "routes-fixtures" });
   await (await jetstreamManager(ops)).streams.add({ name: "S", subjects: ["s.>"] });
   await new Kvm(ops).create("b");
   await new Objm(ops).create("b");

@@ -20,7 +20,7 @@ Deno.test("security: login gates every page and API except /healthz and static f
         "/api/connz",
         "/api/units",
         "/api/events",
-        "/api/browser/credentials",
+        "/api/browser/credentials/browser-x",
         "/api/nope",
       ]
     ) {
@@ -182,12 +182,11 @@ Deno.test("security: login gates every page and API except /healthz and static f
     }
   });
 
-  await t.step("no credential but the browser user's own is ever rendered", async () => {
+  await t.step("no credential but the browser's own is ever rendered", async () => {
+    const seed = (creds: string) => /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(creds)![1]!;
     const secrets = [
-      ns.users.sys.pass,
-      ns.users.ops.pass,
-      ns.users.guardian.pass,
-      ns.users.bridge.pass,
+      seed(ns.users.sys.creds),
+      seed(ns.users.ops.creds),
       ADMIN.password,
       SECRET,
     ];
@@ -212,10 +211,13 @@ Deno.test("security: login gates every page and API except /healthz and static f
     for (const path of paths) {
       const text = await (await get(app, s, path)).text();
       for (const secret of secrets) assert.ok(!text.includes(secret), `${path} leaks a secret`);
-      assert.ok(!text.includes(ns.users.ui.pass), `${path} renders the ui password into a page`);
+      assert.ok(!/BEGIN USER NKEY SEED|\bSU[A-Z2-7]{56}\b/.test(text), `${path} renders a seed`);
     }
-    const creds = await (await get(app, s, "/api/browser/credentials")).json();
-    assert.deepEqual(creds, { user: ns.users.ui.user, pass: ns.users.ui.pass, wsUrl: ns.wsUrl });
+    const creds = await (await get(app, s, "/api/browser/credentials/browser-sec")).json();
+    assert.equal(creds.unitId, "browser-sec");
+    assert.equal(creds.wsUrl, ns.wsUrl);
+    assert.match(creds.creds, /BEGIN NATS USER JWT/);
+    assert.ok(!creds.creds.includes(seed(ns.users.sys.creds)));
   });
 
   await t.step("logout ends the session cookie", async () => {

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { PROJECT_DIR, startNats, until } from "../_kit/mod.ts";
+import { startNats, until } from "../_kit/mod.ts";
 import { testDashboard } from "./_harness.ts";
 
-/** The project's server configuration, with or without JetStream, in a directory of its own. */
+/**
+ * The project's server configuration (operator mode, the test server's identity), with or without
+ * JetStream, in a directory of its own.
+ */
 async function serverConfig(dir: string, jetstream: boolean): Promise<string> {
-  await Deno.copyFile(`${PROJECT_DIR}/config/accounts.conf`, `${dir}/accounts.conf`);
   const file = `${dir}/nats-server.conf`;
   await Deno.writeTextFile(
     file,
@@ -15,7 +17,8 @@ async function serverConfig(dir: string, jetstream: boolean): Promise<string> {
       "http_port: $NATS_HTTP_PORT",
       "websocket { host: $NATS_HOST, port: $NATS_WS_PORT, no_tls: true }",
       jetstream ? "jetstream { store_dir: $NATS_DATA_DIR }" : "",
-      "include ./accounts.conf",
+      "operator: $NATS_OPERATOR_JWT",
+      "resolver { type: full, dir: $NATS_RESOLVER_DIR, allow_delete: false }",
     ].join("\n"),
   );
   return file;

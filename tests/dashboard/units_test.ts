@@ -8,7 +8,7 @@ Deno.test("units: heartbeats and RTT appear; malformed telemetry is counted and 
   await using ns = await startNats();
   await using d = await testDashboard(ns);
   const s = await login(d.app);
-  const nc = await connect({ servers: ns.url, ...ns.users.guardian });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   const h = natsHeaders();
   h.set("X-Unit-ID", "unit-a");
   const hb = {
@@ -68,12 +68,20 @@ Deno.test("units: heartbeats and RTT appear; malformed telemetry is counted and 
   assert.equal(res.status, 200);
   const after = await (await get(d.app, s, "/api/units")).json();
   assert.ok(!after.units.some((u: { unitId: string }) => u.unitId === "unit-a"));
-  const invalid = await get(d.app, s, "/api/units/a.b/forget", {
-    method: "POST",
-    headers: { origin: "http://localhost", "x-csrf-token": s.csrf },
-  });
-  assert.equal(invalid.status, 400);
-  assert.match((await invalid.json()).error.message, /Invalid unit ID "a.b"/);
+  // A unit key is a unit ID, or an account name, a dot and a unit ID.
+  for (
+    const [key, message] of [
+      ["a.b", /Invalid unit key "a.b": expected <unit> or <ACCOUNT>.<unit>/],
+      ["BRIDGE.a b", /Invalid unit ID "a b"/],
+    ] as const
+  ) {
+    const invalid = await get(d.app, s, `/api/units/${encodeURIComponent(key)}/forget`, {
+      method: "POST",
+      headers: { origin: "http://localhost", "x-csrf-token": s.csrf },
+    });
+    assert.equal(invalid.status, 400, key);
+    assert.match((await invalid.json()).error.message, message);
+  }
   await nc.close();
 });
 
@@ -81,7 +89,7 @@ Deno.test("units: a unit that stops sending is marked stale", async () => {
   await using ns = await startNats();
   await using d = await testDashboard(ns);
   const s = await login(d.app);
-  const nc = await connect({ servers: ns.url, ...ns.users.guardian });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   for (let seq = 0; seq < 3; seq++) {
     nc.publish("ops.heartbeat.unit-s", heartbeatJson("unit-s", seq));
     await nc.flush();
@@ -101,7 +109,7 @@ Deno.test("units: /api/units and the page are paged, sorted and filtered on the 
   await using ns = await startNats();
   await using d = await testDashboard(ns);
   const s = await login(d.app);
-  const nc = await connect({ servers: ns.url, ...ns.users.guardian });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     for (let i = 0; i < 150; i++) {
       const unitId = `page-${String(i).padStart(3, "0")}`;

@@ -8,7 +8,14 @@ import {
   wsconnect,
 } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { type Credentials, type NatsServer, startNats } from "../_kit/mod.ts";
+import { jwtName } from "../../mods/monitor/mod.ts";
+import {
+  expectPublishRefused as assertPublishRefused,
+  expectSubscribeRefused as assertSubscribeRefused,
+  type NatsServer,
+  startNats,
+  type TestIdentity,
+} from "../_kit/mod.ts";
 
 const TIMEOUT_MS = 5000;
 
@@ -20,8 +27,12 @@ function within<T>(p: Promise<T>, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function as(ns: NatsServer, who: Credentials): Promise<NatsConnection & AsyncDisposable> {
-  const nc = await connect({ servers: ns.url, ...who, name: `test-${who.user}` });
+async function as(ns: NatsServer, who: TestIdentity): Promise<NatsConnection & AsyncDisposable> {
+  const nc = await connect({
+    servers: ns.url,
+    ...who.nats,
+    name: `test-${who.publicKey.slice(0, 8)}`,
+  });
   return Object.assign(nc, { [Symbol.asyncDispose]: () => nc.close() });
 }
 
@@ -36,35 +47,10 @@ async function next(sub: Subscription, what: string): Promise<string> {
   return `${r.value.subject} ${r.value.string()}`;
 }
 
-/** Publishes and expects the server's async permission error (nats.js v3: a status event). */
-async function assertPublishRefused(nc: NatsConnection, subject: string): Promise<void> {
-  const status = nc.status();
-  const refused = (async () => {
-    for await (const s of status) {
-      if (s.type === "error" && s.error instanceof PermissionViolationError) return s.error;
-    }
-    throw new Error("status ended");
-  })();
-  nc.publish(subject, "should be refused");
-  await nc.flush();
-  const err = await within(refused, `a permission error for publishing to ${subject}`);
-  assert.equal(err.operation, "publish");
-  assert.equal(err.subject, subject);
-}
-
-/** Subscribes and expects the server to refuse: the subscription closes with the error. */
-async function assertSubscribeRefused(nc: NatsConnection, subject: string): Promise<void> {
-  const sub = nc.subscribe(subject);
-  await nc.flush();
-  const closed = await within(sub.closed, `the refused subscription to ${subject} to close`);
-  assert.ok(closed instanceof PermissionViolationError, `subscribing to ${subject} was allowed`);
-  assert.equal(closed.operation, "subscription");
-}
-
-Deno.test("guardian publishes its telemetry to OPS and is refused everything else", async () => {
+Deno.test("a guardian publishes its own telemetry to OPS and is refused everything else", async () => {
   await using ns = await startNats();
   await using ops = await as(ns, ns.users.ops);
-  await using guardian = await as(ns, ns.users.guardian);
+  await using guardian = await as(ns, await ns.unit("unit-1", { role: "guardian" }));
   const sub = ops.subscribe("ops.>");
   await ops.flush();
 
@@ -81,10 +67,10 @@ Deno.test("guardian publishes its telemetry to OPS and is refused everything els
   assert.equal(await next(sub, "the heartbeat after refusals"), "ops.heartbeat.unit-1 again");
 });
 
-Deno.test("the browser (ui) user publishes only its own telemetry and has no JetStream", async () => {
+Deno.test("a browser user publishes only its own telemetry and has no JetStream", async () => {
   await using ns = await startNats();
   await using ops = await as(ns, ns.users.ops);
-  await using ui = await as(ns, ns.users.ui);
+  await using ui = await as(ns, await ns.unit("browser-1", { role: "browser" }));
   const sub = ops.subscribe("ops.>");
   await ops.flush();
 
@@ -106,8 +92,15 @@ Deno.test("the browser (ui) user publishes only its own telemetry and has no Jet
 
 Deno.test("tenants are isolated: BRIDGE never receives ENGINE's messages", async () => {
   await using ns = await startNats();
-  await using bridge = await as(ns, ns.users.bridge);
-  await using engine = await as(ns, ns.users.engine);
+  const tenantWide = { extraPub: [">"], extraSub: [">"] };
+  await using bridge = await as(
+    ns,
+    await ns.unit("bridge-app", { account: "BRIDGE", ...tenantWide }),
+  );
+  await using engine = await as(
+    ns,
+    await ns.unit("engine-unit", { account: "ENGINE", ...tenantWide }),
+  );
   const bridgeSub = bridge.subscribe(">");
   const engineSub = engine.subscribe("app.>");
   await bridge.flush();
@@ -123,21 +116,27 @@ Deno.test("tenants are isolated: BRIDGE never receives ENGINE's messages", async
   assert.equal(bridgeSub.getReceived(), 1, "BRIDGE received nothing but its own marker");
 });
 
-Deno.test("a tenant's ops.log.> message reaches an OPS subscriber (export/import)", async () => {
+Deno.test("a tenant's telemetry reaches OPS under the tenant's name (private export, prefixed import)", async () => {
   await using ns = await startNats();
   await using ops = await as(ns, ns.users.ops);
-  const sub = ops.subscribe("ops.log.>");
+  const sub = ops.subscribe("tenant.*.ops.>");
   await ops.flush();
-  for (const tenant of ["bridge", "engine", "provision"] as const) {
-    await using nc = await as(ns, ns.users[tenant]);
-    nc.publish(`ops.log.warn.${tenant}-unit`, `from ${tenant}`);
+  for (const tenant of ["BRIDGE", "ENGINE", "PROVISION"] as const) {
+    const unit = `${tenant.toLowerCase()}-unit`;
+    await using nc = await as(ns, await ns.unit(unit, { account: tenant }));
+    nc.publish(`ops.log.warn.${unit}`, `from ${tenant}`);
     await nc.flush();
-    assert.equal(await next(sub, `${tenant}'s log`), `ops.log.warn.${tenant}-unit from ${tenant}`);
+    assert.equal(
+      await next(sub, `${tenant}'s log`),
+      `tenant.${tenant}.ops.log.warn.${unit} from ${tenant}`,
+    );
   }
 });
 
 Deno.test("only SYS users see $SYS events", async () => {
   await using ns = await startNats();
+  // Issued first: the controller's own connections are made then, before the subscription.
+  const tenantUnit = await ns.unit("bridge-app", { account: "BRIDGE" });
   await using sys = await as(ns, ns.users.sys);
   await using ops = await as(ns, ns.users.ops);
   const sysSub = sys.subscribe("$SYS.ACCOUNT.*.CONNECT");
@@ -145,15 +144,18 @@ Deno.test("only SYS users see $SYS events", async () => {
   await sys.flush();
   await ops.flush();
 
-  const connecting = await as(ns, ns.users.bridge);
+  const connecting = await as(ns, tenantUnit);
   const event = JSON.parse((await next(sysSub, "a CONNECT event")).split(" ").slice(1).join(" "));
-  assert.equal(event.client?.user, ns.users.bridge.user);
+  assert.equal(event.client?.user, tenantUnit.publicKey);
+  // The user JWT it connected with names it (name_tag is the user's up to 2.10, the account's
+  // from 2.11 on).
+  assert.equal(jwtName(event.client?.jwt ?? ""), "bridge-app");
   await connecting.close();
   // The event has been published; OPS has a subscription on $SYS.> in its own account and saw none.
   await ops.flush();
   assert.equal(opsSub.getReceived(), 0, "a non-system account received a $SYS event");
 
-  await using guardian = await as(ns, ns.users.guardian);
+  await using guardian = await as(ns, await ns.unit("unit-1", { role: "guardian" }));
   await assertSubscribeRefused(guardian, "$SYS.>");
 });
 
@@ -162,13 +164,16 @@ Deno.test("WebSocket accepts a browser client (wsconnect) whose messages reach O
   await using ops = await as(ns, ns.users.ops);
   const sub = ops.subscribe("ops.heartbeat.*");
   await ops.flush();
-  const ws = await wsconnect({ servers: ns.wsUrl, ...ns.users.ui });
+  const ws = await wsconnect({
+    servers: ns.wsUrl,
+    ...(await ns.unit("browser-ws", { role: "browser" })).nats,
+  });
   try {
-    ws.publish("ops.heartbeat.ws-browser", "over websocket");
+    ws.publish("ops.heartbeat.browser-ws", "over websocket");
     await ws.flush();
     assert.equal(
       await next(sub, "the WebSocket heartbeat"),
-      "ops.heartbeat.ws-browser over websocket",
+      "ops.heartbeat.browser-ws over websocket",
     );
   } finally {
     await ws.close();

@@ -35,12 +35,12 @@ async function listening(port: string): Promise<boolean> {
 }
 
 Deno.test("mods/config/main.ts check: a bad port and a missing password give one message and exit 2", async () => {
-  await withEnv({ NATS_PORT: "99999", NATS_OPS_PASSWORD: "" }, async (env) => {
+  await withEnv({ NATS_PORT: "99999", DASHBOARD_ADMIN_PASSWORD: "" }, async (env) => {
     const r = await configCheck(env);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /Invalid configuration in \.env or the environment \(2 variables\)/);
     assert.match(r.stderr, /NATS_PORT: expected a port number 1-65535.*; got "99999"/);
-    assert.match(r.stderr, /NATS_OPS_PASSWORD: expected a password .*; it is not set/);
+    assert.match(r.stderr, /DASHBOARD_ADMIN_PASSWORD: expected a password .*; it is not set/);
     assert.match(r.stderr, /Fix these in \.env/);
   });
 });
@@ -55,13 +55,13 @@ Deno.test("mods/config/main.ts check passes on a valid environment (exit 0)", as
 
 Deno.test("the supervisor refuses a bad configuration with exit 2 and starts nothing", async () => {
   await withEnv(
-    { NATS_HTTP_PORT: "http", NATS_GUARDIAN_PASSWORD: "", HEARTBEAT_INTERVAL_MS: "5" },
+    { NATS_HTTP_PORT: "http", DASHBOARD_SECRET: "", HEARTBEAT_INTERVAL_MS: "5" },
     async (env) => {
       const r = await runSupervisor(env);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /\(3 variables\)/);
       assert.match(r.stderr, /NATS_HTTP_PORT: .*got "http"/);
-      assert.match(r.stderr, /NATS_GUARDIAN_PASSWORD: .*it is not set/);
+      assert.match(r.stderr, /DASHBOARD_SECRET: .*it is not set/);
       assert.match(r.stderr, /HEARTBEAT_INTERVAL_MS: expected a whole number 100-600000; got "5"/);
       assert.doesNotMatch(r.stdout, /started/);
       assert.equal(await listening(env.NATS_PORT!), false, "nats-server was started");
@@ -89,7 +89,7 @@ Deno.test("a variable outside the program's permission set is named, not a stack
     assert.equal(r.code, 2, r.stderr);
     assert.match(
       r.stderr,
-      /NATS_SYS_PASSWORD: this program's permission set may not read it; add it to the "env" list/,
+      /DASHBOARD_ADMIN_PASSWORD: this program's permission set may not read it; add it to the "env" list/,
     );
     assert.doesNotMatch(r.stderr, /NotCapable|at loadConfig/);
   });

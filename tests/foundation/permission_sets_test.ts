@@ -70,7 +70,8 @@ Deno.test("guardian set: only its NATS port, only chronyc and pmc, only its vari
   await assertRefused("guardian", "run", "sh", "-c", "true");
   await assertAllowed("guardian", "env", "NATS_URL");
   await assertRefused("guardian", "env", "PROBE_SECRET");
-  await assertRefused("guardian", "env", "NATS_SYS_PASSWORD");
+  await assertRefused("guardian", "env", "DASHBOARD_ADMIN_PASSWORD");
+  await assertRefused("guardian", "read", `${PROJECT_DIR}/.data/identity/controller/operator.nk`);
   await assertRefused("guardian", "read", `${PROJECT_DIR}/.env.example`);
   await assertRefused("guardian", "write", scratch());
 });

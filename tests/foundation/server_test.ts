@@ -19,7 +19,7 @@ Deno.test("the project's config starts and every monitoring endpoint answers", a
 
 Deno.test("ops user connects over TCP and round-trips a message", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   const sub = nc.subscribe("ops.test.x", { max: 1 });
   nc.publish("ops.test.x", "hi");
   for await (const m of sub) assert.equal(m.string(), "hi");

@@ -17,14 +17,14 @@ Deno.test("with NATS_TLS_CERT and NATS_TLS_KEY set, clients, WebSocket and leaf 
     const handshake = await ws.handshake();
     assert.ok(handshake.alpnProtocol === null || typeof handshake.alpnProtocol === "string");
     ws.close();
-    const nc = await connect({ servers: ns.url, ...ns.users.ops, tls: { ca } });
+    const nc = await connect({ servers: ns.url, ...ns.users.ops.nats, tls: { ca } });
     const sub = nc.subscribe("ops.tls.check", { max: 1 });
     nc.publish("ops.tls.check", "secure");
     for await (const m of sub) assert.equal(m.string(), "secure");
     await nc.close();
 
     await assert.rejects(
-      connect({ servers: ns.url, ...ns.users.ops, reconnect: false, timeout: 2000 }),
+      connect({ servers: ns.url, ...ns.users.ops.nats, reconnect: false, timeout: 2000 }),
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

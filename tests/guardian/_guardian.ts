@@ -12,7 +12,7 @@ export function observer(ns: NatsServer, opts: { reconnectTimeWaitMs?: number } 
   return connect({
     servers: ns.url,
     unitId: `observer-${crypto.randomUUID().slice(0, 8)}`,
-    ...ns.users.ops,
+    creds: ns.users.ops.creds,
     reconnectTimeWaitMs: opts.reconnectTimeWaitMs ?? 50,
     reconnectJitterMs: 0,
   });

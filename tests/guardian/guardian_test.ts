@@ -13,9 +13,15 @@ import {
 } from "../../mods/protocol/mod.ts";
 import { GUARDIAN_VERSION, statusSubject } from "../../mods/guardian/mod.ts";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { guardianEnv, spawnProgram, startGuardianProgram, startNats, until } from "../_kit/mod.ts";
+import {
+  guardianEnv,
+  guardianFlags,
+  spawnProgram,
+  startGuardianProgram,
+  startNats,
+  until,
+} from "../_kit/mod.ts";
 import { collect, observer } from "./_guardian.ts";
-import { natsHostPort } from "../../mods/runtime/mod.ts";
 
 function decode<T>(schema: Parameters<typeof decodeMessage<T>>[0], data: Uint8Array): T {
   const d = decodeMessage(schema, data);
@@ -33,7 +39,7 @@ Deno.test("guardian: heartbeat, echo, RTT, time metric, time config and discover
   const configs = await collect(obs, subjects.timeConfig());
   await using guardian = await startGuardianProgram(
     ns,
-    guardianEnv(ns, unit, {
+    await guardianEnv(ns, unit, {
       RTT_INTERVAL_MS: "100",
       TIME_MASTER: "true",
       NTP_SERVERS: "ntp-a, ntp-b",
@@ -172,7 +178,7 @@ Deno.test("guardian: keeps running through a server restart and logs the outage 
     }
     return out;
   };
-  await using guardian = await startGuardianProgram(ns, guardianEnv(ns, unit));
+  await using guardian = await startGuardianProgram(ns, await guardianEnv(ns, unit));
   await until(async () => (await recorded(heartbeatSubject)).length >= 3, "three heartbeats");
   await ns.stop();
   await new Promise((r) => setTimeout(r, 1500)); // the outage to measure
@@ -213,13 +219,14 @@ Deno.test("guardian: keeps running through a server restart and logs the outage 
 
 Deno.test("guardian: started before its server, it retries until the server is up", async () => {
   await using ns = await startNats();
-  await ns.stop();
   const unit = "gd-early";
+  const env = await guardianEnv(ns, unit); // its credentials, issued while the server runs
+  await ns.stop();
   const guardian = spawnProgram({
     permissionSet: "guardian",
     entry: "mods/guardian/main.ts",
-    denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
-    env: guardianEnv(ns, unit),
+    denoFlags: guardianFlags(env),
+    env,
   });
   try {
     await guardian.waitFor(/retrying in/, 30_000);

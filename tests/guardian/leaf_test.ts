@@ -1,34 +1,32 @@
-// The router layout: the guardian connects to a local leaf-node server (config/leaf.conf), which
-// carries its heartbeat, echo and service discovery to the hub (the test kit's server).
+// The router layout: the guardian connects to a local leaf-node server (its bundle's leaf.conf)
+// with the router's credentials, and the link carries its heartbeat, echo and service discovery
+// to the hub (the test kit's server) as the same router.
 import assert from "node:assert/strict";
 import { Svcm } from "@nats-io/services";
 import { decodeMessage, HEADERS, heartbeatSchema, subjects } from "../../mods/protocol/mod.ts";
-import { randomSecret } from "../../mods/config/mod.ts";
-import { spawnProgram, startLeafNode, startNats, until } from "../_kit/mod.ts";
+import { guardianFlags, spawnProgram, startLeafNode, startNats, until } from "../_kit/mod.ts";
 import type { Msg } from "../../mods/client/mod.ts";
 import { collect, observer } from "./_guardian.ts";
 
 Deno.test("guardian behind a leaf node: the hub gets its heartbeat, echo and discovery", async () => {
   await using hub = await startNats();
-  const local = { user: "guardian", pass: randomSecret(16) };
-  await using leaf = await startLeafNode(hub, { name: "leaf-test", credentials: local });
-  const leafHostPort = new URL(leaf.url).host;
-  await using obs = await observer(hub);
   const unit = "router-leaf";
+  await using leaf = await startLeafNode(hub, { unitId: unit });
+  await using obs = await observer(hub);
   const heartbeats = await collect(obs, subjects.heartbeat(unit));
+  const env = {
+    NATS_URL: leaf.url,
+    UNIT_ID: unit,
+    NATS_CREDS: `${leaf.dir}/${unit}.creds`,
+    HEARTBEAT_INTERVAL_MS: "200",
+    CHRONY_SOCKET: "/nonexistent/chronyd.sock",
+    PTP_UDS_PATH: "/nonexistent/ptp4l",
+  };
   await using guardian = spawnProgram({
     permissionSet: "guardian",
     entry: "mods/guardian/main.ts",
-    denoFlags: [`--allow-net=${leafHostPort}`],
-    env: {
-      NATS_URL: leaf.url,
-      UNIT_ID: unit,
-      NATS_GUARDIAN_USER: local.user,
-      NATS_GUARDIAN_PASSWORD: local.pass,
-      HEARTBEAT_INTERVAL_MS: "200",
-      CHRONY_SOCKET: "/nonexistent/chronyd.sock",
-      PTP_UDS_PATH: "/nonexistent/ptp4l",
-    },
+    denoFlags: guardianFlags(env),
+    env,
   });
   await guardian.waitFor(/heartbeat every/, 30_000);
   const [hb] = await heartbeats.waitFor(2);

@@ -14,10 +14,12 @@ Deno.test("deno.json's guardian env list is exactly the variables of its config 
   assert.deepEqual(set.env, variableNames(GUARDIAN_SECTIONS));
 });
 
-Deno.test("deno.json's guardian set: chronyc and pmc by absolute path, NATS only, no files", () => {
+Deno.test("deno.json's guardian set: chronyc and pmc by absolute path, NATS only, its credentials only", () => {
   assert.deepEqual(set.run, ["/usr/bin/chronyc", "/usr/sbin/pmc"]);
   assert.deepEqual(set.net, ["127.0.0.1:4222", "localhost:4222"]);
-  assert.deepEqual(Object.keys(set).sort(), ["env", "net", "run", "sys"]);
+  // Where units' .creds live: this host's (deno task identity) and a router's (its bundle).
+  assert.deepEqual(set.read, ["./.data/identity/creds/units", "/etc/nunect"]);
+  assert.deepEqual(Object.keys(set).sort(), ["env", "net", "read", "run", "sys"]);
   assert.deepEqual(set.sys, ["hostname"]);
   assert.equal(denoJson.version, GUARDIAN_VERSION);
 });
@@ -57,10 +59,12 @@ Deno.test("under -P=guardian everything outside the set is refused", async () =>
 Deno.test("the guardian refuses a NATS_URL its permission set does not allow, and says so", async () => {
   await using ns = await startNats();
   // no --allow-net: the set allows 127.0.0.1:4222 only, the server is elsewhere
+  const env = await guardianEnv(ns, "gd-refused");
   const r = await runProgram({
     permissionSet: "guardian",
     entry: "mods/guardian/main.ts",
-    env: guardianEnv(ns, "gd-refused"),
+    denoFlags: [`--allow-read=${env.NATS_CREDS}`],
+    env,
   });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, /the permission set refuses nats:\/\/127\.0\.0\.1:\d+/);
@@ -72,7 +76,7 @@ Deno.test("a bad configuration stops the guardian before it connects (exit 2)", 
     permissionSet: "guardian",
     entry: "mods/guardian/main.ts",
     denoFlags: [`--allow-net=${natsHostPort(ns.url)}`],
-    env: guardianEnv(ns, "bad.unit", { HEARTBEAT_INTERVAL_MS: "5" }),
+    env: await guardianEnv(ns, "bad.unit", { HEARTBEAT_INTERVAL_MS: "5" }),
   });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /UNIT_ID: expected/);

@@ -39,7 +39,7 @@ Deno.test("guardian.sh start | status | stop runs the guardian from an env file"
   try {
     await Deno.writeTextFile(
       env.NUNECT_ENV_FILE,
-      Object.entries(guardianEnv(ns, unit)).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
+      Object.entries(await guardianEnv(ns, unit)).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
     );
     assert.equal((await script(["status"], env)).code, 3);
     const start = await script(["start"], env);

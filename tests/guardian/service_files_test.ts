@@ -54,13 +54,10 @@ Deno.test("the init script's and the env file's variables are the guardian's", a
   assert.deepEqual(await envFileKeys(`${openwrt}/guardian.env`), names);
 });
 
-Deno.test("the leaf node's init script and env file name every variable of leaf.conf", async () => {
-  const conf = await Deno.readTextFile(`${PROJECT_DIR}/config/leaf.conf`);
-  // $NAME in a value position (not "$SRV.>" inside a quoted subject)
-  const used = [...new Set([...conf.matchAll(/^[^#]*?[:\s]\$([A-Z_]+)/gm)].map((m) => m[1]!))]
-    .sort();
-  assert.deepEqual((await initVariables(`${openwrt}/nunect-leaf`)).sort(), used);
-  assert.deepEqual((await envFileKeys(`${openwrt}/leaf.env`)).sort(), used);
+Deno.test("the leaf node's init script and env file name the bundle's leaf.conf, nothing else", async () => {
+  assert.deepEqual(await envFileKeys(`${openwrt}/leaf.env`), ["NUNECT_LEAF_CONF"]);
+  const init = await Deno.readTextFile(`${openwrt}/nunect-leaf`);
+  assert.doesNotMatch(init, /PASSWORD|NATS_LEAF_REMOTE_URL/);
 });
 
 Deno.test("the systemd unit runs the binary with the env file and restarts it", async () => {
@@ -100,7 +97,7 @@ Deno.test("the OpenWRT init script: UCI wins over the env file, respawn, procd i
   try {
     await Deno.writeTextFile(
       `${dir}/guardian.env`,
-      'NATS_URL=nats://10.0.0.1:4222\nUNIT_ID=from-file\nNATS_GUARDIAN_PASSWORD="file-secret-123"\n',
+      'NATS_URL=nats://10.0.0.1:4222\nUNIT_ID=from-file\nNATS_CREDS="/etc/nunect/from-file.creds"\n',
     );
     const { code, lines } = await withStandIns(
       initScript,
@@ -119,7 +116,7 @@ Deno.test("the OpenWRT init script: UCI wins over the env file, respawn, procd i
       "set command /usr/bin/nunect-guardian",
       "append env NATS_URL=nats://10.0.0.1:4222",
       "append env UNIT_ID=router-07",
-      "append env NATS_GUARDIAN_PASSWORD=file-secret-123",
+      "append env NATS_CREDS=/etc/nunect/from-file.creds",
       "append env HEARTBEAT_INTERVAL_MS=2000",
       "set respawn 3600 5 0",
       "set stdout 1",
@@ -134,21 +131,16 @@ Deno.test("the OpenWRT init script: UCI wins over the env file, respawn, procd i
   }
 });
 
-Deno.test("the leaf node's OpenWRT init script: UCI over the env file, refusal without a hub URL", async () => {
+Deno.test("the leaf node's OpenWRT init script: UCI over the env file, refusal without the bundle", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nunect-openwrt-" });
   const leafInit = `${openwrt}/nunect-leaf`;
   try {
-    await Deno.writeTextFile(
-      `${dir}/leaf.env`,
-      "NATS_SERVER_NAME=router-01\nNATS_PORT=4222\nNATS_GUARDIAN_PASSWORD=local-secret-123\n" +
-        "NATS_LEAF_REMOTE_URL=\n",
-    );
-    const hubs = "nats-leaf://g:p@hub-1:7422,nats-leaf://g:p@hub-2:7422";
+    await Deno.writeTextFile(`${dir}/leaf.env`, `NUNECT_LEAF_CONF=${dir}/missing.conf\n`);
+    await Deno.writeTextFile(`${dir}/leaf.conf`, "server_name: router-07\n");
     const started = await withStandIns(
       leafInit,
       `ENV_FILE="${dir}/leaf.env"
-      UCI_leaf_nats_server_name=router-07
-      UCI_leaf_nats_leaf_remote_url="${hubs}"
+      UCI_leaf_nunect_leaf_conf="${dir}/leaf.conf"
       start_service
       service_triggers`,
     );
@@ -156,24 +148,21 @@ Deno.test("the leaf node's OpenWRT init script: UCI over the env file, refusal w
     assert.deepEqual(started.lines, [
       "open leaf",
       "set command /usr/lib/nunect-guardian/nunect-leaf",
-      "append env NATS_SERVER_NAME=router-07",
-      "append env NATS_PORT=4222",
-      "append env NATS_GUARDIAN_PASSWORD=local-secret-123",
-      `append env NATS_LEAF_REMOTE_URL=${hubs}`,
+      `append env NUNECT_LEAF_CONF=${dir}/leaf.conf`,
       "set respawn 3600 5 0",
       "set stdout 1",
       "set stderr 1",
-      `set file ${dir}/leaf.env`,
+      `set file ${dir}/leaf.conf`,
       "close",
       "trigger nunect",
     ]);
-    // no hub URL anywhere: no instance, and a line saying what to set
+    // no bundle where the env file says: no instance, and a line saying what to install
     const refused = await withStandIns(leafInit, `ENV_FILE="${dir}/leaf.env"\nstart_service`);
     assert.equal(refused.code, 1);
     assert.deepEqual(refused.lines, [""]);
     assert.match(
       refused.stderr,
-      /NATS_LEAF_REMOTE_URL is not set: set it in .*leaf\.env or with uci set nunect\.leaf\.nats_leaf_remote_url=/,
+      /cannot read .*missing\.conf: install the router's bundle there \(deno task identity provision <router>/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -27,7 +27,7 @@ Deno.test({
     const heartbeats = await collect(obs, subjects.heartbeat(unit));
     await using _guardian = await startGuardianProgram(
       ns,
-      guardianEnv(ns, unit, {
+      await guardianEnv(ns, unit, {
         TIME_SYNC_MODE: "auto",
         CHRONY_SOCKET: chrony.clientSocket,
         PTP_UDS_PATH: ptp.slaveUds,

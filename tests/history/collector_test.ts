@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { type NatsServer, spawnProgram, startNats, until } from "../_kit/mod.ts";
-import { SysMonitor, UnitRegistry } from "../../mods/monitor/mod.ts";
+import { AccountNames, SysMonitor, UnitRegistry } from "../../mods/monitor/mod.ts";
 import {
   type Frame,
   frameOf,
@@ -27,9 +27,11 @@ interface Rig extends AsyncDisposable {
 }
 
 async function rig(ns: NatsServer): Promise<Rig> {
-  const ops = await connect({ servers: ns.url, ...ns.users.ops });
-  const sysNc = await connect({ servers: ns.url, ...ns.users.sys });
+  const ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
+  const sysNc = await connect({ servers: ns.url, ...ns.users.sys.nats });
   const sys = new SysMonitor(sysNc);
+  const names = new AccountNames(sysNc);
+  await names.refresh();
   const units = await UnitRegistry.start(ops, { bucket: null, historyStream: null });
   const collectors: HistoryCollector[] = [];
   return {
@@ -38,7 +40,7 @@ async function rig(ns: NatsServer): Promise<Rig> {
     async start(collectorId) {
       const c = await HistoryCollector.start({
         nc: ops,
-        sample: sysSampler(sys, () => units.units(), 500),
+        sample: sysSampler(sys, () => units.units(), 500, (key) => names.name(key)),
         tiers: TIERS,
         maxBytes: 64 << 20,
         collectorId,
@@ -70,7 +72,10 @@ Deno.test("history: a collector writes servers, accounts, streams, consumers and
   await jsm.consumers.add("orders", { durable_name: "worker", ack_policy: AckPolicy.Explicit });
   const js = jetstream(r.ops);
   for (let i = 0; i < 7; i++) await js.publish("orders.new", `o${i}`);
-  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
+  const guardian = await connect({
+    servers: ns.url,
+    ...(await ns.unit("router-7", { role: "guardian" })).nats,
+  });
   guardian.publish(
     "ops.metric.rtt.router-7",
     JSON.stringify({
@@ -147,7 +152,7 @@ Deno.test("history: with two collectors one leads, each point is stored once, an
 
 Deno.test("history: points written as plain JSON (before compression) read back with compressed ones; retention says what each tier holds", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     const tiers = [{ name: "1s", stepS: 1, keepS: 3600 }];
     const store = new HistoryStore(nc, { tiers, maxBytes: 8 << 20 });
@@ -180,7 +185,7 @@ Deno.test("history: points written as plain JSON (before compression) read back 
 
 Deno.test("history: the lease is compare-and-set; a holder that restarts under its name keeps it", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     const one = await Lease.open(nc, { name: "t", holder: "one", ttlMs: 60_000 });
     const two = await Lease.open(nc, { name: "t", holder: "two", ttlMs: 60_000 });
@@ -202,9 +207,9 @@ Deno.test("history: the lease is compare-and-set; a holder that restarts under i
 Deno.test("history: mods/history/main.ts runs under the history permission set, collects (units the dashboard stored included), and releases its lease on SIGTERM", async () => {
   await using ns = await startNats();
   // A unit the dashboard stored, silent since before the collector started.
-  const dashboardNc = await connect({ servers: ns.url, ...ns.users.ops });
+  const dashboardNc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   const dashboard = await UnitRegistry.start(dashboardNc, { historyStream: null });
-  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
+  const guardian = await connect({ servers: ns.url, ...ns.users.ops.nats });
   guardian.publish(
     "ops.heartbeat.router-quiet",
     JSON.stringify({
@@ -224,20 +229,20 @@ Deno.test("history: mods/history/main.ts runs under the history permission set, 
   await using program = spawnProgram({
     permissionSet: "history",
     entry: "mods/history/main.ts",
-    denoFlags: [`--allow-net=127.0.0.1:${ns.port}`],
+    denoFlags: [
+      `--allow-net=127.0.0.1:${ns.port}`,
+      `--allow-read=${ns.identityDir}/creds/history`,
+    ],
     env: {
       NATS_URL: ns.url,
       UNIT_ID: "hub",
-      NATS_SYS_USER: ns.users.sys.user,
-      NATS_SYS_PASSWORD: ns.users.sys.pass,
-      NATS_OPS_USER: ns.users.ops.user,
-      NATS_OPS_PASSWORD: ns.users.ops.pass,
+      NATS_IDENTITY_DIR: ns.identityDir,
       HISTORY_TIERS: "1s:1m,5s:10m",
       HISTORY_MAX_MB: "8",
     },
   });
   await program.waitFor("collecting 1s for 60 s, 5s for 600 s", 20_000);
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     const store = new HistoryStore(nc, {
       tiers: [{ name: "1s", stepS: 1, keepS: 60 }],
@@ -261,11 +266,7 @@ Deno.test("history: a bad HISTORY_TIERS stops the collector with exit code 2 nam
   await using program = spawnProgram({
     permissionSet: "history",
     entry: "mods/history/main.ts",
-    env: {
-      NATS_SYS_PASSWORD: "sys-password-123",
-      NATS_OPS_PASSWORD: "ops-password-123",
-      HISTORY_TIERS: "1m:1d,10s:1h",
-    },
+    env: { HISTORY_TIERS: "1m:1d,10s:1h" },
   });
   const result = await program.stop("SIGCONT");
   assert.equal(result.code, 2);

@@ -13,7 +13,11 @@ async function probe(...args: string[]): Promise<string> {
     permissionSet: "history",
     entry: "tests/foundation/probes/probe.ts",
     args,
-    env: { NATS_URL: "nats://127.0.0.1:4222", NATS_GUARDIAN_PASSWORD: "x", DASHBOARD_SECRET: "y" },
+    env: {
+      NATS_URL: "nats://127.0.0.1:4222",
+      DASHBOARD_ADMIN_PASSWORD: "x",
+      DASHBOARD_SECRET: "y",
+    },
   });
   assert.equal(r.code, 0, r.stderr);
   return r.stdout.trim();
@@ -21,7 +25,8 @@ async function probe(...args: string[]): Promise<string> {
 
 Deno.test("deno.json's history env list is exactly the variables of its config sections", () => {
   assert.deepEqual(set.env, variableNames(HISTORY_SECTIONS));
-  assert.deepEqual(Object.keys(set).sort(), ["env", "net"]);
+  assert.deepEqual(Object.keys(set).sort(), ["env", "net", "read"]);
+  assert.deepEqual(set.read, ["./.data/identity/creds/history"], "its own credentials only");
   assert.deepEqual(set.net, ["127.0.0.1:4222", "localhost:4222"]);
 });
 
@@ -36,6 +41,13 @@ Deno.test("under -P=history only the NATS server is reachable; no processes, fil
   );
   assert.match(await probe("write", `/tmp/nunect-probe-${crypto.randomUUID()}`), /^refused/);
   assert.equal(await probe("env", "NATS_URL"), "allowed");
-  assert.match(await probe("env", "NATS_GUARDIAN_PASSWORD"), /^refused: Requires env access/);
+  assert.match(await probe("env", "DASHBOARD_ADMIN_PASSWORD"), /^refused: Requires env access/);
   assert.match(await probe("env", "DASHBOARD_SECRET"), /^refused: Requires env access/);
+  for (const other of ["controller", "creds/dashboard", "creds/alerts", "creds/units"]) {
+    assert.match(
+      await probe("read", `${PROJECT_DIR}/.data/identity/${other}`),
+      /^refused: Requires read access/,
+      other,
+    );
+  }
 });

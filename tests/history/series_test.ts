@@ -221,6 +221,8 @@ Deno.test("framesFromSnapshot: servers, summed accounts, streams from their lead
     })),
     jsz: [jszFrom("n1", 999), jszFrom("n2", 3)],
     units: [{
+      key: "router-1",
+      account: "OPS",
       unitId: "router-1",
       heartbeat: null,
       rtt: {

@@ -1,5 +1,5 @@
 import { connect } from "@nats-io/transport-node";
-import { headers, type NatsConnection } from "@nats-io/nats-core";
+import { credsAuthenticator, headers, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { type NatsServer, startNats } from "../_kit/mod.ts";
 import { AccountPool } from "../../mods/jetstream/mod.ts";
@@ -14,7 +14,7 @@ export interface JsTest extends AsyncDisposable {
 /** Starts the project's server and connects the OPS user. */
 export async function startJs(): Promise<JsTest> {
   const ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops, name: "jetstream-test" });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats, name: "jetstream-test" });
   const jsm = await jetstreamManager(nc);
   return {
     ns,
@@ -56,15 +56,23 @@ export async function consumerNames(jsm: JetStreamManager, stream: string): Prom
   return names.sort();
 }
 
-/** An AccountPool over the test server's OPS and tenant users (transport-node connections). */
-export function testPool(ns: NatsServer): AccountPool {
+/**
+ * An AccountPool over the test server's OPS user and a console user of each tenant account, as
+ * the controller issues them to the dashboard (transport-node connections).
+ */
+export async function testPool(ns: NatsServer): Promise<AccountPool> {
+  const [bridge, engine] = await Promise.all([ns.console("BRIDGE"), ns.console("ENGINE")]);
   return new AccountPool(
     {
-      OPS: ns.users.ops,
-      BRIDGE: ns.users.bridge,
-      ENGINE: ns.users.engine,
+      OPS: { user: "dashboard-ops", creds: ns.users.ops.creds },
+      BRIDGE: { user: "console-test", creds: bridge.creds },
+      ENGINE: { user: "console-test", creds: engine.creds },
     },
     (account, c) =>
-      connect({ servers: ns.url, user: c.user, pass: c.pass, name: `test-${account}` }),
+      connect({
+        servers: ns.url,
+        authenticator: credsAuthenticator(new TextEncoder().encode(c.creds)),
+        name: `test-${account}`,
+      }),
   );
 }

@@ -60,7 +60,7 @@ Deno.test("validateConsumerConfig: rules across fields and versions", () => {
 
 Deno.test("consumers: create, lag, edit, delete", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   await createStream(ctx, { name: "C", subjects: ["c.>"] });
   await fill(js.nc, 10, (i) => `c.${i}`);
@@ -105,7 +105,7 @@ Deno.test({
   ignore: !serverHas("consumer_pause"),
   fn: async () => {
     await using js = await startJs();
-    await using pool = testPool(js.ns);
+    await using pool = await testPool(js.ns);
     const ctx = await pool.connect("OPS", requester);
     await createStream(ctx, { name: "C", subjects: ["c.>"] });
     await createConsumer(ctx, "C", { durable_name: "w" });
@@ -129,7 +129,7 @@ Deno.test({
   ignore: !serverHas("consumer_reset"),
   fn: async () => {
     await using js = await startJs();
-    await using pool = testPool(js.ns);
+    await using pool = await testPool(js.ns);
     const ctx = await pool.connect("OPS", requester);
     await createStream(ctx, { name: "C", subjects: ["c.>"] });
     await fill(js.nc, 10, (i) => `c.${i}`);
@@ -150,7 +150,7 @@ Deno.test({
   ignore: !serverHas("consumer_priority_groups"),
   fn: async () => {
     await using js = await startJs();
-    await using pool = testPool(js.ns);
+    await using pool = await testPool(js.ns);
     const ctx = await pool.connect("OPS", requester);
     await createStream(ctx, { name: "C", subjects: ["c.>"] });
     await fill(js.nc, 3, (i) => `c.${i}`);
@@ -176,7 +176,7 @@ Deno.test({
   ignore: serverHas("consumer_pause"),
   fn: async () => {
     await using js = await startJs();
-    await using pool = testPool(js.ns);
+    await using pool = await testPool(js.ns);
     const ctx = await pool.connect("OPS", requester);
     await createStream(ctx, { name: "C", subjects: ["c.>"] });
     await createConsumer(ctx, "C", { durable_name: "w" });

@@ -19,7 +19,7 @@ const requester = { user: "admin" };
 
 Deno.test("dead letters: kept from max-deliveries advisories, listed, replayed, deleted", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   assert.deepEqual(await deadLetterStatus(ctx), { enabled: false, count: 0, maxAge: 0 });
   await assert.rejects(listDeadLetters(ctx), /enable dead letters first/);

@@ -25,7 +25,7 @@ const requester = { user: "admin" };
 
 Deno.test("KV: buckets, paged keys, get, put, history, revert, delete, purge, watch", async (t) => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("BRIDGE", requester);
 
   await t.step("create and list buckets", async () => {
@@ -149,7 +149,7 @@ Deno.test({
   ignore: !serverHas("message_ttl"),
   fn: async () => {
     await using js = await startJs();
-    await using pool = testPool(js.ns);
+    await using pool = await testPool(js.ns);
     const ctx = await pool.connect("OPS", requester);
     const row = await createBucket(ctx, { bucket: "sessions", keyTtl: "1s" });
     assert.equal(row.keyTtl, true);
@@ -173,7 +173,7 @@ Deno.test({
   ignore: serverHas("message_ttl"),
   fn: async () => {
     await using js = await startJs();
-    await using pool = testPool(js.ns);
+    await using pool = await testPool(js.ns);
     const ctx = await pool.connect("OPS", requester);
     await assert.rejects(createBucket(ctx, { bucket: "sessions", keyTtl: "1s" }), (e) => {
       assert.ok(e instanceof FeatureUnavailableError);

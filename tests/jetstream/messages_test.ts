@@ -18,7 +18,7 @@ const requester = { user: "admin" };
 
 Deno.test("publish, view, re-publish and delete messages", async (t) => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   await createStream(ctx, { name: "M", subjects: ["m.>"] });
 
@@ -127,10 +127,10 @@ Deno.test("publish, view, re-publish and delete messages", async (t) => {
 
 Deno.test("a publish acts in the chosen account only, with that account's credentials", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const bridge = await pool.connect("BRIDGE", requester);
-  const engineNc = await connect({ servers: js.ns.url, ...js.ns.users.engine });
-  const bridgeNc = await connect({ servers: js.ns.url, ...js.ns.users.bridge });
+  const engineNc = await connect({ servers: js.ns.url, ...(await js.ns.console("ENGINE")).nats });
+  const bridgeNc = await connect({ servers: js.ns.url, ...(await js.ns.console("BRIDGE")).nats });
   try {
     const inEngine = engineNc.subscribe("orders.>");
     const inOps = js.nc.subscribe("orders.>");

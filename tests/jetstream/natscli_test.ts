@@ -45,9 +45,9 @@ Deno.test({
   name: "the console's stream, consumer and key equal what natscli prints",
   fn: async () => {
     await using js = await startJs();
-    await using pool = testPool(js.ns);
+    await using pool = await testPool(js.ns);
     const ctx = await pool.connect("BRIDGE", requester);
-    const user = js.ns.users.bridge;
+    const user = await js.ns.console("BRIDGE");
     const cli = async (...args: string[]) => {
       const r = await natscli(js.ns.url, user, ...args);
       assert.equal(r.code, 0, `nats ${args.join(" ")}: ${r.stderr}`);

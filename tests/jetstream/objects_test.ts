@@ -42,7 +42,7 @@ async function digest(s: ReadableStream<Uint8Array>): Promise<string> {
 
 Deno.test("object store: create, upload and download streamed with progress, metadata, links, delete, seal", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("ENGINE", requester);
   const row = await createObjectStore(ctx, { bucket: "files", description: "test files" });
   assert.deepEqual([row.bucket, row.sealed], ["files", false]);

@@ -143,7 +143,7 @@ Deno.test("work-queue and interest streams are read without consuming or adding 
 
 Deno.test("a missing stream is named", async () => {
   await using js = await startJs();
-  const other = await connect({ servers: js.ns.url, ...js.ns.users.bridge });
+  const other = await connect({ servers: js.ns.url, ...(await js.ns.console("BRIDGE")).nats });
   try {
     await assert.rejects(
       new StreamReader(other, "NOPE").collect({ limit: 1 }),

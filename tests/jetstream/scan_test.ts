@@ -45,7 +45,7 @@ const matches = (events: SearchEvent[]) =>
 
 Deno.test("search by subject, range, header and payload text, streamed and cancellable", async (t) => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   await createStream(ctx, { name: "S", subjects: ["s.>"] });
   await seed(js);
@@ -109,7 +109,7 @@ Deno.test("search by subject, range, header and payload text, streamed and cance
 
 Deno.test("export as NDJSON, JSON and CSV, streamed, with progress", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   await createStream(ctx, { name: "S", subjects: ["s.>"] });
   await seed(js);
@@ -163,7 +163,7 @@ Deno.test("export as NDJSON, JSON and CSV, streamed, with progress", async () =>
 
 Deno.test("replay: dry run counts, replay is rate-limited, headers name the original", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   await createStream(ctx, { name: "S", subjects: ["s.>"] });
   await createStream(ctx, { name: "OUT", subjects: ["out.>"] });

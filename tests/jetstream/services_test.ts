@@ -22,8 +22,8 @@ Deno.test("subjectMatches follows NATS wildcards", () => {
 
 Deno.test("services of every account: list with stats and RTT, call an announced endpoint", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
-  const bridgeNc = await connect({ servers: js.ns.url, ...js.ns.users.bridge });
+  await using pool = await testPool(js.ns);
+  const bridgeNc = await connect({ servers: js.ns.url, ...(await js.ns.console("BRIDGE")).nats });
   try {
     const svcm = new Svcm(bridgeNc as unknown as ConstructorParameters<typeof Svcm>[0]);
     const svc = await svcm.add({

@@ -15,8 +15,13 @@ import { natscli, type NatsCluster, startCluster, until } from "../_kit/mod.ts";
 type StreamCluster = { leader?: string; replicas?: { name: string; current: boolean }[] };
 
 /** A stream's cluster block as one member's /jsz shows it. */
-async function streamCluster(url: string, stream: string): Promise<StreamCluster | undefined> {
-  const jsz = await new MonitorClient({ url }).jsz({ streams: true, acc: "OPS" });
+async function streamCluster(
+  url: string,
+  stream: string,
+  ops: string,
+): Promise<StreamCluster | undefined> {
+  // Operator mode: the account by its key.
+  const jsz = await new MonitorClient({ url }).jsz({ streams: true, acc: ops });
   return jsz.account_details?.flatMap((a) => a.stream_detail ?? []).find((s) => s.name === stream)
     ?.cluster as StreamCluster | undefined;
 }
@@ -31,7 +36,9 @@ async function replicated(cluster: NatsCluster, stream: string) {
   await until(async () => {
     for (const s of cluster.servers) {
       const name = s.env.NATS_SERVER_NAME!;
-      const info = await streamCluster(s.monitorUrl, stream).catch(() => undefined);
+      const info = await streamCluster(s.monitorUrl, stream, s.accounts.OPS!).catch(() =>
+        undefined
+      );
       if (info?.leader !== name) continue;
       const replicas = info.replicas ?? [];
       leader = name;
@@ -62,7 +69,7 @@ Deno.test("startCluster(3): routes, a JetStream meta group and an R3 stream, as 
     );
   }
 
-  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops });
+  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops.nats });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: "ORDERS", subjects: ["orders.>"], num_replicas: 3 });
@@ -72,30 +79,32 @@ Deno.test("startCluster(3): routes, a JetStream meta group and an R3 stream, as 
 
     // Raft groups (2.11+): the meta group and the stream's, on every member, over HTTP and $SYS.
     const mon = new MonitorClient({ url: cluster.servers[0]!.monitorUrl });
-    const sysNc = await connect({ servers: [...cluster.urls], ...cluster.users.sys });
+    const sysNc = await connect({ servers: [...cluster.urls], ...cluster.users.sys.nats });
     await using sys = new SysMonitor(sysNc);
     try {
       if (compareVersions(cluster.servers[0]!.version, "2.11.0") < 0) {
         await assert.rejects(mon.raftz(), FeatureUnavailableError);
         assert.deepEqual(await sys.ping("RAFTZ", { windowMs: 300 }), []);
       } else {
-        // Without an account the system account's groups: the JetStream meta group.
-        assert.equal((await mon.raftz()).SYS?._meta_?.size, 3);
-        const ops = await mon.raftz({ account: "OPS" });
-        const group = Object.keys(ops.OPS ?? {}).find((g) => g.startsWith("S-R3"));
+        // Operator mode: accounts by key. Without an account the system account's groups: the
+        // JetStream meta group.
+        const [SYS, OPS] = [cluster.servers[0]!.accounts.SYS!, cluster.servers[0]!.accounts.OPS!];
+        assert.equal((await mon.raftz())[SYS]?._meta_?.size, 3);
+        const ops = await mon.raftz({ account: OPS });
+        const group = Object.keys(ops[OPS] ?? {}).find((g) => g.startsWith("S-R3"));
         assert.ok(group, `the stream's group in ${JSON.stringify(ops)}`);
-        assert.equal(ops.OPS![group]!.size, 3);
+        assert.equal(ops[OPS]![group]!.size, 3);
         const replies = await sys.ping("RAFTZ", {
           windowMs: 2000,
           expected: 3,
-          request: { account: "OPS" },
+          request: { account: OPS },
         });
         assert.deepEqual(
-          replies.map((r) => r.ok && Object.keys(r.data.OPS ?? {})),
+          replies.map((r) => r.ok && Object.keys(r.data[OPS] ?? {})),
           [[group], [group], [group]],
         );
         // One of them leads the stream's group.
-        const leaders = replies.filter((r) => r.ok && r.data.OPS?.[group]?.state === "LEADER");
+        const leaders = replies.filter((r) => r.ok && r.data[OPS]?.[group]?.state === "LEADER");
         assert.deepEqual(leaders.map((r) => r.server!.name), [leader]);
       }
     } finally {
@@ -132,10 +141,10 @@ Deno.test("startCluster(3): routes, a JetStream meta group and an R3 stream, as 
 
 Deno.test("a stopped member goes missing from the cluster and comes back with its data", async () => {
   await using cluster = await startCluster(3);
-  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops });
+  const nc = await connect({ servers: [...cluster.urls], ...cluster.users.ops.nats });
   const sysNc = await connect({
     servers: cluster.servers[0]!.url,
-    ...cluster.users.sys,
+    ...cluster.users.sys.nats,
     maxReconnectAttempts: -1,
   });
   await using sys = new SysMonitor(sysNc);
@@ -171,7 +180,7 @@ Deno.test("a stopped member goes missing from the cluster and comes back with it
     await until(async () => {
       const jsz = await new MonitorClient({ url: gone.monitorUrl }).jsz({
         streams: true,
-        acc: "OPS",
+        acc: gone.accounts.OPS,
       });
       const s = jsz.account_details?.flatMap((a) => a.stream_detail ?? []).find((s) =>
         s.name === "ORDERS"

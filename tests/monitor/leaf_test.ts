@@ -6,26 +6,26 @@ import { subjects } from "../../mods/protocol/mod.ts";
 
 Deno.test("a leaf node shows in leafz, and its guardian's telemetry reaches the units table", async () => {
   await using hub = await startNats();
-  await using leaf = await startLeafNode(hub, { name: "router-leaf-1" });
-  const ops = await connect({ servers: hub.url, ...hub.users.ops });
-  const sysNc = await connect({ servers: hub.url, ...hub.users.sys });
+  await using leaf = await startLeafNode(hub, { unitId: "router-leaf-1" });
+  const ops = await connect({ servers: hub.url, ...hub.users.ops.nats });
+  const sysNc = await connect({ servers: hub.url, ...hub.users.sys.nats });
   try {
     const mon = new MonitorClient({ url: hub.monitorUrl });
     const leafz = await mon.leafz({ subs: true });
     assert.equal(leafz.leafnodes, 1);
     const link = leafz.leafs?.[0];
-    assert.equal(link?.account, "OPS");
+    assert.equal(link?.account, hub.accounts.OPS);
     assert.equal(link?.ip, "127.0.0.1");
     assert.ok(Array.isArray(link?.subscriptions_list));
 
     await using sys = new SysMonitor(sysNc);
     const [reply] = await sys.ping("LEAFZ", { expected: 1 });
     assert.ok(reply?.ok);
-    assert.equal(reply.data.leafs?.[0]?.account, "OPS");
+    assert.equal(reply.data.leafs?.[0]?.account, hub.accounts.OPS);
 
     await using reg = await UnitRegistry.start(ops, { bucket: null, historyStream: null });
     // Interest of the registry's ops.> must reach the leaf before it forwards anything.
-    const onLeaf = await connect({ servers: leaf.url, ...leaf.credentials });
+    const onLeaf = await connect({ servers: leaf.url, ...leaf.identity.nats });
     try {
       const hb = {
         unitId: "router-leaf-1",

@@ -12,9 +12,11 @@ import {
 Deno.test("MonitorClient reads every endpoint of the real server with its options", async (t) => {
   await using ns = await startNats();
   const mon = new MonitorClient({ url: ns.monitorUrl, timeoutMs: 3000 });
-  const ops = await connect({ servers: ns.url, ...ns.users.ops, name: "ops-a" });
-  const bridge = await connect({ servers: ns.url, ...ns.users.bridge, name: "bridge-b" });
-  const engine = await connect({ servers: ns.url, ...ns.users.engine, name: "engine-c" });
+  const ops = await connect({ servers: ns.url, ...ns.users.ops.nats, name: "ops-a" });
+  const bridgeUnit = await ns.unit("bridge-b", { account: "BRIDGE", extraSub: ["orders.>"] });
+  const bridge = await connect({ servers: ns.url, ...bridgeUnit.nats, name: "bridge-b" });
+  const engineUnit = await ns.unit("engine-c", { account: "ENGINE", extraPub: ["x.y"] });
+  const engine = await connect({ servers: ns.url, ...engineUnit.nats, name: "engine-c" });
   try {
     ops.subscribe("ops.heartbeat.*");
     ops.subscribe("ops.metric.rtt.*");
@@ -30,26 +32,29 @@ Deno.test("MonitorClient reads every endpoint of the real server with its option
       assert.equal(v.port, ns.port);
       assert.ok(v.connections >= 3);
       assert.ok(v.jetstream?.config, "JetStream config");
-      assert.equal(v.system_account, "SYS");
+      assert.equal(v.system_account, ns.accounts.SYS);
       // Unknown fields are kept.
       assert.equal((v as Record<string, unknown>).max_control_line, 4096);
     });
 
     await t.step("connz paging, sort, cid, subs, auth, acc, user, state", async () => {
+      // The three test clients and the controller's two connections (SYS, audit).
       const all = await mon.connz({ auth: true });
-      assert.equal(all.num_connections, 3);
-      const names = all.connections.map((c) => c.name).sort();
+      assert.equal(all.num_connections, 5);
+      const names = all.connections.map((c) => c.name).filter((n) =>
+        !n?.startsWith("nunect-controller")
+      ).sort();
       assert.deepEqual(names, ["bridge-b", "engine-c", "ops-a"]);
 
-      const p1 = await mon.connz({ sort: "cid", offset: 0, limit: 2 });
-      const p2 = await mon.connz({ sort: "cid", offset: 2, limit: 2 });
-      assert.equal(p1.connections.length, 2);
-      assert.equal(p2.connections.length, 1);
-      assert.equal(p1.total, 3);
-      assert.equal(p2.offset, 2);
+      const p1 = await mon.connz({ sort: "cid", offset: 0, limit: 3 });
+      const p2 = await mon.connz({ sort: "cid", offset: 3, limit: 3 });
+      assert.equal(p1.connections.length, 3);
+      assert.equal(p2.connections.length, 2);
+      assert.equal(p1.total, 5);
+      assert.equal(p2.offset, 3);
       const cids = [...p1.connections, ...p2.connections].map((c) => c.cid);
       assert.deepEqual(cids, [...cids].sort((a, b) => a - b));
-      assert.equal(new Set(cids).size, 3);
+      assert.equal(new Set(cids).size, 5);
 
       const byBytes = await mon.connz({ sort: "bytes_from" });
       assert.equal(byBytes.connections[0]?.name, "engine-c");
@@ -59,19 +64,27 @@ Deno.test("MonitorClient reads every endpoint of the real server with its option
       assert.equal(one.connections.length, 1);
       assert.equal(one.connections[0]?.name, "engine-c");
 
-      const subs = await mon.connz({ acc: "OPS", subs: true, auth: true });
-      assert.equal(subs.connections.length, 1);
-      assert.equal(subs.connections[0]?.account, "OPS");
+      const subs = await mon.connz({ acc: ns.accounts.OPS, subs: true, auth: true });
+      const opsA = subs.connections.filter((c) => c.name === "ops-a");
+      assert.equal(opsA.length, 1);
+      assert.equal(opsA[0]?.account, ns.accounts.OPS);
       assert.deepEqual(
-        [...(subs.connections[0]?.subscriptions_list ?? [])].sort(),
+        [...(opsA[0]?.subscriptions_list ?? [])].sort(),
         ["ops.heartbeat.*", "ops.metric.rtt.*"],
       );
-      const detail = await mon.connz({ acc: "BRIDGE", subs: "detail" });
-      assert.equal(detail.connections[0]?.subscriptions_list_detail?.[0]?.subject, "orders.>");
+      const detail = await mon.connz({ acc: ns.accounts.BRIDGE, subs: "detail" });
+      assert.ok(
+        detail.connections[0]?.subscriptions_list_detail?.some((d) => d.subject === "orders.>"),
+      );
 
-      const byUser = await mon.connz({ user: ns.users.bridge.user, auth: true });
-      assert.deepEqual(byUser.connections.map((c) => c.name), ["bridge-b"]);
-      assert.equal(byUser.connections[0]?.authorized_user, ns.users.bridge.user);
+      const withAuth = await mon.connz({ auth: true });
+      const b = withAuth.connections.find((c) => c.name === "bridge-b");
+      assert.equal(b?.authorized_user, bridgeUnit.publicKey);
+      // 2.9 does not filter JWT users by their key (it compares the user name, which they lack).
+      if (!(await mon.varz()).version.startsWith("2.9.")) {
+        const byUser = await mon.connz({ user: bridgeUnit.publicKey, auth: true });
+        assert.deepEqual(byUser.connections.map((c) => c.name), ["bridge-b"]);
+      }
 
       await engine.close();
       // The server records the closed connection asynchronously after the client goes.
@@ -120,33 +133,37 @@ Deno.test("MonitorClient reads every endpoint of the real server with its option
       assert.equal(page.subscriptions_list?.length, 2);
       assert.equal(page.offset, 1);
 
-      const acc = await mon.subsz({ subs: true, acc: "BRIDGE" });
-      assert.ok(!acc.subscriptions_list?.some((s) => s.account === "ENGINE"));
+      const acc = await mon.subsz({ subs: true, acc: ns.accounts.BRIDGE });
+      assert.ok(!acc.subscriptions_list?.some((s) => s.account === ns.accounts.ENGINE));
       assert.ok(acc.num_subscriptions < stats.num_subscriptions);
       assert.ok(acc.subscriptions_list?.some((s) => s.subject === "orders.>"));
     });
 
     await t.step("accountz list and one account's detail", async () => {
       const list = await mon.accountz();
-      for (const a of ["SYS", "OPS", "BRIDGE", "ENGINE", "PROVISION"]) {
-        assert.ok(list.accounts?.includes(a), a);
+      for (const a of ["SYS", "OPS"]) {
+        assert.ok(list.accounts?.includes(ns.accounts[a]!), a);
       }
-      const ops = await mon.accountz({ acc: "OPS" });
-      assert.equal(ops.account_detail?.account_name, "OPS");
+      const ops = await mon.accountz({ acc: ns.accounts.OPS });
+      assert.equal(ops.account_detail?.account_name, ns.accounts.OPS);
       assert.equal(ops.account_detail?.jetstream_enabled, true);
       assert.ok(
-        ops.account_detail?.imports?.some((i) => i.account === "BRIDGE" && i.subject === "ops.>"),
+        ops.account_detail?.imports?.some((i) =>
+          i.account === ns.accounts.BRIDGE && i.subject === "ops.heartbeat.*"
+        ),
       );
     });
 
     await t.step("accstatz per account, filtered and with unused ones", async () => {
       const s = await mon.accstatz();
-      const bridgeStat = s.account_statz.find((a) => a.acc === "BRIDGE");
+      const bridgeStat = s.account_statz.find((a) => a.acc === ns.accounts.BRIDGE);
       assert.equal(bridgeStat?.conns, 1);
-      const only = await mon.accstatz({ accounts: ["OPS"] });
-      assert.deepEqual(only.account_statz.map((a) => a.acc), ["OPS"]);
+      const only = await mon.accstatz({ accounts: [ns.accounts.OPS!] });
+      assert.deepEqual(only.account_statz.map((a) => a.acc), [ns.accounts.OPS]);
       const unused = await mon.accstatz({ unused: true });
-      assert.ok(unused.account_statz.some((a) => a.acc === "PROVISION" && a.conns === 0));
+      assert.ok(
+        unused.account_statz.some((a) => a.acc === ns.accounts.PROVISION && a.conns === 0),
+      );
     });
 
     await t.step("jsz with accounts, streams, consumers and config", async () => {
@@ -158,12 +175,19 @@ Deno.test("MonitorClient reads every endpoint of the real server with its option
       await js.publish("jsz.test.b", "2");
 
       const plain = await mon.jsz();
-      assert.equal(plain.streams, 1);
+      // JSZ_TEST and the audit trail the controller keeps (it recorded the two units issued).
+      assert.equal(plain.streams, 2);
       assert.equal(plain.consumers, 1);
-      assert.equal(plain.messages, 2);
+      assert.ok(plain.messages >= 2);
       assert.equal(plain.account_details, undefined);
 
-      const full = await mon.jsz({ acc: "OPS", streams: true, consumers: true, config: true });
+      const full = await mon.jsz({
+        acc: ns.accounts.OPS,
+        streams: true,
+        consumers: true,
+        config: true,
+      });
+      // jsz names accounts by their JWT name and gives the key as id.
       const acc = full.account_details?.find((a) => a.name === "OPS");
       const stream = acc?.stream_detail?.find((s) => s.name === "JSZ_TEST");
       assert.equal(stream?.state.messages, 2);

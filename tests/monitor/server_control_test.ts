@@ -35,11 +35,15 @@ const waitEvent = (sys: SysMonitor, match: (e: ConnectionEvent) => boolean, what
 
 Deno.test("KICK disconnects one client (reason Kicked); LDM sends it the lame-duck notice", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.sys });
+  const nc = await connect({ servers: ns.url, ...ns.users.sys.nats });
   await using sys = new SysMonitor(nc);
   await sys.ready();
   const control = new ServerControl(nc);
-  const app = await connect({ servers: ns.url, ...ns.users.bridge, name: "kick-me" });
+  const app = await connect({
+    servers: ns.url,
+    ...(await ns.unit("kick-me", { account: "BRIDGE" })).nats,
+    name: "kick-me",
+  });
   const statuses: string[] = [];
   (async () => {
     for await (const s of app.status()) statuses.push(s.type);
@@ -88,7 +92,7 @@ Deno.test("RELOAD applies a changed configuration, and a broken one is refused w
   try {
     await write("max_payload: 1048576");
     await using ns = await startNats({ configFile: conf });
-    const nc = await connect({ servers: ns.url, ...ns.users.sys });
+    const nc = await connect({ servers: ns.url, ...ns.users.sys.nats });
     await using sys = new SysMonitor(nc);
     const control = new ServerControl(nc);
     const mon = new MonitorClient({ url: ns.monitorUrl });
@@ -117,7 +121,7 @@ Deno.test("RELOAD applies a changed configuration, and a broken one is refused w
 
 Deno.test("PROFILEZ, IDZ and EXPVARZ from the server; /healthz details name the failing check", async () => {
   await using ns = await startNats();
-  const nc: NatsConnection = await connect({ servers: ns.url, ...ns.users.sys });
+  const nc: NatsConnection = await connect({ servers: ns.url, ...ns.users.sys.nats });
   await using sys = new SysMonitor(nc);
   const control = new ServerControl(nc);
   const mon = new MonitorClient({ url: ns.monitorUrl });
@@ -155,7 +159,7 @@ Deno.test("PROFILEZ, IDZ and EXPVARZ from the server; /healthz details name the 
 Deno.test("a server entering lame-duck mode is an Activity event (LAMEDUCK; SHUTDOWN on 2.9)", async () => {
   await using cluster = await startCluster(2, { name: "ldm" });
   const [leaving, staying] = cluster.servers as [NatsServer, NatsServer];
-  const nc = await connect({ servers: staying.url, ...cluster.users.sys });
+  const nc = await connect({ servers: staying.url, ...cluster.users.sys.nats });
   await using sys = new SysMonitor(nc);
   await sys.ready();
   try {

@@ -11,6 +11,7 @@ import {
   until,
 } from "../_kit/mod.ts";
 import {
+  AccountNames,
   compareVersions,
   type ConnectionEvent,
   MonitorClient,
@@ -50,18 +51,26 @@ async function failAuth(port: number, user: string, name: string): Promise<strin
 
 Deno.test("SysMonitor relays connect, disconnect and auth errors as typed events", async (t) => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.sys, name: "dashboard-sys" });
-  await using sys = new SysMonitor(nc, { bufferSize: 3 });
+  // Issued first: the controller's own connections are made then, not during the steps.
+  const bridgeUnit = await ns.unit("bridge-app", { account: "BRIDGE", extraPub: ["orders.>"] });
+  const engineUnit = await ns.unit("engine-app", { account: "ENGINE" });
+  const nc = await connect({ servers: ns.url, ...ns.users.sys.nats, name: "dashboard-sys" });
+  const accountNames = new AccountNames(nc);
+  await accountNames.refresh();
+  await using sys = new SysMonitor(nc, { bufferSize: 3, accountNames });
   await sys.ready();
   try {
     await t.step(
       "a client connecting produces a CONNECT event within 1 s, and DISCONNECT with bytes",
       async () => {
         const seen = waitEvent(sys, (e) => e.kind === "connect" && e.name === "bridge-app");
-        const app = await connect({ servers: ns.url, ...ns.users.bridge, name: "bridge-app" });
+        const app = await connect({ servers: ns.url, ...bridgeUnit.nats, name: "bridge-app" });
         const e = await seen;
+        // Named through the account JWTs; the server itself gives the key.
         assert.equal(e.account, "BRIDGE");
-        assert.equal(e.user, ns.users.bridge.user);
+        assert.equal(e.accountKey, ns.accounts.BRIDGE);
+        assert.equal(e.user, bridgeUnit.publicKey);
+        assert.equal(e.userName, "bridge-app");
         assert.equal(e.host, "127.0.0.1");
         assert.equal(e.lang, "nats.js");
         assert.equal(e.server, ns.env.NATS_SERVER_NAME);
@@ -94,7 +103,7 @@ Deno.test("SysMonitor relays connect, disconnect and auth errors as typed events
       const got: ConnectionEvent[] = [];
       const off = sys.onEvent((e) => got.push(e));
       const gone = waitEvent(sys, (e) => e.kind === "disconnect" && e.name === "engine-app");
-      const c = await connect({ servers: ns.url, ...ns.users.engine, name: "engine-app" });
+      const c = await connect({ servers: ns.url, ...engineUnit.nats, name: "engine-app" });
       await c.close();
       await gone;
       off();
@@ -122,10 +131,19 @@ Deno.test("SysMonitor relays connect, disconnect and auth errors as typed events
     });
 
     await t.step("a malformed advisory is counted and dropped", async () => {
+      // The dashboard's SYS user may not publish advisories; a forger signed into SYS may.
+      const connected = waitEvent(sys, (e) => e.kind === "connect" && e.name === "forger");
+      const forger = await connect({
+        servers: ns.url,
+        ...(await ns.signUser("SYS", "forger")).nats,
+        name: "forger",
+      });
+      await connected;
       const before = sys.stats();
-      nc.publish("$SYS.ACCOUNT.FAKE.CONNECT", "{not json");
-      nc.publish("$SYS.ACCOUNT.FAKE.DISCONNECT", JSON.stringify({ type: "x", client: {} }));
-      await nc.flush();
+      forger.publish("$SYS.ACCOUNT.FAKE.CONNECT", "{not json");
+      forger.publish("$SYS.ACCOUNT.FAKE.DISCONNECT", JSON.stringify({ type: "x", client: {} }));
+      await forger.flush();
+      await forger.close();
       await until(
         () => sys.stats().malformed === before.malformed + 2,
         "two malformed advisories counted",
@@ -139,7 +157,7 @@ Deno.test("SysMonitor relays connect, disconnect and auth errors as typed events
 
 Deno.test("SysMonitor.ping collects every kind from the server", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.sys });
+  const nc = await connect({ servers: ns.url, ...ns.users.sys.nats });
   await using sys = new SysMonitor(nc);
   try {
     // EXPVARZ needs 2.10, RAFTZ 2.11: an older server does not answer them (no responders).
@@ -169,13 +187,18 @@ Deno.test("SysMonitor.ping collects every kind from the server", async () => {
     });
     assert.ok(connz?.ok);
     assert.ok(connz.data.connections.some((c) => c.subscriptions_list !== undefined));
+    // Accounts load when first used: a connection in OPS makes the server know it.
+    const ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
+    await ops.flush();
+    const keys = [ns.accounts.OPS!, ns.accounts.SYS!];
     const [acc] = await sys.ping("ACCSTATZ", {
       expected: 1,
-      request: { accounts: ["OPS", "SYS"], include_unused: true },
+      request: { accounts: keys, include_unused: true },
     });
     assert.ok(acc?.ok);
-    assert.deepEqual(acc.data.account_statz.map((a) => a.acc).sort(), ["OPS", "SYS"]);
-    assert.equal(acc.data.account_statz.find((a) => a.acc === "SYS")?.conns, 1);
+    assert.deepEqual(acc.data.account_statz.map((a) => a.acc).sort(), [...keys].sort());
+    assert.equal(acc.data.account_statz.find((a) => a.acc === ns.accounts.SYS)?.conns, 1);
+    await ops.close();
     // Without `expected` the whole window is waited for; late servers would still be listed.
     const all = await sys.ping("HEALTHZ", { windowMs: 300 });
     assert.equal(all.length, 1);
@@ -188,7 +211,7 @@ Deno.test("SysMonitor.ping collects every kind from the server", async () => {
 Deno.test("SysMonitor.ping lists every server of a 2-server cluster", async () => {
   await using cluster = await startCluster(2, { name: "pair" });
   const [a, b] = cluster.servers as [NatsServer, NatsServer];
-  const nc = await connect({ servers: a.url, ...a.users.sys });
+  const nc = await connect({ servers: a.url, ...a.users.sys.nats });
   await using sys = new SysMonitor(nc);
   try {
     const replies = await sys.ping("VARZ", { windowMs: 2000, expected: 2 });
@@ -206,7 +229,11 @@ Deno.test("SysMonitor.ping lists every server of a 2-server cluster", async () =
     // Events of every server reach the one SYS connection.
     await sys.ready();
     const seen = waitEvent(sys, (e) => e.kind === "connect" && e.name === "on-b", 2000);
-    const client = await connect({ servers: b.url, ...b.users.bridge, name: "on-b" });
+    const client = await connect({
+      servers: b.url,
+      ...(await b.unit("on-b", { account: "BRIDGE" })).nats,
+      name: "on-b",
+    });
     assert.equal((await seen).server, "pair-2");
     await client.close();
   } finally {
@@ -232,11 +259,13 @@ Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () =
     const shared = {
       NATS_GW_EAST: `nats://127.0.0.1:${p1}`,
       NATS_GW_WEST: `nats://127.0.0.1:${p2}`,
-      NATS_SYS_PASSWORD: "sys-password-gateway-1",
     };
+    // One operator and one set of accounts for both servers.
+    const identityDir = `${dir}/identity`;
     const started = await Promise.allSettled(["east", "west"].map((name, i) =>
       startNats({
         configFile: conf,
+        identityDir,
         env: {
           ...shared,
           NATS_SERVER_NAME: name,
@@ -265,7 +294,7 @@ Deno.test("MonitorClient reads gatewayz of a 2-server super-cluster", async () =
     assert.ok(gw.outbound_gateways?.west?.connection, "outbound link to west");
     assert.ok(gw.inbound_gateways?.west?.[0]?.connection, "inbound link from west");
     // The whole super-cluster answers one SYS ping.
-    const nc = await connect({ servers: east.url, ...east.users.sys });
+    const nc = await connect({ servers: east.url, ...east.users.sys.nats });
     await using sys = new SysMonitor(nc);
     try {
       const replies = await sys.ping("GATEWAYZ", { windowMs: 2000, expected: 2 });

@@ -71,9 +71,14 @@ function waitChange(
 
 Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) => {
   await using ns = await startNats();
-  const ops = await connect({ servers: ns.url, ...ns.users.ops });
-  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
-  const bridge = await connect({ servers: ns.url, ...ns.users.bridge });
+  const ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
+  // One OPS connection feeds the telemetry of many units here (the registry is under test, not
+  // the units' permissions); the tenant's unit publishes with its own user.
+  const guardian = await connect({ servers: ns.url, ...ns.users.ops.nats });
+  const bridge = await connect({
+    servers: ns.url,
+    ...(await ns.unit("bridge-unit", { account: "BRIDGE" })).nats,
+  });
   try {
     await using reg = await UnitRegistry.start(ops, { persistIntervalMs: 100 });
 
@@ -115,13 +120,20 @@ Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) 
       assert.equal(Math.round(u.heartbeatIntervalMs), 2000);
     });
 
-    await t.step("a tenant's unit reaches the registry through the ops.> import", async () => {
+    await t.step("a tenant's unit reaches the registry under its account", async () => {
       const added = waitChange(reg, (c) => c.unit.unitId === "bridge-unit");
       pub(bridge, subjects.heartbeat("bridge-unit"), heartbeat("bridge-unit", 1));
-      assert.equal((await added).type, "added");
+      const c = await added;
+      assert.equal(c.type, "added");
+      assert.equal(c.unit.account, "BRIDGE");
+      assert.equal(c.unit.key, "BRIDGE.bridge-unit");
       pub(bridge, subjects.rtt("bridge-unit"), rtt("bridge-unit", 900));
       await waitChange(reg, (c) => c.unit.unitId === "bridge-unit" && c.type === "rtt");
-      assert.deepEqual(reg.units().map((u) => u.unitId), ["bridge-unit", "router-1"]);
+      assert.deepEqual(reg.units().map((u) => [u.account, u.unitId]), [
+        ["BRIDGE", "bridge-unit"],
+        ["OPS", "router-1"],
+      ]);
+      assert.equal(reg.unit("router-1")?.account, "OPS");
     });
 
     await t.step("time config and logs are kept", async () => {
@@ -159,9 +171,11 @@ Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) 
       assert.equal(info.config.max_bytes, 256 * 1024 * 1024);
       assert.equal(info.config.max_msgs_per_subject, 10_000);
       const last = await jsm.streams.getMessage("nunect_telemetry", {
-        last_by_subj: "nunect.telemetry.rtt.bridge-unit",
+        last_by_subj: "nunect.telemetry.rtt.BRIDGE.bridge-unit",
       });
       assert.equal(last?.json<RttMetric>().nativeRttUs, 900);
+      const tenantHistory = await reg.history("BRIDGE.bridge-unit", "rtt");
+      assert.deepEqual(tenantHistory.map((e) => e.value.nativeRttUs), [900]);
     });
 
     await t.step("history() reads a unit's stored metrics and logs", async () => {
@@ -187,7 +201,8 @@ Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) 
       assert.deepEqual(two.map((e) => e.value.nativeRttUs), [1500, 1700]);
       const one = await reg.history("router-1", "rtt", { limit: 1 });
       assert.deepEqual(one.map((e) => e.value.nativeRttUs), [1500]);
-      await assert.rejects(() => reg.history("a.b", "rtt"), /Invalid unit ID "a.b"/);
+      await assert.rejects(() => reg.history("x y", "rtt"), /Invalid unit ID "x y"/);
+      await assert.rejects(() => reg.history("a.b", "rtt"), /Invalid account "a"/);
       // Each read's ephemeral consumer is removed again.
       const jsm = await jetstreamManager(ops);
       assert.equal((await jsm.streams.info("nunect_telemetry")).state.consumer_count, 0);
@@ -209,7 +224,7 @@ Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) 
 
 Deno.test("a history stream that cannot be created disables history, not the registry", async () => {
   await using ns = await startNats();
-  const ops = await connect({ servers: ns.url, ...ns.users.ops });
+  const ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     // Another stream already captures the history's subjects.
     const jsm = await jetstreamManager(ops);
@@ -229,8 +244,8 @@ Deno.test("a history stream that cannot be created disables history, not the reg
 
 Deno.test("UnitRegistry reports staleness and forgets silent units on its own timer", async () => {
   await using ns = await startNats();
-  const ops = await connect({ servers: ns.url, ...ns.users.ops });
-  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
+  const ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
+  const guardian = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     // The rules are the table's (tests/monitor/unit_table_test.ts); this is the timer around them.
     await using reg = await UnitRegistry.start(ops, {
@@ -255,9 +270,9 @@ Deno.test("UnitRegistry reports staleness and forgets silent units on its own ti
 Deno.test("UnitRegistry: a unit forgotten by one dashboard instance is gone from the other", async () => {
   await using ns = await startNats();
   const [a, b, guardian] = await Promise.all([
-    connect({ servers: ns.url, ...ns.users.ops }),
-    connect({ servers: ns.url, ...ns.users.ops }),
-    connect({ servers: ns.url, ...ns.users.guardian }),
+    connect({ servers: ns.url, ...ns.users.ops.nats }),
+    connect({ servers: ns.url, ...ns.users.ops.nats }),
+    connect({ servers: ns.url, ...ns.users.ops.nats }),
   ]);
   try {
     await using first = await UnitRegistry.start(a, { historyStream: null });
@@ -278,8 +293,8 @@ Deno.test("UnitRegistry: a unit forgotten by one dashboard instance is gone from
 
 Deno.test("UnitRegistry persists units in KV across a registry and server restart", async () => {
   await using ns = await startNats();
-  let ops = await connect({ servers: ns.url, ...ns.users.ops });
-  const guardian = await connect({ servers: ns.url, ...ns.users.guardian });
+  let ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
+  const guardian = await connect({ servers: ns.url, ...ns.users.ops.nats });
   let before: UnitState | undefined;
   try {
     const reg = await UnitRegistry.start(ops);
@@ -309,7 +324,7 @@ Deno.test("UnitRegistry persists units in KV across a registry and server restar
   }
   await ops.close();
   await ns.restart();
-  ops = await connect({ servers: ns.url, ...ns.users.ops });
+  ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     await using again = await UnitRegistry.start(ops);
     assert.equal(again.stats().restored, 1);
@@ -325,7 +340,7 @@ Deno.test("UnitRegistry persists units in KV across a registry and server restar
   } finally {
     await ops.close();
   }
-  ops = await connect({ servers: ns.url, ...ns.users.ops });
+  ops = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     await using third = await UnitRegistry.start(ops);
     assert.equal(third.stats().restored, 0);
@@ -337,9 +352,9 @@ Deno.test("UnitRegistry persists units in KV across a registry and server restar
 Deno.test("UnitRegistry with persist: false reads the dashboard's bucket (units silent since before it started, deletions, a bucket created later) and writes nothing", async () => {
   await using ns = await startNats();
   const [ops, reader, guardian] = await Promise.all([
-    connect({ servers: ns.url, ...ns.users.ops }),
-    connect({ servers: ns.url, ...ns.users.ops }),
-    connect({ servers: ns.url, ...ns.users.guardian }),
+    connect({ servers: ns.url, ...ns.users.ops.nats }),
+    connect({ servers: ns.url, ...ns.users.ops.nats }),
+    connect({ servers: ns.url, ...ns.users.ops.nats }),
   ]);
   try {
     // Started before the dashboard ever ran: no bucket yet, and it creates none.
@@ -392,8 +407,8 @@ Deno.test("UnitRegistry with persist: false reads the dashboard's bucket (units 
 Deno.test("UnitRegistry keeps working across a server restart (reconnect)", async () => {
   await using ns = await startNats();
   const opts = { servers: ns.url, reconnectTimeWait: 50, maxReconnectAttempts: -1 };
-  const ops = await connect({ ...opts, ...ns.users.ops });
-  const guardian = await connect({ ...opts, ...ns.users.guardian });
+  const ops = await connect({ ...opts, ...ns.users.ops.nats });
+  const guardian = await connect({ ...opts, ...ns.users.ops.nats });
   try {
     await using reg = await UnitRegistry.start(ops, { persistIntervalMs: 50 });
     const first = waitChange(reg, (c) => c.unit.unitId === "survivor");

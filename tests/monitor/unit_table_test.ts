@@ -136,6 +136,7 @@ Deno.test("unit table: restore takes stored units unless the table heard newer",
   table.apply(msg(subjects.heartbeat("live"), heartbeat("live", 9, T0)), T0);
   const stored = (id: string, lastSeen: number) => ({
     ...table.record("live")!,
+    key: id,
     unitId: id,
     heartbeat: heartbeat(id, 1, lastSeen),
     lastSeen,

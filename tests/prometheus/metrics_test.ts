@@ -24,7 +24,7 @@ function dashboard(ns: NatsServer, metrics: { token: string; open: boolean; pref
 
 /** A stream with a lagging consumer and the alerts buckets, so every family has series. */
 async function populate(ns: NatsServer): Promise<void> {
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: "orders", subjects: ["orders.>"], max_bytes: 1 << 20 });
   await jsm.consumers.add("orders", { durable_name: "worker", ack_policy: AckPolicy.Explicit });
@@ -35,7 +35,10 @@ async function populate(ns: NatsServer): Promise<void> {
 
 /** A unit's RTT and clock, as its guardian publishes them. */
 async function unitTelemetry(ns: NatsServer): Promise<void> {
-  const unit = await connect({ servers: ns.url, ...ns.users.guardian });
+  const unit = await connect({
+    servers: ns.url,
+    ...(await ns.unit("router-7", { role: "guardian" })).nats,
+  });
   const ts = Date.now();
   unit.publish(
     "ops.metric.rtt.router-7",

@@ -46,8 +46,8 @@ Deno.test("cell handoff: the unit keeps its identity, the registry shows the mov
   await toB.cut();
   await using unit = await connect({
     servers: [`nats://${toA.listen}`, `nats://${toB.listen}`],
-    unitId: "walker",
-    ...a.leaf.credentials, // the routers' local user
+    // its own credentials: every router's leaf node checks them (one operator, one OPS account)
+    ...(await hub.unit("walker")).client,
     reconnectTimeWaitMs: 100,
     reconnectJitterMs: 0,
     natsOptions: { noRandomize: true },
@@ -92,7 +92,10 @@ Deno.test("cell handoff: the unit keeps its identity, the registry shows the mov
 
 Deno.test("inbox: without the inbox stream a unit is told what is missing", async () => {
   await using hub = await startNats();
-  await using unit = await connect({ servers: hub.url, unitId: "lonely", ...hub.users.guardian });
+  await using unit = await connect({
+    servers: hub.url,
+    ...(await hub.unit("lonely", { role: "guardian" })).client,
+  });
   await assert.rejects(
     () => jetStream(unit).inbox(() => {}),
     /Inbox of "lonely" unavailable: stream not found \(10059\): is the subject registry running/,
@@ -103,7 +106,10 @@ Deno.test("inbox: a unit may take its own consumer's messages, not the stream's 
   await using hub = await startNats();
   await using ops = await connect({ servers: hub.url, unitId: "hub-ops", ...hub.users.ops });
   await ensureInboxStream(ops.nc, { maxAgeMs: 60_000, maxPerUnit: 10, replicas: 1 });
-  await using unit = await connect({ servers: hub.url, unitId: "mallory", ...hub.users.guardian });
+  await using unit = await connect({
+    servers: hub.url,
+    ...(await hub.unit("mallory", { role: "guardian" })).client,
+  });
   const ask = (subject: string, body: unknown = {}) =>
     unit.nc.request(subject, JSON.stringify(body), { timeout: 1500 }).then(
       (r) => r.string(),
@@ -121,6 +127,8 @@ Deno.test("inbox: a unit may take its own consumer's messages, not the stream's 
         `$JS.${domain}API.STREAM.MSG.GET.${INBOX_STREAM}`,
         `$JS.${domain}API.STREAM.PURGE.${INBOX_STREAM}`,
         `$JS.${domain}API.CONSUMER.DELETE.${INBOX_STREAM}.inbox-alice`,
+        // another unit's own consumer, by its create subject: per-unit credentials refuse it
+        `$JS.${domain}API.CONSUMER.CREATE.${INBOX_STREAM}.inbox-alice.ops.inbox.alice`,
         `$JS.${domain}API.STREAM.INFO.${INBOX_STREAM}`,
       ]
     ) assert.match(await ask(s), /Permissions Violation|timeout/, s);

@@ -76,20 +76,26 @@ Deno.test("build:router: the launcher's permissions are exactly the guardian set
       "nats://[fe80::1]",
     ]
   ) {
-    const r = await sh([`${a.dir}/nunect-guardian`, "--print-command"], { NATS_URL: url });
+    const creds = "/etc/nunect/router-7.creds";
+    const r = await sh([`${a.dir}/nunect-guardian`, "--print-command"], {
+      NATS_URL: url,
+      NATS_CREDS: creds,
+    });
     assert.equal(r.code, 0, r.stderr);
     const args = r.stdout.trimEnd().split("\n");
     const flags = args.filter((x) => x.startsWith("--allow-") || x.startsWith("--deny-"));
     assert.deepEqual(flags, [
       `--allow-net=${natsHostPort(url)}`,
+      `--allow-read=${creds}`,
       `--allow-env=${set.env.join(",")}`,
       `--allow-run=${set.run.join(",")}`,
       `--allow-sys=${set.sys.join(",")}`,
     ], url);
-    // no file access, no -A, nothing after the program but its own arguments
+    // no other file access, no -A, nothing after the program but its own arguments
     assert.ok(
-      !args.some((x) => /^(-A|--allow-all|--allow-read|--allow-write|--allow-ffi)/.test(x)),
+      !args.some((x) => /^(-A|--allow-all|--allow-write|--allow-ffi)/.test(x)),
     );
+    assert.equal(args.filter((x) => x.startsWith("--allow-read")).length, 1);
     assert.deepEqual(args.slice(0, 4), [
       `${a.dir}/lib/ld-linux-x86-64.so.2`,
       "--library-path",
@@ -101,6 +107,9 @@ Deno.test("build:router: the launcher's permissions are exactly the guardian set
   const bad = await sh([`${a.dir}/nunect-guardian`], { NATS_URL: "nats://" });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /NATS_URL "nats:\/\/" names no host/);
+  const noCreds = await sh([`${a.dir}/nunect-guardian`], { NATS_URL: "nats://127.0.0.1:4222" });
+  assert.equal(noCreds.code, 2);
+  assert.match(noCreds.stderr, /NATS_CREDS is not set: set it to the router's \.creds/);
 });
 
 Deno.test("build:router: under the launcher everything outside the set is refused", async () => {
@@ -118,6 +127,7 @@ Deno.test("build:router: under the launcher everything outside the set is refuse
     const other = `127.0.0.1:${ns.httpPort}`;
     const r = await sh([`${dir}/nunect-guardian`, natsHostPort(ns.url), other], {
       NATS_URL: ns.url,
+      NATS_CREDS: `${dir}/router.creds`,
       HOME: dir,
       PATH: "/usr/bin:/bin",
     });
@@ -228,10 +238,13 @@ Deno.test("the x86_64 artefact in a musl-only root: its heartbeats reach the hub
   assert.equal(glibc.stdout, "", "the root holds no glibc");
   const unit = "router-x86";
   const heartbeats = await collect(obs, subjects.heartbeat(unit));
-  // the single file, as dropped onto a router: it extracts itself to /tmp and runs
+  // the single file, as dropped onto a router: it extracts itself to /tmp and runs, with the
+  // router's .creds where its bundle puts them
+  const env = await guardianEnv(ns, unit);
+  const creds = `/etc/nunect/${unit}.creds`;
   await using g = root.spawn(["/bin/sh", "/opt/nunect-guardian.run"], {
-    binds: { [a.runFile]: "/opt/nunect-guardian.run" },
-    env: { PATH: "/bin:/sbin", TMPDIR: "/tmp", ...guardianEnv(ns, unit) },
+    binds: { [a.runFile]: "/opt/nunect-guardian.run", [env.NATS_CREDS!]: creds },
+    env: { PATH: "/bin:/sbin", TMPDIR: "/tmp", ...env, NATS_CREDS: creds },
   });
   const [msg] = await heartbeats.waitFor(1, 60_000).catch((e) => {
     throw new Error(`${e.message}\n${JSON.stringify(g.output())}`);

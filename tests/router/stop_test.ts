@@ -53,7 +53,7 @@ async function stopAtEveryPoint(
   for (const [i, point] of POINTS.entries()) {
     const unit = `stop-${i}`;
     const heartbeats = await collect(obs, subjects.heartbeat(unit));
-    const env = guardianEnv(
+    const env = await guardianEnv(
       ns,
       unit,
       point.server ? {} : { NATS_URL: `nats://127.0.0.1:${closed}` },
@@ -93,7 +93,8 @@ Deno.test("router artefact: a SIGTERM at any point of the start ends it cleanly 
   // the launcher, the namespace's init, exits 0 when Deno ended by the SIGTERM it passed on
   await stopAtEveryPoint(ns, 0, (env) =>
     root.spawn(["/usr/lib/nunect-guardian/nunect-guardian"], {
-      binds: { [a.dir]: "/usr/lib/nunect-guardian" },
+      // the unit's .creds where NATS_CREDS names them
+      binds: { [a.dir]: "/usr/lib/nunect-guardian", [`${ns.dir}/creds`]: `${ns.dir}/creds` },
       env: { PATH: "/bin:/sbin", TMPDIR: "/tmp", ...env },
     }));
 });

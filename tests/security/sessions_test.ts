@@ -6,10 +6,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { DashboardServices, sessionRef } from "../../mods/dashboard/mod.ts";
-import { createDashboard } from "../../routes/app.ts";
+import { sessionRef } from "../../mods/dashboard/mod.ts";
 import { startNats, until } from "../_kit/mod.ts";
-import { ADMIN, login as harnessLogin, testConfig } from "../dashboard/_harness.ts";
+import { ADMIN, login as harnessLogin, testDashboard } from "../dashboard/_harness.ts";
 import { startDashboardProgram } from "../dashboard/_server.ts";
 import { type Browser, login } from "./_http.ts";
 
@@ -101,14 +100,8 @@ Deno.test("security: sessions end at once on logout and when an admin ends them,
 
 Deno.test("security: a session idle too long ends; its cookie is worthless", async () => {
   await using ns = await startNats();
-  await using services = DashboardServices.start({
-    config: testConfig(ns),
-    version: "test",
-    log: () => {},
-    sessions: { idleMs: 1500 },
-  });
-  await services.ready;
-  const app = createDashboard({ services });
+  await using d = await testDashboard(ns, {}, { sessions: { idleMs: 1500 } });
+  const app = d.app;
   const s = await harnessLogin(app);
   const get = async () => {
     const res = await app.request("/api/varz", { headers: { cookie: s.cookie } });
@@ -129,5 +122,5 @@ Deno.test("security: a session idle too long ends; its cookie is worthless", asy
     JSON.parse(atob(s.cookie.split("=")[1]!.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")))
       .id,
   );
-  assert.ok(!services.sessions()!.list().some((r) => r.ref === ref), "gone from the store");
+  assert.ok(!d.services.sessions()!.list().some((r) => r.ref === ref), "gone from the store");
 });

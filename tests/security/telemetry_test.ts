@@ -7,7 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { rssKiB, startStack, until } from "../_kit/mod.ts";
 import { type Browser, login } from "./_http.ts";
@@ -48,15 +48,19 @@ Deno.test("security: telemetry attacks on a running stack", async (t) => {
     const text = await res.text();
     return { bytes: text.length, view: JSON.parse(text) };
   };
+  // The attacker may publish any unit's telemetry (as a stolen router may, for the units behind
+  // it): the dashboard's own OPS user here.
   const attacker: NatsConnection = await connect({
     servers: stack.natsUrl,
-    user: "guardian",
-    pass: stack.env.NATS_GUARDIAN_PASSWORD!,
+    authenticator: credsAuthenticator(
+      await Deno.readFile(`${stack.env.NATS_IDENTITY_DIR}/creds/dashboard/ops.creds`),
+    ),
   });
   const ops = await connect({
     servers: stack.natsUrl,
-    user: "ops",
-    pass: stack.env.NATS_OPS_PASSWORD!,
+    authenticator: credsAuthenticator(
+      await Deno.readFile(`${stack.env.NATS_IDENTITY_DIR}/creds/dashboard/ops.creds`),
+    ),
   });
   const dashboard = stack.pids().dashboard!;
   try {

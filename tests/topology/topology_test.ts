@@ -123,8 +123,7 @@ Deno.test("topology: guardians on three routers behind leaf nodes, links slowed,
         // router's local user: it may talk to units (echo), not watch their telemetry
         await using local = await connect({
           servers: r3.leaf.hostUrl,
-          unitId: "router-3-app",
-          ...r3.leaf.credentials,
+          ...(await topo.hub.servers[0]!.unit("router-3-app")).client,
           reconnectTimeWaitMs: 100,
         });
         await Promise.all(r3.links.map((l) => l.cut()));

@@ -36,14 +36,16 @@ func stats(samples []float64) map[string]float64 {
 
 func main() {
 	url := flag.String("url", nats.DefaultURL, "server URL")
-	user := flag.String("user", "", "user")
-	pass := flag.String("pass", "", "password")
+	creds := flag.String("creds", "", ".creds file (operator mode)")
 	n := flag.Int("n", 2000, "samples")
 	warmup := flag.Int("warmup", 200, "warm-up round trips")
 	interactive := flag.Bool("interactive", false, "read batch commands from stdin")
 	flag.Parse()
 
-	opts := []nats.Option{nats.UserInfo(*user, *pass)}
+	opts := []nats.Option{}
+	if *creds != "" {
+		opts = append(opts, nats.UserCredentials(*creds))
+	}
 	responder, err := nats.Connect(*url, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -1,0 +1,162 @@
+import { validateUnitId } from "../protocol/mod.ts";
+import { encodeAccountJwt } from "./accounts.ts";
+import type { Controller } from "./controller.ts";
+import { IdentityRequestError } from "./errors.ts";
+import { routerRelayPermissions } from "./permissions.ts";
+import type { UserRecord } from "./store.ts";
+import { tarArchive } from "./tar.ts";
+
+/** What {@linkcode provisionRouter} is asked for. */
+export interface ProvisionRequest {
+  /** The router's unit ID (its guardian, its leaf node's name). */
+  readonly unitId: string;
+  /**
+   * The hub's leaf node URL as the router reaches it, e.g. `nats-leaf://hub.example:7422`;
+   * several hub servers (a cluster) comma-separated: the leaf node links through one and fails
+   * over to another when that link is cut.
+   */
+  readonly hubLeafUrl: string;
+  /** The router's guardian is the time master. */
+  readonly timeMaster?: boolean;
+  /** Revoke the router's current credentials (a stolen or rebuilt router) and issue new ones. */
+  readonly replace?: boolean;
+  /** Where the bundle's files go on the router (default `/etc/nunect`). */
+  readonly installDir?: string;
+  /** The leaf node's local listener (default 127.0.0.1, port 4222, monitoring 8222). */
+  readonly local?: { readonly host?: string; readonly port?: number; readonly httpPort?: number };
+}
+
+/** A router's bundle: its credentials, its guardian's environment and its leaf node's config. */
+export interface RouterBundle {
+  /** The router's unit ID. */
+  readonly unitId: string;
+  /** The guardian user issued for it. */
+  readonly user: UserRecord;
+  /** File name to contents: `<unit>.creds`, `guardian.env`, `leaf.conf`, `README.txt`. */
+  readonly files: Readonly<Record<string, string>>;
+  /** The same files as one tar archive (`<unit>/…`), for a download. */
+  tar(): Uint8Array;
+}
+
+/**
+ * Provisions a router in one step: issues its guardian unit user (in OPS, permissions naming the
+ * unit) and writes the three files a router needs. Its leaf node runs in operator mode with the
+ * operator's and accounts' public JWTs, so the local guardian authenticates with the same
+ * `.creds` as the link to the hub: one identity, and the hub applies that unit's permissions to
+ * everything the link carries. Revoking the unit disconnects the link and refuses it from then
+ * on: a stolen router's credentials stop working. The bundle holds no signing key.
+ *
+ * @param controller the controller
+ * @param request the router and where it reaches the hub
+ * @param actor who asks (recorded as `user.issue` for the router's unit)
+ * @returns the bundle
+ */
+export async function provisionRouter(
+  controller: Controller,
+  request: ProvisionRequest,
+  actor: string,
+): Promise<RouterBundle> {
+  const unitId = validateUnitId(request.unitId);
+  const hubUrls = request.hubLeafUrl.split(",").map((u) => u.trim());
+  for (const url of hubUrls) {
+    if (!/^(nats-leaf|nats|tls):\/\/[^\s@",]+$/.test(url)) {
+      throw new IdentityRequestError(
+        `Invalid hub leaf URL "${
+          url.slice(0, 200)
+        }": expected nats-leaf://host:port (no user in it; several comma-separated)`,
+      );
+    }
+  }
+  const relay = routerRelayPermissions();
+  const issued = await controller.issueUnit({
+    account: "OPS",
+    unitId,
+    role: "guardian",
+    extraPub: relay.pub,
+    extraSub: relay.sub,
+    ...(request.timeMaster ? { timeMaster: true } : {}),
+    ...(request.replace ? { replace: true } : {}),
+  }, actor);
+  const store = controller.store;
+  const operator = await store.operator();
+  const accounts = await store.accounts();
+  const jwts = await Promise.all(
+    accounts.map(async (a) => [a, await encodeAccountJwt(a, operator, accounts)] as const),
+  );
+  const ops = accounts.find((a) => a.kind === "ops")!;
+  const sys = accounts.find((a) => a.kind === "system")!;
+  const dir = (request.installDir ?? "/etc/nunect").replace(/\/$/, "");
+  const credsPath = `${dir}/${unitId}.creds`;
+  const host = request.local?.host ?? "127.0.0.1";
+  const port = request.local?.port ?? 4222;
+  const httpPort = request.local?.httpPort ?? 8222;
+  const stamp = new Date().toISOString();
+
+  const leafConf =
+    `# nunect leaf node of router ${unitId}, made by \`deno task identity provision\` (${stamp}).
+# The local guardian and apps connect to nats://${host}:${port} with ${unitId}.creds; the link to
+# the hub authenticates as the same router, so the hub applies its permissions to everything the
+# link carries: ${unitId}'s telemetry goes up, its echo requests and ops.time.config come down.
+# Operator mode with the accounts' public JWTs (no keys). Run: nats-server -c ${dir}/leaf.conf
+server_name: ${unitId}
+host: ${host}
+port: ${port}
+http: "${host}:${httpPort}"
+
+operator: ${await store.operatorJwt()}
+system_account: ${sys.publicKey}
+resolver: MEMORY
+resolver_preload: {
+${jwts.map(([a, jwt]) => `  # ${a.name}\n  ${a.publicKey}: ${jwt}`).join("\n")}
+}
+
+leafnodes {
+  remotes: [
+    {
+      urls: [${hubUrls.map((u) => `"${u}"`).join(", ")}]
+      credentials: "${credsPath}"
+      account: ${ops.publicKey}
+    }
+  ]
+}
+`;
+  const guardianEnv = `# guardian of router ${unitId} (${stamp}): /etc/nunect/guardian.env
+NATS_URL=nats://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}
+UNIT_ID=${unitId}
+NATS_CREDS=${credsPath}
+TIME_MASTER=${request.timeMaster ? "true" : "false"}
+TIME_SYNC_MODE=auto
+`;
+  const readme = `Router ${unitId}: credentials and configuration made by nunect (${stamp}).
+
+  ${unitId}.creds   this router's identity (secret: mode 0600, root only)
+  guardian.env      the guardian's settings (config/openwrt, config/systemd read it)
+  leaf.conf         the local nats-server, linked to ${hubUrls.join(" or ")}
+
+Install (as root):
+  mkdir -p ${dir} && cp ${unitId}.creds guardian.env leaf.conf ${dir}/ && chmod 600 ${credsPath}
+  nats-server -c ${dir}/leaf.conf          (or its service) and the guardian service
+
+If the router is lost or stolen: revoke ${unitId} in the dashboard (Units) or with
+\`deno task identity revoke ${unitId}\`; its link is closed and refused from then on.
+`;
+  const files: Record<string, string> = {
+    [`${unitId}.creds`]: issued.creds,
+    "guardian.env": guardianEnv,
+    "leaf.conf": leafConf,
+    "README.txt": readme,
+  };
+  return {
+    unitId,
+    user: issued.user,
+    files,
+    tar: () =>
+      tarArchive(
+        Object.entries(files).map(([name, content]) => ({
+          name: `${unitId}/${name}`,
+          content,
+          mode: name.endsWith(".creds") ? 0o600 : 0o644,
+        })),
+      ),
+  };
+}

@@ -1,0 +1,95 @@
+import { connect, type NunectClient } from "../client/mod.ts";
+import { AuditLog, ensureAuditStream } from "../audit/mod.ts";
+import { NatsClaims } from "./claims.ts";
+import { Controller } from "./controller.ts";
+import { systemCredsFiles } from "./creds_files.ts";
+import { AuditJournal, StreamOrJournal } from "./journal.ts";
+import { IdentityStore } from "./store.ts";
+
+/** Options of {@linkcode openController}. */
+export interface OpenControllerOptions {
+  /** NATS_IDENTITY_DIR, absolute. */
+  readonly identityDir: string;
+  /** UNIT_ID of this host (names the credentials files). */
+  readonly hubUnitId: string;
+  /** NATS_URL of the server (`nats://` or `tls://`). */
+  readonly natsUrl: string;
+  /** Connection names' prefix (default `nunect-controller`). */
+  readonly name?: string;
+  /** Audit stream age limit, ms (default 365 days). */
+  readonly auditMaxAgeMs?: number;
+}
+
+/** A controller connected to a running server. Dispose (or `close()`) to disconnect. */
+export interface ControllerSession extends AsyncDisposable {
+  /** The controller, pushing claims live and recording to the audit stream. */
+  readonly controller: Controller;
+  /** The system-account connection (claims, the request API). */
+  readonly sys: NunectClient;
+  /** The OPS connection that appends to the audit stream. */
+  readonly audit: NunectClient;
+  /** Records moved from the offline journal into the audit stream at start. */
+  readonly journalMoved: number;
+  /** Where the controller records changes (the audit stream, the journal while it fails). */
+  readonly records: StreamOrJournal;
+  /** Closes both connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects the controller to a running server with its own two users (`controller-sys` for
+ * claims, `controller-audit` for the audit stream), makes sure the audit stream exists, moves
+ * records written while the server was down from the journal into it, and hands the resolver
+ * every account JWT it lacks.
+ *
+ * @param o where the identity is and where the server listens
+ * @returns the connected controller
+ * @throws {ConnectError} when the server cannot be reached or refuses the credentials
+ */
+export async function openController(o: OpenControllerOptions): Promise<ControllerSession> {
+  const files = systemCredsFiles(o.identityDir, o.hubUnitId);
+  const name = o.name ?? "nunect-controller";
+  const common = { servers: o.natsUrl, maxReconnectAttempts: -1 } as const;
+  const sys = await connect({
+    ...common,
+    unitId: `${name}-sys`,
+    creds: await Deno.readTextFile(files.controllerSys),
+  });
+  let audit: NunectClient | undefined;
+  try {
+    audit = await connect({
+      ...common,
+      unitId: `${name}-audit`,
+      creds: await Deno.readTextFile(files.controllerAudit),
+    });
+    const auditNc = audit.nc;
+    const store = new IdentityStore(o.identityDir);
+    const records = new StreamOrJournal(
+      new AuditLog(auditNc),
+      new AuditJournal(`${store.paths.private}/audit-journal.jsonl`),
+      () => ensureAuditStream(auditNc, { maxAgeMs: o.auditMaxAgeMs }),
+    );
+    // JetStream may not be ready (a cluster forming): records wait in the journal meanwhile.
+    const moved = await records.catchUp().catch(() => 0);
+    const controller = new Controller({ store, claims: new NatsClaims(sys.nc), audit: records });
+    await controller.sync();
+    const a = audit;
+    const close = async () => {
+      await a.close();
+      await sys.close();
+    };
+    return {
+      controller,
+      sys,
+      audit: a,
+      journalMoved: moved,
+      records,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (e) {
+    await audit?.close();
+    await sys.close();
+    throw e;
+  }
+}

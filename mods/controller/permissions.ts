@@ -1,0 +1,234 @@
+import {
+  INBOX_STREAM,
+  inboxConsumer,
+  inboxSubject,
+  subjects,
+  validateUnitId,
+} from "../protocol/mod.ts";
+
+/** What a unit is: each role has its own fixed permissions, all naming the unit's own ID. */
+export const UNIT_ROLES = ["guardian", "app", "browser"] as const;
+
+/** A unit's role: `guardian` (host and router agent), `app` (@nunect/client app), `browser`. */
+export type UnitRole = (typeof UNIT_ROLES)[number];
+
+/** Publish and subscribe allow/deny lists, as a user JWT carries them. */
+export interface SubjectPermissions {
+  /** What it may publish to. */
+  readonly pub: { readonly allow?: readonly string[]; readonly deny?: readonly string[] };
+  /** What it may subscribe to. */
+  readonly sub: { readonly allow?: readonly string[]; readonly deny?: readonly string[] };
+}
+
+/** Options of {@linkcode unitPermissions}. */
+export interface UnitPermissionOptions {
+  /** The unit's role. */
+  readonly role: UnitRole;
+  /** The unit's ID (one subject token). */
+  readonly unitId: string;
+  /** May publish `ops.time.config` (guardians only). */
+  readonly timeMaster?: boolean;
+  /** Extra subjects the unit may publish to (tenant apps' own application subjects). */
+  readonly extraPub?: readonly string[];
+  /** Extra subjects the unit may subscribe to. */
+  readonly extraSub?: readonly string[];
+}
+
+/**
+ * The inbox prefix of a unit: its requests' reply subjects are `_INBOX.<unit>.<random>`, and it
+ * may subscribe only below it. @nunect/client sets it from the unit ID.
+ *
+ * @param unitId the unit
+ * @returns `_INBOX.<unit>`
+ */
+export function unitInboxPrefix(unitId: string): string {
+  return subjects.inbox(unitId);
+}
+
+/**
+ * The permissions of a unit's user. Every role publishes telemetry only as itself, receives only
+ * its own echo requests and its own inbox, and has no JetStream, KV, `$SYS` or `$SRV` publish
+ * rights. Replies go to `_INBOX.>` by an explicit allow, never by `allow_responses`: nats-server
+ * lets a response through even where a deny entry matches, so a responder with
+ * `allow_responses` becomes a deputy for any reply subject a caller chooses (`$JS.API…`,
+ * `$KV…`). Without it, every publish is checked against these lists and nothing else.
+ *
+ * - guardian, app: its own inbox consumer ({@linkcode unitInboxStreamSubjects}).
+ * - guardian: heartbeat, RTT, time metric and logs of its unit; echo requests (RTT probes);
+ *   `ops.time.config` only as the time master; subscribes its echo subject, the time config,
+ *   its inbox and the `guardian` micro service's `$SRV` subjects.
+ * - app, browser: heartbeat, RTT and logs of its unit; echo requests; subscribes its echo
+ *   subject and its inbox.
+ *
+ * @param o role, unit ID, time master flag, extra subjects
+ * @returns allow lists for publish and subscribe
+ * @throws {InvalidUnitIdError} for a bad unit ID
+ * @example
+ * ```ts
+ * unitPermissions({ role: "guardian", unitId: "router-7" }).pub.allow;
+ * // ["ops.heartbeat.router-7", "ops.metric.rtt.router-7", ...]
+ * ```
+ */
+export function unitPermissions(o: UnitPermissionOptions): SubjectPermissions {
+  const u = validateUnitId(o.unitId);
+  const pub = [
+    subjects.heartbeat(u),
+    subjects.rtt(u),
+    `ops.log.*.${u}`,
+    subjects.all.echo,
+    "_INBOX.>",
+  ];
+  const sub = [subjects.echo(u), `${unitInboxPrefix(u)}.>`];
+  if (o.role !== "browser") pub.push(...unitInboxStreamSubjects(u));
+  if (o.role === "guardian") {
+    pub.splice(2, 0, subjects.time(u));
+    if (o.timeMaster) pub.push(subjects.timeConfig());
+    sub.push(
+      subjects.timeConfig(),
+      // The micro service `guardian`: discovery (PING, INFO, STATS, all and by name) and its own
+      // instance's subjects. $SRV answers are claims, not proof: units are identified by their
+      // telemetry subjects, which only they may publish.
+      "$SRV.PING",
+      "$SRV.INFO",
+      "$SRV.STATS",
+      "$SRV.*.guardian",
+      "$SRV.*.guardian.*",
+    );
+  }
+  return {
+    pub: { allow: [...pub, ...(o.extraPub ?? [])] },
+    sub: { allow: [...sub, ...(o.extraSub ?? [])] },
+  };
+}
+
+/**
+ * What a unit needs for its inbox (mods/registry's stream `nunect_inbox`): create its own durable
+ * consumer through the create subject that names the filter (its own `ops.inbox.<unit>`), read
+ * that consumer's info and messages, and acknowledge them; directly (`$JS.API`) and through the
+ * hub's JetStream domain (`$JS.<domain>.API`, as from behind a leaf node). Nothing else of
+ * JetStream: no unit reads another unit's inbox.
+ *
+ * @param unitId the unit
+ * @returns the publish subjects
+ */
+export function unitInboxStreamSubjects(unitId: string): string[] {
+  const c = inboxConsumer(unitId);
+  const api = [
+    `CONSUMER.CREATE.${INBOX_STREAM}.${c}.${inboxSubject(unitId)}`,
+    `CONSUMER.INFO.${INBOX_STREAM}.${c}`,
+    `CONSUMER.MSG.NEXT.${INBOX_STREAM}.${c}`,
+  ];
+  return [
+    ...api.map((a) => `$JS.API.${a}`),
+    ...api.map((a) => `$JS.*.API.${a}`),
+    `$JS.ACK.${INBOX_STREAM}.${c}.>`,
+    `$JS.ACK.*.*.${INBOX_STREAM}.${c}.>`,
+  ];
+}
+
+/**
+ * What a router's leaf node link carries for the units behind it, on top of the router's own
+ * guardian permissions: each local unit authenticates at the router's leaf node with its own
+ * credentials (the leaf node holds the accounts' JWTs and checks them), and the link forwards
+ * their telemetry, echo requests and replies, `$SRV` answers and inbox consumers to the hub as
+ * the router. So a stolen router may speak for the units behind any router until it is revoked
+ * (which closes its link); it never reaches JetStream beyond unit inboxes, KV, `$SYS`, or the
+ * time config unless it is the time master.
+ *
+ * @returns extra publish and subscribe subjects for the router's user
+ */
+export function routerRelayPermissions(): { pub: string[]; sub: string[] } {
+  const api = [
+    `CONSUMER.CREATE.${INBOX_STREAM}.*.ops.inbox.*`,
+    `CONSUMER.INFO.${INBOX_STREAM}.*`,
+    `CONSUMER.MSG.NEXT.${INBOX_STREAM}.*`,
+  ];
+  return {
+    pub: [
+      subjects.all.heartbeat,
+      "ops.metric.rtt.*",
+      "ops.metric.time.*",
+      "ops.log.*.*",
+      ...api.map((a) => `$JS.API.${a}`),
+      ...api.map((a) => `$JS.*.API.${a}`),
+      `$JS.ACK.${INBOX_STREAM}.>`,
+      `$JS.ACK.*.*.${INBOX_STREAM}.>`,
+    ],
+    sub: [subjects.all.echo, "_INBOX.>"],
+  };
+}
+
+/** The users nunect's own programs run as; each gets exactly what its program needs. */
+export const SERVICE_USERS = {
+  /** The dashboard's system-account user: monitoring requests, server events, the controller API. */
+  "dashboard-sys": {
+    account: "SYS",
+    permissions: {
+      pub: {
+        allow: ["$SYS.REQ.>", "nunect.controller.>"],
+        // Only the controller, which holds the keys, changes account claims.
+        deny: [
+          "$SYS.REQ.CLAIMS.UPDATE",
+          "$SYS.REQ.CLAIMS.DELETE",
+          "$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE",
+        ],
+      },
+      sub: { allow: ["$SYS.>", "_INBOX.>"] },
+    },
+  },
+  /** The dashboard's OPS user: telemetry, the units KV bucket, history and audit streams. */
+  "dashboard-ops": { account: "OPS", permissions: undefined },
+  /** The controller's system-account user: claims updates and lookups, its request API. */
+  "controller-sys": {
+    account: "SYS",
+    permissions: {
+      pub: { allow: ["$SYS.REQ.>", "_INBOX.>"] },
+      sub: { allow: ["nunect.controller.>", "_INBOX.>"] },
+    },
+  },
+  /** The history collector's system-account user: cluster-wide `$SYS` requests and events. */
+  "history-sys": {
+    account: "SYS",
+    permissions: {
+      // CLAIMS.LIST: the accounts' keys, to name them (each name from its CLAIMS.LOOKUP).
+      pub: { allow: ["$SYS.REQ.SERVER.>", "$SYS.REQ.ACCOUNT.>", "$SYS.REQ.CLAIMS.LIST"] },
+      sub: { allow: ["$SYS.>", "_INBOX.>"] },
+    },
+  },
+  /** The history collector's OPS user: telemetry, its history streams and lease (JetStream). */
+  "history-ops": { account: "OPS", permissions: undefined },
+  /** The alerts program's OPS user: rules, state and alert history (JetStream), telemetry. */
+  "alerts-ops": { account: "OPS", permissions: undefined },
+  /** The subject registry's system-account user: the leaf node connections of every server. */
+  "registry-sys": {
+    account: "SYS",
+    permissions: {
+      pub: { allow: ["$SYS.REQ.SERVER.>"] },
+      sub: { allow: ["$SYS.>", "_INBOX.>"] },
+    },
+  },
+  /** The subject registry's OPS user: its bucket, the inbox stream, events and outage logs. */
+  "registry-ops": { account: "OPS", permissions: undefined },
+  /** The controller's OPS user: appends to the audit stream, nothing else. */
+  "controller-audit": {
+    account: "OPS",
+    permissions: {
+      pub: {
+        allow: [
+          "nunect.audit.>",
+          "$JS.API.INFO",
+          "$JS.API.STREAM.INFO.nunect_audit",
+          "$JS.API.STREAM.CREATE.nunect_audit",
+          "$JS.API.STREAM.UPDATE.nunect_audit",
+        ],
+      },
+      sub: { allow: ["_INBOX.>"] },
+    },
+  },
+} as const satisfies Record<
+  string,
+  { account: string; permissions: SubjectPermissions | undefined }
+>;
+
+/** The name of one of nunect's own users. */
+export type ServiceUserName = keyof typeof SERVICE_USERS;

@@ -1,0 +1,105 @@
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import { CONTROLLER_SUBJECT_PREFIX } from "./api.ts";
+import type { Controller } from "./controller.ts";
+import { type HandleContext, handleControllerRequest } from "./handle.ts";
+import { openController, type OpenControllerOptions } from "./open.ts";
+
+const decoder = new TextDecoder();
+
+/**
+ * Answers the controller's request API, `nunect.controller.<operation>`, on a system-account
+ * connection (only SYS users — the dashboard and the controller — can reach it), one request at a
+ * time: the store is locked per change anyway, and the order is kept.
+ *
+ * @param controller the controller
+ * @param nc the controller's SYS connection
+ * @param ctx defaults requests may omit
+ * @returns the subscription; unsubscribe to stop
+ */
+export function serveControllerApi(
+  controller: Controller,
+  nc: NatsConnection,
+  ctx: HandleContext,
+): Subscription {
+  const api = nc.subscribe(`${CONTROLLER_SUBJECT_PREFIX}.>`);
+  (async () => {
+    for await (const m of api) {
+      let body: unknown;
+      try {
+        body = JSON.parse(decoder.decode(m.data));
+      } catch {
+        body = undefined;
+      }
+      const op = m.subject.slice(CONTROLLER_SUBJECT_PREFIX.length + 1);
+      const reply = await handleControllerRequest(controller, op, body, ctx);
+      if (m.reply) m.respond(JSON.stringify(reply));
+    }
+  })();
+  return api;
+}
+
+/** How often the service checks the resolver and forgets expired users. */
+const HOUSEKEEPING_MS = 60_000;
+
+/**
+ * Runs the controller as a long-lived module (the supervisor's `controller`): connects as its own
+ * users, moves journal records into the audit stream, hands the resolver any account JWT it lacks
+ * (after changes made while nats-server was down), and every minute does that again and forgets
+ * expired browser users (their revocation entries go too, keeping account JWTs small). Retries
+ * the connection until the server is there; stops on SIGTERM or SIGINT.
+ *
+ * @param o where the identity is and where the server listens
+ */
+export async function serveController(
+  o: OpenControllerOptions & HandleContext,
+): Promise<void> {
+  let stopping = false;
+  let wake: () => void = () => {};
+  const stop = () => {
+    stopping = true;
+    wake();
+  };
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      wake = () => (clearTimeout(t), r());
+    });
+
+  let session;
+  for (let attempt = 1; !stopping; attempt++) {
+    try {
+      session = await openController(o);
+      break;
+    } catch (e) {
+      console.error(`controller: cannot connect (attempt ${attempt}): ${(e as Error).message}`);
+      await sleep(Math.min(10_000, 500 * attempt));
+    }
+  }
+  if (session === undefined) return;
+  const { controller, sys } = session;
+  const api = serveControllerApi(controller, sys.nc, o);
+  await sys.flush();
+  console.log(
+    `controller: serving ${CONTROLLER_SUBJECT_PREFIX}.> on ${o.natsUrl}` +
+      (session.journalMoved > 0
+        ? `; ${session.journalMoved} journal records now in the audit stream`
+        : ""),
+  );
+  while (!stopping) {
+    await sleep(HOUSEKEEPING_MS);
+    if (stopping) break;
+    try {
+      await session.records.catchUp().catch(() => {});
+      const synced = await session.controller.sync();
+      if (synced.length > 0) console.log(`controller: resolver updated for ${synced.join(", ")}`);
+      const pruned = await session.controller.pruneExpired();
+      if (pruned > 0) console.log(`controller: forgot ${pruned} expired users`);
+    } catch (e) {
+      console.error(`controller: housekeeping failed: ${(e as Error).message}`);
+    }
+  }
+  api.unsubscribe();
+  await session.close();
+}
