@@ -23,6 +23,7 @@ import { traceRoutes } from "./pages/trace.tsx";
 import { subscriptionsRoutes } from "./pages/subscriptions.tsx";
 import { sessionsRoutes } from "./pages/sessions.tsx";
 import { topologyRoutes } from "./pages/topology.tsx";
+import { certificatesRoutes } from "./pages/certificates.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
 import { endpoint, type Route } from "./route.ts";
 import { type OpenApiDocument, openApiDocument } from "./openapi.ts";
@@ -61,6 +62,7 @@ const routes: Route[] = [
   ...sessionsRoutes,
   ...auditRoutes,
   ...meRoutes,
+  ...certificatesRoutes,
 ];
 
 /** One entry of `GET /api`. */

@@ -32,15 +32,30 @@ die() {
   exit 1
 }
 
+# A variable from the environment, else from the env file, else empty.
+env_value() {
+  if [ -n "${!1:-}" ]; then
+    echo "${!1}"
+  elif [ -f "$env_file" ] && grep -qE "^[[:space:]]*$1=." "$env_file"; then
+    grep -E "^[[:space:]]*$1=" "$env_file" | tail -n 1 | sed -E 's/^[^=]*=//; s/^"(.*)"$/\1/'
+  fi
+}
+
 # NATS_URL from the environment, else from the env file, else the default.
 nats_url() {
-  if [ -n "${NATS_URL:-}" ]; then
-    echo "$NATS_URL"
-  elif [ -f "$env_file" ] && grep -qE '^[[:space:]]*NATS_URL=.' "$env_file"; then
-    grep -E '^[[:space:]]*NATS_URL=' "$env_file" | tail -n 1 | sed -E 's/^[^=]*=//; s/^"(.*)"$/\1/'
-  else
-    echo "nats://127.0.0.1:4222"
-  fi
+  local url
+  url=$(env_value NATS_URL)
+  echo "${url:-nats://127.0.0.1:4222}"
+}
+
+# The TLS files the guardian reads (NATS_TLS_CA, NATS_TLS_CLIENT_CERT and _KEY), comma-separated.
+tls_files() {
+  local out=() name value
+  for name in NATS_TLS_CA NATS_TLS_CLIENT_CERT NATS_TLS_CLIENT_KEY; do
+    value=$(env_value "$name")
+    [ -z "$value" ] || out+=("$value")
+  done
+  (IFS=','; echo "${out[*]}")
 }
 
 # host:port of every server in a NATS URL list (nats://[user:pass@]host[:port][,...]).
@@ -63,6 +78,9 @@ deno_args() {
   net=$(allow_net "$(nats_url)")
   [ -n "$net" ] || die "NATS_URL \"$(nats_url)\" names no host"
   args=(run --quiet --no-prompt -P=guardian "--allow-net=$net")
+  local read
+  read=$(tls_files)
+  [ -z "$read" ] || args+=("--allow-read=$read")
   [ -f "$env_file" ] && args+=("--env-file=$env_file")
   args+=(mods/guardian/main.ts)
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, natsTlsOptions, type SectionName } from "../config/mod.ts";
 import { connect } from "../client/mod.ts";
 import { UnitRegistry } from "../monitor/mod.ts";
 import { AlertEngine } from "./engine.ts";
@@ -20,6 +20,7 @@ export const ALERTS_SECTIONS = [
   "opsUser",
   "history",
   "alerts",
+  "natsTls",
 ] as const satisfies readonly SectionName[];
 
 if (import.meta.main) {
@@ -30,6 +31,7 @@ if (import.meta.main) {
   try {
     client = await connect({
       servers: config.unit.natsUrl,
+      tls: natsTlsOptions(config.natsTls),
       unitId: id,
       name: "nunect-alerts",
       user: config.opsUser.user,

@@ -19,6 +19,7 @@ export const DASHBOARD_SECTIONS = [
   "bridgeUser",
   "engineUser",
   "provisionUser",
+  "natsTls",
 ] as const satisfies readonly SectionName[];
 
 /** The dashboard's configuration: the sections of {@linkcode DASHBOARD_SECTIONS}, parsed. */

@@ -13,7 +13,13 @@ import { addGuardianService, type GuardianService } from "./service.ts";
 import { GUARDIAN_VERSION } from "./version.ts";
 
 /** The configuration sections the guardian reads. */
-export const GUARDIAN_SECTIONS = ["unit", "guardianUser", "guardian", "timesync"] as const;
+export const GUARDIAN_SECTIONS = [
+  "unit",
+  "guardianUser",
+  "guardian",
+  "timesync",
+  "natsTls",
+] as const;
 
 /** The guardian's configuration. */
 export type GuardianConfig = Config<(typeof GUARDIAN_SECTIONS)[number]>;

@@ -10,7 +10,7 @@
  */
 // first: listens for SIGTERM/SIGINT before any other module is evaluated (see there)
 import { stopRequested } from "./stop_request.ts";
-import { exitOnConfigError, loadConfig } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, natsTlsOptions } from "../config/mod.ts";
 import { connect, type NunectClient, retry } from "../client/mod.ts";
 import { createClockReader } from "../timesync/mod.ts";
 import { GUARDIAN_SECTIONS, startGuardian } from "./guardian.ts";
@@ -44,6 +44,7 @@ function connectUntilUp(): Promise<NunectClient> {
   return retry(() =>
     connect({
       servers: config.unit.natsUrl,
+      tls: natsTlsOptions(config.natsTls),
       unitId,
       name: `guardian-${unitId}`,
       user: config.guardianUser.user,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, natsTlsOptions, type SectionName } from "../config/mod.ts";
 import { connect, type NunectClient } from "../client/mod.ts";
 import { SysMonitor } from "../monitor/mod.ts";
 import { Registry } from "./registry.ts";
@@ -19,6 +19,7 @@ export const REGISTRY_SECTIONS = [
   "sysUser",
   "opsUser",
   "registry",
+  "natsTls",
 ] as const satisfies readonly SectionName[];
 
 if (import.meta.main) {
@@ -30,6 +31,7 @@ if (import.meta.main) {
     const user = who === "sys" ? config.sysUser : config.opsUser;
     return connect({
       servers: config.unit.natsUrl,
+      tls: natsTlsOptions(config.natsTls),
       unitId: `${registryId}-${who}`.slice(0, 64),
       name: `nunect-registry-${who}`,
       user: user.user,

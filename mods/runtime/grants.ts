@@ -19,11 +19,21 @@ import type { RuntimeConfig } from "./modules.ts";
  */
 export function dataDirGrants(config: RuntimeConfig, projectDir: string): string[] {
   const dataDir = serverEnv(config, projectDir).NATS_DATA_DIR!;
-  const inside = (dir: string) => dataDir === dir || dataDir.startsWith(`${dir}/`);
+  const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
   const data = `${projectDir}/.data`;
-  if (inside(data)) return [];
-  return [
-    `--allow-read=${inside(projectDir) ? projectDir : `${projectDir},${dataDir}`}`,
-    `--allow-write=${data},${dataDir}`,
+  // With HTTPS monitoring, the supervisor checks /healthz against NATS_TLS_CA.
+  const ca = config.server.httpsPort !== null && config.natsTls.ca !== ""
+    ? [config.natsTls.ca.startsWith("/") ? config.natsTls.ca : `${projectDir}/${config.natsTls.ca}`]
+    : [];
+  const extraRead = [
+    ...(within(dataDir, projectDir) ? [] : [dataDir]),
+    ...ca.filter((f) => !within(f, projectDir)),
   ];
+  const flags: string[] = [];
+  if (extraRead.length > 0) flags.push(`--allow-read=${[projectDir, ...extraRead].join(",")}`);
+  if (!within(dataDir, data)) flags.push(`--allow-write=${data},${dataDir}`);
+  if (!within(dataDir, data) && extraRead.length === 0) {
+    flags.unshift(`--allow-read=${projectDir}`);
+  }
+  return flags;
 }

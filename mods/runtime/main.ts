@@ -53,6 +53,8 @@ NATS_DATA_DIR outside ./.data needs its own read and write grant: --grants print
 Options:
   --module <name>=<entry>@<set>  run this module instead of the default ones (repeatable)
   --grants                       print the Deno flags NATS_DATA_DIR needs (one per line) and exit
+  --flags <module>               print the Deno flags a module runs with besides its permission
+                                 set (network and TLS files from .env; one per line) and exit
   --give-up-after <n>            consecutive fast crashes of nats-server before giving up (5)
   -h, --help                     show this help`;
 
@@ -66,6 +68,7 @@ try {
       help: { type: "boolean", short: "h" },
       module: { type: "string", multiple: true },
       grants: { type: "boolean" },
+      flags: { type: "string" },
       "give-up-after": { type: "string" },
     },
   });
@@ -84,6 +87,19 @@ if (args.values.grants) {
   for (const flag of grants) console.log(flag);
   Deno.exit(0);
 }
+if (args.values.flags !== undefined) {
+  const spec = defaultModules(config, projectDir).find((m) => m.name === args.values.flags);
+  if (spec === undefined) {
+    console.error(
+      `Unknown module "${args.values.flags}": expected one of ${
+        defaultModules(config, projectDir).map((m) => m.name).join(", ")
+      }`,
+    );
+    Deno.exit(1);
+  }
+  for (const flag of spec.denoFlags) console.log(flag);
+  Deno.exit(0);
+}
 
 function fail(message: string): never {
   console.error(message);
@@ -97,7 +113,7 @@ if (!Number.isInteger(giveUpAfter) || giveUpAfter < 1) {
 
 let modules: ModuleSpec[];
 try {
-  modules = args.values.module?.map(parseModuleSpec) ?? defaultModules(config);
+  modules = args.values.module?.map(parseModuleSpec) ?? defaultModules(config, projectDir);
 } catch (e) {
   fail(e instanceof Error ? e.message : String(e));
 }

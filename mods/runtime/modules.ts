@@ -55,7 +55,8 @@ export function natsHostPort(natsUrl: string): string {
 }
 
 /**
- * The dashboard's network grant: its listen address and the NATS and monitoring servers it reads,
+ * The dashboard's network grant: its listen address (and redirect port) and the NATS and
+ * monitoring servers it reads,
  * whatever .env says (a flag replaces the set's static loopback list).
  *
  * @param config the whole configuration
@@ -67,10 +68,54 @@ export function dashboardNet(config: RuntimeConfig): string {
   return [
     ...new Set([
       `${bind}:${d.port}`,
+      ...(d.redirectPort === null ? [] : [`${bind}:${d.redirectPort}`]),
       natsHostPort(config.unit.natsUrl),
       natsHostPort(monitorUrl(config)),
     ]),
   ].join(",");
+}
+
+/** A path from .env made absolute (relative ones are the project's). */
+function absolute(path: string, projectDir: string): string {
+  return path.startsWith("/") ? path : `${projectDir}/${path.replace(/^\.\//, "")}`;
+}
+
+/** The directory of a file path. */
+function dirOf(path: string): string {
+  return path.slice(0, Math.max(1, path.lastIndexOf("/")));
+}
+
+/**
+ * The TLS files a program reads, for its `--allow-read` grant (deno.json sets are static, the
+ * paths come from .env): the CA it trusts for NATS and HTTPS monitoring and the client
+ * certificate it presents (NATS_TLS_*), and for the dashboard the directories of its own
+ * certificate and key, which it watches for renewals.
+ *
+ * @param config the whole configuration
+ * @param projectDir the project root
+ * @param dashboard whether the grant is the dashboard's
+ * @returns absolute paths, without duplicates (empty when no TLS file is configured)
+ */
+export function tlsReadPaths(
+  config: RuntimeConfig,
+  projectDir: string,
+  dashboard = false,
+): string[] {
+  const t = config.natsTls;
+  const d = config.dashboard;
+  const files = [t.ca, t.clientCert, t.clientKey].filter((f) => f !== "");
+  const dirs = dashboard ? [d.tlsCert, d.tlsKey].filter((f) => f !== "") : [];
+  return [
+    ...new Set([
+      ...files.map((f) => absolute(f, projectDir)),
+      ...dirs.map((f) => dirOf(absolute(f, projectDir))),
+    ]),
+  ];
+}
+
+/** `--allow-read` for the TLS files, besides the set's own `read` entries (which the flag replaces). */
+function readFlags(own: readonly string[], tls: readonly string[]): string[] {
+  return tls.length === 0 ? [] : [`--allow-read=${[...own, ...tls].join(",")}`];
 }
 
 /**
@@ -79,23 +124,28 @@ export function dashboardNet(config: RuntimeConfig): string {
  * @param config the whole configuration
  * @returns dashboard, history collector, subject registry, alerts and guardian
  */
-export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
+export function defaultModules(config: RuntimeConfig, projectDir: string): ModuleSpec[] {
   const d = config.dashboard;
+  const tls = tlsReadPaths(config, projectDir);
+  const https = d.tlsCert !== "";
   return [
     {
       name: "dashboard",
       entry: "main.ts",
       permissionSet: "dashboard",
-      denoFlags: [`--allow-net=${dashboardNet(config)}`],
-      where: `http://${
-        displayHost(d.bind)
+      denoFlags: [
+        `--allow-net=${dashboardNet(config)}`,
+        ...readFlags([`${projectDir}/static`], tlsReadPaths(config, projectDir, true)),
+      ],
+      where: `${https ? "https" : "http"}://${
+        https && d.domain !== "" ? d.domain : displayHost(d.bind)
       }:${d.port}  (log in as ${d.adminUser}; password: DASHBOARD_ADMIN_PASSWORD in .env)`,
     },
     {
       name: "history",
       entry: "mods/history/main.ts",
       permissionSet: "history",
-      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
+      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`, ...readFlags([], tls)],
       where: `metric history ${
         config.history.tiers.map((t) => `${t.name}:${t.keepS / 86_400}d`).join(" ")
       } -> ${config.unit.natsUrl}`,
@@ -104,7 +154,7 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       name: "registry",
       entry: "mods/registry/main.ts",
       permissionSet: "registry",
-      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
+      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`, ...readFlags([], tls)],
       where:
         `subject registry: leaf nodes and units every ${config.registry.intervalMs} ms -> ${config.unit.natsUrl}`,
     },
@@ -116,6 +166,7 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
         `--allow-net=${
           [natsHostPort(config.unit.natsUrl), ...channelHosts(config.alerts)].join(",")
         }`,
+        ...readFlags([], tls),
       ],
       where: `alert rules every ${config.alerts.evalIntervalS} s; notifies ${
         configuredChannels(config.alerts).join(", ") || "nothing yet (ALERT_* in .env)"
@@ -125,7 +176,7 @@ export function defaultModules(config: RuntimeConfig): ModuleSpec[] {
       name: "guardian",
       entry: "mods/guardian/main.ts",
       permissionSet: "guardian",
-      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`],
+      denoFlags: [`--allow-net=${natsHostPort(config.unit.natsUrl)}`, ...readFlags([], tls)],
       where: `unit ${config.unit.unitId} -> ${config.unit.natsUrl}`,
     },
   ];

@@ -1,4 +1,4 @@
-import { serverConfigFile, serverEnv } from "../config/mod.ts";
+import { localMonitorUrl, serverConfigFile, serverEnv } from "../config/mod.ts";
 import { backoffDelay } from "../client/mod.ts";
 import { countCrash, DEFAULT_RESTART, type RestartPolicy } from "./backoff.ts";
 import { childCommand } from "./child.ts";
@@ -138,9 +138,21 @@ export class Supervisor implements AsyncDisposable {
     const { config, projectDir } = this.#options;
     const { pidFile, logFile } = this.serverFiles;
     const configFile = serverConfigFile(config, projectDir);
-    const monitor = `http://${
-      displayHost(config.server.httpHost)
-    }:${config.server.httpPort}/healthz`;
+    const monitor = `${localMonitorUrl(config.server)}/healthz`;
+    // HTTPS monitoring (NATS_HTTPS_PORT) is checked against NATS_TLS_CA, as the dashboard does.
+    let client: Deno.HttpClient | undefined;
+    if (monitor.startsWith("https:") && config.natsTls.ca !== "") {
+      try {
+        client = Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(config.natsTls.ca)] });
+      } catch (e) {
+        throw new PrerequisiteError(
+          `Cannot read NATS_TLS_CA=${config.natsTls.ca} to check HTTPS monitoring: ${
+            (e as Error).message
+          }`,
+          { cause: e },
+        );
+      }
+    }
     const env = { ...serverEnv(config, projectDir), PATH: this.#options.path ?? "" };
     let stderr = "";
     return new Runner({
@@ -186,7 +198,7 @@ export class Supervisor implements AsyncDisposable {
             );
           }
           try {
-            const res = await fetch(monitor);
+            const res = await fetch(monitor, { client } as RequestInit);
             await res.body?.cancel();
             if (res.ok) break;
           } catch { /* not listening yet */ }
@@ -270,7 +282,7 @@ export class Supervisor implements AsyncDisposable {
       state: this.#server?.stateText,
       lines: [
         ["clients", `${tls ? "tls" : "nats"}://${host}:${s.port}`],
-        ["monitoring", `http://${displayHost(s.httpHost)}:${s.httpPort}`],
+        ["monitoring", localMonitorUrl(s)],
         ["websocket", `${tls ? "wss" : "ws"}://${host}:${s.wsPort}`],
         ["leaf nodes", `nats-leaf://${host}:${s.leafPort}`],
         ["log", this.serverFiles.logFile],

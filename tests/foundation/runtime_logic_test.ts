@@ -54,7 +54,7 @@ Deno.test("the module table: dashboard, history, registry, alerts and guardian; 
         NATS_HTTP_PORT: "8333",
       })[n],
   );
-  const [dashboard, history, registry, alerts, guardian] = defaultModules(config);
+  const [dashboard, history, registry, alerts, guardian] = defaultModules(config, "/opt/nunect");
   assert.deepEqual(
     { ...dashboard },
     {

@@ -110,6 +110,7 @@ Deno.test("the supervisor starts the project's modules that exist (dashboard, gu
   const env = await testEnv(`${dir}`);
   const expected = defaultModules(
     loadConfig(Object.keys(sections) as (keyof typeof sections)[], (n) => env[n]),
+    PROJECT_DIR,
   );
   const present: string[] = [];
   for (const m of expected) {
