@@ -1,3 +1,4 @@
+import { NunectError } from "../protocol/mod.ts";
 import { type Config, localMonitorUrl } from "./schema.ts";
 import { displayHost } from "./server_env.ts";
 
@@ -25,13 +26,10 @@ export interface NginxSite {
   readonly upstreamCa: string | null;
 }
 
-/** A placeholder the site needs but the values do not have, or a bad value. */
-export class NginxSiteError extends Error {
-  /** @param message what is wrong */
-  constructor(message: string) {
-    super(message);
-    this.name = "NginxSiteError";
-  }
+/** A site that cannot be made: a placeholder without a value, or an upstream nginx cannot check. */
+export class NginxSiteError extends NunectError {
+  /** The class name, spelled out so that minifiers keep it. */
+  override readonly name: string = "NginxSiteError";
 }
 
 /**

@@ -1,5 +1,7 @@
 import { type Browser, chromium } from "playwright-core";
 
+export type { Browser };
+
 /** Flags every test's headless Chromium runs with. */
 export const CHROMIUM_ARGS = [
   "--headless",

@@ -33,7 +33,7 @@ export { testCertificates } from "./certs.ts";
 export { nginxBin, startNginx } from "./nginx.ts";
 export type { Nginx, StartNginxOptions } from "./nginx.ts";
 export { CHROMIUM_ARGS, launchChromium } from "./chromium.ts";
-export type { TestBrowser } from "./chromium.ts";
+export type { Browser, TestBrowser } from "./chromium.ts";
 export type { TestCertificates } from "./certs.ts";
 export { freePorts } from "./ports.ts";
 export { firstEvent, until } from "./wait.ts";
