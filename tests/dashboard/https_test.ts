@@ -25,6 +25,15 @@ async function failure(url: string, ca: string): Promise<string> {
   }
 }
 
+/** One raw HTTP/1.1 request over plain TCP (any Host); what came back, as text (may be empty). */
+async function rawHttp(port: number, path: string, host: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(
+    new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+  );
+  return await new Response(conn.readable).text().catch(() => "");
+}
+
 const MTLS = serverHas("tls_handshake_first");
 
 Deno.test({
@@ -116,6 +125,23 @@ Deno.test({
       // Monitoring over HTTPS through the dashboard, verified against NATS_TLS_CA.
       assert.equal((await api("/api/varz")).server_name, ns.env.NATS_SERVER_NAME);
 
+      // Plain HTTP on the HTTPS port: no answer at all, so nothing in clear.
+      const port = Number(new URL(dash.url).port);
+      const clear = await rawHttp(port, "/api/varz", "127.0.0.1");
+      assert.doesNotMatch(clear, /HTTP\/1\.[01] \d|server_name|Set-Cookie/i, clear);
+
+      // The plain-HTTP listener only redirects: with a session cookie too, and never to a name
+      // the request made up.
+      const withCookie = await fetch(`http://127.0.0.1:${redirectPort}/api/varz`, {
+        redirect: "manual",
+        headers: { cookie },
+      });
+      assert.equal(withCookie.status, 308);
+      assert.equal(await withCookie.text(), "");
+      const foreign = await rawHttp(redirectPort!, "/", "evil.example");
+      assert.match(foreign, /^HTTP\/1\.1 400 /);
+      assert.doesNotMatch(foreign, /location: https?:\/\/evil/i);
+
       // The plain-HTTP listener only redirects.
       const redirected = await fetch(`http://127.0.0.1:${redirectPort}/units?q=x`, {
         redirect: "manual",
@@ -202,7 +228,25 @@ Deno.test({
       await reader.cancel();
       await read.catch(() => {});
 
+      // Certificates and keys never appear in the dashboard's log, its API or its pages.
       using renewedWeb = trusting(otherCa);
+      const keyBody = (pem: string) =>
+        pem.split("\n").filter((l) => !l.startsWith("-----")).join("");
+      const secrets = [
+        keyBody(await Deno.readTextFile(certs.key)).slice(0, 40),
+        keyBody(await Deno.readTextFile(renewed.key)).slice(0, 40),
+        keyBody(await Deno.readTextFile(renewed.cert)).slice(0, 40),
+      ];
+      const { stdout, stderr } = dash.program.output();
+      for (const path of ["/api/certificates", "/certificates", "/"]) {
+        const text = await (await renewedWeb.fetch(`${dash.url}${path}`, { headers: { cookie } }))
+          .text();
+        for (const seen of [text, stdout + stderr]) {
+          assert.doesNotMatch(seen, /-----BEGIN|PRIVATE KEY/, path);
+          for (const secret of secrets) assert.ok(!seen.includes(secret), `${path}: PEM content`);
+        }
+      }
+
       const after = await (await renewedWeb.fetch(`${dash.url}/api/certificates`, {
         headers: { cookie, accept: "application/json" },
       })).json();

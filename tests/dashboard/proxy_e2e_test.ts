@@ -26,7 +26,7 @@ Deno.test({
     try {
       const certs = await testCertificates(dir);
       await using ns = await startNats();
-      const [port] = freePorts(1);
+      const [port, httpPort] = freePorts(2);
       const origin = `https://127.0.0.1:${port}`;
       const env = {
         DASHBOARD_DOMAIN: "localhost",
@@ -45,7 +45,7 @@ Deno.test({
         await Deno.readTextFile(`${PROJECT_DIR}/config/nginx/nunect.conf`),
         nginxSiteFor(loadConfig(["dashboard", "server", "natsTls"], (n) => vars[n]), {
           listen: port!,
-          httpListen: null,
+          httpListen: httpPort!,
           cert: certs.cert,
           key: certs.key,
           monitorAllow: ["127.0.0.1"],
@@ -53,6 +53,19 @@ Deno.test({
       );
       await using nginx = await startNginx({ site, port: port! });
       assert.equal(nginx.url, origin);
+
+      // Plain HTTP only redirects, to the configured name whatever Host the request claims.
+      const plain = await Deno.connect({ hostname: "127.0.0.1", port: httpPort! });
+      await plain.write(
+        new TextEncoder().encode(
+          "GET /units?q=1 HTTP/1.1\r\nHost: evil.example\r\n" +
+            "Connection: close\r\n\r\n",
+        ),
+      );
+      const answer = await new Response(plain.readable).text();
+      assert.match(answer, /^HTTP\/1\.1 308 /);
+      assert.match(answer, new RegExp(`\r\nLocation: https://localhost:${port}/units\\?q=1\r\n`));
+      assert.doesNotMatch(answer, /evil\.example/);
 
       // The monitoring API under /monitoring/, for the allowed address.
       const client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(certs.ca)] });
