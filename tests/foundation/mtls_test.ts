@@ -4,6 +4,7 @@ import {
   type Credentials,
   freePorts,
   type NatsServer,
+  PROJECT_DIR,
   spawnProcess,
   startNats,
   testCertificates,
@@ -49,8 +50,50 @@ function startLeaf(
 }
 
 /**
- * A hub whose leaf listener checks certificates (`mode`), one router linking with `good`, and
- * leaf nodes that must be refused; asserts the router's telemetry crosses and only it is linked.
+ * The router's leaf node as deployed: the project's config/leaf.tls.conf, linked to `hub` as
+ * `user` and presenting `tls.cert`; local programs log in as `local`.
+ */
+function startRouterLeaf(
+  hub: NatsServer,
+  name: string,
+  user: Credentials,
+  tls: { cert: string; key: string; ca: string },
+) {
+  const [port, httpPort] = freePorts(2);
+  const local = { user: "guardian", pass: "leaf-local-password-1" };
+  const env = {
+    NATS_SERVER_NAME: name,
+    NATS_HOST: "127.0.0.1",
+    NATS_PORT: String(port),
+    NATS_HTTP_PORT: String(httpPort),
+    NATS_GUARDIAN_USER: local.user,
+    NATS_GUARDIAN_PASSWORD: local.pass,
+    NATS_LEAF_REMOTE_URL: JSON.stringify([
+      `tls://${user.user}:${user.pass}@127.0.0.1:${hub.leafPort}`,
+    ]),
+    NATS_LEAF_TLS_CERT: tls.cert,
+    NATS_LEAF_TLS_KEY: tls.key,
+    NATS_TLS_CA: tls.ca,
+  };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    local,
+    proc: spawnProcess(
+      new Deno.Command(hub.bin, {
+        args: ["-c", `${PROJECT_DIR}/config/leaf.tls.conf`],
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }),
+    ),
+  };
+}
+
+/**
+ * A hub whose leaf listener checks certificates (`mode`), one router linking with its certificate
+ * through config/leaf.tls.conf, and leaf nodes that must be refused; asserts the router's
+ * telemetry crosses and only it is linked.
  */
 async function leafTrial(
   mode: "verify" | "verify_and_map",
@@ -81,7 +124,7 @@ async function leafTrial(
         })
       ),
     );
-    const leaf = startLeaf(dir, hub, "router-07", guardian, { ...router!, ca: certs.ca });
+    const leaf = startRouterLeaf(hub, "router-07", guardian, { ...router!, ca: certs.ca });
     const refused = [
       startLeaf(dir, hub, "foreign", guardian, {
         cert: certs.otherClientCert,
@@ -102,7 +145,7 @@ async function leafTrial(
       const ops = await connect({ servers: hub.url, ...hub.users.ops, tls: { caFile: certs.ca } });
       const sub = ops.subscribe("ops.heartbeat.router-07", { max: 1 });
       await ops.flush();
-      const local = await connect({ servers: leaf.url });
+      const local = await connect({ servers: leaf.url, ...leaf.local });
       await until(async () => {
         local.publish("ops.heartbeat.router-07", "beat");
         await local.flush();
