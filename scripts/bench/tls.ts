@@ -190,6 +190,7 @@ export async function bench(): Promise<void> {
         const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
         // Wrapped: a returned promise would be awaited by Promise.all until the stream ends.
         return {
+          reader,
           done: (async () => {
             let tail = ""; // a name may be split across chunks
             for (;;) {
@@ -218,6 +219,8 @@ export async function bench(): Promise<void> {
         await nc.close();
       }
       abort.abort();
+      // The streams end here whatever the transport does with the abort.
+      await Promise.all(readers.map((r) => r.reader.cancel().catch(() => {})));
       await Promise.all(readers.map((r) => r.done));
       report(
         `tls: SSE delivery of a connect event (client connect -> event read), ${EVENTS} events`,
