@@ -208,6 +208,7 @@ Deno.test("scope: an account-scoped user's alerts view holds its accounts' alert
     resolvedAt: null,
     value: 2,
     ack: null,
+    outbox: [],
   });
   const view: AlertsView = {
     available: true,
