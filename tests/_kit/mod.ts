@@ -17,6 +17,7 @@ export type { Credentials, NatsServer, StartNatsOptions, Users } from "./nats.ts
 export { PROJECT_DIR } from "./project.ts";
 export { runProgram, spawnProcess, spawnProgram } from "./program.ts";
 export type { ProgramOptions, ProgramResult, RunningProgram } from "./program.ts";
+export { assertNatsOnly, probeAccess } from "./permissions.ts";
 export { startNatsWithAuthorization, startOperatorNats } from "./operator.ts";
 export type { JwtUser, JwtUserOptions, OperatorNatsServer } from "./operator.ts";
 export { startCluster } from "./cluster.ts";
