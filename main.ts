@@ -11,11 +11,16 @@ import { exitOnConfigError, loadConfig } from "./mods/config/mod.ts";
 import { DASHBOARD_SECTIONS, DashboardServices, redactUrl } from "./mods/dashboard/mod.ts";
 import { createDashboard } from "./routes/app.ts";
 import { dashboardHostNames, guardHost } from "./routes/host.ts";
-import denoJson from "./deno.json" with { type: "json" };
+import { NUNECT_VERSION, versionLine } from "./mods/protocol/mod.ts";
+
+if (Deno.args.includes("--version")) {
+  console.log(versionLine("dashboard"));
+  Deno.exit(0);
+}
 
 const config = exitOnConfigError(() => loadConfig(DASHBOARD_SECTIONS));
 const { dashboard, unit } = config;
-const services = DashboardServices.start({ config, version: denoJson.version });
+const services = DashboardServices.start({ config, version: NUNECT_VERSION });
 services.ready.then(() =>
   console.log(`Connected to NATS at ${redactUrl(unit.natsUrl)} (SYS and OPS)`)
 );

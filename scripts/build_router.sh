@@ -134,7 +134,8 @@ for arch in "${archs[@]}"; do
       die "cannot build the static nats-server for linux/$goarch (scripts/tools.sh said why above)"
     cp "$server" "$dir/bin/nats-server"
     cp "$project/config/leaf.conf" "$dir/leaf.conf"
-    install -m 0755 "$project/config/router/nunect-leaf" "$dir/nunect-leaf"
+    sed "s|@VERSION@|$version|" "$project/config/router/nunect-leaf" >"$dir/nunect-leaf"
+    chmod 0755 "$dir/nunect-leaf"
     leaf_line="nats-server $(sed -nE 's#.*/nats-server@([^/]+)/.*#\1#p' <<<"$server") (static, linux/$goarch; leaf.conf)"
   fi
   {

@@ -10,6 +10,7 @@
 import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { UnitRegistry } from "../monitor/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import { AlertEngine } from "./engine.ts";
 import { configuredChannels } from "./notify/deliver.ts";
 import { AlertStore } from "./store.ts";
@@ -21,6 +22,11 @@ export const ALERTS_SECTIONS = [
   "history",
   "alerts",
 ] as const satisfies readonly SectionName[];
+
+if (import.meta.main && Deno.args.includes("--version")) {
+  console.log(versionLine("alerts"));
+  Deno.exit(0);
+}
 
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(ALERTS_SECTIONS));

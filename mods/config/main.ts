@@ -17,21 +17,29 @@ import {
   serverEnv,
   serverSections,
 } from "./mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 
 const HELP = `Usage: deno run -P=config [--env-file=.env] mods/config/main.ts <command>
 
 Commands:
   init        create .env from .env.example with fresh random passwords (if .env is absent)
   check       validate the whole configuration; exit 2 listing every bad variable
-  server-env  print nats-server's environment and config file as shell assignments`;
+  server-env  print nats-server's environment and config file as shell assignments
+
+Options: --version, -h/--help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const { positionals, values } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
-  options: { help: { type: "boolean", short: "h" } },
+  options: { help: { type: "boolean", short: "h" }, version: { type: "boolean" } },
 });
 const command = positionals[0];
+
+if (values.version) {
+  console.log(versionLine("config"));
+  Deno.exit(0);
+}
 
 if (values.help || command === undefined) {
   console.log(HELP);

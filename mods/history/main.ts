@@ -10,6 +10,7 @@
 import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { SysMonitor, UnitRegistry } from "../monitor/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import { HistoryCollector } from "./collector.ts";
 import { sysSampler } from "./sampler.ts";
 
@@ -20,6 +21,11 @@ export const HISTORY_SECTIONS = [
   "opsUser",
   "history",
 ] as const satisfies readonly SectionName[];
+
+if (import.meta.main && Deno.args.includes("--version")) {
+  console.log(versionLine("history"));
+  Deno.exit(0);
+}
 
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(HISTORY_SECTIONS));

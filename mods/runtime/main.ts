@@ -13,6 +13,7 @@ import {
   loadConfig,
   serverEnv,
 } from "../config/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import {
   busyPorts,
   busyPortsMessage,
@@ -54,6 +55,7 @@ Options:
   --module <name>=<entry>@<set>  run this module instead of the default ones (repeatable)
   --grants                       print the Deno flags NATS_DATA_DIR needs (one per line) and exit
   --give-up-after <n>            consecutive fast crashes of nats-server before giving up (5)
+  --version                      print nunect's version and exit
   -h, --help                     show this help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -67,6 +69,7 @@ try {
       module: { type: "string", multiple: true },
       grants: { type: "boolean" },
       "give-up-after": { type: "string" },
+      version: { type: "boolean" },
     },
   });
 } catch (e) {
@@ -75,6 +78,10 @@ try {
 }
 if (args.values.help) {
   console.log(HELP);
+  Deno.exit(0);
+}
+if (args.values.version) {
+  console.log(versionLine("runtime"));
   Deno.exit(0);
 }
 
