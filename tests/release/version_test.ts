@@ -22,6 +22,8 @@ const PROGRAMS = [
   { entry: "mods/alerts/main.ts", set: "alerts", name: "alerts" },
   { entry: "mods/config/main.ts", set: "config", name: "config" },
   { entry: "mods/tools/main.ts", set: "tools", name: "tools" },
+  { entry: "mods/backup/main.ts", set: "backup", name: "backup" },
+  { entry: "scripts/release.ts", set: "release", name: "release" },
 ] as const;
 
 Deno.test("the version in deno.json is the code's, the client's and the npm package's", () => {
