@@ -51,7 +51,11 @@ export class ArchiveWriter {
   readonly #out: WritableStreamDefaultWriter<Uint8Array>;
   readonly #entries: { path: string; kind: string; bytes: number }[] = [];
 
-  /** @param out where the frames go */
+  /**
+   * Makes a writer.
+   *
+   * @param out where the frames go
+   */
   constructor(out: WritableStreamDefaultWriter<Uint8Array>) {
     this.#out = out;
   }

@@ -11,6 +11,7 @@
 import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { SysMonitor } from "../monitor/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import { Registry } from "./registry.ts";
 
 /** The configuration sections the registry reads; its permission set names their variables. */
@@ -20,6 +21,11 @@ export const REGISTRY_SECTIONS = [
   "opsUser",
   "registry",
 ] as const satisfies readonly SectionName[];
+
+if (import.meta.main && Deno.args.includes("--version")) {
+  console.log(versionLine("registry"));
+  Deno.exit(0);
+}
 
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(REGISTRY_SECTIONS));

@@ -23,6 +23,7 @@ const PROGRAMS = [
   { entry: "mods/config/main.ts", set: "config", name: "config" },
   { entry: "mods/tools/main.ts", set: "tools", name: "tools" },
   { entry: "mods/backup/main.ts", set: "backup", name: "backup" },
+  { entry: "mods/registry/main.ts", set: "registry", name: "registry" },
   { entry: "scripts/release.ts", set: "release", name: "release" },
 ] as const;
 
