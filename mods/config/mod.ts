@@ -31,7 +31,13 @@ export {
   type SectionValue,
   type Variable,
 } from "./schema.ts";
-export { displayHost, serverConfigFile, serverEnv, serverSections } from "./server_env.ts";
+export {
+  dataDirPath,
+  displayHost,
+  serverConfigFile,
+  serverEnv,
+  serverSections,
+} from "./server_env.ts";
 export type { ServerConfig } from "./server_env.ts";
 export { ensureEnvFile, randomSecret, withFreshSecrets } from "./env_file.ts";
 export { exitOnConfigError } from "./exit.ts";

@@ -24,6 +24,7 @@ const PROGRAMS = [
   { entry: "mods/tools/main.ts", set: "tools", name: "tools" },
   { entry: "mods/backup/main.ts", set: "backup", name: "backup" },
   { entry: "mods/registry/main.ts", set: "registry", name: "registry" },
+  { entry: "mods/upgrade/main.ts", set: "upgrade", name: "upgrade" },
   { entry: "scripts/release.ts", set: "release", name: "release" },
 ] as const;
 
