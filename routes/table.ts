@@ -24,6 +24,7 @@ import { subscriptionsRoutes } from "./pages/subscriptions.tsx";
 import { sessionsRoutes } from "./pages/sessions.tsx";
 import { topologyRoutes } from "./pages/topology.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
+import { streamBackupRoutes } from "./stream_backup.ts";
 import { endpoint, type Route } from "./route.ts";
 import { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 import { explorerRoutes } from "./pages/explorer.tsx";
@@ -43,6 +44,7 @@ const routes: Route[] = [
   ...accountsRoutes,
   ...jetstreamRoutes,
   ...streamsRoutes,
+  ...streamBackupRoutes,
   ...consumersRoutes,
   ...kvRoutes,
   ...objectsRoutes,

@@ -244,7 +244,9 @@ export async function restoreStream(
   }
   let reply: { deliver_subject: string };
   try {
-    reply = await api(nc, `$JS.API.STREAM.RESTORE.${stream}`, meta, timeout, what);
+    // Only what the API knows: a header may carry more (a one-stream file's account, date).
+    const request = { config: meta.config, state: meta.state };
+    reply = await api(nc, `$JS.API.STREAM.RESTORE.${stream}`, request, timeout, what);
   } catch (e) {
     if (e instanceof BackupError && /already in use/i.test(e.message)) {
       throw new BackupError(
