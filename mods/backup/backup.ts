@@ -92,11 +92,9 @@ export async function createBackup(
         cause: e,
       });
     });
-    options.onEvent?.({
-      type: "file",
-      path: ".env",
-      bytes: await writer.entry({ kind: "env", path: ".env" }, env),
-    });
+    // Written before the event: `onEvent?.(…)` would skip evaluating its argument without one.
+    const envBytes = await writer.entry({ kind: "env", path: ".env" }, env);
+    options.onEvent?.({ type: "file", path: ".env", bytes: envBytes });
     for (const dir of sources.secretDirs) {
       for (const f of await filesIn(dir.path)) {
         const path = `${dir.name}/${f.rel}`;
@@ -192,6 +190,11 @@ export interface RestoreFilesTarget {
   readonly force?: boolean;
   /** Set `NATS_DATA_DIR` in the restored `.env` (a new machine's data directory). */
   readonly dataDir?: string;
+  /**
+   * The nunect restoring: a backup whose data layout is newer than its own is refused before
+   * anything is written (it would refuse to start on the data).
+   */
+  readonly running?: { readonly layout: number; readonly version: string };
 }
 
 async function writeSecret(path: string, data: Uint8Array, mode: number, force: boolean) {
@@ -221,13 +224,16 @@ async function whole(data: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 }
 
 /**
- * The first half of a restore: `.env` and the secret directories, before any server runs.
+ * The first half of a restore: `.env` and the secret directories, before any server runs. Nothing
+ * is written before the whole archive has been read and checked (the files are small; they wait in
+ * memory), so a damaged archive or one a newer nunect wrote leaves the machine as it was.
  *
  * @param archive the sealed bytes
  * @param passphrase its passphrase
  * @param target where they go
  * @returns the files written (unchanged ones are not)
- * @throws {BackupError} when a file exists and differs (without `force`)
+ * @throws {BackupError} when a file exists and differs (without `force`), or the backup's data
+ *   layout is newer than the running nunect's
  * @throws {PassphraseError} for a wrong passphrase or a damaged archive
  */
 export async function restoreFiles(
@@ -237,6 +243,7 @@ export async function restoreFiles(
 ): Promise<{ written: string[]; index: ArchiveIndex }> {
   const { plaintext } = await openSealed(archive, passphrase);
   const written: string[] = [];
+  const files: { path: string; data: Uint8Array; mode: number }[] = [];
   let index: ArchiveIndex | undefined;
   const dirs = new Map(target.secretDirs.map((d) => [d.name, d.path]));
   for await (const e of readArchive(plaintext)) {
@@ -249,11 +256,7 @@ export async function restoreFiles(
           ? text.replace(/^NATS_DATA_DIR=.*$/m, line)
           : `${text.trimEnd()}\n${line}\n`;
       }
-      if (
-        await writeSecret(target.envFile, new TextEncoder().encode(text), 0o600, !!target.force)
-      ) {
-        written.push(target.envFile);
-      }
+      files.push({ path: target.envFile, data: new TextEncoder().encode(text), mode: 0o600 });
     } else if (m.kind === "file") {
       const [name, ...rest] = m.path.split("/");
       const base = dirs.get(name!);
@@ -262,16 +265,30 @@ export async function restoreFiles(
           `The backup holds "${m.path}", and this nunect has no place for "${name}": set the variable that names it (e.g. NATS_IDENTITY_DIR) and restore again`,
         );
       }
-      const path = `${base}/${rest.join("/")}`;
-      if (await writeSecret(path, await whole(e.data), m.mode & 0o777, !!target.force)) {
-        written.push(path);
-      }
+      files.push({
+        path: `${base}/${rest.join("/")}`,
+        data: await whole(e.data),
+        mode: m.mode & 0o777,
+      });
     } else if (m.kind === "index") {
       for await (const _ of e.data) { /* checked */ }
       index = m.index;
     } else {
       for await (const _ of e.data) { /* the second half restores streams */ }
     }
+  }
+  const running = target.running;
+  if (running !== undefined && index!.layout > running.layout) {
+    throw new BackupError(
+      `Refusing to restore: the backup holds data layout ${index!.layout}, written by nunect ${
+        index!.nunect
+      }; this is nunect ${running.version} (layout ${running.layout}), which cannot read it. Restore it with nunect ${
+        index!.nunect
+      } or newer`,
+    );
+  }
+  for (const f of files) {
+    if (await writeSecret(f.path, f.data, f.mode, !!target.force)) written.push(f.path);
   }
   return { written, index: index! };
 }
@@ -294,7 +311,7 @@ export interface RestoredEntry {
  * @param passphrase its passphrase
  * @param dial a connection inside an account
  * @param options replace streams that exist, progress
- * @returns the restored streams
+ * @returns the restored streams, and the archive's index (its nunect version and data layout)
  * @throws {BackupError} when a stream exists (without `replace`) or the server refuses
  */
 export async function restoreStreams(
@@ -305,15 +322,17 @@ export async function restoreStreams(
     readonly replace?: boolean;
     readonly onProgress?: (account: string, p: TransferProgress) => void;
   } = {},
-): Promise<RestoredEntry[]> {
+): Promise<{ streams: RestoredEntry[]; index: ArchiveIndex }> {
   const { plaintext } = await openSealed(archive, passphrase);
   const conns = new Map<string, NatsConnection>();
   const restored: RestoredEntry[] = [];
+  let index: ArchiveIndex | undefined;
   try {
     for await (const e of readArchive(plaintext)) {
       const m = e.meta;
       if (m.kind !== "stream") {
         for await (const _ of e.data) { /* files: the first half */ }
+        if (m.kind === "index") index = m.index;
         continue;
       }
       let nc = conns.get(m.account);
@@ -334,5 +353,5 @@ export async function restoreStreams(
   } finally {
     for (const nc of conns.values()) await nc.close().catch(() => {});
   }
-  return restored;
+  return { streams: restored, index: index! };
 }

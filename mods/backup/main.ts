@@ -14,11 +14,18 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
+import { dataDirPath, exitOnConfigError, loadConfig, type SectionName } from "../config/mod.ts";
 import { connect } from "../client/mod.ts";
 import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
 import { natsHostPort } from "../runtime/mod.ts";
-import { CURRENT_LAYOUT } from "../upgrade/layout.ts";
+import {
+  CURRENT_LAYOUT,
+  LAYOUT_1_VALUES,
+  MigrationError,
+  readMarker,
+  restoredMarker,
+  writeMarker,
+} from "../upgrade/mod.ts";
 import {
   BackupError,
   type BackupSources,
@@ -189,6 +196,12 @@ if (args.values.grants) {
   const reads = [projectDir, dirOf(archive), dirOf(envFile), ...secretDirs().map((d) => d.path)];
   const writes = [dirOf(envFile), ...secretDirs().map((d) => d.path)];
   if (command === "backup" || command === "stream-backup") writes.push(dirOf(archive));
+  if (command === "restore-streams") {
+    // The data directory's marker: the backup's data layout (mods/upgrade).
+    const dataDir = dataDirPath(config!.server.dataDir, projectDir);
+    reads.push(dataDir);
+    writes.push(dataDir);
+  }
   if (config !== undefined) {
     console.log(`--allow-net=${natsHostPort(config.unit.natsUrl)}`);
   }
@@ -303,6 +316,7 @@ try {
           dataDir: args.values["data-dir"] === undefined
             ? undefined
             : absolute(args.values["data-dir"]),
+          running: { layout: CURRENT_LAYOUT, version: NUNECT_VERSION },
         },
       );
       console.log(
@@ -313,7 +327,7 @@ try {
       break;
     }
     case "restore-streams": {
-      const restored = await restoreStreams(
+      const { streams: restored, index } = await restoreStreams(
         await openFile(archive),
         await passphrase(args.values["passphrase-file"], false),
         dial,
@@ -324,6 +338,21 @@ try {
       );
       for (const r of restored) console.log(`  ${r.account} ${r.stream}: ${r.messages} messages`);
       console.log(`Restored ${restored.length} streams`);
+      // The next start migrates what the backup holds when it is older than this nunect.
+      const dataDir = dataDirPath(config!.server.dataDir, projectDir);
+      const marker = restoredMarker(
+        await readMarker(dataDir),
+        index,
+        index.layout === CURRENT_LAYOUT ? LAYOUT_1_VALUES : {},
+      );
+      if (marker !== null) {
+        await writeMarker(dataDir, marker);
+        console.log(
+          `Data layout ${marker.layout} (nunect ${marker.version}'s) recorded in ${dataDir}${
+            marker.layout < CURRENT_LAYOUT ? ": deno task start upgrades it" : ""
+          }`,
+        );
+      }
       break;
     }
     case "stream-backup": {
@@ -373,7 +402,9 @@ try {
       fail(`Unknown command "${command}" (see --help)`);
   }
 } catch (e) {
-  if (e instanceof BackupError || e instanceof PassphraseError) fail(e.message);
+  if (e instanceof BackupError || e instanceof PassphraseError || e instanceof MigrationError) {
+    fail(e.message);
+  }
   throw e;
 }
 Deno.exit(0);

@@ -87,3 +87,28 @@ export async function writeMarker(dataDir: string, marker: LayoutMarker): Promis
 export async function hasData(dataDir: string): Promise<boolean> {
   return await Deno.stat(`${dataDir}/jetstream`).then((s) => s.isDirectory, () => false);
 }
+
+/**
+ * The marker a data directory gets after a restore: the backup's data layout, so that the next
+ * start migrates what the backup holds when it is older than this nunect. A directory already
+ * marked with a newer layout is marked down to the backup's (its migrations are idempotent and run
+ * again); one marked with the same layout stays as it is.
+ *
+ * @param existing the directory's marker, or null
+ * @param backup the layout and nunect version the backup records
+ * @param values the value versions of that layout, when it is this nunect's
+ * @returns the marker to write, or null when the existing one stays
+ */
+export function restoredMarker(
+  existing: LayoutMarker | null,
+  backup: { readonly layout: number; readonly nunect: string },
+  values: Readonly<Record<string, number>>,
+): LayoutMarker | null {
+  if (existing !== null && existing.layout <= backup.layout) return null;
+  return {
+    layout: backup.layout,
+    version: backup.nunect,
+    values: { ...values },
+    history: existing?.history ?? [],
+  };
+}

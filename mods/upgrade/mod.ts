@@ -16,7 +16,7 @@
  */
 export { CURRENT_LAYOUT } from "./layout.ts";
 export { DowngradeError, MigrationError } from "./errors.ts";
-export { hasData, MARKER_FILE, readMarker, writeMarker } from "./marker.ts";
+export { hasData, MARKER_FILE, readMarker, restoredMarker, writeMarker } from "./marker.ts";
 export type { LayoutMarker, MigrationRecord } from "./marker.ts";
 export { migrateEnv } from "./env_migration.ts";
 export type { EnvMigration } from "./env_migration.ts";

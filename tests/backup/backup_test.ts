@@ -9,14 +9,14 @@ import { connect } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { AlertStore } from "../../mods/alerts/store.ts";
-import { PROJECT_DIR, type Stack, startStack, until } from "../_kit/mod.ts";
+import { type Stack, startStack, until } from "../_kit/mod.ts";
+import { envText, script } from "./_scripts.ts";
 import { login } from "../security/_http.ts";
+import { CURRENT_LAYOUT, readMarker } from "../../mods/upgrade/mod.ts";
+import { NUNECT_VERSION } from "../../mods/protocol/mod.ts";
+import { BackupError, createBackup, restoreFiles } from "../../mods/backup/mod.ts";
 
 const PASSPHRASE = "correct horse battery staple";
-
-function envText(env: Readonly<Record<string, string>>): string {
-  return Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join("");
-}
 
 function parseEnv(text: string): Record<string, string> {
   return Object.fromEntries(
@@ -25,22 +25,6 @@ function parseEnv(text: string): Record<string, string> {
       return [l.slice(0, i), l.slice(i + 1)];
     }),
   );
-}
-
-async function script(
-  name: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; out: string }> {
-  const out = await new Deno.Command("bash", {
-    args: [`${PROJECT_DIR}/scripts/${name}`, ...args],
-    env: { DENO: Deno.execPath(), NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, out: dec.decode(out.stdout) + dec.decode(out.stderr) };
 }
 
 Deno.test("backup of a running stack, restored onto a new data directory, has everything", async () => {
@@ -149,8 +133,13 @@ Deno.test("backup of a running stack, restored onto a new data directory, has ev
     assert.equal(envB.NATS_DATA_DIR, `${dirB}/data`);
     assert.deepEqual({ ...envB, NATS_DATA_DIR: "" }, { ...envA, NATS_DATA_DIR: "" });
     assert.equal((await Deno.stat(`${dirB}/.env`)).mode! & 0o777, 0o600);
+    // The backup's data layout is recorded: the start that follows has nothing to migrate.
+    const marker = await readMarker(`${dirB}/data`);
+    assert.equal(marker?.layout, CURRENT_LAYOUT);
+    assert.equal(marker?.version, NUNECT_VERSION);
 
     await using stackB = await startStack({ reuse: { dir: dirB, env: envB } as unknown as Stack });
+    assert.doesNotMatch(stackB.supervisor.output().stdout, /Data layout|Upgrading/);
     // Credentials from before the backup still work: the tenant's, and the dashboard's admin.
     const bridge = await connect({
       servers: stackB.natsUrl,
@@ -205,5 +194,54 @@ Deno.test("backup of a running stack, restored onto a new data directory, has ev
     assert.deepEqual(ids, ["hub-silent"]);
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+});
+
+Deno.test("a backup a newer nunect wrote is refused before anything is written", async () => {
+  const work = await Deno.makeTempDir({ prefix: "nunect-backup-newer-" });
+  try {
+    await Deno.writeTextFile(`${work}/.env`, "NATS_PORT=4222\n");
+    const file = await Deno.open(`${work}/newer.nunect-backup`, { write: true, create: true });
+    await createBackup(
+      {
+        envFile: `${work}/.env`,
+        secretDirs: [],
+        accounts: [],
+        dial: () => Promise.reject(new Error("no account is backed up")),
+      },
+      file.writable,
+      { passphrase: PASSPHRASE, nunect: "9.0.0", layout: CURRENT_LAYOUT + 1 },
+    );
+    const target = `${work}/restored.env`;
+    await assert.rejects(
+      async () =>
+        restoreFiles((await Deno.open(`${work}/newer.nunect-backup`)).readable, PASSPHRASE, {
+          envFile: target,
+          secretDirs: [],
+          running: { layout: CURRENT_LAYOUT, version: NUNECT_VERSION },
+        }),
+      (e) =>
+        e instanceof BackupError &&
+        new RegExp(
+          `Refusing to restore: the backup holds data layout ${
+            CURRENT_LAYOUT + 1
+          }, written by nunect 9\\.0\\.0; this is nunect ${NUNECT_VERSION}.*Restore it with nunect 9\\.0\\.0 or newer`,
+        ).test(e.message),
+    );
+    assert.equal(await Deno.stat(target).then(() => true, () => false), false, "nothing written");
+    // The same backup restores where the layout is known.
+    const r = await restoreFiles(
+      (await Deno.open(`${work}/newer.nunect-backup`)).readable,
+      PASSPHRASE,
+      {
+        envFile: target,
+        secretDirs: [],
+        running: { layout: CURRENT_LAYOUT + 1, version: "9.0.0" },
+      },
+    );
+    assert.deepEqual(r.written, [target]);
+    assert.equal(await Deno.readTextFile(target), "NATS_PORT=4222\n");
+  } finally {
+    await Deno.remove(work, { recursive: true });
   }
 });
