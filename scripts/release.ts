@@ -226,7 +226,22 @@ async function npmPackage(version: string, out: string, log: (l: string) => void
   return { step: `npm package ${tgz}: ${files.length} files${built.hit ? " (cached)" : ""}` };
 }
 
-async function routerArtefacts(version: string, out: string, log: (l: string) => void) {
+/**
+ * The router artefacts of these sources, x86_64 and aarch64 with the leaf node
+ * (`scripts/build_router.sh all --with-leaf`), built once per set of inputs (the guardian's module
+ * graph, the launchers, the build scripts, deno.json, deno.lock, Deno's version, the nats-server
+ * pin) into the release cache. The release copies its files from here, and the test kit's
+ * `routerArtefact` runs them, so a test run builds them at most once, and not at all when nothing
+ * they are built from changed.
+ *
+ * @param log progress lines
+ * @returns the cache directory (`router/` in it as build_router.sh writes it) and whether it was
+ *   there already
+ * @throws {ReleaseError} with the build's output when it fails
+ */
+export async function routerBuild(
+  log: (line: string) => void = () => {},
+): Promise<{ dir: string; hit: boolean }> {
   const graph = await denoInfo("mods/guardian/main.ts");
   const modules = (graph.modules ?? []).map((m) => m.local).filter((p): p is string =>
     p !== undefined && p.startsWith(`${ROOT}/`)
@@ -243,27 +258,25 @@ async function routerArtefacts(version: string, out: string, log: (l: string) =>
     `${ROOT}/deno.lock`,
   ];
   const extra = `${Deno.version.deno}\0${GO_TOOLS["nats-server"].version}`;
-  const built = await cached("router", inputs, extra, async (dir) => {
+  return await cached("routers", inputs, extra, async (dir) => {
     log(
       "router artefacts: building x86_64 and aarch64 with the leaf node (scripts/build_router.sh)",
     );
     await run("bash", [`${ROOT}/scripts/build_router.sh`, "all", "--with-leaf"], {
       env: { NUNECT_DIST: dir, DENO: Deno.execPath(), NO_COLOR: "1" },
     });
-    for await (const e of Deno.readDir(`${dir}/router`)) {
-      const p = `${dir}/router/${e.name}`;
-      if (e.isDirectory) await Deno.remove(p, { recursive: true });
-      else await Deno.rename(p, `${dir}/${e.name}`);
-    }
-    await Deno.remove(`${dir}/router`);
   });
+}
+
+async function routerArtefacts(version: string, out: string, log: (l: string) => void) {
+  const built = await routerBuild(log);
   const names = [];
   for (const { arch } of ARCHS) {
     const run = `nunect-guardian-${version}-${arch}.run`;
     const ipk = `nunect-guardian_${version}_${arch}.ipk`;
-    await Deno.copyFile(`${built.dir}/nunect-guardian-${arch}.run`, `${out}/${run}`);
+    await Deno.copyFile(`${built.dir}/router/nunect-guardian-${arch}.run`, `${out}/${run}`);
     await Deno.chmod(`${out}/${run}`, 0o755);
-    await Deno.copyFile(`${built.dir}/${ipk}`, `${out}/${ipk}`);
+    await Deno.copyFile(`${built.dir}/router/${ipk}`, `${out}/${ipk}`);
     names.push(run, ipk);
   }
   return { step: `router artefacts ${names.join(", ")}${built.hit ? " (cached)" : ""}` };

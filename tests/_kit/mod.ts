@@ -41,7 +41,7 @@ export type { NatsCliResult } from "./natscli.ts";
 export { toolPath } from "../../mods/tools/mod.ts";
 export { natsServerVersion, needs, serverHas } from "./version.ts";
 export { routerArtefact } from "./router.ts";
-export type { RouterArch, RouterArtefact, RouterArtefactOptions } from "./router.ts";
+export type { RouterArch, RouterArtefact } from "./router.ts";
 export { startMuslRoot } from "./musl_root.ts";
 export type { MuslRoot, MuslSpawnOptions } from "./musl_root.ts";
 export { prometheusBin, startExporter, startPrometheus } from "./prometheus.ts";
