@@ -128,6 +128,8 @@ Deno.test({
       await page.fill('#rule-editor input[name="name"]', "Orders lag");
       await page.selectOption('#rule-editor select[name="type"]', "consumer_lag");
       await page.fill('#rule-editor input[name="threshold"]', "3");
+      // The fixture's consumer only: under load the history collector's own consumer lags too.
+      await page.fill('#rule-editor input[name="target"]', "OPS/orders/*");
       await page.fill('#rule-editor input[name="forS"]', "0");
       await page.fill('#rule-editor input[name="channels"]', "webhook");
       await page.click("#rule-preview");
