@@ -16,7 +16,12 @@ import { createDashboard } from "./routes/app.ts";
 import { trustForwarded } from "./routes/forwarded.ts";
 import { dashboardHostNames, guardHost } from "./routes/host.ts";
 import { httpsRedirect } from "./routes/https_redirect.ts";
-import denoJson from "./deno.json" with { type: "json" };
+import { NUNECT_VERSION, versionLine } from "./mods/protocol/mod.ts";
+
+if (Deno.args.includes("--version")) {
+  console.log(versionLine("dashboard"));
+  Deno.exit(0);
+}
 
 const config = exitOnConfigError(() => loadConfig(DASHBOARD_SECTIONS));
 const { dashboard, unit, natsTls } = config;
@@ -38,7 +43,7 @@ function certificateProblem(e: unknown): never {
 const monitorCa = natsTls.ca === ""
   ? undefined
   : await readCaFile(natsTls.ca, "NATS_TLS_CA").catch(certificateProblem);
-const services = DashboardServices.start({ config, version: denoJson.version, monitorCa });
+const services = DashboardServices.start({ config, version: NUNECT_VERSION, monitorCa });
 services.ready.then(() =>
   console.log(`Connected to NATS at ${redactUrl(unit.natsUrl)} (SYS and OPS)`)
 );

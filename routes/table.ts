@@ -25,6 +25,7 @@ import { sessionsRoutes } from "./pages/sessions.tsx";
 import { topologyRoutes } from "./pages/topology.tsx";
 import { certificatesRoutes } from "./pages/certificates.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
+import { streamBackupRoutes } from "./stream_backup.ts";
 import { endpoint, type Route } from "./route.ts";
 import { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 import { explorerRoutes } from "./pages/explorer.tsx";
@@ -44,6 +45,7 @@ const routes: Route[] = [
   ...accountsRoutes,
   ...jetstreamRoutes,
   ...streamsRoutes,
+  ...streamBackupRoutes,
   ...consumersRoutes,
   ...kvRoutes,
   ...objectsRoutes,

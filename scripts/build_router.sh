@@ -134,7 +134,12 @@ for arch in "${archs[@]}"; do
       die "cannot build the static nats-server for linux/$goarch (scripts/tools.sh said why above)"
     cp "$server" "$dir/bin/nats-server"
     cp "$project/config/leaf.conf" "$dir/leaf.conf"
-    install -m 0755 "$project/config/router/nunect-leaf" "$dir/nunect-leaf"
+    pin=$(sed -nE 's#.*/nats-server@([^/]+)/.*#\1#p' <<<"$server")
+    license=$(go env GOMODCACHE 2>/dev/null)/github.com/nats-io/nats-server/v2@$pin/LICENSE
+    [ -f "$license" ] || die "nats-server's LICENSE is not in the Go module cache ($license)"
+    cp "$license" "$dir/LICENSE.nats-server"
+    sed "s|@VERSION@|$version|" "$project/config/router/nunect-leaf" >"$dir/nunect-leaf"
+    chmod 0755 "$dir/nunect-leaf"
     leaf_line="nats-server $(sed -nE 's#.*/nats-server@([^/]+)/.*#\1#p' <<<"$server") (static, linux/$goarch; leaf.conf)"
   fi
   {

@@ -11,9 +11,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Start and stop, every monitoring fetcher (over HTTPS too), the dashboard over HTTPS (without
 # client certificates there), units, activity, the "requires nats-server ≥ X" notes, the JetStream
-# console (its fallbacks without batched direct get), and metric history
-# and alerts (streams, KV lease and state, direct gets, the pages): what must keep working on
-# Debian's server. A test of a feature 2.9.10 lacks is declared with `needs(…)` from
+# console (its fallbacks without batched direct get), metric history and alerts (streams, KV lease
+# and state, direct gets, the pages) and stream snapshots: what must keep working on Debian's
+# server. A test of a feature 2.9.10 lacks is declared with `needs(…)` from
 # tests/_kit/version.ts, so it shows as ignored, never as passed.
 compat=(
   tests/foundation/server_test.ts
@@ -30,6 +30,7 @@ compat=(
   tests/dashboard/https_test.ts
   tests/history/
   tests/alerts/
+  tests/backup/snapshot_test.ts
 )
 debian=/usr/sbin/nats-server
 

@@ -8,8 +8,9 @@
  * @module
  */
 import { exitOnConfigError, loadConfig, natsTlsOptions, type SectionName } from "../config/mod.ts";
-import { connect } from "../client/mod.ts";
+import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { UnitRegistry } from "../monitor/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import { AlertEngine } from "./engine.ts";
 import { configuredChannels } from "./notify/deliver.ts";
 import { AlertStore } from "./store.ts";
@@ -23,28 +24,16 @@ export const ALERTS_SECTIONS = [
   "natsTls",
 ] as const satisfies readonly SectionName[];
 
+if (import.meta.main && Deno.args.includes("--version")) {
+  console.log(versionLine("alerts"));
+  Deno.exit(0);
+}
+
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(ALERTS_SECTIONS));
-  const id = `${config.unit.unitId}-alerts`.slice(0, 64);
-  const print = (line: string) => console.log(`alerts ${id}: ${line}`);
-  let client;
-  try {
-    client = await connect({
-      servers: config.unit.natsUrl,
-      tls: natsTlsOptions(config.natsTls),
-      unitId: id,
-      name: "nunect-alerts",
-      user: config.opsUser.user,
-      pass: config.opsUser.password,
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-    });
-  } catch (e) {
-    console.error(
-      `alerts ${id}: cannot connect to ${config.unit.natsUrl}: ${(e as Error).message}`,
-    );
-    Deno.exit(1);
-  }
+  const { print, clients: { ops: client } } = await startProgram("alerts", config.unit, {
+    ops: config.opsUser,
+  }, natsTlsOptions(config.natsTls));
   const store = await AlertStore.open(client.nc, {
     historyDays: config.alerts.historyDays,
     replicas: config.history.replicas,
@@ -67,16 +56,9 @@ if (import.meta.main) {
       channels.length === 0 ? "none configured (see ALERT_* in .env)" : channels.join(", ")
     }`,
   );
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    print(`${signal}: stopping`);
+  stopOnSignals(print, async () => {
     await engine.close();
     await units.close();
     await client.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
-  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  });
 }

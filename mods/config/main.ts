@@ -21,6 +21,7 @@ import {
   serverEnv,
   serverSections,
 } from "./mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 
 const HELP = `Usage: deno run -P=config [--env-file=.env] mods/config/main.ts <command>
 
@@ -35,7 +36,9 @@ Commands:
                                       nginx's certificate for DASHBOARD_DOMAIN (default
                                       NATS_TLS_CERT and NATS_TLS_KEY)
                 --monitoring <ranges> serve the monitoring API under /monitoring/ to these
-                                      comma-separated addresses or ranges only`;
+                                      comma-separated addresses or ranges only
+
+Options: --version, -h/--help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const { positionals, values } = parseArgs({
@@ -43,6 +46,7 @@ const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
     help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
     listen: { type: "string" },
     http: { type: "string" },
     cert: { type: "string" },
@@ -51,6 +55,11 @@ const { positionals, values } = parseArgs({
   },
 });
 const command = positionals[0];
+
+if (values.version) {
+  console.log(versionLine("config"));
+  Deno.exit(0);
+}
 
 if (values.help || command === undefined) {
   console.log(HELP);

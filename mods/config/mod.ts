@@ -33,7 +33,13 @@ export {
   type TlsVerify,
   type Variable,
 } from "./schema.ts";
-export { displayHost, serverConfigFile, serverEnv, serverSections } from "./server_env.ts";
+export {
+  dataDirPath,
+  displayHost,
+  serverConfigFile,
+  serverEnv,
+  serverSections,
+} from "./server_env.ts";
 export type { ServerConfig } from "./server_env.ts";
 export { ensureEnvFile, randomSecret, setEnvValues, withFreshSecrets } from "./env_file.ts";
 export { natsTlsOptions } from "./nats_tls.ts";

@@ -17,6 +17,17 @@ export const serverSections = [
 export type ServerConfig = Config<(typeof serverSections)[number]>;
 
 /**
+ * NATS_DATA_DIR as an absolute path (a relative one is taken from the project root).
+ *
+ * @param dataDir NATS_DATA_DIR as configured
+ * @param projectDir the project root
+ * @returns the absolute path
+ */
+export function dataDirPath(dataDir: string, projectDir: string): string {
+  return dataDir.startsWith("/") ? dataDir : `${projectDir}/${dataDir.replace(/^\.\//, "")}`;
+}
+
+/**
  * The environment that config/nats-server.conf resolves its `$VAR` references from, with every
  * default applied and the data directory made absolute.
  *
@@ -26,9 +37,7 @@ export type ServerConfig = Config<(typeof serverSections)[number]>;
  */
 export function serverEnv(config: ServerConfig, projectDir: string): Record<string, string> {
   const s = config.server;
-  const dataDir = s.dataDir.startsWith("/")
-    ? s.dataDir
-    : `${projectDir}/${s.dataDir.replace(/^\.\//, "")}`;
+  const dataDir = dataDirPath(s.dataDir, projectDir);
   const env: Record<string, string> = {
     NATS_SERVER_NAME: s.name,
     NATS_HOST: s.host,

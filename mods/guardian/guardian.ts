@@ -2,6 +2,7 @@ import type { Config } from "../config/mod.ts";
 import type { EchoTiming, NunectClient, Subscription } from "../client/mod.ts";
 import {
   HEADERS,
+  NUNECT_VERSION,
   type RttMetric,
   subjects,
   type TimeConfig,
@@ -10,7 +11,6 @@ import {
 import type { ClockReader, ClockReading } from "../timesync/mod.ts";
 import { type Outage, OutageTracker } from "./outage.ts";
 import { addGuardianService, type GuardianService } from "./service.ts";
-import { GUARDIAN_VERSION } from "./version.ts";
 
 /** The configuration sections the guardian reads. */
 export const GUARDIAN_SECTIONS = [
@@ -86,7 +86,7 @@ export async function startGuardian(options: GuardianOptions): Promise<Guardian>
   const heartbeat = client.startHeartbeat({
     intervalMs: g.heartbeatIntervalMs,
     kind: "guardian",
-    version: GUARDIAN_VERSION,
+    version: NUNECT_VERSION,
     host: host.slice(0, 255),
     clock: () => ({ source: clock.source, quality: clock.quality }),
   });
@@ -139,7 +139,7 @@ export async function startGuardian(options: GuardianOptions): Promise<Guardian>
 
   const service: GuardianService = await addGuardianService(client.nc, {
     unitId,
-    version: GUARDIAN_VERSION,
+    version: NUNECT_VERSION,
     host,
     clockSource: clock.source,
     arch: Deno.build.arch,

@@ -8,8 +8,9 @@
  * @module
  */
 import { exitOnConfigError, loadConfig, natsTlsOptions, type SectionName } from "../config/mod.ts";
-import { connect, type NunectClient } from "../client/mod.ts";
+import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { SysMonitor, UnitRegistry } from "../monitor/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import { HistoryCollector } from "./collector.ts";
 import { sysSampler } from "./sampler.ts";
 
@@ -22,35 +23,18 @@ export const HISTORY_SECTIONS = [
   "natsTls",
 ] as const satisfies readonly SectionName[];
 
+if (import.meta.main && Deno.args.includes("--version")) {
+  console.log(versionLine("history"));
+  Deno.exit(0);
+}
+
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(HISTORY_SECTIONS));
-  const collectorId = `${config.unit.unitId}-history`.slice(0, 64);
-  const print = (line: string) => console.log(`history ${collectorId}: ${line}`);
-
-  const dial = (who: "sys" | "ops"): Promise<NunectClient> => {
-    const user = who === "sys" ? config.sysUser : config.opsUser;
-    return connect({
-      servers: config.unit.natsUrl,
-      tls: natsTlsOptions(config.natsTls),
-      unitId: `${collectorId}-${who}`.slice(0, 64),
-      name: `nunect-history-${who}`,
-      user: user.user,
-      pass: user.password,
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-    });
-  };
-
-  let sysClient: NunectClient;
-  let opsClient: NunectClient;
-  try {
-    [sysClient, opsClient] = await Promise.all([dial("sys"), dial("ops")]);
-  } catch (e) {
-    console.error(
-      `history ${collectorId}: cannot connect to ${config.unit.natsUrl}: ${(e as Error).message}`,
-    );
-    Deno.exit(1);
-  }
+  const { id: collectorId, print, clients } = await startProgram("history", config.unit, {
+    sys: config.sysUser,
+    ops: config.opsUser,
+  }, natsTlsOptions(config.natsTls));
+  const { sys: sysClient, ops: opsClient } = clients;
   const sys = new SysMonitor(sysClient.nc);
   // The units the dashboard stores are read, never written (it owns the bucket and the telemetry
   // stream): a unit silent since before this start still has its row, with up = 0.
@@ -80,17 +64,10 @@ if (import.meta.main) {
       `from ${config.unit.natsUrl}`,
   );
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    print(`${signal}: stopping`);
+  stopOnSignals(print, async () => {
     await collector.close();
     await units.close();
     await sys.close();
     await Promise.all([sysClient.close(), opsClient.close()]);
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
-  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  });
 }

@@ -13,6 +13,16 @@ import {
   loadConfig,
   serverEnv,
 } from "../config/mod.ts";
+import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
+import {
+  CURRENT_LAYOUT,
+  DowngradeError,
+  hasData,
+  MigrationError,
+  MIGRATIONS,
+  planUpgrade,
+  readMarker,
+} from "../upgrade/mod.ts";
 import {
   busyPorts,
   busyPortsMessage,
@@ -21,6 +31,7 @@ import {
   defaultModules,
   displayHost,
   type ModuleSpec,
+  natsHostPort,
   parseModuleSpec,
   portNumberProblems,
   portsInUse,
@@ -56,6 +67,7 @@ Options:
   --flags <module>               print the Deno flags a module runs with besides its permission
                                  set (network and TLS files from .env; one per line) and exit
   --give-up-after <n>            consecutive fast crashes of nats-server before giving up (5)
+  --version                      print nunect's version and exit
   -h, --help                     show this help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -70,6 +82,7 @@ try {
       grants: { type: "boolean" },
       flags: { type: "string" },
       "give-up-after": { type: "string" },
+      version: { type: "boolean" },
     },
   });
 } catch (e) {
@@ -78,6 +91,10 @@ try {
 }
 if (args.values.help) {
   console.log(HELP);
+  Deno.exit(0);
+}
+if (args.values.version) {
+  console.log(versionLine("runtime"));
   Deno.exit(0);
 }
 
@@ -101,9 +118,9 @@ if (args.values.flags !== undefined) {
   Deno.exit(0);
 }
 
-function fail(message: string): never {
+function fail(message: string, code = 1): never {
   console.error(message);
-  Deno.exit(1);
+  Deno.exit(code);
 }
 
 const giveUpAfter = Number(args.values["give-up-after"] ?? 5);
@@ -224,7 +241,62 @@ if (busy.length > 0) {
   );
 }
 
+// The data directory's layout: a directory a newer nunect wrote is refused before anything runs;
+// migrations run once nats-server is up, before the modules (mods/upgrade under its own set).
+try {
+  const plan = planUpgrade(
+    await readMarker(dataDir),
+    await hasData(dataDir),
+    { layout: CURRENT_LAYOUT, version: NUNECT_VERSION },
+    MIGRATIONS,
+    dataDir,
+  );
+  if (plan.kind === "upgrade") {
+    console.log(
+      `Data layout ${plan.from} -> ${CURRENT_LAYOUT}: ${plan.steps.map((s) => s.title).join("; ")}`,
+    );
+  }
+} catch (e) {
+  if (e instanceof DowngradeError) fail(e.message, 2);
+  if (e instanceof MigrationError) fail(e.message);
+  throw e;
+}
+
+async function upgradeDataDir(): Promise<void> {
+  // The .env the supervisor was started from (deno task start names it): the upgrade may add
+  // new secrets to it.
+  const envFile = Deno.env.get("NUNECT_ENV_FILE");
+  const envGrants = envFile ? [`--allow-read=${envFile}`, `--allow-write=${envFile}`] : [];
+  const out = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      `--config=${projectDir}/deno.json`,
+      "-P=upgrade",
+      `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
+      ...grants,
+      ...envGrants,
+      "mods/upgrade/main.ts",
+    ],
+    cwd: projectDir,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  for (const line of dec.decode(out.stdout).split("\n").filter((l) => l !== "")) {
+    console.log(`[upgrade] ${line}`);
+  }
+  if (!out.success) {
+    throw new PrerequisiteError(
+      dec.decode(out.stderr).trim() || `mods/upgrade/main.ts exited with ${out.code}`,
+    );
+  }
+}
+
 const supervisor = new Supervisor({
+  beforeModules: upgradeDataDir,
   config,
   projectDir,
   modules: present,

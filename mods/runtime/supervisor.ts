@@ -38,6 +38,11 @@ export interface SupervisorOptions {
   readonly path?: string;
   /** Where progress lines go (default `console.log`). */
   readonly log?: (line: string) => void;
+  /**
+   * Runs once nats-server is healthy and before the first module starts (the data directory's
+   * upgrade); a rejection stops the start, its message shown.
+   */
+  readonly beforeModules?: () => Promise<void>;
 }
 
 /** What a supervised program is doing. */
@@ -110,6 +115,7 @@ export class Supervisor implements AsyncDisposable {
     this.#server = server;
     await server.start();
     if (this.#stopping) return;
+    await this.#options.beforeModules?.();
     for (const spec of this.#options.modules) {
       if (this.#stopping) return;
       const runner = this.#moduleRunner(spec);

@@ -1,9 +1,13 @@
+/**
+ * The system's Chromium for UI tests, driven by playwright-core. Imported directly by the tests
+ * that need it (not through the kit's mod.ts, so that the other tests do not load playwright).
+ *
+ * @module
+ */
 import { type Browser, chromium } from "playwright-core";
 
-export type { Browser };
-
-/** Flags every test's headless Chromium runs with. */
-export const CHROMIUM_ARGS = [
+/** Headless, no sandbox, GPU or QUIC, and nothing that phones home or updates itself. */
+const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -13,6 +17,15 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/**
+ * Launches /usr/bin/chromium headless for a test; close it when done.
+ *
+ * @returns the browser
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
 
 /** A Chromium started by the kit. Dispose to close it and remove its home. */
 export interface TestBrowser extends AsyncDisposable {
@@ -30,7 +43,9 @@ export interface TestBrowser extends AsyncDisposable {
  * @returns the browser
  * @throws {Error} when certutil (Debian's libnss3-tools) is missing or fails
  */
-export async function launchChromium(options: { trustCa?: string } = {}): Promise<TestBrowser> {
+export async function launchTrustingChromium(
+  options: { trustCa?: string } = {},
+): Promise<TestBrowser> {
   const home = await Deno.makeTempDir({ prefix: "nunect-chromium-" });
   if (options.trustCa !== undefined) {
     const db = `sql:${home}/.pki/nssdb`;

@@ -17,6 +17,7 @@ export type { Credentials, NatsServer, StartNatsOptions, Users } from "./nats.ts
 export { PROJECT_DIR } from "./project.ts";
 export { runProgram, spawnProcess, spawnProgram } from "./program.ts";
 export type { ProgramOptions, ProgramResult, RunningProgram } from "./program.ts";
+export { assertNatsOnly, probeAccess } from "./permissions.ts";
 export { startNatsWithAuthorization, startOperatorNats } from "./operator.ts";
 export type { JwtUser, JwtUserOptions, OperatorNatsServer } from "./operator.ts";
 export { startCluster } from "./cluster.ts";
@@ -32,8 +33,7 @@ export type { Router, StartTopologyOptions, Topology } from "./topology.ts";
 export { testCertificates } from "./certs.ts";
 export { nginxBin, startNginx } from "./nginx.ts";
 export type { Nginx, StartNginxOptions } from "./nginx.ts";
-export { CHROMIUM_ARGS, launchChromium } from "./chromium.ts";
-export type { Browser, TestBrowser } from "./chromium.ts";
+
 export type { TestCertificates } from "./certs.ts";
 export { freePorts } from "./ports.ts";
 export { firstEvent, until } from "./wait.ts";
@@ -44,7 +44,7 @@ export type { NatsCliResult } from "./natscli.ts";
 export { toolPath } from "../../mods/tools/mod.ts";
 export { natsServerVersion, needs, serverHas } from "./version.ts";
 export { routerArtefact } from "./router.ts";
-export type { RouterArch, RouterArtefact, RouterArtefactOptions } from "./router.ts";
+export type { RouterArch, RouterArtefact } from "./router.ts";
 export { startMuslRoot } from "./musl_root.ts";
 export type { MuslRoot, MuslSpawnOptions } from "./musl_root.ts";
 export { prometheusBin, startExporter, startPrometheus } from "./prometheus.ts";

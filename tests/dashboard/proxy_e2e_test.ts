@@ -3,13 +3,13 @@ import { connect } from "@nats-io/transport-node";
 import { loadConfig, nginxSiteFor, renderNginxSite } from "../../mods/config/mod.ts";
 import {
   freePorts,
-  launchChromium,
   PROJECT_DIR,
   startNats,
   startNginx,
   testCertificates,
   until,
 } from "../_kit/mod.ts";
+import { launchTrustingChromium } from "../_kit/chromium.ts";
 import { ADMIN, testEnv } from "./_harness.ts";
 import { startDashboardProgram } from "./_server.ts";
 
@@ -86,7 +86,7 @@ Deno.test({
         client.close();
       }
 
-      await using chromium = await launchChromium({ trustCa: certs.ca });
+      await using chromium = await launchTrustingChromium({ trustCa: certs.ca });
       const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 800 } });
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));

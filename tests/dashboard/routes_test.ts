@@ -46,6 +46,7 @@ Deno.test("route table: every page has a JSON twin in the table, every change ne
     "Sessions",
     "Audit",
     "Certificates",
+    "API",
   ]);
   assert.deepEqual(
     apiIndex().map((e) => e.path),
