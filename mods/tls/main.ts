@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { exitOnConfigError, loadConfig, setEnvValues } from "../config/mod.ts";
 import { localCertificates } from "./local_certificates.ts";
 import { OpensslError } from "./errors.ts";
+import { versionLine } from "../protocol/mod.ts";
 
 const HELP = `Usage: deno task certs [options]
 
@@ -24,6 +25,7 @@ Options:
   --name <name>    another DNS name or IP address for the server certificate (repeatable)
   --days <n>       validity of the certificates in days (default 397)
   --no-env         do not change .env
+  --version        print nunect's version
   -h, --help       show this help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -37,6 +39,7 @@ try {
       days: { type: "string" },
       "no-env": { type: "boolean" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
     },
   });
 } catch (e) {
@@ -45,6 +48,10 @@ try {
 }
 if (args.values.help) {
   console.log(HELP);
+  Deno.exit(0);
+}
+if (args.values.version) {
+  console.log(versionLine("certs"));
   Deno.exit(0);
 }
 const days = Number(args.values.days ?? 397);

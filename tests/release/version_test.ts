@@ -25,6 +25,8 @@ const PROGRAMS = [
   { entry: "mods/backup/main.ts", set: "backup", name: "backup" },
   { entry: "mods/registry/main.ts", set: "registry", name: "registry" },
   { entry: "mods/upgrade/main.ts", set: "upgrade", name: "upgrade" },
+  { entry: "mods/cli/main.ts", set: "cli", name: "cli" },
+  { entry: "mods/tls/main.ts", set: "certs", name: "certs" },
   { entry: "scripts/release.ts", set: "release", name: "release" },
 ] as const;
 
