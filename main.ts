@@ -3,25 +3,54 @@
  * hydrated in the browser (bundled by `deno task build:islands` into static/build/). Reads the
  * monitoring endpoints and the SYS and OPS accounts of the NATS server through mods/dashboard,
  * as the users the controller issued it (NATS_IDENTITY_DIR/creds/dashboard/); browsers get only
- * their own session's user for their own unit. Run with `deno task dashboard` (permission set
- * `dashboard`).
+ * their own session's user for their own unit. Over HTTPS (HTTP/2) with DASHBOARD_TLS_CERT and
+ * DASHBOARD_TLS_KEY, whose renewals it serves without a restart; behind a reverse proxy it believes
+ * forwarded headers from DASHBOARD_TRUSTED_PROXIES only. Run with `deno task dashboard`
+ * (permission set `dashboard`, plus the TLS files' read grant).
  *
  * @module
  */
 import { exitOnConfigError, loadConfig, projectPath } from "./mods/config/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "./mods/controller/mod.ts";
 import { DASHBOARD_SECTIONS, DashboardServices, redactUrl } from "./mods/dashboard/mod.ts";
+import { CertificateFileError, HttpsServer, readCaFile } from "./mods/tls/mod.ts";
 import { createDashboard } from "./routes/app.ts";
+import { trustForwarded } from "./routes/forwarded.ts";
 import { dashboardHostNames, guardHost } from "./routes/host.ts";
-import denoJson from "./deno.json" with { type: "json" };
+import { httpsRedirect } from "./routes/https_redirect.ts";
+import { NUNECT_VERSION, versionLine } from "./mods/protocol/mod.ts";
+
+if (Deno.args.includes("--version")) {
+  console.log(versionLine("dashboard"));
+  Deno.exit(0);
+}
 
 const config = exitOnConfigError(() => loadConfig(DASHBOARD_SECTIONS));
-const { dashboard, unit } = config;
+const { dashboard, unit, natsTls } = config;
 const projectDir = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 const files = systemCredsFiles(projectPath(config.identity.dir, projectDir), unit.unitId);
+
+/** A certificate file that cannot be used: say which and how to fix it, exit 2 (no restart). */
+function certificateProblem(e: unknown): never {
+  if (!(e instanceof CertificateFileError)) throw e;
+  console.error(
+    `${e.message}${
+      /not readable by this program/.test(e.message)
+        ? ". `deno task start` and `deno task dashboard` grant the dashboard read access to the " +
+          "files .env names; when running main.ts by hand, add them to --allow-read"
+        : ""
+    }`,
+  );
+  Deno.exit(2);
+}
+
+const monitorCa = natsTls.ca === ""
+  ? undefined
+  : await readCaFile(natsTls.ca, "NATS_TLS_CA").catch(certificateProblem);
 const services = DashboardServices.start({
   config,
-  version: denoJson.version,
+  version: NUNECT_VERSION,
+  monitorCa,
   credentials: {
     sys: readCredsOrExit(files.dashboardSys, "dashboard"),
     ops: readCredsOrExit(files.dashboardOps, "dashboard"),
@@ -51,35 +80,72 @@ const hostNames = dashboardHostNames({
   interfaces: Deno.networkInterfaces().map((i) => i.address),
   hostname: Deno.hostname(),
 });
-let httpServer: Deno.HttpServer;
-try {
-  httpServer = Deno.serve({
-    hostname: dashboard.bind,
-    port: dashboard.port,
-    onListen: ({ hostname, port }) =>
-      console.log(
-        `nunect dashboard ${services.version} for ${dashboard.domain} on http://${hostname}:${port} ` +
-          `(NATS monitoring ${redactUrl(services.monitor.url)})`,
-      ),
-  }, guardHost(app.fetch, { names: hostNames }));
-} catch (e) {
-  // A port in use may free up (exit 1: the supervisor retries); any other failure is the
-  // configuration's (exit 2: the supervisor does not restart it).
+// A trusted proxy's forwarded name is vetted like any Host header, so the check comes after.
+const handler = trustForwarded(guardHost(app.fetch, { names: hostNames }), {
+  trustedProxies: dashboard.trustedProxies,
+});
+const https = dashboard.tlsCert !== "";
+const listening = (hostname: string, port: number) =>
+  console.log(
+    `nunect dashboard ${services.version} for ${dashboard.domain} on ${
+      https ? "https" : "http"
+    }://${hostname}:${port} (NATS monitoring ${redactUrl(services.monitor.url)})`,
+  );
+
+/** A listener that could not be opened: exit 1 if the port is taken (it may free up), else 2. */
+function cannotListen(e: unknown, variable: string, port: number): never {
+  if (e instanceof CertificateFileError) certificateProblem(e);
   const inUse = e instanceof Deno.errors.AddrInUse;
   console.error(
-    `Cannot listen on DASHBOARD_BIND=${dashboard.bind} DASHBOARD_PORT=${dashboard.port}: ${
+    `Cannot listen on DASHBOARD_BIND=${dashboard.bind} ${variable}=${port}: ${
       (e as Error).message
     }. ${
       inUse
-        ? "Another process holds the port: stop it or choose another DASHBOARD_PORT"
+        ? `Another process holds the port: stop it or choose another ${variable}`
         : "Set DASHBOARD_BIND to 127.0.0.1, 0.0.0.0 or an address of this host in .env"
     }`,
   );
   Deno.exit(inUse ? 1 : 2);
 }
 
+const servers: { shutdown(): Promise<void> }[] = [];
+try {
+  servers.push(
+    https
+      ? await HttpsServer.start({
+        hostname: dashboard.bind,
+        port: dashboard.port,
+        certFile: dashboard.tlsCert,
+        keyFile: dashboard.tlsKey,
+        variables: ["DASHBOARD_TLS_CERT", "DASHBOARD_TLS_KEY"],
+        handler,
+        onListen: ({ hostname, port }) => listening(hostname, port),
+        onCertificate: (info) => services.dashboardCertificate = info,
+      })
+      : Deno.serve({
+        hostname: dashboard.bind,
+        port: dashboard.port,
+        onListen: ({ hostname, port }) => listening(hostname, port),
+      }, handler),
+  );
+} catch (e) {
+  cannotListen(e, "DASHBOARD_PORT", dashboard.port);
+}
+if (dashboard.redirectPort !== null) {
+  try {
+    servers.push(Deno.serve({
+      hostname: dashboard.bind,
+      port: dashboard.redirectPort,
+      onListen: ({ hostname, port }) =>
+        console.log(`Redirecting http://${hostname}:${port} to HTTPS`),
+    }, guardHost(httpsRedirect(dashboard.port), { names: hostNames })));
+  } catch (e) {
+    cannotListen(e, "DASHBOARD_REDIRECT_PORT", dashboard.redirectPort);
+  }
+}
+
 const shutdown = async () => {
-  await httpServer.shutdown();
+  await Promise.all(servers.map((s) => s.shutdown()));
   await services.close();
   Deno.exit(0);
 };

@@ -60,6 +60,7 @@ export function createDashboard(options: AppOptions): Hono<AppEnv> {
   const security: SecurityOptions = {
     corsOrigins: config.dashboard.corsOrigins,
     wsSources: (c) => [browserWsUrl(c, config)],
+    hstsMaxAgeS: config.dashboard.hstsMaxAgeS,
   };
 
   app.onError((err, c) => renderError(c, err, errorPage));

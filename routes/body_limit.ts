@@ -9,7 +9,10 @@ import { HttpError } from "./errors.ts";
 export interface BodyLimits {
   /** POST /login. */
   readonly login: number;
-  /** Object uploads (`POST /api/objects/:account/:bucket/upload`), streamed, never buffered. */
+  /**
+   * Object uploads (`POST /api/objects/:account/:bucket/upload`) and stream restores
+   * (`POST /api/streams/:account/restore`), streamed, never buffered.
+   */
   readonly upload: number;
   /** Every other request. */
   readonly other: number;
@@ -22,7 +25,7 @@ export const BODY_LIMITS: BodyLimits = Object.freeze({
   other: 2 * 1024 * 1024,
 });
 
-const UPLOAD = /^\/api\/objects\/[^/]+\/[^/]+\/upload$/;
+const UPLOAD = /^\/api\/(objects\/[^/]+\/[^/]+\/upload|streams\/[^/]+\/restore)$/;
 
 function limitFor(path: string, limits: BodyLimits): number {
   return path === "/login" ? limits.login : UPLOAD.test(path) ? limits.upload : limits.other;

@@ -78,7 +78,10 @@ export function guardHost<I>(
   const names = new Set(options.names);
   const log = options.log ?? ((line: string) => console.error(line));
   return (req, info) => {
-    const header = req.headers.get("host");
+    // HTTP/2 has no Host header: its :authority is the request URL's host. Deno speaks HTTP/2
+    // only over TLS; a plain request without Host is malformed.
+    const header = req.headers.get("host") ??
+      (req.url.startsWith("https:") ? new URL(req.url).host : null);
     const name = hostName(header);
     if (name !== undefined && names.has(name)) return handler(req, info);
     const shown = JSON.stringify((header ?? "").slice(0, 100));

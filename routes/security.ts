@@ -7,6 +7,8 @@ export interface SecurityOptions {
   readonly corsOrigins: readonly string[];
   /** WebSocket URL(s) the browser may connect to, per request (for CSP connect-src). */
   readonly wsSources: (c: Context) => readonly string[];
+  /** Strict-Transport-Security max-age on HTTPS answers (DASHBOARD_HSTS_MAX_AGE_S; 0: none). */
+  readonly hstsMaxAgeS?: number;
 }
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -56,8 +58,9 @@ export function securityHeaderValues(wsSources: readonly string[]): Record<strin
 }
 
 /**
- * Security headers ({@linkcode securityHeaderValues}) on every response, and `no-store` on
- * everything but static files.
+ * Security headers ({@linkcode securityHeaderValues}) on every response, `no-store` on
+ * everything but static files, and Strict-Transport-Security on HTTPS (the dashboard's own TLS,
+ * or a trusted proxy's `X-Forwarded-Proto: https`).
  *
  * @param options the allowed WebSocket sources
  * @returns the middleware
@@ -71,6 +74,13 @@ export function securityHeaders(options: SecurityOptions): MiddlewareHandler {
     }
     if (!h.has("Cache-Control") && !c.req.path.startsWith("/static/")) {
       h.set("Cache-Control", "no-store");
+    }
+    const hsts = options.hstsMaxAgeS ?? 0;
+    const url = new URL(c.req.url);
+    // Browsers ignore HSTS for IP addresses; for localhost it would pin every local port to
+    // HTTPS for a year, so a development setup does not get it either.
+    if (hsts > 0 && url.protocol === "https:" && url.hostname !== "localhost") {
+      h.set("Strict-Transport-Security", `max-age=${hsts}`);
     }
   };
 }

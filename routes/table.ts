@@ -24,7 +24,9 @@ import { traceRoutes } from "./pages/trace.tsx";
 import { subscriptionsRoutes } from "./pages/subscriptions.tsx";
 import { sessionsRoutes } from "./pages/sessions.tsx";
 import { topologyRoutes } from "./pages/topology.tsx";
+import { certificatesRoutes } from "./pages/certificates.tsx";
 import { unitsRoutes } from "./pages/units.tsx";
+import { streamBackupRoutes } from "./stream_backup.ts";
 import { endpoint, type Route } from "./route.ts";
 import { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 import { explorerRoutes } from "./pages/explorer.tsx";
@@ -44,6 +46,7 @@ const routes: Route[] = [
   ...accountsRoutes,
   ...jetstreamRoutes,
   ...streamsRoutes,
+  ...streamBackupRoutes,
   ...consumersRoutes,
   ...kvRoutes,
   ...objectsRoutes,
@@ -63,6 +66,7 @@ const routes: Route[] = [
   ...sessionsRoutes,
   ...auditRoutes,
   ...meRoutes,
+  ...certificatesRoutes,
 ];
 
 /** One entry of `GET /api`. */

@@ -27,11 +27,66 @@ const DEPENDENCIES = [
 ];
 /** Needed only to compile (node_runtime.ts uses node:tls); the oldest Node the package supports. */
 const BUILD_DEPENDENCIES = ["@types/node@20.19.43"];
-/**
- * Where the source lives, for npm's provenance check (it must match the repository that
- * publishes). Override with NUNECT_REPOSITORY_URL until the project's home is settled.
- */
+/** The repository named when nothing says otherwise (see {@linkcode repositoryUrl}). */
 const REPOSITORY_URL = "git+https://github.com/nunect/nunect.git";
+
+/** Where the repository URL of the package came from. */
+export type RepositorySource =
+  | "NUNECT_REPOSITORY_URL"
+  | "GITHUB_REPOSITORY"
+  | "git remote"
+  | "default";
+
+/**
+ * The repository the package names, for npm's provenance check (it must be the repository that
+ * publishes): `NUNECT_REPOSITORY_URL`, else the repository a GitHub Actions run belongs to
+ * (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`, set in every workflow step), else this clone's
+ * `origin` remote, else the project's default.
+ *
+ * @param env the variables above (undefined when unset)
+ * @param origin `git remote get-url origin`, if there is one
+ * @returns the `git+https://…` URL and where it came from
+ * @example
+ * ```ts
+ * repositoryUrl({}, "git@github.com:acme/nunect.git");
+ * // { url: "git+https://github.com/acme/nunect.git", source: "git remote" }
+ * ```
+ */
+export function repositoryUrl(
+  env: Readonly<Record<string, string | undefined>>,
+  origin?: string,
+): { url: string; source: RepositorySource } {
+  if (env.NUNECT_REPOSITORY_URL) {
+    return { url: env.NUNECT_REPOSITORY_URL, source: "NUNECT_REPOSITORY_URL" };
+  }
+  if (env.GITHUB_REPOSITORY) {
+    const server = (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/$/, "");
+    return { url: `git+${server}/${env.GITHUB_REPOSITORY}.git`, source: "GITHUB_REPOSITORY" };
+  }
+  const remote = origin?.trim() ?? "";
+  const scp = /^(?:[^@/]+@)?([^:/]+):(.+?)(?:\.git)?$/.exec(remote);
+  const web = /^(?:git\+)?(https?):\/\/(?:[^@/]+@)?([^/]+)\/(.+?)(?:\.git)?\/?$/.exec(remote);
+  if (web) return { url: `git+${web[1]}://${web[2]}/${web[3]}.git`, source: "git remote" };
+  if (scp && !remote.includes("://")) {
+    return { url: `git+https://${scp[1]}/${scp[2]}.git`, source: "git remote" };
+  }
+  return { url: REPOSITORY_URL, source: "default" };
+}
+
+/** `git remote get-url origin` in the project, or undefined (no git, no remote). */
+async function gitOrigin(): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command("git", {
+      args: ["remote", "get-url", "origin"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface DenoJson {
   version: string;
@@ -97,29 +152,6 @@ export function packageJson(
     peerDependenciesMeta: { ws: { optional: true } },
   };
 }
-
-const LICENSE = `MIT License
-
-Copyright (c) 2026 the nunect authors
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-`;
 
 async function run(cmd: string, args: string[], cwd: string): Promise<void> {
   const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" })
@@ -190,11 +222,23 @@ export async function buildNpm(): Promise<string> {
   await Deno.mkdir(NPM_DIR, { recursive: true });
   const files: string[] = [];
   for (const s of SOURCES) files.push(...await copyTs(`${ROOT}/mods/${s}`, `${NPM_DIR}/src/${s}`));
-  const pkg = packageJson(denoJson, Deno.env.get("NUNECT_REPOSITORY_URL") || REPOSITORY_URL);
+  const repository = repositoryUrl({
+    NUNECT_REPOSITORY_URL: Deno.env.get("NUNECT_REPOSITORY_URL"),
+    GITHUB_REPOSITORY: Deno.env.get("GITHUB_REPOSITORY"),
+    GITHUB_SERVER_URL: Deno.env.get("GITHUB_SERVER_URL"),
+  }, await gitOrigin());
+  if (repository.source === "default") {
+    console.error(
+      `Note: the package names ${repository.url} as its repository (no NUNECT_REPOSITORY_URL, ` +
+        'no GitHub Actions run, no git remote "origin"); npm publish --provenance needs the ' +
+        "repository that publishes",
+    );
+  }
+  const pkg = packageJson(denoJson, repository.url);
   await Deno.writeTextFile(`${NPM_DIR}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
   await Deno.copyFile(`${ROOT}/mods/client/README.md`, `${NPM_DIR}/README.md`);
   await Deno.copyFile(`${ROOT}/mods/client/CHANGELOG.md`, `${NPM_DIR}/CHANGELOG.md`);
-  await Deno.writeTextFile(`${NPM_DIR}/LICENSE`, LICENSE);
+  await Deno.copyFile(`${ROOT}/LICENSE`, `${NPM_DIR}/LICENSE`);
   await run("npm", [
     "install",
     "--ignore-scripts",

@@ -133,8 +133,13 @@ for arch in "${archs[@]}"; do
     server=$(DENO="$deno_bin" bash "$project/scripts/tools.sh" path nats-server --target "linux/$goarch") ||
       die "cannot build the static nats-server for linux/$goarch (scripts/tools.sh said why above)"
     cp "$server" "$dir/bin/nats-server"
-    install -m 0755 "$project/config/router/nunect-leaf" "$dir/nunect-leaf"
-    leaf_line="nats-server $(sed -nE 's#.*/nats-server@([^/]+)/.*#\1#p' <<<"$server") (static, linux/$goarch; leaf.conf from the router's bundle)"
+    pin=$(sed -nE 's#.*/nats-server@([^/]+)/.*#\1#p' <<<"$server")
+    license=$(go env GOMODCACHE 2>/dev/null)/github.com/nats-io/nats-server/v2@$pin/LICENSE
+    [ -f "$license" ] || die "nats-server's LICENSE is not in the Go module cache ($license)"
+    cp "$license" "$dir/LICENSE.nats-server"
+    sed "s|@VERSION@|$version|" "$project/config/router/nunect-leaf" >"$dir/nunect-leaf"
+    chmod 0755 "$dir/nunect-leaf"
+    leaf_line="nats-server $pin (static, linux/$goarch; leaf.conf from the router's bundle)"
   fi
   {
     echo "nunect guardian $version for $arch"

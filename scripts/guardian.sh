@@ -45,6 +45,16 @@ env_value() {
   fi
 }
 
+# The TLS files the guardian reads (NATS_TLS_CA, NATS_TLS_CLIENT_CERT and _KEY), comma-separated.
+tls_files() {
+  local out=() name value
+  for name in NATS_TLS_CA NATS_TLS_CLIENT_CERT NATS_TLS_CLIENT_KEY; do
+    value=$(env_value "$name" "")
+    [ -z "$value" ] || out+=("$value")
+  done
+  (IFS=','; echo "${out[*]}")
+}
+
 nats_url() {
   env_value NATS_URL nats://127.0.0.1:4222
 }
@@ -81,7 +91,9 @@ deno_args() {
   # The guardian's own NATS_CREDS default knows only ./.data/identity: pass the file found here.
   NATS_CREDS=$(creds_file)
   export NATS_CREDS
-  args=(run --quiet --no-prompt -P=guardian "--allow-net=$net" "--allow-read=$NATS_CREDS")
+  local tls
+  tls=$(tls_files)
+  args=(run --quiet --no-prompt -P=guardian "--allow-net=$net" "--allow-read=$NATS_CREDS${tls:+,$tls}")
   [ -f "$env_file" ] && args+=("--env-file=$env_file")
   args+=(mods/guardian/main.ts)
 }

@@ -56,12 +56,17 @@ load_env() {
   pid_file=$NATS_DATA_DIR/nats-server.pid
   log_file=$NATS_DATA_DIR/nats-server.log
   ports=("NATS_PORT:$NATS_PORT" "NATS_HTTP_PORT:$NATS_HTTP_PORT" "NATS_WS_PORT:$NATS_WS_PORT" "NATS_LEAF_PORT:$NATS_LEAF_PORT")
+  [ -z "${NATS_HTTPS_PORT:-}" ] || ports+=("NATS_HTTPS_PORT:$NATS_HTTPS_PORT")
   for entry in "${ports[@]}"; do
     [ "${entry#*:}" != "-1" ] || die "${entry%%:*}=-1 (any free port) is for tests only: give a fixed port in $env_file"
   done
   reach_host=$(reachable "$NATS_HOST")
   monitor_host=$(reachable "$NATS_HTTP_HOST")
-  monitor="http://$monitor_host:$NATS_HTTP_PORT"
+  if [ -n "${NATS_HTTPS_PORT:-}" ]; then
+    monitor="https://$monitor_host:$NATS_HTTPS_PORT"
+  else
+    monitor="http://$monitor_host:$NATS_HTTP_PORT"
+  fi
 }
 
 # Sets server_bin to the nats-server nunect runs (NATS_SERVER_BIN, else the managed current server,
@@ -114,7 +119,9 @@ port_holder() {
 }
 
 healthz() {
-  curl -fsS --max-time 2 "$monitor/healthz" 2>/dev/null || true
+  local ca=()
+  [ -z "${NATS_TLS_CA:-}" ] || ca=(--cacert "$NATS_TLS_CA")
+  curl -fsS --max-time 2 "${ca[@]}" "$monitor/healthz" 2>/dev/null || true
 }
 
 cmd_start() {

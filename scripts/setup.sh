@@ -11,8 +11,10 @@
 #         (dpkg --add-architecture arm64): the router artefact and the tests' musl root file
 #         systems take arm64 packages with apt-get download, which installs nothing;
 #         Debian's prometheus is unpacked into ~/.cache/nunect/prometheus (not a service), and
-#         so is chrony into ~/.cache/nunect/chrony when the host has none (installing it would
-#         replace the host's time service)
+#         so is nginx into ~/.cache/nunect/nginx (the reverse-proxy test runs it as its own
+#         process; the package would start a service on port 80), and chrony into
+#         ~/.cache/nunect/chrony when the host has none (installing it would replace the host's
+#         time service); libnss3-tools (certutil) lets the tests' Chromium trust their CA
 # Debian packages are installed with apt-get when running as root; otherwise the exact command is
 # printed. Go programs need Go and Deno; without them one line says so and Debian's server is used.
 set -euo pipefail
@@ -55,7 +57,7 @@ declare -A packages=([ps]=procps [kill]=procps [setpriv]=util-linux)
 if [ "$purpose" = test ]; then
   # Debian's server for the compatibility part, next to the current one.
   [ -x /usr/sbin/nats-server ] || packages+=([nats-server]=nats-server)
-  packages+=([openssl]=openssl [chromium]=chromium [ptp4l]=linuxptp [qemu-aarch64-static]=qemu-user-static [ip]=iproute2 [systemd-analyze]=systemd [unshare]=util-linux [xz]=xz-utils [dpkg-deb]=dpkg)
+  packages+=([openssl]=openssl [certutil]=libnss3-tools [chromium]=chromium [ptp4l]=linuxptp [qemu-aarch64-static]=qemu-user-static [ip]=iproute2 [systemd-analyze]=systemd [unshare]=util-linux [xz]=xz-utils [dpkg-deb]=dpkg)
 elif ! any_server; then
   packages+=([nats-server]=nats-server)
 fi
@@ -96,6 +98,26 @@ if [ "$purpose" = test ] && [ -z "${PROMETHEUS_BIN:-}" ] && [ ! -x "$prometheus_
     (cd "$tmp" && apt-get download prometheus >&2)
   fi
   dpkg-deb -x "$tmp"/prometheus_*.deb "$prometheus_dir"
+  rm -rf "$tmp"
+fi
+
+# nginx for the reverse-proxy test (config/nginx): Debian's package unpacked into a cache
+# directory and run by the test kit as the test's own process (nginx -c <conf> -g 'daemon off;'),
+# never installed (the package starts a service on port 80). Override with NGINX_BIN.
+nginx_dir="${XDG_CACHE_HOME:-$HOME/.cache}/nunect/nginx"
+if [ "$purpose" = test ] && [ -z "${NGINX_BIN:-}" ] && [ ! -x "$nginx_dir/usr/sbin/nginx" ]; then
+  echo "Unpacking Debian's nginx into $nginx_dir (one-time, for the reverse-proxy test)..." >&2
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download nginx >/dev/null 2>&1); then
+    [ "$(id -u)" -eq 0 ] && apt-get update -qq >&2
+    (cd "$tmp" && apt-get download nginx >&2)
+  fi
+  mkdir -p "$nginx_dir"
+  dpkg-deb -x "$tmp"/nginx_*.deb "$nginx_dir"
+  # Its libraries (libpcre2-8-0, libssl3, ...), not the package and its service.
+  for dep in $(dpkg-deb -f "$tmp"/nginx_*.deb Depends | tr ',' '\n' | sed -E 's/^ *([^ (|]+).*/\1/'); do
+    case "$dep" in lib* | zlib*) dpkg -s "$dep:$(dpkg --print-architecture)" >/dev/null 2>&1 || missing+=("$dep") ;; esac
+  done
   rm -rf "$tmp"
 fi
 

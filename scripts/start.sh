@@ -14,4 +14,6 @@ bash scripts/setup.sh run
 DENO=$deno_bin bash scripts/identity.sh init
 "$deno_bin" task --quiet build:islands
 mapfile -t grants < <("$deno_bin" run --quiet -P=runtime --env-file=.env mods/runtime/main.ts --grants)
+# The upgrade step (mods/upgrade) may add new secrets to this file.
+export NUNECT_ENV_FILE=$PWD/.env
 exec "$deno_bin" run --quiet -P=runtime "${grants[@]}" --env-file=.env mods/runtime/main.ts "$@"

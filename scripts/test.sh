@@ -9,9 +9,10 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Start and stop, every monitoring fetcher, units, activity, the "requires nats-server ≥ X"
-# notes, the JetStream console (its fallbacks without batched direct get), metric history and
-# alerts (streams, KV lease and state, direct gets, the pages), and identity (the attacks refused,
+# Start and stop, every monitoring fetcher (over HTTPS too), the dashboard over HTTPS (without
+# client certificates there), units, activity, the "requires nats-server ≥ X" notes, the JetStream
+# console (its fallbacks without batched direct get), metric history and alerts (streams, KV lease
+# and state, direct gets, the pages), stream snapshots and identity (the attacks refused,
 # revocation within seconds, browser users): what must keep working on Debian's server. A test of
 # a feature 2.9.10 lacks is declared with `needs(…)` from tests/_kit/version.ts, so it shows as
 # ignored, never as passed.
@@ -27,11 +28,13 @@ compat=(
   tests/dashboard/jetstream_test.ts
   tests/dashboard/cluster_test.ts
   tests/dashboard/actions_test.ts
+  tests/dashboard/https_test.ts
   tests/history/
   tests/alerts/
   tests/identity/attacks_test.ts
   tests/identity/revocation_test.ts
   tests/dashboard/browser_users_test.ts
+  tests/backup/snapshot_test.ts
 )
 debian=/usr/sbin/nats-server
 

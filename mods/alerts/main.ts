@@ -8,10 +8,17 @@
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, projectPath, type SectionName } from "../config/mod.ts";
+import {
+  exitOnConfigError,
+  loadConfig,
+  natsTlsOptions,
+  projectPath,
+  type SectionName,
+} from "../config/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
-import { connect } from "../client/mod.ts";
+import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { UnitRegistry } from "../monitor/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import { AlertEngine } from "./engine.ts";
 import { configuredChannels } from "./notify/deliver.ts";
 import { AlertStore } from "./store.ts";
@@ -22,34 +29,22 @@ export const ALERTS_SECTIONS = [
   "identity",
   "history",
   "alerts",
+  "natsTls",
 ] as const satisfies readonly SectionName[];
 
 const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
+if (import.meta.main && Deno.args.includes("--version")) {
+  console.log(versionLine("alerts"));
+  Deno.exit(0);
+}
+
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(ALERTS_SECTIONS));
-  const id = `${config.unit.unitId}-alerts`.slice(0, 64);
-  const print = (line: string) => console.log(`alerts ${id}: ${line}`);
-  let client;
-  try {
-    client = await connect({
-      servers: config.unit.natsUrl,
-      unitId: id,
-      name: "nunect-alerts",
-      creds: readCredsOrExit(
-        systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId)
-          .alertsOps,
-        "alerts",
-      ),
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-    });
-  } catch (e) {
-    console.error(
-      `alerts ${id}: cannot connect to ${config.unit.natsUrl}: ${(e as Error).message}`,
-    );
-    Deno.exit(1);
-  }
+  const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
+  const { print, clients: { ops: client } } = await startProgram("alerts", config.unit, {
+    ops: { creds: readCredsOrExit(files.alertsOps, "alerts") },
+  }, natsTlsOptions(config.natsTls));
   const store = await AlertStore.open(client.nc, {
     historyDays: config.alerts.historyDays,
     replicas: config.history.replicas,
@@ -72,16 +67,9 @@ if (import.meta.main) {
       channels.length === 0 ? "none configured (see ALERT_* in .env)" : channels.join(", ")
     }`,
   );
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    print(`${signal}: stopping`);
+  stopOnSignals(print, async () => {
     await engine.close();
     await units.close();
     await client.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
-  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  });
 }

@@ -6,7 +6,13 @@
  *
  * @module
  */
+import { versionLine } from "../protocol/mod.ts";
 import { runCli } from "./cli.ts";
+
+if (Deno.args.includes("--version")) {
+  console.log(versionLine("cli"));
+  Deno.exit(0);
+}
 
 async function readLine(): Promise<string> {
   const buf = new Uint8Array(1024);

@@ -1,2 +1,4 @@
-/** The @nunect/client version; equals `version` in deno.json (a test checks it). */
-export const VERSION = "0.1.0";
+import { NUNECT_VERSION } from "../protocol/version.ts";
+
+/** The @nunect/client version: nunect's one version (equals `version` in deno.json). */
+export const VERSION: string = NUNECT_VERSION;

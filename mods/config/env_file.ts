@@ -59,3 +59,34 @@ export async function ensureEnvFile(dir: string): Promise<boolean> {
   await Deno.writeTextFile(target, withFreshSecrets(example), { mode: 0o600, createNew: true });
   return true;
 }
+
+/**
+ * Sets variables in the text of a .env file: a `NAME=` line that exists gets the new value in
+ * place (comments and order stay), a missing one is appended.
+ *
+ * @param text the file's text
+ * @param values variable name to value (a value is written as given: no quoting)
+ * @returns the new text and the names whose value changed
+ */
+export function setEnvValues(
+  text: string,
+  values: Readonly<Record<string, string>>,
+): { text: string; changed: string[] } {
+  const changed: string[] = [];
+  const done = new Set<string>();
+  const lines = text.split("\n").map((line) => {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (!m || !(m[1]! in values) || done.has(m[1]!)) return line;
+    done.add(m[1]!);
+    const value = values[m[1]!]!;
+    if (m[2] !== value) changed.push(m[1]!);
+    return `${m[1]}=${value}`;
+  });
+  const missing = Object.keys(values).filter((k) => !done.has(k));
+  if (missing.length > 0) {
+    if (lines.at(-1) === "") lines.pop();
+    lines.push(...missing.map((k) => `${k}=${values[k]}`), "");
+    changed.push(...missing);
+  }
+  return { text: lines.join("\n"), changed };
+}

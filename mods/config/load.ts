@@ -134,28 +134,131 @@ export function loadConfig<N extends SectionName>(
   return Object.freeze(config) as Config<N>;
 }
 
+/** A problem found by a rule that spans variables (never about a secret). */
+function problem(name: string, expected: string, got?: string): ConfigProblem {
+  return { name, expected, got, secret: false };
+}
+
+/** Both of a certificate/key pair or neither: one without the other would fall back to plain text. */
+function pair(
+  cert: [name: string, value: string],
+  key: [name: string, value: string],
+): ConfigProblem[] {
+  if (cert[1] !== "" && key[1] === "") {
+    return [problem(key[0], `a PEM key path when ${cert[0]} is set (or leave both empty)`)];
+  }
+  if (key[1] !== "" && cert[1] === "") {
+    return [problem(cert[0], `a PEM certificate path when ${key[0]} is set (or leave both empty)`)];
+  }
+  return [];
+}
+
+const str = (v: unknown): string => typeof v === "string" ? v : "";
+
 /** Rules that span variables, checked on the sections that were loaded. */
 function crossCheck(config: Record<string, Record<string, unknown>>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const server = config.server;
+  const { server, natsTls, dashboard } = config;
+  const serverTls = server !== undefined && str(server.tlsCert) !== "" &&
+    str(server.tlsKey) !== "";
   if (server !== undefined) {
-    const cert = typeof server.tlsCert === "string" ? server.tlsCert : "";
-    const key = typeof server.tlsKey === "string" ? server.tlsKey : "";
-    // nats-server needs both files; one without the other would silently fall back to plain text.
-    if (cert !== "" && key === "") {
-      problems.push({
-        name: "NATS_TLS_KEY",
-        expected: "a PEM key path when NATS_TLS_CERT is set (or leave both empty)",
-        got: undefined,
-        secret: false,
-      });
-    } else if (key !== "" && cert === "") {
-      problems.push({
-        name: "NATS_TLS_CERT",
-        expected: "a PEM certificate path when NATS_TLS_KEY is set (or leave both empty)",
-        got: undefined,
-        secret: false,
-      });
+    problems.push(
+      ...pair(["NATS_TLS_CERT", str(server.tlsCert)], ["NATS_TLS_KEY", str(server.tlsKey)]),
+    );
+    if (server.httpsPort !== null && server.httpsPort !== undefined && !serverTls) {
+      problems.push(problem(
+        "NATS_HTTPS_PORT",
+        "empty unless NATS_TLS_CERT and NATS_TLS_KEY are set (nats-server serves HTTPS " +
+          "monitoring with the client port's certificate)",
+        String(server.httpsPort),
+      ));
+    }
+    const verifying: string[] = [];
+    for (
+      const [key, name] of [
+        ["tlsVerify", "NATS_TLS_VERIFY"],
+        ["wsTlsVerify", "NATS_WS_TLS_VERIFY"],
+        ["leafTlsVerify", "NATS_LEAF_TLS_VERIFY"],
+      ] as const
+    ) {
+      if (server[key] === undefined || server[key] === "off") continue;
+      verifying.push(name);
+      if (!serverTls) {
+        problems.push(
+          problem(name, "off unless NATS_TLS_CERT and NATS_TLS_KEY are set", str(server[key])),
+        );
+      }
+    }
+    if (verifying.length > 0 && str(server.tlsClientCa) === "") {
+      problems.push(problem(
+        "NATS_TLS_CLIENT_CA",
+        `the PEM certificate of the CA that signs client certificates (${
+          verifying.join(", ")
+        } is on)`,
+      ));
+    }
+  }
+  if (natsTls !== undefined) {
+    problems.push(
+      ...pair(
+        ["NATS_TLS_CLIENT_CERT", str(natsTls.clientCert)],
+        ["NATS_TLS_CLIENT_KEY", str(natsTls.clientKey)],
+      ),
+    );
+    const unit = config.unit;
+    const tcp = unit !== undefined && /^(nats|tls):/.test(str(unit.natsUrl));
+    if (tcp && str(natsTls.clientCert) !== "" && natsTls.handshakeFirst === "false") {
+      problems.push(problem(
+        "NATS_TLS_HANDSHAKE_FIRST",
+        "auto or true with NATS_TLS_CLIENT_CERT and a nats:// or tls:// NATS_URL: Deno presents " +
+          "a client certificate on tls:// only when TLS comes first (the server needs the same " +
+          "setting, nats-server >= 2.10.4), or leave NATS_TLS_CLIENT_CERT empty while the server " +
+          "does not verify clients",
+        "false",
+      ));
+    }
+    if (server !== undefined && natsTls.handshakeFirst !== "false" && !serverTls) {
+      problems.push(problem(
+        "NATS_TLS_HANDSHAKE_FIRST",
+        "false unless NATS_TLS_CERT and NATS_TLS_KEY are set",
+        str(natsTls.handshakeFirst),
+      ));
+    }
+    if (
+      config.unit !== undefined && server !== undefined && server.tlsVerify !== "off" && serverTls
+    ) {
+      // A program that connects as a unit on this server (the supervisor, the dashboard) needs a
+      // certificate, and Deno presents one on tls:// only when TLS comes first.
+      if (str(natsTls.clientCert) === "") {
+        problems.push(problem(
+          "NATS_TLS_CLIENT_CERT",
+          "a client certificate (signed by NATS_TLS_CLIENT_CA) for nunect's own programs when " +
+            "NATS_TLS_VERIFY is on: the server refuses connections without one",
+        ));
+      }
+    }
+  }
+  if (dashboard !== undefined) {
+    problems.push(
+      ...pair(
+        ["DASHBOARD_TLS_CERT", str(dashboard.tlsCert)],
+        ["DASHBOARD_TLS_KEY", str(dashboard.tlsKey)],
+      ),
+    );
+    const redirect = dashboard.redirectPort;
+    if (typeof redirect === "number") {
+      if (str(dashboard.tlsCert) === "" || str(dashboard.tlsKey) === "") {
+        problems.push(problem(
+          "DASHBOARD_REDIRECT_PORT",
+          "empty unless DASHBOARD_TLS_CERT and DASHBOARD_TLS_KEY are set (behind a reverse " +
+            "proxy, the proxy redirects to HTTPS)",
+          String(redirect),
+        ));
+      } else if (redirect === dashboard.port) {
+        problems.push(
+          problem("DASHBOARD_REDIRECT_PORT", "a port other than DASHBOARD_PORT", String(redirect)),
+        );
+      }
     }
   }
   return problems;

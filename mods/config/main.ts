@@ -4,6 +4,7 @@
  *   init          create .env from .env.example with fresh random secrets, if absent
  *   check         validate every variable; exit 2 with the list of problems
  *   server-env    print the validated nats-server environment as shell assignments
+ *   nginx         print the nginx site (config/nginx/nunect.conf) for this host's .env
  *
  * @module
  */
@@ -13,11 +14,15 @@ import {
   ensureEnvFile,
   exitOnConfigError,
   loadConfig,
+  NginxSiteError,
+  nginxSiteFor,
   projectPath,
+  renderNginxSite,
   serverConfigFile,
   serverEnv,
   serverSections,
 } from "./mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 
 const HELP = `Usage: deno run -P=config [--env-file=.env] mods/config/main.ts <command>
 
@@ -25,15 +30,38 @@ Commands:
   init        create .env from .env.example with fresh random passwords (if .env is absent)
   check       validate the whole configuration; exit 2 listing every bad variable
   server-env  print nats-server's environment and config file as shell assignments
-              (and NUNECT_IDENTITY_DIR, the identity directory made absolute)`;
+              (and NUNECT_IDENTITY_DIR, the identity directory made absolute)
+  nginx       print the nginx site for this .env (config/nginx/nunect.conf filled in):
+                --listen <port>       HTTPS port (443)
+                --http <port>         a plain-HTTP port that redirects to HTTPS (e.g. 80)
+                --cert <pem> --key <pem>
+                                      nginx's certificate for DASHBOARD_DOMAIN (default
+                                      NATS_TLS_CERT and NATS_TLS_KEY)
+                --monitoring <ranges> serve the monitoring API under /monitoring/ to these
+                                      comma-separated addresses or ranges only
+
+Options: --version, -h/--help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const { positionals, values } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
-  options: { help: { type: "boolean", short: "h" } },
+  options: {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+    listen: { type: "string" },
+    http: { type: "string" },
+    cert: { type: "string" },
+    key: { type: "string" },
+    monitoring: { type: "string" },
+  },
 });
 const command = positionals[0];
+
+if (values.version) {
+  console.log(versionLine("config"));
+  Deno.exit(0);
+}
 
 if (values.help || command === undefined) {
   console.log(HELP);
@@ -66,7 +94,49 @@ switch (command) {
     );
     break;
   }
+  case "nginx": {
+    const config = exitOnConfigError(() => loadConfig(["dashboard", "server", "natsTls"]));
+    const port = (v: string | undefined, name: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 65535) {
+        console.error(`Invalid --${name} "${v}": expected a port number 1-65535`);
+        Deno.exit(1);
+      }
+      return n;
+    };
+    const cert = values.cert ?? config.server.tlsCert;
+    const key = values.key ?? config.server.tlsKey;
+    if (cert === "" || key === "") {
+      console.error(
+        "nginx needs a certificate for DASHBOARD_DOMAIN: give --cert and --key (or set " +
+          "NATS_TLS_CERT and NATS_TLS_KEY; `deno task certs` makes local ones)",
+      );
+      Deno.exit(1);
+    }
+    const template = await Deno.readTextFile(`${projectDir}/config/nginx/nunect.conf`);
+    try {
+      console.log(renderNginxSite(
+        template,
+        nginxSiteFor(config, {
+          listen: values.listen === undefined ? 443 : port(values.listen, "listen"),
+          httpListen: values.http === undefined ? null : port(values.http, "http"),
+          cert,
+          key,
+          monitorAllow: (values.monitoring ?? "").split(",").map((a) => a.trim()).filter((a) =>
+            a !== ""
+          ),
+        }),
+      ));
+    } catch (e) {
+      if (!(e instanceof NginxSiteError)) throw e;
+      console.error(e.message);
+      Deno.exit(1);
+    }
+    break;
+  }
   default:
-    console.error(`Unknown command "${command}": expected init, check or server-env (see --help)`);
+    console.error(
+      `Unknown command "${command}": expected init, check, server-env or nginx (see --help)`,
+    );
     Deno.exit(1);
 }

@@ -24,14 +24,17 @@ export type { ConfigProblem, EnvSource } from "./load.ts";
 export {
   type Config,
   type HistoryTier,
+  localMonitorUrl,
   monitorUrl,
   type Section,
   type SectionName,
   sections,
   type SectionValue,
+  type TlsVerify,
   type Variable,
 } from "./schema.ts";
 export {
+  dataDirPath,
   displayHost,
   projectPath,
   serverConfigFile,
@@ -41,5 +44,9 @@ export {
 } from "./server_env.ts";
 export { OBSOLETE_VARIABLES, obsoleteVariables, obsoleteVariablesMessage } from "./obsolete.ts";
 export type { ServerConfig } from "./server_env.ts";
-export { ensureEnvFile, randomSecret, withFreshSecrets } from "./env_file.ts";
+export { ensureEnvFile, randomSecret, setEnvValues, withFreshSecrets } from "./env_file.ts";
+export { natsTlsOptions } from "./nats_tls.ts";
+export { NginxSiteError, nginxSiteFor, renderNginxSite } from "./nginx_site.ts";
+export type { NginxSite } from "./nginx_site.ts";
+export type { NatsTlsOptions } from "./nats_tls.ts";
 export { exitOnConfigError } from "./exit.ts";

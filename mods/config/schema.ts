@@ -107,6 +107,63 @@ function list(name: string): Variable<readonly string[]> {
   );
 }
 
+/** An optional port: empty gives null (off). */
+function optionalPort(name: string, expected: string): Variable<number | null> {
+  return variable(
+    name,
+    z.string().transform((v, ctx) => {
+      if (v === "") return null;
+      const parsed = portSchema.safeParse(v);
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", message: expected });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+    expected,
+    "",
+  );
+}
+
+/** One of a few words. */
+function choice<const T extends readonly [string, ...string[]]>(
+  name: string,
+  values: T,
+  fallback: T[number],
+  expected: string,
+): Variable<T[number]> {
+  return variable(name, z.enum(values), expected, fallback);
+}
+
+const address = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+
+/** A comma-separated list of IP addresses and CIDR ranges. */
+function addressList(name: string, expected: string): Variable<readonly string[]> {
+  return variable(
+    name,
+    z.string().transform((v, ctx) => {
+      const items = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+      for (const item of items) {
+        if (!address.safeParse(item).success) {
+          ctx.addIssue({ code: "custom", message: `"${item}" is not an address or range` });
+          return z.NEVER;
+        }
+      }
+      return items;
+    }),
+    expected,
+    "",
+  );
+}
+
+/** Client-certificate checking on a NATS listener (nats-server's `verify`, `verify_and_map`). */
+export type TlsVerify = "off" | "verify" | "verify_and_map";
+const TLS_VERIFY = ["off", "verify", "verify_and_map"] as const;
+const TLS_VERIFY_EXPECTED =
+  "off, verify (a client certificate signed by NATS_TLS_CLIENT_CA is required) or " +
+  "verify_and_map (and it names the user: nats-server maps its e-mail, DNS names or subject to a " +
+  "user of that name)";
+
 /** A NATS user or server name: one subject-safe token. */
 const token = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -217,6 +274,50 @@ export const sections = {
     ),
     tlsCert: text("NATS_TLS_CERT", "", "a PEM certificate path, or empty"),
     tlsKey: text("NATS_TLS_KEY", "", "a PEM key path, or empty"),
+    /** Monitoring over HTTPS with NATS_TLS_CERT (nats-server's https_port); plain http is off. */
+    httpsPort: optionalPort(
+      "NATS_HTTPS_PORT",
+      "a port for HTTPS monitoring (-1: any free port), or empty for plain HTTP on NATS_HTTP_PORT",
+    ),
+    /** The CA that client certificates must be signed by (with a NATS_*TLS_VERIFY on). */
+    tlsClientCa: text(
+      "NATS_TLS_CLIENT_CA",
+      "",
+      "a PEM CA certificate path that client certificates must chain to, or empty",
+    ),
+    tlsVerify: choice("NATS_TLS_VERIFY", TLS_VERIFY, "off", TLS_VERIFY_EXPECTED),
+    wsTlsVerify: choice("NATS_WS_TLS_VERIFY", TLS_VERIFY, "off", TLS_VERIFY_EXPECTED),
+    leafTlsVerify: choice("NATS_LEAF_TLS_VERIFY", TLS_VERIFY, "off", TLS_VERIFY_EXPECTED),
+  },
+  /**
+   * How nunect's programs reach NATS over TLS (tls://, wss://, HTTPS monitoring): whom they trust
+   * and the certificate they present when the server verifies clients.
+   */
+  natsTls: {
+    ca: text(
+      "NATS_TLS_CA",
+      "",
+      "a PEM CA certificate path that signed the NATS server's certificate, or empty for the " +
+        "system's trusted CAs",
+    ),
+    clientCert: text(
+      "NATS_TLS_CLIENT_CERT",
+      "",
+      "a PEM certificate path presented to a server that verifies clients, or empty",
+    ),
+    clientKey: text("NATS_TLS_CLIENT_KEY", "", "the PEM key of NATS_TLS_CLIENT_CERT, or empty"),
+    /**
+     * TLS before the server's INFO on the client port (nats-server >= 2.10.4). Deno can present a
+     * client certificate on tls:// only this way. `auto`: the server waits 50 ms for it and falls
+     * back to the usual order, so other clients keep working.
+     */
+    handshakeFirst: choice(
+      "NATS_TLS_HANDSHAKE_FIRST",
+      ["false", "true", "auto"],
+      "false",
+      "false, true (every client must start with TLS) or auto (the server accepts both; " +
+        "nats-server >= 2.10.4)",
+    ),
   },
   /** Which nats-server executable runs (mods/tools resolves it; empty: nunect's choice). */
   serverBinary: {
@@ -273,6 +374,22 @@ export const sections = {
     ),
     port: port("DASHBOARD_PORT", "4280"),
     domain: text("DASHBOARD_DOMAIN", "localhost", "a host name"),
+    /** HTTPS (HTTP/2) with this certificate chain and key, re-read when the files change. */
+    tlsCert: text("DASHBOARD_TLS_CERT", "", "a PEM certificate chain path, or empty for HTTP"),
+    tlsKey: text("DASHBOARD_TLS_KEY", "", "the PEM key of DASHBOARD_TLS_CERT, or empty"),
+    /** A plain-HTTP listener on DASHBOARD_BIND that only redirects to HTTPS (with TLS only). */
+    redirectPort: optionalPort(
+      "DASHBOARD_REDIRECT_PORT",
+      "a port for a plain-HTTP listener that redirects to HTTPS (e.g. 80), or empty for none",
+    ),
+    /** Strict-Transport-Security max-age on HTTPS answers (0: no header). */
+    hstsMaxAgeS: positiveInt("DASHBOARD_HSTS_MAX_AGE_S", "31536000", 0),
+    /** Peers whose X-Forwarded-For/-Proto/-Host headers are believed (reverse proxies). */
+    trustedProxies: addressList(
+      "DASHBOARD_TRUSTED_PROXIES",
+      "a comma-separated list of the reverse proxies' IP addresses or ranges (e.g. 127.0.0.1 or " +
+        "10.0.0.0/8), or empty to trust no forwarded headers",
+    ),
     corsOrigins: list("DASHBOARD_CORS_ORIGINS"),
     adminUser: variable("DASHBOARD_ADMIN_USER", z.string().regex(token), "a user name", "admin"),
     adminPassword: variable(
@@ -451,15 +568,28 @@ export type Config<N extends SectionName> = {
 
 /**
  * The monitoring URL the dashboard reads: NATS_MONITOR_URL, or the local server's monitoring
- * listener (NATS_HTTP_HOST, a wildcard reached on 127.0.0.1, and NATS_HTTP_PORT). The one place this default is resolved (the dashboard and the supervisor's network
- * grant both use it).
+ * listener: `https://` on NATS_HTTPS_PORT when it is set, else `http://` on NATS_HTTP_PORT, at
+ * NATS_HTTP_HOST (a wildcard reached on 127.0.0.1). The one place this default is resolved (the
+ * dashboard and the supervisor's network grant both use it).
  *
  * @param config the dashboard and server sections
- * @returns e.g. `http://127.0.0.1:8222`
+ * @returns e.g. `http://127.0.0.1:8222` or `https://127.0.0.1:8444`
  */
 export function monitorUrl(config: Config<"dashboard" | "server">): string {
-  const s = config.server;
-  const host = displayHost(s.httpHost);
-  return config.dashboard.monitorUrl ??
-    `http://${host.includes(":") ? `[${host}]` : host}:${s.httpPort}`;
+  return config.dashboard.monitorUrl ?? localMonitorUrl(config.server);
+}
+
+/**
+ * The local nats-server's monitoring listener: `https://` on NATS_HTTPS_PORT when it is set, else
+ * `http://` on NATS_HTTP_PORT, at NATS_HTTP_HOST (a wildcard reached on 127.0.0.1).
+ *
+ * @param server the server section
+ * @returns e.g. `http://127.0.0.1:8222`
+ */
+export function localMonitorUrl(server: Config<"server">["server"]): string {
+  const host = displayHost(server.httpHost);
+  const hostPort = (port: number) => `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return server.httpsPort !== null
+    ? `https://${hostPort(server.httpsPort)}`
+    : `http://${hostPort(server.httpPort)}`;
 }

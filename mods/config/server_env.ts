@@ -1,10 +1,21 @@
-import type { Config } from "./schema.ts";
+import type { Config, TlsVerify } from "./schema.ts";
 
 /** Sections that nats-server's configuration files reference. */
-export const serverSections = ["server"] as const;
+export const serverSections = ["server", "natsTls"] as const;
 
 /** The configuration nats-server's files need. */
 export type ServerConfig = Config<(typeof serverSections)[number]>;
+
+/**
+ * NATS_DATA_DIR as an absolute path (a relative one is taken from the project root).
+ *
+ * @param dataDir NATS_DATA_DIR as configured
+ * @param projectDir the project root
+ * @returns the absolute path
+ */
+export function dataDirPath(dataDir: string, projectDir: string): string {
+  return projectPath(dataDir, projectDir);
+}
 
 /**
  * A path from .env made absolute: relative paths are relative to the project root.
@@ -38,7 +49,13 @@ export function serverEnv(config: ServerConfig, projectDir: string): Record<stri
     NATS_HTTP_HOST: s.httpHost,
     // nats-server's `http: host:port` takes one value; quoted, because an unquoted IPv6 address
     // does not parse as a variable's value.
-    NATS_HTTP_LISTEN: JSON.stringify(`${bracketed(s.httpHost)}:${s.httpPort}`),
+    // nats-server serves monitoring on http or https, never both ("can't specify both HTTP and
+    // HTTPs ports"): with NATS_HTTPS_PORT, plain http is off (port 0).
+    NATS_HTTP_LISTEN: JSON.stringify(
+      `${bracketed(s.httpHost)}:${s.httpsPort === null ? s.httpPort : 0}`,
+    ),
+    NATS_HTTPS_LISTEN: JSON.stringify(`${bracketed(s.httpHost)}:${s.httpsPort ?? 0}`),
+    NATS_HTTPS_PORT: s.httpsPort === null ? "" : String(s.httpsPort),
     NATS_WS_PORT: String(s.wsPort),
     NATS_LEAF_PORT: String(s.leafPort),
     NATS_DATA_DIR: dataDir,
@@ -49,6 +66,22 @@ export function serverEnv(config: ServerConfig, projectDir: string): Record<stri
     NATS_TLS_KEY: s.tlsKey,
     NATS_OPERATOR_JWT: `${dataDir}/operator.jwt`,
     NATS_RESOLVER_DIR: `${dataDir}/jwt`,
+    // Client certificates (config/nats-server.tls.conf): quoted paths, "true"/"false" switches.
+    NATS_TLS_CLIENT_CA: JSON.stringify(s.tlsClientCa),
+    ...verifyFlags("NATS_TLS", s.tlsVerify),
+    ...verifyFlags("NATS_WS_TLS", s.wsTlsVerify),
+    ...verifyFlags("NATS_LEAF_TLS", s.leafTlsVerify),
+    NATS_TLS_HANDSHAKE_FIRST: config.natsTls.handshakeFirst,
+    // Not read by nats-server: for scripts/nats-server.sh's HTTPS /healthz.
+    NATS_TLS_CA: config.natsTls.ca,
+  };
+}
+
+/** nats-server's `verify` and `verify_and_map` switches of one listener. */
+function verifyFlags(prefix: string, mode: TlsVerify): Record<string, string> {
+  return {
+    [`${prefix}_VERIFY_ON`]: String(mode !== "off"),
+    [`${prefix}_MAP_ON`]: String(mode === "verify_and_map"),
   };
 }
 
@@ -68,15 +101,23 @@ export function displayHost(host: string): string {
 }
 
 /**
- * The entry configuration file: TLS when both a certificate and a key are configured.
+ * The entry configuration file: TLS when both a certificate and a key are configured, and TLS
+ * first on the client port when NATS_TLS_HANDSHAKE_FIRST asks for it (a separate file, because
+ * nats-server < 2.10.4 refuses the `handshake_first` field).
  *
- * @param config the parsed server section
+ * @param config the parsed server sections
  * @param projectDir the project root
- * @returns absolute path of config/nats-server.conf or config/nats-server.tls.conf
+ * @returns absolute path of config/nats-server.conf, nats-server.tls.conf or
+ *   nats-server.tls_first.conf
  */
 export function serverConfigFile(config: ServerConfig, projectDir: string): string {
   const tls = config.server.tlsCert !== "" && config.server.tlsKey !== "";
-  return `${projectDir}/config/${tls ? "nats-server.tls.conf" : "nats-server.conf"}`;
+  const file = !tls
+    ? "nats-server.conf"
+    : config.natsTls.handshakeFirst === "false"
+    ? "nats-server.tls.conf"
+    : "nats-server.tls_first.conf";
+  return `${projectDir}/config/${file}`;
 }
 
 /**

@@ -8,8 +8,14 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { exitOnConfigError, loadConfig, projectPath, serverEnv } from "../config/mod.ts";
-import { NunectError } from "../protocol/mod.ts";
+import {
+  exitOnConfigError,
+  loadConfig,
+  natsTlsOptions,
+  projectPath,
+  serverEnv,
+} from "../config/mod.ts";
+import { NunectError, versionLine } from "../protocol/mod.ts";
 import {
   type AccountLimits,
   AuditJournal,
@@ -53,7 +59,7 @@ Commands:
                                NATS_IDENTITY_DIR/bundles/<ROUTER>/, or with --tar printed as one
                                tar archive (> router.tar) [--hub nats-leaf://host:port]
                                [--time-master] [--replace]
-Options: --actor NAME (who, for the audit trail; default cli:$USER), -h, --help`;
+Options: --actor NAME (who, for the audit trail; default cli:$USER), --version, -h, --help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -69,6 +75,7 @@ try {
     allowPositionals: true,
     options: {
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
       account: { type: "string" },
       role: { type: "string" },
       "time-master": { type: "boolean" },
@@ -94,6 +101,10 @@ try {
 }
 const { values: o, positionals } = args;
 const [command, name] = positionals;
+if (o.version) {
+  console.log(versionLine("controller"));
+  Deno.exit(0);
+}
 if (o.help || command === undefined) {
   console.log(HELP);
   Deno.exit(o.help ? 0 : 1);
@@ -144,7 +155,12 @@ async function withController<T>(fn: (c: Controller) => Promise<T>): Promise<T> 
   const natsUrl = config.unit.natsUrl;
   let session;
   try {
-    session = await openController({ identityDir, hubUnitId, natsUrl });
+    session = await openController({
+      identityDir,
+      hubUnitId,
+      natsUrl,
+      tls: natsTlsOptions(config.natsTls),
+    });
   } catch (e) {
     const port = new URL(natsUrl.replace(/^[a-z]+:/, "http:"));
     const up = await Deno.connect({ hostname: port.hostname, port: Number(port.port || 4222) })
@@ -213,6 +229,7 @@ try {
         identityDir,
         hubUnitId,
         natsUrl: config.unit.natsUrl,
+        tls: natsTlsOptions(config.natsTls),
         hubLeafUrl: hubLeafUrl(),
       });
       break;

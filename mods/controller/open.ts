@@ -1,4 +1,4 @@
-import { connect, type NunectClient } from "../client/mod.ts";
+import { connect, type ConnectOptions, type NunectClient } from "../client/mod.ts";
 import { AuditLog, ensureAuditStream } from "../audit/mod.ts";
 import { NatsClaims } from "./claims.ts";
 import { Controller } from "./controller.ts";
@@ -14,6 +14,8 @@ export interface OpenControllerOptions {
   readonly hubUnitId: string;
   /** NATS_URL of the server (`nats://` or `tls://`). */
   readonly natsUrl: string;
+  /** TLS towards the server (`natsTlsOptions(config.natsTls)`), when configured. */
+  readonly tls?: ConnectOptions["tls"];
   /** Connection names' prefix (default `nunect-controller`). */
   readonly name?: string;
   /** Audit stream age limit, ms (default 365 days). */
@@ -49,7 +51,7 @@ export interface ControllerSession extends AsyncDisposable {
 export async function openController(o: OpenControllerOptions): Promise<ControllerSession> {
   const files = systemCredsFiles(o.identityDir, o.hubUnitId);
   const name = o.name ?? "nunect-controller";
-  const common = { servers: o.natsUrl, maxReconnectAttempts: -1 } as const;
+  const common = { servers: o.natsUrl, tls: o.tls, maxReconnectAttempts: -1 } as const;
   const sys = await connect({
     ...common,
     unitId: `${name}-sys`,

@@ -8,4 +8,5 @@ export const CONTROLLER_SECTIONS = [
   "identity",
   "provisioning",
   "guardian",
+  "natsTls",
 ] as const;

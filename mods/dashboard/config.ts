@@ -15,6 +15,7 @@ export const DASHBOARD_SECTIONS = [
   "history",
   "audit",
   "metrics",
+  "natsTls",
 ] as const satisfies readonly SectionName[];
 
 /** The dashboard's configuration: the sections of {@linkcode DASHBOARD_SECTIONS}, parsed. */

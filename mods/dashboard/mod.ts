@@ -87,3 +87,11 @@ export {
 export type { AppliedUnitsEvent, HostClock, UnitsQuery, UnitsView } from "./units.ts";
 export { sessionRef, SessionStore } from "./session_store.ts";
 export type { NewSession, SessionRecord, SessionStoreOptions } from "./session_store.ts";
+export { certificatesView } from "./certificates.ts";
+export type {
+  CertificateComponent,
+  CertificateRow,
+  CertificateSources,
+  CertificatesView,
+  UnreportedServer,
+} from "./certificates.ts";

@@ -5,7 +5,7 @@ import {
   type NunectClient,
   retry,
 } from "../client/mod.ts";
-import { monitorUrl } from "../config/mod.ts";
+import { monitorUrl, natsTlsOptions } from "../config/mod.ts";
 import { ControllerClient } from "../controller/mod.ts";
 import {
   AccountNames,
@@ -16,10 +16,13 @@ import {
   traceMessage,
   UnitRegistry,
   type UnitRegistryOptions,
+  type Varz,
 } from "../monitor/mod.ts";
 import { AlertStore } from "../alerts/mod.ts";
 import { HistoryStore } from "../history/mod.ts";
 import { PrometheusCollector } from "../prometheus/mod.ts";
+import type { CertificateInfo } from "../tls/mod.ts";
+import { type CertificatesView, certificatesView } from "./certificates.ts";
 import type { AccountConnector, AccountContext, Requester } from "../jetstream/mod.ts";
 import { type DashboardConfig, dashboardUnitId } from "./config.ts";
 import { ServiceUnavailableError } from "./errors.ts";
@@ -105,6 +108,11 @@ export interface DashboardServicesOptions {
    * {@linkcode ConsoleAccounts}, users the controller issues per account and dashboard user).
    */
   readonly accounts?: AccountConnector;
+  /**
+   * The CA certificate (PEM text) the HTTPS monitoring listener's certificate must chain to
+   * (the contents of NATS_TLS_CA; main.ts reads it).
+   */
+  readonly monitorCa?: string;
 }
 
 /** What a round trip to NATS showed ({@linkcode DashboardServices.natsHealth}). */
@@ -169,6 +177,12 @@ export class DashboardServices implements AsyncDisposable {
   /** The browser users of dashboard sessions (issued by the controller, revoked at logout). */
   readonly browsers: BrowserUsers;
   readonly #credentials: DashboardCredentials;
+  /**
+   * The certificate the dashboard serves over HTTPS (main.ts sets it at start and at every
+   * reload), or null over plain HTTP.
+   */
+  dashboardCertificate: CertificateInfo | null = null;
+  #certificates: CertificatesView | undefined;
   #sys: SysMonitor | undefined;
   #controller: ControllerClient | undefined;
   #accountNames: AccountNames | undefined;
@@ -205,7 +219,11 @@ export class DashboardServices implements AsyncDisposable {
     this.#backoff = options.backoff ?? { initialMs: 500, factor: 2, maxMs: 10_000, jitterMs: 500 };
     this.#log = options.log ?? ((line) => console.error(line));
     this.#onAuditLost = options.onAuditLost;
-    this.monitor = new MonitorClient({ url: monitorUrl(options.config), timeoutMs: 3000 });
+    this.monitor = new MonitorClient({
+      url: monitorUrl(options.config),
+      timeoutMs: 3000,
+      ca: options.monitorCa,
+    });
     this.live = new LiveHub({ snapshot: (topic) => this.#snapshot(topic) });
     this.overview = new OverviewSampler(() => readOverview(this.monitor), {
       intervalMs: options.sampleMs,
@@ -231,6 +249,7 @@ export class DashboardServices implements AsyncDisposable {
         serverId: () => this.monitor.varz().then((v) => v.server_id),
       },
       units: () => this.#units?.units() ?? [],
+      dashboardCertificateEnd: () => this.dashboardCertificate?.notAfter ?? null,
       firing: async () => {
         const store = await this.alerts();
         if (store === undefined) return null;
@@ -525,6 +544,7 @@ export class DashboardServices implements AsyncDisposable {
       async (account, creds) =>
         (await connect({
           servers: this.config.unit.natsUrl,
+          tls: natsTlsOptions(this.config.natsTls),
           unitId: `${this.unitId}-js-${account}`.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64),
           name: `nunect-dashboard-jetstream-${account}`,
           creds,
@@ -558,6 +578,39 @@ export class DashboardServices implements AsyncDisposable {
     return result;
   }
 
+  /**
+   * Every certificate in use and how close it is to its end: the dashboard's own and each NATS
+   * listener's of every server of the cluster (over SYS; the monitored server alone while there
+   * is no SYS connection).
+   *
+   * @param options `maxAgeMs`: an answer this recent may be reused (default 0: ask now)
+   * @returns the Certificates page's data
+   * @throws {MonitorUnreachableError} when neither SYS nor the monitoring listener answers
+   */
+  async certificates(options: { readonly maxAgeMs?: number } = {}): Promise<CertificatesView> {
+    const cached = this.#certificates;
+    if (cached !== undefined && Date.now() - cached.now <= (options.maxAgeMs ?? 0)) {
+      return cached;
+    }
+    return this.#certificates = await this.#readCertificates();
+  }
+
+  async #readCertificates(): Promise<CertificatesView> {
+    const sys = this.#sys;
+    let varz: Varz[] = [];
+    let note: string | null = null;
+    if (sys !== undefined) {
+      const expected = this.cluster.state()?.servers.length || undefined;
+      const replies = await sys.ping("VARZ", { windowMs: 1000, expected });
+      varz = replies.flatMap((r) => r.ok ? [r.data] : []);
+    }
+    if (varz.length === 0) {
+      varz = [await this.monitor.varz()];
+      if (sys === undefined) note = "No SYS connection yet: only the monitored server is listed";
+    }
+    return certificatesView({ now: Date.now(), dashboard: this.dashboardCertificate, varz, note });
+  }
+
   /** Stops sampling, the monitors and both connections. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -579,6 +632,7 @@ export class DashboardServices implements AsyncDisposable {
     await this.#sysClient?.close();
     await this.#opsClient?.close();
     await this.#unitClient?.close();
+    this.monitor.close();
   }
 
   /** Same as {@linkcode DashboardServices.close}. */
@@ -674,6 +728,7 @@ export class DashboardServices implements AsyncDisposable {
       () =>
         connect({
           servers: this.config.unit.natsUrl,
+          tls: natsTlsOptions(this.config.natsTls),
           waitOnFirstConnect: true,
           maxReconnectAttempts: -1,
           ...o,

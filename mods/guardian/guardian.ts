@@ -2,6 +2,7 @@ import type { Config } from "../config/mod.ts";
 import type { EchoTiming, NunectClient, Subscription } from "../client/mod.ts";
 import {
   HEADERS,
+  NUNECT_VERSION,
   type RttMetric,
   subjects,
   type TimeConfig,
@@ -10,10 +11,9 @@ import {
 import type { ClockReader, ClockReading } from "../timesync/mod.ts";
 import { type Outage, OutageTracker } from "./outage.ts";
 import { addGuardianService, type GuardianService } from "./service.ts";
-import { GUARDIAN_VERSION } from "./version.ts";
 
 /** The configuration sections the guardian reads. */
-export const GUARDIAN_SECTIONS = ["unit", "unitCreds", "guardian", "timesync"] as const;
+export const GUARDIAN_SECTIONS = ["unit", "unitCreds", "guardian", "timesync", "natsTls"] as const;
 
 /** The guardian's configuration. */
 export type GuardianConfig = Config<(typeof GUARDIAN_SECTIONS)[number]>;
@@ -80,7 +80,7 @@ export async function startGuardian(options: GuardianOptions): Promise<Guardian>
   const heartbeat = client.startHeartbeat({
     intervalMs: g.heartbeatIntervalMs,
     kind: "guardian",
-    version: GUARDIAN_VERSION,
+    version: NUNECT_VERSION,
     host: host.slice(0, 255),
     clock: () => ({ source: clock.source, quality: clock.quality }),
   });
@@ -133,7 +133,7 @@ export async function startGuardian(options: GuardianOptions): Promise<Guardian>
 
   const service: GuardianService = await addGuardianService(client.nc, {
     unitId,
-    version: GUARDIAN_VERSION,
+    version: NUNECT_VERSION,
     host,
     clockSource: clock.source,
     arch: Deno.build.arch,

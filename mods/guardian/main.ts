@@ -10,11 +10,16 @@
  */
 // first: listens for SIGTERM/SIGINT before any other module is evaluated (see there)
 import { stopRequested } from "./stop_request.ts";
-import { exitOnConfigError, loadConfig, unitCredsPath } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, natsTlsOptions, unitCredsPath } from "../config/mod.ts";
 import { connect, type NunectClient, retry } from "../client/mod.ts";
 import { createClockReader } from "../timesync/mod.ts";
 import { GUARDIAN_SECTIONS, startGuardian } from "./guardian.ts";
-import { GUARDIAN_VERSION } from "./version.ts";
+import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
+
+if (Deno.args.includes("--version")) {
+  console.log(versionLine("guardian"));
+  Deno.exit(0);
+}
 
 const config = exitOnConfigError(() => loadConfig(GUARDIAN_SECTIONS));
 const unitId = config.unit.unitId;
@@ -66,6 +71,7 @@ function connectUntilUp(): Promise<NunectClient> {
   return retry(() =>
     connect({
       servers: config.unit.natsUrl,
+      tls: natsTlsOptions(config.natsTls),
       unitId,
       name: `guardian-${unitId}`,
       creds,
@@ -94,7 +100,7 @@ stopRequested.then((signal) => {
   print(`${signal}: stopping`);
 });
 
-print(`guardian ${GUARDIAN_VERSION} connecting to ${config.unit.natsUrl}`);
+print(`guardian ${NUNECT_VERSION} connecting to ${config.unit.natsUrl}`);
 const client = await Promise.race([connectUntilUp(), stopRequested.then(() => undefined)]);
 if (!client) Deno.exit(0); // asked to stop before the connection was up: nothing to undo
 const guardian = await startGuardian({

@@ -18,4 +18,3 @@ export { OutageTracker } from "./outage.ts";
 export type { Outage } from "./outage.ts";
 export { addGuardianService, SERVICE_NAME, statusSubject } from "./service.ts";
 export type { GuardianService, GuardianServiceInfo } from "./service.ts";
-export { GUARDIAN_VERSION } from "./version.ts";

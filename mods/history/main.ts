@@ -7,10 +7,17 @@
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, projectPath, type SectionName } from "../config/mod.ts";
+import {
+  exitOnConfigError,
+  loadConfig,
+  natsTlsOptions,
+  projectPath,
+  type SectionName,
+} from "../config/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
-import { connect, type NunectClient } from "../client/mod.ts";
+import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { AccountNames, SysMonitor, UnitRegistry } from "../monitor/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import { HistoryCollector } from "./collector.ts";
 import { sysSampler } from "./sampler.ts";
 
@@ -19,41 +26,24 @@ export const HISTORY_SECTIONS = [
   "unit",
   "identity",
   "history",
+  "natsTls",
 ] as const satisfies readonly SectionName[];
 
 const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
+if (import.meta.main && Deno.args.includes("--version")) {
+  console.log(versionLine("history"));
+  Deno.exit(0);
+}
+
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(HISTORY_SECTIONS));
-  const collectorId = `${config.unit.unitId}-history`.slice(0, 64);
-  const print = (line: string) => console.log(`history ${collectorId}: ${line}`);
-
   const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
-  const creds = {
-    sys: readCredsOrExit(files.historySys, "history"),
-    ops: readCredsOrExit(files.historyOps, "history"),
-  };
-  const dial = (who: "sys" | "ops"): Promise<NunectClient> => {
-    return connect({
-      servers: config.unit.natsUrl,
-      unitId: `${collectorId}-${who}`.slice(0, 64),
-      name: `nunect-history-${who}`,
-      creds: creds[who],
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-    });
-  };
-
-  let sysClient: NunectClient;
-  let opsClient: NunectClient;
-  try {
-    [sysClient, opsClient] = await Promise.all([dial("sys"), dial("ops")]);
-  } catch (e) {
-    console.error(
-      `history ${collectorId}: cannot connect to ${config.unit.natsUrl}: ${(e as Error).message}`,
-    );
-    Deno.exit(1);
-  }
+  const { id: collectorId, print, clients } = await startProgram("history", config.unit, {
+    sys: { creds: readCredsOrExit(files.historySys, "history") },
+    ops: { creds: readCredsOrExit(files.historyOps, "history") },
+  }, natsTlsOptions(config.natsTls));
+  const { sys: sysClient, ops: opsClient } = clients;
   const sys = new SysMonitor(sysClient.nc);
   // Operator mode: accstatz names accounts by key; history keeps them by name (as JSZ does).
   const accountNames = new AccountNames(sysClient.nc);
@@ -86,17 +76,10 @@ if (import.meta.main) {
       `from ${config.unit.natsUrl}`,
   );
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    print(`${signal}: stopping`);
+  stopOnSignals(print, async () => {
     await collector.close();
     await units.close();
     await sys.close();
     await Promise.all([sysClient.close(), opsClient.close()]);
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
-  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  });
 }

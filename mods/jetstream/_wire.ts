@@ -87,9 +87,12 @@ export function wireParts(m: Msg): { readonly header: Uint8Array; readonly data:
   const rdata = internals._rdata;
   const hdr = internals._msg?.hdr;
   if (rdata instanceof Uint8Array && typeof hdr === "number") {
-    return hdr > 0
-      ? { header: rdata.subarray(0, hdr), data: rdata.subarray(hdr) }
-      : { header: new Uint8Array(0), data: rdata };
+    // Plain views, not the transport's Node Buffers: Buffer's indexOf and subarray are far slower.
+    const { buffer, byteOffset, length } = rdata;
+    return {
+      header: new Uint8Array(buffer, byteOffset, hdr),
+      data: new Uint8Array(buffer, byteOffset + hdr, length - hdr),
+    };
   }
   const h = m.headers;
   if (h === undefined) return { header: new Uint8Array(0), data: m.data };

@@ -72,76 +72,127 @@ export interface StreamReaderOptions {
 }
 
 /** The headers the server adds to direct-get replies; not the publisher's. */
-const SERVER_HEADERS = new Set([
-  "Nats-Stream",
+const SERVER_HEADERS = [
   "Nats-Subject",
   "Nats-Sequence",
   "Nats-Time-Stamp",
   "Nats-Num-Pending",
+  "Nats-Stream",
   "Nats-Last-Sequence",
   "Nats-UpTo-Sequence",
-]);
+] as const;
+/** Indexes into {@linkcode SERVER_HEADERS} of the ones a message's fields come from. */
+const [SUBJECT, SEQUENCE, TIME] = [0, 1, 2];
+const SERVER_HEADER_BYTES = SERVER_HEADERS.map((n) => new TextEncoder().encode(n));
 
 /** Raised inside the reader when the stream has no direct-get responders (allow_direct off). */
 class NoDirectError extends NunectError {}
 
-interface DirectReply {
+/** A direct-get reply that is a status (404, 204 EOB, 408, …), not a message. */
+interface DirectStatus {
   readonly code: number;
   readonly description: string;
-  readonly message: StoredMessage | null;
   /** From an EOB status: matching messages after the last one sent. */
   readonly pending: number | null;
 }
 
+/** The `Nats-Num-Pending` of a direct-get reply: matching messages after this one. */
+function numPending(m: Msg): number | null {
+  const entry = parseHeaderBlock(wireParts(m).header).entries.find(([k]) =>
+    k === "Nats-Num-Pending"
+  );
+  return entry ? Number(entry[1]) : null;
+}
+
 const textDecoder = new TextDecoder();
+
+/** Whether a decoded direct-get reply is a status rather than a message. */
+function isStatus(reply: StoredMessage | DirectStatus): reply is DirectStatus {
+  return "code" in reply;
+}
+
+/** The text of `b[from, to)`: short ASCII runs without a TextDecoder call, anything else decoded. */
+function textOf(b: Uint8Array, from: number, to: number): string {
+  if (to - from <= 64) {
+    let ascii = true;
+    for (let i = from; i < to; i++) {
+      if (b[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
+  }
+  return textDecoder.decode(b.subarray(from, to));
+}
+
+/** The decimal number in `b[from, to)` (a sequence or a count). */
+function numberOf(b: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (b[i]! - 48);
+  return n;
+}
+
+/**
+ * Which of {@linkcode SERVER_HEADERS} the name at `b[at, colon)` is, comparing bytes; -1 for a
+ * publisher's header.
+ */
+function serverHeader(b: Uint8Array, at: number, colon: number): number {
+  // Every server header starts "Nats"; the ones most lines of a scan are come first.
+  if (b[at] !== 78 || b[at + 1] !== 97 || b[at + 2] !== 116 || b[at + 3] !== 115) return -1;
+  next: for (let h = 0; h < SERVER_HEADER_BYTES.length; h++) {
+    const name = SERVER_HEADER_BYTES[h]!;
+    if (name.length !== colon - at) continue;
+    for (let i = 4; i < name.length; i++) if (b[at + i] !== name[i]) continue next;
+    return h;
+  }
+  return -1;
+}
+
+const NO_HEADERS: readonly Header[] = Object.freeze([]);
 
 /**
  * Decodes a direct-get reply: a stored message, or a status (404, 204 EOB, 408, …). This runs for
- * every message a scan reads, so the server's own headers are recognised in place (no slicing of
- * their names) and only the publisher's headers become entries.
+ * every message a scan reads, so the header block is parsed as bytes where it lies in the received
+ * buffer: the server's own headers are recognised by their bytes, the sequence is read as digits,
+ * and only the subject, the time and the publisher's headers become strings.
  */
-function decodeDirect(m: Msg): DirectReply {
-  const { header, data } = wireParts(m);
-  if (header.length === 0) return { code: 503, description: "", message: null, pending: null };
-  const text = textDecoder.decode(header);
-  let eol = text.indexOf("\r\n");
-  if (eol < 0) eol = text.length;
+function decodeDirect(m: Msg): StoredMessage | DirectStatus {
+  const { header: b, data } = wireParts(m);
+  if (b.length === 0) return { code: 503, description: "", pending: null };
+  let eol = 0;
+  while (eol < b.length && b[eol] !== 13) eol++;
   if (eol > 8) {
     // A status line: "NATS/1.0 204 EOB" and friends.
-    const block = parseHeaderBlock(header);
-    const np = block.entries.find(([k]) => k === "Nats-Num-Pending");
-    return {
-      code: block.code,
-      description: block.description,
-      message: null,
-      pending: np ? Number(np[1]) : null,
-    };
+    const { code, description } = parseHeaderBlock(b);
+    return { code, description, pending: numPending(m) };
   }
   let seq = 0;
   let subject = "";
   let time = "";
-  let pending: number | null = null;
-  const headers: Header[] = [];
-  let at = eol + 2;
-  while (at < text.length) {
-    let end = text.indexOf("\r\n", at);
-    if (end < 0) end = text.length;
-    const colon = text.indexOf(":", at);
-    if (colon > at && colon < end) {
+  let headers: Header[] | null = null;
+  // Line by line, each scanned once for its colon and its end (plain loops: a typed array's
+  // indexOf costs more than these few bytes).
+  for (let at = eol + 2; at < b.length;) {
+    let colon = -1;
+    let end = at;
+    for (; end < b.length; end++) {
+      const c = b[end];
+      if (c === 13) break;
+      if (c === 58 && colon < 0) colon = end;
+    }
+    if (colon > at) {
       let v = colon + 1;
-      if (text.charCodeAt(v) === 32) v++;
-      if (text.startsWith("Nats-", at)) {
-        const name = text.slice(at, colon);
-        if (name === "Nats-Sequence") seq = Number(text.slice(v, end));
-        else if (name === "Nats-Subject") subject = text.slice(v, end);
-        else if (name === "Nats-Time-Stamp") time = text.slice(v, end);
-        else if (name === "Nats-Num-Pending") pending = Number(text.slice(v, end));
-        else if (!SERVER_HEADERS.has(name)) headers.push([name, text.slice(v, end).trim()]);
-      } else headers.push([text.slice(at, colon), text.slice(v, end).trim()]);
+      if (b[v] === 32) v++;
+      const h = serverHeader(b, at, colon);
+      if (h === SUBJECT) subject = textOf(b, v, end);
+      else if (h === SEQUENCE) seq = numberOf(b, v, end);
+      else if (h === TIME) time = textOf(b, v, end);
+      else if (h === -1) (headers ??= []).push([textOf(b, at, colon), textOf(b, v, end).trim()]);
     }
     at = end + 2;
   }
-  return { code: 0, description: "", message: { seq, subject, time, headers, data }, pending };
+  return { seq, subject, time, headers: headers ?? NO_HEADERS, data };
 }
 
 interface ApiMsgGetReply {
@@ -307,8 +358,8 @@ export class StreamReader {
           ...(subject && subject !== ">" ? { next_by_subj: subject } : {}),
           batch: 1,
         },
-        (_m, pending) => {
-          count = (pending ?? 0) + 1;
+        (_m, raw) => {
+          count = (numPending(raw) ?? 0) + 1;
           return false;
         },
       );
@@ -436,37 +487,35 @@ export class StreamReader {
    */
   #batchRequest(
     request: Record<string, unknown>,
-    onMessage: (m: StoredMessage, pending: number | null) => boolean | void,
+    onMessage: (m: StoredMessage, raw: Msg) => boolean | void,
     signal?: AbortSignal,
   ): Promise<{ received: number; pending: number | null }> {
     return new Promise((resolve, reject) => {
       const inbox = createInbox(inboxPrefix(this.#nc));
       let received = 0;
       let done = false;
-      let lastAt = performance.now();
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (err?: unknown, pending: number | null = null) => {
-        clearTimeout(timer);
+        clearInterval(timer);
         signal?.removeEventListener("abort", onAbort);
         sub.unsubscribe();
         if (err !== undefined) reject(err);
         else resolve({ received, pending });
       };
-      // One timer per request, not per message: it fires after the timeout and re-arms itself
-      // for whatever is left since the last message.
+      // One timer per request, nothing per message (not even reading a clock): it ticks four
+      // times per timeout and gives up after four ticks without a message.
+      let seen = 0;
+      let quiet = 0;
       const watchdog = () => {
-        const idle = performance.now() - lastAt;
-        if (idle < this.#timeoutMs) {
-          timer = setTimeout(watchdog, this.#timeoutMs - idle);
-          return;
+        if (received !== seen) [seen, quiet] = [received, 0];
+        else if (++quiet === 4) {
+          done = true;
+          finish(
+            new Error(
+              `No answer from stream "${this.stream}" within ${this.#timeoutMs} ms: ` +
+                `check that the stream's servers are up`,
+            ),
+          );
         }
-        done = true;
-        finish(
-          new Error(
-            `No answer from stream "${this.stream}" within ${this.#timeoutMs} ms: ` +
-              `check that the stream's servers are up`,
-          ),
-        );
       };
       const onAbort = () => {
         done = true;
@@ -477,10 +526,9 @@ export class StreamReader {
           if (done) return;
           if (err) return (done = true, finish(err));
           const reply = decodeDirect(m);
-          if (reply.message) {
+          if (!isStatus(reply)) {
             received++;
-            lastAt = performance.now();
-            if (onMessage(reply.message, reply.pending) === false) {
+            if (onMessage(reply, m) === false) {
               done = true;
               finish();
             }
@@ -495,7 +543,7 @@ export class StreamReader {
         },
       });
       signal?.addEventListener("abort", onAbort, { once: true });
-      timer = setTimeout(watchdog, this.#timeoutMs);
+      const timer = setInterval(watchdog, this.#timeoutMs / 4);
       this.#nc.publish(`$JS.API.DIRECT.GET.${this.stream}`, JSON.stringify(request), {
         reply: inbox,
       });
@@ -566,9 +614,9 @@ export class StreamReader {
           { timeout: this.#timeoutMs },
         );
         const reply = decodeDirect(m);
-        if (reply.message) {
+        if (!isStatus(reply)) {
           this.#direct = true;
-          return reply.message;
+          return reply;
         }
         if (reply.code === 404) return null;
         if (reply.code !== 503) throw this.#statusError(reply);

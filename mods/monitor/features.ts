@@ -76,6 +76,19 @@ export const FEATURES: readonly FeatureInfo[] = [
     source: "NATS 2.10 release notes (docs.nats.io whats_new_210)",
   },
   {
+    feature: "tls_handshake_first",
+    title:
+      "TLS before the server's INFO on the client port (handshake_first: Deno's mTLS over tls://)",
+    requires: "2.10.4",
+    source: "nats-io/nats-server#4642, nats-architecture-and-design#296",
+  },
+  {
+    feature: "tls_cert_not_after",
+    title: "Certificate expiry of each listener in /varz (tls_cert_not_after)",
+    requires: "2.12.4",
+    source: "nats-server module sources: server/monitor.go of v2.12.4 has it, v2.12.3 does not",
+  },
+  {
     feature: "raftz",
     title: "/raftz Raft group state",
     requires: "2.11.0",

@@ -86,6 +86,8 @@ export type {
 } from "./schemas.ts";
 export { compareVersions, featureInfo, FEATURES, hasFeature, serverFeatures } from "./features.ts";
 export { requireFeature } from "./require_feature.ts";
+export { listenerCertificates } from "./listener_certificates.ts";
+export type { ListenerCertificate, TlsListener } from "./listener_certificates.ts";
 export type { FeatureInfo, FeatureStatus } from "./features.ts";
 export { SysMonitor } from "./sys_monitor.ts";
 export { parseGoDuration } from "./go_duration.ts";

@@ -39,6 +39,11 @@ export interface MonitorClientOptions {
   readonly url: string;
   /** Per-request timeout in milliseconds (default 5000). */
   readonly timeoutMs?: number;
+  /**
+   * The CA certificate (PEM text) an `https://` listener's certificate must chain to (NATS_TLS_CA);
+   * without it the system's trusted CAs.
+   */
+  readonly ca?: string;
 }
 
 /** Sort orders `/connz` accepts (all but `cid` and `start` sort descending). */
@@ -353,6 +358,7 @@ export class MonitorClient {
   readonly url: string;
   /** Per-request timeout in milliseconds. */
   readonly timeoutMs: number;
+  readonly #client: Deno.HttpClient | undefined;
 
   /**
    * Creates a client for one server's monitoring listener; nothing is requested yet.
@@ -369,6 +375,14 @@ export class MonitorClient {
     }
     this.url = options.url.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.#client = options.ca === undefined
+      ? undefined
+      : Deno.createHttpClient({ caCerts: [options.ca] });
+  }
+
+  /** Releases the HTTPS client of a configured CA (nothing to do otherwise). */
+  close(): void {
+    this.#client?.close();
   }
 
   /**
@@ -635,7 +649,8 @@ export class MonitorClient {
     const signal = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {
-      res = await fetch(href, { signal, headers: { accept: "application/json" } });
+      const init = { signal, headers: { accept: "application/json" }, client: this.#client };
+      res = await fetch(href, init as RequestInit);
     } catch (e) {
       throw this.#unreachable(href, signal, e);
     }
@@ -658,11 +673,17 @@ export class MonitorClient {
     if (signal.aborted) {
       return new MonitorTimeoutError(href, this.timeoutMs, { cause: e });
     }
-    const why = e instanceof Error ? e.message : String(e);
+    const why = [e, (e as { cause?: unknown })?.cause].filter((x) => x !== undefined).map((x) =>
+      x instanceof Error ? x.message : String(x)
+    ).join(": ");
+    const certificate = /certificate|UnknownIssuer|NotValidForName|Expired/i.test(why);
     return new MonitorUnreachableError(
       href,
-      `${why}: check that nats-server is running with its monitoring port enabled ` +
-        `(http_port, NATS_HTTP_PORT) and that NATS_MONITOR_URL points at it`,
+      certificate
+        ? `${why}: the monitoring listener's certificate is not trusted: set NATS_TLS_CA to the ` +
+          "CA that signed NATS_TLS_CERT, and make sure the certificate names the host in the URL"
+        : `${why}: check that nats-server is running with its monitoring port enabled ` +
+          `(NATS_HTTP_PORT, or NATS_HTTPS_PORT for HTTPS) and that NATS_MONITOR_URL points at it`,
       { cause: e },
     );
   }

@@ -53,10 +53,33 @@ export const varzSchema = z.looseObject({
   port: int,
   max_connections: opt(int),
   max_payload: opt(int),
-  cluster: opt(z.looseObject({ name: opt(str), port: opt(int), urls: opt(z.array(str)) })),
-  gateway: opt(z.looseObject({ name: opt(str), port: opt(int) })),
-  leaf: opt(z.looseObject({ host: opt(str), port: opt(int) })),
-  websocket: opt(z.looseObject({ host: opt(str), port: opt(int), no_tls: opt(z.boolean()) })),
+  cluster: opt(z.looseObject({
+    name: opt(str),
+    port: opt(int),
+    urls: opt(z.array(str)),
+    tls_cert_not_after: opt(str),
+  })),
+  gateway: opt(z.looseObject({ name: opt(str), port: opt(int), tls_cert_not_after: opt(str) })),
+  leaf: opt(z.looseObject({
+    host: opt(str),
+    port: opt(int),
+    tls_required: opt(z.boolean()),
+    tls_verify: opt(z.boolean()),
+    tls_cert_not_after: opt(str),
+  })),
+  websocket: opt(z.looseObject({
+    host: opt(str),
+    port: opt(int),
+    no_tls: opt(z.boolean()),
+    tls_cert_not_after: opt(str),
+  })),
+  mqtt: opt(z.looseObject({ port: opt(int), tls_cert_not_after: opt(str) })),
+  /** Client connections need TLS. */
+  tls_required: opt(z.boolean()),
+  /** Client certificates are verified. */
+  tls_verify: opt(z.boolean()),
+  /** The HTTPS monitoring port (0: none). */
+  https_port: opt(int),
   jetstream: opt(z.looseObject({
     config: opt(jetStreamConfigSchema),
     stats: opt(jetStreamStatsSchema),
@@ -88,7 +111,7 @@ export const varzSchema = z.looseObject({
   stalled_clients: opt(count),
   /** The Go memory limit (GOMEMLIMIT), bytes; only when set. */
   gomemlimit: opt(count),
-  /** When the server's TLS certificate expires; only with TLS. */
+  /** When the client port's TLS certificate (also HTTPS monitoring's) expires (2.12.4+). */
   tls_cert_not_after: opt(str),
   /** Feature flags of the JetStream protocol this server runs with (2.12+). */
   feature_flags: opt(z.record(str, z.boolean())),

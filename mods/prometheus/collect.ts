@@ -1,5 +1,12 @@
 import process from "node:process";
-import type { PingKind, ServerReply, SysMonitor, UnitState } from "../monitor/mod.ts";
+import {
+  listenerCertificates,
+  type PingKind,
+  type ServerReply,
+  type SysMonitor,
+  type UnitState,
+  type Varz,
+} from "../monitor/mod.ts";
 import { CLOCK_QUALITY } from "../history/mod.ts";
 import { Exposition } from "./exposition.ts";
 import {
@@ -35,7 +42,13 @@ export interface PrometheusOptions {
    * server is labelled with this URL, as the exporter labels the URL it is given.
    */
   readonly local?: { readonly url: string; readonly serverId: () => Promise<string> };
+  /** When the dashboard's own HTTPS certificate ends (ms since the epoch), or null without one. */
+  readonly dashboardCertificateEnd?: () => number | null;
 }
+
+const CERT_HELP = "When the TLS certificate of a listener ends, seconds since the Unix epoch " +
+  "(nunect warns 21 days ahead): the dashboard's, and each NATS listener's as varz reports it " +
+  "(nats-server >= 2.12.4)";
 
 const EXPORTER_KINDS = [
   "VARZ",
@@ -135,6 +148,18 @@ export class PrometheusCollector {
       this.#servers = Math.max(byKind.VARZ.length, byKind.HEALTHZ.length) || undefined;
       up = this.#servers ?? 0;
       for (const r of byKind.VARZ) if (r.ok) genericMetrics(out, naming, "varz", idOf(r), r.data);
+      for (const r of byKind.VARZ) {
+        if (!r.ok) continue;
+        for (const c of listenerCertificates(r.data as Varz)) {
+          out.add(
+            "nunect_tls_cert_expiry_timestamp_seconds",
+            CERT_HELP,
+            "gauge",
+            { server_id: idOf(r), listener: c.listener },
+            c.notAfter / 1000,
+          );
+        }
+      }
       for (const r of byKind.CONNZ) if (r.ok) connzMetrics(out, naming, idOf(r), r.data);
       for (const r of byKind.ROUTEZ) {
         if (r.ok) genericMetrics(out, naming, "routez", idOf(r), r.data);
@@ -159,6 +184,16 @@ export class PrometheusCollector {
       for (const r of byKind.JSZ) {
         if (r.ok && r.server) jszMetrics(out, naming, idOf(r), r.server.name, r.data);
       }
+    }
+    const dashboardEnd = this.#o.dashboardCertificateEnd?.() ?? null;
+    if (dashboardEnd !== null) {
+      out.add(
+        "nunect_tls_cert_expiry_timestamp_seconds",
+        CERT_HELP,
+        "gauge",
+        { server_id: "", listener: "dashboard" },
+        dashboardEnd / 1000,
+      );
     }
     this.#units(out);
     const firing = await this.#o.firing().catch(() => null);

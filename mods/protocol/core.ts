@@ -1,5 +1,5 @@
 /**
- * The protocol without its zod schemas: errors, unit IDs, subject builders, header names, field
+ * The protocol without its zod schemas: errors, the version, unit IDs, subject builders, header names, field
  * vocabularies, the protocol's bounds and the log-record cutter, and the message types. This is what a sender needs; it imports no
  * zod, so a browser bundle that only publishes stays small. Receivers validate with the schemas
  * of `mod.ts`, the one contract for incoming data.
@@ -14,6 +14,7 @@
  * @module
  */
 export { InvalidSubjectError, InvalidUnitIdError, NunectError } from "./errors.ts";
+export { compareVersions, isVersion, NUNECT_VERSION, versionLine } from "./version.ts";
 export { isUnitId, UNIT_ID_PATTERN, validateUnitId } from "./unit_id.ts";
 export {
   LOG_LEVELS,

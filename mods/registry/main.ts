@@ -9,10 +9,17 @@
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, projectPath, type SectionName } from "../config/mod.ts";
+import {
+  exitOnConfigError,
+  loadConfig,
+  natsTlsOptions,
+  projectPath,
+  type SectionName,
+} from "../config/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
-import { connect, type NunectClient } from "../client/mod.ts";
+import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { SysMonitor } from "../monitor/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 import { Registry } from "./registry.ts";
 
 /** The configuration sections the registry reads; its permission set names their variables. */
@@ -20,41 +27,24 @@ export const REGISTRY_SECTIONS = [
   "unit",
   "identity",
   "registry",
+  "natsTls",
 ] as const satisfies readonly SectionName[];
 
 const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
+if (import.meta.main && Deno.args.includes("--version")) {
+  console.log(versionLine("registry"));
+  Deno.exit(0);
+}
+
 if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(REGISTRY_SECTIONS));
-  const registryId = `${config.unit.unitId}-registry`.slice(0, 64);
-  const print = (line: string) => console.log(`registry ${registryId}: ${line}`);
-
   const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
-  const creds = {
-    sys: readCredsOrExit(files.registrySys, "registry"),
-    ops: readCredsOrExit(files.registryOps, "registry"),
-  };
-  const dial = (who: "sys" | "ops"): Promise<NunectClient> => {
-    return connect({
-      servers: config.unit.natsUrl,
-      unitId: `${registryId}-${who}`.slice(0, 64),
-      name: `nunect-registry-${who}`,
-      creds: creds[who],
-      waitOnFirstConnect: true,
-      maxReconnectAttempts: -1,
-    });
-  };
-
-  let sysClient: NunectClient;
-  let opsClient: NunectClient;
-  try {
-    [sysClient, opsClient] = await Promise.all([dial("sys"), dial("ops")]);
-  } catch (e) {
-    console.error(
-      `registry ${registryId}: cannot connect to ${config.unit.natsUrl}: ${(e as Error).message}`,
-    );
-    Deno.exit(1);
-  }
+  const { id: registryId, print, clients } = await startProgram("registry", config.unit, {
+    sys: { creds: readCredsOrExit(files.registrySys, "registry") },
+    ops: { creds: readCredsOrExit(files.registryOps, "registry") },
+  }, natsTlsOptions(config.natsTls));
+  const { sys: sysClient, ops: opsClient } = clients;
   const sys = new SysMonitor(sysClient.nc);
   const r = config.registry;
   let registry: Registry;
@@ -87,16 +77,9 @@ if (import.meta.main) {
   }
   print(`watching the hub's leaf nodes every ${r.intervalMs} ms at ${config.unit.natsUrl}`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    print(`${signal}: stopping`);
+  stopOnSignals(print, async () => {
     await registry.stop();
     await sys.close();
     await Promise.all([sysClient.close(), opsClient.close()]);
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
-  Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  });
 }

@@ -21,17 +21,25 @@ import type { RuntimeConfig } from "./modules.ts";
 export function dataDirGrants(config: RuntimeConfig, projectDir: string): string[] {
   const dataDir = serverEnv(config, projectDir).NATS_DATA_DIR!;
   const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
-  const inside = (dir: string) => within(dataDir, dir);
   const data = `${projectDir}/.data`;
-  const readable = inside(data) || inside(projectDir) ? [projectDir] : [projectDir, dataDir];
-  const keys = `${projectPath(config.identity.dir, projectDir)}/controller`;
-  const deny = keys !== `${data}/identity/controller` && readable.some((d) => within(keys, d))
-    ? [`--deny-read=${keys}`]
+  // With HTTPS monitoring, the supervisor checks /healthz against NATS_TLS_CA.
+  const ca = config.server.httpsPort !== null && config.natsTls.ca !== ""
+    ? [projectPath(config.natsTls.ca, projectDir)]
     : [];
-  if (inside(data)) return deny;
-  return [
-    `--allow-read=${readable.join(",")}`,
-    `--allow-write=${data},${dataDir}`,
-    ...deny,
+  const extraRead = [
+    ...(within(dataDir, projectDir) ? [] : [dataDir]),
+    ...ca.filter((f) => !within(f, projectDir)),
   ];
+  const readable = [projectDir, ...extraRead];
+  const keys = `${projectPath(config.identity.dir, projectDir)}/controller`;
+  const flags: string[] = [];
+  if (extraRead.length > 0) flags.push(`--allow-read=${readable.join(",")}`);
+  if (!within(dataDir, data)) flags.push(`--allow-write=${data},${dataDir}`);
+  if (!within(dataDir, data) && extraRead.length === 0) {
+    flags.unshift(`--allow-read=${projectDir}`);
+  }
+  if (keys !== `${data}/identity/controller` && readable.some((d) => within(keys, d))) {
+    flags.push(`--deny-read=${keys}`);
+  }
+  return flags;
 }

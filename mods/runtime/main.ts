@@ -13,8 +13,20 @@ import {
   loadConfig,
   obsoleteVariables,
   obsoleteVariablesMessage,
+  projectPath,
   serverEnv,
 } from "../config/mod.ts";
+import { systemCredsFiles } from "../controller/mod.ts";
+import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
+import {
+  CURRENT_LAYOUT,
+  DowngradeError,
+  hasData,
+  MigrationError,
+  MIGRATIONS,
+  planUpgrade,
+  readMarker,
+} from "../upgrade/mod.ts";
 import {
   busyPorts,
   busyPortsMessage,
@@ -23,6 +35,7 @@ import {
   defaultModules,
   displayHost,
   type ModuleSpec,
+  natsHostPort,
   parseModuleSpec,
   portNumberProblems,
   portsInUse,
@@ -60,7 +73,10 @@ NATS_DATA_DIR outside ./.data needs its own read and write grant: --grants print
 Options:
   --module <name>=<entry>@<set>  run this module instead of the default ones (repeatable)
   --grants                       print the Deno flags NATS_DATA_DIR needs (one per line) and exit
+  --flags <module>               print the Deno flags a module runs with besides its permission
+                                 set (network and TLS files from .env; one per line) and exit
   --give-up-after <n>            consecutive fast crashes of nats-server before giving up (5)
+  --version                      print nunect's version and exit
   -h, --help                     show this help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -73,7 +89,9 @@ try {
       help: { type: "boolean", short: "h" },
       module: { type: "string", multiple: true },
       grants: { type: "boolean" },
+      flags: { type: "string" },
       "give-up-after": { type: "string" },
+      version: { type: "boolean" },
     },
   });
 } catch (e) {
@@ -84,6 +102,10 @@ if (args.values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
+if (args.values.version) {
+  console.log(versionLine("runtime"));
+  Deno.exit(0);
+}
 
 const config = exitOnConfigError(() => loadConfig(allSections));
 const grants = dataDirGrants(config, projectDir);
@@ -91,12 +113,25 @@ if (args.values.grants) {
   for (const flag of grants) console.log(flag);
   Deno.exit(0);
 }
+if (args.values.flags !== undefined) {
+  const spec = defaultModules(config, projectDir).find((m) => m.name === args.values.flags);
+  if (spec === undefined) {
+    console.error(
+      `Unknown module "${args.values.flags}": expected one of ${
+        defaultModules(config, projectDir).map((m) => m.name).join(", ")
+      }`,
+    );
+    Deno.exit(1);
+  }
+  for (const flag of spec.denoFlags) console.log(flag);
+  Deno.exit(0);
+}
 
 const obsolete = obsoleteVariables();
 if (obsolete.length > 0) console.warn(obsoleteVariablesMessage(obsolete));
-function fail(message: string): never {
+function fail(message: string, code = 1): never {
   console.error(message);
-  Deno.exit(1);
+  Deno.exit(code);
 }
 
 const giveUpAfter = Number(args.values["give-up-after"] ?? 5);
@@ -231,7 +266,67 @@ if (busy.length > 0) {
   );
 }
 
+// The data directory's layout: a directory a newer nunect wrote is refused before anything runs;
+// migrations run once nats-server is up, before the modules (mods/upgrade under its own set).
+try {
+  const plan = planUpgrade(
+    await readMarker(dataDir),
+    await hasData(dataDir),
+    { layout: CURRENT_LAYOUT, version: NUNECT_VERSION },
+    MIGRATIONS,
+    dataDir,
+  );
+  if (plan.kind === "upgrade") {
+    console.log(
+      `Data layout ${plan.from} -> ${CURRENT_LAYOUT}: ${plan.steps.map((s) => s.title).join("; ")}`,
+    );
+  }
+} catch (e) {
+  if (e instanceof DowngradeError) fail(e.message, 2);
+  if (e instanceof MigrationError) fail(e.message);
+  throw e;
+}
+
+async function upgradeDataDir(): Promise<void> {
+  // The .env the supervisor was started from (deno task start names it): the upgrade may add
+  // new secrets to it.
+  const envFile = Deno.env.get("NUNECT_ENV_FILE");
+  const envGrants = envFile ? [`--allow-read=${envFile}`, `--allow-write=${envFile}`] : [];
+  // Operator mode: its OPS connection is the dashboard's OPS user, from the identity directory.
+  const opsCreds =
+    systemCredsFiles(projectPath(config.identity.dir, projectDir), config.unit.unitId)
+      .dashboardOps;
+  const out = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      `--config=${projectDir}/deno.json`,
+      "-P=upgrade",
+      `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
+      ...grants,
+      ...envGrants,
+      `--allow-read=${opsCreds}`,
+      "mods/upgrade/main.ts",
+    ],
+    cwd: projectDir,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  for (const line of dec.decode(out.stdout).split("\n").filter((l) => l !== "")) {
+    console.log(`[upgrade] ${line}`);
+  }
+  if (!out.success) {
+    throw new PrerequisiteError(
+      dec.decode(out.stderr).trim() || `mods/upgrade/main.ts exited with ${out.code}`,
+    );
+  }
+}
+
 const supervisor = new Supervisor({
+  beforeModules: upgradeDataDir,
   config,
   projectDir,
   modules: present,

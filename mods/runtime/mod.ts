@@ -35,4 +35,11 @@ export { dataDirGrants } from "./grants.ts";
 export { canTieChildren, childCommand } from "./child.ts";
 export { type ProcessTools, procps, RunFile, type RunRecord } from "./run_file.ts";
 export { formatTable, type TableRow } from "./table.ts";
+export {
+  type ProgramUnit,
+  type ProgramUser,
+  type StartedProgram,
+  startProgram,
+  stopOnSignals,
+} from "./program.ts";
 export { type RunState, Supervisor, type SupervisorOptions } from "./supervisor.ts";

@@ -66,7 +66,8 @@ export function natsHostPort(natsUrl: string): string {
 }
 
 /**
- * The dashboard's network grant: its listen address and the NATS and monitoring servers it reads,
+ * The dashboard's network grant: its listen address (and redirect port) and the NATS and
+ * monitoring servers it reads,
  * whatever .env says (a flag replaces the set's static loopback list).
  *
  * @param config the whole configuration
@@ -78,10 +79,57 @@ export function dashboardNet(config: RuntimeConfig): string {
   return [
     ...new Set([
       `${bind}:${d.port}`,
+      ...(d.redirectPort === null ? [] : [`${bind}:${d.redirectPort}`]),
       natsHostPort(config.unit.natsUrl),
       natsHostPort(monitorUrl(config)),
     ]),
   ].join(",");
+}
+
+/** A path from .env made absolute (relative ones are the project's). */
+function absolute(path: string, projectDir: string): string {
+  return path.startsWith("/") ? path : `${projectDir}/${path.replace(/^\.\//, "")}`;
+}
+
+/** The directory of a file path. */
+function dirOf(path: string): string {
+  return path.slice(0, Math.max(1, path.lastIndexOf("/")));
+}
+
+/**
+ * The TLS files a program reads, for its `--allow-read` grant (deno.json sets are static, the
+ * paths come from .env): the CA it trusts for NATS and HTTPS monitoring and the client
+ * certificate it presents (NATS_TLS_*), and for the dashboard the directories of its own
+ * certificate and key, which it watches for renewals.
+ *
+ * @param config the whole configuration
+ * @param projectDir the project root
+ * @param dashboard whether the grant is the dashboard's
+ * @returns absolute paths, without duplicates (empty when no TLS file is configured)
+ */
+export function tlsReadPaths(
+  config: RuntimeConfig,
+  projectDir: string,
+  dashboard = false,
+): string[] {
+  const t = config.natsTls;
+  const d = config.dashboard;
+  const files = [t.ca, t.clientCert, t.clientKey].filter((f) => f !== "");
+  const dirs = dashboard ? [d.tlsCert, d.tlsKey].filter((f) => f !== "") : [];
+  return [
+    ...new Set([
+      ...files.map((f) => absolute(f, projectDir)),
+      ...dirs.map((f) => dirOf(absolute(f, projectDir))),
+    ]),
+  ];
+}
+
+/**
+ * `--allow-read` for what only .env knows (credentials, TLS files), besides the set's own `read`
+ * entries (which the flag replaces).
+ */
+function readFlags(own: readonly string[], tls: readonly string[]): string[] {
+  return own.length + tls.length === 0 ? [] : [`--allow-read=${[...own, ...tls].join(",")}`];
 }
 
 /**
@@ -94,11 +142,13 @@ export function dashboardNet(config: RuntimeConfig): string {
  * @param projectDir the project root (relative paths of .env resolve against it)
  * @returns controller, dashboard, history collector, subject registry, alerts and guardian
  */
-export function defaultModules(config: RuntimeConfig, projectDir = "."): ModuleSpec[] {
+export function defaultModules(config: RuntimeConfig, projectDir: string): ModuleSpec[] {
   const d = config.dashboard;
   const identity = projectPath(config.identity.dir, projectDir);
   const dataDir = projectPath(config.server.dataDir, projectDir);
   const guardianCreds = unitCredsPath(config.unitCreds.credsFile, config.unit.unitId, identity);
+  const tls = tlsReadPaths(config, projectDir);
+  const https = d.tlsCert !== "";
   return [
     {
       name: "controller",
@@ -106,7 +156,7 @@ export function defaultModules(config: RuntimeConfig, projectDir = "."): ModuleS
       permissionSet: "controller",
       denoFlags: [
         `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
-        `--allow-read=${identity},${dataDir}`,
+        `--allow-read=${[identity, dataDir, ...tls].join(",")}`,
         `--allow-write=${identity},${dataDir}`,
       ],
       args: ["serve"],
@@ -118,10 +168,13 @@ export function defaultModules(config: RuntimeConfig, projectDir = "."): ModuleS
       permissionSet: "dashboard",
       denoFlags: [
         `--allow-net=${dashboardNet(config)}`,
-        `--allow-read=${projectDir}/static,${identity}/creds/dashboard`,
+        ...readFlags(
+          [`${projectDir}/static`, `${identity}/creds/dashboard`],
+          tlsReadPaths(config, projectDir, true),
+        ),
       ],
-      where: `http://${
-        displayHost(d.bind)
+      where: `${https ? "https" : "http"}://${
+        https && d.domain !== "" ? d.domain : displayHost(d.bind)
       }:${d.port}  (log in as ${d.adminUser}; password: DASHBOARD_ADMIN_PASSWORD in .env)`,
     },
     {
@@ -130,7 +183,7 @@ export function defaultModules(config: RuntimeConfig, projectDir = "."): ModuleS
       permissionSet: "history",
       denoFlags: [
         `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
-        `--allow-read=${identity}/creds/history`,
+        ...readFlags([`${identity}/creds/history`], tls),
       ],
       where: `metric history ${
         config.history.tiers.map((t) => `${t.name}:${t.keepS / 86_400}d`).join(" ")
@@ -142,7 +195,7 @@ export function defaultModules(config: RuntimeConfig, projectDir = "."): ModuleS
       permissionSet: "registry",
       denoFlags: [
         `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
-        `--allow-read=${identity}/creds/registry`,
+        ...readFlags([`${identity}/creds/registry`], tls),
       ],
       where:
         `subject registry: leaf nodes and units every ${config.registry.intervalMs} ms -> ${config.unit.natsUrl}`,
@@ -155,7 +208,7 @@ export function defaultModules(config: RuntimeConfig, projectDir = "."): ModuleS
         `--allow-net=${
           [natsHostPort(config.unit.natsUrl), ...channelHosts(config.alerts)].join(",")
         }`,
-        `--allow-read=${identity}/creds/alerts`,
+        ...readFlags([`${identity}/creds/alerts`], tls),
       ],
       where: `alert rules every ${config.alerts.evalIntervalS} s; notifies ${
         configuredChannels(config.alerts).join(", ") || "nothing yet (ALERT_* in .env)"
@@ -167,7 +220,7 @@ export function defaultModules(config: RuntimeConfig, projectDir = "."): ModuleS
       permissionSet: "guardian",
       denoFlags: [
         `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
-        `--allow-read=${guardianCreds}`,
+        ...readFlags([guardianCreds], tls),
       ],
       env: { NATS_CREDS: guardianCreds },
       where: `unit ${config.unit.unitId} -> ${config.unit.natsUrl} (credentials ${guardianCreds})`,

@@ -36,7 +36,9 @@ export function portsInUse(config: RuntimeConfig, withDashboard: boolean): PortU
   const host = displayHost(s.host);
   const ports: PortUse[] = [
     { variable: "NATS_PORT", port: s.port, host },
-    { variable: "NATS_HTTP_PORT", port: s.httpPort, host: displayHost(s.httpHost) },
+    s.httpsPort === null
+      ? { variable: "NATS_HTTP_PORT", port: s.httpPort, host: displayHost(s.httpHost) }
+      : { variable: "NATS_HTTPS_PORT", port: s.httpsPort, host: displayHost(s.httpHost) },
     { variable: "NATS_WS_PORT", port: s.wsPort, host },
     { variable: "NATS_LEAF_PORT", port: s.leafPort, host },
   ];

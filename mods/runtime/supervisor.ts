@@ -1,4 +1,4 @@
-import { serverConfigFile, serverEnv } from "../config/mod.ts";
+import { localMonitorUrl, serverConfigFile, serverEnv } from "../config/mod.ts";
 import { backoffDelay } from "../client/mod.ts";
 import { countCrash, DEFAULT_RESTART, type RestartPolicy } from "./backoff.ts";
 import { childCommand } from "./child.ts";
@@ -38,6 +38,11 @@ export interface SupervisorOptions {
   readonly path?: string;
   /** Where progress lines go (default `console.log`). */
   readonly log?: (line: string) => void;
+  /**
+   * Runs once nats-server is healthy and before the first module starts (the data directory's
+   * upgrade); a rejection stops the start, its message shown.
+   */
+  readonly beforeModules?: () => Promise<void>;
 }
 
 /** What a supervised program is doing. */
@@ -110,6 +115,7 @@ export class Supervisor implements AsyncDisposable {
     this.#server = server;
     await server.start();
     if (this.#stopping) return;
+    await this.#options.beforeModules?.();
     for (const spec of this.#options.modules) {
       if (this.#stopping) return;
       const runner = this.#moduleRunner(spec);
@@ -138,9 +144,21 @@ export class Supervisor implements AsyncDisposable {
     const { config, projectDir } = this.#options;
     const { pidFile, logFile } = this.serverFiles;
     const configFile = serverConfigFile(config, projectDir);
-    const monitor = `http://${
-      displayHost(config.server.httpHost)
-    }:${config.server.httpPort}/healthz`;
+    const monitor = `${localMonitorUrl(config.server)}/healthz`;
+    // HTTPS monitoring (NATS_HTTPS_PORT) is checked against NATS_TLS_CA, as the dashboard does.
+    let client: Deno.HttpClient | undefined;
+    if (monitor.startsWith("https:") && config.natsTls.ca !== "") {
+      try {
+        client = Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(config.natsTls.ca)] });
+      } catch (e) {
+        throw new PrerequisiteError(
+          `Cannot read NATS_TLS_CA=${config.natsTls.ca} to check HTTPS monitoring: ${
+            (e as Error).message
+          }`,
+          { cause: e },
+        );
+      }
+    }
     const env = { ...serverEnv(config, projectDir), PATH: this.#options.path ?? "" };
     let stderr = "";
     return new Runner({
@@ -186,7 +204,7 @@ export class Supervisor implements AsyncDisposable {
             );
           }
           try {
-            const res = await fetch(monitor);
+            const res = await fetch(monitor, { client } as RequestInit);
             await res.body?.cancel();
             if (res.ok) break;
           } catch { /* not listening yet */ }
@@ -272,7 +290,7 @@ export class Supervisor implements AsyncDisposable {
       state: this.#server?.stateText,
       lines: [
         ["clients", `${tls ? "tls" : "nats"}://${host}:${s.port}`],
-        ["monitoring", `http://${displayHost(s.httpHost)}:${s.httpPort}`],
+        ["monitoring", localMonitorUrl(s)],
         ["websocket", `${tls ? "wss" : "ws"}://${host}:${s.wsPort}`],
         ["leaf nodes", `nats-leaf://${host}:${s.leafPort}`],
         ["log", this.serverFiles.logFile],

@@ -16,4 +16,6 @@ export type { ExpiryState, ExpiryStatus } from "./expiry.ts";
 export { HttpsServer } from "./https_server.ts";
 export type { HttpsServerOptions, ReloadResult } from "./https_server.ts";
 export { LocalCa } from "./local_ca.ts";
+export { localCertificates } from "./local_certificates.ts";
+export type { LocalCertificates, LocalCertificatesOptions } from "./local_certificates.ts";
 export type { CertificateUsage, IssuedCertificate, IssueOptions } from "./local_ca.ts";

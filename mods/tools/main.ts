@@ -23,6 +23,7 @@ import {
   ToolUnavailableError,
 } from "./mod.ts";
 import { ConfigError } from "../config/mod.ts";
+import { versionLine } from "../protocol/mod.ts";
 
 const HELP =
   `Usage: bash scripts/tools.sh <command>   (deno run -P=tools mods/tools/main.ts <command>)
@@ -35,6 +36,7 @@ Commands:
                            current server, else nats-server on PATH, else Debian's
   status                   the pins, what is built, and which nats-server runs
 
+Options: --version, -h/--help
 Programs: ${Object.keys(GO_TOOLS).join(", ")}
 Cache: ${toolsCacheDir()} (NUNECT_CACHE_DIR moves it)`;
 
@@ -47,6 +49,7 @@ try {
       help: { type: "boolean", short: "h" },
       target: { type: "string" },
       "no-build": { type: "boolean" },
+      version: { type: "boolean" },
     },
   });
 } catch (e) {
@@ -54,6 +57,10 @@ try {
   Deno.exit(1);
 }
 const [command, ...names] = args.positionals;
+if (args.values.version) {
+  console.log(versionLine("tools"));
+  Deno.exit(0);
+}
 if (args.values.help || command === undefined) {
   console.log(HELP);
   Deno.exit(args.values.help ? 0 : 1);

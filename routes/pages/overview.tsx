@@ -7,6 +7,7 @@ import { OverviewStats } from "../../islands/OverviewStats.tsx";
 import { RateChart } from "../../islands/RateChart.tsx";
 import { ClusterServers } from "../../islands/ClusterServers.tsx";
 import { endpoint, page, type Route } from "../route.ts";
+import { CertificateWarning } from "./certificates.tsx";
 
 /** What newer servers add to /varz, where they send it (2.9.10 sends none of it). */
 function newerFields(varz: Varz): [string, string][] {
@@ -60,13 +61,26 @@ export const overviewRoutes: readonly Route[] = [
       const sys = c.var.services.sys();
       // The cluster sampler's latest read when it is fresh, as for the figures.
       const servers = sys ? (await c.var.services.cluster.current()).servers : [];
-      return { varz, healthz, jsz, rates: overview.series(), servers, sys: sys !== undefined };
+      // A minute-old look is enough for a warning 21 days ahead.
+      const certificates = await c.var.services.certificates({ maxAgeMs: 60_000 }).catch(() =>
+        null
+      );
+      return {
+        varz,
+        healthz,
+        jsz,
+        rates: overview.series(),
+        servers,
+        sys: sys !== undefined,
+        certificates,
+      };
     },
-    render: ({ varz, healthz, jsz, rates, servers, sys }) => {
+    render: ({ varz, healthz, jsz, rates, servers, sys, certificates }) => {
       const missing = serverFeatures(varz.version).filter((f) => !f.available);
       const js = varz.jetstream;
       return (
         <>
+          {certificates && <CertificateWarning view={certificates} />}
           <Island
             component={OverviewStats}
             props={{ initial: summarize({ varz, healthz, jsz }) }}

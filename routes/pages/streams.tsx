@@ -34,6 +34,7 @@ import { MessageBrowser } from "../../islands/MessageBrowser.tsx";
 import { StreamSearch } from "../../islands/StreamSearch.tsx";
 import { StreamForm } from "../../islands/StreamForm.tsx";
 import { PurgeForm } from "../../islands/PurgeForm.tsx";
+import { StreamBackup } from "../../islands/StreamBackup.tsx";
 import { ActionButton } from "../../islands/ActionButton.tsx";
 import { JsonView } from "../../islands/JsonView.tsx";
 import { ConsumerPanel } from "../../islands/ConsumerPanel.tsx";
@@ -132,6 +133,13 @@ export const streamsRoutes: readonly Route[] = [
           <a class="button" href="/streams/new">New stream</a>
           <a class="button" href="/publish">Publish</a>
         </form>
+        <details class="restore">
+          <summary>Restore a stream from a backup</summary>
+          <Island
+            component={StreamBackup}
+            props={{ accounts: v.accounts, stream: null, csrf: c.var.csrf }}
+          />
+        </details>
         {v.errors.map((e) => (
           <div key={e.account} class="notice warn">{e.account}: {e.message}</div>
         ))}
@@ -236,7 +244,7 @@ export const streamsRoutes: readonly Route[] = [
             <a href="#overview">Overview</a> <a href="#messages">Messages</a>{" "}
             <a href="#search">Search and export</a> <a href="#consumers">Consumers</a>{" "}
             <a href="#schema">Schema</a> <a href="#configuration">Configuration</a>{" "}
-            <a href="#purge">Purge</a>
+            <a href="#purge">Purge</a> <a href="#backup">Backup</a>
           </nav>
           <section id="overview">
             <Card title="State">
@@ -367,6 +375,22 @@ export const streamsRoutes: readonly Route[] = [
           <section id="purge">
             <h2>Purge</h2>
             <Island component={PurgeForm} props={{ api, csrf: c.var.csrf }} />
+          </section>
+          <section id="backup">
+            <h2>Backup</h2>
+            <p>
+              JetStream's snapshot of the stream with its consumers, downloaded as it is taken; a
+              backup file restores here, on the Streams page, or with{" "}
+              <code>deno task restore stream FILE</code>.
+            </p>
+            <Island
+              component={StreamBackup}
+              props={{
+                accounts: [v.account],
+                stream: v.row.name,
+                csrf: c.var.csrf,
+              }}
+            />
           </section>
         </>
       );

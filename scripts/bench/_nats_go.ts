@@ -1,7 +1,8 @@
 /**
- * The nats.go baseline shared by the benchmark suites: builds scripts/bench/go with Debian's
- * golang-go and golang-github-nats-io-go-nats-dev (GOPATH mode, no module download) and drives it
- * in interactive mode, where `app N` / `native N` answer a JSON array of N round trips in µs.
+ * The nats.go baseline shared by the benchmark suites: builds scripts/bench/go with Go modules at
+ * the nats.go version its go.mod pins (v1.55.0; go.sum checks what the module proxy serves) and
+ * drives it in interactive mode, where `app N` / `native N` answer a JSON array of N round trips
+ * in µs.
  *
  * @module
  */
@@ -42,12 +43,7 @@ export async function startNatsGo(options: NatsGoOptions): Promise<NatsGo> {
   const built = await new Deno.Command("go", {
     args: ["build", "-o", bin, "."],
     cwd: GO_DIR,
-    env: {
-      GOPATH: "/usr/share/gocode",
-      GO111MODULE: "off",
-      GOFLAGS: "",
-      GOCACHE: `${Deno.env.get("HOME") ?? "/tmp"}/.cache/go-build`,
-    },
+    env: { GO111MODULE: "on", GOFLAGS: "-mod=readonly" },
     stdout: "piped",
     stderr: "piped",
   }).output();

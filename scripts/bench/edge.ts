@@ -124,19 +124,21 @@ async function sizes(): Promise<void> {
   console.log("artefact sizes (MiB):");
   for (const arch of ["x86_64", "aarch64"] as const) {
     const a = await routerArtefact(arch);
-    const [dir, run, ipk, deno] = await Promise.all([
+    // Built with the leaf node (the release's build): its nats-server is shown apart.
+    const [dir, run, ipk, deno, leaf] = await Promise.all([
       duBytes(a.dir),
       duBytes(a.runFile),
       duBytes(a.ipk),
       duBytes(`${a.dir}/bin/deno`),
+      duBytes(`${a.dir}/bin/nats-server`),
     ]);
     // xz -6 of ~90 MiB takes half a minute of both cores, minutes on a busy machine: opt-in
     const xz = Deno.env.get("EDGE_XZ") === "1" ? await xzBytes(a.dir) : NaN;
     const f = (n: number) => (n / MiB).toFixed(1).padStart(6);
     console.log(
-      `  ${arch.padEnd(8)} directory ${f(dir)} (deno ${f(deno)}), .run gzip ${f(run)}, .ipk ${
-        f(ipk)
-      }, xz ${Number.isNaN(xz) ? "(EDGE_XZ=1)" : f(xz)}`,
+      `  ${arch.padEnd(8)} directory ${f(dir)} (deno ${f(deno)}, leaf nats-server ${
+        f(leaf)
+      }), .run gzip ${f(run)}, .ipk ${f(ipk)}, xz ${Number.isNaN(xz) ? "(EDGE_XZ=1)" : f(xz)}`,
     );
   }
 }

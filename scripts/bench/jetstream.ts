@@ -12,7 +12,8 @@
  * listing the same 50 (`kv.keys()`, stopped after 50) — target ≤ 1.2×.
  *
  * Contenders alternate (page races interleave one request of each; scans alternate whole runs,
- * best of three each), so both see the same load on this shared machine. The server is the
+ * best of three each), so both see the same load on this shared machine; scans also print the
+ * client's CPU time per message, which the load barely changes. The server is the
  * kit's `nats-server` (batched direct get needs ≥ 2.11; on older servers the console falls back to
  * single gets and the raw baseline is not available: both are reported). Run by
  * `deno task bench jetstream`.
@@ -21,6 +22,7 @@
  *
  * @module
  */
+import process from "node:process";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -111,18 +113,26 @@ async function race(
   return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 
-/** Best-of-ROUNDS throughput (messages/s) of each scan, runs alternating. */
+/**
+ * Best-of-ROUNDS throughput (messages/s) of each scan, runs alternating, and the least CPU time
+ * this process spent per message (µs, user + system): on a loaded machine throughput follows the
+ * load, while the client's own cost per message barely moves.
+ */
 async function scans(contenders: Record<string, () => Promise<number>>) {
   const best: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, fn] of Object.entries(contenders)) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const n = await fn();
       const rate = n / ((performance.now() - t0) / 1000);
+      const used = process.cpuUsage(c0);
       best[name] = Math.max(best[name] ?? 0, rate);
+      cpu[name] = Math.min(cpu[name] ?? Infinity, (used.user + used.system) / n);
     }
   }
-  return best;
+  return { best, cpu };
 }
 
 /** Runs the suite and prints figures and ratios. */
@@ -220,17 +230,20 @@ export async function bench(): Promise<void> {
     console.log(
       `  consumers after the console's pages, export and search: ${consumers} (must be 0)`,
     );
-    const rates = await scans({ ordered, export: exportNdjson, search });
-    console.log(`  raw nats.js ordered consumer: ${fmt(rates.ordered!, 0)} msgs/s`);
+    const { best: rates, cpu } = await scans({ ordered, export: exportNdjson, search });
+    const perMsg = (name: string) => `client CPU ${fmt(cpu[name]!)} µs/msg`;
+    console.log(
+      `  raw nats.js ordered consumer: ${fmt(rates.ordered!, 0)} msgs/s, ${perMsg("ordered")}`,
+    );
     console.log(
       `  NDJSON export: ${fmt(rates.export!, 0)} msgs/s → ${
         fmt(rates.export! / rates.ordered!)
-      }× (target ≥ 0.8×)`,
+      }× (target ≥ 0.8×), ${perMsg("export")}`,
     );
     console.log(
       `  payload search: ${fmt(rates.search!, 0)} msgs/s → ${
         fmt(rates.search! / rates.ordered!)
-      }× (target ≥ 0.7×)`,
+      }× (target ≥ 0.7×), ${perMsg("search")}`,
     );
     await jsm.streams.delete(STREAM);
 

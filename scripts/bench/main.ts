@@ -21,6 +21,7 @@ import { bench as history } from "./history.ts";
 import { bench as identity } from "./identity.ts";
 import { bench as monitor } from "./monitor.ts";
 import { bench as security } from "./security.ts";
+import { bench as tls } from "./tls.ts";
 import { DEBIAN_NATS_SERVER, describeServer } from "../../mods/tools/mod.ts";
 import { testServer } from "../../tests/_kit/mod.ts";
 
@@ -36,6 +37,7 @@ const suites: Record<string, () => Promise<void>> = {
   identity,
   monitor,
   security,
+  tls,
 };
 
 const server = await testServer();

@@ -1,6 +1,12 @@
 import { type Authenticator, credsAuthenticator } from "@nats-io/nats-core";
 import { encodeUser, fmtCreds } from "@nats-io/jwt";
-import { loadConfig, serverConfigFile, serverEnv, serverSections } from "../../mods/config/mod.ts";
+import {
+  loadConfig,
+  natsTlsOptions,
+  serverConfigFile,
+  serverEnv,
+  serverSections,
+} from "../../mods/config/mod.ts";
 import {
   type Controller,
   type ControllerSession,
@@ -54,14 +60,15 @@ export interface StartNatsOptions {
   readonly configFile?: string;
   /**
    * With `NATS_TLS_CERT`/`NATS_TLS_KEY` in `env`: require client certificates signed by this CA
-   * (PEM path) on the client and WebSocket listeners (mTLS). The project's TLS config, with
-   * `verify: true` added by a config file the kit writes (the server's own `.env` does not offer
-   * client verification yet).
+   * (PEM path) on the client and WebSocket listeners (mTLS), as `.env` asks for it:
+   * `NATS_TLS_CLIENT_CA` and `NATS_TLS_VERIFY=verify`, `NATS_WS_TLS_VERIFY=verify` (`env` may
+   * say otherwise, e.g. `verify_and_map`).
    */
   readonly clientCa?: string;
   /**
-   * With `clientCa`: the client listener expects TLS before anything else (`handshake_first`,
-   * nats-server ≥ 2.10.4), for clients that set `tls.handshakeFirst`.
+   * With `clientCa`: the client listener expects TLS before anything else
+   * (`NATS_TLS_HANDSHAKE_FIRST=true`, nats-server ≥ 2.10.4), for clients that set
+   * `tls.handshakeFirst`.
    */
   readonly handshakeFirst?: boolean;
   /**
@@ -77,11 +84,14 @@ export interface NatsServer extends AsyncDisposable {
   readonly url: string;
   /** `ws://127.0.0.1:<port>` */
   readonly wsUrl: string;
-  /** `http://127.0.0.1:<port>` (monitoring) */
+  /**
+   * `http://127.0.0.1:<port>` (monitoring), or `https://…` with `NATS_HTTPS_PORT` (then
+   * {@linkcode NatsServer.fetchMonitor} trusts `NATS_TLS_CA`)
+   */
   readonly monitorUrl: string;
   /** Client port. */
   readonly port: number;
-  /** Monitoring (HTTP) port. */
+  /** Monitoring port (HTTP, or HTTPS with `NATS_HTTPS_PORT`). */
   readonly httpPort: number;
   /** WebSocket port. */
   readonly wsPort: number;
@@ -147,6 +157,12 @@ export interface NatsServer extends AsyncDisposable {
   readonly version: string;
   /** The server's log so far. */
   log(): Promise<string>;
+  /**
+   * GET from the monitoring listener, over HTTPS trusting `NATS_TLS_CA` when it is one.
+   *
+   * @param path e.g. `/varz`
+   */
+  fetchMonitor(path: string): Promise<Response>;
   /** Stops the server (SIGTERM, SIGKILL after 5 s); files stay until dispose. */
   stop(): Promise<void>;
   /** Starts the server again on the same ports with the same data. */
@@ -212,18 +228,22 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     NATS_JS_MAX_MEMORY: "64MB",
     NATS_JS_MAX_FILE: "256MB",
   };
+  if (options.clientCa) {
+    Object.assign(given, {
+      NATS_TLS_CLIENT_CA: options.clientCa,
+      NATS_TLS_VERIFY: "verify",
+      NATS_WS_TLS_VERIFY: "verify",
+      ...(options.handshakeFirst ? { NATS_TLS_HANDSHAKE_FIRST: "true" } : {}),
+    });
+  }
   Object.assign(given, options.env);
   const config = loadConfig(serverSections, (name) => given[name]);
   const env = { ...given, ...serverEnv(config, PROJECT_DIR) };
-  const configFile = options.configFile ??
-    (options.clientCa
-      ? await verifyingConfig(
-        dir,
-        serverConfigFile(config, PROJECT_DIR),
-        options.clientCa,
-        options.handshakeFirst ?? false,
-      )
-      : serverConfigFile(config, PROJECT_DIR));
+  const configFile = options.configFile ?? serverConfigFile(config, PROJECT_DIR);
+  const monitorClient = config.natsTls.ca === ""
+    ? undefined
+    : Deno.createHttpClient({ caCerts: [await Deno.readTextFile(config.natsTls.ca)] });
+  const get = (url: string) => fetch(url, { client: monitorClient } as RequestInit);
 
   const identityDir = options.identityDir ?? `${dir}/identity`;
   await initIdentity({
@@ -235,12 +255,14 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
 
   const { path: bin, version } = await testServer();
   let proc: Running | undefined = await spawn(bin, configFile, env, dir);
-  const ports = await readPorts(dir, proc);
-  const leafPort = await fetchLeafPort(ports.monitor);
+  const ports = await readPorts(dir, proc, get);
+  const leafPort = await fetchLeafPort(ports.monitor, get);
   // Fix the discovered ports so that restart() comes back on the same ones.
   Object.assign(given, {
     NATS_PORT: String(ports.port),
-    NATS_HTTP_PORT: String(ports.httpPort),
+    [config.server.httpsPort === null ? "NATS_HTTP_PORT" : "NATS_HTTPS_PORT"]: String(
+      ports.httpPort,
+    ),
     NATS_WS_PORT: String(ports.wsPort),
     NATS_LEAF_PORT: String(leafPort),
   });
@@ -260,7 +282,12 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
   );
   let session: Promise<ControllerSession> | undefined;
   const openSession = () =>
-    session ??= openController({ identityDir, hubUnitId: TEST_HUB_UNIT, natsUrl: url });
+    session ??= openController({
+      identityDir,
+      hubUnitId: TEST_HUB_UNIT,
+      natsUrl: url,
+      tls: natsTlsOptions(config.natsTls),
+    });
   const controller = async (): Promise<Controller> => (await openSession()).controller;
   let api: Promise<void> | undefined;
   const serveController = () =>
@@ -319,52 +346,23 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     bin,
     version,
     log: () => Deno.readTextFile(`${dir}/nats-server.log`).catch(() => ""),
+    fetchMonitor: (path) => get(`${ports.monitor}${path}`),
     stop,
     async restart() {
       await stop();
       proc = await spawn(bin, configFile, env, dir);
-      await waitHealthy(ports.monitor, proc, dir);
+      await waitHealthy(ports.monitor, proc, dir, get);
     },
     async [Symbol.asyncDispose]() {
       const s = session;
       session = undefined;
       await (await s?.catch(() => undefined))?.close();
       await stop();
+      monitorClient?.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
   return server;
-}
-
-/**
- * Writes a config into `dir` that includes the project's TLS config and makes its client and
- * WebSocket listeners verify client certificates against `clientCa`.
- */
-async function verifyingConfig(
-  dir: string,
-  tlsConfig: string,
-  clientCa: string,
-  handshakeFirst: boolean,
-): Promise<string> {
-  if (!tlsConfig.endsWith("nats-server.tls.conf")) {
-    throw new Error("clientCa needs NATS_TLS_CERT and NATS_TLS_KEY in env");
-  }
-  // nats-server resolves includes relative to the including file only.
-  const up = dir.split("/").filter((p) => p !== "").map(() => "..").join("/");
-  const tls = (first: boolean) =>
-    `{
-    cert_file: $NATS_TLS_CERT
-    key_file: $NATS_TLS_KEY
-    ca_file: ${JSON.stringify(clientCa)}
-    verify: true${first ? "\n    handshake_first: true" : ""}
-  }`;
-  const file = `${dir}/mtls.conf`;
-  await Deno.writeTextFile(
-    file,
-    `include ${up}${tlsConfig}\ntls ${tls(handshakeFirst)}\nwebsocket {\n` +
-      `  host: $NATS_HOST\n  port: $NATS_WS_PORT\n  tls ${tls(false)}\n}\n`,
-  );
-  return file;
 }
 
 interface Running {
@@ -394,7 +392,9 @@ async function spawn(
   return running;
 }
 
-async function readPorts(dir: string, proc: Running) {
+type Get = (url: string) => Promise<Response>;
+
+async function readPorts(dir: string, proc: Running, get: Get) {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (proc.exited) throw await exitedDuringStart(dir);
@@ -408,8 +408,9 @@ async function readPorts(dir: string, proc: Running) {
       }
       const port = (urls: string[] | undefined) =>
         urls?.[0] === undefined ? -1 : Number(new URL(urls[0]).port);
-      const monitor = `http://127.0.0.1:${port(ports.monitoring)}`;
-      await waitHealthy(monitor, proc, dir);
+      const scheme = new URL(ports.monitoring?.[0] ?? "http://x").protocol;
+      const monitor = `${scheme}//127.0.0.1:${port(ports.monitoring)}`;
+      await waitHealthy(monitor, proc, dir, get);
       return {
         port: port(ports.nats),
         httpPort: port(ports.monitoring),
@@ -435,12 +436,17 @@ async function exitedDuringStart(dir: string): Promise<Error> {
   return new Error(`nats-server exited during start:\n${log}`);
 }
 
-async function waitHealthy(monitor: string, proc: Running, dir: string): Promise<void> {
+async function waitHealthy(
+  monitor: string,
+  proc: Running,
+  dir: string,
+  get: Get,
+): Promise<void> {
   const deadline = Date.now() + HEALTHY_WITHIN_MS;
   while (Date.now() < deadline) {
     if (proc.exited) throw await exitedDuringStart(dir);
     try {
-      const res = await fetch(`${monitor}/healthz`);
+      const res = await get(`${monitor}/healthz`);
       await res.body?.cancel();
       if (res.ok) return;
     } catch { /* not listening yet */ }
@@ -449,7 +455,7 @@ async function waitHealthy(monitor: string, proc: Running, dir: string): Promise
   throw new Error(`nats-server at ${monitor} was not healthy within ${HEALTHY_WITHIN_MS / 1000} s`);
 }
 
-async function fetchLeafPort(monitor: string): Promise<number> {
-  const varz = await (await fetch(`${monitor}/varz`)).json() as { leaf?: { port?: number } };
+async function fetchLeafPort(monitor: string, get: Get): Promise<number> {
+  const varz = await (await get(`${monitor}/varz`)).json() as { leaf?: { port?: number } };
   return varz.leaf?.port ?? -1;
 }

@@ -1,6 +1,15 @@
-import { canTieChildren, childCommand } from "../../mods/runtime/child.ts";
+import { canTieChildren } from "../../mods/runtime/child.ts";
 
-const TIED = await canTieChildren();
+/** setpriv's absolute path, found once: a test may give its programs a PATH without it. */
+const SETPRIV = (await canTieChildren()) ? await findSetpriv() : undefined;
+
+async function findSetpriv(): Promise<string | undefined> {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    const path = `${dir}/setpriv`;
+    if (await Deno.stat(path).then((s) => s.isFile, () => false)) return path;
+  }
+  return undefined;
+}
 
 /**
  * A command for a program the kit starts, tied to the test runner's life as the supervisor ties
@@ -14,5 +23,7 @@ const TIED = await canTieChildren();
  */
 export function tiedCommand(program: string, options: Deno.CommandOptions = {}): Deno.Command {
   const { args = [], ...rest } = options;
-  return childCommand(program, args, rest, TIED);
+  return SETPRIV === undefined
+    ? new Deno.Command(program, { ...rest, args })
+    : new Deno.Command(SETPRIV, { ...rest, args: ["--pdeathsig", "TERM", "--", program, ...args] });
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../_kit/chromium.ts";
 import { PROJECT_DIR, spawnProgram, startNats, until } from "../_kit/mod.ts";
 import { ADMIN } from "../dashboard/_harness.ts";
 import { startDashboardProgram } from "../dashboard/_server.ts";
@@ -64,10 +64,7 @@ Deno.test({
     await collector.waitFor("collecting", 20_000);
     await alerts.waitFor("evaluating", 20_000);
 
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       const errors: string[] = [];
@@ -134,6 +131,8 @@ Deno.test({
       await page.fill('#rule-editor input[name="name"]', "Orders lag");
       await page.selectOption('#rule-editor select[name="type"]', "consumer_lag");
       await page.fill('#rule-editor input[name="threshold"]', "3");
+      // The fixture's consumer only: under load the history collector's own consumer lags too.
+      await page.fill('#rule-editor input[name="target"]', "OPS/orders/*");
       await page.fill('#rule-editor input[name="forS"]', "0");
       await page.fill('#rule-editor input[name="channels"]', "webhook");
       await page.click("#rule-preview");

@@ -8,7 +8,7 @@
  * node, npm, the npm registry (or npm's cache) and /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../_kit/chromium.ts";
 import {
   connect,
   decodeMessage,
@@ -432,18 +432,7 @@ Deno.test("npm package: publish-ready, one import for Node 20, 22, 24, Deno and 
             return new Response(await Deno.readFile(file), { headers: { "content-type": type } });
           },
         );
-        const browser = await chromium.launch({
-          executablePath: "/usr/bin/chromium",
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-          ],
-        });
+        const browser = await launchChromium();
         try {
           for (const bundler of ["esbuild", "vite"]) {
             const unit = `page-${bundler}`;

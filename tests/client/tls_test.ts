@@ -7,9 +7,9 @@ import {
   type ConnectOptions,
   UnsupportedTransportError,
 } from "../../mods/client/mod.ts";
-import { compareVersions } from "../../mods/monitor/mod.ts";
 import {
-  natsServerVersion,
+  needs,
+  serverHas,
   startNats,
   type TestCertificates,
   testCertificates,
@@ -219,13 +219,9 @@ Deno.test("mTLS in Deno: wss:// presents the client certificate; missing and for
   });
 });
 
-const HANDSHAKE_FIRST = "2.10.4";
-
 Deno.test({
-  name:
-    `mTLS in Deno over tls:// with tls.handshakeFirst (requires nats-server ≥ ${HANDSHAKE_FIRST}; ` +
-    `kit runs ${natsServerVersion()})`,
-  ignore: compareVersions(natsServerVersion(), HANDSHAKE_FIRST) < 0,
+  name: needs("tls_handshake_first", "mTLS in Deno over tls:// with tls.handshakeFirst"),
+  ignore: !serverHas("tls_handshake_first"),
   fn: async () => {
     await withCertificates(async (certs) => {
       await using ns = await startNats({

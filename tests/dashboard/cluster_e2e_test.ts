@@ -2,20 +2,10 @@
 // every member; a member that stops disappears from it and reappears when it comes back, both
 // pushed over the live stream into the same page (no reload, no navigation).
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../_kit/chromium.ts";
 import { type NatsServer, startCluster } from "../_kit/mod.ts";
 import { ADMIN } from "./_harness.ts";
 import { startDashboardProgram } from "./_server.ts";
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 Deno.test("e2e cluster table: a member stopped is gone from the Overview and comes back, live, without a reload", async () => {
   await using cluster = await startCluster(3, { name: "dc" });
@@ -25,10 +15,7 @@ Deno.test("e2e cluster table: a member stopped is gone from the Overview and com
     TELEMETRY_HISTORY_MAX_MB: "8",
     HISTORY_MAX_MB: "8",
   });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const errors: string[] = [];

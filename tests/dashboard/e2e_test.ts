@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connect as natsConnect } from "@nats-io/transport-node";
-import { chromium, type Page } from "playwright-core";
+import { type Page } from "playwright-core";
+import { launchChromium } from "../_kit/chromium.ts";
 import { connect } from "../../mods/client/mod.ts";
 import { subjects } from "../../mods/protocol/mod.ts";
 import { type ConnInfo, MonitorClient } from "../../mods/monitor/mod.ts";
@@ -9,17 +10,6 @@ import { ADMIN } from "./_harness.ts";
 import { startDashboardProgram } from "./_server.ts";
 
 const ARTIFACTS = `${PROJECT_DIR}/tests/artifacts`;
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}/dashboard-${name}.png`, fullPage: true });
 }
@@ -68,10 +58,7 @@ Deno.test({
     await publishRtt();
     const rttTimer = setInterval(() => void publishRtt().catch(() => {}), 1000);
 
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: CHROMIUM_ARGS,
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       const errors: string[] = [];

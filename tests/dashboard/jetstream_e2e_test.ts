@@ -4,23 +4,13 @@ import { connect } from "@nats-io/transport-node";
 import { headers, type NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Svcm } from "@nats-io/services";
-import { chromium, type Page } from "playwright-core";
+import { type Page } from "playwright-core";
+import { launchChromium } from "../_kit/chromium.ts";
 import { PROJECT_DIR, startNats, until } from "../_kit/mod.ts";
 import { ADMIN } from "./_harness.ts";
 import { startDashboardProgram } from "./_server.ts";
 
 const ARTIFACTS = `${PROJECT_DIR}/tests/artifacts`;
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}/console-${name}.png`, fullPage: true });
 }
@@ -59,10 +49,7 @@ Deno.test({
       ...(await ns.console("ENGINE")).nats,
       name: "e2e-engine",
     });
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: CHROMIUM_ARGS,
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({
         viewport: { width: 1440, height: 900 },

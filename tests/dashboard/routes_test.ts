@@ -45,6 +45,8 @@ Deno.test("route table: every page has a JSON twin in the table, every change ne
     "Users",
     "Sessions",
     "Audit",
+    "Certificates",
+    "API",
   ]);
   assert.deepEqual(
     apiIndex().map((e) => e.path),

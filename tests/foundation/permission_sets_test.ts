@@ -1,20 +1,15 @@
 import assert from "node:assert/strict";
 import { sections, variableNames } from "../../mods/config/mod.ts";
-import { PROJECT_DIR, runProgram } from "../_kit/mod.ts";
+import { probeAccess, PROJECT_DIR } from "../_kit/mod.ts";
 import { cachedBinary } from "../../mods/tools/mod.ts";
 
-const PROBE = "tests/foundation/probes/probe.ts";
-
 /** Runs the probe under a permission set and returns its verdict line. */
-async function probe(permissionSet: string, ...args: string[]): Promise<string> {
-  const r = await runProgram({
-    permissionSet,
-    entry: PROBE,
-    args,
-    env: { NATS_PORT: "4222", NATS_URL: "nats://127.0.0.1:4222", PROBE_SECRET: "x" },
+function probe(permissionSet: string, ...args: string[]): Promise<string> {
+  return probeAccess(permissionSet, args, {
+    NATS_PORT: "4222",
+    NATS_URL: "nats://127.0.0.1:4222",
+    PROBE_SECRET: "x",
   });
-  assert.equal(r.code, 0, `probe ${args.join(" ")} under ${permissionSet} failed:\n${r.stderr}`);
-  return r.stdout.trim();
 }
 
 async function assertRefused(set: string, ...args: string[]): Promise<void> {

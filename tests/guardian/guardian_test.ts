@@ -11,7 +11,8 @@ import {
   timeConfigSchema,
   timeMetricSchema,
 } from "../../mods/protocol/mod.ts";
-import { GUARDIAN_VERSION, statusSubject } from "../../mods/guardian/mod.ts";
+import { statusSubject } from "../../mods/guardian/mod.ts";
+import { NUNECT_VERSION } from "../../mods/protocol/mod.ts";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import {
   guardianEnv,
@@ -53,7 +54,7 @@ Deno.test("guardian: heartbeat, echo, RTT, time metric, time config and discover
     hbs.forEach((hb, i) => {
       assert.equal(hb.unitId, unit);
       assert.equal(hb.kind, "guardian");
-      assert.equal(hb.version, GUARDIAN_VERSION);
+      assert.equal(hb.version, NUNECT_VERSION);
       assert.equal(hb.seq, hbs[0]!.seq + i);
       assert.deepEqual(hb.clock, { source: "none", quality: "freerun" });
       assert.equal(msgs[i]!.headers?.get(HEADERS.clockSource), hb.clock.source);
@@ -129,7 +130,7 @@ Deno.test("guardian: heartbeat, echo, RTT, time metric, time config and discover
     assert.equal(pings[0]?.metadata?.unitId, unit);
     const infos = [];
     for await (const i of await svc.info("guardian")) infos.push(i);
-    assert.equal(infos[0]?.version, GUARDIAN_VERSION);
+    assert.equal(infos[0]?.version, NUNECT_VERSION);
     assert.deepEqual(
       Object.keys(infos[0]?.metadata ?? {}).sort(),
       ["arch", "clockSource", "host", "unitId", "version"],

@@ -3,7 +3,8 @@
 // allowed to reach.
 import assert from "node:assert/strict";
 import { variableNames } from "../../mods/config/mod.ts";
-import { GUARDIAN_SECTIONS, GUARDIAN_VERSION } from "../../mods/guardian/mod.ts";
+import { GUARDIAN_SECTIONS } from "../../mods/guardian/mod.ts";
+import { NUNECT_VERSION } from "../../mods/protocol/mod.ts";
 import { guardianEnv, PROJECT_DIR, runProgram, startNats } from "../_kit/mod.ts";
 import { natsHostPort } from "../../mods/runtime/mod.ts";
 
@@ -21,7 +22,7 @@ Deno.test("deno.json's guardian set: chronyc and pmc by absolute path, NATS only
   assert.deepEqual(set.read, ["./.data/identity/creds/units", "/etc/nunect"]);
   assert.deepEqual(Object.keys(set).sort(), ["env", "net", "read", "run", "sys"]);
   assert.deepEqual(set.sys, ["hostname"]);
-  assert.equal(denoJson.version, GUARDIAN_VERSION);
+  assert.equal(denoJson.version, NUNECT_VERSION);
 });
 
 Deno.test("under -P=guardian everything outside the set is refused", async () => {

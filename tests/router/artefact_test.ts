@@ -40,7 +40,7 @@ Deno.test("build:router: the directory holds Deno, the loader, the libraries and
       "ld-linux-aarch64.so.1",
     ]] as const
   ) {
-    const a = await routerArtefact(arch, { withLeaf: arch === "aarch64" });
+    const a = await routerArtefact(arch);
     assert.equal(await elfMachine(`${a.dir}/bin/deno`), machine, arch);
     assert.equal(await elfMachine(`${a.dir}/lib/${loader}`), machine, arch);
     const libs = [...Deno.readDirSync(`${a.dir}/lib`)].map((e) => e.name).sort();
@@ -155,7 +155,7 @@ Deno.test("build:router: under the launcher everything outside the set is refuse
 });
 
 Deno.test("build:router: the self-extracting file checks itself and refuses another machine", async () => {
-  const a = await routerArtefact("aarch64", { withLeaf: true });
+  const a = await routerArtefact("aarch64");
   assert.equal((await sh([a.runFile, "--check"])).code, 0);
   const list = await sh([a.runFile, "--list"], { PATH: "/usr/bin:/bin" });
   assert.ok(list.stdout.includes("nunect-guardian-aarch64/bin/deno"), list.stderr);
@@ -177,7 +177,7 @@ Deno.test("build:router: the self-extracting file checks itself and refuses anot
 });
 
 Deno.test("build:router: the .ipk holds the artefact, the procd scripts and UCI defaults", async () => {
-  const a = await routerArtefact("aarch64", { withLeaf: true });
+  const a = await routerArtefact("aarch64");
   const dir = await Deno.makeTempDir({ prefix: "nunect-ipk-" });
   const tar = async (args: string[]) => {
     const out = await new Deno.Command("tar", { args, cwd: dir, stdout: "piped" }).output();

@@ -12,7 +12,7 @@ import { freePorts, routerArtefact, startMuslRoot, startNats, until } from "../_
 import { collect, observer } from "../guardian/_guardian.ts";
 
 Deno.test("the aarch64 artefact with its static leaf node in a musl root: heartbeats cross the link", async () => {
-  const a = await routerArtefact("aarch64", { withLeaf: true });
+  const a = await routerArtefact("aarch64");
   const elf = await Deno.readFile(`${a.dir}/bin/nats-server`);
   assert.equal(new DataView(elf.buffer).getUint16(18, true), 183, "an aarch64 nats-server");
   assert.match(

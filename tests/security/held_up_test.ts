@@ -8,15 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { connect, credsAuthenticator } from "@nats-io/transport-node";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../_kit/chromium.ts";
 import { ROUTES } from "../../routes/table.ts";
 import { SessionSigner } from "../../routes/session.ts";
 import { PROJECT_DIR, runProgram, startStack, testEnv, until } from "../_kit/mod.ts";
 import { login, rawRequest } from "./_http.ts";
 
 const ALLOWED_ORIGIN = "https://allowed.example.test";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"];
-
 /** A route's path with its parameters filled in. */
 function concrete(path: string): string {
   return path.replace(/:(\w+)/g, (_, name: string) => name === "kind" ? "units" : "x1");
@@ -253,10 +251,7 @@ Deno.test({
       } finally {
         await nc.close();
       }
-      const browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: CHROMIUM_ARGS,
-      });
+      const browser = await launchChromium();
       try {
         const context = await browser.newContext();
         const page = await context.newPage();

@@ -4,7 +4,7 @@
 // guardians; a router cut off turns dashed and back without a reload (live over the one SSE
 // stream); "who needs" finds the leaf nodes interested in a subject.
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../_kit/chromium.ts";
 import {
   PROJECT_DIR,
   type RunningProgram,
@@ -13,8 +13,6 @@ import {
 } from "../_kit/mod.ts";
 import { ADMIN } from "../dashboard/_harness.ts";
 import { startDashboardProgram } from "../dashboard/_server.ts";
-
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"];
 
 Deno.test({
   name: "Topology page: hub, leaf nodes with link RTTs and units, live outage, who needs a subject",
@@ -27,10 +25,7 @@ Deno.test({
     await using registry = await startRegistryProgram(hub);
     await using dash = await startDashboardProgram(hub);
     const guardians: RunningProgram[] = [];
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: CHROMIUM_ARGS,
-    });
+    const browser = await launchChromium();
     try {
       guardians.push(...await Promise.all([r1.guardian("router-1-g"), r2.guardian("router-2-g")]));
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -1,8 +1,8 @@
 // The nats.go baseline of `deno task bench` (scripts/bench/client.ts): request-reply RTT with the
 // responder on a second connection, and native RTT (PING/PONG), both in microseconds.
-// Built with Debian's golang-go and golang-github-nats-io-go-nats-dev:
+// Built with Go modules at the nats.go version go.mod pins (scripts/bench/_nats_go.ts does this):
 //
-//	GOPATH=/usr/share/gocode GO111MODULE=off go build -o /tmp/nunect-bench-go .
+//	go build -o /tmp/nunect-bench-go .
 package main
 
 import (

@@ -1,0 +1,237 @@
+/**
+ * TLS benchmark, in one run on one nats-server: the same dashboard (main.ts under the `dashboard`
+ * permission set) three ways at once, each reached through its own keep-alive HTTP client as a
+ * browser would (HTTP/2 where TLS offers it):
+ *
+ * - **HTTP**: plain, direct (the baseline);
+ * - **HTTPS**: DASHBOARD_TLS_CERT, direct;
+ * - **nginx**: config/nginx/nunect.conf terminating TLS in front of a plain dashboard (as deployed);
+ * - **HTTPS over HTTP/1.1**: the HTTPS dashboard again, for clients without HTTP/2.
+ *
+ * 1. Request latency: `GET /api/varz` with a session, interleaved over the four, median and p95;
+ *    ratios HTTPS / HTTP (target ≤ 1.2×) and nginx / HTTPS direct (target ≤ 1.3×; both are TLS to
+ *    the client, so this is the proxy's own cost), and nginx / HTTP.
+ * 2. SSE delivery: one `/api/events?topics=activity` stream open on each; a NATS client connects,
+ *    and the time until its connect event arrives on each stream is taken (the same event, the
+ *    same moment, on all four). Same ratios.
+ *
+ * Run: `deno task bench tls` or `deno run -A scripts/bench/tls.ts`.
+ * Environment: BENCH_REQUESTS (300), BENCH_EVENTS (40).
+ *
+ * @module
+ */
+import { connect } from "@nats-io/transport-node";
+import { loadConfig, nginxSiteFor, renderNginxSite } from "../../mods/config/mod.ts";
+import {
+  freePorts,
+  PROJECT_DIR,
+  startNats,
+  startNginx,
+  testCertificates,
+  until,
+} from "../../tests/_kit/mod.ts";
+import { ADMIN, testEnv } from "../../tests/dashboard/_harness.ts";
+import { startDashboardProgram } from "../../tests/dashboard/_server.ts";
+
+const REQUESTS = Number(Deno.env.get("BENCH_REQUESTS") ?? 300);
+const EVENTS = Number(Deno.env.get("BENCH_EVENTS") ?? 40);
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+/** One way to the dashboard: its origin, an HTTP client that trusts the test CA, a session. */
+interface Route {
+  readonly name: string;
+  readonly origin: string;
+  readonly client: Deno.HttpClient;
+  cookie: string;
+}
+
+function get(route: Route, path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${route.origin}${path}`, {
+    ...init,
+    client: route.client,
+    headers: { cookie: route.cookie, accept: "application/json" },
+  } as RequestInit);
+}
+
+/** Logs in like a browser through `route`; keeps the session cookie on it. */
+async function login(route: Route): Promise<void> {
+  const form = await fetch(`${route.origin}/login`, { client: route.client } as RequestInit);
+  const pre = form.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const token = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
+  const res = await fetch(`${route.origin}/login`, {
+    method: "POST",
+    redirect: "manual",
+    client: route.client,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: pre,
+      origin: route.origin,
+    },
+    body: new URLSearchParams({ _csrf: token, user: ADMIN.user, password: ADMIN.password }),
+  } as RequestInit);
+  await res.body?.cancel();
+  route.cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]!)
+    .find((c) => c.startsWith("nunect_session="))!;
+  if (!route.cookie) throw new Error(`${route.name}: login failed (HTTP ${res.status})`);
+}
+
+function line(label: string, xs: number[]): string {
+  return `  ${label.padEnd(28)} median ${quantile(xs, 0.5).toFixed(2)} ms  p95 ${
+    quantile(xs, 0.95).toFixed(2)
+  } ms`;
+}
+
+function ratio(label: string, a: number[], b: number[], target: number): string {
+  const r = quantile(a, 0.5) / quantile(b, 0.5);
+  return `  ratio ${label.padEnd(24)} ${r.toFixed(2)}x  (target <= ${target.toFixed(1)}x: ${
+    r <= target ? "met" : "NOT met"
+  })`;
+}
+
+function report(title: string, [http, https, nginx, https1]: number[][]): void {
+  console.log(title);
+  console.log(line("HTTP, direct", http!));
+  console.log(line("HTTPS, direct (HTTP/2)", https!));
+  console.log(line("HTTPS, direct (HTTP/1.1)", https1!));
+  console.log(line("HTTPS via nginx (HTTP/2)", nginx!));
+  console.log(ratio("HTTPS / HTTP", https!, http!, 1.2));
+  console.log(ratio("HTTPS HTTP/1.1 / HTTP", https1!, http!, 1.2));
+  console.log(ratio("nginx / HTTPS direct", nginx!, https!, 1.3));
+  console.log(ratio("nginx / HTTP", nginx!, http!, 1.3));
+}
+
+/** Runs the TLS benchmarks and prints their figures and ratios. */
+export async function bench(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-bench-tls-" });
+  try {
+    const certs = await testCertificates(dir);
+    const ca = await Deno.readTextFile(certs.ca);
+    await using ns = await startNats();
+    const [proxyPort] = freePorts(1);
+    const common = { DASHBOARD_DOMAIN: "localhost" };
+    await using plain = await startDashboardProgram(ns, common);
+    await using tls = await startDashboardProgram(ns, {
+      ...common,
+      DASHBOARD_TLS_CERT: certs.cert,
+      DASHBOARD_TLS_KEY: certs.key,
+    });
+    await using proxied = await startDashboardProgram(ns, {
+      ...common,
+      DASHBOARD_TRUSTED_PROXIES: "127.0.0.1",
+    });
+    const vars = testEnv(ns, {
+      ...common,
+      DASHBOARD_PORT: new URL(proxied.url).port,
+      DASHBOARD_BIND: "127.0.0.1",
+    });
+    const site = renderNginxSite(
+      await Deno.readTextFile(`${PROJECT_DIR}/config/nginx/nunect.conf`),
+      nginxSiteFor(loadConfig(["dashboard", "server", "natsTls"], (n) => vars[n]), {
+        listen: proxyPort!,
+        httpListen: null,
+        cert: certs.cert,
+        key: certs.key,
+        monitorAllow: [],
+      }),
+    );
+    await using nginx = await startNginx({ site, port: proxyPort! });
+
+    const routes: Route[] = [
+      { name: "HTTP", origin: plain.url, client: Deno.createHttpClient({}), cookie: "" },
+      {
+        name: "HTTPS",
+        origin: tls.url,
+        client: Deno.createHttpClient({ caCerts: [ca] }),
+        cookie: "",
+      },
+      {
+        name: "nginx",
+        origin: nginx.url,
+        client: Deno.createHttpClient({ caCerts: [ca] }),
+        cookie: "",
+      },
+      {
+        name: "HTTPS (HTTP/1.1)",
+        origin: tls.url,
+        client: Deno.createHttpClient({ caCerts: [ca], http2: false }),
+        cookie: "",
+      },
+    ];
+    try {
+      for (const r of routes) await login(r);
+
+      // 1. Request latency, interleaved so that all three see the same load.
+      const latency: number[][] = routes.map(() => []);
+      for (let i = -20; i < REQUESTS; i++) { // 20 warm-up rounds (JIT, pools, TLS sessions)
+        for (const [k, r] of routes.entries()) {
+          const t0 = performance.now();
+          const res = await get(r, "/api/varz");
+          await res.arrayBuffer();
+          const ms = performance.now() - t0;
+          if (!res.ok) throw new Error(`${r.name} /api/varz: HTTP ${res.status}`);
+          if (i >= 0) latency[k]!.push(ms);
+        }
+      }
+      report(
+        `tls: GET /api/varz, ${REQUESTS} requests each, keep-alive (nats-server ${ns.version})`,
+        latency,
+      );
+
+      // 2. SSE delivery of the same connect event to a stream on each.
+      const abort = new AbortController();
+      const seen = routes.map(() => new Map<string, number>());
+      const readers = await Promise.all(routes.map(async (r, k) => {
+        const res = await get(r, "/api/events?topics=activity", { signal: abort.signal });
+        if (!res.ok) throw new Error(`${r.name} /api/events: HTTP ${res.status}`);
+        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+        // Wrapped: a returned promise would be awaited by Promise.all until the stream ends.
+        return {
+          reader,
+          done: (async () => {
+            let tail = ""; // a name may be split across chunks
+            for (;;) {
+              const { value, done } = await reader.read().catch(() => ({ value: "", done: true }));
+              if (done) return;
+              const now = performance.now();
+              tail += value;
+              for (const m of tail.matchAll(/tls-sse-\d+\b/g)) {
+                if (!seen[k]!.has(m[0])) seen[k]!.set(m[0], now);
+              }
+              tail = tail.slice(-32);
+            }
+          })(),
+        };
+      }));
+      const delivery: number[][] = routes.map(() => []);
+      for (let i = -3; i < EVENTS; i++) {
+        const name = `tls-sse-${i + 3}`;
+        const t0 = performance.now();
+        const nc = await connect({ servers: ns.url, ...(await ns.console("BRIDGE")).nats, name });
+        await until(() => seen.every((s) => s.has(name)), `${name} on every stream`).catch((e) => {
+          console.error(seen.map((s) => [...s.keys()].join(",")));
+          throw e;
+        });
+        if (i >= 0) { for (const [k, s] of seen.entries()) delivery[k]!.push(s.get(name)! - t0); }
+        await nc.close();
+      }
+      abort.abort();
+      // The streams end here whatever the transport does with the abort.
+      await Promise.all(readers.map((r) => r.reader.cancel().catch(() => {})));
+      await Promise.all(readers.map((r) => r.done));
+      report(
+        `tls: SSE delivery of a connect event (client connect -> event read), ${EVENTS} events`,
+        delivery,
+      );
+    } finally {
+      for (const r of routes) r.client.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) await bench();

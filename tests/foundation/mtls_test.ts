@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { provisionRouter } from "../../mods/controller/mod.ts";
+import {
+  freePorts,
+  type NatsServer,
+  spawnProcess,
+  startNats,
+  testCertificates,
+  until,
+} from "../_kit/mod.ts";
+
+/** The hub's /leafz: the account and name of each connected leaf node. */
+async function leafs(hub: NatsServer): Promise<{ account: string; name: string }[]> {
+  const leafz = await (await hub.fetchMonitor("/leafz")).json() as {
+    leafs?: { account: string; name: string }[];
+  };
+  return leafz.leafs ?? [];
+}
+
+/**
+ * A leaf nats-server linked to `hub` with the router's `.creds` (operator mode: the link
+ * authenticates as the router's user), presenting `tls.cert` (if any); local clients need no
+ * login, as on a router.
+ */
+function startLeaf(
+  dir: string,
+  hub: NatsServer,
+  name: string,
+  creds: string,
+  tls: { cert?: string; key?: string; ca: string },
+) {
+  const [port] = freePorts(1);
+  const conf = `${dir}/${name}.conf`;
+  const credsFile = `${dir}/${name}.creds`;
+  Deno.writeTextFileSync(credsFile, creds, { mode: 0o600 });
+  const files = [
+    ...(tls.cert
+      ? [`cert_file: ${JSON.stringify(tls.cert)}`, `key_file: ${JSON.stringify(tls.key)}`]
+      : []),
+    `ca_file: ${JSON.stringify(tls.ca)}`,
+  ].join("\n    ");
+  Deno.writeTextFileSync(
+    conf,
+    `server_name: ${name}\nhost: 127.0.0.1\nport: ${port}\nleafnodes {\n  remotes: [ {\n` +
+      `    url: "tls://127.0.0.1:${hub.leafPort}"\n` +
+      `    credentials: ${JSON.stringify(credsFile)}\n` +
+      `    tls { ${files} }\n  } ]\n}\n`,
+  );
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    proc: spawnProcess(
+      new Deno.Command(hub.bin, { args: ["-c", conf], stdout: "piped", stderr: "piped" }),
+    ),
+  };
+}
+
+/**
+ * A hub whose leaf listener checks certificates (`mode`), one router linking with its certificate
+ * and its bundle's `.creds`, and leaf nodes that must be refused; asserts the router's
+ * telemetry crosses and only it is linked.
+ */
+async function leafTrial(
+  mode: "verify",
+  refusedKinds: RegExp,
+  refusals: number,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-mtls-" });
+  try {
+    const certs = await testCertificates(dir);
+    await using hub = await startNats({
+      env: {
+        NATS_TLS_CERT: certs.cert,
+        NATS_TLS_KEY: certs.key,
+        NATS_TLS_CLIENT_CA: certs.ca,
+        NATS_LEAF_TLS_VERIFY: mode,
+        // The kit's controller connects over TLS and trusts this CA.
+        NATS_TLS_CA: certs.ca,
+      },
+    });
+    // The router's user, as its bundle holds it (deno task identity provision router-07).
+    const bundle = await provisionRouter(await hub.controller(), {
+      unitId: "router-07",
+      hubLeafUrl: `nats-leaf://127.0.0.1:${hub.leafPort}`,
+      installDir: dir,
+      local: { host: "127.0.0.1", port: freePorts(1)[0]!, httpPort: freePorts(1)[0]! },
+      replace: true,
+    }, "test");
+    const creds = bundle.files["router-07.creds"]!;
+    const router = await certs.authority.issue({
+      file: "router",
+      commonName: "router",
+      names: ["router-07"],
+      usage: "client",
+      days: 1,
+    });
+    const leaf = startLeaf(dir, hub, "router-07", creds, { ...router, ca: certs.ca });
+    const refused = [
+      startLeaf(dir, hub, "foreign", creds, {
+        cert: certs.otherClientCert,
+        key: certs.clientKey,
+        ca: certs.ca,
+      }),
+      startLeaf(dir, hub, "no-cert", creds, { ca: certs.ca }),
+    ];
+    try {
+      await until(
+        async () => (await leafs(hub)).some((l) => l.name === "router-07"),
+        "the router's leaf node on the hub",
+      );
+      // The hub applies the guardian user's permissions to the link: telemetry goes up.
+      const ops = await connect({
+        servers: hub.url,
+        ...hub.users.ops.nats,
+        tls: { caFile: certs.ca },
+      });
+      const sub = ops.subscribe("ops.heartbeat.router-07", { max: 1 });
+      await ops.flush();
+      const local = await connect({ servers: leaf.url });
+      await until(async () => {
+        local.publish("ops.heartbeat.router-07", "beat");
+        await local.flush();
+        return sub.getReceived() > 0;
+      }, "a heartbeat through the certificate-checked link");
+      await local.close();
+      await ops.close();
+
+      // Each of the others tried (the hub logged its refusal) and none is linked.
+      await until(
+        async () => ((await hub.log()).match(refusedKinds) ?? []).length >= refusals,
+        "the refused links in the hub's log",
+      );
+      assert.deepEqual((await leafs(hub)).map((l) => [l.name, l.account]), [[
+        "router-07",
+        hub.accounts.OPS,
+      ]]);
+    } finally {
+      await Promise.all([leaf, ...refused].map((l) => l.proc.stop()));
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("leaf nodes with NATS_LEAF_TLS_VERIFY=verify: a certificate from NATS_TLS_CLIENT_CA is required besides the router's credentials", async () => {
+  await leafTrial("verify", /TLS leafnode handshake error/g, 2);
+});
+
+// verify_and_map is not tried: in operator mode the login is the router's .creds, and nats-server
+// does not let a certificate's names select a JWT user (a stranger's certificate links).
