@@ -165,7 +165,7 @@ Deno.test("security: HTTP attacks on a running stack", async (t) => {
       for (const good of [host, `localhost:${port}`, "localhost"]) {
         const res = await rawRequest(
           port,
-          `GET /api/browser/credentials HTTP/1.1\r\nHost: ${good}\r\nCookie: ${s.cookie}`,
+          `GET /api/browser/credentials/browser-host HTTP/1.1\r\nHost: ${good}\r\nCookie: ${s.cookie}`,
         );
         assert.equal(res.status, 200, good);
         const name = good.replace(/:\d+$/, "");
