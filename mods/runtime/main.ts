@@ -266,7 +266,19 @@ async function upgradeDataDir(): Promise<void> {
   // The .env the supervisor was started from (deno task start names it): the upgrade may add
   // new secrets to it.
   const envFile = Deno.env.get("NUNECT_ENV_FILE");
-  const envGrants = envFile ? [`--allow-read=${envFile}`, `--allow-write=${envFile}`] : [];
+  // Flags replace a permission set's lists, so the set's own entries (and the data directory's
+  // grant) are repeated beside the .env file.
+  const granted = (flag: string) =>
+    grants.find((g) => g.startsWith(`${flag}=`))?.slice(flag.length + 1).split(",");
+  const envGrants = envFile
+    ? [
+      `--allow-read=${[...(granted("--allow-read") ?? [projectDir]), envFile].join(",")}`,
+      `--allow-write=${
+        [`${projectDir}/.env`, ...(granted("--allow-write") ?? [`${projectDir}/.data`]), envFile]
+          .join(",")
+      }`,
+    ]
+    : grants;
   const out = await new Deno.Command("deno", {
     args: [
       "run",
@@ -275,7 +287,6 @@ async function upgradeDataDir(): Promise<void> {
       `--config=${projectDir}/deno.json`,
       "-P=upgrade",
       `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
-      ...grants,
       ...envGrants,
       "mods/upgrade/main.ts",
     ],
