@@ -18,10 +18,12 @@ import {
   CURRENT_LAYOUT,
   DowngradeError,
   hasData,
+  LAYOUT_1_VALUES,
   MigrationError,
   MIGRATIONS,
   planUpgrade,
   readMarker,
+  writeMarker,
 } from "../upgrade/mod.ts";
 import {
   busyPorts,
@@ -255,6 +257,16 @@ try {
     console.log(
       `Data layout ${plan.from} -> ${CURRENT_LAYOUT}: ${plan.steps.map((s) => s.title).join("; ")}`,
     );
+  } else if (plan.kind === "fresh") {
+    // Marked now, while it is empty: once nats-server has started it, it would look like data
+    // from before the first release.
+    await Deno.mkdir(dataDir, { recursive: true });
+    await writeMarker(dataDir, {
+      layout: CURRENT_LAYOUT,
+      version: NUNECT_VERSION,
+      values: { ...LAYOUT_1_VALUES },
+      history: [],
+    });
   }
 } catch (e) {
   if (e instanceof DowngradeError) fail(e.message, 2);

@@ -6,10 +6,11 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { CURRENT_LAYOUT, readMarker } from "../../mods/upgrade/mod.ts";
 import { PROJECT_DIR, spawnProcess, testEnv, until } from "../_kit/mod.ts";
 import { tiedCommand } from "../_kit/tied.ts";
 
-Deno.test("deno task start in a fresh copy of the repository: up, upgraded, stopped by Ctrl-C with nothing left", async () => {
+Deno.test("deno task start in a fresh copy of the repository: up, its data directory marked, stopped by Ctrl-C with nothing left", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nunect-start-" });
   try {
     // The tracked files only, as a clone has them.
@@ -32,7 +33,10 @@ Deno.test("deno task start in a fresh copy of the repository: up, upgraded, stop
     }));
     await start.waitFor("Ctrl-C stops everything", 180_000);
     const up = start.output();
-    assert.match(up.stdout, /\[upgrade\] /, "the data layout was recorded");
+    // A new data directory is marked with this release's layout, not "upgraded" from layout 0.
+    assert.doesNotMatch(up.stdout, /Upgrading|Data layout/);
+    const marker = await readMarker(`${dir}/.data/nats`);
+    assert.equal(marker?.layout, CURRENT_LAYOUT);
     assert.doesNotMatch(up.stdout + up.stderr, /Cannot read|Warning: cannot write/);
     await until(async () => {
       const res = await fetch(`http://127.0.0.1:${env.DASHBOARD_PORT}/healthz`).catch(() => null);
