@@ -18,6 +18,7 @@ import { ControllerCallError } from "../mods/controller/mod.ts";
 import {
   AccessConflictError,
   AccessDeniedError,
+  AccessStoreUnavailableError,
   InvalidAccessInputError,
   KdfBusyError,
   UnknownAccessError,
@@ -89,6 +90,7 @@ type ErrorClass = abstract new (...args: any[]) => Error;
 export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[] = [
   [HttpError, (e) => (e as HttpError).status],
   [KdfBusyError, () => 429],
+  [AccessStoreUnavailableError, () => 503],
   [InvalidAccessInputError, () => 400],
   [UnknownAccessError, () => 404],
   [AccessConflictError, () => 409],

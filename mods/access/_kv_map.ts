@@ -1,7 +1,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { type KV, Kvm, KvWatchInclude } from "@nats-io/kv";
 import type { z } from "zod";
-import { AccessConflictError } from "./errors.ts";
+import { AccessConflictError, AccessStoreUnavailableError } from "./errors.ts";
 
 /** One record and the KV revision it was read at (0 in memory mode). */
 export interface Versioned<T> {
@@ -95,11 +95,17 @@ export class KvMap<T> {
    *
    * @param key the key
    * @returns the record and its revision
+   * @throws {AccessStoreUnavailableError} when the bucket does not answer: absence is not assumed
    */
   async get(key: string): Promise<Versioned<T> | undefined> {
     const known = this.#records.get(key);
     if (known !== undefined || this.#kv === null) return known;
-    const e = await this.#kv.get(key).catch(() => null);
+    const e = await this.#kv.get(key).catch((cause) => {
+      throw new AccessStoreUnavailableError(
+        `Cannot read "${key}" from the access store (JetStream did not answer); try again`,
+        { cause },
+      );
+    });
     if (e?.operation !== "PUT") return undefined;
     const value = this.#parse(e.value);
     if (value === undefined) return undefined;

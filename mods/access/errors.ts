@@ -26,3 +26,12 @@ export class AccessDeniedError extends NunectError {
   /** The class name, spelled out so that minifiers keep it. */
   override readonly name: string = "AccessDeniedError";
 }
+
+/**
+ * The users or tokens bucket could not be read (JetStream slow or away): the request is answered
+ * 503 and nothing is concluded from the missing answer (a session is not ended for it).
+ */
+export class AccessStoreUnavailableError extends NunectError {
+  /** The class name, spelled out so that minifiers keep it. */
+  override readonly name: string = "AccessStoreUnavailableError";
+}

@@ -19,6 +19,7 @@
 export {
   AccessConflictError,
   AccessDeniedError,
+  AccessStoreUnavailableError,
   InvalidAccessInputError,
   UnknownAccessError,
 } from "./errors.ts";

@@ -22,10 +22,12 @@ import {
   CURRENT_LAYOUT,
   DowngradeError,
   hasData,
+  LAYOUT_1_VALUES,
   MigrationError,
   MIGRATIONS,
   planUpgrade,
   readMarker,
+  writeMarker,
 } from "../upgrade/mod.ts";
 import {
   busyPorts,
@@ -280,6 +282,16 @@ try {
     console.log(
       `Data layout ${plan.from} -> ${CURRENT_LAYOUT}: ${plan.steps.map((s) => s.title).join("; ")}`,
     );
+  } else if (plan.kind === "fresh") {
+    // Marked now, while it is empty: once nats-server has started it, it would look like data
+    // from before the first release.
+    await Deno.mkdir(dataDir, { recursive: true });
+    await writeMarker(dataDir, {
+      layout: CURRENT_LAYOUT,
+      version: NUNECT_VERSION,
+      values: { ...LAYOUT_1_VALUES },
+      history: [],
+    });
   }
 } catch (e) {
   if (e instanceof DowngradeError) fail(e.message, 2);
@@ -291,11 +303,22 @@ async function upgradeDataDir(): Promise<void> {
   // The .env the supervisor was started from (deno task start names it): the upgrade may add
   // new secrets to it.
   const envFile = Deno.env.get("NUNECT_ENV_FILE");
-  const envGrants = envFile ? [`--allow-read=${envFile}`, `--allow-write=${envFile}`] : [];
   // Operator mode: its OPS connection is the dashboard's OPS user, from the identity directory.
   const opsCreds =
     systemCredsFiles(projectPath(config.identity.dir, projectDir), config.unit.unitId)
       .dashboardOps;
+  // Flags replace a permission set's lists, so the set's own entries (and the data directory's
+  // grant) are repeated beside the .env file and the OPS credentials.
+  const granted = (flag: string) =>
+    grants.find((g) => g.startsWith(`${flag}=`))?.slice(flag.length + 1).split(",");
+  const extra = envFile ? [envFile] : [];
+  const setGrants = [
+    `--allow-read=${[...(granted("--allow-read") ?? [projectDir]), ...extra, opsCreds].join(",")}`,
+    `--allow-write=${
+      [`${projectDir}/.env`, ...(granted("--allow-write") ?? [`${projectDir}/.data`]), ...extra]
+        .join(",")
+    }`,
+  ];
   const out = await new Deno.Command("deno", {
     args: [
       "run",
@@ -304,9 +327,7 @@ async function upgradeDataDir(): Promise<void> {
       `--config=${projectDir}/deno.json`,
       "-P=upgrade",
       `--allow-net=${natsHostPort(config.unit.natsUrl)}`,
-      ...grants,
-      ...envGrants,
-      `--allow-read=${opsCreds}`,
+      ...setGrants,
       "mods/upgrade/main.ts",
     ],
     cwd: projectDir,

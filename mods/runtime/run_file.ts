@@ -147,6 +147,8 @@ export class RunFile {
       if (!this.#writable) return;
       const tmp = `${this.path}.tmp`;
       try {
+        // The data directory does not exist before nats-server's first start.
+        await Deno.mkdir(this.path.slice(0, this.path.lastIndexOf("/")), { recursive: true });
         await Deno.writeTextFile(tmp, text, { mode: 0o600 });
         await Deno.rename(tmp, this.path);
       } catch (e) {

@@ -25,6 +25,7 @@ export type { ToolOptions } from "./install.ts";
 export {
   DEBIAN_NATS_SERVER,
   describeServer,
+  findOnPath,
   MANAGED_SERVER_LINK,
   natsServerBin,
   serverVersion,

@@ -143,7 +143,22 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-async function findOnPath(command: string, env: EnvSource): Promise<string | undefined> {
+/**
+ * A program's absolute path, found as a shell finds it: the first executable file of that name in
+ * the `PATH` directories.
+ *
+ * @param command the program's name
+ * @param env where `PATH` is read (default: this process's environment)
+ * @returns its path, or undefined when no `PATH` directory has it
+ * @example
+ * ```ts
+ * await findOnPath("setpriv"); // "/usr/bin/setpriv"
+ * ```
+ */
+export async function findOnPath(
+  command: string,
+  env: EnvSource = processEnv,
+): Promise<string | undefined> {
   for (const dir of (env("PATH") ?? "").split(":")) {
     if (dir === "") continue;
     if (await isExecutable(`${dir}/${command}`)) return `${dir}/${command}`;

@@ -1,15 +1,8 @@
 import { canTieChildren } from "../../mods/runtime/child.ts";
+import { findOnPath } from "../../mods/tools/mod.ts";
 
 /** setpriv's absolute path, found once: a test may give its programs a PATH without it. */
-const SETPRIV = (await canTieChildren()) ? await findSetpriv() : undefined;
-
-async function findSetpriv(): Promise<string | undefined> {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    const path = `${dir}/setpriv`;
-    if (await Deno.stat(path).then((s) => s.isFile, () => false)) return path;
-  }
-  return undefined;
-}
+const SETPRIV = (await canTieChildren()) ? await findOnPath("setpriv") : undefined;
 
 /**
  * A command for a program the kit starts, tied to the test runner's life as the supervisor ties

@@ -133,9 +133,10 @@ Deno.test("a data directory a newer nunect wrote is refused before nats-server s
       JSON.stringify({ layout: CURRENT_LAYOUT + 1, version: "9.0.0", values: {}, history: [] }),
     );
     const stack = await startStack({ reuse: { dir, env } as unknown as Stack, wait: false });
-    const status = await stack.supervisor.child.status;
-    const { stdout, stderr } = stack.supervisor.output();
-    assert.equal(status.code, 2, stdout + stderr);
+    await stack.supervisor.child.status;
+    // stop() of an exited program returns once its output is read to the end.
+    const { code, stdout, stderr } = await stack.supervisor.stop();
+    assert.equal(code, 2, stdout + stderr);
     assert.match(
       stderr,
       new RegExp(
