@@ -156,13 +156,16 @@ function addressList(name: string, expected: string): Variable<readonly string[]
   );
 }
 
-/** Client-certificate checking on a NATS listener (nats-server's `verify`, `verify_and_map`). */
-export type TlsVerify = "off" | "verify" | "verify_and_map";
-const TLS_VERIFY = ["off", "verify", "verify_and_map"] as const;
+/**
+ * Client-certificate checking on a NATS listener (nats-server's `verify`). `verify_and_map` is not
+ * offered: in operator mode the login is always the user's credentials, never its certificate.
+ */
+export type TlsVerify = "off" | "verify";
+const TLS_VERIFY = ["off", "verify"] as const;
 const TLS_VERIFY_EXPECTED =
-  "off, verify (a client certificate signed by NATS_TLS_CLIENT_CA is required) or " +
-  "verify_and_map (and it names the user: nats-server maps its e-mail, DNS names or subject to a " +
-  "user of that name)";
+  "off or verify (a client certificate signed by NATS_TLS_CLIENT_CA is required besides the " +
+  "user's credentials; verify_and_map is not offered: in operator mode a certificate never " +
+  "replaces the credentials)";
 
 /** A NATS user or server name: one subject-safe token. */
 const token = /^[A-Za-z0-9_-]{1,64}$/;

@@ -77,12 +77,9 @@ export function serverEnv(config: ServerConfig, projectDir: string): Record<stri
   };
 }
 
-/** nats-server's `verify` and `verify_and_map` switches of one listener. */
+/** nats-server's `verify` switch of one listener. */
 function verifyFlags(prefix: string, mode: TlsVerify): Record<string, string> {
-  return {
-    [`${prefix}_VERIFY_ON`]: String(mode !== "off"),
-    [`${prefix}_MAP_ON`]: String(mode === "verify_and_map"),
-  };
+  return { [`${prefix}_VERIFY_ON`]: String(mode !== "off") };
 }
 
 /** An IPv6 address in brackets, for `host:port`. */

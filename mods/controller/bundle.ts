@@ -24,6 +24,23 @@ export interface ProvisionRequest {
   readonly installDir?: string;
   /** The leaf node's local listener (default 127.0.0.1, port 4222, monitoring 8222). */
   readonly local?: { readonly host?: string; readonly port?: number; readonly httpPort?: number };
+  /** The hub's leaf port speaks TLS: how the router's link checks it and proves itself. */
+  readonly tls?: LeafLinkTls;
+}
+
+/** TLS on a router's link to the hub (the hub's NATS_TLS_CERT set). */
+export interface LeafLinkTls {
+  /**
+   * The CA that signed the hub's certificate (PEM text, NATS_TLS_CA's contents), shipped as
+   * `hub-ca.pem`; absent: the router's system CAs.
+   */
+  readonly hubCa?: string;
+  /**
+   * The hub requires a client certificate on its leaf port (NATS_LEAF_TLS_VERIFY=verify): the
+   * link presents `<unit>.crt` and `<unit>.key` from the install directory, which the operator
+   * puts there (signed by the hub's NATS_TLS_CLIENT_CA). The credentials are still the login.
+   */
+  readonly clientCertificate?: boolean;
 }
 
 /** A router's bundle: its credentials, its guardian's environment and its leaf node's config. */
@@ -91,6 +108,17 @@ export async function provisionRouter(
   const port = request.local?.port ?? 4222;
   const httpPort = request.local?.httpPort ?? 8222;
   const stamp = new Date().toISOString();
+  const tls = request.tls;
+  const tlsBlock = tls
+    ? [
+      "      tls {",
+      ...(tls.hubCa ? [`        ca_file: "${dir}/hub-ca.pem"`] : []),
+      ...(tls.clientCertificate
+        ? [`        cert_file: "${dir}/${unitId}.crt"`, `        key_file: "${dir}/${unitId}.key"`]
+        : []),
+      "      }",
+    ].map((l) => `${l}\n`).join("")
+    : "";
 
   const leafConf =
     `# nunect leaf node of router ${unitId}, made by \`deno task identity provision\` (${stamp}).
@@ -116,7 +144,7 @@ leafnodes {
       urls: [${hubUrls.map((u) => `"${u}"`).join(", ")}]
       credentials: "${credsPath}"
       account: ${ops.publicKey}
-    }
+${tlsBlock}    }
   ]
 }
 `;
@@ -131,10 +159,19 @@ TIME_SYNC_MODE=auto
 
   ${unitId}.creds   this router's identity (secret: mode 0600, root only)
   guardian.env      the guardian's settings (config/openwrt, config/systemd read it)
-  leaf.conf         the local nats-server, linked to ${hubUrls.join(" or ")}
+  leaf.conf         the local nats-server, linked to ${hubUrls.join(" or ")}${
+    tls?.hubCa ? "\n  hub-ca.pem        the CA that signed the hub's certificate" : ""
+  }${
+    tls?.clientCertificate
+      ? `\n\nThe hub asks for a client certificate on its leaf port: put this router's certificate and
+key, signed by the hub's NATS_TLS_CLIENT_CA, at ${dir}/${unitId}.crt and ${dir}/${unitId}.key.`
+      : ""
+  }
 
 Install (as root):
-  mkdir -p ${dir} && cp ${unitId}.creds guardian.env leaf.conf ${dir}/ && chmod 600 ${credsPath}
+  mkdir -p ${dir} && cp ${unitId}.creds guardian.env leaf.conf${
+    tls?.hubCa ? " hub-ca.pem" : ""
+  } ${dir}/ && chmod 600 ${credsPath}
   nats-server -c ${dir}/leaf.conf          (or its service) and the guardian service
 
 If the router is lost or stolen: revoke ${unitId} in the dashboard (Units) or with
@@ -145,6 +182,7 @@ If the router is lost or stolen: revoke ${unitId} in the dashboard (Units) or wi
     "guardian.env": guardianEnv,
     "leaf.conf": leafConf,
     "README.txt": readme,
+    ...(tls?.hubCa ? { "hub-ca.pem": tls.hubCa } : {}),
   };
   return {
     unitId,

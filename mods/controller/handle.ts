@@ -4,7 +4,7 @@ import {
   type ControllerRequest,
   controllerRequests,
 } from "./api.ts";
-import { provisionRouter } from "./bundle.ts";
+import { type LeafLinkTls, provisionRouter } from "./bundle.ts";
 import type { Controller } from "./controller.ts";
 import { ClaimsPushError, IdentityNotFoundError, IdentityRequestError } from "./errors.ts";
 
@@ -12,6 +12,8 @@ import { ClaimsPushError, IdentityNotFoundError, IdentityRequestError } from "./
 export interface HandleContext {
   /** The hub's leaf URL for router bundles when a request gives none. */
   readonly hubLeafUrl: string;
+  /** TLS on routers' links when the hub's leaf port speaks it. */
+  readonly leafTls?: LeafLinkTls;
 }
 
 type Handlers = {
@@ -70,6 +72,7 @@ const handlers: Handlers = {
       hubLeafUrl: r.hubLeafUrl ?? ctx.hubLeafUrl,
       timeMaster: r.timeMaster,
       replace: r.replace,
+      tls: ctx.leafTls,
     }, r.actor);
     const tar = bundle.tar();
     let bin = "";

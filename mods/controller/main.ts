@@ -23,6 +23,7 @@ import {
   identityPaths,
   IdentityStore,
   initIdentity,
+  type LeafLinkTls,
   openController,
   provisionRouter,
   ResolverDir,
@@ -194,6 +195,22 @@ function hubLeafUrl(): string {
     `${config.server.tlsCert ? "tls" : "nats-leaf"}://${Deno.hostname()}:${config.server.leafPort}`;
 }
 
+/** TLS on routers' links: set when the hub's listeners speak TLS (NATS_TLS_CERT). */
+async function leafLinkTls(): Promise<LeafLinkTls | undefined> {
+  if (!config.server.tlsCert) return undefined;
+  const caPath = config.natsTls.ca ? projectPath(config.natsTls.ca, projectDir) : "";
+  let hubCa: string | undefined;
+  try {
+    hubCa = caPath ? await Deno.readTextFile(caPath) : undefined;
+  } catch (e) {
+    fail(`Cannot read NATS_TLS_CA=${caPath} for router bundles: ${(e as Error).message}`);
+  }
+  return {
+    ...(hubCa ? { hubCa } : {}),
+    clientCertificate: config.server.leafTlsVerify === "verify",
+  };
+}
+
 function table(rows: Record<string, unknown>[]): void {
   if (rows.length === 0) return void console.log("(none)");
   const keys = Object.keys(rows[0]!);
@@ -231,6 +248,7 @@ try {
         natsUrl: config.unit.natsUrl,
         tls: natsTlsOptions(config.natsTls),
         hubLeafUrl: hubLeafUrl(),
+        leafTls: await leafLinkTls(),
       });
       break;
     case "accounts":
@@ -342,6 +360,7 @@ try {
           hubLeafUrl: hub,
           timeMaster: o["time-master"],
           replace: o.replace,
+          tls: await leafLinkTls(),
         }, actor);
         if (o.tar) {
           await Deno.stdout.write(bundle.tar());

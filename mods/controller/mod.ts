@@ -40,7 +40,7 @@ export {
 } from "./api.ts";
 export { ControllerCallError, ControllerClient } from "./api_client.ts";
 export { initIdentity } from "./bootstrap.ts";
-export { provisionRouter } from "./bundle.ts";
+export { type LeafLinkTls, provisionRouter } from "./bundle.ts";
 export type { ProvisionRequest, RouterBundle } from "./bundle.ts";
 export type { InitIdentityOptions, InitIdentityReport } from "./bootstrap.ts";
 export { type ClaimsTarget, NatsClaims, ResolverDir } from "./claims.ts";

@@ -11,7 +11,7 @@ export interface IssueOptions {
   readonly commonName: string;
   /**
    * DNS names and IP addresses (subject alternative names). Server certificates need the names
-   * clients dial; a client certificate's DNS names are what `verify_and_map` maps to a user.
+   * clients dial; a client certificate's names say which router or program it is.
    */
   readonly names?: readonly string[];
   /**

@@ -62,7 +62,7 @@ export interface StartNatsOptions {
    * With `NATS_TLS_CERT`/`NATS_TLS_KEY` in `env`: require client certificates signed by this CA
    * (PEM path) on the client and WebSocket listeners (mTLS), as `.env` asks for it:
    * `NATS_TLS_CLIENT_CA` and `NATS_TLS_VERIFY=verify`, `NATS_WS_TLS_VERIFY=verify` (`env` may
-   * say otherwise, e.g. `verify_and_map`).
+   * say otherwise, e.g. `off`).
    */
   readonly clientCa?: string;
   /**

@@ -61,14 +61,14 @@ Deno.test("client certificates: verify switches per listener, a CA to check agai
       ...tls,
       NATS_TLS_CLIENT_CA: "/etc/nunect/clients.pem",
       NATS_TLS_VERIFY: "verify",
-      NATS_LEAF_TLS_VERIFY: "verify_and_map",
+      NATS_LEAF_TLS_VERIFY: "verify",
     }),
   );
   const e = serverEnv(config, "/p");
   assert.equal(e.NATS_TLS_CLIENT_CA, '"/etc/nunect/clients.pem"');
   assert.deepEqual(
-    [e.NATS_TLS_VERIFY_ON, e.NATS_TLS_MAP_ON, e.NATS_WS_TLS_VERIFY_ON, e.NATS_LEAF_TLS_MAP_ON],
-    ["true", "false", "false", "true"],
+    [e.NATS_TLS_VERIFY_ON, e.NATS_WS_TLS_VERIFY_ON, e.NATS_LEAF_TLS_VERIFY_ON],
+    ["true", "false", "true"],
   );
   assert.equal(serverConfigFile(config, "/p"), "/p/config/nats-server.tls.conf");
   const first = loadConfig(
@@ -169,6 +169,16 @@ Deno.test("dashboard TLS: a certificate pair, a redirect only with TLS, trusted 
       e.message,
       /DASHBOARD_TRUSTED_PROXIES: expected a comma-separated list .*; got "nginx"/,
     );
+  }
+});
+
+Deno.test("verify_and_map is refused: in operator mode a certificate never replaces credentials", () => {
+  try {
+    loadConfig(serverSections, env({ ...secrets, ...tls, NATS_LEAF_TLS_VERIFY: "verify_and_map" }));
+    assert.fail("expected a ConfigError");
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /NATS_LEAF_TLS_VERIFY: expected off or verify .*verify_and_map/);
   }
 });
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import { provisionRouter } from "../../mods/controller/mod.ts";
 import {
@@ -7,6 +8,7 @@ import {
   spawnProcess,
   startNats,
   testCertificates,
+  testIdentity,
   until,
 } from "../_kit/mod.ts";
 
@@ -78,13 +80,16 @@ async function leafTrial(
         NATS_TLS_CA: certs.ca,
       },
     });
-    // The router's user, as its bundle holds it (deno task identity provision router-07).
+    // The router's bundle (deno task identity provision router-07 on a TLS hub): its leaf.conf
+    // checks the hub with hub-ca.pem and presents router-07.crt, which the operator put there.
+    const [localPort, localHttp] = freePorts(2);
     const bundle = await provisionRouter(await hub.controller(), {
       unitId: "router-07",
-      hubLeafUrl: `nats-leaf://127.0.0.1:${hub.leafPort}`,
+      hubLeafUrl: `tls://127.0.0.1:${hub.leafPort}`,
       installDir: dir,
-      local: { host: "127.0.0.1", port: freePorts(1)[0]!, httpPort: freePorts(1)[0]! },
+      local: { host: "127.0.0.1", port: localPort!, httpPort: localHttp! },
       replace: true,
+      tls: { hubCa: await Deno.readTextFile(certs.ca), clientCertificate: true },
     }, "test");
     const creds = bundle.files["router-07.creds"]!;
     const router = await certs.authority.issue({
@@ -94,7 +99,21 @@ async function leafTrial(
       usage: "client",
       days: 1,
     });
-    const leaf = startLeaf(dir, hub, "router-07", creds, { ...router, ca: certs.ca });
+    for (const [file, text] of Object.entries(bundle.files)) {
+      await Deno.writeTextFile(`${dir}/${file}`, text, { mode: 0o600 });
+    }
+    await Deno.copyFile(router.cert, `${dir}/router-07.crt`);
+    await Deno.copyFile(router.key, `${dir}/router-07.key`);
+    const leaf = {
+      url: `nats://127.0.0.1:${localPort}`,
+      proc: spawnProcess(
+        new Deno.Command(hub.bin, {
+          args: ["-c", `${dir}/leaf.conf`],
+          stdout: "piped",
+          stderr: "piped",
+        }),
+      ),
+    };
     const refused = [
       startLeaf(dir, hub, "foreign", creds, {
         cert: certs.otherClientCert,
@@ -116,13 +135,21 @@ async function leafTrial(
       });
       const sub = ops.subscribe("ops.heartbeat.router-07", { max: 1 });
       await ops.flush();
-      const local = await connect({ servers: leaf.url });
+      // On the router, the guardian logs in with the bundle's credentials too.
+      let local: NatsConnection | undefined;
       await until(async () => {
-        local.publish("ops.heartbeat.router-07", "beat");
-        await local.flush();
+        local = await connect({
+          servers: leaf.url,
+          ...testIdentity(creds, "OPS", "router-07").nats,
+        }).catch(() => undefined);
+        return local !== undefined;
+      }, "the router's own leaf node");
+      await until(async () => {
+        local!.publish("ops.heartbeat.router-07", "beat");
+        await local!.flush();
         return sub.getReceived() > 0;
       }, "a heartbeat through the certificate-checked link");
-      await local.close();
+      await local!.close();
       await ops.close();
 
       // Each of the others tried (the hub logged its refusal) and none is linked.
@@ -146,5 +173,6 @@ Deno.test("leaf nodes with NATS_LEAF_TLS_VERIFY=verify: a certificate from NATS_
   await leafTrial("verify", /TLS leafnode handshake error/g, 2);
 });
 
-// verify_and_map is not tried: in operator mode the login is the router's .creds, and nats-server
-// does not let a certificate's names select a JWT user (a stranger's certificate links).
+// verify_and_map is refused by the configuration (tests/config/tls_config_test.ts): in operator
+// mode the login is the router's .creds, and nats-server does not let a certificate's names select
+// a JWT user (a stranger's certificate would link).
