@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `deno task restore`: brings a machine back to the state of a backup (mods/backup).
 #
-# Usage: deno task restore FILE [--force] [--replace] [--data-dir DIR]
-#          1. writes .env (and the secret directories) from the archive; a .env that exists and
-#             differs is kept unless --force; --data-dir DIR sets NATS_DATA_DIR (a new machine)
+# Usage: deno task restore FILE [--force] [--replace] [--data-dir DIR] [--identity-dir DIR]
+#          1. writes .env and the identity (operator and account keys and JWTs, credentials) from
+#             the archive; files that exist and differ are kept unless --force; --data-dir DIR
+#             sets NATS_DATA_DIR, --identity-dir DIR puts the identity there and sets
+#             NATS_IDENTITY_DIR (a new machine)
 #          2. starts only nats-server (deno task nats start) unless it runs already
 #          3. restores every stream and KV bucket with JetStream's restore API; a stream that
 #             exists is refused unless --replace (which deletes it first)
@@ -35,7 +37,7 @@ run() {
 
 case "${1:-}" in
   "" | -h | --help)
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     [ -n "${1:-}" ] && exit 0 || exit 1
     ;;
   stream)
@@ -62,7 +64,12 @@ while [ $# -gt 0 ]; do
       files_args+=(--data-dir "$(realpath -m "$2")")
       shift
       ;;
-    *) die "Unknown option \"$1\": expected --force, --replace or --data-dir DIR" ;;
+    --identity-dir)
+      [ $# -ge 2 ] || die "--identity-dir needs a directory"
+      files_args+=(--identity-dir "$(realpath -m "$2")")
+      shift
+      ;;
+    *) die "Unknown option \"$1\": expected --force, --replace, --data-dir DIR or --identity-dir DIR" ;;
   esac
   shift
 done

@@ -190,6 +190,8 @@ export interface RestoreFilesTarget {
   readonly force?: boolean;
   /** Set `NATS_DATA_DIR` in the restored `.env` (a new machine's data directory). */
   readonly dataDir?: string;
+  /** Set `NATS_IDENTITY_DIR` in the restored `.env` (where the identity was restored to). */
+  readonly identityDir?: string;
   /**
    * The nunect restoring: a backup whose data layout is newer than its own is refused before
    * anything is written (it would refuse to start on the data).
@@ -209,6 +211,13 @@ async function writeSecret(path: string, data: Uint8Array, mode: number, force: 
   await Deno.writeFile(path, data, { mode });
   await Deno.chmod(path, mode);
   return true;
+}
+
+/** `.env` text with `name`'s line replaced, or appended when it has none. */
+function setEnvLine(text: string, name: string, value: string): string {
+  const line = `${name}=${value}`;
+  const re = new RegExp(`^${name}=.*$`, "m");
+  return re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
 }
 
 async function whole(data: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -250,11 +259,9 @@ export async function restoreFiles(
     const m = e.meta;
     if (m.kind === "env") {
       let text = new TextDecoder().decode(await whole(e.data));
-      if (target.dataDir !== undefined) {
-        const line = `NATS_DATA_DIR=${target.dataDir}`;
-        text = /^NATS_DATA_DIR=.*$/m.test(text)
-          ? text.replace(/^NATS_DATA_DIR=.*$/m, line)
-          : `${text.trimEnd()}\n${line}\n`;
+      if (target.dataDir !== undefined) text = setEnvLine(text, "NATS_DATA_DIR", target.dataDir);
+      if (target.identityDir !== undefined) {
+        text = setEnvLine(text, "NATS_IDENTITY_DIR", target.identityDir);
       }
       files.push({ path: target.envFile, data: new TextEncoder().encode(text), mode: 0o600 });
     } else if (m.kind === "file") {

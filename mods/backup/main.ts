@@ -71,6 +71,9 @@ The program (deno run -P=backup --env-file=.env mods/backup/main.ts <command>):
   restore-files FILE               write .env (and the secret directories) from an archive
       [--force]                    replace files that exist and differ
       [--data-dir DIR]             set NATS_DATA_DIR in the restored .env
+      [--identity-dir DIR]         restore the identity (keys, JWTs, credentials) there and set
+                                   NATS_IDENTITY_DIR in the restored .env (default: the
+                                   NATS_IDENTITY_DIR set now, else ./.data/identity)
   restore-streams FILE [--replace] restore every stream into the running nats-server (start only
                                    nats-server: deno task nats start); --replace deletes streams
                                    of the same name first
@@ -96,12 +99,17 @@ function dirOf(path: string): string {
 }
 
 /**
- * The secret directories of this installation. Before operator mode there are none: the role
- * passwords are in .env. With operator mode (issue 10) the controller's NATS_IDENTITY_DIR (the
- * operator's and accounts' keys and JWTs, the issued credentials) goes here.
+ * The secret directories of this installation: the controller's NATS_IDENTITY_DIR (the operator's
+ * and accounts' keys and JWTs, the issued credentials). A restore onto a machine without a .env
+ * yet takes --identity-dir, else NATS_IDENTITY_DIR from the environment, else the default.
  */
 function secretDirs(): SecretDir[] {
-  return [];
+  const chosen = args.values["identity-dir"];
+  const path = chosen !== undefined ? absolute(chosen) : projectPath(
+    config?.identity.dir ?? Deno.env.get("NATS_IDENTITY_DIR") ?? "./.data/identity",
+    projectDir,
+  );
+  return [{ name: "identity", path }];
 }
 
 async function readSecretLine(question: string): Promise<string> {
@@ -154,9 +162,8 @@ function progressPrinter(): (label: string, p: TransferProgress) => void {
   };
 }
 
-let args;
-try {
-  args = parseArgs({
+function parseBackupArgs() {
+  return parseArgs({
     args: Deno.args,
     allowPositionals: true,
     options: {
@@ -164,6 +171,7 @@ try {
       force: { type: "boolean" },
       replace: { type: "boolean" },
       "data-dir": { type: "string" },
+      "identity-dir": { type: "string" },
       account: { type: "string" },
       "passphrase-file": { type: "string" },
       grants: { type: "boolean" },
@@ -171,6 +179,11 @@ try {
       help: { type: "boolean", short: "h" },
     },
   });
+}
+
+let args: ReturnType<typeof parseBackupArgs>;
+try {
+  args = parseBackupArgs();
 } catch (e) {
   fail(`${(e as Error).message} (see --help)`);
 }
@@ -236,6 +249,9 @@ async function dial(account: string) {
       natsUrl: c.unit.natsUrl,
       tls: natsTlsOptions(c.natsTls),
       name: `${c.unit.unitId}-backup-controller`.slice(0, 64),
+      // A restore brings the audit stream back from the archive: the issued console users'
+      // records wait in the journal meanwhile.
+      journalOnly: true,
     });
   } catch (e) {
     throw new BackupError(
@@ -339,6 +355,9 @@ try {
           dataDir: args.values["data-dir"] === undefined
             ? undefined
             : absolute(args.values["data-dir"]),
+          identityDir: args.values["identity-dir"] === undefined
+            ? undefined
+            : absolute(args.values["identity-dir"]),
           running: { layout: CURRENT_LAYOUT, version: NUNECT_VERSION },
         },
       );

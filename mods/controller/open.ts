@@ -20,6 +20,11 @@ export interface OpenControllerOptions {
   readonly name?: string;
   /** Audit stream age limit, ms (default 365 days). */
   readonly auditMaxAgeMs?: number;
+  /**
+   * Record to the offline journal only and never create the audit stream: for a restore, where
+   * the stream comes from the backup (the serving controller moves the records in later).
+   */
+  readonly journalOnly?: boolean;
 }
 
 /** A controller connected to a running server. Dispose (or `close()`) to disconnect. */
@@ -69,7 +74,9 @@ export async function openController(o: OpenControllerOptions): Promise<Controll
     const records = new StreamOrJournal(
       new AuditLog(auditNc),
       new AuditJournal(`${store.paths.private}/audit-journal.jsonl`),
-      () => ensureAuditStream(auditNc, { maxAgeMs: o.auditMaxAgeMs }),
+      o.journalOnly
+        ? () => Promise.reject(new Error("the audit stream is not created by this session"))
+        : () => ensureAuditStream(auditNc, { maxAgeMs: o.auditMaxAgeMs }),
     );
     // JetStream may not be ready (a cluster forming): records wait in the journal meanwhile.
     const moved = await records.catchUp().catch(() => 0);

@@ -63,6 +63,6 @@ export type { Exporter, Prometheus, StartPrometheusOptions } from "./prometheus.
 export { NODE_VERSIONS, nodeBinary } from "./node.ts";
 export { CONSUMER_PACKAGES, npmConsumer, runCommand } from "./npm.ts";
 export type { NpmConsumer } from "./npm.ts";
-export { alive, startStack, testEnv } from "./stack.ts";
+export { alive, stackConnect, stackCreds, startStack, testEnv } from "./stack.ts";
 export type { Stack, StartStackOptions } from "./stack.ts";
 export { cpuMs, rssKiB } from "./proc.ts";

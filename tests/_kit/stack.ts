@@ -1,5 +1,10 @@
 import { randomSecret, sections, variableNames } from "../../mods/config/mod.ts";
-import { initIdentity } from "../../mods/controller/mod.ts";
+import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import {
+  initIdentity,
+  openController,
+  systemCredsFiles,
+} from "../../mods/controller/mod.ts";
 import { buildIslands, bundleIsStale } from "../../scripts/build_islands.ts";
 import { freePorts } from "./ports.ts";
 import { PROJECT_DIR } from "./project.ts";
@@ -165,4 +170,48 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
     }
   }
   return stack;
+}
+
+/**
+ * Credentials inside `account` of a stack's server, as an operator would hold them: for OPS the
+ * dashboard's OPS user (its file in the stack's identity directory), for any other account a
+ * console user the controller issues now (recorded in the audit trail as `test`).
+ *
+ * @param stack the stack (its environment names the identity directory and the server)
+ * @param account an account's name, e.g. `OPS` or `BRIDGE`
+ * @returns the `.creds` text
+ */
+export async function stackCreds(
+  stack: Pick<Stack, "env" | "natsUrl">,
+  account: string,
+): Promise<string> {
+  const identityDir = stack.env.NATS_IDENTITY_DIR!;
+  const hubUnitId = stack.env.UNIT_ID!;
+  if (account === "OPS") {
+    return await Deno.readTextFile(systemCredsFiles(identityDir, hubUnitId).dashboardOps);
+  }
+  await using session = await openController({
+    identityDir,
+    hubUnitId,
+    natsUrl: stack.natsUrl,
+    name: "nunect-test-controller",
+  });
+  return (await session.controller.issueConsole(account, "test")).creds;
+}
+
+/**
+ * A connection to a stack's server with `.creds` text (from {@linkcode stackCreds}).
+ *
+ * @param stack the stack
+ * @param creds the credentials
+ * @returns the connection; close it
+ */
+export function stackConnect(
+  stack: Pick<Stack, "natsUrl">,
+  creds: string,
+): Promise<NatsConnection> {
+  return connect({
+    servers: stack.natsUrl,
+    authenticator: credsAuthenticator(new TextEncoder().encode(creds)),
+  });
 }

@@ -1,15 +1,15 @@
 /**
  * `deno task backup` of a running stack and `deno task restore` onto a new data directory: the
- * units, alert rules and history, a tenant's stream with its consumer, and `.env` come back;
- * credentials from before the backup still work; sessions do not come back. A wrong passphrase
+ * units, alert rules and history, a tenant's stream with its consumer, `.env` and the identity
+ * (operator and account keys and JWTs, issued credentials) come back; credentials from before the
+ * backup still work; sessions do not come back. A wrong passphrase
  * and a changed archive are refused.
  */
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { AlertStore } from "../../mods/alerts/store.ts";
-import { type Stack, startStack, until } from "../_kit/mod.ts";
+import { type Stack, stackConnect, stackCreds, startStack, until } from "../_kit/mod.ts";
 import { envText, script } from "./_scripts.ts";
 import { login } from "../security/_http.ts";
 import { CURRENT_LAYOUT, readMarker } from "../../mods/upgrade/mod.ts";
@@ -36,19 +36,18 @@ Deno.test("backup of a running stack, restored onto a new data directory, has ev
     let unitRecord: { firstSeen: number };
     let sessionCookie: string;
     let envA: Record<string, string>;
+    let opsCreds: string;
+    let bridgeCreds: string;
+    // The identity lives beside the archive, not in the stack's directory: removed after the
+    // backup, it must come back from the archive alone.
+    const identityDir = `${work}/identity`;
     {
-      await using stack = await startStack();
+      await using stack = await startStack({ env: { NATS_IDENTITY_DIR: identityDir } });
       envA = { ...stack.env };
-      const ops = await connect({
-        servers: stack.natsUrl,
-        user: envA.NATS_OPS_USER ?? "ops",
-        pass: envA.NATS_OPS_PASSWORD,
-      });
-      const bridge = await connect({
-        servers: stack.natsUrl,
-        user: envA.NATS_BRIDGE_USER ?? "bridge",
-        pass: envA.NATS_BRIDGE_PASSWORD,
-      });
+      opsCreds = await stackCreds(stack, "OPS");
+      bridgeCreds = await stackCreds(stack, "BRIDGE");
+      const ops = await stackConnect(stack, opsCreds);
+      const bridge = await stackConnect(stack, bridgeCreds);
       try {
         const unitId = envA.UNIT_ID ?? "nunect-hub";
         const kvm = new Kvm(ops);
@@ -92,7 +91,7 @@ Deno.test("backup of a running stack, restored onto a new data directory, has ev
       });
       assert.equal(made.code, 0, made.out);
       assert.match(made.out, /KV_nunect_sessions: skipped/);
-      assert.match(made.out, /Backed up \.env, 0 secret files and \d+ streams/);
+      assert.match(made.out, /Backed up \.env, [1-9]\d* secret files and \d+ streams/);
       assert.equal((await Deno.stat(archive)).mode! & 0o777, 0o600, "the archive is private");
       const listed = await script("backup.sh", ["list", archive], {
         NUNECT_ENV_FILE: `${stack.dir}/.env`,
@@ -103,7 +102,11 @@ Deno.test("backup of a running stack, restored onto a new data directory, has ev
       assert.match(listed.out, /Wrong passphrase/);
     }
     const sealed = await Deno.readFile(archive);
-    assert.equal(new TextDecoder().decode(sealed).indexOf(envA.NATS_BRIDGE_PASSWORD!), -1);
+    const seed = /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(bridgeCreds)![1]!;
+    assert.equal(new TextDecoder().decode(sealed).indexOf(seed), -1, "keys are sealed");
+    assert.equal(new TextDecoder().decode(sealed).indexOf(envA.DASHBOARD_SECRET!), -1);
+    // A new machine: neither the identity nor the data directory is there.
+    await Deno.remove(identityDir, { recursive: true });
     assert.equal(new TextDecoder().decode(sealed).indexOf("order 1"), -1, "messages are sealed");
 
     // A changed byte anywhere after the header is refused.
@@ -121,7 +124,13 @@ Deno.test("backup of a running stack, restored onto a new data directory, has ev
 
     // --- B: a new data directory ---
     await Deno.mkdir(dirB);
-    const restored = await script("restore.sh", [archive, "--data-dir", `${dirB}/data`], {
+    const restored = await script("restore.sh", [
+      archive,
+      "--data-dir",
+      `${dirB}/data`,
+      "--identity-dir",
+      `${dirB}/identity`,
+    ], {
       NUNECT_ENV_FILE: `${dirB}/.env`,
       NUNECT_BACKUP_PASSPHRASE: PASSPHRASE,
       PATH: Deno.env.get("PATH")!,
@@ -131,7 +140,14 @@ Deno.test("backup of a running stack, restored onto a new data directory, has ev
     assert.match(restored.out, /BRIDGE orders: 10 messages/);
     const envB = parseEnv(await Deno.readTextFile(`${dirB}/.env`));
     assert.equal(envB.NATS_DATA_DIR, `${dirB}/data`);
-    assert.deepEqual({ ...envB, NATS_DATA_DIR: "" }, { ...envA, NATS_DATA_DIR: "" });
+    assert.equal(envB.NATS_IDENTITY_DIR, `${dirB}/identity`);
+    const moved = { NATS_DATA_DIR: "", NATS_IDENTITY_DIR: "" };
+    assert.deepEqual({ ...envB, ...moved }, { ...envA, ...moved });
+    assert.equal(
+      (await Deno.stat(`${dirB}/identity/creds/dashboard/ops.creds`)).mode! & 0o777,
+      0o600,
+      "restored credentials stay private",
+    );
     assert.equal((await Deno.stat(`${dirB}/.env`)).mode! & 0o777, 0o600);
     // The backup's data layout is recorded: the start that follows has nothing to migrate.
     const marker = await readMarker(`${dirB}/data`);
@@ -140,17 +156,9 @@ Deno.test("backup of a running stack, restored onto a new data directory, has ev
 
     await using stackB = await startStack({ reuse: { dir: dirB, env: envB } as unknown as Stack });
     assert.doesNotMatch(stackB.supervisor.output().stdout, /Data layout|Upgrading/);
-    // Credentials from before the backup still work: the tenant's, and the dashboard's admin.
-    const bridge = await connect({
-      servers: stackB.natsUrl,
-      user: envA.NATS_BRIDGE_USER ?? "bridge",
-      pass: envA.NATS_BRIDGE_PASSWORD,
-    });
-    const ops = await connect({
-      servers: stackB.natsUrl,
-      user: envA.NATS_OPS_USER ?? "ops",
-      pass: envA.NATS_OPS_PASSWORD,
-    });
+    // Credentials from before the backup still work: the tenant's, OPS's, the dashboard's admin.
+    const bridge = await stackConnect(stackB, bridgeCreds);
+    const ops = await stackConnect(stackB, opsCreds);
     try {
       const jsm = await jetstreamManager(bridge);
       const orders = await jsm.streams.info("orders");

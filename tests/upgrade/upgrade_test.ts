@@ -5,7 +5,6 @@
  * step, the marker, `.env`).
  */
 import assert from "node:assert/strict";
-import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { AlertStore } from "../../mods/alerts/store.ts";
@@ -22,7 +21,14 @@ import {
   runUpgrade,
 } from "../../mods/upgrade/mod.ts";
 import { NUNECT_VERSION } from "../../mods/protocol/mod.ts";
-import { PROJECT_DIR, type Stack, startStack, testEnv } from "../_kit/mod.ts";
+import {
+  PROJECT_DIR,
+  type Stack,
+  stackConnect,
+  stackCreds,
+  startStack,
+  testEnv,
+} from "../_kit/mod.ts";
 
 const FIXTURE = `${PROJECT_DIR}/tests/upgrade/fixtures/layout0-d5552a6`;
 
@@ -35,7 +41,11 @@ function parseEnv(text: string): Record<string, string> {
   );
 }
 
-/** The fixture's data directory and .env in a new directory, on free ports. */
+/**
+ * The fixture's data directory and .env in a new directory, on free ports, after
+ * `deno task identity init` as `deno task start` runs it first (operator mode: the accounts'
+ * JetStream data moves to their keys' directories).
+ */
 async function olderInstallation(): Promise<{ dir: string; env: Record<string, string> }> {
   const dir = await Deno.makeTempDir({ prefix: "nunect-upgrade-" });
   const fresh = await testEnv(dir);
@@ -51,6 +61,7 @@ async function olderInstallation(): Promise<{ dir: string; env: Record<string, s
         "DASHBOARD_PORT",
         "NATS_URL",
         "NATS_DATA_DIR",
+        "NATS_IDENTITY_DIR",
         "NATS_SERVER_BIN",
       ].map((k) => [k, fresh[k]!]),
     ),
@@ -65,6 +76,15 @@ async function olderInstallation(): Promise<{ dir: string; env: Record<string, s
     Object.entries(env).filter(([k]) => k !== "NUNECT_ENV_FILE").map(([k, v]) => `${k}=${v}\n`)
       .join(""),
   );
+  const init = await new Deno.Command("bash", {
+    args: [`${PROJECT_DIR}/scripts/identity.sh`, "init"],
+    env: { NUNECT_ENV_FILE: `${dir}/.env`, DENO: Deno.execPath() },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(init.stderr);
+  assert.ok(init.success, said);
+  assert.match(said, /Moved JetStream data of .*OPS/);
   return { dir, env };
 }
 
@@ -89,16 +109,8 @@ Deno.test("0.1.0 on a data directory from before it: migrated, said, kept; then 
       assert.equal(marker?.history.length, 1);
       assert.equal(marker?.history[0]?.from, 0);
 
-      const ops = await connect({
-        servers: stack.natsUrl,
-        user: env.NATS_OPS_USER,
-        pass: env.NATS_OPS_PASSWORD,
-      });
-      const bridge = await connect({
-        servers: stack.natsUrl,
-        user: env.NATS_BRIDGE_USER,
-        pass: env.NATS_BRIDGE_PASSWORD,
-      });
+      const ops = await stackConnect(stack, await stackCreds(stack, "OPS"));
+      const bridge = await stackConnect(stack, await stackCreds(stack, "BRIDGE"));
       try {
         assert.deepEqual((await (await AlertStore.open(ops)).rules()).map((r) => r.id), [
           "hub-silent",
