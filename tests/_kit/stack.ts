@@ -1,10 +1,6 @@
 import { randomSecret, sections, variableNames } from "../../mods/config/mod.ts";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import {
-  initIdentity,
-  openController,
-  systemCredsFiles,
-} from "../../mods/controller/mod.ts";
+import { initIdentity, openController, systemCredsFiles } from "../../mods/controller/mod.ts";
 import { buildIslands, bundleIsStale } from "../../scripts/build_islands.ts";
 import { freePorts } from "./ports.ts";
 import { PROJECT_DIR } from "./project.ts";

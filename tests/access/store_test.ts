@@ -13,7 +13,7 @@ import { startNats } from "../_kit/mod.ts";
 
 Deno.test("access store: a read JetStream does not answer throws; an absent key is undefined", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     const map = await KvMap.open(nc, "nunect_test_access", z.object({ n: z.number() }), {
       description: "test",

@@ -264,7 +264,7 @@ Deno.test("alerts: a unit that fell silent while no evaluator ran alerts once mo
 Deno.test("alerts: an evaluator killed between the state's compare-and-set and the event's publish loses no notification; two that take over send it once", async () => {
   await using ns = await startNats();
   await using hook = webhookReceiver();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     await using program = spawnProgram({
       permissionSet: "alerts",

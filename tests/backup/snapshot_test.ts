@@ -75,7 +75,7 @@ Deno.test("a stream comes back from its snapshot: messages, sequences, headers, 
 
 Deno.test("a memory stream comes back too, or is refused with the reason (before 2.15)", async () => {
   await using ns = await startNats();
-  const nc = await connect({ servers: ns.url, ...ns.users.ops });
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({

@@ -56,7 +56,14 @@ Deno.test({
           NATS_TLS_KEY: certs.key,
           NATS_HTTPS_PORT: "-1",
           NATS_TLS_CA: certs.ca,
-          ...(MTLS ? { NATS_TLS_HANDSHAKE_FIRST: "auto" } : {}),
+          // The kit's controller logs in over mTLS too.
+          ...(MTLS
+            ? {
+              NATS_TLS_HANDSHAKE_FIRST: "auto",
+              NATS_TLS_CLIENT_CERT: certs.clientCert,
+              NATS_TLS_CLIENT_KEY: certs.clientKey,
+            }
+            : {}),
         },
         ...(MTLS ? { clientCa: certs.ca } : {}),
       });
