@@ -1,4 +1,5 @@
 import { createInbox, type Msg, type NatsConnection } from "@nats-io/nats-core";
+import { retry } from "../client/mod.ts";
 import { BackupError } from "./errors.ts";
 
 /** What JetStream's snapshot API says about a stream before it sends the data. */
@@ -230,7 +231,7 @@ export async function restoreStream(
   const stream = meta.config.name;
   const what = `Cannot restore stream "${stream}"`;
   const timeout = options.timeoutMs ?? 10_000;
-  if (options.replace) {
+  const remove = async () => {
     const m = await nc.request(`$JS.API.STREAM.DELETE.${stream}`, undefined, { timeout })
       .catch((e) => {
         throw new BackupError(`${what}: deleting the old one failed: ${(e as Error).message}`, {
@@ -241,14 +242,33 @@ export async function restoreStream(
     if (r.error && r.error.err_code !== 10059) {
       throw new BackupError(`${what}: deleting the old one failed: ${r.error.description}`);
     }
-  }
+  };
+  // Only what the API knows: a header may carry more (a one-stream file's account, date).
+  const request = { config: meta.config, state: meta.state };
+  const begin = async () => {
+    if (options.replace) await remove();
+    return await api<{ deliver_subject: string }>(
+      nc,
+      `$JS.API.STREAM.RESTORE.${stream}`,
+      request,
+      timeout,
+      what,
+    );
+  };
+  const inUse = (e: unknown) => e instanceof BackupError && /already in use/i.test(e.message);
   let reply: { deliver_subject: string };
   try {
-    // Only what the API knows: a header may carry more (a one-stream file's account, date).
-    const request = { config: meta.config, state: meta.state };
-    reply = await api(nc, `$JS.API.STREAM.RESTORE.${stream}`, request, timeout, what);
+    // A stream restored a moment ago may not be deletable yet ("not found"), and then its name
+    // is still in use: with replace, delete and ask again.
+    reply = await retry(begin, {
+      attempts: options.replace ? 5 : 1,
+      backoff: { initialMs: 100, factor: 2, maxMs: 1_000 },
+      onError: (e) => {
+        if (!inUse(e)) throw e;
+      },
+    });
   } catch (e) {
-    if (e instanceof BackupError && /already in use/i.test(e.message)) {
+    if (inUse(e)) {
       throw new BackupError(
         `${what}: a stream of that name exists: delete it first, or restore with --replace (which deletes it)`,
         { cause: e },

@@ -10,7 +10,8 @@ const set = denoJson.permissions.registry;
 
 Deno.test("deno.json's registry env list is exactly the variables of its config sections", () => {
   assert.deepEqual(set.env, variableNames(REGISTRY_SECTIONS));
-  assert.deepEqual(Object.keys(set).sort(), ["env", "net"]);
+  assert.deepEqual(Object.keys(set).sort(), ["env", "net", "read"]);
+  assert.deepEqual(set.read, ["./.data/identity/creds/registry"], "its own credentials only");
   assert.deepEqual(set.net, ["127.0.0.1:4222", "localhost:4222"]);
 });
 
