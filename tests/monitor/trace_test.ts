@@ -111,18 +111,21 @@ Deno.test("a traced publish shows the account export and the leaf node hop", asy
     );
 
     // The echo request to a router goes down the leaf link, which authenticates as the router.
-    // The router's own report does not come back: its leaf node sends it as the router's user,
-    // and nats-server refuses it there ("Publish Violation" in the router's log) — a router's
-    // user reaches only its own inbox prefix. The hub's report names the link and its hop.
+    // The router's own report comes back: nats-server lets a leaf node publish to the reply and
+    // trace destination of a message it was sent (its user may publish nothing else there).
     let down = await traceMessage(ops, "ops.echo.router-1", "ping");
     await until(async () => {
       down = await traceMessage(ops, "ops.echo.router-1", "ping");
-      return down.hops[0]!.egress.some((e) => e.kind === "leaf node");
-    }, "the trace to reach the leaf link");
+      return down.hops.some((h) => h.server === leaf.unitId);
+    }, "the router's report of its hop");
     const [origin] = down.hops;
     const link = origin!.egress.find((e) => e.kind === "leaf node")!;
     assert.equal(link.name, leaf.unitId);
-    assert.deepEqual(down.missing, [link.hop], "the router's hop is missing, not wrong");
+    const routerHop = down.hops.find((h) => h.server === leaf.unitId)!;
+    assert.equal(routerHop.hop, link.hop);
+    assert.equal(routerHop.ingress?.kind, "leaf node");
+    assert.deepEqual(routerHop.egress.map((e) => e.name), ["router-guardian"]);
+    assert.deepEqual(down.missing, []);
   } finally {
     await Promise.all([bridge.close(), ops.close(), onLeaf.close()]);
   }

@@ -202,7 +202,7 @@ Deno.test("UnitRegistry builds the units table from valid telemetry", async (t) 
       const one = await reg.history("router-1", "rtt", { limit: 1 });
       assert.deepEqual(one.map((e) => e.value.nativeRttUs), [1500]);
       await assert.rejects(() => reg.history("x y", "rtt"), /Invalid unit ID "x y"/);
-      await assert.rejects(() => reg.history("a.b", "rtt"), /Invalid account "a"/);
+      await assert.rejects(() => reg.history("a.b", "rtt"), /Invalid unit key "a.b"/);
       // Each read's ephemeral consumer is removed again.
       const jsm = await jetstreamManager(ops);
       assert.equal((await jsm.streams.info("nunect_telemetry")).state.consumer_count, 0);
