@@ -146,16 +146,14 @@ function authenticator(o: ConnectOptions, runtime: Runtime): Authenticator | und
   if (o.creds !== undefined) {
     // nats.js's parser needs the line break after the seed's END marker, which trimming drops.
     const text = new TextDecoder().decode(bytes("creds", o.creds)) + "\n";
-    const creds = encoder.encode(text);
-    if (!text.includes("BEGIN NATS USER JWT") || !text.includes("BEGIN USER NKEY SEED")) {
+    const jwt = /-----BEGIN NATS USER JWT-----\s*(\S+)/.exec(text)?.[1];
+    const seed = /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(text)?.[1];
+    if (!jwt || !seed) {
       throw new InvalidOptionError(
         "Invalid option creds: expected the contents of a .creds file (a user JWT and a seed)",
       );
     }
-    const jwt = /-----BEGIN NATS USER JWT-----\s*(\S+)/.exec(text)?.[1];
-    const seed = /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(text)?.[1];
-    return (jwt && seed ? runtime.nativeAuthenticator?.(jwt, seed) : undefined) ??
-      credsAuthenticator(creds);
+    return runtime.nativeAuthenticator?.(jwt, seed) ?? credsAuthenticator(encoder.encode(text));
   }
   if (o.nkeySeed !== undefined) {
     const seed = bytes("nkeySeed", o.nkeySeed);
