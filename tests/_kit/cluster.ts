@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { connect } from "@nats-io/transport-node";
 import { initIdentity } from "../../mods/controller/mod.ts";
 import { type NatsServer, startNats, TEST_HUB_UNIT } from "./nats.ts";
 import { freePorts } from "./ports.ts";
@@ -198,10 +199,27 @@ async function formed(servers: readonly NatsServer[], timeoutMs: number): Promis
           return false;
         }
       }
-      return leaders.size === 1 && leaderSees;
+      if (leaders.size !== 1 || !leaderSees) return false;
+      // Each member has JetStream on for OPS (2.9 turns it on a moment after the account loads).
+      for (const s of up.values()) if (!(await jetStreamAnswers(s))) return false;
+      return true;
     },
-    `the cluster of ${servers.length} servers to form (routes, a JetStream meta leader that sees every member)`,
+    `the cluster of ${servers.length} servers to form (routes, a JetStream meta leader that sees every member, JetStream for OPS on each)`,
     timeoutMs,
     100,
   );
+}
+
+/** Whether `server` answers OPS's JetStream account info (not "JetStream not enabled"). */
+async function jetStreamAnswers(server: NatsServer): Promise<boolean> {
+  const nc = await connect({ servers: server.url, ...server.users.ops.nats }).catch(() => null);
+  if (nc === null) return false;
+  try {
+    const m = await nc.request("$JS.API.INFO", undefined, { timeout: 2_000 });
+    return (m.json() as { error?: unknown }).error === undefined;
+  } catch {
+    return false;
+  } finally {
+    await nc.close();
+  }
 }
