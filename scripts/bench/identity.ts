@@ -1,7 +1,8 @@
 /**
  * Identity in operator mode, measured: (1) 1,000 guardian-like clients connecting with their own
  * JWT credentials against the same 1,000 with one shared password (before operator mode), time
- * until all are connected and the server's CPU, alternating runs on servers of the same version;
+ * until all are connected and the server's CPU, alternating runs on servers of the same version,
+ * and the same 1,000 sharing one JWT user (what operator mode costs by itself);
  * (2) minting 1,000 unit credentials through the controller (key pair, JWT, store, audit record)
  * against signing the bare JWTs; (3) pushing them: revoking them one at a time (each a claims
  * update the server applies live) against one revocation of all 1,000 in one update, and the
@@ -91,6 +92,13 @@ export async function bench(): Promise<void> {
     await Deno.writeTextFile(`${dir}/${unitId}.creds`, creds);
   }
   const mintMs = performance.now() - m0;
+  // One JWT user shared by every client: operator mode's own cost, without per-unit users.
+  const sharedDir = `${ns.dir}/bench-shared-creds`;
+  await Deno.mkdir(sharedDir);
+  const sharedCreds = await Deno.readTextFile(`${dir}/${unitIds[0]}.creds`);
+  for (const unitId of unitIds) {
+    await Deno.writeTextFile(`${sharedDir}/${unitId}.creds`, sharedCreds);
+  }
 
   // --- (1) connecting ------------------------------------------------------------------------
   // The baseline is nunect's configuration before operator mode: config-file accounts with the
@@ -100,6 +108,7 @@ export async function bench(): Promise<void> {
   await using pw = await startNats({ configFile: before });
   const jwtRuns: ConnectResult[] = [];
   const pwRuns: ConnectResult[] = [];
+  const sharedRuns: ConnectResult[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     pwRuns.push(
       await connectAll(pw.url, pw.pid, [
@@ -110,6 +119,7 @@ export async function bench(): Promise<void> {
       ]),
     );
     jwtRuns.push(await connectAll(ns.url, ns.pid, ["creds", dir, String(UNITS)]));
+    sharedRuns.push(await connectAll(ns.url, ns.pid, ["creds", sharedDir, String(UNITS)]));
   }
   const m = (rs: ConnectResult[], k: keyof ConnectResult) => median(rs.map((x) => x[k]));
 
@@ -150,6 +160,12 @@ export async function bench(): Promise<void> {
   console.log(
     `    server CPU                          own JWT creds ${fmt(m(jwtRuns, "serverCpuMs"))}` +
       `   shared password ${fmt(m(pwRuns, "serverCpuMs"))}`,
+  );
+  console.log(
+    `    one shared JWT user (operator mode's own cost)   ${fmt(m(sharedRuns, "wallMs"))}` +
+      `   server CPU ${fmt(m(sharedRuns, "serverCpuMs"))}   own creds vs shared JWT ${
+        (m(jwtRuns, "wallMs") / m(sharedRuns, "wallMs")).toFixed(2)
+      }`,
   );
   console.log(
     `  mint ${UNITS} unit credentials            controller ${fmt(mintMs)} (${
