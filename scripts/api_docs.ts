@@ -1,16 +1,15 @@
 /**
- * `deno task docs:api`: writes docs/api.md, the dashboard's HTTP API reference, from its
- * machine-readable description: an OpenAPI 3.1 document. Until the dashboard serves its own
- * (`/api/openapi.json`, issue 13), the document is made from the route table (routes/table.ts:
- * method, path, what it answers, the least role). `--check` fails when docs/api.md is stale.
+ * `deno task docs:api`: writes docs/api.md, the dashboard's HTTP API reference, from the OpenAPI
+ * 3.1 document the dashboard serves at `/api/openapi.json` (routes/openapi.ts: the route table
+ * and its zod schemas). `--check` fails when docs/api.md is stale.
  *
  * @module
  */
 import { ROUTES } from "../routes/table.ts";
-import type { Route } from "../routes/route.ts";
+import { openApiDocument } from "../routes/openapi.ts";
 import { NUNECT_VERSION } from "../mods/protocol/mod.ts";
 
-/** An OpenAPI 3.1 document, as JSON. */
+/** The parts of an OpenAPI 3.1 document the reference shows. */
 export type OpenApi = {
   readonly openapi: string;
   readonly info: { readonly title: string; readonly version: string };
@@ -31,34 +30,6 @@ export interface Operation {
   readonly requestBody?: unknown;
   /** nunect's extension: the least role that may call it. */
   readonly "x-nunect-role"?: string;
-}
-
-/**
- * An OpenAPI 3.1 document of the route table's `/api` routes (paths in OpenAPI's `{param}` form).
- *
- * @param routes the route table
- * @param version nunect's version
- * @returns the document
- */
-export function openApiFromRoutes(routes: readonly Route[], version: string): OpenApi {
-  const paths: Record<string, Record<string, Operation>> = {};
-  for (const r of routes) {
-    if (r.path !== "/api" && !r.path.startsWith("/api/")) continue;
-    const path = r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
-    const params = [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
-      name: m[1]!,
-      in: "path",
-      required: true,
-    }));
-    paths[path] ??= {};
-    paths[path][r.method.toLowerCase()] = {
-      summary: r.title,
-      tags: [r.path.split("/")[2] ?? "api"],
-      ...(params.length > 0 ? { parameters: params } : {}),
-      "x-nunect-role": r.role,
-    };
-  }
-  return { openapi: "3.1.0", info: { title: "nunect dashboard API", version }, paths };
 }
 
 function cell(text: string): string {
@@ -120,7 +91,7 @@ export const API_DOC = new URL("../docs/api.md", import.meta.url).pathname;
  * @returns the Markdown
  */
 export function currentApiReference(): string {
-  return renderApiReference(openApiFromRoutes(ROUTES, NUNECT_VERSION));
+  return renderApiReference(openApiDocument(ROUTES, NUNECT_VERSION) as unknown as OpenApi);
 }
 
 if (import.meta.main) {
