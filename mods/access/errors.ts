@@ -28,7 +28,7 @@ export class AccessDeniedError extends NunectError {
 }
 
 /**
- * The users or tokens bucket could not be read (JetStream slow or away): the request is answered
+ * The users, tokens or login sessions bucket could not be read (JetStream slow or away): the request is answered
  * 503 and nothing is concluded from the missing answer (a session is not ended for it).
  */
 export class AccessStoreUnavailableError extends NunectError {

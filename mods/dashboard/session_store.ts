@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { type KV, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { z } from "zod";
+import { AccessStoreUnavailableError } from "../access/mod.ts";
 
 /** A login session as the server keeps it. JSON-serialisable; it never holds the session's ID. */
 export interface SessionRecord {
@@ -174,13 +175,21 @@ export class SessionStore implements AsyncDisposable {
    * @param id the secret ID from the (verified) cookie
    * @param now the current time in ms
    * @returns the record, or undefined when the session has ended or never was
+   * @throws {AccessStoreUnavailableError} when this instance has not seen the session and the
+   *   bucket does not answer: a missing answer is not "no such session", so the user stays
+   *   logged in and is asked to try again (503)
    */
   async get(id: string, now = Date.now()): Promise<SessionRecord | undefined> {
     const ref = await sessionRef(id);
     let known = this.#sessions.get(ref);
     if (known === undefined && this.#kv !== null) {
       // Made on another instance a moment ago, before this one's watch saw it.
-      const e = await this.#kv.get(ref).catch(() => null);
+      const e = await this.#kv.get(ref).catch((cause) => {
+        throw new AccessStoreUnavailableError(
+          "Cannot read your login session: the session store (JetStream KV in OPS) did not answer; you are still logged in, try again in a moment",
+          { cause },
+        );
+      });
       const record = e?.operation === "PUT" ? this.#parse(e.value) : undefined;
       if (record !== undefined && record.ref === ref) {
         known = { record, revision: e!.revision };
@@ -190,7 +199,9 @@ export class SessionStore implements AsyncDisposable {
     if (known === undefined) return undefined;
     const { record, revision } = known;
     if (now - record.lastSeen > this.#idleMs || now >= record.expires) {
-      await this.end(ref);
+      // Over by its own times on every instance; a bucket that does not answer now cannot keep
+      // it alive, and its TTL removes the record later.
+      await this.end(ref).catch(() => false);
       return undefined;
     }
     if (now - record.lastSeen >= this.#touchMs) {
