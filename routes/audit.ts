@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { scopeLabel } from "../mods/access/mod.ts";
-import type { AuditInput } from "../mods/audit/mod.ts";
+import { type AuditInput, AuditUnavailableError } from "../mods/audit/mod.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { describeError } from "./errors.ts";
 import type { Route } from "./route.ts";
@@ -40,11 +40,17 @@ function targetOf(c: AppContext, route: Route): string {
 }
 
 /**
- * Records every request to a state-changing route in the audit trail, after it is answered:
- * who (user, role, scope, session or token), the action (the route's), the target (its path
+ * Records every request to a state-changing route in the audit trail, after it is handled: who
+ * (user, role, scope, session or token), the action (the route's), the target (its path
  * parameters, or what the handler noted), the outcome (status, and the error's message when it
- * failed or was refused), and before/after where the handler noted them. Without an audit
- * trail (no JetStream) the request is refused with 503 before anything changes.
+ * failed or was refused), and before/after where the handler noted them.
+ *
+ * A change is answered as done only once its record is stored (JetStream acknowledged it). When
+ * the record cannot be stored, the answer is 503 saying the change was made unrecorded, the
+ * record goes to the dashboard's log whole, and further changes are refused (503) before they
+ * are made until the trail stores again. Without an audit trail at all (no JetStream) every
+ * change is refused. Records of refused and failed requests change nothing: they are sent at
+ * once and confirmed in batches, so a flood of refusals does not wait on the trail.
  *
  * @param route the route
  * @returns the middleware (a no-op for GET routes)
@@ -54,6 +60,7 @@ export function auditWrites(route: Route): MiddlewareHandler<AppEnv> {
   const action = route.action;
   return async (c, next) => {
     const audit = c.var.services.need("audit");
+    await audit.check();
     await next();
     const p = c.get("principal");
     const note = c.get("auditNote") ?? {};
@@ -76,6 +83,17 @@ export function auditWrites(route: Route): MiddlewareHandler<AppEnv> {
         error: (c.error ? describeError(c.error).message : `HTTP ${status}`).slice(0, 1024),
       }),
     };
-    audit.submit(input);
+    if (!ok) {
+      audit.submit(input);
+      return;
+    }
+    await audit.append(input).catch((cause) => {
+      if (!(cause instanceof AuditUnavailableError)) throw cause;
+      if (cause.record !== undefined) audit.reportLost(cause.record, cause);
+      throw new AuditUnavailableError(
+        `The change was made, but its audit record could not be stored (${cause.message}): the record is in the dashboard's log, and further changes are refused until the audit trail stores again`,
+        { cause },
+      );
+    });
   };
 }

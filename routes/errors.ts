@@ -23,6 +23,7 @@ import {
   KdfBusyError,
   UnknownAccessError,
 } from "../mods/access/mod.ts";
+import { AuditUnavailableError } from "../mods/audit/mod.ts";
 import {
   AccountUnavailableError,
   type FieldIssue,
@@ -91,6 +92,7 @@ export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[]
   [HttpError, (e) => (e as HttpError).status],
   [KdfBusyError, () => 429],
   [AccessStoreUnavailableError, () => 503],
+  [AuditUnavailableError, () => 503],
   [InvalidAccessInputError, () => 400],
   [UnknownAccessError, () => 404],
   [AccessConflictError, () => 409],

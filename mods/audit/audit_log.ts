@@ -3,6 +3,7 @@ import {
   DeliverPolicy,
   DiscardPolicy,
   jetstream,
+  type JetStreamClient,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
@@ -14,10 +15,11 @@ import {
   AUDIT_SUBJECT_PREFIX,
   type AuditInput,
   type AuditRecord,
-  auditRecord,
   auditRecordSchema,
   auditSubject,
+  encodeAuditRecord,
 } from "./record.ts";
+import { AuditUnavailableError } from "./errors.ts";
 
 /** Options of {@linkcode ensureAuditStream}. */
 export interface AuditStreamOptions {
@@ -146,11 +148,15 @@ export interface RecentOptions {
  */
 export class AuditLog {
   readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
   readonly #stream: string;
   readonly #pending = new Set<Promise<void>>();
   #unconfirmed: Unconfirmed[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #failed = 0;
+  /** Why the last record was not stored, until one is again. */
+  #failing: Error | undefined;
+  #probe: Promise<void> | undefined;
   readonly #onLost: (record: AuditRecord, error: Error) => void;
 
   /**
@@ -161,6 +167,7 @@ export class AuditLog {
    */
   constructor(nc: NatsConnection, options: AuditLogOptions = {}) {
     this.#nc = nc;
+    this.#js = jetstream(nc, { checkAPI: false });
     this.#stream = options.stream ?? AUDIT_STREAM;
     this.#onLost = options.onLost ??
       ((record, error) =>
@@ -183,10 +190,10 @@ export class AuditLog {
    * @throws {InvalidAuditRecordError} for a malformed record or one holding a secret
    */
   submit(input: AuditInput): AuditRecord {
-    const record = auditRecord(input);
+    const { record, json } = encodeAuditRecord(input);
     const h = natsHeaders();
     h.set("Nats-Msg-Id", record.id);
-    const item = { record, subject: auditSubject(record.action), data: JSON.stringify(record), h };
+    const item = { record, subject: auditSubject(record.action), data: json, h };
     try {
       this.#nc.publish(item.subject, item.data, { headers: h });
     } catch { /* closed or draining: the confirmation sends it again or reports it lost */ }
@@ -222,14 +229,13 @@ export class AuditLog {
         return ack.duplicate === true;
       }, { attempts: 2, backoff: { initialMs: 1000, factor: 1, maxMs: 1000, jitterMs: 0 } });
     const done: Promise<void> = (async () => {
-      if (await store(batch.at(-1)!)) return;
-      // The last one had not arrived: any of the batch may be missing. Each is sent again.
-      for (const item of batch.slice(0, -1)) await store(item);
-    })().catch((e) => {
-      for (const item of batch) {
-        this.#failed++;
-        this.#onLost(item.record, e as Error);
+      if (!await store(batch.at(-1)!)) {
+        // The last one had not arrived: any of the batch may be missing. Each is sent again.
+        for (const item of batch.slice(0, -1)) await store(item);
       }
+      this.#failing = undefined;
+    })().catch((e) => {
+      for (const item of batch) this.#lose(item.record, e as Error);
     }).finally(() => this.#pending.delete(done));
     this.#pending.add(done);
   }
@@ -240,9 +246,43 @@ export class AuditLog {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
-  /** Records {@linkcode AuditLog.submit} could not store. */
+  /** Records {@linkcode AuditLog.submit} and {@linkcode AuditLog.append} could not store. */
   get failed(): number {
     return this.#failed;
+  }
+
+  /**
+   * Resolves when the trail stores records: at once while the last record was stored; after a
+   * record was not, it stores one that marks the gap (`audit.resume`, the error in `before`)
+   * and resolves once that one is stored. Callers about to make a change that needs its record
+   * call this first, so that a trail known not to store refuses the change before it is made.
+   *
+   * @throws {AuditUnavailableError} while the trail still does not store
+   */
+  async check(): Promise<void> {
+    const failing = this.#failing;
+    if (failing === undefined) return;
+    // One probe at a time: concurrent writers wait for the same answer.
+    this.#probe ??= (async () => {
+      const { record, json } = encodeAuditRecord({
+        actor: "nunect",
+        action: "audit.resume",
+        target: `stream ${this.#stream}`,
+        before: { error: failing.message },
+        after: null,
+        ok: true,
+      });
+      await this.#store(record, json);
+      this.#failing = undefined;
+    })().finally(() => this.#probe = undefined);
+    await this.#probe.catch((cause) => {
+      throw new AuditUnavailableError(
+        `The audit trail cannot store records (${
+          (cause as Error).message
+        }): changes are refused until it can; check that JetStream runs in the OPS account and that the stream "${this.#stream}" exists`,
+        { cause },
+      );
+    });
   }
 
   /**
@@ -298,22 +338,54 @@ export class AuditLog {
   }
 
   /**
-   * Stores one record and waits for JetStream's acknowledgement.
+   * Stores one record and waits for JetStream's acknowledgement. After a record is not stored,
+   * {@linkcode AuditLog.check} refuses until the trail stores again.
    *
    * @param input who did what to what, before and after
    * @returns the stored record with its ID and time
    * @throws {InvalidAuditRecordError} for a malformed record or one holding a secret
-   * @throws when JetStream does not acknowledge (stream missing, no permission): the caller
-   *   decides whether the change may stand unrecorded
+   * @throws {AuditUnavailableError} when JetStream does not acknowledge (stream missing, no
+   *   permission, no answer), with the record: the caller decides whether the change may stand
+   *   unrecorded, and keeps the record (a journal) or hands it to {@linkcode AuditLog.reportLost}
    */
   async append(input: AuditInput): Promise<AuditRecord> {
-    const record = auditRecord(input);
-    await jetstream(this.#nc, { checkAPI: false }).publish(
-      auditSubject(record.action),
-      JSON.stringify(record),
-      { msgID: record.id, expect: { streamName: this.#stream } },
-    );
+    const { record, json } = encodeAuditRecord(input);
+    try {
+      await this.#store(record, json);
+    } catch (e) {
+      this.#failed++;
+      this.#failing = e as Error;
+      throw new AuditUnavailableError(
+        `Audit record "${record.action}" on "${record.target}" not stored: ${(e as Error).message}`,
+        { cause: e, record },
+      );
+    }
+    this.#failing = undefined;
     return record;
+  }
+
+  /**
+   * Hands a record that could not be stored to `onLost` (by default: the whole record to
+   * stderr), so that it is never silently lost.
+   *
+   * @param record the record {@linkcode AuditLog.append} did not store
+   * @param error why
+   */
+  reportLost(record: AuditRecord, error: Error): void {
+    this.#onLost(record, error);
+  }
+
+  #store(record: AuditRecord, json: string): Promise<unknown> {
+    return this.#js.publish(auditSubject(record.action), json, {
+      msgID: record.id,
+      expect: { streamName: this.#stream },
+    });
+  }
+
+  #lose(record: AuditRecord, error: Error): void {
+    this.#failed++;
+    this.#failing = error;
+    this.#onLost(record, error);
   }
 
   /**

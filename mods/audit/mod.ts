@@ -3,8 +3,11 @@
  * state-changing request to the dashboard, logins and logouts included, is recorded — who, with
  * which role and scope, what, to what, the outcome, before and after — in the JetStream stream
  * `nunect_audit` of the OPS account, which cannot be deleted from or purged through the API and
- * has its own retention (AUDIT_MAX_AGE_DAYS). Writers call {@linkcode AuditLog.append};
- * records never hold a secret (the check refuses seeds and credentials blocks).
+ * has its own retention (AUDIT_MAX_AGE_DAYS). Writers call {@linkcode AuditLog.append}, which
+ * returns once JetStream has stored the record; a record it cannot store goes to the writer's
+ * `onLost` whole, and {@linkcode AuditLog.check} then refuses until the trail stores again, so
+ * that a change needing its record can be refused before it is made. Records never hold a secret
+ * (the check refuses seeds and credentials blocks).
  *
  * @example
  * ```ts
@@ -25,8 +28,8 @@ export {
   auditRecordSchema,
   auditSubject,
   checkAuditRecord,
-  InvalidAuditRecordError,
 } from "./record.ts";
+export { AuditUnavailableError, InvalidAuditRecordError } from "./errors.ts";
 export type { AuditInput, AuditRecord } from "./record.ts";
 export { AuditLog, ensureAuditStream } from "./audit_log.ts";
 export type {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NunectError } from "../protocol/mod.ts";
+import { InvalidAuditRecordError } from "./errors.ts";
 
 /** The JetStream stream (in OPS) that keeps the audit trail. */
 export const AUDIT_STREAM = "nunect_audit";
@@ -64,12 +64,21 @@ export type AuditInput = Omit<AuditRecord, "id" | "at"> & {
  * @throws {InvalidAuditRecordError} for a malformed record or one holding a secret
  */
 export function auditRecord(input: AuditInput): AuditRecord {
-  const { id, at, ...rest } = input;
-  return checkAuditRecord({ ...rest, id: id ?? crypto.randomUUID(), at: at ?? Date.now() });
+  return encodeAuditRecord(input).record;
 }
 
-/** A record that would put a secret into the audit trail, or that does not fit the schema. */
-export class InvalidAuditRecordError extends NunectError {}
+/**
+ * Completes and checks a writer's input, and gives the JSON that is stored (serialised once: the
+ * secret scan runs over exactly what is published).
+ *
+ * @param input the writer's input
+ * @returns the complete record and its JSON
+ * @throws {InvalidAuditRecordError} for a malformed record or one holding a secret
+ */
+export function encodeAuditRecord(input: AuditInput): { record: AuditRecord; json: string } {
+  const { id, at, ...rest } = input;
+  return checked({ ...rest, id: id ?? crypto.randomUUID(), at: at ?? Date.now() });
+}
 
 // Seeds (SO…, SA…, SU…: 58 base32 characters) and .creds/PEM blocks must never be stored.
 const SECRET = /\bS[OAUNCPX][A-Z2-7]{56}\b|-----BEGIN [A-Z ]+-----/;
@@ -99,6 +108,10 @@ export function auditSubject(action: string): string {
  * @throws {InvalidAuditRecordError} naming the problem (never echoing the secret)
  */
 export function checkAuditRecord(record: AuditRecord): AuditRecord {
+  return checked(record).record;
+}
+
+function checked(record: AuditRecord): { record: AuditRecord; json: string } {
   const parsed = auditRecordSchema.safeParse(record);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -108,10 +121,11 @@ export function checkAuditRecord(record: AuditRecord): AuditRecord {
       }: ${issue?.message}`,
     );
   }
-  if (SECRET.test(JSON.stringify(record))) {
+  const json = JSON.stringify(parsed.data);
+  if (SECRET.test(json)) {
     throw new InvalidAuditRecordError(
       `Invalid audit record for "${record.action}" on "${record.target}": it contains a seed or a credentials block; record public keys only`,
     );
   }
-  return parsed.data;
+  return { record: parsed.data, json };
 }

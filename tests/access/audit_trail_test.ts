@@ -2,11 +2,16 @@
  * The audit trail of the dashboard: every state-changing route of the table leaves a record
  * (refused and failed ones too), with who, role, scope, action, target and result; configuration
  * changes carry before and after; logins and logouts are recorded; the Audit page filters and
- * exports; and no route can change or delete a record.
+ * exports; and no route can change or delete a record. A write is answered as done only once its
+ * record is stored.
  *
  * @module
  */
 import assert from "node:assert/strict";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { AUDIT_STREAM, ensureAuditStream } from "../../mods/audit/mod.ts";
 import { ROUTES } from "../../routes/table.ts";
 import { startNats, until } from "../_kit/mod.ts";
 import { ADMIN, get, login, loginForm, postLogin, testDashboard } from "../dashboard/_harness.ts";
@@ -167,4 +172,49 @@ Deno.test("audit trail: every write of the table is recorded, refused or not; ch
   });
 
   await until(async () => (await audit.flush(), audit.failed === 0), "every record stored");
+});
+
+Deno.test("audit trail: a write is answered as done only once its record is stored; while the trail cannot store, writes are refused before they change anything", async () => {
+  await using ns = await startNats();
+  const lost: Rec[] = [];
+  await using d = await testDashboard(ns, { TELEMETRY_HISTORY_MAX_MB: "32" }, {
+    onAuditLost: (r) => lost.push(r as Rec),
+  });
+  const admin = await login(d.app);
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
+  try {
+    const kv = await new Kvm(nc).create("audited_kv");
+    const put = (key: string) =>
+      post(d.app, admin, `/api/kv/OPS/audited_kv/put?key=${key}`, { value: key });
+
+    const first = await put("a");
+    assert.equal(first.status, 200, await first.text());
+
+    // The trail cannot store (its stream deleted by someone with JetStream rights in OPS).
+    await jetstreamManager(nc).then((jsm) => jsm.streams.delete(AUDIT_STREAM));
+    const unrecorded = await put("b");
+    const body = await unrecorded.json();
+    assert.equal(unrecorded.status, 503, "not answered as done without its record");
+    assert.match(body.error.message, /change was made, but its audit record could not be stored/);
+    const b = lost.find((r) => r.target.includes("audited_kv/b"));
+    assert.ok(b, "the record went to the dashboard's log whole");
+    assert.equal(b.action, "kv.put");
+    assert.equal(b.actor, ADMIN.user);
+
+    const refused = await put("c");
+    assert.equal(refused.status, 503);
+    assert.match((await refused.json()).error.message, /audit trail cannot store/i);
+    assert.equal(await kv.get("c"), null, "refused before the change");
+
+    // Back: the next write is made and recorded.
+    await ensureAuditStream(nc);
+    const again = await put("d");
+    assert.equal(again.status, 200, await again.text());
+    const stored = (await d.services.need("audit").search()).records;
+    assert.ok(stored.some((r) => r.action === "kv.put" && r.target.includes("audited_kv/d")));
+    const gap = stored.find((r) => r.action === "audit.resume");
+    assert.match(JSON.stringify(gap?.before), /error/, "the trail marks its gap");
+  } finally {
+    await nc.close();
+  }
 });

@@ -6,6 +6,7 @@ import {
   AUDIT_STREAM,
   AuditLog,
   auditSubject,
+  AuditUnavailableError,
   ensureAuditStream,
   InvalidAuditRecordError,
 } from "../../mods/audit/mod.ts";
@@ -180,6 +181,35 @@ Deno.test("audit: submitted records that JetStream cannot store are reported, ne
     await ok.flush();
     assert.equal(ok.failed, 0);
     assert.equal((await ok.search({ action: "t.kept", limit: 1000 })).records.length, 100);
+  } finally {
+    await nc.close();
+  }
+});
+
+Deno.test("audit: an append JetStream does not store throws with the record; check() refuses until the trail stores, then marks the gap", async () => {
+  await using ns = await startNats();
+  const nc = await connect({ servers: ns.url, ...ns.users.ops.nats });
+  try {
+    const audit = new AuditLog(nc);
+    await audit.check(); // nothing failed yet: nothing to prove
+    // No audit stream: nothing stores the record.
+    const err = await audit.append({
+      actor: "x",
+      action: "t.gone",
+      target: "a",
+      before: null,
+      after: null,
+      ok: true,
+    }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof AuditUnavailableError, String(err));
+    assert.equal(err.record?.target, "a", "the caller gets the record to keep or report");
+    assert.equal(audit.failed, 1);
+    await assert.rejects(audit.check(), AuditUnavailableError);
+    await ensureAuditStream(nc);
+    await audit.check();
+    const [gap] = await audit.recent({ action: "audit.resume" });
+    assert.equal(gap?.actor, "nunect");
+    assert.match(JSON.stringify(gap?.before), /error/);
   } finally {
     await nc.close();
   }
