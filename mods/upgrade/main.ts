@@ -5,6 +5,9 @@
  *
  *   upgrade            run what is needed (nats-server must be running for KV migrations)
  *   upgrade --check    only say what would be done (no NATS needed); exit 2 on a downgrade
+ *   upgrade --grants   print the Deno flags this .env needs, one a line (scripts/upgrade.sh,
+ *                      which `deno task upgrade` runs, passes them on: NATS_DATA_DIR and the
+ *                      .env file may lie outside the project, NATS_URL on another port)
  *
  * @module
  */
@@ -21,6 +24,7 @@ import {
 } from "../config/mod.ts";
 import { connect } from "../client/mod.ts";
 import { systemCredsFiles } from "../controller/mod.ts";
+import { natsHostPort } from "../runtime/mod.ts";
 import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
 import {
   CURRENT_LAYOUT,
@@ -47,6 +51,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     check: { type: "boolean" },
+    grants: { type: "boolean" },
     version: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
@@ -61,12 +66,29 @@ if (values.help) {
 Brings NATS_DATA_DIR (and .env) from an older nunect to this one (${NUNECT_VERSION}, data layout
 ${CURRENT_LAYOUT}), saying what each migration did; deno task start does this before nunect's
 programs start. A data directory a newer nunect wrote is refused (exit 2).
-  --check   only say what would be done (no NATS needed)`);
+  --check   only say what would be done (no NATS needed)
+  --grants  print the Deno flags NATS_DATA_DIR, the .env file and NATS_URL need (one a line)`);
   Deno.exit(0);
 }
 
 const config = exitOnConfigError(() => loadConfig(UPGRADE_SECTIONS));
 const dataDir = dataDirPath(config.server.dataDir, projectDir);
+const opsCredsFile = () =>
+  systemCredsFiles(projectPath(config.identity.dir, projectDir), config.unit.unitId).dashboardOps;
+if (values.grants) {
+  // Deno permission sets are static; these come from .env. Each flag replaces the set's list, so
+  // the set's own entries are repeated.
+  const envFile = Deno.env.get("NUNECT_ENV_FILE");
+  const env = envFile === undefined ? [] : [envFile];
+  // Operator mode: the OPS connection is the dashboard's OPS user, from the identity directory.
+  const opsCreds = opsCredsFile();
+  console.log(`--allow-net=${natsHostPort(config.unit.natsUrl)}`);
+  console.log(`--allow-read=${[projectDir, dataDir, ...env, opsCreds].join(",")}`);
+  console.log(
+    `--allow-write=${[`${projectDir}/.env`, `${projectDir}/.data`, dataDir, ...env].join(",")}`,
+  );
+  Deno.exit(0);
+}
 const running = { layout: CURRENT_LAYOUT, version: NUNECT_VERSION };
 try {
   const marker = await readMarker(dataDir);
@@ -111,10 +133,7 @@ try {
           unitId: `${config.unit.unitId}-upgrade`.slice(0, 64),
           name: "nunect-upgrade",
           // In operator mode: the dashboard's OPS user (every stream and KV inside OPS).
-          creds: await Deno.readTextFile(
-            systemCredsFiles(projectPath(config.identity.dir, projectDir), config.unit.unitId)
-              .dashboardOps,
-          ),
+          creds: await Deno.readTextFile(opsCredsFile()),
         })).nc,
     },
     running,

@@ -163,6 +163,29 @@ Deno.test("a data directory a newer nunect wrote is refused before nats-server s
   }
 });
 
+Deno.test("deno task upgrade --check reads a data directory outside the project", async () => {
+  // The installation lives in a temporary directory: NATS_DATA_DIR and .env are both outside the
+  // project, which the `upgrade` permission set alone may not read.
+  const { dir } = await olderInstallation();
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", "upgrade", "--check"],
+      cwd: PROJECT_DIR,
+      env: { NUNECT_ENV_FILE: `${dir}/.env`, DENO: Deno.execPath(), NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    const said = dec.decode(out.stdout) + dec.decode(out.stderr);
+    assert.equal(out.code, 0, said);
+    assert.match(said, new RegExp(`Data layout 0 -> ${CURRENT_LAYOUT}: `));
+    assert.equal(await readMarker(`${dir}/data`), null, "--check changes nothing");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 function step(from: number, fail = false): Migration {
   return {
     from,
