@@ -11,8 +11,8 @@
 #         (dpkg --add-architecture arm64): the router artefact and the tests' musl root file
 #         systems take arm64 packages with apt-get download, which installs nothing;
 #         Debian's prometheus is unpacked into ~/.cache/nunect/prometheus (not a service), and
-#         so is nginx into ~/.cache/nunect/nginx (the reverse-proxy test runs it as its own
-#         process; the package would start a service on port 80), and chrony into
+#         so are nginx and caddy into ~/.cache/nunect/nginx and caddy (the reverse-proxy test
+#         runs them as its own processes; the packages would start services), and chrony into
 #         ~/.cache/nunect/chrony when the host has none (installing it would replace the host's
 #         time service); libnss3-tools (certutil) lets the tests' Chromium trust their CA
 # Debian packages are installed with apt-get when running as root; otherwise the exact command is
@@ -85,64 +85,44 @@ fi
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   arm64_arch=
 }
-# Prometheus for the /metrics test: Debian's package unpacked into a cache directory and run by
-# the test kit as the test's own process, never installed as a host service (the package would
-# start one). Override with PROMETHEUS_BIN.
-prometheus_dir="${XDG_CACHE_HOME:-$HOME/.cache}/nunect/prometheus"
-if [ "$purpose" = test ] && [ -z "${PROMETHEUS_BIN:-}" ] && [ ! -x "$prometheus_dir/usr/bin/prometheus" ]; then
-  echo "Unpacking Debian's prometheus into $prometheus_dir (one-time, for the /metrics test)..." >&2
-  mkdir -p "$prometheus_dir"
+# Debian packages the tests run as their own processes are unpacked into the cache, never
+# installed: installing would start a host service (prometheus, nginx on port 80, caddy on 80 and
+# 443) or replace one (chrony). unpack <package> <directory> <why>: the package's files into the
+# directory, and its libraries (lib*, zlib*) onto the list of packages to install.
+cache_dir=${NUNECT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nunect}
+unpack() {
+  local package=$1 dir=$2 tmp dep
+  echo "Unpacking Debian's $package into $dir (one-time, $3)..." >&2
   tmp=$(mktemp -d)
-  if ! (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1); then
+  if ! (cd "$tmp" && apt-get download "$package" >/dev/null 2>&1); then
     [ "$(id -u)" -eq 0 ] && apt-get update -qq >&2
-    (cd "$tmp" && apt-get download prometheus >&2)
+    (cd "$tmp" && apt-get download "$package" >&2)
   fi
-  dpkg-deb -x "$tmp"/prometheus_*.deb "$prometheus_dir"
-  rm -rf "$tmp"
-fi
-
-# nginx for the reverse-proxy test (config/nginx): Debian's package unpacked into a cache
-# directory and run by the test kit as the test's own process (nginx -c <conf> -g 'daemon off;'),
-# never installed (the package starts a service on port 80). Override with NGINX_BIN.
-nginx_dir="${XDG_CACHE_HOME:-$HOME/.cache}/nunect/nginx"
-if [ "$purpose" = test ] && [ -z "${NGINX_BIN:-}" ] && [ ! -x "$nginx_dir/usr/sbin/nginx" ]; then
-  echo "Unpacking Debian's nginx into $nginx_dir (one-time, for the reverse-proxy test)..." >&2
-  tmp=$(mktemp -d)
-  if ! (cd "$tmp" && apt-get download nginx >/dev/null 2>&1); then
-    [ "$(id -u)" -eq 0 ] && apt-get update -qq >&2
-    (cd "$tmp" && apt-get download nginx >&2)
-  fi
-  mkdir -p "$nginx_dir"
-  dpkg-deb -x "$tmp"/nginx_*.deb "$nginx_dir"
-  # Its libraries (libpcre2-8-0, libssl3, ...), not the package and its service.
-  for dep in $(dpkg-deb -f "$tmp"/nginx_*.deb Depends | tr ',' '\n' | sed -E 's/^ *([^ (|]+).*/\1/'); do
+  rm -rf "$dir" && mkdir -p "$dir"
+  dpkg-deb -x "$tmp/${package}"_*.deb "$dir"
+  for dep in $(dpkg-deb -f "$tmp/${package}"_*.deb Depends | tr ',' '\n' | sed -E 's/^ *([^ (|]+).*/\1/'); do
     case "$dep" in lib* | zlib*) dpkg -s "$dep:$(dpkg --print-architecture)" >/dev/null 2>&1 || missing+=("$dep") ;; esac
   done
   rm -rf "$tmp"
-fi
-
-# chrony for the tests' own chronyd pair. Installing Debian's package would change the host's
-# time service behind the user's back: it replaces systemd-timesyncd (both provide time-daemon)
-# and starts a chronyd that disciplines the clock. So when the host has no chrony, the package is
-# unpacked into the cache (dpkg-deb -x) and only its libraries are installed; the tests find
-# chronyd and chronyc there (tests/timesync/_daemons.ts). NUNECT_CHRONY_UNPACK=1 unpacks even
-# when the host has chrony (to try this path).
-chrony_dir=${NUNECT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nunect}/chrony
-if [ "$purpose" = test ] && [ ! -x "$chrony_dir/usr/sbin/chronyd" ] &&
-  { [ "${NUNECT_CHRONY_UNPACK:-}" = 1 ] || [ ! -x /usr/sbin/chronyd ] || [ ! -x /usr/bin/chronyc ]; }; then
-  echo "Unpacking Debian's chrony into $chrony_dir for the tests (installing the package would replace the host's time service, which stays as it is)..." >&2
-  tmp=$(mktemp -d)
-  if ! (cd "$tmp" && apt-get download chrony >/dev/null 2>&1); then
-    [ "$(id -u)" -eq 0 ] && apt-get update -qq >&2
-    (cd "$tmp" && apt-get download chrony >&2)
+}
+if [ "$purpose" = test ]; then
+  # Prometheus for the /metrics test (override with PROMETHEUS_BIN).
+  [ -n "${PROMETHEUS_BIN:-}" ] || [ -x "$cache_dir/prometheus/usr/bin/prometheus" ] ||
+    unpack prometheus "$cache_dir/prometheus" "for the /metrics test"
+  # nginx and Caddy for the reverse-proxy test, config/nginx and config/caddy (NGINX_BIN,
+  # CADDY_BIN).
+  [ -n "${NGINX_BIN:-}" ] || [ -x "$cache_dir/nginx/usr/sbin/nginx" ] ||
+    unpack nginx "$cache_dir/nginx" "for the reverse-proxy test"
+  [ -n "${CADDY_BIN:-}" ] || [ -x "$cache_dir/caddy/usr/bin/caddy" ] ||
+    unpack caddy "$cache_dir/caddy" "for the reverse-proxy test"
+  # chrony for the tests' own chronyd pair, when the host has none: its package replaces
+  # systemd-timesyncd (both provide time-daemon) and starts a chronyd that disciplines the clock.
+  # The tests find chronyd and chronyc there (tests/timesync/_daemons.ts).
+  # NUNECT_CHRONY_UNPACK=1 unpacks even when the host has chrony (to try this path).
+  if [ ! -x "$cache_dir/chrony/usr/sbin/chronyd" ] &&
+    { [ "${NUNECT_CHRONY_UNPACK:-}" = 1 ] || [ ! -x /usr/sbin/chronyd ] || [ ! -x /usr/bin/chronyc ]; }; then
+    unpack chrony "$cache_dir/chrony" "the host's time service stays as it is"
   fi
-  rm -rf "$chrony_dir" && mkdir -p "$chrony_dir"
-  dpkg-deb -x "$tmp"/chrony_*.deb "$chrony_dir"
-  # Its libraries (libedit2, libgnutls30, libnettle8, …), not the package and its services.
-  for dep in $(dpkg-deb -f "$tmp"/chrony_*.deb Depends | tr ',' '\n' | sed -E 's/^ *([^ (|]+).*/\1/'); do
-    case "$dep" in lib*) dpkg -s "$dep:$(dpkg --print-architecture)" >/dev/null 2>&1 || missing+=("$dep") ;; esac
-  done
-  rm -rf "$tmp"
 fi
 
 [ ${#missing[@]} -eq 0 ] && [ -z "$arm64_arch" ] && exit 0

@@ -5,6 +5,7 @@
  *   check         validate every variable; exit 2 with the list of problems
  *   server-env    print the validated nats-server environment as shell assignments
  *   nginx         print the nginx site (config/nginx/nunect.conf) for this host's .env
+ *   caddy         print the Caddyfile (config/caddy/Caddyfile) for this host's .env
  *
  * @module
  */
@@ -14,10 +15,10 @@ import {
   ensureEnvFile,
   exitOnConfigError,
   loadConfig,
-  NginxSiteError,
-  nginxSiteFor,
   projectPath,
-  renderNginxSite,
+  ProxySiteError,
+  proxySiteFor,
+  renderProxySite,
   serverConfigFile,
   serverEnv,
   serverSections,
@@ -31,12 +32,15 @@ Commands:
   check       validate the whole configuration; exit 2 listing every bad variable
   server-env  print nats-server's environment and config file as shell assignments
               (and NUNECT_IDENTITY_DIR, the identity directory made absolute)
-  nginx       print the nginx site for this .env (config/nginx/nunect.conf filled in):
+  nginx       print the nginx site for this .env (config/nginx/nunect.conf filled in)
+  caddy       print the Caddyfile for this .env (config/caddy/Caddyfile filled in)
+              Both take:
                 --listen <port>       HTTPS port (443)
                 --http <port>         a plain-HTTP port that redirects to HTTPS (e.g. 80)
                 --cert <pem> --key <pem>
-                                      nginx's certificate for DASHBOARD_DOMAIN (default
-                                      NATS_TLS_CERT and NATS_TLS_KEY)
+                                      the proxy's certificate for DASHBOARD_DOMAIN (default
+                                      NATS_TLS_CERT and NATS_TLS_KEY; Caddy without any
+                                      obtains one itself by ACME)
                 --monitoring <ranges> serve the monitoring API under /monitoring/ to these
                                       comma-separated addresses or ranges only
 
@@ -94,7 +98,9 @@ switch (command) {
     );
     break;
   }
-  case "nginx": {
+  case "nginx":
+  case "caddy": {
+    const template = command === "nginx" ? "config/nginx/nunect.conf" : "config/caddy/Caddyfile";
     const config = exitOnConfigError(() => loadConfig(["dashboard", "server", "natsTls"]));
     const port = (v: string | undefined, name: string) => {
       const n = Number(v);
@@ -106,18 +112,17 @@ switch (command) {
     };
     const cert = values.cert ?? config.server.tlsCert;
     const key = values.key ?? config.server.tlsKey;
-    if (cert === "" || key === "") {
+    if (command === "nginx" ? cert === "" || key === "" : (cert === "") !== (key === "")) {
       console.error(
-        "nginx needs a certificate for DASHBOARD_DOMAIN: give --cert and --key (or set " +
-          "NATS_TLS_CERT and NATS_TLS_KEY; `deno task certs` makes local ones)",
+        `${command} needs a certificate for DASHBOARD_DOMAIN and its key: give --cert and --key ` +
+          "(or set NATS_TLS_CERT and NATS_TLS_KEY; `deno task certs` makes local ones)",
       );
       Deno.exit(1);
     }
-    const template = await Deno.readTextFile(`${projectDir}/config/nginx/nunect.conf`);
     try {
-      console.log(renderNginxSite(
-        template,
-        nginxSiteFor(config, {
+      console.log(renderProxySite(
+        await Deno.readTextFile(`${projectDir}/${template}`),
+        proxySiteFor(config, {
           listen: values.listen === undefined ? 443 : port(values.listen, "listen"),
           httpListen: values.http === undefined ? null : port(values.http, "http"),
           cert,
@@ -128,7 +133,7 @@ switch (command) {
         }),
       ));
     } catch (e) {
-      if (!(e instanceof NginxSiteError)) throw e;
+      if (!(e instanceof ProxySiteError)) throw e;
       console.error(e.message);
       Deno.exit(1);
     }
@@ -136,7 +141,7 @@ switch (command) {
   }
   default:
     console.error(
-      `Unknown command "${command}": expected init, check, server-env or nginx (see --help)`,
+      `Unknown command "${command}": expected init, check, server-env, nginx or caddy (see --help)`,
     );
     Deno.exit(1);
 }

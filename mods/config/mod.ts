@@ -46,7 +46,7 @@ export { OBSOLETE_VARIABLES, obsoleteVariables, obsoleteVariablesMessage } from 
 export type { ServerConfig } from "./server_env.ts";
 export { ensureEnvFile, randomSecret, setEnvValues, withFreshSecrets } from "./env_file.ts";
 export { natsTlsOptions } from "./nats_tls.ts";
-export { NginxSiteError, nginxSiteFor, renderNginxSite } from "./nginx_site.ts";
-export type { NginxSite } from "./nginx_site.ts";
+export { ProxySiteError, proxySiteFor, renderProxySite } from "./proxy_site.ts";
+export type { ProxySite } from "./proxy_site.ts";
 export type { NatsTlsOptions } from "./nats_tls.ts";
 export { exitOnConfigError } from "./exit.ts";

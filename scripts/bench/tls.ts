@@ -21,7 +21,7 @@
  * @module
  */
 import { connect } from "@nats-io/transport-node";
-import { loadConfig, nginxSiteFor, renderNginxSite } from "../../mods/config/mod.ts";
+import { loadConfig, proxySiteFor, renderProxySite } from "../../mods/config/mod.ts";
 import {
   freePorts,
   PROJECT_DIR,
@@ -128,9 +128,9 @@ export async function bench(): Promise<void> {
       DASHBOARD_PORT: new URL(proxied.url).port,
       DASHBOARD_BIND: "127.0.0.1",
     });
-    const site = renderNginxSite(
+    const site = renderProxySite(
       await Deno.readTextFile(`${PROJECT_DIR}/config/nginx/nunect.conf`),
-      nginxSiteFor(loadConfig(["dashboard", "server", "natsTls"], (n) => vars[n]), {
+      proxySiteFor(loadConfig(["dashboard", "server", "natsTls"], (n) => vars[n]), {
         listen: proxyPort!,
         httpListen: null,
         cert: certs.cert,

@@ -5,7 +5,7 @@
  * under its supervisor), network namespaces joined by veth pairs with a toxiproxy to put faults on
  * the links between them, and runs the project's programs under their production permission sets.
  * Everything it starts is AsyncDisposable: `await using ns = await startNats()`. Also: a real
- * Prometheus scraping a target, throw-away TLS certificates (and servers that verify client
+ * Prometheus scraping a target, nginx and Caddy in front of the dashboard, throw-away TLS certificates (and servers that verify client
  * certificates), free ports, the RSS and CPU of a process, Node binaries of other versions, a
  * project that installed the npm package, permission checks, and waiting for a condition or an
  * event. The nats-server they run is {@linkcode testServer} (the managed current one, or
@@ -34,6 +34,9 @@ export type { Router, StartTopologyOptions, Topology } from "./topology.ts";
 export { testCertificates } from "./certs.ts";
 export { nginxBin, startNginx } from "./nginx.ts";
 export type { Nginx, StartNginxOptions } from "./nginx.ts";
+export { caddyBin, startCaddy } from "./caddy.ts";
+export type { Caddy, StartCaddyOptions } from "./caddy.ts";
+export type { ReverseProxy } from "./reverse_proxy.ts";
 
 export type { TestCertificates } from "./certs.ts";
 export { freePorts } from "./ports.ts";

@@ -1,17 +1,13 @@
-import { spawnProcess } from "./program.ts";
-import { until } from "./wait.ts";
+import { type ReverseProxy, runReverseProxy } from "./reverse_proxy.ts";
+import { tiedCommand } from "./tied.ts";
+import { unpackedBin } from "./unpacked.ts";
 
 /** A running nginx started by the test kit. Dispose to stop it and remove its files. */
-export interface Nginx extends AsyncDisposable {
-  /** Its HTTPS origin, e.g. `https://127.0.0.1:43210`. */
-  readonly url: string;
-  /** Its error log so far. */
-  log(): Promise<string>;
-}
+export type Nginx = ReverseProxy;
 
 /** Options of {@linkcode startNginx}. */
 export interface StartNginxOptions {
-  /** The site (server blocks), e.g. config/nginx/nunect.conf filled in by `renderNginxSite`. */
+  /** The site (server blocks), e.g. config/nginx/nunect.conf filled in by `renderProxySite`. */
   readonly site: string;
   /** The HTTPS port the site listens on (the kit waits for it). */
   readonly port: number;
@@ -22,17 +18,7 @@ export interface StartNginxOptions {
  * `~/.cache/nunect/nginx`, else `/usr/sbin/nginx`.
  */
 export function nginxBin(): string {
-  const given = Deno.env.get("NGINX_BIN");
-  if (given) return given;
-  const cache = `${
-    Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`
-  }/nunect/nginx/usr/sbin/nginx`;
-  try {
-    Deno.statSync(cache);
-    return cache;
-  } catch {
-    return "/usr/sbin/nginx";
-  }
+  return unpackedBin("NGINX_BIN", "nginx/usr/sbin/nginx", "/usr/sbin/nginx");
 }
 
 /**
@@ -41,7 +27,7 @@ export function nginxBin(): string {
  * directory, and waits until the site's port accepts connections.
  *
  * @param options the site and its port
- * @returns the running nginx
+ * @returns the running nginx; its `log()` is nginx's error log
  * @throws {Error} when nginx refuses the configuration or does not listen within 20 s
  */
 export async function startNginx(options: StartNginxOptions): Promise<Nginx> {
@@ -57,8 +43,9 @@ export async function startNginx(options: StartNginxOptions): Promise<Nginx> {
       `events { worker_connections 512; }\nhttp {\n  access_log ${dir}/access.log;\n${temp}\n` +
       `  include ${dir}/site.conf;\n}\n`,
   );
-  const proc = spawnProcess(
-    new Deno.Command(nginxBin(), {
+  return await runReverseProxy({
+    name: "nginx",
+    command: tiedCommand(nginxBin(), {
       args: [
         "-p",
         `${dir}/`,
@@ -73,33 +60,9 @@ export async function startNginx(options: StartNginxOptions): Promise<Nginx> {
       stdout: "piped",
       stderr: "piped",
     }),
-  );
-  let exited = false;
-  proc.child.status.then(() => exited = true);
-  const log = () => Deno.readTextFile(`${dir}/error.log`).catch(() => "");
-  const stop = async () => {
-    await proc.stop("SIGTERM");
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  };
-  try {
-    await until(
-      async () => {
-        if (exited) {
-          throw new Error(`nginx exited during start:\n${proc.output().stderr}\n${await log()}`);
-        }
-        try {
-          (await Deno.connect({ hostname: "127.0.0.1", port: options.port })).close();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      `nginx listening on ${options.port}`,
-      20_000,
-    );
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return { url: `https://127.0.0.1:${options.port}`, log, [Symbol.asyncDispose]: stop };
+    dir,
+    port: options.port,
+    url: `https://127.0.0.1:${options.port}`,
+    log: () => Deno.readTextFile(`${dir}/error.log`).catch(() => ""),
+  });
 }

@@ -3,6 +3,7 @@ import { freePorts } from "./ports.ts";
 import { spawnProcess } from "./program.ts";
 import { until } from "./wait.ts";
 import { tiedCommand } from "./tied.ts";
+import { unpackedBin } from "./unpacked.ts";
 
 /** Options of {@linkcode startPrometheus}. */
 export interface StartPrometheusOptions {
@@ -34,17 +35,7 @@ export interface Prometheus extends AsyncDisposable {
  * `scripts/setup.sh test` into `~/.cache/nunect/prometheus`, else `prometheus` on PATH.
  */
 export function prometheusBin(): string {
-  const given = Deno.env.get("PROMETHEUS_BIN");
-  if (given) return given;
-  const cache = `${
-    Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME")}/.cache`
-  }/nunect/prometheus/usr/bin/prometheus`;
-  try {
-    Deno.statSync(cache);
-    return cache;
-  } catch {
-    return "prometheus";
-  }
+  return unpackedBin("PROMETHEUS_BIN", "prometheus/usr/bin/prometheus", "prometheus");
 }
 
 /**

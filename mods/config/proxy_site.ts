@@ -2,17 +2,23 @@ import { NunectError } from "../protocol/mod.ts";
 import { type Config, localMonitorUrl } from "./schema.ts";
 import { displayHost } from "./server_env.ts";
 
-/** What the nginx site (config/nginx/nunect.conf) is filled in with. */
-export interface NginxSite {
-  /** The public name (server_name), e.g. `ops.example.com`. */
+/**
+ * What a reverse proxy's site template (config/nginx/nunect.conf, config/caddy/Caddyfile) is
+ * filled in with.
+ */
+export interface ProxySite {
+  /** The public name (server_name, the Caddy site's name), e.g. `ops.example.com`. */
   readonly domain: string;
-  /** The HTTPS port nginx listens on (443). */
+  /** The HTTPS port the proxy listens on (443). */
   readonly listen: number;
   /** A plain-HTTP port that redirects to HTTPS (80), or null for none. */
   readonly httpListen: number | null;
-  /** nginx's certificate chain and key (PEM paths) for the public name. */
+  /**
+   * The proxy's certificate chain (PEM path) for the public name, or empty: Caddy then obtains
+   * one itself (ACME); nginx needs one.
+   */
   readonly cert: string;
-  /** Its key. */
+  /** Its key (PEM path), or empty with `cert`. */
   readonly key: string;
   /** The dashboard, e.g. `http://127.0.0.1:4280`. */
   readonly dashboard: string;
@@ -26,34 +32,34 @@ export interface NginxSite {
   readonly upstreamCa: string | null;
 }
 
-/** A site that cannot be made: a placeholder without a value, or an upstream nginx cannot check. */
-export class NginxSiteError extends NunectError {
+/** A site that cannot be made: a placeholder without a value, or an upstream the proxy cannot check. */
+export class ProxySiteError extends NunectError {
   /** The class name, spelled out so that minifiers keep it. */
-  override readonly name: string = "NginxSiteError";
+  override readonly name: string = "ProxySiteError";
 }
 
 /**
- * Fills in the nginx site template: `${NUNECT_…}` placeholders, and the parts between
- * `# @name` and `# @end` kept only when asked for (`redirect`, `upstream_tls`, `monitoring`).
+ * Fills in a reverse proxy's site template: `${NUNECT_…}` placeholders, and the parts between
+ * `# @name` and `# @end` (they may nest) kept only when they apply: `redirect` (a redirect port), `tls_files`
+ * (a certificate given), `upstream_tls` (any upstream speaks TLS), `dashboard_tls`, `ws_tls`,
+ * `monitor_tls` (that upstream does), `monitoring` (someone may read it).
  *
- * @param template the text of config/nginx/nunect.conf
+ * @param template the text of config/nginx/nunect.conf or config/caddy/Caddyfile
  * @param site the values
- * @returns the site file for /etc/nginx/sites-available/
- * @throws {NginxSiteError} when the template names a placeholder that has no value
+ * @returns the site file (for /etc/nginx/sites-available/, or /etc/caddy/Caddyfile)
+ * @throws {ProxySiteError} when an upstream speaks TLS without a CA to check it, or the template
+ *   names a placeholder that has no value
  */
-export function renderNginxSite(template: string, site: NginxSite): string {
+export function renderProxySite(template: string, site: ProxySite): string {
   const url = (u: string) => new URL(u);
   const dashboard = url(site.dashboard);
-  const tlsUpstream = [
-    site.dashboard,
-    site.natsWs,
-    ...(site.monitorAllow.length ? [site.monitor] : []),
-  ]
-    .some((u) => u.startsWith("https:"));
+  const monitoring = site.monitorAllow.length > 0;
+  const tls = (u: string) => u.startsWith("https:");
+  const tlsUpstream = tls(site.dashboard) || tls(site.natsWs) || (monitoring && tls(site.monitor));
   if (tlsUpstream && site.upstreamCa === null) {
-    throw new NginxSiteError(
+    throw new ProxySiteError(
       "An upstream speaks TLS (NATS_TLS_CERT or DASHBOARD_TLS_CERT is set) but NATS_TLS_CA is " +
-        "empty: nginx needs the CA to check it",
+        "empty: the proxy needs the CA to check it",
     );
   }
   const values: Record<string, string> = {
@@ -68,33 +74,43 @@ export function renderNginxSite(template: string, site: NginxSite): string {
     NUNECT_NATS_WS_URL: site.natsWs,
     NUNECT_MONITOR_URL: site.monitor,
     NUNECT_MONITOR_ALLOW: site.monitorAllow.map((a) => `    allow ${a};`).join("\n"),
+    NUNECT_MONITOR_RANGES: site.monitorAllow.join(" "),
     NUNECT_UPSTREAM_CA: site.upstreamCa ?? "",
   };
-  const parts = new Set([
-    ...(site.httpListen !== null ? ["redirect"] : []),
-    ...(tlsUpstream ? ["upstream_tls"] : []),
-    ...(site.monitorAllow.length > 0 ? ["monitoring"] : []),
-  ]);
+  const applies: Record<string, boolean> = {
+    redirect: site.httpListen !== null,
+    tls_files: site.cert !== "",
+    upstream_tls: tlsUpstream,
+    dashboard_tls: tls(site.dashboard),
+    ws_tls: tls(site.natsWs),
+    monitor_tls: tls(site.monitor),
+    monitoring,
+  };
   const out: string[] = [];
-  let keep = true;
+  const open: boolean[] = []; // the parts the line is in (they nest), innermost last
   for (const line of template.split("\n")) {
     if (line === "# @end") {
-      keep = true;
+      if (open.pop() === undefined) {
+        throw new ProxySiteError(`"# @end" without a part in the template`);
+      }
       continue;
     }
     const start = /^# @([a-z_]+)$/.exec(line);
     if (start) {
-      keep = parts.has(start[1]!);
+      const part = start[1]!;
+      if (!(part in applies)) throw new ProxySiteError(`Unknown part "# @${part}" in the template`);
+      open.push(applies[part]!);
       continue;
     }
-    if (keep) out.push(line);
+    if (open.every(Boolean)) out.push(line);
   }
+  if (open.length > 0) throw new ProxySiteError(`A part of the template has no "# @end"`);
   return out.join("\n").replace(/\n{3,}/g, "\n\n").replace(
     /\$\{(NUNECT_[A-Z_]+)\}/g,
     (_, name: string) => {
       const v = values[name];
       if (v === undefined) {
-        throw new NginxSiteError(`Unknown placeholder \${${name}} in the template`);
+        throw new ProxySiteError(`Unknown placeholder \${${name}} in the template`);
       }
       return v;
     },
@@ -102,15 +118,15 @@ export function renderNginxSite(template: string, site: NginxSite): string {
 }
 
 /**
- * The nginx site's values for this host's configuration: the dashboard and NATS listeners of
- * .env, behind the public name DASHBOARD_DOMAIN.
+ * A proxy site's values for this host's configuration: the dashboard and NATS listeners of .env,
+ * behind the public name DASHBOARD_DOMAIN.
  *
  * @param config the dashboard, server and natsTls sections
- * @param choices the HTTPS port, a redirect port, nginx's certificate and key, and who may read
- *   the monitoring API through it
- * @returns the values for {@linkcode renderNginxSite}
+ * @param choices the HTTPS port, a redirect port, the proxy's certificate and key, and who may
+ *   read the monitoring API through it
+ * @returns the values for {@linkcode renderProxySite}
  */
-export function nginxSiteFor(
+export function proxySiteFor(
   config: Config<"dashboard" | "server" | "natsTls">,
   choices: {
     readonly listen: number;
@@ -119,7 +135,7 @@ export function nginxSiteFor(
     readonly key: string;
     readonly monitorAllow: readonly string[];
   },
-): NginxSite {
+): ProxySite {
   const d = config.dashboard;
   const s = config.server;
   const hostPort = (host: string, port: number) => {
