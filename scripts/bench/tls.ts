@@ -1,19 +1,29 @@
 /**
  * TLS benchmark, in one run on one nats-server: the same dashboard (main.ts under the `dashboard`
- * permission set) three ways at once, each reached through its own keep-alive HTTP client as a
- * browser would (HTTP/2 where TLS offers it):
+ * permission set) several ways at once, each reached through its own keep-alive HTTP client (the
+ * same client code, Deno's fetch, for all), HTTP/2 where TLS offers it:
  *
  * - **HTTP**: plain, direct (the baseline);
- * - **HTTPS**: DASHBOARD_TLS_CERT, direct;
- * - **nginx**: config/nginx/nunect.conf terminating TLS in front of a plain dashboard (as deployed);
- * - **HTTPS over HTTP/1.1**: the HTTPS dashboard again, for clients without HTTP/2.
+ * - **HTTPS**: DASHBOARD_TLS_CERT, direct, over HTTP/2 and again over HTTP/1.1;
+ * - **nginx**, **Caddy**: config/nginx/nunect.conf and config/caddy/Caddyfile terminating TLS in
+ *   front of a plain dashboard (as deployed).
  *
- * 1. Request latency: `GET /api/varz` with a session, interleaved over the four, median and p95;
- *    ratios HTTPS / HTTP (target ≤ 1.2×) and nginx / HTTPS direct (target ≤ 1.3×; both are TLS to
- *    the client, so this is the proxy's own cost), and nginx / HTTP.
+ * 1. Request latency: `GET /api/varz` with a session, interleaved over all routes, median and p95,
+ *    and the median split into the time to the response's headers and the time from there to the
+ *    end of its body; ratios HTTPS / HTTP (target ≤ 1.2×) and proxy / HTTPS direct (target
+ *    ≤ 1.3×; both are TLS to the client, so this is the proxy's own cost), and proxy / HTTP.
  * 2. SSE delivery: one `/api/events?topics=activity` stream open on each; a NATS client connects,
  *    and the time until its connect event arrives on each stream is taken (the same event, the
- *    same moment, on all four). Same ratios.
+ *    same moment, on all). Same ratios.
+ *
+ * What the split shows: Deno.serve sets TCP_NODELAY on the connections of a plain listener but
+ * not on those of a TLS listener (Deno 2.9.6; seen with strace, `setsockopt(…, TCP_NODELAY, [1])`
+ * after each plain `accept4` and none after a TLS one). Its HTTPS answer leaves in two writes,
+ * headers then body; Nagle's algorithm holds the body until the client acknowledges the headers,
+ * and a Linux client delays that acknowledgement by up to 40 ms. So a direct HTTPS answer can take
+ * ~40 ms more than the same answer over HTTP, all of it after the headers (HTTP/1.1 nearly always;
+ * HTTP/2 when the client sends nothing in between). nginx and Caddy set TCP_NODELAY. nunect cannot
+ * set it on Deno's TLS connections (no API reaches them); see the README.
  *
  * Run: `deno task bench tls` or `deno run -A scripts/bench/tls.ts`.
  * Environment: BENCH_REQUESTS (300), BENCH_EVENTS (40).
@@ -25,6 +35,7 @@ import { loadConfig, proxySiteFor, renderProxySite } from "../../mods/config/mod
 import {
   freePorts,
   PROJECT_DIR,
+  startCaddy,
   startNats,
   startNginx,
   testCertificates,
@@ -79,10 +90,15 @@ async function login(route: Route): Promise<void> {
   if (!route.cookie) throw new Error(`${route.name}: login failed (HTTP ${res.status})`);
 }
 
-function line(label: string, xs: number[]): string {
+function line(label: string, xs: number[], split?: [number[], number[]]): string {
+  const parts = split
+    ? `  (headers ${quantile(split[0], 0.5).toFixed(2)} ms + body ${
+      quantile(split[1], 0.5).toFixed(2)
+    } ms)`
+    : "";
   return `  ${label.padEnd(28)} median ${quantile(xs, 0.5).toFixed(2)} ms  p95 ${
     quantile(xs, 0.95).toFixed(2)
-  } ms`;
+  } ms${parts}`;
 }
 
 function ratio(label: string, a: number[], b: number[], target: number): string {
@@ -92,16 +108,23 @@ function ratio(label: string, a: number[], b: number[], target: number): string 
   })`;
 }
 
-function report(title: string, [http, https, nginx, https1]: number[][]): void {
+function report(
+  title: string,
+  routes: readonly Route[],
+  xs: number[][],
+  split?: [number[][], number[][]],
+): void {
   console.log(title);
-  console.log(line("HTTP, direct", http!));
-  console.log(line("HTTPS, direct (HTTP/2)", https!));
-  console.log(line("HTTPS, direct (HTTP/1.1)", https1!));
-  console.log(line("HTTPS via nginx (HTTP/2)", nginx!));
+  for (const [k, r] of routes.entries()) {
+    console.log(line(r.name, xs[k]!, split && [split[0][k]!, split[1][k]!]));
+  }
+  const [http, https, https1, nginx, caddy] = xs;
   console.log(ratio("HTTPS / HTTP", https!, http!, 1.2));
   console.log(ratio("HTTPS HTTP/1.1 / HTTP", https1!, http!, 1.2));
   console.log(ratio("nginx / HTTPS direct", nginx!, https!, 1.3));
+  console.log(ratio("Caddy / HTTPS direct", caddy!, https!, 1.3));
   console.log(ratio("nginx / HTTP", nginx!, http!, 1.3));
+  console.log(ratio("Caddy / HTTP", caddy!, http!, 1.3));
 }
 
 /** Runs the TLS benchmarks and prints their figures and ratios. */
@@ -111,7 +134,7 @@ export async function bench(): Promise<void> {
     const certs = await testCertificates(dir);
     const ca = await Deno.readTextFile(certs.ca);
     await using ns = await startNats();
-    const [proxyPort] = freePorts(1);
+    const [proxyPort, caddyPort] = freePorts(2);
     const common = { DASHBOARD_DOMAIN: "localhost" };
     await using plain = await startDashboardProgram(ns, common);
     await using tls = await startDashboardProgram(ns, {
@@ -128,57 +151,60 @@ export async function bench(): Promise<void> {
       DASHBOARD_PORT: new URL(proxied.url).port,
       DASHBOARD_BIND: "127.0.0.1",
     });
-    const site = renderProxySite(
-      await Deno.readTextFile(`${PROJECT_DIR}/config/nginx/nunect.conf`),
-      proxySiteFor(loadConfig(["dashboard", "server", "natsTls"], (n) => vars[n]), {
-        listen: proxyPort!,
-        httpListen: null,
-        cert: certs.cert,
-        key: certs.key,
-        monitorAllow: [],
-      }),
-    );
-    await using nginx = await startNginx({ site, port: proxyPort! });
+    const site = async (template: string, listen: number) =>
+      renderProxySite(
+        await Deno.readTextFile(`${PROJECT_DIR}/${template}`),
+        proxySiteFor(loadConfig(["dashboard", "server", "natsTls"], (n) => vars[n]), {
+          listen,
+          httpListen: null,
+          cert: certs.cert,
+          key: certs.key,
+          monitorAllow: [],
+        }),
+      );
+    await using nginx = await startNginx({
+      site: await site("config/nginx/nunect.conf", proxyPort!),
+      port: proxyPort!,
+    });
+    await using caddy = await startCaddy({
+      caddyfile: await site("config/caddy/Caddyfile", caddyPort!),
+      port: caddyPort!,
+    });
 
+    const trusting = (http2 = true) => Deno.createHttpClient({ caCerts: [ca], http2 });
     const routes: Route[] = [
-      { name: "HTTP", origin: plain.url, client: Deno.createHttpClient({}), cookie: "" },
-      {
-        name: "HTTPS",
-        origin: tls.url,
-        client: Deno.createHttpClient({ caCerts: [ca] }),
-        cookie: "",
-      },
-      {
-        name: "nginx",
-        origin: nginx.url,
-        client: Deno.createHttpClient({ caCerts: [ca] }),
-        cookie: "",
-      },
-      {
-        name: "HTTPS (HTTP/1.1)",
-        origin: tls.url,
-        client: Deno.createHttpClient({ caCerts: [ca], http2: false }),
-        cookie: "",
-      },
+      { name: "HTTP, direct", origin: plain.url, client: Deno.createHttpClient({}), cookie: "" },
+      { name: "HTTPS, direct (HTTP/2)", origin: tls.url, client: trusting(), cookie: "" },
+      { name: "HTTPS, direct (HTTP/1.1)", origin: tls.url, client: trusting(false), cookie: "" },
+      { name: "HTTPS via nginx (HTTP/2)", origin: nginx.url, client: trusting(), cookie: "" },
+      { name: "HTTPS via Caddy (HTTP/2)", origin: caddy.url, client: trusting(), cookie: "" },
     ];
     try {
       for (const r of routes) await login(r);
 
-      // 1. Request latency, interleaved so that all three see the same load.
+      // 1. Request latency, interleaved so that all routes see the same load.
       const latency: number[][] = routes.map(() => []);
+      const headers: number[][] = routes.map(() => []);
+      const body: number[][] = routes.map(() => []);
       for (let i = -20; i < REQUESTS; i++) { // 20 warm-up rounds (JIT, pools, TLS sessions)
         for (const [k, r] of routes.entries()) {
           const t0 = performance.now();
           const res = await get(r, "/api/varz");
+          const t1 = performance.now();
           await res.arrayBuffer();
-          const ms = performance.now() - t0;
+          const t2 = performance.now();
           if (!res.ok) throw new Error(`${r.name} /api/varz: HTTP ${res.status}`);
-          if (i >= 0) latency[k]!.push(ms);
+          if (i < 0) continue;
+          latency[k]!.push(t2 - t0);
+          headers[k]!.push(t1 - t0);
+          body[k]!.push(t2 - t1);
         }
       }
       report(
         `tls: GET /api/varz, ${REQUESTS} requests each, keep-alive (nats-server ${ns.version})`,
+        routes,
         latency,
+        [headers, body],
       );
 
       // 2. SSE delivery of the same connect event to a stream on each.
@@ -224,6 +250,7 @@ export async function bench(): Promise<void> {
       await Promise.all(readers.map((r) => r.done));
       report(
         `tls: SSE delivery of a connect event (client connect -> event read), ${EVENTS} events`,
+        routes,
         delivery,
       );
     } finally {
