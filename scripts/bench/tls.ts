@@ -15,6 +15,8 @@
  * 2. SSE delivery: one `/api/events?topics=activity` stream open on each; a NATS client connects,
  *    and the time until its connect event arrives on each stream is taken (the same event, the
  *    same moment, on all). Same ratios.
+ * 3. What a browser sees: `fetch("/api/varz")` from a logged-in page in Chromium (which takes
+ *    HTTP/2 over TLS), on each route but the HTTP/1.1 one; ratios against HTTP.
  *
  * What the split shows: Deno.serve sets TCP_NODELAY on the connections of a plain listener but
  * not on those of a TLS listener (Deno 2.9.6; seen with strace, `setsockopt(…, TCP_NODELAY, [1])`
@@ -26,7 +28,7 @@
  * set it on Deno's TLS connections (no API reaches them); see the README.
  *
  * Run: `deno task bench tls` or `deno run -A scripts/bench/tls.ts`.
- * Environment: BENCH_REQUESTS (300), BENCH_EVENTS (40).
+ * Environment: BENCH_REQUESTS (300), BENCH_EVENTS (40), BENCH_BROWSER_REQUESTS (100).
  *
  * @module
  */
@@ -41,11 +43,13 @@ import {
   testCertificates,
   until,
 } from "../../tests/_kit/mod.ts";
+import { launchTrustingChromium } from "../../tests/_kit/chromium.ts";
 import { ADMIN, testEnv } from "../../tests/dashboard/_harness.ts";
 import { startDashboardProgram } from "../../tests/dashboard/_server.ts";
 
 const REQUESTS = Number(Deno.env.get("BENCH_REQUESTS") ?? 300);
 const EVENTS = Number(Deno.env.get("BENCH_EVENTS") ?? 40);
+const BROWSER_REQUESTS = Number(Deno.env.get("BENCH_BROWSER_REQUESTS") ?? 100);
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -253,6 +257,45 @@ export async function bench(): Promise<void> {
         routes,
         delivery,
       );
+
+      // 3. What a browser sees: the same request from a page in Chromium, over what it chooses.
+      await using chromium = await launchTrustingChromium({ trustCa: certs.ca });
+      const browsed = routes.filter((r) => !r.name.includes("HTTP/1.1"));
+      const inPage: number[][] = [];
+      const afterHeaders: number[][] = [];
+      for (const r of browsed) {
+        const page = await chromium.browser.newPage();
+        await page.goto(`${r.origin}/login`);
+        await page.fill('input[name="user"]', ADMIN.user);
+        await page.fill('input[name="password"]', ADMIN.password);
+        await Promise.all([page.waitForURL(`${r.origin}/`), page.click('button[type="submit"]')]);
+        const [all, body] = await page.evaluate(async (n) => {
+          const all: number[] = [];
+          const body: number[] = [];
+          for (let i = -10; i < n; i++) {
+            const t0 = performance.now();
+            const res = await fetch("/api/varz", { headers: { accept: "application/json" } });
+            const t1 = performance.now();
+            await res.arrayBuffer();
+            const t2 = performance.now();
+            if (i >= 0) all.push(t2 - t0), body.push(t2 - t1);
+          }
+          return [all, body];
+        }, BROWSER_REQUESTS);
+        inPage.push(all);
+        afterHeaders.push(body);
+        await page.close();
+      }
+      console.log(`tls: GET /api/varz from a page in Chromium, ${BROWSER_REQUESTS} requests each`);
+      for (const [k, r] of browsed.entries()) {
+        console.log(
+          line(r.name.replace(" (HTTP/2)", ""), inPage[k]!) +
+            `  (${quantile(afterHeaders[k]!, 0.5).toFixed(2)} ms of it after the headers)`,
+        );
+      }
+      console.log(ratio("HTTPS / HTTP", inPage[1]!, inPage[0]!, 1.2));
+      console.log(ratio("nginx / HTTP", inPage[2]!, inPage[0]!, 1.3));
+      console.log(ratio("Caddy / HTTP", inPage[3]!, inPage[0]!, 1.3));
     } finally {
       for (const r of routes) r.client.close();
     }
