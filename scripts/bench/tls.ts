@@ -16,16 +16,18 @@
  *    and the time until its connect event arrives on each stream is taken (the same event, the
  *    same moment, on all). Same ratios.
  * 3. What a browser sees: `fetch("/api/varz")` from a logged-in page in Chromium (which takes
- *    HTTP/2 over TLS), on each route but the HTTP/1.1 one; ratios against HTTP.
+ *    HTTP/2 over TLS), on each route but the HTTP/1.1 one, back to back on each connection (as a
+ *    page loads its parts) and interleaved over the routes; ratios against HTTP.
  *
  * What the split shows: Deno.serve sets TCP_NODELAY on the connections of a plain listener but
  * not on those of a TLS listener (Deno 2.9.6; seen with strace, `setsockopt(…, TCP_NODELAY, [1])`
  * after each plain `accept4` and none after a TLS one). Its HTTPS answer leaves in two writes,
  * headers then body; Nagle's algorithm holds the body until the client acknowledges the headers,
  * and a Linux client delays that acknowledgement by up to 40 ms. So a direct HTTPS answer can take
- * ~40 ms more than the same answer over HTTP, all of it after the headers (HTTP/1.1 nearly always;
- * HTTP/2 when the client sends nothing in between). nginx and Caddy set TCP_NODELAY. nunect cannot
- * set it on Deno's TLS connections (no API reaches them); see the README.
+ * ~40 ms more than the same answer over HTTP, all of it after the headers, when requests follow
+ * each other closely on a connection (which protocol shows it in a run depends on what the client
+ * sends meanwhile; requests far apart are not delayed). nginx and Caddy set TCP_NODELAY. nunect
+ * cannot set it on Deno's TLS connections (no API reaches them); see the README.
  *
  * Run: `deno task bench tls` or `deno run -A scripts/bench/tls.ts`.
  * Environment: BENCH_REQUESTS (300), BENCH_EVENTS (40), BENCH_BROWSER_REQUESTS (100).
@@ -261,41 +263,60 @@ export async function bench(): Promise<void> {
       // 3. What a browser sees: the same request from a page in Chromium, over what it chooses.
       await using chromium = await launchTrustingChromium({ trustCa: certs.ca });
       const browsed = routes.filter((r) => !r.name.includes("HTTP/1.1"));
-      const inPage: number[][] = [];
-      const afterHeaders: number[][] = [];
+      const pages = [];
       for (const r of browsed) {
         const page = await chromium.browser.newPage();
         await page.goto(`${r.origin}/login`);
         await page.fill('input[name="user"]', ADMIN.user);
         await page.fill('input[name="password"]', ADMIN.password);
         await Promise.all([page.waitForURL(`${r.origin}/`), page.click('button[type="submit"]')]);
-        const [all, body] = await page.evaluate(async (n) => {
-          const all: number[] = [];
-          const body: number[] = [];
-          for (let i = -10; i < n; i++) {
-            const t0 = performance.now();
-            const res = await fetch("/api/varz", { headers: { accept: "application/json" } });
-            const t1 = performance.now();
-            await res.arrayBuffer();
-            const t2 = performance.now();
-            if (i >= 0) all.push(t2 - t0), body.push(t2 - t1);
-          }
-          return [all, body];
-        }, BROWSER_REQUESTS);
-        inPage.push(all);
-        afterHeaders.push(body);
-        await page.close();
+        pages.push(page);
       }
-      console.log(`tls: GET /api/varz from a page in Chromium, ${BROWSER_REQUESTS} requests each`);
-      for (const [k, r] of browsed.entries()) {
+      // Back to back on one connection, as a page loading its parts; then interleaved with the
+      // other routes, requests some 10 ms apart on each connection (the TCP acknowledgements
+      // behave differently, see above).
+      const fetchVarz = async (n: number): Promise<[number[], number[]]> => {
+        const all: number[] = [];
+        const body: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const res = await fetch("/api/varz", { headers: { accept: "application/json" } });
+          const t1 = performance.now();
+          await res.arrayBuffer();
+          const t2 = performance.now();
+          all.push(t2 - t0), body.push(t2 - t1);
+        }
+        return [all, body];
+      };
+      const backToBack: [number[], number[]][] = [];
+      for (const page of pages) {
+        await page.evaluate(fetchVarz, 10); // warm-up
+        backToBack.push(await page.evaluate(fetchVarz, BROWSER_REQUESTS));
+      }
+      const interleaved: [number[], number[]][] = browsed.map(() => [[], []]);
+      for (let i = 0; i < BROWSER_REQUESTS; i++) {
+        for (const [k, page] of pages.entries()) {
+          const [[all], [body]] = await page.evaluate(fetchVarz, 1);
+          interleaved[k]![0].push(all!), interleaved[k]![1].push(body!);
+        }
+      }
+      for (const page of pages) await page.close();
+      for (
+        const [how, xs] of [["back to back", backToBack], ["interleaved", interleaved]] as const
+      ) {
         console.log(
-          line(r.name.replace(" (HTTP/2)", ""), inPage[k]!) +
-            `  (${quantile(afterHeaders[k]!, 0.5).toFixed(2)} ms of it after the headers)`,
+          `tls: GET /api/varz from a page in Chromium, ${BROWSER_REQUESTS} requests each, ${how}`,
         );
+        for (const [k, r] of browsed.entries()) {
+          console.log(
+            line(r.name.replace(" (HTTP/2)", ""), xs[k]![0]) +
+              `  (${quantile(xs[k]![1], 0.5).toFixed(2)} ms of it after the headers)`,
+          );
+        }
+        console.log(ratio("HTTPS / HTTP", xs[1]![0], xs[0]![0], 1.2));
+        console.log(ratio("nginx / HTTP", xs[2]![0], xs[0]![0], 1.3));
+        console.log(ratio("Caddy / HTTP", xs[3]![0], xs[0]![0], 1.3));
       }
-      console.log(ratio("HTTPS / HTTP", inPage[1]!, inPage[0]!, 1.2));
-      console.log(ratio("nginx / HTTP", inPage[2]!, inPage[0]!, 1.3));
-      console.log(ratio("Caddy / HTTP", inPage[3]!, inPage[0]!, 1.3));
     } finally {
       for (const r of routes) r.client.close();
     }
