@@ -27,8 +27,8 @@ export function caddyBin(): string {
  * Starts Caddy as this test's own process (`caddy run`, never a host service) with a Caddyfile,
  * and waits until its site's port accepts connections. The Caddyfile is adapted to Caddy's JSON
  * as `caddy run` would, with the admin API turned off (its fixed port 2019 would be shared with
- * every other Caddy on the machine); Caddy's data and configuration directories are in a
- * temporary directory.
+ * every other Caddy on the machine) and HTTP/3 off; Caddy's data and configuration directories
+ * are in a temporary directory.
  *
  * @param options the Caddyfile and its site's port
  * @returns the running Caddy; its `log()` is what Caddy wrote to stderr (JSON lines)
@@ -48,7 +48,13 @@ export async function startCaddy(options: StartCaddyOptions): Promise<Caddy> {
     if (!adapted.success) {
       throw new Error(`caddy adapt refused the Caddyfile:\n${text.decode(adapted.stderr)}`);
     }
-    const config = { ...JSON.parse(text.decode(adapted.stdout)), admin: { disabled: true } };
+    const config = JSON.parse(text.decode(adapted.stdout));
+    config.admin = { disabled: true };
+    // HTTP/1.1 and HTTP/2 only: HTTP/3 would take the same port number over UDP, and a browser
+    // that switched to it after Caddy's Alt-Svc would make the protocol a test sees vary.
+    for (const server of Object.values(config.apps?.http?.servers ?? {})) {
+      (server as { protocols?: string[] }).protocols = ["h1", "h2"];
+    }
     await Deno.writeTextFile(`${dir}/caddy.json`, JSON.stringify(config));
   } catch (e) {
     await Deno.remove(dir, { recursive: true });
