@@ -101,6 +101,32 @@ copy_libs() {
   done
 }
 
+# The licence notices of the Debian packages the libraries come from (their
+# /usr/share/doc/<package>/copyright) as LICENSE.<package>: libc6's is in its own package,
+# libgcc-s1's doc directory is a link to its gcc-N-base package, fetched the same way.
+copy_notices() {
+  local debs=$1 debarch=$2 dest=$3 base doc
+  base=$(dpkg-deb -f "$debs"/debs/libgcc-s1_*.deb Depends | grep -oE 'gcc-[0-9]+-base' | head -n 1)
+  [ -n "$base" ] || die "libgcc-s1's Depends names no gcc-N-base package (its copyright is there)"
+  doc=$(bash "$project/scripts/debian_root.sh" "$debarch" "$base")
+  for pair in "libc6:$debs/root/usr/share/doc/libc6/copyright" \
+    "libgcc-s1:$doc/root/usr/share/doc/$base/copyright"; do
+    [ -f "${pair#*:}" ] || die "${pair#*:} is missing: the licence notice of ${pair%%:*}"
+    cp "${pair#*:}" "$dest/LICENSE.${pair%%:*}"
+  done
+  notice_debs=$doc
+}
+
+# Where the source of a .deb is: Debian's source package at its version (the LGPL's offer).
+deb_source() {
+  local src ver
+  src=$(dpkg-deb -f "$1" Source)
+  ver=$(dpkg-deb -f "$1" Version)
+  case $src in *"("*) ver=${src#*(} ver=${ver%)} ;; esac
+  src=${src%% *}
+  echo "${src:-$(dpkg-deb -f "$1" Package)} $ver https://snapshot.debian.org/package/${src:-$(dpkg-deb -f "$1" Package)}/$ver/"
+}
+
 mkdir -p "$out_dir"
 bundle=$(mktemp)
 trap 'rm -f "$bundle"' EXIT
@@ -122,6 +148,7 @@ for arch in "${archs[@]}"; do
   mkdir -p "$dir/bin" "$dir/lib"
   cp "$deno" "$dir/bin/deno"
   copy_libs "$debs/root" "$dir/lib" "$loader"
+  copy_notices "$debs" "$debarch" "$dir"
   cp "$bundle" "$dir/guardian.js"
   sed -e "s|@LOADER@|$loader|" -e "s|@ENV@|$perm_env|" -e "s|@RUN@|$perm_run|" \
     -e "s|@SYS@|$perm_sys|" -e "s|@BUNDLE_ID@|$bundle_id|" \
@@ -144,7 +171,9 @@ for arch in "${archs[@]}"; do
   {
     echo "nunect guardian $version for $arch"
     echo "deno $deno_version ($npm_pkg@$deno_version)"
-    sed 's/^/debian /' "$debs/versions"
+    sed 's/^/debian /' "$debs/versions" "$notice_debs/versions"
+    for deb in "$debs"/debs/*.deb; do echo "source $(deb_source "$deb")"; done
+    echo "licences: LICENSE.libc6 (glibc), LICENSE.libgcc-s1 (libgcc_s)${leaf:+, LICENSE.nats-server}"
     echo "permissions: net=<host:port of NATS_URL> env=$perm_env run=$perm_run sys=$perm_sys"
     [ -z "$leaf_line" ] || echo "$leaf_line"
   } >"$dir/MANIFEST"

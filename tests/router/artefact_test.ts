@@ -61,6 +61,21 @@ Deno.test("build:router: the directory holds Deno, the loader, the libraries and
     const manifest = await Deno.readTextFile(`${a.dir}/MANIFEST`);
     assert.match(manifest, new RegExp(`^deno ${Deno.version.deno} `, "m"));
     assert.match(manifest, /^debian libc6_.*\.deb$/m);
+    // the libraries' licence notices (Debian's copyright files) and where their source is
+    const libc = await Deno.readTextFile(`${a.dir}/LICENSE.libc6`);
+    assert.match(libc, /GNU C Library/);
+    assert.match(libc, /GNU Lesser General Public\s+License/);
+    const libgcc = await Deno.readTextFile(`${a.dir}/LICENSE.libgcc-s1`);
+    assert.match(libgcc, /GCC RUNTIME LIBRARY EXCEPTION/i);
+    assert.match(manifest, /^debian gcc-\d+-base_.*\.deb$/m);
+    assert.match(
+      manifest,
+      /^source glibc \S+ https:\/\/snapshot\.debian\.org\/package\/glibc\/\S+\/$/m,
+    );
+    assert.match(
+      manifest,
+      /^source gcc-\d+ \S+ https:\/\/snapshot\.debian\.org\/package\/gcc-\d+\/\S+\/$/m,
+    );
   }
 });
 
@@ -221,7 +236,17 @@ Deno.test("build:router: the .ipk holds the artefact, the procd scripts and UCI 
       listing,
       / \.\/usr\/bin\/nunect-guardian -> \.\.\/lib\/nunect-guardian\/nunect-guardian$/m,
     );
-    for (const f of ["bin/deno", "lib/ld-linux-aarch64.so.1", "guardian.js", "nunect-guardian"]) {
+    for (
+      const f of [
+        "bin/deno",
+        "lib/ld-linux-aarch64.so.1",
+        "guardian.js",
+        "nunect-guardian",
+        "LICENSE.libc6",
+        "LICENSE.libgcc-s1",
+        "LICENSE.nats-server",
+      ]
+    ) {
       assert.ok(entry(`./usr/lib/nunect-guardian/${f}`), f);
     }
   } finally {
