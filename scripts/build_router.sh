@@ -155,6 +155,7 @@ for arch in "${archs[@]}"; do
     "$project/config/router/nunect-guardian" >"$dir/nunect-guardian"
   chmod 0755 "$dir/nunect-guardian" "$dir/bin/deno" "$dir/lib/$loader"
   cp "$project/config/openwrt/guardian.env" "$dir/guardian.env"
+  cp "$project/config/guardian_memory.env" "$dir/memory.env"
   leaf_line=
   if [ -n "$leaf" ]; then
     server=$(DENO="$deno_bin" bash "$project/scripts/tools.sh" path nats-server --target "linux/$goarch") ||

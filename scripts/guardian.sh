@@ -84,6 +84,15 @@ allow_net() {
   (IFS=','; echo "${out[*]}")
 }
 
+# The guardian's memory settings (config/guardian_memory.env, as the router artefact's launcher),
+# exported for Deno.
+memory_settings() {
+  set -a
+  # shellcheck source=../config/guardian_memory.env
+  . "$project/config/guardian_memory.env"
+  set +a
+}
+
 deno_args() {
   local net
   net=$(allow_net "$(nats_url)")
@@ -96,6 +105,7 @@ deno_args() {
   args=(run --quiet --no-prompt -P=guardian "--allow-net=$net" "--allow-read=$NATS_CREDS${tls:+,$tls}")
   [ -f "$env_file" ] && args+=("--env-file=$env_file")
   args+=(mods/guardian/main.ts)
+  memory_settings
 }
 
 own_pid() {

@@ -250,6 +250,7 @@ export async function routerBuild(
     ...modules,
     ...await filesUnder(`${ROOT}/config/router`),
     ...await filesUnder(`${ROOT}/config/openwrt`),
+    `${ROOT}/config/guardian_memory.env`,
     `${ROOT}/scripts/build_router.sh`,
     `${ROOT}/scripts/build_ipk.sh`,
     `${ROOT}/scripts/debian_root.sh`,

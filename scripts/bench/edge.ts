@@ -7,7 +7,8 @@
  * through a router's leaf node link (a network namespace, toxiproxy), the guardian's app RTT to
  * the hub direct and with 5 ms added each way (EDGE_LINK_SECONDS per window, default 20), and
  * how long the subject registry takes to show a unit that moved to another router (its default
- * interval, EDGE_MOVES moves, default 5). EDGE_XZ=1 adds the size of the artefact as xz (slow).
+ * interval, EDGE_MOVES moves, default 5). EDGE_XZ=1 adds the size of the artefact as xz (slow);
+ * EDGE_PARTS=sizes,rtt,link,start,memory runs only those parts.
  *
  * @module
  */
@@ -18,9 +19,11 @@ import { startNatsGo } from "./_nats_go.ts";
 import { Kvm } from "@nats-io/kv";
 import {
   guardianEnv,
+  guardianMemoryEnv,
   type NatsServer,
+  residentKiB,
+  type ResidentMemory,
   routerArtefact,
-  rssKiB,
   type RunningProgram,
   spawnProcess,
   startMuslRoot,
@@ -143,10 +146,34 @@ async function sizes(): Promise<void> {
   }
 }
 
+/**
+ * Resident memory of the x86_64 artefact's guardian after EDGE_RSS_SECONDS next to an idle Deno
+ * (the same binary and loader, an empty program that only waits) started at the same time: as
+ * Deno starts by default, and with the launcher's memory settings (V8 flags, malloc). Each split into
+ * anonymous pages (heaps, stacks) and pages of mapped files (mostly the deno binary's code).
+ */
 async function memory(ns: NatsServer): Promise<void> {
   const seconds = Number(Deno.env.get("EDGE_RSS_SECONDS") ?? "600");
   const x86 = await routerArtefact("x86_64");
+  const settings = await guardianMemoryEnv(`${x86.dir}/memory.env`);
   const cache = await Deno.makeTempDir({ prefix: "nunect-deno-dir-" });
+  const idleDeno = (env: Record<string, string>) =>
+    spawnProcess(
+      new Deno.Command(`${x86.dir}/lib/ld-linux-x86-64.so.2`, {
+        args: [
+          "--library-path",
+          `${x86.dir}/lib`,
+          `${x86.dir}/bin/deno`,
+          "eval",
+          "--no-config",
+          "setInterval(() => {}, 1000)",
+        ],
+        env: { PATH: "/usr/bin:/bin", DENO_DIR: cache, DENO_NO_UPDATE_CHECK: "1", ...env },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }),
+    );
   try {
     await using g = nativeGuardian(
       x86.dir,
@@ -157,30 +184,33 @@ async function memory(ns: NatsServer): Promise<void> {
         TIME_INTERVAL_MS: "10000",
       }),
     );
-    await using idle = spawnProcess(
-      new Deno.Command(`${x86.dir}/lib/ld-linux-x86-64.so.2`, {
-        args: [
-          "--library-path",
-          `${x86.dir}/lib`,
-          `${x86.dir}/bin/deno`,
-          "eval",
-          "--no-config",
-          "setInterval(() => {}, 1000)",
-        ],
-        env: { DENO_DIR: cache, DENO_NO_UPDATE_CHECK: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }),
-    );
     await g.waitFor(/heartbeat every/, 30_000);
+    await using idle = idleDeno({});
+    await using same = idleDeno(settings);
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    const gk = rssKiB(g.child.pid);
-    const ik = rssKiB(idle.child.pid);
+    const load = (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
+    const [gm, im, sm] = [g, idle, same].map((p) => residentKiB(p.child.pid)) as [
+      ResidentMemory,
+      ResidentMemory,
+      ResidentMemory,
+    ];
+    const mib = (k: number) => (k / 1024).toFixed(1).padStart(5);
+    const row = (what: string, m: ResidentMemory) =>
+      console.log(
+        `  ${what.padEnd(44)} ${mib(m.rss)} MiB (anonymous ${mib(m.anonymous)}, files ${
+          mib(m.file)
+        })  guardian/this ${(gm.rss / m.rss).toFixed(2)}`,
+      );
     console.log(
-      `resident memory after ${seconds} s (x86_64 artefact): guardian ${
-        (gk / 1024).toFixed(1)
-      } MiB, ` +
-        `idle Deno ${(ik / 1024).toFixed(1)} MiB, ratio ${(gk / ik).toFixed(2)} (target <= 1.3)`,
+      `resident memory after ${seconds} s (EDGE_RSS_SECONDS), x86_64 artefact, load ${load}:`,
+    );
+    row("guardian (its launcher)", gm);
+    row("idle Deno, as Deno starts (the target's)", im);
+    row("idle Deno, the launcher's settings (memory.env)", sm);
+    console.log(
+      `  target: guardian <= 1.3x an idle Deno (${
+        gm.rss <= 1.3 * im.rss ? "met" : "NOT met"
+      }); memory.env: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(" ")}`,
     );
   } finally {
     await Deno.remove(cache, { recursive: true });
@@ -350,17 +380,24 @@ async function link(): Promise<void> {
   await registry.stop();
 }
 
-/** Runs the suite and prints its figures. */
+const PARTS = ["sizes", "rtt", "link", "start", "memory"] as const;
+
+/** Runs the suite (the parts EDGE_PARTS names, comma-separated; default all) and prints its figures. */
 export async function bench(): Promise<void> {
-  await sizes();
+  const parts = new Set((Deno.env.get("EDGE_PARTS") ?? PARTS.join(",")).split(","));
+  const unknown = [...parts].filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) {
+    throw new Error(`EDGE_PARTS names ${unknown.join(", ")}: expected some of ${PARTS.join(",")}`);
+  }
+  if (parts.has("sizes")) await sizes();
   await using ns = await startNats();
   await using obs = await connect({
     servers: ns.url,
     unitId: "edge-observer",
     creds: ns.users.ops.creds,
   });
-  await rtt(ns, obs);
-  await link();
-  await startTimes(ns, obs);
-  await memory(ns);
+  if (parts.has("rtt")) await rtt(ns, obs);
+  if (parts.has("link")) await link();
+  if (parts.has("start")) await startTimes(ns, obs);
+  if (parts.has("memory")) await memory(ns);
 }

@@ -1,6 +1,7 @@
 import { natsHostPort } from "../../mods/runtime/mod.ts";
 import type { NatsServer } from "./nats.ts";
 import { type RunningProgram, spawnProgram } from "./program.ts";
+import { PROJECT_DIR } from "./project.ts";
 
 /**
  * Issues a guardian unit's credentials on the test server, writes them to a file in the server's
@@ -112,4 +113,22 @@ export async function startRegistryProgram(
     throw e;
   }
   return p;
+}
+
+/**
+ * The guardian's memory settings: the variables of config/guardian_memory.env (or of the router
+ * artefact's copy, memory.env), which scripts/guardian.sh and the artefact's launcher export.
+ *
+ * @param file the env file (default: the project's config/guardian_memory.env)
+ * @returns name -> value
+ */
+export async function guardianMemoryEnv(
+  file = `${PROJECT_DIR}/config/guardian_memory.env`,
+): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const line of (await Deno.readTextFile(file)).split("\n")) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = m[2]!;
+  }
+  return env;
 }

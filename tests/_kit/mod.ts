@@ -49,6 +49,7 @@ export {
 export {
   guardianEnv,
   guardianFlags,
+  guardianMemoryEnv,
   startGuardianProgram,
   startRegistryProgram,
 } from "./guardian.ts";
@@ -68,4 +69,5 @@ export { CONSUMER_PACKAGES, npmConsumer, runCommand } from "./npm.ts";
 export type { NpmConsumer } from "./npm.ts";
 export { alive, stackConnect, stackCreds, startStack, testEnv } from "./stack.ts";
 export type { Stack, StartStackOptions } from "./stack.ts";
-export { cpuMs, rssKiB } from "./proc.ts";
+export { cpuMs, residentKiB, rssKiB } from "./proc.ts";
+export type { ResidentMemory } from "./proc.ts";

@@ -40,3 +40,29 @@ export function rssKiB(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
 }
+
+/** A process's resident memory split by what backs it (see {@linkcode residentKiB}). */
+export interface ResidentMemory {
+  /** All resident pages (Rss of smaps_rollup), KiB. */
+  readonly rss: number;
+  /** Anonymous pages: heaps, stacks, the program's written data, KiB. */
+  readonly anonymous: number;
+  /** Pages of mapped files (the program's code and read-only data, libraries), KiB. */
+  readonly file: number;
+}
+
+/**
+ * A process's resident memory now, split into anonymous and file-backed pages, from
+ * `/proc/<pid>/smaps_rollup` (Linux ≥ 4.14; reading it needs the rights ptrace would).
+ *
+ * @param pid the process
+ * @returns KiB by kind
+ */
+export function residentKiB(pid: number): ResidentMemory {
+  const rollup = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? NaN);
+  const rss = field("Rss");
+  const anonymous = field("Anonymous");
+  return { rss, anonymous, file: rss - anonymous };
+}

@@ -1,7 +1,7 @@
 // scripts/guardian.sh: start, status, stop with an env file, net from its NATS_URL.
 import assert from "node:assert/strict";
 import { subjects } from "../../mods/protocol/mod.ts";
-import { guardianEnv, PROJECT_DIR, startNats } from "../_kit/mod.ts";
+import { guardianEnv, guardianMemoryEnv, PROJECT_DIR, startNats } from "../_kit/mod.ts";
 import { collect, observer } from "./_guardian.ts";
 
 async function script(args: string[], env: Record<string, string>) {
@@ -46,6 +46,12 @@ Deno.test("guardian.sh start | status | stop runs the guardian from an env file"
     assert.equal(start.code, 0, start.stderr);
     assert.match(start.stdout, /guardian started \(pid \d+/);
     await heartbeats.waitFor(2, 30_000);
+    // Deno runs with the guardian's memory settings (config/guardian_memory.env)
+    const pid = (await Deno.readTextFile(`${dir}/guardian.pid`)).trim();
+    const environ = (await Deno.readTextFile(`/proc/${pid}/environ`)).split("\0");
+    const memory = await guardianMemoryEnv();
+    assert.ok(memory.DENO_V8_FLAGS, "config/guardian_memory.env sets DENO_V8_FLAGS");
+    for (const [k, v] of Object.entries(memory)) assert.ok(environ.includes(`${k}=${v}`), k);
     const status = await script(["status"], env);
     assert.equal(status.code, 0);
     assert.match(status.stdout, new RegExp(`NATS_URL ${ns.url}`));

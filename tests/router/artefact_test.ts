@@ -5,7 +5,15 @@
 import assert from "node:assert/strict";
 import { decodeMessage, heartbeatSchema, subjects } from "../../mods/protocol/mod.ts";
 import { natsHostPort } from "../../mods/runtime/mod.ts";
-import { guardianEnv, PROJECT_DIR, routerArtefact, startMuslRoot, startNats } from "../_kit/mod.ts";
+import {
+  guardianEnv,
+  guardianMemoryEnv,
+  PROJECT_DIR,
+  routerArtefact,
+  spawnProcess,
+  startMuslRoot,
+  startNats,
+} from "../_kit/mod.ts";
 import { collect, observer } from "../guardian/_guardian.ts";
 
 const dec = new TextDecoder();
@@ -164,6 +172,37 @@ Deno.test("build:router: under the launcher everything outside the set is refuse
     assert.equal(got["run /usr/bin/chronyc"], "allowed");
     assert.equal(got["env NATS_URL"], "allowed");
     assert.equal(got["sys hostname"], "allowed");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("build:router: the launcher runs Deno with the guardian's memory settings", async () => {
+  const a = await routerArtefact("x86_64");
+  const memory = await guardianMemoryEnv();
+  assert.deepEqual(await guardianMemoryEnv(`${a.dir}/memory.env`), memory);
+  // the artefact with a program that only waits in place of the guardian
+  const dir = await Deno.makeTempDir({ prefix: "nunect-memory-" });
+  try {
+    await new Deno.Command("cp", { args: ["-a", `${a.dir}/.`, dir] }).output();
+    await Deno.writeTextFile(
+      `${dir}/guardian.js`,
+      'console.log("up"); setInterval(() => {}, 1000);',
+    );
+    await using p = spawnProcess(
+      new Deno.Command(`${dir}/nunect-guardian`, {
+        env: { PATH: "/usr/bin:/bin", DENO_DIR: `${dir}/deno-dir` },
+        clearEnv: true,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }),
+    );
+    await p.waitFor(/up/, 60_000);
+    // exec'd: the launcher's pid is Deno's
+    const environ = (await Deno.readTextFile(`/proc/${p.child.pid}/environ`)).split("\0");
+    for (const [k, v] of Object.entries(memory)) assert.ok(environ.includes(`${k}=${v}`), k);
+    assert.match(await Deno.readTextFile(`/proc/${p.child.pid}/cmdline`), /bin\/deno\0run\0/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
