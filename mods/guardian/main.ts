@@ -15,6 +15,7 @@ import { connect, type NunectClient, retry } from "../client/mod.ts";
 import { createClockReader } from "../timesync/mod.ts";
 import { GUARDIAN_SECTIONS, startGuardian } from "./guardian.ts";
 import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
+import { collectGarbageEvery } from "./collect_garbage.ts";
 
 if (Deno.args.includes("--version")) {
   console.log(versionLine("guardian"));
@@ -110,8 +111,11 @@ const guardian = await startGuardian({
   host: hostname(),
   print,
 });
+// with --expose-gc (config/guardian_memory.env): a full collection once a minute (see there)
+const stopCollecting = collectGarbageEvery();
 // a stop asked for while it started is handled now that it has
 stopRequested.then(async () => {
+  stopCollecting?.();
   await guardian.stop();
   await client.drain().catch(() => client.close());
   Deno.exit(0);
