@@ -191,7 +191,12 @@ Deno.test("build:router: the launcher runs Deno with the guardian's memory setti
     );
     await using p = spawnProcess(
       new Deno.Command(`${dir}/nunect-guardian`, {
-        env: { PATH: "/usr/bin:/bin", DENO_DIR: `${dir}/deno-dir` },
+        // NATS_CREDS: the launcher refuses to start without it; the waiting program reads nothing
+        env: {
+          PATH: "/usr/bin:/bin",
+          DENO_DIR: `${dir}/deno-dir`,
+          NATS_CREDS: `${dir}/unit.creds`,
+        },
         clearEnv: true,
         stdin: "null",
         stdout: "piped",
