@@ -1,4 +1,5 @@
-import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import type { Subscription } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { jetstream } from "@nats-io/jetstream";
 import type { UnitState } from "../monitor/mod.ts";
 import {

@@ -1,4 +1,5 @@
-import { headers as natsHeaders, type NatsConnection } from "@nats-io/nats-core";
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import {
   DeliverPolicy,
   DiscardPolicy,

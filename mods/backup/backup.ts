@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type ArchiveIndex, ArchiveWriter, type EntryMeta, readArchive } from "./archive.ts";
 import { BackupError } from "./errors.ts";

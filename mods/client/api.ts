@@ -52,4 +52,4 @@ export type {
   ServerInfo,
   Subscription,
   TlsOptions,
-} from "@nats-io/nats-core";
+} from "./nats_types.ts";

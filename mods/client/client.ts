@@ -2,12 +2,8 @@ import {
   createInbox,
   errors as natsErrors,
   headers as natsHeaders,
-  type Msg,
-  type MsgHdrs,
-  type NatsConnection,
-  type ServerInfo,
-  type Subscription,
 } from "@nats-io/nats-core/internal";
+import type { Msg, MsgHdrs, NatsConnection, ServerInfo, Subscription } from "./nats_types.ts";
 import {
   HEADERS,
   type Heartbeat,

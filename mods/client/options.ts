@@ -1,13 +1,12 @@
 import {
   type Authenticator,
-  type ConnectionOptions,
   credsAuthenticator,
   jwtAuthenticator,
   nkeyAuthenticator,
-  type TlsOptions,
   tokenAuthenticator,
   usernamePasswordAuthenticator,
 } from "@nats-io/nats-core/internal";
+import type { ConnectionOptions, TlsOptions } from "./nats_types.ts";
 import { LOG_LEVELS, type LogLevel, subjects, validateUnitId } from "../protocol/core.ts";
 import { type Backoff, backoffAfter } from "./backoff.ts";
 import { InvalidOptionError, UnsupportedTransportError } from "./errors.ts";

@@ -1,6 +1,7 @@
 // a namespace import: `import { z }` keeps every locale of zod in a bundle (the router's guardian)
 import * as z from "zod";
 import { isUnitId, PROTOCOL_LIMITS, UNIT_ID_PATTERN } from "../protocol/core.ts";
+import type { WireSchema } from "../protocol/wire_schema.ts";
 import { displayHost } from "./server_env.ts";
 
 /** One environment variable: its name, how it parses, its default and what a user must give. */
@@ -8,7 +9,7 @@ export interface Variable<T> {
   /** Environment variable name, e.g. `NATS_PORT`. */
   readonly name: string;
   /** Parses the raw string (after the default is applied). */
-  readonly schema: z.ZodType<T, string>;
+  readonly schema: WireSchema<T>;
   /** Used when the variable is unset or empty; without one the variable is required. */
   readonly fallback?: string;
   /** What a valid value looks like, for the error message. */

@@ -1,5 +1,6 @@
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
-import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import type { Subscription } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { retry } from "../client/mod.ts";
 import { registrySubjects } from "../protocol/mod.ts";
 import {

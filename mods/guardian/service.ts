@@ -1,11 +1,5 @@
-import {
-  Empty,
-  headers,
-  type Msg,
-  type NatsConnection,
-  nuid,
-  type Subscription,
-} from "@nats-io/nats-core";
+import { Empty, headers, type Msg, nuid, type Subscription } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 
 /** What `$SRV.INFO.guardian` shows of a unit. */
 export interface GuardianServiceInfo {

@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import type { HistoryTier } from "../config/mod.ts";
 import { Downsampler } from "./downsample.ts";
 import { type Frame, KINDS } from "./frame.ts";

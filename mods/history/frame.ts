@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { WireSchema } from "../protocol/wire_schema.ts";
 
 /** What a history row describes; one subject token each. */
 export const KINDS = ["server", "account", "stream", "consumer", "unit"] as const;
@@ -99,14 +100,14 @@ export interface Frame {
   readonly rows: Readonly<Record<string, Row>>;
 }
 
-/** The zod schema of a stored frame: history is read back through it like any wire message. */
-export const frameSchema: z.ZodType<Frame> = z.object({
+/** The schema of a stored frame: history is read back through it like any wire message. */
+export const frameSchema: WireSchema<Frame> = z.object({
   t: z.number().int().nonnegative(),
   stepMs: z.number().int().positive(),
   kind: z.enum(KINDS),
   fields: z.array(z.string()),
   rows: z.record(z.string(), z.array(z.number().nullable())),
-});
+}) satisfies z.ZodType<Frame>;
 
 /** Clock quality as a number, so that it can be charted and compared: higher is better. */
 export const CLOCK_QUALITY = { freerun: 0, acquiring: 1, tracking: 2, locked: 3 } as const;

@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { AccountUnavailableError, NotFoundError } from "./errors.ts";
 
 /** Who a console action is done for: the dashboard user behind the request. */

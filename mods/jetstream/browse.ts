@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { apiError, manager } from "./_server.ts";
 import { InvalidInputError } from "./errors.ts";
 import { type MessageSummary, summarize } from "./message_view.ts";

@@ -1,4 +1,5 @@
-import type { ConsumerConfig, ConsumerInfo, ConsumerUpdateConfig } from "@nats-io/jetstream";
+import type { ConsumerConfig, ConsumerUpdateConfig } from "@nats-io/jetstream";
+import type { ConsumerInfo } from "./nats_types.ts";
 import { apiError, manager, requireFeature, serverVersion } from "./_server.ts";
 import type { AccountContext } from "./accounts.ts";
 import { consumerConfigSchema, validateConsumerConfig } from "./consumer_config.ts";

@@ -1,4 +1,4 @@
-import type { StreamInfo } from "@nats-io/jetstream";
+import type { StreamInfo } from "./nats_types.ts";
 import { z } from "zod";
 import { parseDuration } from "./_schema.ts";
 import { apiError, manager } from "./_server.ts";

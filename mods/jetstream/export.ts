@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { asText, encodeBase64 } from "./_bytes.ts";
 import { JsonRecordWriter } from "./_json_writer.ts";
 import type { StoredMessage } from "./reader.ts";

@@ -1,5 +1,6 @@
 import { headers as natsHeaders } from "@nats-io/nats-core";
-import { jetstream, type StreamInfo } from "@nats-io/jetstream";
+import { jetstream } from "@nats-io/jetstream";
+import type { StreamInfo } from "./nats_types.ts";
 import { Kvm } from "@nats-io/kv";
 import { z } from "zod";
 import { decodeBase64 } from "./_bytes.ts";

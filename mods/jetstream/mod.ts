@@ -116,7 +116,7 @@ export {
   updateConsumer,
 } from "./consumers.ts";
 export type { ConsumerRow } from "./consumers.ts";
-export type { ConsumerInfo, StreamInfo } from "@nats-io/jetstream";
+export type { ConsumerInfo, StreamInfo } from "./nats_types.ts";
 export {
   DEAD_LETTER_STREAM,
   deadLetterStatus,

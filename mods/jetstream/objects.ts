@@ -1,4 +1,4 @@
-import type { StreamInfo } from "@nats-io/jetstream";
+import type { StreamInfo } from "./nats_types.ts";
 import { type ObjectInfo, type ObjectStore, Objm } from "@nats-io/obj";
 import { z } from "zod";
 import { duration, parseInput } from "./_schema.ts";

@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { z } from "zod";
 import { indexOfBytes } from "./_bytes.ts";
 import { parseInput, subjectFilter } from "./_schema.ts";

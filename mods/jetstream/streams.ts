@@ -1,4 +1,5 @@
-import type { PurgeOpts, StreamConfig, StreamInfo } from "@nats-io/jetstream";
+import type { PurgeOpts, StreamConfig } from "@nats-io/jetstream";
+import type { StreamInfo } from "./nats_types.ts";
 import { z } from "zod";
 import { apiError, manager, serverVersion } from "./_server.ts";
 import { parseInput, subjectFilter } from "./_schema.ts";

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { WireSchema } from "../protocol/wire_schema.ts";
 import { featureInfo } from "./features.ts";
 import { type Raftz, raftzSchema } from "./sys_schemas.ts";
 import {
@@ -598,7 +599,7 @@ export class MonitorClient {
    * it serves endpoints of newer servers that have no fetcher here yet.
    *
    * @param path e.g. `/varz`
-   * @param schema the zod schema of the answer
+   * @param schema the schema of the answer (a zod schema)
    * @param query query parameters; `undefined` and `false` are left out, `true` is sent as `true`
    * @param okStatuses statuses besides 200 whose body is a valid answer
    * @returns the validated answer
@@ -607,7 +608,7 @@ export class MonitorClient {
    */
   async get<T>(
     path: string,
-    schema: z.ZodType<T>,
+    schema: WireSchema<T>,
     query: MonitorQuery = {},
     okStatuses: readonly number[] = [],
   ): Promise<T> {

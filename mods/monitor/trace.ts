@@ -1,4 +1,5 @@
-import { createInbox, headers, type NatsConnection } from "@nats-io/nats-core";
+import { createInbox, headers } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { z } from "zod";
 import { requireFeature } from "./require_feature.ts";
 import { eventServerSchema } from "./sys_schemas.ts";

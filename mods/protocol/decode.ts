@@ -1,5 +1,5 @@
-import type { z } from "zod";
 import { PROTOCOL_LIMITS } from "./fields.ts";
+import type { WireSchema } from "./wire_schema.ts";
 
 /** Why a message did not decode: not JSON, not the schema, or a `ts` beyond the tolerance. */
 export type DecodeFailure = "json" | "schema" | "timestamp";
@@ -25,7 +25,7 @@ const decoder = new TextDecoder();
  * receiver's clock, its timestamp). Never throws: every consumer counts, logs and drops what does
  * not parse.
  *
- * @param schema the zod schema of the expected message
+ * @param schema the schema of the expected message (a zod schema)
  * @param data the raw payload
  * @param options the receiver's clock, for the timestamp check
  * @returns the typed value, or the reason and an error naming what is wrong
@@ -36,7 +36,7 @@ const decoder = new TextDecoder();
  * ```
  */
 export function decodeMessage<T>(
-  schema: z.ZodType<T>,
+  schema: WireSchema<T>,
   data: Uint8Array,
   options: DecodeOptions = {},
 ): Decoded<T> {

@@ -24,4 +24,5 @@ export {
   timeMetricSchema,
 } from "./messages.ts";
 export { decodeMessage, timestampProblem } from "./decode.ts";
+export type { WireIssue, WireResult, WireSchema } from "./wire_schema.ts";
 export type { Decoded, DecodeFailure, DecodeOptions } from "./decode.ts";

@@ -5,7 +5,7 @@ import {
   StorageType,
   type StreamConfig,
 } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { INBOX_STREAM, INBOX_SUBJECTS } from "../protocol/mod.ts";
 
 /** Limits of the inbox stream. */

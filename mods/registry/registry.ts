@@ -1,5 +1,5 @@
 import { type KV, Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { parseGoDuration, type SysMonitor } from "../monitor/mod.ts";
 import { registrySubjects } from "../protocol/mod.ts";
 import { ensureInboxStream, type InboxStreamOptions } from "./inbox_stream.ts";

@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import { Kvm } from "@nats-io/kv";
 import { AlertStore } from "../alerts/store.ts";
 import { UnitStore } from "../monitor/mod.ts";

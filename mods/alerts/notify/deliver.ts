@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../../client/nats_types.ts";
 import type { Config } from "../../config/mod.ts";
 import type { AlertEvent, DeliveryOutcome } from "../event.ts";
 import type { Channel } from "../rules.ts";
