@@ -10,7 +10,12 @@
  *
  * @module
  */
-import { exitOnConfigError, loadConfig, projectPath } from "./mods/config/mod.ts";
+import {
+  exitOnConfigError,
+  exitOnVersionFlag,
+  loadConfig,
+  projectPath,
+} from "./mods/config/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "./mods/controller/mod.ts";
 import { DASHBOARD_SECTIONS, DashboardServices, redactUrl } from "./mods/dashboard/mod.ts";
 import { CertificateFileError, HttpsServer, readCaFile } from "./mods/tls/mod.ts";
@@ -18,12 +23,9 @@ import { createDashboard } from "./routes/app.ts";
 import { trustForwarded } from "./routes/forwarded.ts";
 import { dashboardHostNames, guardHost } from "./routes/host.ts";
 import { httpsRedirect } from "./routes/https_redirect.ts";
-import { NUNECT_VERSION, versionLine } from "./mods/protocol/mod.ts";
+import { NUNECT_VERSION } from "./mods/protocol/mod.ts";
 
-if (Deno.args.includes("--version")) {
-  console.log(versionLine("dashboard"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("dashboard");
 
 const config = exitOnConfigError(() => loadConfig(DASHBOARD_SECTIONS));
 const { dashboard, unit, natsTls } = config;

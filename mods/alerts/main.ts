@@ -10,6 +10,7 @@
  */
 import {
   exitOnConfigError,
+  exitOnVersionFlag,
   loadConfig,
   natsTlsOptions,
   projectPath,
@@ -18,7 +19,6 @@ import {
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { UnitRegistry } from "../monitor/mod.ts";
-import { versionLine } from "../protocol/mod.ts";
 import { AlertEngine } from "./engine.ts";
 import { configuredChannels } from "./notify/deliver.ts";
 import { AlertStore } from "./store.ts";
@@ -34,12 +34,8 @@ export const ALERTS_SECTIONS = [
 
 const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
-if (import.meta.main && Deno.args.includes("--version")) {
-  console.log(versionLine("alerts"));
-  Deno.exit(0);
-}
-
 if (import.meta.main) {
+  exitOnVersionFlag("alerts");
   const config = exitOnConfigError(() => loadConfig(ALERTS_SECTIONS));
   const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
   const { print, clients: { ops: client } } = await startProgram("alerts", config.unit, {

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import {
   dataDirPath,
   exitOnConfigError,
+  exitOnVersionFlag,
   loadConfig,
   natsTlsOptions,
   projectPath,
@@ -24,7 +25,7 @@ import {
 } from "../config/mod.ts";
 import { IdentityStore, openController } from "../controller/mod.ts";
 import { connect } from "../client/mod.ts";
-import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
+import { NUNECT_VERSION } from "../protocol/mod.ts";
 import { natsHostPort } from "../runtime/mod.ts";
 import {
   CURRENT_LAYOUT,
@@ -187,10 +188,7 @@ try {
 } catch (e) {
   fail(`${(e as Error).message} (see --help)`);
 }
-if (args.values.version) {
-  console.log(versionLine("backup"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("backup", Boolean(args.values.version));
 const [command, ...rest] = args.positionals;
 if (args.values.help || command === undefined) {
   console.log(HELP);

@@ -6,13 +6,10 @@
  *
  * @module
  */
-import { versionLine } from "../protocol/mod.ts";
+import { exitOnVersionFlag } from "../config/mod.ts";
 import { runCli } from "./cli.ts";
 
-if (Deno.args.includes("--version")) {
-  console.log(versionLine("cli"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("cli");
 
 async function readLine(): Promise<string> {
   const buf = new Uint8Array(1024);

@@ -1,3 +1,4 @@
+import { versionLine } from "../protocol/version.ts";
 import { ConfigError } from "./load.ts";
 
 /**
@@ -17,4 +18,21 @@ export function exitOnConfigError<T>(load: () => T): T {
     }
     throw e;
   }
+}
+
+/**
+ * When the program was asked for its version (`--version`), prints `nunect <program> <version>`
+ * and exits with code 0 before anything starts. For entry points (`main.ts`) only.
+ *
+ * @param program the program's name in the line, e.g. `guardian`
+ * @param asked whether the version was asked for (by default: `--version` among the arguments;
+ *   entry points that parse their arguments pass the parsed flag)
+ */
+export function exitOnVersionFlag(
+  program: string,
+  asked: boolean = Deno.args.includes("--version"),
+): void {
+  if (!asked) return;
+  console.log(versionLine(program));
+  Deno.exit(0);
 }

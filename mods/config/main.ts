@@ -10,6 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { exitOnVersionFlag } from "./exit.ts";
 import {
   allSections,
   ensureEnvFile,
@@ -23,7 +24,6 @@ import {
   serverEnv,
   serverSections,
 } from "./mod.ts";
-import { versionLine } from "../protocol/mod.ts";
 
 const HELP = `Usage: deno run -P=config [--env-file=.env] mods/config/main.ts <command>
 
@@ -62,10 +62,7 @@ const { positionals, values } = parseArgs({
 });
 const command = positionals[0];
 
-if (values.version) {
-  console.log(versionLine("config"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("config", Boolean(values.version));
 
 if (values.help || command === undefined) {
   console.log(HELP);

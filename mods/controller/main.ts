@@ -10,12 +10,13 @@
 import { parseArgs } from "node:util";
 import {
   exitOnConfigError,
+  exitOnVersionFlag,
   loadConfig,
   natsTlsOptions,
   projectPath,
   serverEnv,
 } from "../config/mod.ts";
-import { NunectError, versionLine } from "../protocol/mod.ts";
+import { NunectError } from "../protocol/mod.ts";
 import {
   type AccountLimits,
   AuditJournal,
@@ -102,10 +103,7 @@ try {
 }
 const { values: o, positionals } = args;
 const [command, name] = positionals;
-if (o.version) {
-  console.log(versionLine("controller"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("controller", Boolean(o.version));
 if (o.help || command === undefined) {
   console.log(HELP);
   Deno.exit(o.help ? 0 : 1);

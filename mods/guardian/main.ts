@@ -10,17 +10,20 @@
  */
 // first: listens for SIGTERM/SIGINT before any other module is evaluated (see there)
 import { stopRequested } from "./stop_request.ts";
-import { exitOnConfigError, loadConfig, natsTlsOptions, unitCredsPath } from "../config/mod.ts";
+import {
+  exitOnConfigError,
+  exitOnVersionFlag,
+  loadConfig,
+  natsTlsOptions,
+  unitCredsPath,
+} from "../config/mod.ts";
 import { connect, type NunectClient, retry } from "../client/mod.ts";
 import { createClockReader } from "../timesync/mod.ts";
 import { GUARDIAN_SECTIONS, startGuardian } from "./guardian.ts";
-import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
+import { NUNECT_VERSION } from "../protocol/mod.ts";
 import { collectGarbageEvery } from "./collect_garbage.ts";
 
-if (Deno.args.includes("--version")) {
-  console.log(versionLine("guardian"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("guardian");
 
 const config = exitOnConfigError(() => loadConfig(GUARDIAN_SECTIONS));
 const unitId = config.unit.unitId;

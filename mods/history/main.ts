@@ -9,6 +9,7 @@
  */
 import {
   exitOnConfigError,
+  exitOnVersionFlag,
   loadConfig,
   natsTlsOptions,
   projectPath,
@@ -17,7 +18,6 @@ import {
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { AccountNames, SysMonitor, UnitRegistry } from "../monitor/mod.ts";
-import { versionLine } from "../protocol/mod.ts";
 import { HistoryCollector } from "./collector.ts";
 import { sysSampler } from "./sampler.ts";
 
@@ -31,12 +31,8 @@ export const HISTORY_SECTIONS = [
 
 const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
-if (import.meta.main && Deno.args.includes("--version")) {
-  console.log(versionLine("history"));
-  Deno.exit(0);
-}
-
 if (import.meta.main) {
+  exitOnVersionFlag("history");
   const config = exitOnConfigError(() => loadConfig(HISTORY_SECTIONS));
   const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
   const { id: collectorId, print, clients } = await startProgram("history", config.unit, {

@@ -11,6 +11,7 @@
  */
 import {
   exitOnConfigError,
+  exitOnVersionFlag,
   loadConfig,
   natsTlsOptions,
   projectPath,
@@ -19,7 +20,6 @@ import {
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { SysMonitor } from "../monitor/mod.ts";
-import { versionLine } from "../protocol/mod.ts";
 import { Registry } from "./registry.ts";
 
 /** The configuration sections the registry reads; its permission set names their variables. */
@@ -32,12 +32,8 @@ export const REGISTRY_SECTIONS = [
 
 const PROJECT_DIR = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
-if (import.meta.main && Deno.args.includes("--version")) {
-  console.log(versionLine("registry"));
-  Deno.exit(0);
-}
-
 if (import.meta.main) {
+  exitOnVersionFlag("registry");
   const config = exitOnConfigError(() => loadConfig(REGISTRY_SECTIONS));
   const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
   const { id: registryId, print, clients } = await startProgram("registry", config.unit, {

@@ -10,6 +10,7 @@ import {
   allSections,
   ConfigError,
   exitOnConfigError,
+  exitOnVersionFlag,
   loadConfig,
   obsoleteVariables,
   obsoleteVariablesMessage,
@@ -17,7 +18,7 @@ import {
   serverEnv,
 } from "../config/mod.ts";
 import { systemCredsFiles } from "../controller/mod.ts";
-import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
+import { NUNECT_VERSION } from "../protocol/mod.ts";
 import {
   CURRENT_LAYOUT,
   DowngradeError,
@@ -104,10 +105,7 @@ if (args.values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
-if (args.values.version) {
-  console.log(versionLine("runtime"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("runtime", Boolean(args.values.version));
 
 const config = exitOnConfigError(() => loadConfig(allSections));
 const grants = dataDirGrants(config, projectDir);

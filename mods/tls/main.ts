@@ -6,10 +6,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { exitOnConfigError, loadConfig, setEnvValues } from "../config/mod.ts";
+import { exitOnConfigError, exitOnVersionFlag, loadConfig, setEnvValues } from "../config/mod.ts";
 import { localCertificates } from "./local_certificates.ts";
 import { OpensslError } from "./errors.ts";
-import { versionLine } from "../protocol/mod.ts";
 
 const HELP = `Usage: deno task certs [options]
 
@@ -50,10 +49,7 @@ if (args.values.help) {
   console.log(HELP);
   Deno.exit(0);
 }
-if (args.values.version) {
-  console.log(versionLine("certs"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("certs", Boolean(args.values.version));
 const days = Number(args.values.days ?? 397);
 if (!Number.isInteger(days) || days < 1) {
   console.error(`Invalid --days "${args.values.days}": expected a whole number >= 1`);

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { exitOnVersionFlag } from "../config/mod.ts";
 import { parseArgs } from "node:util";
 import {
   cachedBinary,
@@ -23,7 +24,6 @@ import {
   ToolUnavailableError,
 } from "./mod.ts";
 import { ConfigError } from "../config/mod.ts";
-import { versionLine } from "../protocol/mod.ts";
 
 const HELP =
   `Usage: bash scripts/tools.sh <command>   (deno run -P=tools mods/tools/main.ts <command>)
@@ -57,10 +57,7 @@ try {
   Deno.exit(1);
 }
 const [command, ...names] = args.positionals;
-if (args.values.version) {
-  console.log(versionLine("tools"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("tools", Boolean(args.values.version));
 if (args.values.help || command === undefined) {
   console.log(HELP);
   Deno.exit(args.values.help ? 0 : 1);

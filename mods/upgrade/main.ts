@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import {
   dataDirPath,
   exitOnConfigError,
+  exitOnVersionFlag,
   loadConfig,
   projectPath,
   randomSecret,
@@ -25,7 +26,7 @@ import {
 import { connect } from "../client/mod.ts";
 import { systemCredsFiles } from "../controller/mod.ts";
 import { natsHostPort } from "../runtime/mod.ts";
-import { NUNECT_VERSION, versionLine } from "../protocol/mod.ts";
+import { NUNECT_VERSION } from "../protocol/mod.ts";
 import {
   CURRENT_LAYOUT,
   DowngradeError,
@@ -56,10 +57,7 @@ const { values } = parseArgs({
     help: { type: "boolean", short: "h" },
   },
 });
-if (values.version) {
-  console.log(versionLine("upgrade"));
-  Deno.exit(0);
-}
+exitOnVersionFlag("upgrade", Boolean(values.version));
 if (values.help) {
   console.log(`Usage: deno task upgrade [--check]
 
