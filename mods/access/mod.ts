@@ -23,17 +23,7 @@ export {
   InvalidAccessInputError,
   UnknownAccessError,
 } from "./errors.ts";
-export {
-  accountNameSchema,
-  inScope,
-  lesserRole,
-  narrowScope,
-  roleAllows,
-  ROLES,
-  roleSchema,
-  scopeLabel,
-  scopeSchema,
-} from "./roles.ts";
+export { inScope, lesserRole, narrowScope, roleAllows, ROLES, scopeLabel } from "./roles.ts";
 export type { Principal, Role, Scope } from "./roles.ts";
 export {
   checkNewPassword,
@@ -56,15 +46,7 @@ export {
   verifyTotp,
 } from "./totp.ts";
 export { SecretBox, sha256Hex } from "./sealed.ts";
-export {
-  newUserSchema,
-  RECOVERY_CODES,
-  USER_NAME,
-  userNameSchema,
-  userPatchSchema,
-  UserStore,
-  userViewSchema,
-} from "./user_store.ts";
+export { RECOVERY_CODES, USER_NAME, UserStore } from "./user_store.ts";
 export type {
   NewUser,
   TotpEnrolment,
@@ -72,12 +54,6 @@ export type {
   UserStoreOptions,
   UserView,
 } from "./user_store.ts";
-export {
-  MAX_TOKEN_DAYS,
-  newTokenSchema,
-  TOKEN_PATTERN,
-  TokenStore,
-  tokenViewSchema,
-} from "./token_store.ts";
+export { MAX_TOKEN_DAYS, TOKEN_PATTERN, TokenStore } from "./token_store.ts";
 export type { NewToken, TokenOwner, TokenStoreOptions, TokenView } from "./token_store.ts";
 export { INTERNAL_OPS, isInternal } from "./internal.ts";

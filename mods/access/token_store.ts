@@ -1,5 +1,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { KvMap } from "./_kv_map.ts";
 import { AccessDeniedError, InvalidAccessInputError, UnknownAccessError } from "./errors.ts";
 import {
@@ -60,6 +61,7 @@ type TokenRecord = TokenView & { readonly hash: string };
 
 /** zod schema of {@linkcode TokenView} (the API's answers). */
 export const tokenViewSchema = tokenRecordSchema.omit({ hash: true });
+true satisfies Agrees<z.output<typeof tokenViewSchema>, TokenView>;
 
 /** What a user asks for: a name, a role and scope within its own, a lifetime. */
 export const newTokenSchema = z.object({
@@ -69,8 +71,18 @@ export const newTokenSchema = z.object({
   days: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(30),
 });
 
-/** A new token's fields. */
-export type NewToken = z.input<typeof newTokenSchema>;
+/** What a user asks for: a name, a role and scope within its own, a lifetime. */
+export interface NewToken {
+  /** What to call it, 1 to 100 characters. */
+  name: string;
+  /** Its role, at most the user's (left out: the user's). */
+  role?: Role | undefined;
+  /** Its accounts, within the user's (left out: the user's). */
+  scope?: Scope | undefined;
+  /** Days until it expires, 1 to {@linkcode MAX_TOKEN_DAYS} (left out: 30). */
+  days?: number | undefined;
+}
+true satisfies Agrees<z.input<typeof newTokenSchema>, NewToken>;
 
 /** Options of {@linkcode TokenStore.open}. */
 export interface TokenStoreOptions {

@@ -1,5 +1,6 @@
 import type { NatsConnection } from "@nats-io/nats-core";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { KvMap } from "./_kv_map.ts";
 import { AccessConflictError, InvalidAccessInputError, UnknownAccessError } from "./errors.ts";
 import {
@@ -85,6 +86,7 @@ export const userViewSchema = z.object({
   created: z.number(),
   updated: z.number(),
 });
+true satisfies Agrees<z.output<typeof userViewSchema>, UserView>;
 
 /** What an admin gives for a new user. */
 export const newUserSchema = z.object({
@@ -95,8 +97,20 @@ export const newUserSchema = z.object({
   note: z.string().max(200).default(""),
 });
 
-/** A new user's fields. */
-export type NewUser = z.input<typeof newUserSchema>;
+/** What an admin gives for a new user. */
+export interface NewUser {
+  /** The login name: letters, digits, `_` and `-`, up to 64 characters. */
+  name: string;
+  /** The role. */
+  role: Role;
+  /** The accounts (null or left out: every account). */
+  scope?: Scope | undefined;
+  /** The first password (checked against the password rules). */
+  password: string;
+  /** Free text (who, which team), up to 200 characters; empty when left out. */
+  note?: string | undefined;
+}
+true satisfies Agrees<z.input<typeof newUserSchema>, NewUser>;
 
 /** What an admin may change about a user (each field optional). */
 export const userPatchSchema = z.object({
@@ -106,8 +120,18 @@ export const userPatchSchema = z.object({
   disabled: z.boolean().optional(),
 });
 
-/** A change to a user. */
-export type UserPatch = z.infer<typeof userPatchSchema>;
+/** What an admin may change about a user; a field left out stays as it is. */
+export interface UserPatch {
+  /** The new role. */
+  role?: Role | undefined;
+  /** The new accounts (null: every account). */
+  scope?: Scope | undefined;
+  /** The new note, up to 200 characters. */
+  note?: string | undefined;
+  /** Disables (true) or enables the user. */
+  disabled?: boolean | undefined;
+}
+true satisfies Agrees<z.output<typeof userPatchSchema>, UserPatch>;
 
 /** What enrolling a second factor shows the user once. */
 export interface TotpEnrolment {

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { CHANNELS, RULE_TYPES, SEVERITIES } from "./rules.ts";
+import type { Agrees } from "../protocol/wire_schema.ts";
+import {
+  type Channel,
+  CHANNELS,
+  RULE_TYPES,
+  type RuleType,
+  SEVERITIES,
+  type Severity,
+} from "./rules.ts";
 
 /**
  * An alert firing or resolving: what the evaluator that won the state's compare-and-set
@@ -28,8 +36,42 @@ export const alertEventSchema = z.object({
   summary: z.string(),
   channels: z.array(z.enum(CHANNELS)),
 });
-/** An alert event. */
-export type AlertEvent = z.infer<typeof alertEventSchema>;
+/**
+ * An alert firing or resolving: what the evaluator that won the state's compare-and-set
+ * publishes on `nunect.alerts.event.<rule>.<target key>`, what the notifier delivers, and the JSON
+ * body of the generic webhook.
+ */
+export interface AlertEvent {
+  /** Format version. */
+  v: 1;
+  /** Unique per transition: `<rule>.<target key>.<episode>.<firing|resolved>`. */
+  id: string;
+  /** Whether the alert started or ended. */
+  kind: "firing" | "resolved";
+  /** The rule's ID. */
+  ruleId: string;
+  /** The rule's name. */
+  ruleName: string;
+  /** What the rule watches. */
+  type: RuleType;
+  /** The rule's severity. */
+  severity: Severity;
+  /** The entity: server, account, `account/stream`, `account/stream/consumer` or unit ID. */
+  target: string;
+  /** The measured value (null: none, or infinite such as a clock that is not locked). */
+  value: number | null;
+  /** The rule's threshold. */
+  threshold: number;
+  /** When, ISO 8601. */
+  at: string;
+  /** Counts the firings of this rule and target; resolved carries the episode it ends. */
+  episode: number;
+  /** One line for people. */
+  summary: string;
+  /** Where it is delivered. */
+  channels: Channel[];
+}
+true satisfies Agrees<z.output<typeof alertEventSchema>, AlertEvent>;
 
 /** The result of delivering one event to one channel (recorded in the alerts stream). */
 export interface DeliveryOutcome {

@@ -23,7 +23,6 @@ export {
   RULE_ID_PATTERN,
   RULE_TYPE_INFO,
   RULE_TYPES,
-  ruleSchema,
   SEVERITIES,
 } from "./rules.ts";
 export type { Channel, Rule, RuleInput, RuleType, Severity } from "./rules.ts";
@@ -36,18 +35,16 @@ export type {
   TargetState,
   Transition,
 } from "./evaluate.ts";
-export { alertEventSchema, wireNumber } from "./event.ts";
+export { wireNumber } from "./event.ts";
 export type { AlertEvent, DeliveryOutcome } from "./event.ts";
 export {
   ALERTS_STREAM,
   ALERTS_SUBJECT,
-  alertStateSchema,
   AlertStore,
   InvalidAlertInputError,
   NOTIFIER_CONSUMER,
   parseEvent,
   parseRule,
-  silenceSchema,
   stateKey,
 } from "./store.ts";
 export type { AlertState, HistoryItem, OutboxWatch, Silence } from "./store.ts";

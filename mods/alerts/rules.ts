@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 
 /** What a rule watches. */
 export const RULE_TYPES = [
@@ -75,10 +76,46 @@ export const ruleSchema = z.object({
   channels: z.array(z.enum(CHANNELS)).default([]),
   enabled: z.boolean().default(true),
 });
-/** An alert rule. */
-export type Rule = z.infer<typeof ruleSchema>;
-/** An alert rule as written, before defaults. */
-export type RuleInput = z.input<typeof ruleSchema>;
+/** An alert rule, as the KV bucket holds it (defaults applied). */
+export interface Rule {
+  /** The rule's ID: letters, digits, `_` or `-`, up to 64 (a KV key and a subject token). */
+  id: string;
+  /** Its name for people, 1 to 200 characters. */
+  name: string;
+  /** What it watches. */
+  type: RuleType;
+  /** Fires when the measured value is above this (see RULE_TYPE_INFO for the unit). */
+  threshold: number;
+  /** Seconds the value must stay above the threshold before the alert fires (0 to 86,400). */
+  forS: number;
+  /** Resolves only once the value is at or below `threshold - hysteresis`. */
+  hysteresis: number;
+  /** Severity of its alerts. */
+  severity: Severity;
+  /** Which entities: a glob on their ID (`*` any run of characters), e.g. `OPS/orders/*`. */
+  target: string;
+  /** storage_share: which level; rate_zscore: server or account. */
+  scope: "server" | "account" | "stream";
+  /** unit_rtt: which round trip. */
+  rtt: "native" | "app";
+  /** rate_zscore: the baseline's time constant, seconds. */
+  windowS: number;
+  /** Where its notifications go. */
+  channels: Channel[];
+  /** Whether it is evaluated. */
+  enabled: boolean;
+}
+true satisfies Agrees<z.output<typeof ruleSchema>, Rule>;
+
+/**
+ * An alert rule as written (what the editor sends): a {@linkcode Rule} whose fields with a
+ * default may be left out (`forS` 0, `hysteresis` 0, `severity` warning, `target` `*`, `scope`
+ * server, `rtt` native, `windowS` 3600, no `channels`, `enabled`).
+ */
+export type RuleInput =
+  & Pick<Rule, "id" | "name" | "type" | "threshold">
+  & Partial<Omit<Rule, "id" | "name" | "type" | "threshold">>;
+true satisfies Agrees<z.input<typeof ruleSchema>, RuleInput>;
 
 /**
  * Whether an entity ID matches a rule's target glob.

@@ -13,6 +13,7 @@ import {
 import { type KV, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { z } from "zod";
 import { NunectError } from "../protocol/mod.ts";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { type AlertEvent, alertEventSchema, type DeliveryOutcome, wireNumber } from "./event.ts";
 import type { Transition } from "./evaluate.ts";
 import { type Rule, RULE_TYPE_INFO, type RuleInput, ruleSchema } from "./rules.ts";
@@ -50,8 +51,34 @@ export const alertStateSchema = z.object({
    */
   outbox: z.array(alertEventSchema).default([]),
 });
-/** One alert's state. */
-export type AlertState = z.infer<typeof alertStateSchema>;
+/** One alert's current state (per rule and target), as the state bucket holds it. */
+export interface AlertState {
+  /** The rule's ID. */
+  ruleId: string;
+  /** The entity it concerns (see {@linkcode AlertEvent.target}). */
+  target: string;
+  /** Whether it fires now. */
+  status: "firing" | "resolved";
+  /** Counts the firings of this rule and target. */
+  episode: number;
+  /** The rule's severity when it last fired. */
+  severity: string;
+  /** When it last fired, ISO 8601. */
+  since: string;
+  /** When it resolved, ISO 8601; null while firing. */
+  resolvedAt: string | null;
+  /** The last measured value (null: none or infinite). */
+  value: number | null;
+  /** Who acknowledged it, why and when (ISO 8601); null when nobody has. */
+  ack: { by: string; comment: string; at: string } | null;
+  /**
+   * The outbox: events of this alert's transitions not yet in the alerts stream. Written by the
+   * same compare-and-set as the transition and emptied once the event is published, so an
+   * evaluator that dies between the two leaves its notification here for another to send.
+   */
+  outbox: AlertEvent[];
+}
+true satisfies Agrees<z.output<typeof alertStateSchema>, AlertState>;
 
 /** A silence: notifications of matching alerts are not sent until `until`. */
 export const silenceSchema = z.object({
@@ -65,8 +92,22 @@ export const silenceSchema = z.object({
   by: z.string().max(64),
   comment: z.string().max(1000).default(""),
 });
-/** A silence. */
-export type Silence = z.infer<typeof silenceSchema>;
+/** A silence: notifications of matching alerts are not sent until `until`. */
+export interface Silence {
+  /** The silence's ID: letters, digits, `_` or `-`, up to 64. */
+  id: string;
+  /** A rule ID, or `*`. */
+  ruleId: string;
+  /** A target glob, or `*`. */
+  target: string;
+  /** ISO 8601 end. */
+  until: string;
+  /** Who set it (a login name). */
+  by: string;
+  /** Why, for people (up to 1,000 characters). */
+  comment: string;
+}
+true satisfies Agrees<z.output<typeof silenceSchema>, Silence>;
 
 /** What {@linkcode AlertStore.watchOutbox} returns. */
 export interface OutboxWatch {

@@ -25,7 +25,6 @@ export {
   AUDIT_STREAM,
   AUDIT_SUBJECT_PREFIX,
   auditRecord,
-  auditRecordSchema,
   auditSubject,
   checkAuditRecord,
 } from "./record.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { InvalidAuditRecordError } from "./errors.ts";
 
 /** The JetStream stream (in OPS) that keeps the audit trail. */
@@ -47,8 +48,40 @@ export const auditRecordSchema = z.object({
   address: z.string().max(64).optional(),
 });
 
-/** One audit record. */
-export type AuditRecord = z.infer<typeof auditRecordSchema>;
+/** One change, as the audit trail keeps it. JSON-serialisable; never holds a secret. */
+export interface AuditRecord {
+  /** Random record ID (also the JetStream message ID, so a retried append is stored once). */
+  id: string;
+  /** When the change was made, ms since the Unix epoch. */
+  at: number;
+  /** Who made it: a dashboard login name, `cli:<os user>`, or `controller` for its own work. */
+  actor: string;
+  /** What was done, e.g. `account.create`, `user.issue`, `user.revoke`. */
+  action: string;
+  /** What it was done to, e.g. `account BRIDGE`, `user UAB… (unit router-7)`. */
+  target: string;
+  /** The state before (null for a creation). */
+  before: unknown;
+  /** The state after (null for a deletion). */
+  after: unknown;
+  /** Whether the change took effect; a refused change is recorded too. */
+  ok: boolean;
+  /** Why it failed, when `ok` is false. */
+  error?: string;
+  /** The actor's role when it acted (dashboard requests). */
+  role?: string;
+  /** The accounts the actor was limited to: `*` for all, else names joined by commas. */
+  scope?: string;
+  /** How the actor proved who it is: `session`, `token:<id>`, `password` (a login). */
+  via?: string;
+  /** The HTTP method and path of the request (dashboard requests). */
+  request?: string;
+  /** The HTTP status the request was answered with (dashboard requests). */
+  status?: number;
+  /** The client's address (dashboard requests). */
+  address?: string;
+}
+true satisfies Agrees<z.output<typeof auditRecordSchema>, AuditRecord>;
 
 /** What a writer supplies; the log adds `id` and `at` unless given (a replayed record keeps both). */
 export type AuditInput = Omit<AuditRecord, "id" | "at"> & {

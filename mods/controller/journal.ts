@@ -1,4 +1,5 @@
-import { type AuditInput, type AuditRecord, auditRecord, auditRecordSchema } from "../audit/mod.ts";
+import { type AuditInput, type AuditRecord, auditRecord } from "../audit/mod.ts";
+import { auditRecordSchema } from "../audit/record.ts";
 
 /** Where the controller records its changes: the audit stream, or the journal while offline. */
 export interface AuditSink {

@@ -6,15 +6,13 @@ import { registrySubjects } from "../protocol/mod.ts";
 import {
   type Interest,
   type LeafEntry,
-  leafEntrySchema,
   leafKey,
   type Link,
-  linksSchema,
   REGISTRY_BUCKET,
   type UnitEntry,
-  unitEntrySchema,
   whoNeeds,
 } from "../registry/mod.ts";
+import { leafEntrySchema, linksSchema, unitEntrySchema } from "../registry/schemas.ts";
 
 /** A leaf node as the Topology page draws it: the registry's entry without its interest list. */
 export interface TopologyLeaf extends Omit<LeafEntry, "interest"> {

@@ -49,39 +49,36 @@ export type {
   SubsOptions,
   SubszOptions,
 } from "./monitor_client.ts";
-export {
-  accountzSchema,
-  accstatzSchema,
-  connzSchema,
-  gatewayzSchema,
-  healthzSchema,
-  ipqueueszSchema,
-  jszSchema,
-  leafzSchema,
-  routezSchema,
-  subszSchema,
-  varzSchema,
-} from "./schemas.ts";
 export type {
   AccountDetail,
+  AccountImport,
   AccountStat,
   Accountz,
   Accstatz,
+  ClusterInfo,
   ConnInfo,
   Connz,
   ConsumerDetail,
+  DataStats,
   Gatewayz,
   Healthz,
+  IpQueue,
   Ipqueuesz,
+  JetStreamConfig,
+  JetStreamStats,
   Jsz,
   JszAccount,
   LeafInfo,
   Leafz,
+  PerKind,
+  RemoteGateway,
   RouteInfo,
   Routez,
   StreamDetail,
+  StreamState,
   SubDetail,
   Subsz,
+  Traffic,
   Varz,
 } from "./schemas.ts";
 export { compareVersions, featureInfo, FEATURES, hasFeature, serverFeatures } from "./features.ts";
@@ -99,15 +96,7 @@ export type {
   SysMonitorOptions,
   SysMonitorStats,
 } from "./sys_monitor.ts";
-export {
-  expvarzSchema,
-  idzSchema,
-  PING_KINDS,
-  PING_SUBJECTS,
-  raftGroupSchema,
-  raftzSchema,
-  statszSchema,
-} from "./sys_schemas.ts";
+export { PING_KINDS, PING_SUBJECTS } from "./sys_schemas.ts";
 export type {
   EventServer,
   Expvarz,
@@ -120,7 +109,7 @@ export type {
 } from "./sys_schemas.ts";
 export { type ProfileName, PROFILES, ServerControl } from "./server_control.ts";
 export type { ServerControlOptions, ServerRef } from "./server_control.ts";
-export { TRACE_KINDS, traceEventSchema, traceHops, traceMessage } from "./trace.ts";
+export { TRACE_KINDS, traceHops, traceMessage } from "./trace.ts";
 export type { MessageTrace, TraceEvent, TraceHop, TraceOptions, TraceStep } from "./trace.ts";
 export { RingBuffer } from "./ring_buffer.ts";
 export { UNIT_SORTS, unitKey, UnitTable, validateUnitKey } from "./unit_table.ts";

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import type { WireSchema } from "../protocol/wire_schema.ts";
 import { featureInfo } from "./features.ts";
 import { type Raftz, raftzSchema } from "./sys_schemas.ts";
@@ -199,7 +198,7 @@ interface Sent {
 /** One monitoring endpoint: its path, schema, query mapping and the processing of its answer. */
 interface Endpoint<O, T> {
   readonly path: string;
-  readonly schema: z.ZodType<T>;
+  readonly schema: WireSchema<T>;
   readonly query: (options: O) => MonitorQuery;
   /** Statuses besides 200 whose body is a valid answer. */
   readonly okStatuses?: readonly number[];
@@ -337,9 +336,8 @@ export type MonitorEndpointOptions<N extends MonitorEndpointName> = Parameters<
 >[0];
 
 /** The validated answer of a monitoring endpoint, by name. */
-export type MonitorEndpointAnswer<N extends MonitorEndpointName> = z.output<
-  (typeof MONITOR_ENDPOINTS)[N]["schema"]
->;
+export type MonitorEndpointAnswer<N extends MonitorEndpointName> =
+  (typeof MONITOR_ENDPOINTS)[N]["schema"] extends WireSchema<infer T> ? T : never;
 
 /**
  * Typed client of nats-server's HTTP monitoring endpoints (2.9.10 and newer). Every answer is

@@ -1,17 +1,31 @@
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import {
+  type Accountz,
   accountzSchema,
+  type Accstatz,
   accstatzSchema,
+  type Connz,
   connzSchema,
+  type DataStats,
   dataStatsSchema,
+  type Gatewayz,
   gatewayzSchema,
+  type Healthz,
   healthzSchema,
+  type JetStreamConfig,
   jetStreamConfigSchema,
+  type JetStreamStats,
   jetStreamStatsSchema,
+  type Jsz,
   jszSchema,
+  type Leafz,
   leafzSchema,
+  type Routez,
   routezSchema,
+  type Subsz,
   subszSchema,
+  type Varz,
   varzSchema,
 } from "./schemas.ts";
 
@@ -198,21 +212,159 @@ export const pingDataSchemas = {
   RAFTZ: raftzSchema,
 } as const;
 
-/** The data type of each ping kind's reply. */
-export type PingData = { [K in PingKind]: z.infer<(typeof pingDataSchemas)[K]> };
+/** The data of each ping kind's reply. */
+export interface PingData {
+  /** A server's load summary. */
+  STATSZ: Statsz;
+  /** `/varz` of each server. */
+  VARZ: Varz;
+  /** `/connz` of each server. */
+  CONNZ: Connz;
+  /** `/subsz` of each server. */
+  SUBSZ: Subsz;
+  /** `/jsz` of each server. */
+  JSZ: Jsz;
+  /** `/healthz` of each server. */
+  HEALTHZ: Healthz;
+  /** `/accountz` of each server. */
+  ACCOUNTZ: Accountz;
+  /** `/routez` of each server. */
+  ROUTEZ: Routez;
+  /** `/leafz` of each server. */
+  LEAFZ: Leafz;
+  /** `/gatewayz` of each server. */
+  GATEWAYZ: Gatewayz;
+  /** Per-account statistics of each server. */
+  ACCSTATZ: Accstatz;
+  /** The Go runtime's memory statistics and command line (2.10+). */
+  EXPVARZ: Expvarz;
+  /** Raft groups (2.11+). */
+  RAFTZ: Raftz;
+}
+true satisfies Agrees<
+  { [K in PingKind]: z.output<(typeof pingDataSchemas)[K]> },
+  PingData
+>;
 
-/** One Raft group. */
-export type RaftGroup = z.infer<typeof raftGroupSchema>;
-/** Raft groups by account and group name. */
-export type Raftz = z.infer<typeof raftzSchema>;
-/** EXPVARZ data. */
-export type Expvarz = z.infer<typeof expvarzSchema>;
-/** IDZ reply. */
-export type Idz = z.infer<typeof idzSchema>;
-/** Who answered a `$SYS` request or sent an event. */
-export type EventServer = z.infer<typeof eventServerSchema>;
-/** STATSZ data. */
-export type Statsz = z.infer<typeof statszSchema>;
+/** One Raft group in `/raftz` and RAFTZ replies (2.11+). */
+export interface RaftGroup {
+  /** The group's ID. */
+  id: string;
+  /** This server's role in it: `LEADER`, `FOLLOWER`, `CANDIDATE`, `CLOSED`. */
+  state: string;
+  /** How many peers the group has. */
+  size: number;
+  /** How many peers make a quorum. */
+  quorum_needed: number;
+  /** The leader's ID, when there is one. */
+  leader?: string;
+  /** The current term. */
+  term?: number;
+  /** The highest log index committed. */
+  committed?: number;
+  /** The highest log index applied. */
+  applied?: number;
+  /** Whether the group has ever had a leader. */
+  ever_had_leader?: boolean;
+  /** The peers by ID: name, whether known, when last seen. */
+  peers?: Record<string, { name?: string; known?: boolean; last_seen?: string }>;
+}
+true satisfies Agrees<z.output<typeof raftGroupSchema>, RaftGroup>;
+
+/** `/raftz` and RAFTZ: Raft groups by account, then by group name (`_meta_`, `S-R3F-…`). */
+export type Raftz = Record<string, Record<string, RaftGroup>>;
+true satisfies Agrees<z.output<typeof raftzSchema>, Raftz>;
+
+/** EXPVARZ (2.10+): the Go runtime's memory statistics and the command line. */
+export interface Expvarz {
+  /**
+   * Go's `runtime.MemStats` (those nunect shows): bytes allocated (`Alloc`), obtained from the
+   * system (`Sys`), in use by the heap (`HeapInuse`), garbage collections (`NumGC`) and their
+   * total pause (`PauseTotalNs`).
+   */
+  memstats?: {
+    Alloc?: number;
+    Sys?: number;
+    HeapInuse?: number;
+    NumGC?: number;
+    PauseTotalNs?: number;
+  } | null;
+  /** The server's command line. */
+  cmdline?: string[] | null;
+}
+true satisfies Agrees<z.output<typeof expvarzSchema>, Expvarz>;
+
+/** IDZ (2.10+): a server's name, host and ID; the reply is this object alone. */
+export interface Idz {
+  /** The server's name. */
+  name: string;
+  /** Its host. */
+  host: string;
+  /** Its ID (a public nkey). */
+  id: string;
+}
+true satisfies Agrees<z.output<typeof idzSchema>, Idz>;
+
+/** The `server` block of every `$SYS` event and ping reply: who answered or sent it. */
+export interface EventServer {
+  /** The server's name. */
+  name: string;
+  /** Its host. */
+  host: string;
+  /** Its ID. */
+  id: string;
+  /** Its cluster's name. */
+  cluster?: string;
+  /** Its JetStream domain. */
+  domain?: string;
+  /** Its nats-server version. */
+  ver: string;
+  /** Its tags. */
+  tags?: string[];
+  /** Whether it runs JetStream. */
+  jetstream?: boolean;
+  /** The server's event sequence number. */
+  seq: number;
+  /** When it sent this, RFC 3339. */
+  time: string;
+}
+true satisfies Agrees<z.output<typeof eventServerSchema>, EventServer>;
+
+/** `$SYS.REQ.SERVER.PING.STATSZ` data: a server's load summary. */
+export interface Statsz {
+  /** When the server started, RFC 3339. */
+  start: string;
+  /** Resident memory, bytes. */
+  mem: number;
+  /** CPU cores. */
+  cores: number;
+  /** CPU use, percent. */
+  cpu: number;
+  /** Client connections now. */
+  connections: number;
+  /** Client connections since start. */
+  total_connections: number;
+  /** Accounts with connections. */
+  active_accounts: number;
+  /** Subscriptions. */
+  subscriptions: number;
+  /** What the server sent. */
+  sent: DataStats;
+  /** What the server received. */
+  received: DataStats;
+  /** Slow consumers since start. */
+  slow_consumers: number;
+  /** Servers in the cluster that answered. */
+  active_servers?: number;
+  /** Its routes: route ID and remote name. */
+  routes?: { rid: number; name?: string }[];
+  /** Its gateways: gateway ID and remote name. */
+  gateways?: { gwid: number; name?: string }[];
+  /** Its JetStream configuration and usage. */
+  jetstream?: { config?: JetStreamConfig; stats?: JetStreamStats };
+}
+true satisfies Agrees<z.output<typeof statszSchema>, Statsz>;
+
 /** A raw connect event. */
 export type ConnectEventMsg = z.infer<typeof connectEventSchema>;
 /** A raw disconnect or auth-error event. */

@@ -1,8 +1,9 @@
 import { createInbox, headers } from "@nats-io/nats-core";
 import type { NatsConnection } from "../client/nats_types.ts";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { requireFeature } from "./require_feature.ts";
-import { eventServerSchema } from "./sys_schemas.ts";
+import { type EventServer, eventServerSchema } from "./sys_schemas.ts";
 
 const str = z.string();
 const count = z.number().nonnegative();
@@ -38,10 +39,56 @@ export const traceEventSchema = z.looseObject({
   events: z.array(traceStepSchema),
 });
 
-/** One step of a trace event. */
-export type TraceStep = z.infer<typeof traceStepSchema>;
-/** One server's trace event. */
-export type TraceEvent = z.infer<typeof traceEventSchema>;
+/**
+ * One step inside a server's trace event (nats-server's `MsgTrace*` entries); which fields are
+ * there depends on `type`.
+ */
+export interface TraceStep {
+  /** `in` ingress, `sm` subject mapping, `se` stream export, `si` service import, `js` JetStream, `eg` egress. */
+  type: string;
+  /** When the server took the step, RFC 3339. */
+  ts: string;
+  /** Ingress and egress: the connection kind (an index into {@linkcode TRACE_KINDS}). */
+  kind?: number;
+  /** Ingress and egress: the connection's ID on that server. */
+  cid?: number;
+  /** Ingress and egress: the connection's name (a route's, gateway's or leaf node's server). */
+  name?: string;
+  /** The account the step happened in. */
+  acc?: string;
+  /** Ingress: the subject as published; subject mapping: the subject it became. */
+  subj?: string;
+  /** Egress: the subscription's subject the message was delivered on. */
+  sub?: string;
+  /** Egress: the subscription's queue group. */
+  queue?: string;
+  /** Egress to a server: the hop ID the next server reports under. */
+  hop?: string;
+  /** Stream export and service import: the subject it was mapped to. */
+  to?: string;
+  /** Service import: the subject it was mapped from. */
+  from?: string;
+  /** JetStream: the stream that stored the message. */
+  stream?: string;
+  /** JetStream: nobody was interested in the stored message. */
+  nointerest?: boolean;
+  /** Why the step failed (e.g. a permission refused on egress). */
+  error?: string;
+}
+true satisfies Agrees<z.output<typeof traceStepSchema>, TraceStep>;
+
+/** What one server reports about a traced message (nats-server 2.11+ `MsgTraceEvent`). */
+export interface TraceEvent {
+  /** The server that reports. */
+  server: EventServer;
+  /** The traced message as it reached this server: its headers and size in bytes. */
+  request: { header?: Record<string, string[]> | null; msgsize?: number };
+  /** How many servers this one forwarded the message to. */
+  hops?: number;
+  /** What the server did with it, step by step. */
+  events: TraceStep[];
+}
+true satisfies Agrees<z.output<typeof traceEventSchema>, TraceEvent>;
 
 /** The connection kinds of ingress and egress steps (nats-server's client kinds). */
 export const TRACE_KINDS: readonly string[] = [

@@ -47,3 +47,35 @@ export interface WireSchema<T> {
    */
   safeParse(data: unknown): WireResult<T>;
 }
+
+/** The keys of `T` that are named (a loose object's `[key: string]: unknown` dropped). */
+type NamedKeys<T> = keyof {
+  [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K];
+};
+
+/**
+ * `T` as compared by {@linkcode Agrees}: index signatures of loose objects (zod's
+ * `looseObject`, which keeps fields it does not name) dropped at every depth, arrays read-only,
+ * and each object's set of field names added as a field, so that an optional field on one side
+ * only is a difference too.
+ */
+type Named<T> = T extends readonly (infer E)[] ? readonly Named<E>[]
+  : T extends object ? [NamedKeys<T>] extends [never] ? { [K in keyof T]: Named<T[K]> }
+    :
+      & { [K in keyof T as string extends K ? never : number extends K ? never : K]: Named<T[K]> }
+      & { readonly "~fields": NamedKeys<T> }
+  : T;
+
+/**
+ * `true` when a schema's type and a hand-written interface describe the same data: the same
+ * named fields, each optional in both or in neither, of mutually assignable types (read-only
+ * and mutable count alike). Each wire type is written out as a documented interface beside its
+ * zod schema and pinned to it at compile time, so the two cannot drift:
+ *
+ * ```ts
+ * true satisfies Agrees<z.output<typeof ruleSchema>, Rule>;
+ * ```
+ */
+export type Agrees<A, B> = [Named<A>] extends [Named<B>] ? [Named<B>] extends [Named<A>] ? true
+  : false
+  : false;

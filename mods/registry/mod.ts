@@ -24,11 +24,14 @@ export { leafKey, Registry, REGISTRY_BUCKET } from "./registry.ts";
 export type { RegistryOptions, RegistryStats } from "./registry.ts";
 export { ensureInboxStream } from "./inbox_stream.ts";
 export type { InboxStreamOptions } from "./inbox_stream.ts";
-export {
-  leafEntrySchema,
-  linksSchema,
-  outageSchema,
-  registryEventSchema,
-  unitEntrySchema,
+export type {
+  LeafDownEvent,
+  LeafEntry,
+  LeafUpEvent,
+  Link,
+  Links,
+  Outage,
+  RegistryEvent,
+  UnitEntry,
+  UnitMovedEvent,
 } from "./schemas.ts";
-export type { LeafEntry, Link, Links, Outage, RegistryEvent, UnitEntry } from "./schemas.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { MigrationError } from "./errors.ts";
 
 /** The marker's file name inside NATS_DATA_DIR. */
@@ -24,10 +25,35 @@ const markerSchema = z.object({
   history: z.array(stepSchema).default([]),
 });
 
-/** What `$NATS_DATA_DIR/nunect-layout.json` says about a data directory. */
-export type LayoutMarker = z.infer<typeof markerSchema>;
 /** One migration as the marker records it. */
-export type MigrationRecord = z.infer<typeof stepSchema>;
+export interface MigrationRecord {
+  /** The layout it started from. */
+  from: number;
+  /** The layout it left. */
+  to: number;
+  /** What it is, for people. */
+  title: string;
+  /** What it did, one line a change. */
+  did: string[];
+  /** The nunect version that ran it. */
+  by: string;
+  /** When it ran, ISO 8601. */
+  at: string;
+}
+true satisfies Agrees<z.output<typeof stepSchema>, MigrationRecord>;
+
+/** What `$NATS_DATA_DIR/nunect-layout.json` says about a data directory. */
+export interface LayoutMarker {
+  /** The data layout the directory holds. */
+  layout: number;
+  /** The newest nunect that ran on it. */
+  version: string;
+  /** The value version of each KV bucket nunect keeps (what shape its records have). */
+  values: Record<string, number>;
+  /** Every migration that ran, oldest first. */
+  history: MigrationRecord[];
+}
+true satisfies Agrees<z.output<typeof markerSchema>, LayoutMarker>;
 
 /**
  * Reads the marker of a data directory.

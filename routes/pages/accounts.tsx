@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { accountzSchema, accstatzSchema } from "../../mods/monitor/mod.ts";
+import { accountzSchema, accstatzSchema } from "../../mods/monitor/schemas.ts";
 import {
   accountChanges,
   accountDetail,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { AuditSearch, StoredAuditRecord } from "../../mods/audit/mod.ts";
-import { auditRecordSchema } from "../../mods/audit/mod.ts";
+import { auditRecordSchema } from "../../mods/audit/record.ts";
 import { formatTime } from "../../components/format.ts";
 import { Card, DataTable } from "../../components/ui.tsx";
 import { param } from "../query.ts";
@@ -107,9 +107,9 @@ function csvCell(v: unknown): string {
 }
 
 function csvLine(r: StoredAuditRecord): string {
-  return CSV_COLUMNS.map((k) =>
-    csvCell(k === "at" ? new Date(r.at).toISOString() : (r as Record<string, unknown>)[k])
-  ).join(",");
+  return CSV_COLUMNS.map((k) => csvCell(k === "at" ? new Date(r.at).toISOString() : r[k])).join(
+    ",",
+  );
 }
 
 /**

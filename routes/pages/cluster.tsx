@@ -2,13 +2,13 @@ import { z } from "zod";
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { raftGroups } from "../../mods/dashboard/mod.ts";
+import { serverFeatures } from "../../mods/monitor/mod.ts";
 import {
   gatewayzSchema,
   ipqueueszSchema,
   leafzSchema,
   routezSchema,
-  serverFeatures,
-} from "../../mods/monitor/mod.ts";
+} from "../../mods/monitor/schemas.ts";
 import { Card, DataTable, KeyValues, mono } from "../../components/ui.tsx";
 import { param } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";

@@ -5,9 +5,9 @@ import {
   CONNZ_SORTS,
   CONNZ_STATES,
   type ConnzOptions,
-  connzSchema,
   serverFeatures,
 } from "../../mods/monitor/mod.ts";
+import { connzSchema } from "../../mods/monitor/schemas.ts";
 import { formatBytes, formatCount, formatGoDuration } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { badge, Card, type Column, DataTable, KeyValues, mono } from "../../components/ui.tsx";

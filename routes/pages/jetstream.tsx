@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jszSchema } from "../../mods/monitor/mod.ts";
+import { jszSchema } from "../../mods/monitor/schemas.ts";
 import { formatBytes, formatCount } from "../../components/format.ts";
 import { Requires } from "../../components/Requires.tsx";
 import { Card, DataTable, KeyValues, mono, Stat, usage } from "../../components/ui.tsx";

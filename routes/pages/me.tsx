@@ -1,12 +1,8 @@
 import { z } from "zod";
 import { renderSVG } from "uqr";
-import {
-  MAX_TOKEN_DAYS,
-  newTokenSchema,
-  ROLES,
-  tokenViewSchema,
-  userViewSchema,
-} from "../../mods/access/mod.ts";
+import { MAX_TOKEN_DAYS, ROLES } from "../../mods/access/mod.ts";
+import { newTokenSchema, tokenViewSchema } from "../../mods/access/token_store.ts";
+import { userViewSchema } from "../../mods/access/user_store.ts";
 import { formatTime } from "../../components/format.ts";
 import { Card, DataTable } from "../../components/ui.tsx";
 import { Island } from "../../components/Island.tsx";

@@ -1,5 +1,6 @@
 import { clusterServers, summarize } from "../../mods/dashboard/mod.ts";
-import { healthzSchema, serverFeatures, type Varz, varzSchema } from "../../mods/monitor/mod.ts";
+import { serverFeatures, type Varz } from "../../mods/monitor/mod.ts";
+import { healthzSchema, varzSchema } from "../../mods/monitor/schemas.ts";
 import { formatBytes, formatCount, formatTime } from "../../components/format.ts";
 import { Island } from "../../components/Island.tsx";
 import { Card, DataTable, KeyValues, mono, usage } from "../../components/ui.tsx";

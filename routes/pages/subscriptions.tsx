@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { subszSchema } from "../../mods/monitor/mod.ts";
+import { subszSchema } from "../../mods/monitor/schemas.ts";
 import type { Subsz, SubszOptions } from "../../mods/monitor/mod.ts";
 import { formatCount } from "../../components/format.ts";
 import { DataTable, Stat } from "../../components/ui.tsx";

@@ -1,13 +1,12 @@
 import { z } from "zod";
+import { ROLES, type UserView } from "../../mods/access/mod.ts";
+import { tokenViewSchema } from "../../mods/access/token_store.ts";
 import {
   newUserSchema,
-  ROLES,
-  tokenViewSchema,
   userNameSchema,
   userPatchSchema,
-  type UserView,
   userViewSchema,
-} from "../../mods/access/mod.ts";
+} from "../../mods/access/user_store.ts";
 import type { SessionRecord } from "../../mods/dashboard/mod.ts";
 import { Card, DataTable } from "../../components/ui.tsx";
 import { Island } from "../../components/Island.tsx";

@@ -32,7 +32,8 @@ import {
   startTopology,
   until,
 } from "../../tests/_kit/mod.ts";
-import { REGISTRY_BUCKET, unitEntrySchema } from "../../mods/registry/mod.ts";
+import { REGISTRY_BUCKET } from "../../mods/registry/mod.ts";
+import { unitEntrySchema } from "../../mods/registry/schemas.ts";
 
 const MiB = 1024 * 1024;
 

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { ruleSchema } from "../../mods/alerts/mod.ts";
+import { ruleSchema } from "../../mods/alerts/rules.ts";
 import { alertsInScope, type AlertsView } from "../../mods/dashboard/mod.ts";
 import { startNats, until } from "../_kit/mod.ts";
 import { get, login, openStream, testDashboard } from "../dashboard/_harness.ts";

@@ -3,25 +3,27 @@
 // the pages show are typed where 2.15 sends them and absent from 2.9.10.
 import assert from "node:assert/strict";
 import { z } from "zod";
+import { traceHops } from "../../mods/monitor/mod.ts";
 import {
   accountzSchema,
   accstatzSchema,
   connzSchema,
-  expvarzSchema,
   gatewayzSchema,
   healthzSchema,
-  idzSchema,
   ipqueueszSchema,
   jszSchema,
   leafzSchema,
-  raftzSchema,
   routezSchema,
-  statszSchema,
   subszSchema,
-  traceEventSchema,
-  traceHops,
   varzSchema,
-} from "../../mods/monitor/mod.ts";
+} from "../../mods/monitor/schemas.ts";
+import {
+  expvarzSchema,
+  idzSchema,
+  raftzSchema,
+  statszSchema,
+} from "../../mods/monitor/sys_schemas.ts";
+import { traceEventSchema } from "../../mods/monitor/trace.ts";
 
 const dir = new URL("./fixtures/", import.meta.url).pathname;
 const CURRENT = "2.15.3";

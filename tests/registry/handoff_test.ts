@@ -9,12 +9,8 @@ import assert from "node:assert/strict";
 import { connect } from "../../mods/client/mod.ts";
 import { jetStream } from "../../mods/client/jetstream.ts";
 import { INBOX_STREAM, inboxSubject, registrySubjects } from "../../mods/protocol/mod.ts";
-import {
-  ensureInboxStream,
-  REGISTRY_BUCKET,
-  type RegistryEvent,
-  unitEntrySchema,
-} from "../../mods/registry/mod.ts";
+import { ensureInboxStream, REGISTRY_BUCKET, type RegistryEvent } from "../../mods/registry/mod.ts";
+import { unitEntrySchema } from "../../mods/registry/schemas.ts";
 import { startNats, startRegistryProgram, startTopology, until } from "../_kit/mod.ts";
 
 Deno.test("cell handoff: the unit keeps its identity, the registry shows the move, requests and inbox follow it", async () => {
