@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
+import type { DurationInput } from "./stream_config.ts";
 import { assetName, duration, featureIssues, parseInput, subjectFilter } from "./_schema.ts";
 import { InvalidInputError } from "./errors.ts";
 
@@ -106,10 +108,120 @@ function crossFieldRules(c: Fields, ctx: z.RefinementCtx): void {
  */
 export const consumerConfigSchema = objectSchema.superRefine(crossFieldRules);
 
-/** What a consumer form or API call may send. */
-export type ConsumerConfigInput = z.input<typeof consumerConfigSchema>;
-/** A validated consumer configuration (durations in nanoseconds). */
-export type ConsumerConfigValue = z.output<typeof consumerConfigSchema>;
+/**
+ * A validated consumer configuration (durations in nanoseconds). The fields are the server's
+ * (`$JS.API.CONSUMER.CREATE`); see the JetStream documentation for each.
+ */
+export interface ConsumerConfigValue {
+  /** A durable consumer's name (equal to `name` when both are given). */
+  durable_name?: string;
+  /** The consumer's name. */
+  name?: string;
+  /** What it is for, for people. */
+  description?: string;
+  /** Where delivery starts. */
+  deliver_policy:
+    | "all"
+    | "last"
+    | "new"
+    | "by_start_sequence"
+    | "by_start_time"
+    | "last_per_subject";
+  /** With `by_start_sequence`: the first sequence. */
+  opt_start_seq?: number;
+  /** With `by_start_time`: the start, RFC 3339. */
+  opt_start_time?: string;
+  /** How messages are acknowledged. */
+  ack_policy: "none" | "all" | "explicit" | "flow_control";
+  /** How long the server waits for an acknowledgement before redelivering, nanoseconds. */
+  ack_wait?: number;
+  /** Most deliveries of one message (-1: no limit). */
+  max_deliver?: number;
+  /** Redelivery delays, nanoseconds, one per attempt. */
+  backoff?: number[];
+  /** Only messages on this subject. */
+  filter_subject?: string;
+  /** Only messages on these subjects (2.10+). */
+  filter_subjects?: string[];
+  /** Deliver at once, or at the pace they were stored. */
+  replay_policy: "instant" | "original";
+  /** Push consumers: most bits per second. */
+  rate_limit_bps?: number;
+  /** Share of acknowledgements sampled for latency advisories, e.g. `10%`. */
+  sample_freq?: string;
+  /** Pull consumers: most waiting pull requests. */
+  max_waiting?: number;
+  /** Most messages delivered and not yet acknowledged (-1: no limit). */
+  max_ack_pending?: number;
+  /** Push consumers: flow control. */
+  flow_control?: boolean;
+  /** Deliver headers only, with the payload's size. */
+  headers_only?: boolean;
+  /** Pull consumers: largest batch one request may ask for. */
+  max_batch?: number;
+  /** Pull consumers: longest expiry one request may ask for, nanoseconds. */
+  max_expires?: number;
+  /** Pull consumers: most bytes one request may ask for. */
+  max_bytes?: number;
+  /** Push consumers: where messages are delivered. */
+  deliver_subject?: string;
+  /** Push consumers: the queue group that shares them. */
+  deliver_group?: string;
+  /** Push consumers: heartbeat interval when idle, nanoseconds (at least 100 ms). */
+  idle_heartbeat?: number;
+  /** How long without activity before the server removes it, nanoseconds. */
+  inactive_threshold?: number;
+  /** Replicas (0: the stream's). */
+  num_replicas?: number;
+  /** Keep its state in memory. */
+  mem_storage?: boolean;
+  /** Free key/value metadata (2.10+). */
+  metadata?: Record<string, string>;
+  /** Paused until this time, RFC 3339 (2.11+). */
+  pause_until?: string;
+  /** Pull consumers: the priority groups (2.11+). */
+  priority_groups?: string[];
+  /** Pull consumers: how groups share messages (2.11+; `prioritized` 2.12+). */
+  priority_policy?: "none" | "overflow" | "pinned_client" | "prioritized";
+  /** With `pinned_client`: how long a pin lasts without pulls, nanoseconds (2.11+). */
+  priority_timeout?: number;
+}
+true satisfies Agrees<z.output<typeof consumerConfigSchema>, ConsumerConfigValue>;
+
+/**
+ * What a consumer form or API call may send: a {@linkcode ConsumerConfigValue} whose policies
+ * may be left out (deliver all, explicit acknowledgement, instant replay) and whose durations
+ * may be text.
+ */
+export type ConsumerConfigInput =
+  & Omit<
+    ConsumerConfigValue,
+    | "deliver_policy"
+    | "ack_policy"
+    | "replay_policy"
+    | "ack_wait"
+    | "backoff"
+    | "max_expires"
+    | "idle_heartbeat"
+    | "inactive_threshold"
+    | "priority_timeout"
+  >
+  & Partial<Pick<ConsumerConfigValue, "deliver_policy" | "ack_policy" | "replay_policy">>
+  & {
+    /** How long the server waits for an acknowledgement before redelivering. */
+    ack_wait?: DurationInput;
+    /** Redelivery delays, one per attempt. */
+    backoff?: DurationInput[];
+    /** Pull consumers: longest expiry one request may ask for. */
+    max_expires?: DurationInput;
+    /** Push consumers: heartbeat interval when idle (at least 100 ms). */
+    idle_heartbeat?: DurationInput;
+    /** How long without activity before the server removes it. */
+    inactive_threshold?: DurationInput;
+    /** With `pinned_client`: how long a pin lasts without pulls. */
+    priority_timeout?: DurationInput;
+  };
+true satisfies Agrees<z.input<typeof consumerConfigSchema>, ConsumerConfigInput>;
 
 /** Fields newer than nats-server 2.9 and the FEATURES key that introduced each. */
 export const CONSUMER_FIELD_FEATURES: Readonly<Record<string, string>> = {
@@ -148,9 +260,9 @@ export function validateConsumerConfig(input: unknown, version: string): Consume
     }
   }
   if (issues.length > 0) throw new InvalidInputError("consumer configuration", issues);
-  const out: Record<string, unknown> = { ...value };
-  for (const field of Object.keys(CONSUMER_FIELD_FEATURES)) {
+  const out: ConsumerConfigValue = { ...value };
+  for (const field of Object.keys(CONSUMER_FIELD_FEATURES) as (keyof ConsumerConfigValue)[]) {
     if (!isSet(field, out[field])) delete out[field];
   }
-  return out as ConsumerConfigValue;
+  return out;
 }

@@ -216,7 +216,7 @@ export async function updateConsumer(
   const cfg = validateConsumerConfig({ ...base, ...changes }, serverVersion(ctx.nc));
   const fixed = FIXED.filter((k) =>
     k in (changes as object) &&
-    JSON.stringify((cfg as Record<string, unknown>)[k]) !== JSON.stringify(base[k])
+    JSON.stringify(cfg[k]) !== JSON.stringify(base[k])
   );
   if (fixed.length > 0) {
     throw new InvalidInputError(

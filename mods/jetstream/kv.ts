@@ -3,6 +3,8 @@ import { jetstream } from "@nats-io/jetstream";
 import type { StreamInfo } from "./nats_types.ts";
 import { Kvm } from "@nats-io/kv";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
+import type { DurationInput } from "./stream_config.ts";
 import { decodeBase64 } from "./_bytes.ts";
 import { duration, parseInput } from "./_schema.ts";
 import { apiError, hasFeature, manager, requireFeature } from "./_server.ts";
@@ -85,8 +87,30 @@ export const bucketConfigSchema = z.object({
   compression: z.boolean().optional(),
 }).strict();
 
-/** A new bucket, as a form or the API sends it. */
-export type BucketConfigInput = z.input<typeof bucketConfigSchema>;
+/** A new KV bucket, as a form or the API sends it. */
+export interface BucketConfigInput {
+  /** The bucket's name: letters, digits, `-` and `_`. */
+  bucket: string;
+  /** What it is for, for people. */
+  description?: string;
+  /** Values kept per key, 1 to 64 (default 1). */
+  history?: number;
+  /** How long a value lives (default 0: for ever). */
+  ttl?: DurationInput;
+  /** Replicas, 1 to 5 (default 1). */
+  replicas?: number;
+  /** Most bytes (default -1: no limit). */
+  maxBytes?: number;
+  /** Largest value, bytes (default -1: the server's limit). */
+  maxValueSize?: number;
+  /** File (default) or memory storage. */
+  storage?: "file" | "memory";
+  /** Lets keys carry their own TTL; deletions by TTL leave markers that live this long. */
+  keyTtl?: DurationInput;
+  /** S2 compression. */
+  compression?: boolean;
+}
+true satisfies Agrees<z.input<typeof bucketConfigSchema>, BucketConfigInput>;
 
 /**
  * Creates a KV bucket.
@@ -396,7 +420,17 @@ export const putSchema = z.object({
 }).strict();
 
 /** A value to put, as a form or the API sends it. */
-export type PutInput = z.input<typeof putSchema>;
+export interface PutInput {
+  /** The value, as `encoding` says. */
+  value: string;
+  /** How `value` is written: `text` (UTF-8, the default) or `base64`. */
+  encoding?: "text" | "base64";
+  /** The key's own TTL (`30s`, `1h`, `never`); needs a bucket created with per-key TTL. */
+  ttl?: string;
+  /** Only if the key is at this revision now (0: only if it does not exist). */
+  expectRevision?: number;
+}
+true satisfies Agrees<z.input<typeof putSchema>, PutInput>;
 
 /**
  * Puts a value (optionally with its own TTL, or only if the key is at a given revision).

@@ -1,6 +1,7 @@
 import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core";
 import { jetstream } from "@nats-io/jetstream";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { apiError, manager } from "./_server.ts";
 import { parseInput, publishSubject } from "./_schema.ts";
 import { decodeBase64 } from "./_bytes.ts";
@@ -44,7 +45,17 @@ export const outgoingMessageSchema = z.object({
 }).strict();
 
 /** A message to publish, as a form or the API sends it. */
-export type OutgoingMessage = z.input<typeof outgoingMessageSchema>;
+export interface OutgoingMessage {
+  /** Where to publish (no wildcards). */
+  subject: string;
+  /** Header lines as `[name, value]`, at most 256 (default none). */
+  headers?: [string, string][];
+  /** The payload, as `encoding` says (default empty). */
+  payload?: string;
+  /** How `payload` is written: `text` (UTF-8, the default) or `base64`. */
+  encoding?: "text" | "base64";
+}
+true satisfies Agrees<z.input<typeof outgoingMessageSchema>, OutgoingMessage>;
 
 /** The validated message: subject, header lines and payload bytes. */
 export interface Outgoing {

@@ -47,25 +47,24 @@ export type { MessageSummary, MessageView, PayloadKind } from "./message_view.ts
 export {
   STREAM_FIELD_FEATURES,
   STREAM_PRESETS,
-  streamConfigSchema,
   streamFormFields,
   streamPreset,
-  streamSourceSchema,
   validateStreamConfig,
 } from "./stream_config.ts";
 export type {
+  DurationInput,
   FormField,
   StreamConfigInput,
   StreamConfigValue,
   StreamPreset,
   StreamSourceInput,
+  SubjectTransform,
 } from "./stream_config.ts";
 export {
   createStream,
   deleteStream,
   estimatePurge,
   listStreams,
-  purgeSchema,
   purgeStream,
   streamInfo,
   streamRow,
@@ -83,25 +82,20 @@ export {
   assertPublishable,
   deleteMessage,
   getMessage,
-  outgoingMessageSchema,
   publishMessage,
   republishMessage,
   requestMessage,
 } from "./messages.ts";
 export type { OutgoingMessage, PublishResult, RequestReply } from "./messages.ts";
-export { parseScanCriteria, resolveRange, scanCriteriaSchema, scanRange } from "./scan.ts";
+export { parseScanCriteria, resolveRange, scanRange } from "./scan.ts";
 export type { ScanBatch, ScanCriteria, ScanRange } from "./scan.ts";
 export { searchMessages } from "./search.ts";
 export type { SearchEvent, SearchOptions } from "./search.ts";
 export { EXPORT_FORMATS, EXPORT_MEDIA_TYPES, exportMessages, exportRecord } from "./export.ts";
 export type { ExportFormat, ExportOptions, ExportProgress } from "./export.ts";
-export { REPLAY_HEADER, replayHeaders, replayMessages, replayOptionsSchema } from "./replay.ts";
+export { REPLAY_HEADER, replayHeaders, replayMessages } from "./replay.ts";
 export type { ReplayOptions, ReplayProgress, ReplayResult } from "./replay.ts";
-export {
-  CONSUMER_FIELD_FEATURES,
-  consumerConfigSchema,
-  validateConsumerConfig,
-} from "./consumer_config.ts";
+export { CONSUMER_FIELD_FEATURES, validateConsumerConfig } from "./consumer_config.ts";
 export type { ConsumerConfigInput, ConsumerConfigValue } from "./consumer_config.ts";
 export {
   consumerInfo,
@@ -128,7 +122,6 @@ export {
 } from "./dead_letters.ts";
 export type { DeadLetter, DeadLetterStatus } from "./dead_letters.ts";
 export {
-  bucketConfigSchema,
   createBucket,
   deleteBucket,
   getEntry,
@@ -137,7 +130,6 @@ export {
   listKeys,
   purgeAllKeys,
   putKey,
-  putSchema,
   removeKey,
   revertKey,
   supportsKeyTtl,
@@ -164,8 +156,6 @@ export {
   listObjects,
   listObjectStores,
   objectInfo,
-  objectMetaSchema,
-  objectStoreConfigSchema,
   sealObjectStore,
   updateObjectMeta,
   uploadObject,
@@ -176,13 +166,7 @@ export type {
   ObjectStoreConfigInput,
   ObjectStoreRow,
 } from "./objects.ts";
-export {
-  accountServices,
-  callEndpoint,
-  endpointCallSchema,
-  listServices,
-  subjectMatches,
-} from "./services.ts";
+export { accountServices, callEndpoint, listServices, subjectMatches } from "./services.ts";
 export type { EndpointCall, EndpointRow, ServiceList, ServiceRow } from "./services.ts";
 export { inferShape, schemaView } from "./schema_view.ts";
 export type { Shape, SubjectSchema } from "./schema_view.ts";

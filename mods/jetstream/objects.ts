@@ -1,6 +1,8 @@
 import type { StreamInfo } from "./nats_types.ts";
 import { type ObjectInfo, type ObjectStore, Objm } from "@nats-io/obj";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
+import type { DurationInput } from "./stream_config.ts";
 import { duration, parseInput } from "./_schema.ts";
 import { apiError, manager, requireFeature } from "./_server.ts";
 import type { AccountContext } from "./accounts.ts";
@@ -110,7 +112,23 @@ export const objectStoreConfigSchema = z.object({
 }).strict();
 
 /** A new object store, as a form or the API sends it. */
-export type ObjectStoreConfigInput = z.input<typeof objectStoreConfigSchema>;
+export interface ObjectStoreConfigInput {
+  /** The store's name: letters, digits, `-` and `_`. */
+  bucket: string;
+  /** What it is for, for people. */
+  description?: string;
+  /** How long an object lives (default 0: for ever). */
+  ttl?: DurationInput;
+  /** File (default) or memory storage. */
+  storage?: "file" | "memory";
+  /** Replicas, 1 to 5 (default 1). */
+  replicas?: number;
+  /** Most bytes (default -1: no limit). */
+  maxBytes?: number;
+  /** S2 compression. */
+  compression?: boolean;
+}
+true satisfies Agrees<z.input<typeof objectStoreConfigSchema>, ObjectStoreConfigInput>;
 
 /**
  * Creates an object store.
@@ -232,7 +250,15 @@ export const objectMetaSchema = z.object({
 }).strict();
 
 /** An object's metadata, as a form or the API sends it. */
-export type ObjectMetaInput = z.input<typeof objectMetaSchema>;
+export interface ObjectMetaInput {
+  /** The object's name (1 to 1,024 characters). */
+  name: string;
+  /** What it is, for people. */
+  description?: string;
+  /** Free key/value metadata. */
+  metadata?: Record<string, string>;
+}
+true satisfies Agrees<z.input<typeof objectMetaSchema>, ObjectMetaInput>;
 
 /** Counts bytes passing through, calling `onProgress` with the running total. */
 function counting(onProgress?: (bytes: number) => void): TransformStream<Uint8Array, Uint8Array> {

@@ -1,5 +1,6 @@
 import { jetstream, type PubAck } from "@nats-io/jetstream";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { manager } from "./_server.ts";
 import { parseInput, publishSubject } from "./_schema.ts";
 import type { Header } from "./_wire.ts";
@@ -18,8 +19,16 @@ export const replayOptionsSchema = z.object({
   dryRun: z.boolean().default(false),
 }).strict();
 
-/** How to replay. */
-export type ReplayOptions = z.input<typeof replayOptionsSchema>;
+/** How to replay: where to, how fast, or only count. */
+export interface ReplayOptions {
+  /** Publish every message to this subject instead of its own. */
+  to?: string;
+  /** Messages per second (default 1000, at most 100,000). */
+  ratePerSecond?: number;
+  /** Only count what would be published. */
+  dryRun?: boolean;
+}
+true satisfies Agrees<z.input<typeof replayOptionsSchema>, ReplayOptions>;
 
 /** How a replay went (or, for a dry run, would go). */
 export interface ReplayResult {

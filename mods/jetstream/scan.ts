@@ -1,5 +1,6 @@
 import type { NatsConnection } from "../client/nats_types.ts";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { indexOfBytes } from "./_bytes.ts";
 import { parseInput, subjectFilter } from "./_schema.ts";
 import { apiError, manager } from "./_server.ts";
@@ -35,8 +36,26 @@ export const scanCriteriaSchema = z.object({
   limit: z.number().int().min(1).optional(),
 }).strict();
 
-/** Which messages a search, export or replay covers. */
-export type ScanCriteria = z.input<typeof scanCriteriaSchema>;
+/** Which messages a search, export or replay covers; every criterion given must hold. */
+export interface ScanCriteria {
+  /** Messages on these subjects (a filter). */
+  subject?: string;
+  /** From this sequence on (inclusive). */
+  fromSeq?: number;
+  /** Up to this sequence (inclusive). */
+  toSeq?: number;
+  /** From this time on (inclusive), RFC 3339. */
+  fromTime?: string;
+  /** Up to this time (inclusive), RFC 3339. */
+  toTime?: string;
+  /** Messages with this header, or with a value containing `value`. */
+  header?: { name: string; value?: string };
+  /** Messages whose payload contains this text. */
+  text?: string;
+  /** Stop after this many matches. */
+  limit?: number;
+}
+true satisfies Agrees<z.input<typeof scanCriteriaSchema>, ScanCriteria>;
 
 /**
  * Validates scan criteria.

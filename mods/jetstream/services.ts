@@ -1,5 +1,6 @@
 import { type ServiceInfo, type ServiceStats, Svcm } from "@nats-io/services";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import type { AccountContext } from "./accounts.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { outgoing, outgoingMessageSchema, requestOutgoing, type RequestReply } from "./messages.ts";
@@ -188,8 +189,26 @@ export const endpointCallSchema = z.object({
   timeoutMs: z.number().int().min(1).max(60_000).default(5000),
 }).strict();
 
-/** An endpoint call, as a form or the API sends it. */
-export type EndpointCall = z.input<typeof endpointCallSchema>;
+/** An endpoint call, as a form or the API sends it: which endpoint of which service, and the request. */
+export interface EndpointCall {
+  /** The service's name. */
+  service: string;
+  /** The endpoint's name. */
+  endpoint: string;
+  /** One instance (its ID); default: whichever answers (the endpoint's queue group decides). */
+  id?: string;
+  /** For an endpoint listening on a wildcard subject: the concrete subject to call. */
+  subject?: string;
+  /** Header lines as `[name, value]` (default none). */
+  headers?: [string, string][];
+  /** The request's payload, as `encoding` says (default empty). */
+  payload?: string;
+  /** How `payload` is written: `text` (the default) or `base64`. */
+  encoding?: "text" | "base64";
+  /** How long to wait for the answer, 1 to 60,000 ms (default 5000). */
+  timeoutMs?: number;
+}
+true satisfies Agrees<z.input<typeof endpointCallSchema>, EndpointCall>;
 
 /**
  * Calls a service endpoint with a payload. Only endpoints the service itself announces

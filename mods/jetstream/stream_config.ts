@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 // features.ts only: the islands bundle this schema, and must not pull the monitoring client.
 import { FEATURES } from "../monitor/features.ts";
 import {
@@ -32,8 +33,31 @@ export const streamSourceSchema = z.object({
   path: ["opt_start_time"],
 });
 
-/** A stream's source or mirror, as validated. */
-export type StreamSourceInput = z.input<typeof streamSourceSchema>;
+/** A subject transform: messages on `src` (a filter) are stored as `dest`. */
+export interface SubjectTransform {
+  /** The subjects it applies to (a filter; wildcards allowed). */
+  src: string;
+  /** What they become (may use `{{wildcard(1)}}` and other mapping functions). */
+  dest: string;
+}
+
+/** A stream's source or mirror: another stream (optionally in another account or domain). */
+export interface StreamSourceInput {
+  /** The other stream's name. */
+  name: string;
+  /** Start at this sequence (not with `opt_start_time`). */
+  opt_start_seq?: number;
+  /** Start at this time, RFC 3339 (not with `opt_start_seq`). */
+  opt_start_time?: string;
+  /** Only messages on these subjects. */
+  filter_subject?: string;
+  /** Only messages matching these transforms' sources, stored under their destinations. */
+  subject_transforms?: SubjectTransform[];
+  /** Where the other stream is: its JetStream API prefix and the delivery prefix. */
+  external?: { api: string; deliver?: string };
+}
+true satisfies Agrees<z.input<typeof streamSourceSchema>, StreamSourceInput>;
+true satisfies Agrees<z.output<typeof streamSourceSchema>, StreamSourceInput>;
 
 const fields = {
   name: assetName,
@@ -132,10 +156,142 @@ function crossFieldRules(c: Fields, ctx: z.RefinementCtx): void {
  */
 export const streamConfigSchema = objectSchema.superRefine(crossFieldRules);
 
-/** What a stream configuration form or API call may send. */
-export type StreamConfigInput = z.input<typeof streamConfigSchema>;
-/** A validated stream configuration, ready for the server (durations in nanoseconds). */
-export type StreamConfigValue = z.output<typeof streamConfigSchema>;
+/**
+ * A validated stream configuration, ready for the server (durations in nanoseconds). The fields
+ * are the server's (`$JS.API.STREAM.CREATE`); see the JetStream documentation for each.
+ */
+export interface StreamConfigValue {
+  /** The stream's name (no white space, dots, `*`, `>`, `/` or `\\`). */
+  name: string;
+  /** What it is for, for people. */
+  description?: string;
+  /** The subjects it stores (none for a mirror). */
+  subjects?: string[];
+  /** When messages go: at the limits, once every consumer has them, or once one has. */
+  retention: "limits" | "interest" | "workqueue";
+  /** Most consumers (-1: no limit). */
+  max_consumers: number;
+  /** Most messages (-1: no limit). */
+  max_msgs: number;
+  /** Most bytes (-1: no limit). */
+  max_bytes: number;
+  /** Oldest message age, nanoseconds (0: no limit). */
+  max_age: number;
+  /** Most messages per subject (-1: no limit). */
+  max_msgs_per_subject: number;
+  /** Largest message, bytes (-1: the server's limit). */
+  max_msg_size: number;
+  /** At a limit: drop the oldest messages, or refuse new ones. */
+  discard: "old" | "new";
+  /** With `discard` new: refuse per subject at `max_msgs_per_subject`. */
+  discard_new_per_subject?: boolean;
+  /** File or memory storage. */
+  storage: "file" | "memory";
+  /** Replicas, 1 to 5. */
+  num_replicas: number;
+  /** Publishes are not acknowledged. */
+  no_ack?: boolean;
+  /** How long a message ID is remembered to drop duplicates, nanoseconds. */
+  duplicate_window?: number;
+  /** Where its replicas go: a cluster and server tags. */
+  placement?: { cluster?: string; tags?: string[] };
+  /** The stream it mirrors. */
+  mirror?: StreamSourceInput;
+  /** The streams it sources from. */
+  sources?: StreamSourceInput[];
+  /** Storage compression (2.10+). */
+  compression?: "none" | "s2";
+  /** The first sequence (2.10+). */
+  first_seq?: number;
+  /** A transform applied to every stored subject (2.10+). */
+  subject_transform?: SubjectTransform;
+  /** Republish stored messages: from `src`, to `dest`, optionally headers only. */
+  republish?: { src?: string; dest: string; headers_only?: boolean };
+  /** Direct get of messages (on: the console browses without consumers). */
+  allow_direct: boolean;
+  /** A mirror answers direct gets too. */
+  mirror_direct?: boolean;
+  /** Sealed: nothing can be added, deleted or purged. */
+  sealed?: boolean;
+  /** Messages cannot be deleted. */
+  deny_delete?: boolean;
+  /** The stream cannot be purged. */
+  deny_purge?: boolean;
+  /** Roll-up headers (`Nats-Rollup`) are allowed. */
+  allow_rollup_hdrs?: boolean;
+  /** Defaults and limits for its consumers: inactivity threshold (nanoseconds), most pending acks (2.10+). */
+  consumer_limits?: { inactive_threshold?: number; max_ack_pending?: number };
+  /** Per-message TTL (`Nats-TTL`) allowed (2.11+). */
+  allow_msg_ttl?: boolean;
+  /** How long delete markers of a subject stay, nanoseconds (2.11+; needs `allow_msg_ttl`). */
+  subject_delete_marker_ttl?: number;
+  /** Counter messages (`Nats-Incr`) allowed (2.12+). */
+  allow_msg_counter?: boolean;
+  /** Atomic batch publishes allowed (2.12+). */
+  allow_atomic?: boolean;
+  /** Scheduled messages allowed (2.12+). */
+  allow_msg_schedules?: boolean;
+  /** Whether writes are flushed before the acknowledgement (`default`) or after (`async`, 2.12+). */
+  persist_mode?: "default" | "async";
+  /** Fast batch publishes allowed (2.12+). */
+  allow_batched?: boolean;
+  /** Free key/value metadata. */
+  metadata?: Record<string, string>;
+}
+true satisfies Agrees<z.output<typeof streamConfigSchema>, StreamConfigValue>;
+
+/** A duration as a form or API call may give it: nanoseconds, or text (`1h`, `90s`, `500ms`). */
+export type DurationInput = number | string;
+
+/**
+ * What a stream configuration form or API call may send: a {@linkcode StreamConfigValue} whose
+ * fields with a default may be left out (natscli's defaults: limits retention, no limits, discard
+ * old, file storage, one replica, direct get on) and whose durations may be text.
+ */
+export type StreamConfigInput =
+  & Omit<
+    StreamConfigValue,
+    | "retention"
+    | "max_consumers"
+    | "max_msgs"
+    | "max_bytes"
+    | "max_age"
+    | "max_msgs_per_subject"
+    | "max_msg_size"
+    | "discard"
+    | "storage"
+    | "num_replicas"
+    | "allow_direct"
+    | "duplicate_window"
+    | "consumer_limits"
+    | "subject_delete_marker_ttl"
+  >
+  & Partial<
+    Pick<
+      StreamConfigValue,
+      | "retention"
+      | "max_consumers"
+      | "max_msgs"
+      | "max_bytes"
+      | "max_msgs_per_subject"
+      | "max_msg_size"
+      | "discard"
+      | "storage"
+      | "num_replicas"
+      | "allow_direct"
+    >
+  >
+  & {
+    /** Oldest message age (0: no limit). */
+    max_age?: DurationInput;
+    /** How long a message ID is remembered to drop duplicates. */
+    duplicate_window?: DurationInput;
+    /** Defaults and limits for its consumers. */
+    consumer_limits?: { inactive_threshold?: DurationInput; max_ack_pending?: number };
+    /** How long delete markers of a subject stay. */
+    subject_delete_marker_ttl?: DurationInput;
+  };
+true satisfies Agrees<z.input<typeof streamConfigSchema>, StreamConfigInput>;
 
 /** Fields newer than nats-server 2.9 and the FEATURES key that introduced each. */
 export const STREAM_FIELD_FEATURES: Readonly<Record<string, string>> = {
@@ -194,11 +350,11 @@ export function validateStreamConfig(input: unknown, version: string): StreamCon
     }
   }
   if (issues.length > 0) throw new InvalidInputError("stream configuration", issues);
-  const out: Record<string, unknown> = { ...value };
-  for (const field of Object.keys(STREAM_FIELD_FEATURES)) {
+  const out: StreamConfigValue = { ...value };
+  for (const field of Object.keys(STREAM_FIELD_FEATURES) as (keyof StreamConfigValue)[]) {
     if (!isSet(field, out[field])) delete out[field];
   }
-  return out as StreamConfigValue;
+  return out;
 }
 
 /** A stream configuration's starting point. */

@@ -1,6 +1,7 @@
 import type { PurgeOpts, StreamConfig } from "@nats-io/jetstream";
 import type { StreamInfo } from "./nats_types.ts";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { apiError, manager, serverVersion } from "./_server.ts";
 import { parseInput, subjectFilter } from "./_schema.ts";
 import type { AccountContext } from "./accounts.ts";
@@ -306,8 +307,16 @@ export const purgeSchema = z.object({
   path: ["seq"],
 });
 
-/** What to purge. */
-export type PurgeRequest = z.input<typeof purgeSchema>;
+/** What to purge: everything (nothing given), one subject's messages, keep the newest N, or up to a sequence. */
+export interface PurgeRequest {
+  /** Only messages on this subject (a filter). */
+  subject?: string;
+  /** Keep the newest this many (not with `seq`). */
+  keep?: number;
+  /** Purge up to, not including, this sequence (not with `keep`). */
+  seq?: number;
+}
+true satisfies Agrees<z.input<typeof purgeSchema>, PurgeRequest>;
 
 /** What a purge removes (or removed). */
 export interface PurgeEstimate {
