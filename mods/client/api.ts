@@ -23,7 +23,7 @@ export type { OutboxOptions, OutboxOverflow, OutboxStats } from "./outbox.ts";
 export type { Payload } from "./payload.ts";
 export { Logger } from "./logger.ts";
 export type { LogFields, LogSender } from "./logger.ts";
-export type { ClockState, HeartbeatHandle, HeartbeatOptions } from "./heartbeat.ts";
+export type { HeartbeatHandle, HeartbeatOptions } from "./heartbeat.ts";
 export type { WebSocketConstructor, WebSocketLike } from "./ws_transport.ts";
 export {
   CertificateError,

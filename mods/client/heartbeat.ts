@@ -1,8 +1,7 @@
 import {
   CLOCK_QUALITIES,
   CLOCK_SOURCES,
-  type ClockQuality,
-  type ClockSource,
+  type ClockState,
   FIELD_LIMITS,
   HEADERS,
   type Heartbeat,
@@ -11,14 +10,6 @@ import {
 } from "../protocol/core.ts";
 import { InvalidOptionError } from "./errors.ts";
 import { VERSION } from "./version.ts";
-
-/** The clock state a heartbeat reports. */
-export interface ClockState {
-  /** What disciplines the clock: `ptp`, `ntp` or `none`. */
-  source: ClockSource;
-  /** How well the clock follows its source: `locked`, `tracking`, `acquiring` or `freerun`. */
-  quality: ClockQuality;
-}
 
 /** Options of `client.startHeartbeat()`. */
 export interface HeartbeatOptions {

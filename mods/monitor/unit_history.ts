@@ -7,7 +7,6 @@ import {
   RetentionPolicy,
   StorageType,
 } from "@nats-io/jetstream";
-import type { z } from "zod";
 import {
   decodeMessage,
   type LogRecord,
@@ -16,6 +15,7 @@ import {
   rttSchema,
   type TimeMetric,
   timeMetricSchema,
+  type WireSchema,
 } from "../protocol/mod.ts";
 import { type AcceptedRecord, validateUnitKey } from "./unit_table.ts";
 
@@ -174,7 +174,7 @@ export class UnitHistory {
     options: HistoryOptions = {},
   ): Promise<HistoryEntry<HistoryValue[K]>[]> {
     const subject = historySubject(kind, key);
-    const schema = SCHEMAS[kind] as unknown as z.ZodType<HistoryValue[K]>;
+    const schema = SCHEMAS[kind] as unknown as WireSchema<HistoryValue[K]>;
     const since = options.sinceMs ?? Date.now() - 3600_000;
     const limit = Math.max(1, options.limit ?? 1000);
     // Without a message at or after `since` a fetch would wait for its expiry: look first.

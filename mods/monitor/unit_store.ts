@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm, KvWatchInclude } from "@nats-io/kv";
 import { z } from "zod";
-import { heartbeatSchema, rttSchema, timeMetricSchema } from "../protocol/mod.ts";
+import { heartbeatSchema, rttSchema, timeMetricSchema, type WireSchema } from "../protocol/mod.ts";
 import { unitKey, type UnitRecord } from "./unit_table.ts";
 
 /** Options of {@linkcode UnitStore.open}. */
@@ -27,14 +27,18 @@ export interface UnitStoreStats {
   readonly restoreErrors: number;
 }
 
+/** A protocol message inside a record, checked by its schema (which has no defaults to apply). */
+const message = <T>(schema: WireSchema<T>) =>
+  z.custom<T>((v) => schema.safeParse(v).success, "not a valid protocol message");
+
 // What a KV record holds; parsed at the edge like any message from the wire.
 // Records from before operator mode carry neither an account nor a key: they are OPS units.
 const unitRecordSchema = z.object({
   account: z.string().default("OPS"),
   unitId: z.string(),
-  heartbeat: heartbeatSchema.nullable(),
-  rtt: rttSchema.nullable(),
-  time: timeMetricSchema.nullable(),
+  heartbeat: message(heartbeatSchema).nullable(),
+  rtt: message(rttSchema).nullable(),
+  time: message(timeMetricSchema).nullable(),
   firstSeen: z.number(),
   lastSeen: z.number(),
   heartbeatAt: z.number().nullable(),

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import {
   boundLogRecord,
   decodeMessage,
@@ -18,6 +17,7 @@ import {
   type TimeMetric,
   timeMetricSchema,
   validateUnitId,
+  type WireSchema,
 } from "../protocol/mod.ts";
 import { RingBuffer } from "./ring_buffer.ts";
 
@@ -620,7 +620,7 @@ export class UnitTable {
     this.#drops.push({ at: now, subject, reason, error });
   }
 
-  #decode<T>(msg: TelemetryMessage, schema: z.ZodType<T>, now: number): T | undefined {
+  #decode<T>(msg: TelemetryMessage, schema: WireSchema<T>, now: number): T | undefined {
     const d = decodeMessage(schema, msg.data, { nowMs: now });
     if (d.ok) return d.value;
     this.#drop(now, msg.subject, d.reason, d.error);

@@ -26,7 +26,7 @@ export {
 } from "./subjects.ts";
 export type { LogLevel, ParsedSubject } from "./subjects.ts";
 export { CLOCK_QUALITIES, CLOCK_SOURCES, HEADERS, nowNs, wallNsAt } from "./headers.ts";
-export type { ClockQuality, ClockSource } from "./headers.ts";
+export type { ClockQuality, ClockSource, ClockState } from "./headers.ts";
 export { FIELD_LIMITS, PROTOCOL_LIMITS, UNIT_KINDS } from "./fields.ts";
 export { boundLogRecord, TRUNCATED_FIELDS_KEY } from "./log_bounds.ts";
 export type { BoundedLogRecord } from "./log_bounds.ts";

@@ -33,6 +33,14 @@ export const CLOCK_QUALITIES = ["locked", "tracking", "acquiring", "freerun"] as
 /** A clock quality. */
 export type ClockQuality = (typeof CLOCK_QUALITIES)[number];
 
+/** A unit's clock as a heartbeat carries it. */
+export interface ClockState {
+  /** What disciplines the clock: `ptp`, `ntp` or `none`. */
+  source: ClockSource;
+  /** How well the clock follows its source: `locked`, `tracking`, `acquiring` or `freerun`. */
+  quality: ClockQuality;
+}
+
 // Wall-clock origin of performance.now(), in ms: performance.timeOrigin (sub-millisecond, so two
 // processes on one host agree to microseconds, which clock offsets between units rely on),
 // re-anchored when the wall clock steps, so the result follows the system clock (which is what
