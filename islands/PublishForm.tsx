@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { PublishResult, RequestReply } from "../mods/jetstream/mod.ts";
 import { api, headerLines } from "./_api.ts";
+import { HeadersAndPayload, ReplyCard } from "./_message_parts.tsx";
 
 /** Props of {@linkcode PublishForm}. */
 export interface PublishFormProps {
@@ -79,29 +80,17 @@ export function PublishForm(p: PublishFormProps) {
           <option value="base64">base64</option>
         </select>
       </div>
-      <textarea
-        name="headers"
-        rows={2}
-        placeholder="Header: value (one per line)"
-        value={headers}
-        onInput={(e) => setHeaders(e.currentTarget.value)}
-      />
-      <textarea
-        name="payload"
-        rows={6}
-        placeholder="payload"
-        value={payload}
-        onInput={(e) => setPayload(e.currentTarget.value)}
+      <HeadersAndPayload
+        headers={headers}
+        onHeaders={setHeaders}
+        payload={payload}
+        onPayload={setPayload}
+        payloadRows={6}
       />
       <button type="submit">Publish</button>{" "}
       <button type="button" onClick={() => void send("request")}>Request</button>
       {result && <p class="notice">{result}</p>}
-      {reply && (
-        <div class="card reply">
-          <p class="muted">Reply: {reply.size} bytes in {reply.ms.toFixed(1)} ms</p>
-          <pre class="payload">{reply.payload.json ?? reply.payload.text ?? reply.payload.hex}</pre>
-        </div>
-      )}
+      {reply && <ReplyCard reply={reply} label="Reply: " />}
     </form>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 import type { RequestReply } from "../mods/jetstream/mod.ts";
 import { api, headerLines } from "./_api.ts";
+import { HeadersAndPayload, ReplyCard } from "./_message_parts.tsx";
 
 /** One service instance, as the caller lists it. */
 export interface CallableService {
@@ -82,28 +83,16 @@ export function ServiceCaller(p: ServiceCallerProps) {
           />
         )}
       </div>
-      <textarea
-        name="headers"
-        rows={2}
-        placeholder="Header: value (one per line)"
-        value={headers}
-        onInput={(e) => setHeaders(e.currentTarget.value)}
-      />
-      <textarea
-        name="payload"
-        rows={4}
-        placeholder="payload"
-        value={payload}
-        onInput={(e) => setPayload(e.currentTarget.value)}
+      <HeadersAndPayload
+        headers={headers}
+        onHeaders={setHeaders}
+        payload={payload}
+        onPayload={setPayload}
+        payloadRows={4}
       />
       <button type="submit">Call</button>
       {message && <p class="notice bad">{message}</p>}
-      {reply && (
-        <div class="card reply">
-          <p class="muted">{reply.size} bytes in {reply.ms.toFixed(1)} ms</p>
-          <pre class="payload">{reply.payload.json ?? reply.payload.text ?? reply.payload.hex}</pre>
-        </div>
-      )}
+      {reply && <ReplyCard reply={reply} />}
     </form>
   );
 }
