@@ -3,11 +3,10 @@ import { renderSVG } from "uqr";
 import { MAX_TOKEN_DAYS, ROLES } from "../../mods/access/mod.ts";
 import { newTokenSchema, tokenViewSchema } from "../../mods/access/token_store.ts";
 import { userViewSchema } from "../../mods/access/user_store.ts";
-import { formatTime } from "../../components/format.ts";
-import { Card, DataTable } from "../../components/ui.tsx";
+import { Card } from "../../components/ui.tsx";
+import { TokenTable } from "../../components/TokenTable.tsx";
 import { Island } from "../../components/Island.tsx";
 import { JsonForm } from "../../islands/JsonForm.tsx";
-import { ActionButton } from "../../islands/ActionButton.tsx";
 import type { AppContext } from "../context.ts";
 import { HttpError } from "../errors.ts";
 import { noteAudit } from "../audit.ts";
@@ -28,10 +27,6 @@ async function needPassword(c: AppContext, password: string): Promise<void> {
   if (!await c.var.services.need("users").checkPassword(name, password)) {
     throw new HttpError(403, "Forbidden: the current password is wrong");
   }
-}
-
-function date(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 10)} ${formatTime(ms)}`;
 }
 
 const meSchema = z.object({
@@ -181,28 +176,7 @@ export const meRoutes: readonly Route[] = [
               {" "}
               <a href="/api/docs">/api/docs</a>.
             </p>
-            <DataTable
-              id="my-tokens"
-              rows={v.tokens}
-              empty="No tokens."
-              columns={[
-                { label: "ID", cell: (t) => <code>{t.id}</code> },
-                { label: "Name", cell: (t) => t.name },
-                { label: "Role", cell: (t) => t.role },
-                { label: "Accounts", cell: (t) => t.scope?.join(", ") ?? "every account" },
-                { label: "Expires", cell: (t) => date(t.expires) },
-                { label: "Last used", cell: (t) => (t.lastUsed ? date(t.lastUsed) : "never") },
-                {
-                  label: "",
-                  cell: (t) => (
-                    <Island
-                      component={ActionButton}
-                      props={{ url: `/api/tokens/${t.id}/revoke`, csrf, label: "Revoke" }}
-                    />
-                  ),
-                },
-              ]}
-            />
+            <TokenTable id="my-tokens" tokens={v.tokens} csrf={csrf} lastUsed />
             <h3>New token</h3>
             <Island
               component={JsonForm}

@@ -9,10 +9,10 @@ import {
 } from "../../mods/access/user_store.ts";
 import type { SessionRecord } from "../../mods/dashboard/mod.ts";
 import { Card, DataTable } from "../../components/ui.tsx";
+import { TokenTable } from "../../components/TokenTable.tsx";
 import { Island } from "../../components/Island.tsx";
 import { JsonForm } from "../../islands/JsonForm.tsx";
 import { ActionButton } from "../../islands/ActionButton.tsx";
-import { formatTime } from "../../components/format.ts";
 import type { AppContext } from "../context.ts";
 import { noteAudit } from "../audit.ts";
 import { parseParams } from "../query.ts";
@@ -256,31 +256,7 @@ export const usersRoutes: readonly Route[] = [
             </Card>
           </div>
           <Card title="API tokens">
-            <DataTable
-              id="user-tokens"
-              rows={v.tokens}
-              empty="No tokens."
-              columns={[
-                { label: "ID", cell: (t) => <code>{t.id}</code> },
-                { label: "Name", cell: (t) => t.name },
-                { label: "Role", cell: (t) => t.role },
-                { label: "Accounts", cell: (t) => scopeText(t) },
-                {
-                  label: "Expires",
-                  cell: (t) =>
-                    `${new Date(t.expires).toISOString().slice(0, 10)} ${formatTime(t.expires)}`,
-                },
-                {
-                  label: "",
-                  cell: (t) => (
-                    <Island
-                      component={ActionButton}
-                      props={{ url: `/api/tokens/${t.id}/revoke`, csrf, label: "Revoke" }}
-                    />
-                  ),
-                },
-              ]}
-            />
+            <TokenTable id="user-tokens" tokens={v.tokens} csrf={csrf} />
           </Card>
         </>
       );
