@@ -341,22 +341,10 @@ export async function listKeys(
   }
 }
 
-/** A KV entry, for the entry view. */
-export interface EntryView {
+/** A KV entry, for the entry view: one revision of a key, as its row, with its value. */
+export interface EntryView extends KeyRow {
   /** The bucket. */
   readonly bucket: string;
-  /** The key. */
-  readonly key: string;
-  /** The revision. */
-  readonly revision: number;
-  /** When it was written. */
-  readonly time: string;
-  /** PUT, DEL or PURGE. */
-  readonly operation: KvOperation;
-  /** Value size in bytes. */
-  readonly size: number;
-  /** Its own TTL, or null. */
-  readonly ttl: string | null;
   /** How the value reads. */
   readonly kind: MessageView["kind"];
   /** The value as pretty JSON, text, hex and base64. */
