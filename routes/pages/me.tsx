@@ -5,6 +5,7 @@ import { newTokenSchema, tokenViewSchema } from "../../mods/access/token_store.t
 import { userViewSchema } from "../../mods/access/user_store.ts";
 import { Card } from "../../components/ui.tsx";
 import { TokenTable } from "../../components/TokenTable.tsx";
+import { currentPasswordField, newPasswordField } from "../../components/password_fields.ts";
 import { Island } from "../../components/Island.tsx";
 import { JsonForm } from "../../islands/JsonForm.tsx";
 import type { AppContext } from "../context.ts";
@@ -73,23 +74,7 @@ export const meRoutes: readonly Route[] = [
                   url: "/api/me/password",
                   csrf,
                   submit: "Change password",
-                  fields: [
-                    {
-                      name: "current",
-                      label: "Current password",
-                      type: "password",
-                      required: true,
-                      autocomplete: "current-password",
-                    },
-                    {
-                      name: "password",
-                      label: "New password",
-                      type: "password",
-                      required: true,
-                      autocomplete: "new-password",
-                      hint: "12 characters or more",
-                    },
-                  ],
+                  fields: [currentPasswordField("current"), newPasswordField("New password")],
                 }}
               />
             </Card>
@@ -108,13 +93,7 @@ export const meRoutes: readonly Route[] = [
                         url: "/api/me/totp/remove",
                         csrf,
                         submit: "Remove second factor",
-                        fields: [{
-                          name: "password",
-                          label: "Current password",
-                          type: "password",
-                          required: true,
-                          autocomplete: "current-password",
-                        }],
+                        fields: [currentPasswordField("password")],
                       }}
                     />
                   </>
@@ -133,13 +112,7 @@ export const meRoutes: readonly Route[] = [
                         url: "/api/me/totp/begin",
                         csrf,
                         submit: u.totp === "pending" ? "Start again" : "Set up",
-                        fields: [{
-                          name: "password",
-                          label: "Current password",
-                          type: "password",
-                          required: true,
-                          autocomplete: "current-password",
-                        }],
+                        fields: [currentPasswordField("password")],
                         reveal: [
                           { key: "qr", label: "Scan with your app" },
                           { key: "secret", label: "Or type this secret" },

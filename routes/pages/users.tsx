@@ -10,6 +10,7 @@ import {
 import type { SessionRecord } from "../../mods/dashboard/mod.ts";
 import { Card, DataTable } from "../../components/ui.tsx";
 import { TokenTable } from "../../components/TokenTable.tsx";
+import { newPasswordField } from "../../components/password_fields.ts";
 import { Island } from "../../components/Island.tsx";
 import { JsonForm } from "../../islands/JsonForm.tsx";
 import { ActionButton } from "../../islands/ActionButton.tsx";
@@ -73,14 +74,7 @@ const NEW_USER_FIELDS = [
     type: "list",
     hint: "comma-separated, e.g. BRIDGE; empty for every account",
   },
-  {
-    name: "password",
-    label: "Password",
-    type: "password",
-    required: true,
-    autocomplete: "new-password",
-    hint: "12 characters or more",
-  },
+  newPasswordField("Password"),
   { name: "note", label: "Note", type: "text" },
 ] as const;
 
@@ -244,13 +238,7 @@ export const usersRoutes: readonly Route[] = [
                   url: `${base}/password`,
                   csrf,
                   submit: "Set password",
-                  fields: [{
-                    name: "password",
-                    label: "New password",
-                    type: "password",
-                    required: true,
-                    autocomplete: "new-password",
-                  }],
+                  fields: [newPasswordField("New password")],
                 }}
               />
             </Card>
