@@ -8,6 +8,7 @@
 import { connect } from "@nats-io/transport-node";
 import type { Heartbeat, RttMetric, TimeMetric } from "../../mods/protocol/mod.ts";
 import type { TestIdentity } from "../../tests/_kit/mod.ts";
+import { sampleHeartbeat } from "../../tests/_kit/messages.ts";
 
 /** A running simulation. */
 export interface UnitSimulation {
@@ -51,16 +52,12 @@ export async function simulateUnits(
       const unitId = id(i);
       if (silenced.has(unitId)) continue;
       const ts = Date.now();
-      const hb: Heartbeat = {
-        unitId,
+      const hb: Heartbeat = sampleHeartbeat(unitId, {
         seq: ++seq[i]!,
         ts,
         uptimeS: (ts - started) / 1000,
-        version: "0.1.0",
-        host: `${unitId}.lan`,
-        kind: "guardian",
         clock: { source: "ntp", quality: "locked" },
-      };
+      });
       nc.publish(`ops.heartbeat.${unitId}`, JSON.stringify(hb));
       last.set(unitId, ts);
       if ((seq[i]! * heartbeatMs) % metricMs === 0) {

@@ -11,7 +11,7 @@
  * @module
  */
 import { connect } from "@nats-io/transport-node";
-import { startNats, type TestIdentity } from "../../tests/_kit/mod.ts";
+import { sampleHeartbeat, startNats, type TestIdentity } from "../../tests/_kit/mod.ts";
 import type { Heartbeat, RttMetric, TimeMetric } from "../../mods/protocol/mod.ts";
 
 interface Result {
@@ -98,16 +98,11 @@ async function simulate(
     for (let i = from; i < to; i++) {
       const unitId = `sim-${String(i).padStart(4, "0")}`;
       const ts = Date.now();
-      const hb: Heartbeat = {
-        unitId,
+      const hb: Heartbeat = sampleHeartbeat(unitId, {
         seq: ++seq[i]!,
         ts,
         uptimeS: (ts - started) / 1000,
-        version: "0.1.0",
-        host: `${unitId}.lan`,
-        kind: "guardian",
-        clock: { source: "ntp", quality: "tracking" },
-      };
+      });
       const rtt: RttMetric = {
         unitId,
         seq: seq[i]!,

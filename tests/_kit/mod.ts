@@ -71,3 +71,4 @@ export { alive, stackConnect, stackCreds, startStack, testEnv } from "./stack.ts
 export type { Stack, StartStackOptions } from "./stack.ts";
 export { cpuMs, residentKiB, rssKiB } from "./proc.ts";
 export type { ResidentMemory } from "./proc.ts";
+export { sampleHeartbeat, sampleRtt } from "./messages.ts";

@@ -7,7 +7,7 @@ import {
   dashboardUnitId,
 } from "../../mods/dashboard/mod.ts";
 import { createDashboard } from "../../routes/app.ts";
-import type { NatsServer } from "../_kit/mod.ts";
+import { type NatsServer, sampleHeartbeat } from "../_kit/mod.ts";
 
 /** Admin credentials of every test dashboard. */
 export const ADMIN = { user: "admin", password: "admin-password-1234" } as const;
@@ -217,16 +217,14 @@ export function get(app: App, s: Login, path: string, init: RequestInit = {}): P
  * @returns the JSON payload
  */
 export function heartbeatJson(unitId: string, seq = 1): string {
-  return JSON.stringify({
-    unitId,
+  return JSON.stringify(sampleHeartbeat(unitId, {
     seq,
-    ts: Date.now(),
     uptimeS: seq,
     version: "1",
     host: "h",
     kind: "client",
     clock: { source: "none", quality: "freerun" },
-  });
+  }));
 }
 
 /** One Server-Sent Event as the browser receives it. */

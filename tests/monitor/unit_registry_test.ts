@@ -3,7 +3,7 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { firstEvent, natscli, startNats, until } from "../_kit/mod.ts";
+import { firstEvent, natscli, sampleHeartbeat, sampleRtt, startNats, until } from "../_kit/mod.ts";
 import { type UnitChange, UnitRegistry, type UnitState } from "../../mods/monitor/mod.ts";
 import {
   type Heartbeat,
@@ -13,27 +13,11 @@ import {
 } from "../../mods/protocol/mod.ts";
 
 function heartbeat(unitId: string, seq: number, ts = Date.now()): Heartbeat {
-  return {
-    unitId,
-    seq,
-    ts,
-    uptimeS: seq,
-    version: "0.1.0",
-    host: `${unitId}.lan`,
-    kind: "guardian",
-    clock: { source: "ntp", quality: "tracking" },
-  };
+  return sampleHeartbeat(unitId, { seq, ts, uptimeS: seq });
 }
 
 function rtt(unitId: string, nativeRttUs: number): RttMetric {
-  return {
-    unitId,
-    seq: 1,
-    ts: Date.now(),
-    target: "nats://hub:4222",
-    nativeRttUs,
-    appRttUs: nativeRttUs + 100,
-  };
+  return sampleRtt(unitId, { nativeRttUs, appRttUs: nativeRttUs + 100 });
 }
 
 function timeMetric(unitId: string): TimeMetric {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { UnitTable } from "../../mods/monitor/mod.ts";
 import { type Heartbeat, type RttMetric, subjects } from "../../mods/protocol/mod.ts";
+import { sampleHeartbeat, sampleRtt } from "../_kit/messages.ts";
 
 // The units table is pure: every test here feeds it messages and a clock, no NATS.
 
@@ -12,20 +13,11 @@ function msg(subject: string, value: unknown) {
 }
 
 function heartbeat(unitId: string, seq: number, ts: number): Heartbeat {
-  return {
-    unitId,
-    seq,
-    ts,
-    uptimeS: seq,
-    version: "0.1.0",
-    host: `${unitId}.lan`,
-    kind: "guardian",
-    clock: { source: "ntp", quality: "tracking" },
-  };
+  return sampleHeartbeat(unitId, { seq, ts, uptimeS: seq });
 }
 
 function rtt(unitId: string, nativeRttUs: number): RttMetric {
-  return { unitId, seq: 1, ts: T0, target: "x", nativeRttUs, appRttUs: nativeRttUs + 100 };
+  return sampleRtt(unitId, { ts: T0, target: "x", nativeRttUs, appRttUs: nativeRttUs + 100 });
 }
 
 Deno.test("unit table: a heartbeat adds a unit, metrics attach, the interval is inferred", () => {

@@ -9,23 +9,20 @@
 import assert from "node:assert/strict";
 import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { rssKiB, startStack, until } from "../_kit/mod.ts";
+import { rssKiB, sampleHeartbeat, startStack, until } from "../_kit/mod.ts";
 import { type Browser, login } from "./_http.ts";
 
 const MAX_UNITS = 500;
 const PER_UNIT = 50;
 
 function heartbeat(unitId: string, seq: number, ts: number) {
-  return {
-    unitId,
+  return sampleHeartbeat(unitId, {
     seq,
     ts,
-    uptimeS: 1,
     version: "1.0.0",
     host: "forged",
-    kind: "guardian",
     clock: { source: "ntp", quality: "locked" },
-  };
+  });
 }
 
 function rtt(unitId: string, seq: number) {
