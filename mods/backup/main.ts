@@ -13,13 +13,12 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   dataDirPath,
   exitOnConfigError,
-  exitOnVersionFlag,
   loadConfig,
   natsTlsOptions,
+  parseCommandLine,
   projectPath,
   type SectionName,
 } from "../config/mod.ts";
@@ -163,37 +162,22 @@ function progressPrinter(): (label: string, p: TransferProgress) => void {
   };
 }
 
-function parseBackupArgs() {
-  return parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      out: { type: "string" },
-      force: { type: "boolean" },
-      replace: { type: "boolean" },
-      "data-dir": { type: "string" },
-      "identity-dir": { type: "string" },
-      account: { type: "string" },
-      "passphrase-file": { type: "string" },
-      grants: { type: "boolean" },
-      version: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
-
-let args: ReturnType<typeof parseBackupArgs>;
-try {
-  args = parseBackupArgs();
-} catch (e) {
-  fail(`${(e as Error).message} (see --help)`);
-}
-exitOnVersionFlag("backup", Boolean(args.values.version));
-const [command, ...rest] = args.positionals;
-if (args.values.help || command === undefined) {
-  console.log(HELP);
-  Deno.exit(args.values.help ? 0 : 1);
-}
+const args = parseCommandLine("backup", HELP, {
+  allowPositionals: true,
+  options: {
+    out: { type: "string" },
+    force: { type: "boolean" },
+    replace: { type: "boolean" },
+    "data-dir": { type: "string" },
+    "identity-dir": { type: "string" },
+    account: { type: "string" },
+    "passphrase-file": { type: "string" },
+    grants: { type: "boolean" },
+    version: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+}, true);
+const [command, ...rest] = args.positionals as [string, ...string[]]; // parseCommandLine saw one
 
 const envFile = absolute(Deno.env.get("NUNECT_ENV_FILE") ?? `${projectDir}/.env`);
 // restore-files runs on a machine without a .env yet: it needs no configuration.

@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { exitOnVersionFlag } from "./exit.ts";
+import { parseCommandLine } from "./exit.ts";
 import {
   allSections,
   ensureEnvFile,
@@ -47,8 +46,7 @@ Commands:
 Options: --version, -h/--help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
-const { positionals, values } = parseArgs({
-  args: Deno.args,
+const { positionals, values } = parseCommandLine("config", HELP, {
   allowPositionals: true,
   options: {
     help: { type: "boolean", short: "h" },
@@ -59,15 +57,8 @@ const { positionals, values } = parseArgs({
     key: { type: "string" },
     monitoring: { type: "string" },
   },
-});
+}, true);
 const command = positionals[0];
-
-exitOnVersionFlag("config", Boolean(values.version));
-
-if (values.help || command === undefined) {
-  console.log(HELP);
-  Deno.exit(values.help ? 0 : 1);
-}
 
 function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`;

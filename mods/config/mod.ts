@@ -49,4 +49,4 @@ export { natsTlsOptions } from "./nats_tls.ts";
 export { ProxySiteError, proxySiteFor, renderProxySite } from "./proxy_site.ts";
 export type { ProxySite } from "./proxy_site.ts";
 export type { NatsTlsOptions } from "./nats_tls.ts";
-export { exitOnConfigError, exitOnVersionFlag } from "./exit.ts";
+export { exitOnConfigError, exitOnVersionFlag, parseCommandLine } from "./exit.ts";

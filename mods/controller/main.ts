@@ -7,12 +7,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   exitOnConfigError,
-  exitOnVersionFlag,
   loadConfig,
   natsTlsOptions,
+  parseCommandLine,
   projectPath,
   serverEnv,
 } from "../config/mod.ts";
@@ -70,44 +69,32 @@ function fail(message: string, code = 1): never {
   Deno.exit(code);
 }
 
-let args;
-try {
-  args = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean" },
-      account: { type: "string" },
-      role: { type: "string" },
-      "time-master": { type: "boolean" },
-      replace: { type: "boolean" },
-      tar: { type: "boolean" },
-      hub: { type: "string" },
-      pub: { type: "string", multiple: true },
-      sub: { type: "string", multiple: true },
-      key: { type: "string", multiple: true },
-      all: { type: "boolean" },
-      actor: { type: "string" },
-      conn: { type: "string" },
-      leaf: { type: "string" },
-      payload: { type: "string" },
-      subs: { type: "string" },
-      "js-memory": { type: "string" },
-      "js-disk": { type: "string" },
-      "no-telemetry": { type: "boolean" },
-    },
-  });
-} catch (e) {
-  fail(`${(e as Error).message} (see --help)`);
-}
-const { values: o, positionals } = args;
-const [command, name] = positionals;
-exitOnVersionFlag("controller", Boolean(o.version));
-if (o.help || command === undefined) {
-  console.log(HELP);
-  Deno.exit(o.help ? 0 : 1);
-}
+const { values: o, positionals } = parseCommandLine("controller", HELP, {
+  allowPositionals: true,
+  options: {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+    account: { type: "string" },
+    role: { type: "string" },
+    "time-master": { type: "boolean" },
+    replace: { type: "boolean" },
+    tar: { type: "boolean" },
+    hub: { type: "string" },
+    pub: { type: "string", multiple: true },
+    sub: { type: "string", multiple: true },
+    key: { type: "string", multiple: true },
+    all: { type: "boolean" },
+    actor: { type: "string" },
+    conn: { type: "string" },
+    leaf: { type: "string" },
+    payload: { type: "string" },
+    subs: { type: "string" },
+    "js-memory": { type: "string" },
+    "js-disk": { type: "string" },
+    "no-telemetry": { type: "boolean" },
+  },
+}, true);
+const [command, name] = positionals as [string, ...string[]]; // parseCommandLine saw one
 
 const config = exitOnConfigError(() => loadConfig(CONTROLLER_SECTIONS));
 const identityDir = projectPath(config.identity.dir, projectDir);

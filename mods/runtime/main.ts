@@ -5,15 +5,14 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   allSections,
   ConfigError,
   exitOnConfigError,
-  exitOnVersionFlag,
   loadConfig,
   obsoleteVariables,
   obsoleteVariablesMessage,
+  parseCommandLine,
   projectPath,
   serverEnv,
 } from "../config/mod.ts";
@@ -84,28 +83,16 @@ Options:
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
-let args;
-try {
-  args = parseArgs({
-    args: Deno.args,
-    options: {
-      help: { type: "boolean", short: "h" },
-      module: { type: "string", multiple: true },
-      grants: { type: "boolean" },
-      flags: { type: "string" },
-      "give-up-after": { type: "string" },
-      version: { type: "boolean" },
-    },
-  });
-} catch (e) {
-  console.error(`${e instanceof Error ? e.message : e} (see --help)`);
-  Deno.exit(1);
-}
-if (args.values.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-exitOnVersionFlag("runtime", Boolean(args.values.version));
+const args = parseCommandLine("runtime", HELP, {
+  options: {
+    help: { type: "boolean", short: "h" },
+    module: { type: "string", multiple: true },
+    grants: { type: "boolean" },
+    flags: { type: "string" },
+    "give-up-after": { type: "string" },
+    version: { type: "boolean" },
+  },
+});
 
 const config = exitOnConfigError(() => loadConfig(allSections));
 const grants = dataDirGrants(config, projectDir);

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { exitOnConfigError, exitOnVersionFlag, loadConfig, setEnvValues } from "../config/mod.ts";
+import { exitOnConfigError, loadConfig, parseCommandLine, setEnvValues } from "../config/mod.ts";
 import { localCertificates } from "./local_certificates.ts";
 import { OpensslError } from "./errors.ts";
 
@@ -28,28 +27,16 @@ Options:
   -h, --help       show this help`;
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
-let args;
-try {
-  args = parseArgs({
-    args: Deno.args,
-    options: {
-      dir: { type: "string" },
-      name: { type: "string", multiple: true },
-      days: { type: "string" },
-      "no-env": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-      version: { type: "boolean" },
-    },
-  });
-} catch (e) {
-  console.error(`${(e as Error).message} (see --help)`);
-  Deno.exit(1);
-}
-if (args.values.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-exitOnVersionFlag("certs", Boolean(args.values.version));
+const args = parseCommandLine("certs", HELP, {
+  options: {
+    dir: { type: "string" },
+    name: { type: "string", multiple: true },
+    days: { type: "string" },
+    "no-env": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+  },
+});
 const days = Number(args.values.days ?? 397);
 if (!Number.isInteger(days) || days < 1) {
   console.error(`Invalid --days "${args.values.days}": expected a whole number >= 1`);

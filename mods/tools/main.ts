@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { exitOnVersionFlag } from "../config/mod.ts";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../config/mod.ts";
 import {
   cachedBinary,
   describeServer,
@@ -40,28 +39,16 @@ Options: --version, -h/--help
 Programs: ${Object.keys(GO_TOOLS).join(", ")}
 Cache: ${toolsCacheDir()} (NUNECT_CACHE_DIR moves it)`;
 
-let args;
-try {
-  args = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      help: { type: "boolean", short: "h" },
-      target: { type: "string" },
-      "no-build": { type: "boolean" },
-      version: { type: "boolean" },
-    },
-  });
-} catch (e) {
-  console.error(`${e instanceof Error ? e.message : e} (see --help)`);
-  Deno.exit(1);
-}
+const args = parseCommandLine("tools", HELP, {
+  allowPositionals: true,
+  options: {
+    help: { type: "boolean", short: "h" },
+    target: { type: "string" },
+    "no-build": { type: "boolean" },
+    version: { type: "boolean" },
+  },
+}, true);
 const [command, ...names] = args.positionals;
-exitOnVersionFlag("tools", Boolean(args.values.version));
-if (args.values.help || command === undefined) {
-  console.log(HELP);
-  Deno.exit(args.values.help ? 0 : 1);
-}
 
 function toolNames(given: string[]): ToolName[] {
   const unknown = given.filter((n) => !isToolName(n));

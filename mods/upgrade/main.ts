@@ -11,12 +11,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   dataDirPath,
   exitOnConfigError,
-  exitOnVersionFlag,
   loadConfig,
+  parseCommandLine,
   projectPath,
   randomSecret,
   type SectionName,
@@ -48,26 +47,24 @@ export const UPGRADE_SECTIONS = [
 ] as const satisfies readonly SectionName[];
 
 const projectDir = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    check: { type: "boolean" },
-    grants: { type: "boolean" },
-    version: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  },
-});
-exitOnVersionFlag("upgrade", Boolean(values.version));
-if (values.help) {
-  console.log(`Usage: deno task upgrade [--check]
+const { values } = parseCommandLine(
+  "upgrade",
+  `Usage: deno task upgrade [--check]
 
 Brings NATS_DATA_DIR (and .env) from an older nunect to this one (${NUNECT_VERSION}, data layout
 ${CURRENT_LAYOUT}), saying what each migration did; deno task start does this before nunect's
 programs start. A data directory a newer nunect wrote is refused (exit 2).
   --check   only say what would be done (no NATS needed)
-  --grants  print the Deno flags NATS_DATA_DIR, the .env file and NATS_URL need (one a line)`);
-  Deno.exit(0);
-}
+  --grants  print the Deno flags NATS_DATA_DIR, the .env file and NATS_URL need (one a line)`,
+  {
+    options: {
+      check: { type: "boolean" },
+      grants: { type: "boolean" },
+      version: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  },
+);
 
 const config = exitOnConfigError(() => loadConfig(UPGRADE_SECTIONS));
 const dataDir = dataDirPath(config.server.dataDir, projectDir);

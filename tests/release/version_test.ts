@@ -55,6 +55,18 @@ Deno.test("every program answers --version with nunect's version, under its perm
   }));
 });
 
+Deno.test("every command with options refuses an unknown one plainly: exit 1, no stack trace", async () => {
+  const commands = ["runtime", "config", "tools", "backup", "upgrade", "certs", "controller"];
+  await Promise.all(
+    PROGRAMS.filter((p) => commands.includes(p.name)).map(async (p) => {
+      const r = await runProgram({ permissionSet: p.set, entry: p.entry, args: ["--bogus"] });
+      assert.equal(r.code, 1, `${p.entry} --bogus: ${r.stderr}`);
+      assert.match(r.stderr, /Unknown option '--bogus'.*\(see --help\)/, p.entry);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, `${p.entry} printed a stack trace`);
+    }),
+  );
+});
+
 Deno.test("the dashboard reports the version in /healthz and on its pages", async () => {
   await using ns = await startNats();
   await using dashboard = await startDashboardProgram(ns);
