@@ -56,6 +56,7 @@ export type {
   FormField,
   StreamConfigInput,
   StreamConfigValue,
+  StreamDefaulted,
   StreamPreset,
   StreamSourceInput,
   SubjectTransform,

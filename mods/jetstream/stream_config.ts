@@ -240,6 +240,19 @@ export interface StreamConfigValue {
 }
 true satisfies Agrees<z.output<typeof streamConfigSchema>, StreamConfigValue>;
 
+/** The fields of a stream configuration (besides durations) that may be left out for their default. */
+export type StreamDefaulted =
+  | "retention"
+  | "max_consumers"
+  | "max_msgs"
+  | "max_bytes"
+  | "max_msgs_per_subject"
+  | "max_msg_size"
+  | "discard"
+  | "storage"
+  | "num_replicas"
+  | "allow_direct";
+
 /** A duration as a form or API call may give it: nanoseconds, or text (`1h`, `90s`, `500ms`). */
 export type DurationInput = number | string;
 
@@ -251,36 +264,13 @@ export type DurationInput = number | string;
 export type StreamConfigInput =
   & Omit<
     StreamConfigValue,
-    | "retention"
-    | "max_consumers"
-    | "max_msgs"
-    | "max_bytes"
+    | StreamDefaulted
     | "max_age"
-    | "max_msgs_per_subject"
-    | "max_msg_size"
-    | "discard"
-    | "storage"
-    | "num_replicas"
-    | "allow_direct"
     | "duplicate_window"
     | "consumer_limits"
     | "subject_delete_marker_ttl"
   >
-  & Partial<
-    Pick<
-      StreamConfigValue,
-      | "retention"
-      | "max_consumers"
-      | "max_msgs"
-      | "max_bytes"
-      | "max_msgs_per_subject"
-      | "max_msg_size"
-      | "discard"
-      | "storage"
-      | "num_replicas"
-      | "allow_direct"
-    >
-  >
+  & Partial<Pick<StreamConfigValue, StreamDefaulted>>
   & {
     /** Oldest message age (0: no limit). */
     max_age?: DurationInput;
