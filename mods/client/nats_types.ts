@@ -22,5 +22,7 @@ export type ConnectionOptions = core.ConnectionOptions;
 export type ServerInfo = core.ServerInfo;
 /** A subscription (nats.js's `Subscription`): iterate it, `unsubscribe()`, `drain()`. */
 export type Subscription = core.Subscription;
+/** How a connection proves who it is (nats.js's `Authenticator`): from a `.creds` file, a token, … */
+export type Authenticator = core.Authenticator;
 /** TLS options of a connection (nats.js's `TlsOptions`): `caFile`, `certFile`, `keyFile`, … */
 export type TlsOptions = core.TlsOptions;

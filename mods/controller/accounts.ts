@@ -1,5 +1,6 @@
 import { encodeAccount, encodeActivation, type KeyPair, type OperatorLimits } from "@nats-io/jwt";
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
 import { subjects } from "../protocol/mod.ts";
 import { IdentityRequestError } from "./errors.ts";
 
@@ -29,7 +30,21 @@ export const accountLimitsSchema = z.object({
 });
 
 /** Limits of an account; -1 means unlimited. */
-export type AccountLimits = z.infer<typeof accountLimitsSchema>;
+export interface AccountLimits {
+  /** Client connections at once. */
+  connections: number;
+  /** Leaf node connections at once. */
+  leafNodes: number;
+  /** Largest message, bytes. */
+  payload: number;
+  /** Subscriptions at once. */
+  subscriptions: number;
+  /** JetStream memory storage, bytes (0: no memory streams). */
+  jsMemory: number;
+  /** JetStream file storage, bytes (0 together with jsMemory 0: JetStream off). */
+  jsDisk: number;
+}
+true satisfies Agrees<z.output<typeof accountLimitsSchema>, AccountLimits>;
 
 /** The public state of an account, as the controller keeps and shows it. */
 export interface AccountRecord {

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import type { Agrees } from "../protocol/wire_schema.ts";
+import type { AccountLimits } from "./accounts.ts";
+import type { UnitRole } from "./permissions.ts";
 import { accountLimitsSchema } from "./accounts.ts";
 import { UNIT_ROLES } from "./permissions.ts";
 
@@ -70,10 +73,67 @@ export const controllerRequests = {
 /** An operation's name. */
 export type ControllerOperation = keyof typeof controllerRequests;
 
-/** An operation's request. */
-export type ControllerRequest<O extends ControllerOperation> = z.infer<
-  (typeof controllerRequests)[O]
+/**
+ * Each operation's request, as the service checks it. `actor` names who asks (for the audit
+ * trail); account names are upper case (`BRIDGE`), unit IDs `[A-Za-z0-9_-]{1,64}`, user keys
+ * public nkeys (`U…`).
+ */
+export interface ControllerRequests {
+  /** Every account. */
+  "accounts.list": { actor: string };
+  /** One account by name. */
+  "account.lookup": { actor: string; name: string };
+  /** A new tenant account, with limits (each defaulting) and whether it sends telemetry. */
+  "account.create": {
+    actor: string;
+    name: string;
+    limits?: Partial<AccountLimits>;
+    telemetry?: boolean;
+  };
+  /** New limits or telemetry for an account. */
+  "account.update": {
+    actor: string;
+    name: string;
+    limits?: Partial<AccountLimits>;
+    telemetry?: boolean;
+  };
+  /** The users issued, in one account, for one unit, or all (with revoked ones). */
+  "users.list": { actor: string; account?: string; unitId?: string; all?: boolean };
+  /** Credentials for a unit: its account, role, whether it is the time master, replacing old ones. */
+  "unit.issue": {
+    actor: string;
+    account?: string;
+    unitId: string;
+    role?: Exclude<UnitRole, "browser">;
+    timeMaster?: boolean;
+    replace?: boolean;
+  };
+  /** A user's credentials again, by its public key. */
+  "user.creds": { actor: string; account: string; publicKey: string };
+  /** Revokes users: by public key, or every user of a unit (exactly one of the two). */
+  "user.revoke": { actor: string; account: string; publicKeys?: string[]; unitId?: string };
+  /** Credentials for a browser unit (`browser-…`) of a dashboard session, until `expiresAt` (ms). */
+  "browser.issue": { actor: string; unitId: string; session: string; expiresAt: number };
+  /** Revokes a session's browser credentials. */
+  "browser.revoke": { actor: string; session: string };
+  /** Credentials for the dashboard's console in an account. */
+  "console.issue": { actor: string; account: string };
+  /** A router's bundle: its unit, the hub's leaf URL, time master, replacing an old one. */
+  "router.provision": {
+    actor: string;
+    unitId: string;
+    hubLeafUrl?: string;
+    timeMaster?: boolean;
+    replace?: boolean;
+  };
+}
+true satisfies Agrees<
+  { [O in ControllerOperation]: z.output<(typeof controllerRequests)[O]> },
+  ControllerRequests
 >;
+
+/** An operation's request. */
+export type ControllerRequest<O extends ControllerOperation> = ControllerRequests[O];
 
 /** What the service answers: the result, or why it refused (`status` as HTTP would say it). */
 export type ControllerReply =

@@ -22,7 +22,6 @@ export {
   ACCOUNT_NAME,
   type AccountKind,
   type AccountLimits,
-  accountLimitsSchema,
   type AccountRecord,
   BUILTIN_ACCOUNTS,
   defaultLimits,
@@ -35,6 +34,7 @@ export {
   type ControllerOperation,
   type ControllerReply,
   type ControllerRequest,
+  type ControllerRequests,
   controllerRequests,
   controllerSubject,
 } from "./api.ts";

@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import type { NatsConnection, Subscription } from "../client/nats_types.ts";
 import { CONTROLLER_SUBJECT_PREFIX } from "./api.ts";
 import type { Controller } from "./controller.ts";
 import { type HandleContext, handleControllerRequest } from "./handle.ts";

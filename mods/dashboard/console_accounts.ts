@@ -1,4 +1,4 @@
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "../client/nats_types.ts";
 import type { AccountRecord, ControllerClient } from "../controller/mod.ts";
 import {
   type AccountConnector,

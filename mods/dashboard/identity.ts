@@ -1,10 +1,10 @@
 import {
   type AccountLimits,
-  accountLimitsSchema,
   type AccountRecord,
   type ControllerClient,
   type UserState,
 } from "../controller/mod.ts";
+import { accountLimitsSchema } from "../controller/accounts.ts";
 import type { AuditLog, AuditRecord } from "../audit/mod.ts";
 import { unitKey } from "../monitor/mod.ts";
 import { InvalidRequestError } from "./errors.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 export { startNats, TEST_HUB_UNIT, testIdentity } from "./nats.ts";
-export type { Authenticator } from "@nats-io/nats-core";
+export type { Authenticator } from "../../mods/client/nats_types.ts";
 export type { NatsServer, StartNatsOptions, TestIdentity, Users } from "./nats.ts";
 export { PROJECT_DIR } from "./project.ts";
 export { runProgram, spawnProcess, spawnProgram } from "./program.ts";

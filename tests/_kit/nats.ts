@@ -1,4 +1,5 @@
-import { type Authenticator, credsAuthenticator } from "@nats-io/nats-core";
+import { credsAuthenticator } from "@nats-io/nats-core";
+import type { Authenticator } from "../../mods/client/nats_types.ts";
 import { encodeUser, fmtCreds } from "@nats-io/jwt";
 import {
   loadConfig,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type NatsConnection, PermissionViolationError } from "@nats-io/nats-core";
+import { PermissionViolationError } from "@nats-io/nats-core";
+import type { NatsConnection } from "../../mods/client/nats_types.ts";
 import { PROJECT_DIR } from "./project.ts";
 import { runProgram } from "./program.ts";
 

@@ -1,5 +1,6 @@
 import { randomSecret, sections, variableNames } from "../../mods/config/mod.ts";
-import { connect, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { connect, credsAuthenticator } from "@nats-io/transport-node";
+import type { NatsConnection } from "../../mods/client/nats_types.ts";
 import { initIdentity, openController, systemCredsFiles } from "../../mods/controller/mod.ts";
 import { buildIslands, bundleIsStale } from "../../scripts/build_islands.ts";
 import { freePorts } from "./ports.ts";
