@@ -2,6 +2,8 @@ import {
   checkOptions,
   type ConnectionOptions,
   DataBuffer,
+  type Deferred,
+  deferred,
   errors,
   type Server,
   type ServerInfo,
@@ -9,7 +11,7 @@ import {
   type Transport,
 } from "@nats-io/nats-core/internal";
 import { _closeQuietly, _readServerInfo } from "./_server_info.ts";
-import { SocketTransport } from "./socket_transport.ts";
+import { SendTimes, type WireClock } from "./wire_clock.ts";
 
 // The few Deno APIs this transport uses, typed here so that the file compiles (and is inert)
 // outside Deno: the npm build has no Deno types, and browsers never reach this code.
@@ -75,8 +77,10 @@ const READ_SIZE = 64 * 1024;
  * of the Node-compatibility `node:net` layer that @nats-io/transport-node goes through. A client
  * certificate needs `tls.handshakeFirst` (Deno.startTls cannot present one).
  */
-export class DenoTransport extends SocketTransport implements Transport {
+export class DenoTransport implements Transport, WireClock {
+  readonly version: string;
   readonly lang = "nats.deno";
+  closeError?: Error;
   private conn?: DenoConn;
   private connected = false;
   private done = false;
@@ -84,6 +88,15 @@ export class DenoTransport extends SocketTransport implements Transport {
   private pending: Uint8Array[] = [];
   private peekedData?: Uint8Array;
   private writing?: Promise<void>;
+  private closedNotification: Deferred<void | Error> = deferred<void | Error>();
+  private readonly sendTimes = new SendTimes();
+  /** When the chunk being parsed now was read off the socket (`performance.now()`). */
+  lastReadAt = 0;
+
+  /** @param version the nats-core version reported in CONNECT */
+  constructor(version: string) {
+    this.version = version;
+  }
 
   async connect(server: Server, options: ConnectionOptions): Promise<void> {
     const deno = denoApi();
@@ -210,6 +223,21 @@ export class DenoTransport extends SocketTransport implements Transport {
     return this.encrypted;
   }
 
+  /** The transport is its own wire clock: round trips are timed at its socket. */
+  wireClock(): WireClock {
+    return this;
+  }
+
+  /** Frames handed to the socket so far. */
+  get sends(): number {
+    return this.sendTimes.count;
+  }
+
+  /** When frame `n` was handed to the socket (see {@linkcode WireClock}). */
+  sentAt(n: number): number | undefined {
+    return this.sendTimes.at(n);
+  }
+
   send(frame: Uint8Array): void {
     if (this.done || this.conn === undefined) return;
     this.sendTimes.note();
@@ -236,7 +264,7 @@ export class DenoTransport extends SocketTransport implements Transport {
     }
   }
 
-  protected override async _closed(err?: Error, internal = true): Promise<void> {
+  private async _closed(err?: Error, internal = true): Promise<void> {
     if (!this.connected || this.done && this.conn === undefined) return;
     this.closeError = err;
     if (!err && internal) await this.writing?.catch(() => {});
@@ -249,6 +277,14 @@ export class DenoTransport extends SocketTransport implements Transport {
 
   disconnect(): void {
     this._closed(undefined, true).catch(() => {});
+  }
+
+  close(err?: Error): Promise<void> {
+    return this._closed(err, false);
+  }
+
+  closed(): Promise<void | Error> {
+    return this.closedNotification;
   }
 
   discard(): void {

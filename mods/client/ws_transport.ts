@@ -9,7 +9,7 @@ import {
   type Transport,
 } from "@nats-io/nats-core/internal";
 import { _closeQuietly, _readServerInfo } from "./_server_info.ts";
-import { SocketTransport } from "./socket_transport.ts";
+import { SendTimes, type WireClock } from "./wire_clock.ts";
 import type { DispatchOptions } from "./transport.ts";
 
 /** What nunect needs of a W3C WebSocket class (browsers, Deno, Node 22+, or npm `ws`). */
@@ -51,8 +51,10 @@ function wsUrl(src: string, encrypted = false): string {
  * options, Deno's WebSocket with an HttpClient for a custom CA or client certificate), and that
  * can live beside a TCP transport in one process.
  */
-export class WsTransport extends SocketTransport implements Transport {
+export class WsTransport implements Transport, WireClock {
+  readonly version: string;
   readonly lang = "nats.ws";
+  closeError?: Error;
   private connected = false;
   private done = false;
   private socket?: WebSocketLike;
@@ -62,8 +64,17 @@ export class WsTransport extends SocketTransport implements Transport {
   private peeked = false;
   private yields: Uint8Array[] = [];
   private signal: Deferred<void> = deferred<void>();
+  private closedNotification: Deferred<void | Error> = deferred<void | Error>();
+  private readonly sendTimes = new SendTimes();
   // When each of `yields` arrived: a parallel array, cheaper per message than a map.
   private arrivals: number[] = [];
+  /** When the message being parsed now arrived from the socket (`performance.now()`). */
+  lastReadAt = 0;
+
+  /** @param version the nats-core version reported in CONNECT */
+  constructor(version: string) {
+    this.version = version;
+  }
 
   /**
    * Opens the socket with the connection's opener and resolves once the server's INFO arrived
@@ -146,7 +157,7 @@ export class WsTransport extends SocketTransport implements Transport {
     this._closed(undefined, true);
   }
 
-  protected override async _closed(err?: Error, _internal = true): Promise<void> {
+  private async _closed(err?: Error, _internal = true): Promise<void> {
     if (this.done) {
       _closeQuietly(this.socket);
       return;
@@ -198,6 +209,21 @@ export class WsTransport extends SocketTransport implements Transport {
     return this.connected && this.encrypted;
   }
 
+  /** The transport is its own wire clock: round trips are timed at its socket. */
+  wireClock(): WireClock {
+    return this;
+  }
+
+  /** Frames handed to the socket so far. */
+  get sends(): number {
+    return this.sendTimes.count;
+  }
+
+  /** When frame `n` was handed to the socket (see {@linkcode WireClock}). */
+  sentAt(n: number): number | undefined {
+    return this.sendTimes.at(n);
+  }
+
   send(frame: Uint8Array): void {
     if (this.done) return;
     this.sendTimes.note();
@@ -211,6 +237,14 @@ export class WsTransport extends SocketTransport implements Transport {
     } catch {
       // Write errors surface as a read error or a stale connection.
     }
+  }
+
+  close(err?: Error): Promise<void> {
+    return this._closed(err, false);
+  }
+
+  closed(): Promise<void | Error> {
+    return this.closedNotification;
   }
 
   discard(): void {
