@@ -1,6 +1,6 @@
 import type { NatsConnection } from "../client/nats_types.ts";
 import { asText, encodeBase64 } from "./_bytes.ts";
-import { JsonRecordWriter } from "./_json_writer.ts";
+import { ExportWriter } from "./_export_writer.ts";
 import type { StoredMessage } from "./reader.ts";
 import { parseScanCriteria, resolveRange, type ScanRange, scanRange } from "./scan.ts";
 import { InvalidInputError } from "./errors.ts";
@@ -58,25 +58,8 @@ export function exportRecord(m: StoredMessage): Record<string, unknown> {
   };
 }
 
-/** A CSV field, quoted where it has to be (RFC 4180). */
-function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-}
-
 /** The CSV header line. */
 const CSV_HEADER = "seq,subject,time,headers,encoding,data\r\n";
-
-function csvLine(m: StoredMessage): string {
-  const r = exportRecord(m);
-  return [
-    String(m.seq),
-    csvField(m.subject),
-    m.time,
-    csvField(JSON.stringify(m.headers)),
-    r.encoding as string,
-    csvField(r.data as string),
-  ].join(",") + "\r\n";
-}
 
 /**
  * Exports a range or a search result of a stream, streamed as it is read (no consumer; the next
@@ -111,7 +94,7 @@ export async function exportMessages(
   const limit = c.limit ?? Infinity;
   const range = await resolveRange(nc, stream, c);
   const batches = scanRange(nc, stream, range, c, options.signal);
-  const out = new JsonRecordWriter();
+  const out = new ExportWriter();
   let exported = 0;
   let started = false;
   const body = new ReadableStream<Uint8Array>({
@@ -123,9 +106,8 @@ export async function exportMessages(
         if (format === "csv") out.text(CSV_HEADER);
       }
       for (;;) {
-        const next = exported < limit
-          ? await batches.next()
-          : { done: true as const, value: undefined };
+        // At the limit the scan is stopped (its read-ahead dropped), not left running.
+        const next = exported < limit ? await batches.next() : await batches.return(undefined);
         if (next.done) {
           if (format === "json") out.text(exported > 0 ? "\n]\n" : "]\n");
           if (!out.empty) controller.enqueue(out.take());
@@ -141,7 +123,7 @@ export async function exportMessages(
           } else if (format === "json") {
             out.text(exported > 0 ? ",\n" : "\n");
             out.record(m);
-          } else out.text(csvLine(m));
+          } else out.csvRecord(m);
           exported++;
         }
         options.onProgress?.({ scanned, exported, lastSeq, total: range.total });

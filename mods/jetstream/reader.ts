@@ -4,7 +4,17 @@ import {
   type Msg,
   type NatsConnection,
 } from "@nats-io/nats-core";
-import { type Header, parseHeaderBlock, wireParts } from "./_wire.ts";
+import {
+  type Header,
+  numberOf,
+  parseHeaderBlock,
+  SEQUENCE_HEADER,
+  serverHeader,
+  SUBJECT_HEADER,
+  TIME_HEADER,
+  WireMessage,
+  wireParts,
+} from "./_wire.ts";
 import { decodeBase64 } from "./_bytes.ts";
 import { epochNs, rfc3339 } from "./_time.ts";
 import { apiError, hasFeature, inboxPrefix, manager } from "./_server.ts";
@@ -39,6 +49,11 @@ export interface ReadOptions {
   readonly upToSeq?: number;
   /** Cancels the read; it rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /**
+   * Pass messages whose subject, time and headers are decoded when first read (class instances
+   * with getters: read the fields, do not spread them). For scans that look at few of them.
+   */
+  readonly lazy?: boolean;
 }
 
 /** How a read went. */
@@ -71,20 +86,6 @@ export interface StreamReaderOptions {
   readonly window?: number;
 }
 
-/** The headers the server adds to direct-get replies; not the publisher's. */
-const SERVER_HEADERS = [
-  "Nats-Subject",
-  "Nats-Sequence",
-  "Nats-Time-Stamp",
-  "Nats-Num-Pending",
-  "Nats-Stream",
-  "Nats-Last-Sequence",
-  "Nats-UpTo-Sequence",
-] as const;
-/** Indexes into {@linkcode SERVER_HEADERS} of the ones a message's fields come from. */
-const [SUBJECT, SEQUENCE, TIME] = [0, 1, 2];
-const SERVER_HEADER_BYTES = SERVER_HEADERS.map((n) => new TextEncoder().encode(n));
-
 /** Raised inside the reader when the stream has no direct-get responders (allow_direct off). */
 class NoDirectError extends NunectError {}
 
@@ -104,60 +105,19 @@ function numPending(m: Msg): number | null {
   return entry ? Number(entry[1]) : null;
 }
 
-const textDecoder = new TextDecoder();
-
 /** Whether a decoded direct-get reply is a status rather than a message. */
 function isStatus(reply: StoredMessage | DirectStatus): reply is DirectStatus {
   return "code" in reply;
 }
 
-/** The text of `b[from, to)`: short ASCII runs without a TextDecoder call, anything else decoded. */
-function textOf(b: Uint8Array, from: number, to: number): string {
-  if (to - from <= 64) {
-    let ascii = true;
-    for (let i = from; i < to; i++) {
-      if (b[i]! >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]);
-  }
-  return textDecoder.decode(b.subarray(from, to));
-}
-
-/** The decimal number in `b[from, to)` (a sequence or a count). */
-function numberOf(b: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + (b[i]! - 48);
-  return n;
-}
-
-/**
- * Which of {@linkcode SERVER_HEADERS} the name at `b[at, colon)` is, comparing bytes; -1 for a
- * publisher's header.
- */
-function serverHeader(b: Uint8Array, at: number, colon: number): number {
-  // Every server header starts "Nats"; the ones most lines of a scan are come first.
-  if (b[at] !== 78 || b[at + 1] !== 97 || b[at + 2] !== 116 || b[at + 3] !== 115) return -1;
-  next: for (let h = 0; h < SERVER_HEADER_BYTES.length; h++) {
-    const name = SERVER_HEADER_BYTES[h]!;
-    if (name.length !== colon - at) continue;
-    for (let i = 4; i < name.length; i++) if (b[at + i] !== name[i]) continue next;
-    return h;
-  }
-  return -1;
-}
-
-const NO_HEADERS: readonly Header[] = Object.freeze([]);
-
 /**
  * Decodes a direct-get reply: a stored message, or a status (404, 204 EOB, 408, …). This runs for
  * every message a scan reads, so the header block is parsed as bytes where it lies in the received
  * buffer: the server's own headers are recognised by their bytes, the sequence is read as digits,
- * and only the subject, the time and the publisher's headers become strings.
+ * and the subject, the time and the publisher's headers are only located (a {@linkcode WireMessage}
+ * makes their strings when they are read).
  */
-function decodeDirect(m: Msg): StoredMessage | DirectStatus {
+function decodeDirect(m: Msg): WireMessage | DirectStatus {
   const { header: b, data } = wireParts(m);
   if (b.length === 0) return { code: 503, description: "", pending: null };
   let eol = 0;
@@ -168,9 +128,11 @@ function decodeDirect(m: Msg): StoredMessage | DirectStatus {
     return { code, description, pending: numPending(m) };
   }
   let seq = 0;
-  let subject = "";
-  let time = "";
-  let headers: Header[] | null = null;
+  let subjectAt = 0;
+  let subjectEnd = 0;
+  let timeAt = 0;
+  let timeEnd = 0;
+  let headersAt = -1;
   // Line by line, each scanned once for its colon and its end (plain loops: a typed array's
   // indexOf costs more than these few bytes).
   for (let at = eol + 2; at < b.length;) {
@@ -185,14 +147,18 @@ function decodeDirect(m: Msg): StoredMessage | DirectStatus {
       let v = colon + 1;
       if (b[v] === 32) v++;
       const h = serverHeader(b, at, colon);
-      if (h === SUBJECT) subject = textOf(b, v, end);
-      else if (h === SEQUENCE) seq = numberOf(b, v, end);
-      else if (h === TIME) time = textOf(b, v, end);
-      else if (h === -1) (headers ??= []).push([textOf(b, at, colon), textOf(b, v, end).trim()]);
+      if (h === SUBJECT_HEADER) {
+        subjectAt = v;
+        subjectEnd = end;
+      } else if (h === SEQUENCE_HEADER) seq = numberOf(b, v, end);
+      else if (h === TIME_HEADER) {
+        timeAt = v;
+        timeEnd = end;
+      } else if (h === -1 && headersAt < 0) headersAt = at;
     }
     at = end + 2;
   }
-  return { seq, subject, time, headers: headers ?? NO_HEADERS, data };
+  return new WireMessage(b, data, seq, subjectAt, subjectEnd, timeAt, timeEnd, headersAt);
 }
 
 interface ApiMsgGetReply {
@@ -326,7 +292,10 @@ export class StreamReader {
     if (subjects.length === 0) return out;
     if (this.#batch && this.#direct !== false && subjects.length <= 1024) {
       try {
-        await this.#batchRequest({ multi_last: subjects }, (m) => void out.set(m.subject, m));
+        await this.#batchRequest(
+          { multi_last: subjects },
+          (m) => void out.set(m.subject, m.plain()),
+        );
         return out;
       } catch (e) {
         if (!(e instanceof NoDirectError)) throw e;
@@ -436,6 +405,7 @@ export class StreamReader {
   ): Promise<ReadSummary> {
     const limit = options.limit ?? Infinity;
     const upTo = options.upToSeq ?? Infinity;
+    const lazy = options.lazy === true;
     let count = 0;
     let lastSeq = 0;
     let start: { seq: number } | { start_time: string } = options.startTime
@@ -464,7 +434,7 @@ export class StreamReader {
           }
           count++;
           lastSeq = m.seq;
-          if (onMessage(m) === false || count >= limit) {
+          if (onMessage(lazy ? m : m.plain()) === false || count >= limit) {
             stopped = "limit";
             return false;
           }
@@ -487,7 +457,7 @@ export class StreamReader {
    */
   #batchRequest(
     request: Record<string, unknown>,
-    onMessage: (m: StoredMessage, raw: Msg) => boolean | void,
+    onMessage: (m: WireMessage, raw: Msg) => boolean | void,
     signal?: AbortSignal,
   ): Promise<{ received: number; pending: number | null }> {
     return new Promise((resolve, reject) => {
@@ -616,7 +586,7 @@ export class StreamReader {
         const reply = decodeDirect(m);
         if (!isStatus(reply)) {
           this.#direct = true;
-          return reply;
+          return reply.plain();
         }
         if (reply.code === 404) return null;
         if (reply.code !== 503) throw this.#statusError(reply);

@@ -140,6 +140,13 @@ export function messageMatcher(c: ScanCriteria): ((m: StoredMessage) => boolean)
   };
 }
 
+/**
+ * Batches an unfiltered scan reads ahead of the one being taken: with one, the server idled while
+ * the client wrote a batch out whenever the machine was busy; four kept it going (`deno task bench
+ * jetstream`). At most five batches (5,000 messages, 20 MiB) are held per scan.
+ */
+export const READ_AHEAD = 4;
+
 /** One batch of a scan: the matching messages and how far it got. */
 export interface ScanBatch {
   /** Matching messages of this batch, in order. */
@@ -151,13 +158,13 @@ export interface ScanBatch {
 }
 
 /**
- * Reads a range batch by batch (without a consumer) and yields the messages that match. At most
- * two batches are held: the next one is read while the current one is taken, and no further one
- * is requested until it was, so a slow reader (an HTTP client downloading an export) slows the scan
- * instead of filling memory, and a fast one never waits a round trip between batches.
- *
- * Without a subject filter the batches are fixed ranges of sequences, read concurrently; with one
- * they follow each other (a batch of 1,000 matches may span any number of sequences).
+ * Reads a range batch by batch (without a consumer) and yields the messages that match. Without
+ * a subject filter the batches are fixed ranges of sequences, {@linkcode READ_AHEAD} of them read
+ * ahead of the one being taken and no further one requested until it was: a slow reader (an HTTP
+ * client downloading an export) slows the scan instead of filling memory, and a fast one never
+ * waits for the server. With a filter they follow each other (a batch of 1,000 matches may span
+ * any number of sequences). Messages are read lazily (their subject, time and headers become
+ * strings when read): a search looks at the payload, an export copies bytes.
  *
  * @param nc a connection in the stream's account
  * @param stream the stream
@@ -185,7 +192,7 @@ export async function* scanRange(
     while (seq <= range.endSeq) {
       const messages: StoredMessage[] = [];
       const summary = await reader.read(
-        { seq, upToSeq: range.endSeq, subject: c.subject, limit: batchSize, signal },
+        { seq, upToSeq: range.endSeq, subject: c.subject, limit: batchSize, signal, lazy: true },
         (m) => {
           if (match === null || match(m)) messages.push(m);
         },
@@ -199,28 +206,37 @@ export async function* scanRange(
     return;
   }
 
-  // Unfiltered: batch i covers sequences [start + i·size, start + (i+1)·size), read ahead by one.
+  // Unfiltered: batch i covers sequences [start + i·size, start + (i+1)·size), read ahead.
   const stop = new AbortController();
   const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const read = (from: number) => {
     const to = Math.min(from + batchSize - 1, range.endSeq);
     const messages: StoredMessage[] = [];
-    const done = reader.read({ seq: from, upToSeq: to, signal: combined }, (m) => {
+    const done = reader.read({ seq: from, upToSeq: to, signal: combined, lazy: true }, (m) => {
       if (match === null || match(m)) messages.push(m);
     });
     done.catch(() => {}); // awaited below; a read-ahead dropped by `stop` rejects unobserved
     return { to, messages, done };
   };
-  let current = range.startSeq <= range.endSeq ? read(range.startSeq) : undefined;
+  const queue: ReturnType<typeof read>[] = [];
+  let nextFrom = range.startSeq;
+  const fill = () => {
+    while (queue.length < READ_AHEAD && nextFrom <= range.endSeq) {
+      const r = read(nextFrom);
+      queue.push(r);
+      nextFrom = r.to + 1;
+    }
+  };
   try {
-    while (current !== undefined) {
-      const ahead = current.to < range.endSeq ? read(current.to + 1) : undefined;
+    fill();
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      fill();
       const summary = await current.done;
       scanned += summary.count;
       if (summary.count > 0) {
         yield { messages: current.messages, scanned, lastSeq: summary.lastSeq };
       }
-      current = ahead;
     }
   } finally {
     stop.abort(new Error("The scan stopped"));

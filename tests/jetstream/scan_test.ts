@@ -9,10 +9,14 @@ import {
   REPLAY_HEADER,
   replayMessages,
   ReservedSubjectError,
+  type ScanCriteria,
+  scanRange,
   type SearchEvent,
   searchMessages,
+  type StoredMessage,
+  StreamReader,
 } from "../../mods/jetstream/mod.ts";
-import { JsonRecordWriter } from "../../mods/jetstream/_json_writer.ts";
+import { ExportWriter } from "../../mods/jetstream/_export_writer.ts";
 import { consumerNames, startJs, testPool } from "./_setup.ts";
 
 const requester = { user: "admin" };
@@ -206,7 +210,7 @@ Deno.test("export records written as bytes equal JSON.stringify of exportRecord"
     new Uint8Array([0xc3, 0x28]), // invalid UTF-8
     enc.encode("bell \u0007 is a control character"),
   ];
-  const w = new JsonRecordWriter();
+  const w = new ExportWriter();
   payloads.forEach((data, i) => {
     const m = {
       seq: i + 1,
@@ -220,4 +224,129 @@ Deno.test("export records written as bytes equal JSON.stringify of exportRecord"
     assert.equal(got, JSON.stringify(exportRecord(m)), `payload ${i}`);
     assert.deepEqual(JSON.parse(got), exportRecord(m));
   });
+});
+
+/** The CSV line of a record as RFC 4180 has it (the oracle for the byte writer's CSV). */
+function csvOracle(m: StoredMessage): string {
+  const q = (v: string) => /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  const r = exportRecord(m);
+  return [
+    m.seq,
+    q(m.subject),
+    m.time,
+    q(JSON.stringify(m.headers)),
+    r.encoding,
+    q(r.data as string),
+  ]
+    .join(",") + "\r\n";
+}
+
+Deno.test("export from the wire: subjects, headers and payloads that need escaping", async () => {
+  await using js = await startJs();
+  await using pool = testPool(js.ns);
+  const ctx = await pool.connect("OPS", requester);
+  await createStream(ctx, { name: "S", subjects: ["s.>"] });
+  const enc = new TextEncoder();
+  const cases: [string, [string, string][], Uint8Array][] = [
+    ["s.plain", [], enc.encode("hello")],
+    ['s.q"uo\\te', [["X-Q", 'say "hi"']], enc.encode('{"a":"b\\\\c"}')],
+    ["s.comma,x", [["X-U", "grüße"]], enc.encode("a,b\r\nc\td")],
+    ["s.grüße", [], enc.encode("日本 🎉")],
+    ["s.bin", [["X-A", "1"], ["X-A", "2"]], new Uint8Array([0, 1, 2, 255])],
+    ["s.bad", [], new Uint8Array([0xc3, 0x28])],
+    ["s.del", [], enc.encode("del \u007f")],
+    ["s.empty", [], new Uint8Array(0)],
+  ];
+  const pub = jetstream(js.nc);
+  for (const [subject, hs, data] of cases) {
+    const h = headers();
+    for (const [k, v] of hs) h.append(k, v);
+    await pub.publish(subject, data, hs.length ? { headers: h } : {});
+  }
+  // The oracle: each message read the plain way (one get, every field a string).
+  const reader = new StreamReader(js.nc, "S");
+  const plain = [];
+  for (let seq = 1; seq <= cases.length; seq++) plain.push((await reader.get(seq))!);
+  assert.deepEqual(plain.map((m) => m.subject), cases.map(([s]) => s));
+
+  const text = async (format: "ndjson" | "json" | "csv") =>
+    await new Response((await exportMessages(js.nc, "S", {}, { format })).body).text();
+  assert.equal(
+    await text("ndjson"),
+    plain.map((m) => JSON.stringify(exportRecord(m)) + "\n").join(""),
+  );
+  assert.deepEqual(JSON.parse(await text("json")), plain.map(exportRecord));
+  assert.equal(
+    await text("csv"),
+    "seq,subject,time,headers,encoding,data\r\n" + plain.map(csvOracle).join(""),
+  );
+  // Lazily read messages (what scans get) have the same fields as plain ones.
+  const lazy: StoredMessage[] = [];
+  await reader.read({ lazy: true }, (m) => void lazy.push(m));
+  assert.deepEqual(
+    lazy.map((m) => JSON.parse(JSON.stringify(m))),
+    JSON.parse(JSON.stringify(plain)),
+  );
+  assert.deepEqual(
+    lazy.map((m) => [m.seq, m.subject, m.time, m.headers]),
+    plain.map((m) => [
+      m.seq,
+      m.subject,
+      m.time,
+      m.headers,
+    ]),
+  );
+});
+
+Deno.test("a scan over many batches reads every message once, in order, across gaps", async () => {
+  await using js = await startJs();
+  await using pool = testPool(js.ns);
+  const ctx = await pool.connect("OPS", requester);
+  await createStream(ctx, { name: "S", subjects: ["s.>"] });
+  const pub = jetstream(js.nc);
+  for (let i = 1; i <= 60; i++) await pub.publish(`s.${i % 2 ? "odd" : "even"}`, String(i));
+  // Gaps on and beside the boundaries of batches of 7 counted from 3: 10, 17, 24, …
+  const gone = [9, 10, 16, 17, 18, 24, 31, 38, 39, 40, 41, 42, 43, 44, 45];
+  for (const seq of gone) await js.jsm.streams.deleteMessage("S", seq, false);
+  const scan = async (c: ScanCriteria, batchSize: number) => {
+    const seqs: number[] = [];
+    let scanned = 0;
+    for await (
+      const b of scanRange(
+        js.nc,
+        "S",
+        { startSeq: 3, endSeq: 57, total: null },
+        c,
+        undefined,
+        batchSize,
+      )
+    ) {
+      seqs.push(...b.messages.map((m) => m.seq));
+      scanned = b.scanned;
+    }
+    return { seqs, scanned };
+  };
+  const expected = Array.from({ length: 55 }, (_, i) => i + 3).filter((s) => !gone.includes(s));
+  for (const size of [1, 7, 55, 100]) {
+    assert.deepEqual(
+      await scan({}, size),
+      { seqs: expected, scanned: expected.length },
+      `batches of ${size}`,
+    );
+  }
+  const odd = expected.filter((s) => s % 2 === 1);
+  assert.deepEqual((await scan({ subject: "s.odd" }, 4)).seqs, odd);
+  assert.deepEqual(
+    (await scan({ text: "5" }, 7)).seqs,
+    expected.filter((s) => String(s).includes("5")),
+  );
+  // An export stopped by its limit in the middle of a batch ends there.
+  const { body } = await exportMessages(js.nc, "S", { fromSeq: 3, limit: 12 }, {
+    format: "ndjson",
+  });
+  const lines = (await new Response(body).text()).trimEnd().split("\n").map((l) =>
+    JSON.parse(l).seq
+  );
+  assert.deepEqual(lines, expected.slice(0, 12));
+  assert.deepEqual(await consumerNames(js.jsm, "S"), []);
 });
