@@ -9,12 +9,22 @@ import { type MessageSummary, summarize } from "./message_view.ts";
 import { assertPublishable, publishOutgoing, type PublishResult } from "./messages.ts";
 import { replayHeaders } from "./replay.ts";
 
-/** The stream, in each account, that keeps the max-deliveries advisories. */
+/** The stream, in each account, that keeps the max-deliveries and terminated advisories. */
 export const DEAD_LETTER_STREAM = "NUNECT_DEAD_LETTERS";
-/** The advisories it captures: a message reached a consumer's MaxDeliver. */
+/** Advisories it captures: a message reached a consumer's MaxDeliver. */
 export const MAX_DELIVERIES_SUBJECT = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES";
+/**
+ * Advisories it captures: a consumer's client terminated a message (`+TERM`, `msg.term()`), with
+ * the reason it gave. nats-server 2.9.10 sends them too; the reason needs nats-server ≥ 2.10.
+ */
+export const MSG_TERMINATED_SUBJECT = "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED";
+/** The subjects of {@linkcode DEAD_LETTER_STREAM}. */
+const DEAD_LETTER_SUBJECTS = [`${MAX_DELIVERIES_SUBJECT}.>`, `${MSG_TERMINATED_SUBJECT}.>`];
 
-/** The advisory nats-server publishes when a message reached MaxDeliver (tolerant: extra fields pass). */
+/**
+ * The advisory nats-server publishes when a message reached MaxDeliver or was terminated
+ * (tolerant: extra fields pass).
+ */
 const advisorySchema = z.object({
   type: z.string(),
   id: z.string().optional(),
@@ -23,6 +33,7 @@ const advisorySchema = z.object({
   consumer: z.string(),
   stream_seq: z.number().int(),
   deliveries: z.number().int(),
+  reason: z.string().optional(),
 });
 
 type Advisory = z.output<typeof advisorySchema>;
@@ -37,10 +48,20 @@ function parseAdvisory(data: Uint8Array): Advisory | null {
   }
 }
 
+/** Why a message is a dead letter: it reached MaxDeliver, or a client terminated it. */
+export type DeadLetterCause = "max_deliveries" | "terminated";
+
 /** One dead letter: the advisory and, while the stream still holds it, the message itself. */
 export interface DeadLetter {
   /** Sequence of the advisory in {@linkcode DEAD_LETTER_STREAM} (the dead letter's ID). */
   readonly id: number;
+  /** Why: MaxDeliver reached, or terminated by a client. */
+  readonly cause: DeadLetterCause;
+  /**
+   * The reason the client gave when it terminated the message (`msg.term("…")`; needs
+   * nats-server ≥ 2.10), else null.
+   */
+  readonly reason: string | null;
   /** When the server gave up on it. */
   readonly time: string;
   /** The stream the message is in. */
@@ -84,7 +105,8 @@ export async function deadLetterStatus(ctx: AccountContext): Promise<DeadLetterS
 
 /**
  * Starts keeping dead letters in the account: creates {@linkcode DEAD_LETTER_STREAM}, capturing
- * `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>` (at most `maxMsgs`, for `maxAge`). Idempotent.
+ * `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>` and `….MSG_TERMINATED.>` (at most `maxMsgs`, for
+ * `maxAge`). Idempotent; a stream made before terminated messages were kept gets their subject.
  *
  * @param ctx a connection in the account
  * @param options retention (default 7 days, 100,000 advisories)
@@ -98,8 +120,9 @@ export async function enableDeadLetters(
   try {
     await jsm.streams.add({
       name: DEAD_LETTER_STREAM,
-      description: "nunect: messages that reached a consumer's MaxDeliver (advisories)",
-      subjects: [`${MAX_DELIVERIES_SUBJECT}.>`],
+      description: "nunect: messages that reached a consumer's MaxDeliver or were terminated " +
+        "(advisories)",
+      subjects: DEAD_LETTER_SUBJECTS,
       max_age: parseDuration(options.maxAge ?? "7d"),
       max_msgs: options.maxMsgs ?? 100_000,
       allow_direct: true,
@@ -107,6 +130,16 @@ export async function enableDeadLetters(
   } catch (e) {
     const err = apiError(e, `create stream "${DEAD_LETTER_STREAM}"`);
     if (!/already in use/.test(err.message)) throw err;
+    const { config } = await jsm.streams.info(DEAD_LETTER_STREAM);
+    const missing = DEAD_LETTER_SUBJECTS.filter((s) => !config.subjects?.includes(s));
+    if (missing.length > 0) {
+      await jsm.streams.update(DEAD_LETTER_STREAM, {
+        ...config,
+        subjects: [...(config.subjects ?? []), ...missing],
+      }).catch((e) => {
+        throw apiError(e, `add ${missing.join(", ")} to stream "${DEAD_LETTER_STREAM}"`);
+      });
+    }
   }
   return await deadLetterStatus(ctx);
 }
@@ -132,7 +165,9 @@ export async function listDeadLetters(
       `in account "${ctx.account}": enable dead letters first`,
     );
   }
-  const subject = `${MAX_DELIVERIES_SUBJECT}.${filter.stream ?? "*"}.${filter.consumer ?? "*"}`;
+  // $JS.EVENT.ADVISORY.CONSUMER.<MAX_DELIVERIES|MSG_TERMINATED>.<stream>.<consumer>
+  const [stream, consumer] = [filter.stream ?? "*", filter.consumer ?? "*"];
+  const subject = `$JS.EVENT.ADVISORY.CONSUMER.*.${stream}.${consumer}`;
   const limit = filter.limit ?? 50;
   const reader = readerFor(ctx.nc, DEAD_LETTER_STREAM);
   // Newest first: read backwards in growing windows, as the message browser does.
@@ -152,8 +187,11 @@ export async function listDeadLetters(
       const a = parseAdvisory(m.data);
       if (a === null) continue; // not an advisory: skipped, never fatal
       const original = await readerFor(ctx.nc, a.stream).get(a.stream_seq).catch(() => null);
+      const terminated = m.subject.startsWith(`${MSG_TERMINATED_SUBJECT}.`);
       found.push({
         id: m.seq,
+        cause: terminated ? "terminated" : "max_deliveries",
+        reason: terminated && a.reason ? a.reason : null,
         time: a.timestamp,
         stream: a.stream,
         consumer: a.consumer,

@@ -119,9 +119,10 @@ export {
   enableDeadLetters,
   listDeadLetters,
   MAX_DELIVERIES_SUBJECT,
+  MSG_TERMINATED_SUBJECT,
   replayDeadLetter,
 } from "./dead_letters.ts";
-export type { DeadLetter, DeadLetterStatus } from "./dead_letters.ts";
+export type { DeadLetter, DeadLetterCause, DeadLetterStatus } from "./dead_letters.ts";
 export {
   createBucket,
   deleteBucket,

@@ -162,6 +162,13 @@ export const FEATURES: readonly FeatureInfo[] = [
     source: "nats-server JSApiConsumerResetT, nats.js Feature.JS_CONSUMER_RESET",
   },
   {
+    feature: "term_reason",
+    title: "A reason with a terminated message (+TERM <reason>, in the MSG_TERMINATED advisory)",
+    requires: "2.10.4",
+    source: 'nats.go jetstream TermWithReason ("only work with JetStream servers >= 2.10.4; for ' +
+      'older servers … the message will not be terminated"), nats-io/nats.net#1048',
+  },
+  {
     feature: "message_tracing",
     title: "Message tracing (Nats-Trace-Dest)",
     requires: "2.11.0",

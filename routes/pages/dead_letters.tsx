@@ -25,9 +25,9 @@ const idParam = z.object({
 const idOf = (c: AppContext) => parseParams(idParam, { id: c.req.param("id") ?? "" }).id;
 
 /**
- * Dead letters: messages that reached a consumer's MaxDeliver, from the advisories kept in each
- * account's NUNECT_DEAD_LETTERS stream (enabled per account), listed per stream and consumer with
- * the message, replayed or deleted.
+ * Dead letters: messages that reached a consumer's MaxDeliver or that a client terminated, from
+ * the advisories kept in each account's NUNECT_DEAD_LETTERS stream (enabled per account), listed
+ * per stream and consumer with why and the message, replayed or deleted.
  */
 export const deadLettersRoutes: readonly Route[] = [
   ...page({
@@ -68,7 +68,8 @@ export const deadLettersRoutes: readonly Route[] = [
               <p>
                 Dead letters are not kept in {v.account}{" "}
                 yet: enabling creates the stream NUNECT_DEAD_LETTERS, which keeps the MAX_DELIVERIES
-                advisories for 7 days.
+                and MSG_TERMINATED advisories for 7 days (the reason a client gives when it
+                terminates a message requires nats-server ≥ 2.10.4).
               </p>
               <Island
                 component={ActionButton}
@@ -85,6 +86,16 @@ export const deadLettersRoutes: readonly Route[] = [
                 { label: "Consumer", cell: (d) => d.consumer },
                 { label: "Seq", cell: (d) => String(d.streamSeq), num: true },
                 { label: "Deliveries", cell: (d) => String(d.deliveries), num: true },
+                {
+                  label: "Why",
+                  cell: (d) =>
+                    d.cause === "max_deliveries"
+                      ? "MaxDeliver reached"
+                      : d.reason === null
+                      ? "terminated"
+                      : `terminated: ${d.reason}`,
+                  wrap: true,
+                },
                 {
                   label: "Message",
                   cell: (

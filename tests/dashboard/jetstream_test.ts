@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
-import { needs, serverHas, startNats } from "../_kit/mod.ts";
+import { needs, serverHas, startNats, until } from "../_kit/mod.ts";
 import { get, type Login, login, testDashboard } from "./_harness.ts";
 
 type App = Awaited<ReturnType<typeof testDashboard>>["app"];
@@ -223,6 +223,37 @@ Deno.test("console API: streams, messages, search, export, purge, consumers — 
         );
         assert.equal(r.error.requires, "2.11.0");
         assert.match(r.error.message, /requires nats-server ≥ 2\.11\.0/);
+      }
+    },
+  );
+
+  await t.step(
+    "dead letters: a terminated message is listed with why, in the API and the page",
+    async () => {
+      await json(post(d.app, s, "/api/dead-letters/BRIDGE/enable"));
+      await json(post(d.app, s, `${base}/consumers`, { durable_name: "strict", ack_wait: "30s" }));
+      const nc = await connect({ servers: ns.url, ...ns.users.bridge });
+      try {
+        const m = await (await jetstream(nc).consumers.get("ORDERS", "strict")).next({
+          expires: 5000,
+        });
+        assert.ok(m, "a message for the consumer");
+        if (serverHas("term_reason")) m.term("no such customer");
+        else m.term(); // older servers ignore a reason (and then do not terminate)
+        type Letters = { letters: { cause: string; reason: string | null; streamSeq: number }[] };
+        let listed: Letters["letters"] = [];
+        await until(async () => {
+          listed = (await json<Letters>(get(d.app, s, "/api/dead-letters?account=BRIDGE"))).letters;
+          return listed.length > 0;
+        }, "the terminated message among BRIDGE's dead letters");
+        const why = serverHas("term_reason") ? "no such customer" : null;
+        assert.deepEqual(listed.map((l) => [l.cause, l.reason, l.streamSeq]), [
+          ["terminated", why, m.seq],
+        ]);
+        const page = await (await get(d.app, s, "/dead-letters?account=BRIDGE")).text();
+        assert.ok(page.includes(why ? `terminated: ${why}` : ">terminated<"), "why on the page");
+      } finally {
+        await nc.close();
       }
     },
   );
