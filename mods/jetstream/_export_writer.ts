@@ -32,8 +32,17 @@ function csvField(v: string): string {
  * (CSV: the same fields, RFC 4180 quoting).
  */
 export class ExportWriter {
-  #buf = new Uint8Array(1 << 16);
+  #buf: Uint8Array;
   #pos = 0;
+
+  /**
+   * Starts an empty writer.
+   *
+   * @param capacity bytes to start with (it grows as needed)
+   */
+  constructor(capacity = 1 << 16) {
+    this.#buf = new Uint8Array(capacity);
+  }
 
   #room(n: number): void {
     if (this.#pos + n <= this.#buf.length) return;
@@ -250,9 +259,24 @@ export class ExportWriter {
     this.text("\r\n");
   }
 
+  /** Bytes written since the last {@linkcode ExportWriter.take}. */
+  get length(): number {
+    return this.#pos;
+  }
+
   /** Whether anything was written since the last {@linkcode ExportWriter.take}. */
   get empty(): boolean {
     return this.#pos === 0;
+  }
+
+  /**
+   * The first `end` bytes written, without a copy: for a writer that is dropped afterwards.
+   *
+   * @param end how many bytes (default all)
+   * @returns a view of the writer's buffer
+   */
+  view(end = this.#pos): Uint8Array {
+    return this.#buf.subarray(0, Math.min(end, this.#pos));
   }
 
   /**

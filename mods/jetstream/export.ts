@@ -2,7 +2,13 @@ import type { NatsConnection } from "../client/nats_types.ts";
 import { asText, encodeBase64 } from "./_bytes.ts";
 import { ExportWriter } from "./_export_writer.ts";
 import type { StoredMessage } from "./reader.ts";
-import { parseScanCriteria, resolveRange, type ScanRange, scanRange } from "./scan.ts";
+import {
+  parseScanCriteria,
+  resolveRange,
+  scanInto,
+  type ScanRange,
+  type ScanSink,
+} from "./scan.ts";
 import { InvalidInputError } from "./errors.ts";
 
 /** Export formats. */
@@ -58,12 +64,56 @@ export function exportRecord(m: StoredMessage): Record<string, unknown> {
   };
 }
 
+/**
+ * One batch of an export, written as its messages arrive: no message is held until the batch is
+ * taken, only its bytes (and where each record ends, for a limit that falls inside the batch).
+ */
+class RecordBatch implements ScanSink<RecordBatch> {
+  readonly #format: ExportFormat;
+  readonly #cap: number;
+  readonly #out = new ExportWriter(1 << 18);
+  readonly #ends: number[] = [];
+
+  constructor(format: ExportFormat, cap: number) {
+    this.#format = format;
+    this.#cap = cap;
+  }
+
+  /** Records written. */
+  get count(): number {
+    return this.#ends.length;
+  }
+
+  add(m: StoredMessage): void {
+    if (this.#ends.length >= this.#cap) return; // the export's limit: no batch needs more
+    const out = this.#out;
+    if (this.#format === "ndjson") {
+      out.record(m);
+      out.text("\n");
+    } else if (this.#format === "json") {
+      out.text(",\n");
+      out.record(m);
+    } else out.csvRecord(m);
+    this.#ends.push(out.length);
+  }
+
+  result(): RecordBatch {
+    return this;
+  }
+
+  /** The bytes of the first `n` records. */
+  bytes(n: number): Uint8Array {
+    return n === 0 ? new Uint8Array(0) : this.#out.view(this.#ends[n - 1]);
+  }
+}
+
 /** The CSV header line. */
 const CSV_HEADER = "seq,subject,time,headers,encoding,data\r\n";
 
 /**
- * Exports a range or a search result of a stream, streamed as it is read (no consumer; the next
- * batch is read only when the previous one was taken): JSON (an array), NDJSON or CSV.
+ * Exports a range or a search result of a stream, streamed as it is read (no consumer; batches
+ * are read a few ahead of the one the download takes, no further): JSON (an array), NDJSON or CSV.
+ * Each batch is written to bytes as its messages arrive.
  *
  * @param nc a connection in the stream's account
  * @param stream the stream
@@ -93,8 +143,15 @@ export async function exportMessages(
   const c = parseScanCriteria(criteria);
   const limit = c.limit ?? Infinity;
   const range = await resolveRange(nc, stream, c);
-  const batches = scanRange(nc, stream, range, c, options.signal);
-  const out = new ExportWriter();
+  const batches = scanInto(
+    nc,
+    stream,
+    range,
+    c,
+    () => new RecordBatch(format, limit),
+    options.signal,
+  );
+  const enc = new TextEncoder();
   let exported = 0;
   let started = false;
   const body = new ReadableStream<Uint8Array>({
@@ -102,32 +159,24 @@ export async function exportMessages(
     async pull(controller) {
       if (!started) {
         started = true;
-        if (format === "json") out.text("[");
-        if (format === "csv") out.text(CSV_HEADER);
+        if (format === "json") controller.enqueue(enc.encode("["));
+        if (format === "csv") controller.enqueue(enc.encode(CSV_HEADER));
       }
       for (;;) {
         // At the limit the scan is stopped (its read-ahead dropped), not left running.
         const next = exported < limit ? await batches.next() : await batches.return(undefined);
         if (next.done) {
-          if (format === "json") out.text(exported > 0 ? "\n]\n" : "]\n");
-          if (!out.empty) controller.enqueue(out.take());
+          if (format === "json") controller.enqueue(enc.encode(exported > 0 ? "\n]\n" : "]\n"));
           controller.close();
           return;
         }
-        const { messages, scanned, lastSeq } = next.value;
-        for (const m of messages) {
-          if (exported === limit) break;
-          if (format === "ndjson") {
-            out.record(m);
-            out.text("\n");
-          } else if (format === "json") {
-            out.text(exported > 0 ? ",\n" : "\n");
-            out.record(m);
-          } else out.csvRecord(m);
-          exported++;
-        }
+        const { result: batch, scanned, lastSeq } = next.value;
+        const take = Math.min(batch.count, limit - exported);
+        // JSON records each start ",\n"; the array's first one without the comma.
+        const bytes = batch.bytes(take).subarray(format === "json" && exported === 0 ? 1 : 0);
+        exported += take;
         options.onProgress?.({ scanned, exported, lastSeq, total: range.total });
-        if (!out.empty) return controller.enqueue(out.take());
+        if (take > 0) return controller.enqueue(bytes);
       }
     },
     async cancel() {

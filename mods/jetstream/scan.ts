@@ -158,6 +158,27 @@ export interface ScanBatch {
 }
 
 /**
+ * Collects the matching messages of one batch of a scan as they arrive: into an array, or
+ * straight into an export's bytes (then no message outlives its arrival).
+ */
+export interface ScanSink<T> {
+  /** Takes one matching message, in order. */
+  add(m: StoredMessage): void;
+  /** What the batch collected. */
+  result(): T;
+}
+
+/** One batch of {@linkcode scanInto}: what its sink collected and how far the scan got. */
+export interface SinkBatch<T> {
+  /** The sink's result. */
+  readonly result: T;
+  /** Messages read so far (matching the subject filter). */
+  readonly scanned: number;
+  /** The last sequence read. */
+  readonly lastSeq: number;
+}
+
+/**
  * Reads a range batch by batch (without a consumer) and yields the messages that match. Without
  * a subject filter the batches are fixed ranges of sequences, {@linkcode READ_AHEAD} of them read
  * ahead of the one being taken and no further one requested until it was: a slow reader (an HTTP
@@ -182,6 +203,37 @@ export async function* scanRange(
   signal?: AbortSignal,
   batchSize = 1000,
 ): AsyncGenerator<ScanBatch> {
+  const list = (): ScanSink<StoredMessage[]> => {
+    const messages: StoredMessage[] = [];
+    return { add: (m) => void messages.push(m), result: () => messages };
+  };
+  for await (const b of scanInto(nc, stream, range, c, list, signal, batchSize)) {
+    yield { messages: b.result, scanned: b.scanned, lastSeq: b.lastSeq };
+  }
+}
+
+/**
+ * {@linkcode scanRange} with a sink per batch instead of an array: each matching message goes to
+ * the batch's sink as it arrives (batches read ahead fill their own sinks meanwhile).
+ *
+ * @param nc a connection in the stream's account
+ * @param stream the stream
+ * @param range from {@linkcode resolveRange}
+ * @param c the criteria (subject, header, text)
+ * @param sink makes the sink of a batch
+ * @param signal cancels the scan
+ * @param batchSize messages per server request (default 1000)
+ * @yields each batch's result with progress (batches that matched nothing too)
+ */
+export async function* scanInto<T>(
+  nc: NatsConnection,
+  stream: string,
+  range: ScanRange,
+  c: ScanCriteria,
+  sink: () => ScanSink<T>,
+  signal?: AbortSignal,
+  batchSize = 1000,
+): AsyncGenerator<SinkBatch<T>> {
   const reader = readerFor(nc, stream);
   const match = messageMatcher(c);
   const filtered = c.subject !== undefined && c.subject !== ">";
@@ -190,16 +242,16 @@ export async function* scanRange(
   if (filtered) {
     let seq = range.startSeq;
     while (seq <= range.endSeq) {
-      const messages: StoredMessage[] = [];
+      const into = sink();
       const summary = await reader.read(
         { seq, upToSeq: range.endSeq, subject: c.subject, limit: batchSize, signal, lazy: true },
         (m) => {
-          if (match === null || match(m)) messages.push(m);
+          if (match === null || match(m)) into.add(m);
         },
       );
       scanned += summary.count;
       if (summary.count === 0) break;
-      yield { messages, scanned, lastSeq: summary.lastSeq };
+      yield { result: into.result(), scanned, lastSeq: summary.lastSeq };
       if (!summary.more) break;
       seq = summary.lastSeq + 1;
     }
@@ -211,12 +263,12 @@ export async function* scanRange(
   const combined = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const read = (from: number) => {
     const to = Math.min(from + batchSize - 1, range.endSeq);
-    const messages: StoredMessage[] = [];
+    const into = sink();
     const done = reader.read({ seq: from, upToSeq: to, signal: combined, lazy: true }, (m) => {
-      if (match === null || match(m)) messages.push(m);
+      if (match === null || match(m)) into.add(m);
     });
     done.catch(() => {}); // awaited below; a read-ahead dropped by `stop` rejects unobserved
-    return { to, messages, done };
+    return { to, into, done };
   };
   const queue: ReturnType<typeof read>[] = [];
   let nextFrom = range.startSeq;
@@ -235,7 +287,7 @@ export async function* scanRange(
       const summary = await current.done;
       scanned += summary.count;
       if (summary.count > 0) {
-        yield { messages: current.messages, scanned, lastSeq: summary.lastSeq };
+        yield { result: current.into.result(), scanned, lastSeq: summary.lastSeq };
       }
     }
   } finally {

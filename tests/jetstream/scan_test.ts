@@ -17,7 +17,7 @@ import {
   StreamReader,
 } from "../../mods/jetstream/mod.ts";
 import { ExportWriter } from "../../mods/jetstream/_export_writer.ts";
-import { consumerNames, startJs, testPool } from "./_setup.ts";
+import { consumerNames, fill, startJs, testPool } from "./_setup.ts";
 
 const requester = { user: "admin" };
 
@@ -348,5 +348,43 @@ Deno.test("a scan over many batches reads every message once, in order, across g
     JSON.parse(l).seq
   );
   assert.deepEqual(lines, expected.slice(0, 12));
+  assert.deepEqual(await consumerNames(js.jsm, "S"), []);
+});
+
+Deno.test("exports across batches of 1,000: a JSON array whose first match is in a later batch, a limit inside a batch", async () => {
+  await using js = await startJs();
+  await using pool = testPool(js.ns);
+  const ctx = await pool.connect("OPS", requester);
+  await createStream(ctx, { name: "S", subjects: ["s.>"] });
+  // Batches cover 1–1000, 1001–2000, 2001–2100; matches are 1501, 1601, …, 2001.
+  await fill(
+    js.nc,
+    2100,
+    (i) => `s.${i % 3}`,
+    (i) => (i >= 1500 && i % 100 === 0 ? "needle" : "hay"),
+  );
+  const text = async (criteria: ScanCriteria, format: "ndjson" | "json" | "csv") =>
+    await new Response((await exportMessages(js.nc, "S", criteria, { format })).body).text();
+  const all = (await text({}, "ndjson")).trimEnd().split("\n").map((l) => JSON.parse(l).seq);
+  assert.deepEqual(all, Array.from({ length: 2100 }, (_, i) => i + 1));
+  const seqs = (json: string) => JSON.parse(json).map((r: { seq: number }) => r.seq);
+  assert.deepEqual(seqs(await text({ text: "needle" }, "json")), [
+    1501,
+    1601,
+    1701,
+    1801,
+    1901,
+    2001,
+  ]);
+  assert.deepEqual(seqs(await text({ text: "needle", limit: 3 }, "json")), [1501, 1601, 1701]);
+  const csv = (await text({ text: "needle", limit: 6 }, "csv")).split("\r\n");
+  assert.deepEqual(csv.slice(1, -1).map((l) => Number(l.split(",")[0])), [
+    1501,
+    1601,
+    1701,
+    1801,
+    1901,
+    2001,
+  ]);
   assert.deepEqual(await consumerNames(js.jsm, "S"), []);
 });
