@@ -232,7 +232,7 @@ Deno.test("console API: streams, messages, search, export, purge, consumers — 
     async () => {
       await json(post(d.app, s, "/api/dead-letters/BRIDGE/enable"));
       await json(post(d.app, s, `${base}/consumers`, { durable_name: "strict", ack_wait: "30s" }));
-      const nc = await connect({ servers: ns.url, ...ns.users.bridge });
+      const nc = await connect({ servers: ns.url, ...(await ns.console("BRIDGE")).nats });
       try {
         const m = await (await jetstream(nc).consumers.get("ORDERS", "strict")).next({
           expires: 5000,

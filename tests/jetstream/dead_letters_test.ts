@@ -67,7 +67,7 @@ Deno.test("dead letters: kept from max-deliveries advisories, listed, replayed, 
 
 Deno.test("dead letters: a terminated message is kept with its reason", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   // The stream as enabling made it before terminated messages were kept: enabling again adds them.
   await js.jsm.streams.add({

@@ -243,7 +243,7 @@ function csvOracle(m: StoredMessage): string {
 
 Deno.test("export from the wire: subjects, headers and payloads that need escaping", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   await createStream(ctx, { name: "S", subjects: ["s.>"] });
   const enc = new TextEncoder();
@@ -300,7 +300,7 @@ Deno.test("export from the wire: subjects, headers and payloads that need escapi
 
 Deno.test("a scan over many batches reads every message once, in order, across gaps", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   await createStream(ctx, { name: "S", subjects: ["s.>"] });
   const pub = jetstream(js.nc);
@@ -353,7 +353,7 @@ Deno.test("a scan over many batches reads every message once, in order, across g
 
 Deno.test("exports across batches of 1,000: a JSON array whose first match is in a later batch, a limit inside a batch", async () => {
   await using js = await startJs();
-  await using pool = testPool(js.ns);
+  await using pool = await testPool(js.ns);
   const ctx = await pool.connect("OPS", requester);
   await createStream(ctx, { name: "S", subjects: ["s.>"] });
   // Batches cover 1–1000, 1001–2000, 2001–2100; matches are 1501, 1601, …, 2001.
