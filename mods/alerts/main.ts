@@ -16,6 +16,7 @@ import {
   projectPath,
   type SectionName,
 } from "../config/mod.ts";
+import { retry } from "../client/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { UnitRegistry } from "../monitor/mod.ts";
@@ -41,10 +42,22 @@ if (import.meta.main) {
   const { print, clients: { ops: client } } = await startProgram("alerts", config.unit, {
     ops: { creds: readCredsOrExit(files.alertsOps, "alerts") },
   }, natsTlsOptions(config.natsTls));
-  const store = await AlertStore.open(client.nc, {
-    historyDays: config.alerts.historyDays,
-    replicas: config.history.replicas,
-  });
+  // Right after nats-server starts, the account's JetStream may not answer yet: asked again.
+  const store = await retry(
+    () =>
+      AlertStore.open(client.nc, {
+        historyDays: config.alerts.historyDays,
+        replicas: config.history.replicas,
+      }),
+    {
+      backoff: { initialMs: 250, factor: 2, maxMs: 5_000 },
+      attempts: 12,
+      onError: (e, n, waitMs) =>
+        print(
+          `alert store not ready (attempt ${n}: ${(e as Error).message}); again in ${waitMs} ms`,
+        ),
+    },
+  );
   // The units the dashboard stores are read, never written: a unit that fell silent while no
   // evaluator ran is known here, so its missing heartbeat alerts.
   const units = await UnitRegistry.start(client.nc, { persist: false, historyStream: null });
