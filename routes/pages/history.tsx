@@ -57,6 +57,81 @@ const CHARTS: { readonly [K in Kind]: readonly [string, string, HistoryChartProp
 };
 
 const RANGES = Object.keys(HISTORY_RANGES) as [HistoryRange, ...HistoryRange[]];
+
+/** One chart of an entity's history, with its first range's data. */
+export type EntityChart = Omit<HistoryChartProps, "kind" | "range" | "ranges"> & {
+  readonly field: string;
+};
+
+/** The charts of entity `id` of `kind` from frames read for one range. */
+function chartsOf(
+  kind: Kind,
+  id: string,
+  read: Awaited<ReturnType<typeof readRange>>,
+): EntityChart[] {
+  return CHARTS[kind].map(([field, title, unit]) => ({
+    field,
+    title,
+    unit,
+    url: `/api/history/${kind}?id=${encodeURIComponent(id)}&field=${field}`,
+    initial: {
+      tier: read.tier,
+      stepS: read.stepS,
+      rate: FIELDS[kind][field] === "counter",
+      ...seriesOf(read.frames, id, field),
+    },
+  }));
+}
+
+/**
+ * The charts of one entity over the last hour, for its own page's Metrics tab (a stream, a
+ * consumer): empty while the history cannot be read or holds nothing of it yet.
+ *
+ * @param services the dashboard's services
+ * @param kind the entity's kind
+ * @param id its ID in the history (`ACCOUNT/STREAM`, `ACCOUNT/STREAM/CONSUMER`)
+ * @returns its charts
+ */
+export async function entityCharts(
+  services: Parameters<typeof readRange>[0],
+  kind: Kind,
+  id: string,
+): Promise<EntityChart[]> {
+  const read = await readRange(services, kind, "1h").catch(() => undefined);
+  if (read === undefined || !idsOf(read.frames).includes(id)) return [];
+  return chartsOf(kind, id, read);
+}
+
+/**
+ * Charts of one entity, two a row, each with its ranges and live updates.
+ *
+ * @param props the kind, the range drawn first, the charts
+ * @returns the grid
+ */
+export function ChartGrid(
+  props: { kind: Kind; range: HistoryRange; charts: readonly EntityChart[] },
+) {
+  return (
+    <div class="grid two">
+      {props.charts.map((ch) => (
+        <Card key={ch.field}>
+          <Island
+            component={HistoryChart}
+            props={{
+              kind: props.kind,
+              url: ch.url,
+              title: ch.title,
+              unit: ch.unit,
+              range: props.range,
+              initial: ch.initial,
+              ranges: RANGES,
+            }}
+          />
+        </Card>
+      ))}
+    </div>
+  );
+}
 const query = z.object({
   kind: param.oneOf(KINDS as unknown as [Kind, ...Kind[]]),
   id: param.name(),
@@ -79,21 +154,10 @@ export const historyPageRoutes: readonly Route[] = page({
   load: async (c, q) => {
     const kind: Kind = q.kind ?? "server";
     const range: HistoryRange = q.range ?? "1h";
-    const { tier, stepS, frames } = await readRange(c.var.services, kind, range);
-    const ids = idsOf(frames);
+    const read = await readRange(c.var.services, kind, range);
+    const ids = idsOf(read.frames);
     const id = q.id && ids.includes(q.id) ? q.id : q.id ?? ids[0] ?? null;
-    const charts = id === null ? [] : CHARTS[kind].map(([field, title, unit]) => ({
-      field,
-      title,
-      unit,
-      url: `/api/history/${kind}?id=${encodeURIComponent(id)}&field=${field}`,
-      initial: {
-        tier,
-        stepS,
-        rate: FIELDS[kind][field] === "counter",
-        ...seriesOf(frames, id, field),
-      },
-    }));
+    const charts = id === null ? [] : chartsOf(kind, id, read);
     // What each tier holds; unknown (empty table) while the streams cannot be read.
     const retention = await c.var.services.history()?.retention().catch(() => []) ?? [];
     return { kind, range, id, ids, charts, retention };
@@ -126,26 +190,7 @@ export const historyPageRoutes: readonly Route[] = page({
             </p>
           </Card>
         )
-        : (
-          <div class="grid two">
-            {charts.map((ch) => (
-              <Card key={ch.field}>
-                <Island
-                  component={HistoryChart}
-                  props={{
-                    kind,
-                    url: ch.url,
-                    title: ch.title,
-                    unit: ch.unit,
-                    range,
-                    initial: ch.initial,
-                    ranges: RANGES,
-                  }}
-                />
-              </Card>
-            ))}
-          </div>
-        )}
+        : <ChartGrid kind={kind} range={range} charts={charts} />}
       <Card title="Retention">
         <DataTable<TierRetention>
           id="retention"

@@ -38,6 +38,7 @@ import { StreamBackup } from "../../islands/StreamBackup.tsx";
 import { ActionButton } from "../../islands/ActionButton.tsx";
 import { JsonView } from "../../islands/JsonView.tsx";
 import { ConsumerPanel } from "../../islands/ConsumerPanel.tsx";
+import { ChartGrid, entityCharts } from "./history.tsx";
 import { account, allAccounts, consoleAccounts, criteriaOf, jsonBody, sseOf } from "../console.ts";
 import { param, parseParams } from "../query.ts";
 import { endpoint, page, type Route } from "../route.ts";
@@ -72,10 +73,11 @@ async function versionOf(c: AppContext): Promise<string> {
 async function streamDetail(c: AppContext) {
   const ctx = await account(c);
   const name = c.req.param("stream")!;
-  const [info, consumers, version] = await Promise.all([
+  const [info, consumers, version, metrics] = await Promise.all([
     streamInfo(ctx, name),
     listConsumers(ctx, name),
     versionOf(c),
+    entityCharts(c.var.services, "stream", `${ctx.account}/${name}`),
   ]);
   return {
     account: ctx.account,
@@ -83,6 +85,7 @@ async function streamDetail(c: AppContext) {
     row: streamRow(ctx.account, info),
     consumers,
     version,
+    metrics,
     features: Object.fromEntries(serverFeatures(version).map((f) => [f.feature, f.available])),
   };
 }
@@ -228,6 +231,7 @@ export const streamsRoutes: readonly Route[] = [
   ...page({
     path: "/streams/:account/:stream",
     title: "Stream",
+    live: ["history"],
     twin: {
       path: "/api/streams/:account/:stream",
       title: "a stream: configuration, state, placement, sources and its consumers",
@@ -243,8 +247,9 @@ export const streamsRoutes: readonly Route[] = [
           <nav class="tabs">
             <a href="#overview">Overview</a> <a href="#messages">Messages</a>{" "}
             <a href="#search">Search and export</a> <a href="#consumers">Consumers</a>{" "}
-            <a href="#schema">Schema</a> <a href="#configuration">Configuration</a>{" "}
-            <a href="#purge">Purge</a> <a href="#backup">Backup</a>
+            <a href="#metrics">Metrics</a> <a href="#schema">Schema</a>{" "}
+            <a href="#configuration">Configuration</a> <a href="#purge">Purge</a>{" "}
+            <a href="#backup">Backup</a>
           </nav>
           <section id="overview">
             <Card title="State">
@@ -285,14 +290,23 @@ export const streamsRoutes: readonly Route[] = [
                 ]}
               />
             </Card>
+          </section>
+          <section id="metrics">
+            <h2>Metrics</h2>
+            {v.metrics.length === 0
+              ? (
+                <p class="muted">
+                  No metric history of this stream yet: the history collector writes a point every
+                  step (HISTORY_TIERS); `deno task start` runs it.
+                </p>
+              )
+              : <ChartGrid kind="stream" range="1h" charts={v.metrics} />}
             <p>
-              Metrics over time:{" "}
               <a
                 href={`/history?kind=stream&id=${encodeURIComponent(`${v.account}/${v.row.name}`)}`}
               >
-                throughput, messages and bytes of this stream
-              </a>{" "}
-              from the metric history.
+                On the History page
+              </a>, with the other streams.
             </p>
           </section>
           <section id="messages">

@@ -81,6 +81,18 @@ Deno.test("dashboard API: charts from history (JSON and CSV), rules with preview
     assert.ok(pageData.retention[0].bytes > 0 && pageData.retention[0].maxBytes > 0);
     const ids = await (await json("/api/history/consumer/ids?range=15m")).json();
     assert.ok(ids.ids.includes("OPS/orders/worker"), ids.ids.join(", "));
+    // A stream's own page draws its charts in its Metrics tab; its JSON twin carries them.
+    const streamPage = await (await get(app, s, "/streams/OPS/orders")).text();
+    assert.match(streamPage, /<section id="metrics">/);
+    assert.ok(streamPage.includes("Throughput (messages stored)"), "the stream's charts");
+    const twin = await (await json("/api/streams/OPS/orders")).json();
+    assert.deepEqual(twin.metrics.map((m: { field: string }) => m.field), [
+      "last_seq",
+      "messages",
+      "bytes",
+      "max_bytes",
+    ]);
+    assert.ok(twin.metrics[1].initial.v.includes(5), "the stream's 5 messages in its chart");
     const bad = await json("/api/history/consumer?id=x&field=bogus");
     assert.equal(bad.status, 400);
     assert.match(
