@@ -1,4 +1,4 @@
-import { PROJECT_DIR } from "../_kit/mod.ts";
+import { runScript } from "../_kit/mod.ts";
 
 /**
  * An environment as `.env` text.
@@ -23,13 +23,12 @@ export async function script(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; out: string }> {
-  const out = await new Deno.Command("bash", {
-    args: [`${PROJECT_DIR}/scripts/${name}`, ...args],
-    env: { DENO: Deno.execPath(), NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, out: dec.decode(out.stdout) + dec.decode(out.stderr) };
+  // This process's environment too (HOME: the Deno cache), as before the kit's runScript.
+  const r = await runScript(name, args, {
+    ...Deno.env.toObject(),
+    DENO: Deno.execPath(),
+    NO_COLOR: "1",
+    ...env,
+  });
+  return { code: r.code, out: r.stdout + r.stderr };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PROJECT_DIR, runProgram, testServer, until } from "../_kit/mod.ts";
+import { PROJECT_DIR, runProgram, runScript, testServer, until } from "../_kit/mod.ts";
 import { alive, testEnv, writeEnvFile } from "./_env.ts";
 
 interface Script extends AsyncDisposable {
@@ -13,21 +13,13 @@ async function script(overrides: Record<string, string> = {}): Promise<Script> {
   const dir = await Deno.makeTempDir({ prefix: "nunect-script-" });
   const env = await testEnv(dir, overrides);
   await writeEnvFile(`${dir}/.env`, env);
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command("bash", {
-      args: [`${PROJECT_DIR}/scripts/nats-server.sh`, ...args],
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: Deno.env.get("HOME") ?? "/tmp",
-        NO_COLOR: "1",
-        NUNECT_ENV_FILE: `${dir}/.env`,
-      },
-      clearEnv: true,
-      stdin: "null",
-    }).output();
-    const dec = new TextDecoder();
-    return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-  };
+  const run = (...args: string[]) =>
+    runScript("nats-server.sh", args, {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: Deno.env.get("HOME") ?? "/tmp",
+      NO_COLOR: "1",
+      NUNECT_ENV_FILE: `${dir}/.env`,
+    });
   return {
     env,
     dir,

@@ -1,20 +1,15 @@
 // scripts/guardian.sh: start, status, stop with an env file, net from its NATS_URL.
 import assert from "node:assert/strict";
 import { subjects } from "../../mods/protocol/mod.ts";
-import { guardianEnv, guardianMemoryEnv, PROJECT_DIR, startNats } from "../_kit/mod.ts";
+import { guardianEnv, guardianMemoryEnv, runScript, startNats } from "../_kit/mod.ts";
 import { collect, observer } from "./_guardian.ts";
 
-async function script(args: string[], env: Record<string, string>) {
-  const out = await new Deno.Command("bash", {
-    args: [`${PROJECT_DIR}/scripts/guardian.sh`, ...args],
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: Deno.env.get("HOME")!, ...env },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function script(args: string[], env: Record<string, string>) {
+  return runScript("guardian.sh", args, {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME")!,
+    ...env,
+  });
 }
 
 Deno.test("guardian.sh allow-net: host:port of every server in NATS_URL", async () => {

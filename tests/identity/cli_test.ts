@@ -11,6 +11,7 @@ import {
   type NatsServer,
   PROJECT_DIR,
   runProgram,
+  runScript,
   startNats,
   TEST_HUB_UNIT,
   until,
@@ -26,24 +27,12 @@ async function identity(ns: NatsServer, dir: string, ...args: string[]) {
       UNIT_ID: TEST_HUB_UNIT,
     }).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
   );
-  const out = await new Deno.Command("bash", {
-    args: [`${PROJECT_DIR}/scripts/identity.sh`, ...args, "--actor", "cli-test"],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      NO_COLOR: "1",
-      NUNECT_ENV_FILE: `${dir}/.env`,
-    },
-    clearEnv: true,
-    stdin: "null",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-    bytes: out.stdout,
-  };
+  return await runScript("identity.sh", [...args, "--actor", "cli-test"], {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: Deno.env.get("HOME") ?? "/tmp",
+    NO_COLOR: "1",
+    NUNECT_ENV_FILE: `${dir}/.env`,
+  });
 }
 
 Deno.test("identity CLI: issue, users, creds, provision, accounts, revoke — live", async () => {

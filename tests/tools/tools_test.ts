@@ -11,20 +11,13 @@ import {
   toolsCacheDir,
   ToolUnavailableError,
 } from "../../mods/tools/mod.ts";
-import { PROJECT_DIR } from "../_kit/mod.ts";
+import { PROJECT_DIR, runScript } from "../_kit/mod.ts";
 
 const pinned = GO_TOOLS["nats-server"].version.slice(1);
 
 /** scripts/tools.sh with a whole environment (nothing else inherited). */
-async function tools(env: Record<string, string>, ...args: string[]) {
-  const out = await new Deno.Command("bash", {
-    args: [`${PROJECT_DIR}/scripts/tools.sh`, ...args],
-    env: { HOME: Deno.env.get("HOME") ?? "/root", ...env },
-    clearEnv: true,
-    stdin: "null",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function tools(env: Record<string, string>, ...args: string[]) {
+  return runScript("tools.sh", args, { HOME: Deno.env.get("HOME") ?? "/root", ...env });
 }
 
 async function tempCache(): Promise<string & AsyncDisposable> {

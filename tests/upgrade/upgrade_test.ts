@@ -23,6 +23,7 @@ import {
 import { NUNECT_VERSION } from "../../mods/protocol/mod.ts";
 import {
   PROJECT_DIR,
+  runScript,
   type Stack,
   stackConnect,
   stackCreds,
@@ -76,15 +77,13 @@ async function olderInstallation(): Promise<{ dir: string; env: Record<string, s
     Object.entries(env).filter(([k]) => k !== "NUNECT_ENV_FILE").map(([k, v]) => `${k}=${v}\n`)
       .join(""),
   );
-  const init = await new Deno.Command("bash", {
-    args: [`${PROJECT_DIR}/scripts/identity.sh`, "init"],
-    env: { NUNECT_ENV_FILE: `${dir}/.env`, DENO: Deno.execPath() },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const said = new TextDecoder().decode(init.stderr);
-  assert.ok(init.success, said);
-  assert.match(said, /Moved JetStream data of .*OPS/);
+  const init = await runScript("identity.sh", ["init"], {
+    ...Deno.env.toObject(),
+    NUNECT_ENV_FILE: `${dir}/.env`,
+    DENO: Deno.execPath(),
+  });
+  assert.equal(init.code, 0, init.stderr);
+  assert.match(init.stderr, /Moved JetStream data of .*OPS/);
   return { dir, env };
 }
 
