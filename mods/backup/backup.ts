@@ -1,6 +1,7 @@
 import type { NatsConnection } from "../client/nats_types.ts";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type ArchiveIndex, ArchiveWriter, type EntryMeta, readArchive } from "./archive.ts";
+import { setEnvValues } from "../config/mod.ts";
 import { BackupError } from "./errors.ts";
 import { openSealed, sealWith } from "./sealed.ts";
 import { restoreStream, snapshotStream, type TransferProgress } from "./snapshot.ts";
@@ -213,13 +214,6 @@ async function writeSecret(path: string, data: Uint8Array, mode: number, force: 
   return true;
 }
 
-/** `.env` text with `name`'s line replaced, or appended when it has none. */
-function setEnvLine(text: string, name: string, value: string): string {
-  const line = `${name}=${value}`;
-  const re = new RegExp(`^${name}=.*$`, "m");
-  return re.test(text) ? text.replace(re, line) : `${text.trimEnd()}\n${line}\n`;
-}
-
 async function whole(data: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for await (const p of data) parts.push(p);
@@ -258,11 +252,10 @@ export async function restoreFiles(
   for await (const e of readArchive(plaintext)) {
     const m = e.meta;
     if (m.kind === "env") {
-      let text = new TextDecoder().decode(await whole(e.data));
-      if (target.dataDir !== undefined) text = setEnvLine(text, "NATS_DATA_DIR", target.dataDir);
-      if (target.identityDir !== undefined) {
-        text = setEnvLine(text, "NATS_IDENTITY_DIR", target.identityDir);
-      }
+      const { text } = setEnvValues(new TextDecoder().decode(await whole(e.data)), {
+        ...(target.dataDir === undefined ? {} : { NATS_DATA_DIR: target.dataDir }),
+        ...(target.identityDir === undefined ? {} : { NATS_IDENTITY_DIR: target.identityDir }),
+      });
       files.push({ path: target.envFile, data: new TextEncoder().encode(text), mode: 0o600 });
     } else if (m.kind === "file") {
       const [name, ...rest] = m.path.split("/");
