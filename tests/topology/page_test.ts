@@ -73,16 +73,23 @@ Deno.test({
       );
 
       // who needs ops.echo.> (every unit's echo): both leaf nodes, with their guardians
+      await page.fill('#interest-form input[name="subject"]', "ops.echo.>");
+      await Promise.all([page.waitForURL(/subject=/), page.click("#interest-form button")]);
       // The hub's view of a leaf node's subscriptions is rebuilt after router-2's link came back:
-      // ask again until both leaf nodes show their guardians' interest.
+      // reload (which waits for the page, unlike a second submit: its URL already matches) until
+      // both leaf nodes show their guardians' interest.
       let rows: string[] = [];
       await until(async () => {
-        await page.fill('#interest-form input[name="subject"]', "ops.echo.>");
-        await Promise.all([page.waitForURL(/subject=/), page.click("#interest-form button")]);
         rows = await page.locator("#interest tbody tr").allTextContents();
-        return rows.length === 2 && rows[0]!.includes("ops.echo.router-1-g") &&
-          rows[1]!.includes("router-2-g");
-      }, "both leaf nodes' interest in ops.echo.>");
+        if (
+          rows.length === 2 && rows[0]!.includes("ops.echo.router-1-g") &&
+          rows[1]!.includes("router-2-g")
+        ) return true;
+        await page.reload();
+        return false;
+      }, "both leaf nodes' interest in ops.echo.>").catch((e: Error) => {
+        throw new Error(`${e.message}; the page lists ${JSON.stringify(rows)}`);
+      });
       assert.equal(rows.length, 2, rows.join("\n"));
       assert.ok(rows[0]!.includes("router-1") && rows[0]!.includes("ops.echo.router-1-g"));
       assert.ok(rows[1]!.includes("router-2") && rows[1]!.includes("router-2-g"));
