@@ -20,6 +20,7 @@ compat=(
   tests/foundation/server_test.ts
   tests/foundation/supervisor_test.ts
   tests/foundation/nats_script_test.ts
+  tests/foundation/jetstream_wait_test.ts
   tests/monitor/
   tests/dashboard/live_test.ts
   tests/dashboard/units_test.ts

@@ -16,7 +16,6 @@ import {
   projectPath,
   type SectionName,
 } from "../config/mod.ts";
-import { retry } from "../client/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
 import { UnitRegistry } from "../monitor/mod.ts";
@@ -40,24 +39,12 @@ if (import.meta.main) {
   const config = exitOnConfigError(() => loadConfig(ALERTS_SECTIONS));
   const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
   const { print, clients: { ops: client } } = await startProgram("alerts", config.unit, {
-    ops: { creds: readCredsOrExit(files.alertsOps, "alerts") },
+    ops: { creds: readCredsOrExit(files.alertsOps, "alerts"), jetStream: true },
   }, natsTlsOptions(config.natsTls));
-  // Right after nats-server starts, the account's JetStream may not answer yet: asked again.
-  const store = await retry(
-    () =>
-      AlertStore.open(client.nc, {
-        historyDays: config.alerts.historyDays,
-        replicas: config.history.replicas,
-      }),
-    {
-      backoff: { initialMs: 250, factor: 2, maxMs: 5_000 },
-      attempts: 12,
-      onError: (e, n, waitMs) =>
-        print(
-          `alert store not ready (attempt ${n}: ${(e as Error).message}); again in ${waitMs} ms`,
-        ),
-    },
-  );
+  const store = await AlertStore.open(client.nc, {
+    historyDays: config.alerts.historyDays,
+    replicas: config.history.replicas,
+  });
   // The units the dashboard stores are read, never written: a unit that fell silent while no
   // evaluator ran is known here, so its missing heartbeat alerts.
   const units = await UnitRegistry.start(client.nc, { persist: false, historyStream: null });

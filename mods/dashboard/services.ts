@@ -19,6 +19,7 @@ import {
   type Varz,
 } from "../monitor/mod.ts";
 import { AlertStore } from "../alerts/mod.ts";
+import { waitForJetStream } from "../runtime/mod.ts";
 import { HistoryStore } from "../history/mod.ts";
 import { PrometheusCollector } from "../prometheus/mod.ts";
 import type { CertificateInfo } from "../tls/mod.ts";
@@ -640,10 +641,10 @@ export class DashboardServices implements AsyncDisposable {
     return this.close();
   }
 
-  // Logins need users and sessions first; JetStream may be off or not ready yet: retry, then
-  // keep them in this process only (one instance, ended by a restart) and say so. The audit
-  // trail has no such fallback: without JetStream, changes are refused (503) rather than made
-  // unrecorded.
+  // Logins need users and sessions first; JetStream may be off (the start waited for it a while
+  // in #startOps): keep them in this process only (one instance, ended by a restart) and say
+  // so. The audit trail has no such fallback: without JetStream, changes are refused (503) rather
+  // than made unrecorded.
   async #openAccess(
     client: NunectClient,
     options: Partial<SessionStoreOptions>,
@@ -656,23 +657,12 @@ export class DashboardServices implements AsyncDisposable {
     };
     const users = { secret: d.secret, issuer: `nunect ${d.domain}` };
     try {
-      await retry(async () => {
-        this.#sessions = await SessionStore.open(client.nc, settings);
-        this.#users = await UserStore.open(client.nc, users);
-        this.#tokens = await TokenStore.open(client.nc);
-      }, {
-        backoff: this.#backoff,
-        attempts: 3,
-        signal: this.#stopped.signal,
-        onError: (e, attempt, waitMs) =>
-          this.#log(
-            `Users and sessions could not start (attempt ${attempt}): ${
-              (e as Error).message
-            }; retrying in ${waitMs / 1000} s`,
-          ),
-      });
-    } catch {
+      this.#sessions = await SessionStore.open(client.nc, settings);
+      this.#users = await UserStore.open(client.nc, users);
+      this.#tokens = await TokenStore.open(client.nc);
+    } catch (e) {
       if (this.#closed) return;
+      this.#log(`Users and sessions could not use JetStream: ${(e as Error).message}`);
       this.#sessions = await SessionStore.open(null, { ...settings, bucket: null });
       this.#users = await UserStore.open(null, { ...users, bucket: null });
       this.#tokens = await TokenStore.open(null, { bucket: null });
@@ -781,6 +771,16 @@ export class DashboardServices implements AsyncDisposable {
       creds: this.#credentials.ops,
     });
     if (this.#closed) return void await client.close();
+    // The one start-up wait for OPS's JetStream (2.9 turns it on a moment after the account
+    // loads); without it after a few questions, the stores below fall back to memory.
+    await waitForJetStream(client, {
+      what: "the dashboard's OPS account",
+      log: this.#log,
+      backoff: this.#backoff,
+      attempts: 3,
+      signal: this.#stopped.signal,
+    }).catch(() => {});
+    if (this.#closed) return;
     await this.#openAccess(client, sessions);
     this.#history = new HistoryStore(client.nc, { tiers: this.config.history.tiers, maxBytes: 0 });
     this.#alertsFeed = new AlertsFeed(
@@ -805,8 +805,8 @@ export class DashboardServices implements AsyncDisposable {
       maxUnits: this.config.dashboard.maxUnits,
       ...registry,
     };
-    // JetStream may be off or not ready yet: retry a few times, then serve units from memory and
-    // move them into JetStream (KV and history) as soon as it answers.
+    // JetStream may be off: serve units from memory and move them into JetStream (KV and
+    // history) as soon as it answers.
     const start = (attempts?: number) =>
       retry(() => UnitRegistry.start(client.nc, options), {
         backoff: this.#backoff,
@@ -820,7 +820,7 @@ export class DashboardServices implements AsyncDisposable {
           ),
       });
     try {
-      this.#setUnits(await start(3));
+      this.#setUnits(await start(1));
       return;
     } catch (e) {
       if (this.#closed) throw e;

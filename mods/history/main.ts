@@ -37,7 +37,7 @@ if (import.meta.main) {
   const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
   const { id: collectorId, print, clients } = await startProgram("history", config.unit, {
     sys: { creds: readCredsOrExit(files.historySys, "history") },
-    ops: { creds: readCredsOrExit(files.historyOps, "history") },
+    ops: { creds: readCredsOrExit(files.historyOps, "history"), jetStream: true },
   }, natsTlsOptions(config.natsTls));
   const { sys: sysClient, ops: opsClient } = clients;
   const sys = new SysMonitor(sysClient.nc);

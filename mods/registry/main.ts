@@ -38,7 +38,7 @@ if (import.meta.main) {
   const files = systemCredsFiles(projectPath(config.identity.dir, PROJECT_DIR), config.unit.unitId);
   const { id: registryId, print, clients } = await startProgram("registry", config.unit, {
     sys: { creds: readCredsOrExit(files.registrySys, "registry") },
-    ops: { creds: readCredsOrExit(files.registryOps, "registry") },
+    ops: { creds: readCredsOrExit(files.registryOps, "registry"), jetStream: true },
   }, natsTlsOptions(config.natsTls));
   const { sys: sysClient, ops: opsClient } = clients;
   const sys = new SysMonitor(sysClient.nc);

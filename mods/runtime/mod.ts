@@ -42,4 +42,10 @@ export {
   startProgram,
   stopOnSignals,
 } from "./program.ts";
+export {
+  JETSTREAM_WAIT,
+  JETSTREAM_WAIT_ATTEMPTS,
+  type JetStreamWaitOptions,
+  waitForJetStream,
+} from "./jetstream_wait.ts";
 export { type RunState, Supervisor, type SupervisorOptions } from "./supervisor.ts";

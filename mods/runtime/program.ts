@@ -1,9 +1,12 @@
 import { connect, type ConnectOptions, type NunectClient } from "../client/mod.ts";
+import { waitForJetStream } from "./jetstream_wait.ts";
 
 /** A NATS user the program connects as: the `.creds` text the controller issued it. */
 export interface ProgramUser {
   /** The user's `.creds` text (JWT and seed). */
   readonly creds: string;
+  /** The program keeps state in this user's account's JetStream: wait until it answers. */
+  readonly jetStream?: boolean;
 }
 
 /** What {@linkcode startProgram} needs of the configuration: the unit's id and NATS URL. */
@@ -27,12 +30,16 @@ export interface StartedProgram<Who extends string> {
 /**
  * The start of a background program's entry point (history, registry, alerts): its id and log
  * printer, and one connection per configured user, each waiting for the server at first and
- * reconnecting for ever. When a connection cannot be made the program says which server it
- * could not reach and exits with code 1. For entry points (`main.ts`) only.
+ * reconnecting for ever; then, for the users marked `jetStream`, the wait until their account
+ * answers JetStream ({@linkcode waitForJetStream}: nats-server 2.9 turns it on a moment after
+ * the account loads), so the program's first JetStream calls need no retry of their own. When a
+ * connection cannot be made, or JetStream does not answer within the wait, the program says
+ * which server or account and exits with code 1. For entry points (`main.ts`) only.
  *
  * @param program the program's name, e.g. `history`
  * @param unit this unit's id and NATS URL (`config.unit`)
- * @param users the users to connect as, by a short name (`{ sys: { creds } }`)
+ * @param users the users to connect as, by a short name (`{ sys: { creds } }`; `jetStream: true`
+ *   for a user whose account's JetStream the program needs)
  * @param tls TLS towards the server (`natsTlsOptions(config.natsTls)`), when configured
  * @returns the id, the printer and the connections
  */
@@ -57,6 +64,7 @@ export async function startProgram<Who extends string>(
         maxReconnectAttempts: -1,
       })
     ));
+    await waitForJetStreams(program, id, entries, clients, print);
     return {
       id,
       print,
@@ -69,6 +77,28 @@ export async function startProgram<Who extends string>(
     console.error(`${program} ${id}: cannot connect to ${unit.natsUrl}: ${(e as Error).message}`);
     Deno.exit(1);
   }
+}
+
+async function waitForJetStreams(
+  program: string,
+  id: string,
+  entries: readonly [string, ProgramUser][],
+  clients: readonly NunectClient[],
+  print: (line: string) => void,
+): Promise<void> {
+  await Promise.all(entries.map(async ([who, u], i) => {
+    if (!u.jetStream) return;
+    const what = `the ${who} user's account`;
+    try {
+      await waitForJetStream(clients[i]!, { what, log: print });
+    } catch (e) {
+      console.error(
+        `${program} ${id}: JetStream does not answer in ${what}: ${(e as Error).message}. ` +
+          "Check that JetStream is enabled on the server and for the account",
+      );
+      Deno.exit(1);
+    }
+  }));
 }
 
 /**
