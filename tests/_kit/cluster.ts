@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { connect } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { initIdentity } from "../../mods/controller/mod.ts";
 import { type NatsServer, startNats, TEST_HUB_UNIT } from "./nats.ts";
 import { freePorts } from "./ports.ts";
@@ -166,6 +166,20 @@ async function running(
 }
 
 async function formed(servers: readonly NatsServer[], timeoutMs: number): Promise<void> {
+  // One OPS connection per member for the whole wait, closed after it.
+  const ops = new OpsConnections();
+  try {
+    await waitFormed(servers, timeoutMs, ops);
+  } finally {
+    await ops.close();
+  }
+}
+
+async function waitFormed(
+  servers: readonly NatsServer[],
+  timeoutMs: number,
+  ops: OpsConnections,
+): Promise<void> {
   await until(
     async () => {
       const up = await running(servers);
@@ -201,7 +215,7 @@ async function formed(servers: readonly NatsServer[], timeoutMs: number): Promis
       }
       if (leaders.size !== 1 || !leaderSees) return false;
       // Each member has JetStream on for OPS (2.9 turns it on a moment after the account loads).
-      for (const s of up.values()) if (!(await jetStreamAnswers(s))) return false;
+      for (const s of up.values()) if (!(await jetStreamAnswers(await ops.of(s)))) return false;
       return true;
     },
     `the cluster of ${servers.length} servers to form (routes, a JetStream meta leader that sees every member, JetStream for OPS on each)`,
@@ -210,16 +224,38 @@ async function formed(servers: readonly NatsServer[], timeoutMs: number): Promis
   );
 }
 
-/** Whether `server` answers OPS's JetStream account info (not "JetStream not enabled"). */
-async function jetStreamAnswers(server: NatsServer): Promise<boolean> {
-  const nc = await connect({ servers: server.url, ...server.users.ops.nats }).catch(() => null);
+/** OPS connections to the members, one each, made on first use and again once closed. */
+class OpsConnections {
+  readonly #open = new Map<NatsServer, Promise<NatsConnection | null>>();
+
+  /** The member's connection; null while it cannot be made (asked again next time). */
+  async of(server: NatsServer): Promise<NatsConnection | null> {
+    const had = await this.#open.get(server);
+    if (had && !had.isClosed()) return had;
+    // This member only: never moved to another one that its INFO names.
+    const made = connect({
+      servers: server.url,
+      ignoreClusterUpdates: true,
+      ...server.users.ops.nats,
+    }).catch(() => null);
+    this.#open.set(server, made);
+    return await made;
+  }
+
+  /** Closes every connection made. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#open.values()].map(async (c) => await (await c)?.close()));
+    this.#open.clear();
+  }
+}
+
+/** Whether the member of `nc` answers OPS's JetStream account info (not "JetStream not enabled"). */
+async function jetStreamAnswers(nc: NatsConnection | null): Promise<boolean> {
   if (nc === null) return false;
   try {
     const m = await nc.request("$JS.API.INFO", undefined, { timeout: 2_000 });
     return (m.json() as { error?: unknown }).error === undefined;
   } catch {
     return false;
-  } finally {
-    await nc.close();
   }
 }
