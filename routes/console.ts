@@ -21,8 +21,9 @@ export function consoleAccounts(c: AppContext): string[] {
 }
 
 /**
- * The console's connection inside a named account, acting for the logged-in user, refused
- * outside the user's scope.
+ * The console's connection inside a named account, acting for the logged-in user with the
+ * rights of the role in force (a token's, never above its user's), refused outside the user's
+ * scope.
  *
  * @param c the request context
  * @param name the account's name
@@ -35,7 +36,7 @@ export function accountNamed(c: AppContext, name: string): Promise<AccountContex
   if (!inScope(p.scope, name)) {
     throw new HttpError(403, `Forbidden: account "${name}" is outside the scope of "${p.user}"`);
   }
-  return c.var.services.account(name, { user: p.user });
+  return c.var.services.account(name, { user: p.user, role: p.role });
 }
 
 /**

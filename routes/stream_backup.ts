@@ -56,7 +56,8 @@ export const streamBackupRoutes: readonly Route[] = [
     method: "POST",
     path: "/api/streams/:account/restore",
     title: "restore a stream from a .nunect-stream backup: the request body, streamed (replace)",
-    role: "operator",
+    // A restore creates a stream, and with replace deletes one first: an admin's right.
+    role: "admin",
     handle: async (c) => {
       const body = c.req.raw.body;
       if (body === null) throw new HttpError(400, "Invalid restore: the request has no body");

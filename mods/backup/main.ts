@@ -244,7 +244,7 @@ async function dial(account: string) {
     );
   }
   try {
-    const issued = await session.controller.issueConsole(account, "backup", 3600_000);
+    const issued = await session.controller.issueConsole(account, "backup", "admin", 3600_000);
     return (await connect({
       servers: c.unit.natsUrl,
       unitId: `${c.unit.unitId}-backup`.slice(0, 64),

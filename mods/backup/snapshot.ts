@@ -35,7 +35,10 @@ export interface SnapshotOptions {
   readonly onProgress?: (p: TransferProgress) => void;
   /** How long to wait for the API's answer, ms (default 10 s). */
   readonly timeoutMs?: number;
-  /** The connection's inbox prefix, when it is not `_INBOX` (credentials that allow only theirs). */
+  /**
+   * The inbox prefix, when it is not the connection's own (default: the connection's, for
+   * credentials that allow only theirs).
+   */
   readonly inboxPrefix?: string;
 }
 
@@ -104,7 +107,9 @@ export async function snapshotStream(
   options: SnapshotOptions = {},
 ): Promise<StreamSnapshot> {
   const what = `Cannot back up stream "${stream}"`;
-  const inbox = createInbox(options.inboxPrefix);
+  const inbox = createInbox(
+    options.inboxPrefix ?? (nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix,
+  );
   const queue: Msg[] = [];
   const deferred: Msg[] = [];
   let wake: (() => void) | undefined;

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { Agrees } from "../protocol/wire_schema.ts";
 import type { AccountLimits } from "./accounts.ts";
-import type { UnitRole } from "./permissions.ts";
+import type { ConsoleRole, UnitRole } from "./permissions.ts";
 import { accountLimitsSchema } from "./accounts.ts";
-import { UNIT_ROLES } from "./permissions.ts";
+import { CONSOLE_ROLES, UNIT_ROLES } from "./permissions.ts";
 
 /** Requests to the controller service go to `nunect.controller.<operation>` in the SYS account. */
 export const CONTROLLER_SUBJECT_PREFIX = "nunect.controller";
@@ -60,7 +60,7 @@ export const controllerRequests = {
     expiresAt: z.number().int().positive(),
   }),
   "browser.revoke": z.object({ actor, session }),
-  "console.issue": z.object({ actor, account }),
+  "console.issue": z.object({ actor, account, role: z.enum(CONSOLE_ROLES) }),
   "router.provision": z.object({
     actor,
     unitId,
@@ -116,8 +116,11 @@ export interface ControllerRequests {
   "browser.issue": { actor: string; unitId: string; session: string; expiresAt: number };
   /** Revokes a session's browser credentials. */
   "browser.revoke": { actor: string; session: string };
-  /** Credentials for the dashboard's console in an account. */
-  "console.issue": { actor: string; account: string };
+  /**
+   * Credentials for the dashboard's console in an account, acting for a dashboard user with the
+   * permissions of that user's role.
+   */
+  "console.issue": { actor: string; account: string; role: ConsoleRole };
   /** A router's bundle: its unit, the hub's leaf URL, time master, replacing an old one. */
   "router.provision": {
     actor: string;

@@ -14,6 +14,9 @@ import { IdentityNotFoundError, IdentityRequestError } from "./errors.ts";
 import type { AuditSink } from "./journal.ts";
 import { jwtClaims, NativeKeyPair, newKeyPair } from "./keys.ts";
 import {
+  CONSOLE_ROLES,
+  consolePermissions,
+  type ConsoleRole,
   SERVICE_USERS,
   type ServiceUserName,
   type SubjectPermissions,
@@ -56,6 +59,14 @@ export interface Issued {
   readonly user: UserRecord;
   /** The `.creds` file: JWT and seed. Secret: hand it to the unit only. */
   readonly creds: string;
+}
+
+/** Issued console credentials: the role they follow and the inbox their connection must use. */
+export interface IssuedConsole extends Issued {
+  /** The dashboard role whose permissions the user has. */
+  readonly role: ConsoleRole;
+  /** The connection's inbox prefix (`_INBOX.console_…`): the only inbox it may subscribe to. */
+  readonly inboxPrefix: string;
 }
 
 /** A change of an account's limits or telemetry export. */
@@ -357,24 +368,36 @@ export class Controller {
   }
 
   /**
-   * Issues a JetStream console user: everything inside one tenant or OPS account (what the
-   * console may do there is what the account may do, nothing beyond it), for one dashboard user,
-   * expiring after `ttlMs`. The dashboard asks for one per account and dashboard user and keeps
-   * it until shortly before it expires.
+   * Issues a JetStream console user: inside one tenant or OPS account, for one dashboard user,
+   * with the NATS permissions of that user's role ({@linkcode consolePermissions}: a viewer's
+   * reads, an operator's also writes data, an admin's is everything in the account), expiring
+   * after `ttlMs`. The dashboard asks for one per account, dashboard user and role, and keeps it
+   * until shortly before it expires.
    *
    * @param account the account
    * @param actor the dashboard user it acts for
+   * @param role that user's role
    * @param ttlMs its lifetime (default 8 h)
-   * @returns the user and its `.creds`
+   * @returns the user, its `.creds` and the inbox prefix its connection must use
    * @throws {IdentityRequestError} for the system account
    * @throws {IdentityNotFoundError} for an unknown account
    */
-  async issueConsole(account: string, actor: string, ttlMs = 8 * 3600_000): Promise<Issued> {
+  async issueConsole(
+    account: string,
+    actor: string,
+    role: ConsoleRole,
+    ttlMs = 8 * 3600_000,
+  ): Promise<IssuedConsole> {
     const name = validateAccountName(account);
+    if (!(CONSOLE_ROLES as readonly string[]).includes(role)) {
+      throw new IdentityRequestError(
+        `Invalid console role "${role}": expected one of ${CONSOLE_ROLES.join(", ")}`,
+      );
+    }
     return await this.#recorded(
       actor,
       "user.issue",
-      `console user in ${name}`,
+      `console user (${role}) in ${name}`,
       null,
       () =>
         this.#store.locked(async () => {
@@ -384,13 +407,19 @@ export class Controller {
               `The console does not act in the system account "${name}"`,
             );
           }
+          // Its own inbox, not guessable: a viewer's console user reads no other inbox.
+          const token = Array.from(crypto.getRandomValues(new Uint8Array(12)))
+            .map((b) => b.toString(16).padStart(2, "0")).join("");
+          const inboxPrefix = `_INBOX.console_${token}`;
+          const permissions = consolePermissions(role, inboxPrefix);
           const issued = await this.#issue(a, {
             name: `console-${actor}`.slice(0, 64),
             kind: "console",
+            ...(permissions ? { permissions } : {}),
             expiresAt: Math.floor((this.#now() + ttlMs) / 1000),
             issuedBy: actor,
           });
-          return { result: issued, after: userSummary(issued.user) };
+          return { result: { ...issued, role, inboxPrefix }, after: userSummary(issued.user) };
         }),
     );
   }

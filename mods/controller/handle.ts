@@ -63,8 +63,8 @@ const handlers: Handlers = {
     revoked: (await c.revokeSession(r.session, r.actor)).length,
   }),
   "console.issue": async (c, r) => {
-    const { creds, user } = await c.issueConsole(r.account, r.actor);
-    return { creds, expiresAt: user.expiresAt };
+    const { creds, user, role, inboxPrefix } = await c.issueConsole(r.account, r.actor, r.role);
+    return { creds, expiresAt: user.expiresAt, role, inboxPrefix };
   },
   "router.provision": async (c, r, ctx) => {
     const bundle = await provisionRouter(c, {

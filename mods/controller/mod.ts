@@ -50,6 +50,7 @@ export type {
   AccountUpdate,
   ControllerOptions,
   Issued,
+  IssuedConsole,
   IssueUnitRequest,
   UserFilter,
   UserState,
@@ -78,6 +79,9 @@ export { CONTROLLER_SECTIONS } from "./sections.ts";
 export { serveController, serveControllerApi } from "./service.ts";
 export type { ControllerSession, OpenControllerOptions } from "./open.ts";
 export {
+  CONSOLE_ROLES,
+  consolePermissions,
+  type ConsoleRole,
   routerRelayPermissions,
   SERVICE_USERS,
   type ServiceUserName,

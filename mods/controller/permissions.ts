@@ -232,3 +232,107 @@ export const SERVICE_USERS = {
 
 /** The name of one of nunect's own users. */
 export type ServiceUserName = keyof typeof SERVICE_USERS;
+
+/**
+ * The dashboard roles a console user acts for, least first (the same names as mods/access's
+ * roles: `viewer` reads, `operator` also writes data, `admin` also creates and deletes).
+ */
+export const CONSOLE_ROLES = ["viewer", "operator", "admin"] as const;
+
+/** The role of the dashboard user a console user acts for. */
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+/**
+ * What a viewer's console user may ask JetStream: account info, stream and consumer info and
+ * lists, direct get and message get (every read of the console is one of these: no consumer).
+ * `STREAM.NAMES` also answers "which stream holds subject X".
+ */
+const CONSOLE_READ_API = [
+  "INFO",
+  "STREAM.NAMES",
+  "STREAM.LIST",
+  "STREAM.INFO.*",
+  "STREAM.MSG.GET.*",
+  "DIRECT.GET.>",
+  "CONSUMER.NAMES.*",
+  "CONSUMER.LIST.*",
+  "CONSUMER.INFO.*.*",
+];
+
+/**
+ * What only an admin's console user may ask JetStream: create, change, restore (which may
+ * replace) and delete streams (KV buckets and object stores are streams too: creating, sealing
+ * and deleting them is one of these), purge the account, move streams and step leaders down.
+ */
+const CONSOLE_ADMIN_API = [
+  "STREAM.CREATE.>",
+  "STREAM.UPDATE.>",
+  "STREAM.DELETE.>",
+  "STREAM.RESTORE.>",
+  "STREAM.PEER.REMOVE.>",
+  "STREAM.LEADER.STEPDOWN.>",
+  "CONSUMER.LEADER.STEPDOWN.>",
+  "ACCOUNT.PURGE.>",
+  "ACCOUNT.STREAM.MOVE.>",
+  "ACCOUNT.STREAM.CANCEL_MOVE.>",
+  "META.>",
+  "SERVER.>",
+];
+
+/**
+ * The permissions of a JetStream console user, by the role of the dashboard user it acts for, so
+ * that nats-server itself refuses what the role may not do (the route table refuses it first;
+ * this holds where a route or a library goes further than its table entry says):
+ *
+ * - `viewer`: reads only. Publishes nothing but the read API (`CONSOLE_READ_API`), the
+ *   `$SRV` discovery requests (PING, INFO, STATS) and flow-control answers (`$JS.FC.>`); creates
+ *   consumers only filtered on an object store's chunks or metadata (`$O.<bucket>.C.<id>`,
+ *   `$O.<bucket>.M.>`: @nats-io/obj reads objects through ordered push consumers); subscribes
+ *   to its own inbox and to KV subjects (live watches of keys).
+ * - `operator`: publishes anything in the account (messages, KV and object writes, acks, purges,
+ *   consumer create, edit, pause, reset and delete, `$SRV` calls) except the admin API
+ *   (`CONSOLE_ADMIN_API`), directly or through a JetStream domain prefix
+ *   (`$JS.<domain>.API`); subscribes like a viewer.
+ * - `admin`: everything in the account (undefined: no lists in the JWT).
+ *
+ * nats-server does not check a request's reply subject against publish permissions: a user
+ * that may send a request may have the answer published to any subject. Only the dashboard
+ * holds console users and it never lets a requester choose a reply subject for them.
+ *
+ * @param role the dashboard user's role
+ * @param inboxPrefix the console connection's inbox prefix (its only inbox)
+ * @returns the lists, or undefined for an admin (everything in the account)
+ * @example
+ * ```ts
+ * consolePermissions("viewer", "_INBOX.console_x1").sub.allow;
+ * // ["_INBOX.console_x1.>", "$KV.>"]
+ * ```
+ */
+export function consolePermissions(
+  role: ConsoleRole,
+  inboxPrefix: string,
+): SubjectPermissions | undefined {
+  if (role === "admin") return undefined;
+  const sub = { allow: [`${inboxPrefix}.>`, "$KV.>"] };
+  if (role === "operator") {
+    return {
+      pub: {
+        allow: [">"],
+        deny: CONSOLE_ADMIN_API.flatMap((a) => [`$JS.API.${a}`, `$JS.*.API.${a}`]),
+      },
+      sub,
+    };
+  }
+  return {
+    pub: {
+      allow: [
+        ...CONSOLE_READ_API.map((a) => `$JS.API.${a}`),
+        "$JS.API.CONSUMER.CREATE.*.*.$O.*.C.*",
+        "$JS.API.CONSUMER.CREATE.*.*.$O.*.M.>",
+        "$JS.FC.>",
+        ...["PING", "INFO", "STATS"].flatMap((v) => [`$SRV.${v}`, `$SRV.${v}.>`]),
+      ],
+    },
+    sub,
+  };
+}

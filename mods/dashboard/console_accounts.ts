@@ -8,11 +8,21 @@ import {
   type Requester,
 } from "../jetstream/mod.ts";
 
-/** How {@linkcode ConsoleAccounts} opens a connection: the account and the user's `.creds`. */
-export type CredsDialer = (account: string, creds: string) => Promise<NatsConnection>;
+/**
+ * How {@linkcode ConsoleAccounts} opens a connection: the account, the user's `.creds` and the
+ * inbox prefix the user was issued with (the only inbox it may subscribe to; the connection must
+ * use it).
+ */
+export type CredsDialer = (
+  account: string,
+  creds: string,
+  inboxPrefix: string,
+) => Promise<NatsConnection>;
 
 /** A console user's connection, kept until shortly before the user expires. */
 interface Open {
+  /** The dashboard user it acts for. */
+  readonly user: string;
   readonly nc: Promise<NatsConnection>;
   /** The user's expiry, ms since the epoch. */
   readonly expiresAt: number;
@@ -22,11 +32,16 @@ interface Open {
 const RENEW_BEFORE_MS = 10 * 60_000;
 
 /**
- * The JetStream console's {@linkcode AccountConnector} in operator mode: for each account and
- * dashboard user, a user the controller issues (everything inside that one account, expiring
- * after hours), so an action in BRIDGE has BRIDGE's rights and nothing beyond, and the dashboard
- * keeps no tenant's password. The accounts are the controller's (OPS and every tenant, also those
- * created after the dashboard started; never the system account).
+ * The JetStream console's {@linkcode AccountConnector} in operator mode: for each account,
+ * dashboard user and role, a user the controller issues (inside that one account, with the
+ * NATS permissions of the role: a viewer's reads only, an operator's no stream creation or
+ * deletion, an admin's everything; expiring after hours), so an action in BRIDGE has BRIDGE's
+ * rights and the requester's role's, nothing beyond, and the dashboard keeps no tenant's
+ * password. Connections are kept per account, user and role: a request in force with a lesser
+ * role never reaches a stronger user's connection, and {@linkcode ConsoleAccounts.forget} drops
+ * a user's connections when its role, scope or state changes. The accounts are the
+ * controller's (OPS and every tenant, also those created after the dashboard started; never the
+ * system account).
  */
 export class ConsoleAccounts implements AccountConnector {
   readonly #controller: () => ControllerClient | undefined;
@@ -75,11 +90,11 @@ export class ConsoleAccounts implements AccountConnector {
   }
 
   /**
-   * A connection inside `account` for `requester`, with a console user issued for them on first
-   * use and again shortly before it expires.
+   * A connection inside `account` for `requester`, with a console user of the requester's role
+   * issued for them on first use and again shortly before it expires.
    *
    * @param account the account's name
-   * @param requester the dashboard user
+   * @param requester the dashboard user and the role in force
    * @returns the account and its connection
    * @throws {NotFoundError} for an account the controller does not have (or the system account)
    * @throws {AccountUnavailableError} when the controller or the server refuses or is away
@@ -94,7 +109,7 @@ export class ConsoleAccounts implements AccountConnector {
         `among the console's accounts (${this.#names.join(", ") || "none"})`,
       );
     }
-    const key = `${account}\n${requester.user}`;
+    const key = `${account}\n${requester.user}\n${requester.role}`;
     const kept = this.#open.get(key);
     if (kept !== undefined && kept.expiresAt - Date.now() > RENEW_BEFORE_MS) {
       const nc = await kept.nc.catch(() => undefined);
@@ -108,12 +123,13 @@ export class ConsoleAccounts implements AccountConnector {
     if (controller === undefined) {
       throw new AccountUnavailableError(account, "the dashboard has no system connection yet");
     }
-    let issued: { creds: string; expiresAt: number };
+    let issued: { creds: string; expiresAt: number; inboxPrefix: string };
     try {
-      issued = await controller.call("console.issue", { actor: requester.user, account }) as {
-        creds: string;
-        expiresAt: number;
-      };
+      issued = await controller.call("console.issue", {
+        actor: requester.user,
+        account,
+        role: requester.role,
+      }) as { creds: string; expiresAt: number; inboxPrefix: string };
     } catch (e) {
       throw new AccountUnavailableError(
         account,
@@ -121,8 +137,8 @@ export class ConsoleAccounts implements AccountConnector {
         { cause: e },
       );
     }
-    const nc = this.#dial(account, issued.creds);
-    this.#open.set(key, { nc, expiresAt: issued.expiresAt * 1000 });
+    const nc = this.#dial(account, issued.creds, issued.inboxPrefix);
+    this.#open.set(key, { user: requester.user, nc, expiresAt: issued.expiresAt * 1000 });
     try {
       return { account, nc: await nc };
     } catch (e) {
@@ -133,6 +149,23 @@ export class ConsoleAccounts implements AccountConnector {
         { cause: e },
       );
     }
+  }
+
+  /**
+   * Closes every connection kept for a dashboard user (in every account and role): its role,
+   * scope or state changed, and its next request gets a console user issued for what it is now.
+   *
+   * @param user the dashboard user's name
+   * @returns how many connections were closed
+   */
+  async forget(user: string): Promise<number> {
+    const gone = [...this.#open.entries()].filter(([, o]) => o.user === user);
+    for (const [key] of gone) this.#open.delete(key);
+    await Promise.all(gone.map(async ([, o]) => {
+      const nc = await o.nc.catch(() => undefined);
+      await nc?.close().catch(() => {});
+    }));
+    return gone.length;
   }
 
   /** Closes every connection. */

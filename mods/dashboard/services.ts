@@ -524,15 +524,27 @@ export class DashboardServices implements AsyncDisposable {
   }
 
   /**
-   * A connection inside an account for the JetStream console, acting for the logged-in user.
+   * A connection inside an account for the JetStream console, acting for the logged-in user
+   * with the rights of the role in force.
    *
    * @param account the account's name
-   * @param requester the dashboard user
+   * @param requester the dashboard user and its role
    * @returns the account and its connection
    * @throws {AccountUnavailableError} for an unknown account or refused credentials
    */
   account(account: string, requester: Requester): Promise<AccountContext> {
     return this.accounts.connect(account, requester);
+  }
+
+  /**
+   * Closes the console connections kept for a dashboard user whose role, scope or state changed:
+   * none of its console users issued before stays in use (its next request is issued one for
+   * what it is now).
+   *
+   * @param user the dashboard user's name
+   */
+  async forgetConsoleUser(user: string): Promise<void> {
+    if (this.accounts instanceof ConsoleAccounts) await this.accounts.forget(user);
   }
 
   /**
@@ -542,7 +554,7 @@ export class DashboardServices implements AsyncDisposable {
   #consoleAccounts(): ConsoleAccounts {
     return new ConsoleAccounts(
       () => this.#controller,
-      async (account, creds) =>
+      async (account, creds, inboxPrefix) =>
         (await connect({
           servers: this.config.unit.natsUrl,
           tls: natsTlsOptions(this.config.natsTls),
@@ -550,6 +562,9 @@ export class DashboardServices implements AsyncDisposable {
           name: `nunect-dashboard-jetstream-${account}`,
           creds,
           maxReconnectAttempts: -1,
+          // The inbox the console user was issued with: a viewer's or an operator's may
+          // subscribe to no other.
+          natsOptions: { inboxPrefix },
         })).nc,
     );
   }

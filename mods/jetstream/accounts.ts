@@ -5,6 +5,11 @@ import { AccountUnavailableError, NotFoundError } from "./errors.ts";
 export interface Requester {
   /** The dashboard user's name (for audit, and for credentials issued for that user). */
   readonly user: string;
+  /**
+   * The role in force for this request (`viewer`, `operator`, `admin`): a connector that issues
+   * credentials per requester gives them this role's rights and no more.
+   */
+  readonly role: "viewer" | "operator" | "admin";
 }
 
 /** A connection inside one account, as the console uses it. */
@@ -60,7 +65,7 @@ export interface AccountCredentials {
  * const pool = new AccountPool({ BRIDGE: { user: "bridge-console", creds } }, (account, c) =>
  *   connect({ servers: url, authenticator: credsAuthenticator(new TextEncoder().encode(c.creds)),
  *     name: `console-${account}` }));
- * const { nc } = await pool.connect("BRIDGE", { user: "admin" });
+ * const { nc } = await pool.connect("BRIDGE", { user: "admin", role: "admin" });
  * ```
  */
 export class AccountPool implements AccountConnector, AsyncDisposable {

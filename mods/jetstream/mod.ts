@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * import { AccountPool, StreamReader } from "./mod.ts";
- * const { nc } = await pool.connect("BRIDGE", { user: "admin" });
+ * const { nc } = await pool.connect("BRIDGE", { user: "admin", role: "admin" });
  * await new StreamReader(nc, "ORDERS").read({ seq: 1, limit: 50 }, (m) => console.log(m.seq));
  * ```
  *

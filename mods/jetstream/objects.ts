@@ -1,10 +1,11 @@
 import type { StreamInfo } from "./nats_types.ts";
+import { jetstream } from "@nats-io/jetstream";
 import { type ObjectInfo, type ObjectStore, Objm } from "@nats-io/obj";
 import { z } from "zod";
 import type { Agrees } from "../protocol/wire_schema.ts";
 import type { DurationInput } from "./stream_config.ts";
 import { duration, parseInput } from "./_schema.ts";
-import { apiError, manager, requireFeature } from "./_server.ts";
+import { apiError, inboxPrefix, manager, requireFeature } from "./_server.ts";
 import type { AccountContext } from "./accounts.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 
@@ -167,7 +168,10 @@ export async function createObjectStore(
 
 async function open(ctx: AccountContext, bucket: string): Promise<ObjectStore> {
   try {
-    return await new Objm(ctx.nc).open(bucket);
+    // Objects are read through ordered push consumers delivering to an inbox: the connection's
+    // own (a viewer's console user may subscribe to no other).
+    const js = jetstream(ctx.nc, { watcherPrefix: inboxPrefix(ctx.nc), checkAPI: false });
+    return await new Objm(js).open(bucket);
   } catch (e) {
     if (/not found/i.test((e as Error).message)) {
       const m = missingStore(ctx, bucket);

@@ -276,6 +276,8 @@ export const usersRoutes: readonly Route[] = [
     response: userViewSchema,
     handle: async (c, _q, body) => {
       const { before, after } = await c.var.services.need("users").update(nameOf(c), body);
+      // Its console connections carry the old role's NATS rights: none stays in use.
+      await c.var.services.forgetConsoleUser(after.name);
       noteAudit(c, { target: `user ${after.name}`, before, after });
       return after;
     },
@@ -310,6 +312,7 @@ export const usersRoutes: readonly Route[] = [
           disabled: verb === "disable",
         });
         const sessionsEnded = verb === "disable" ? await endSessions(c, name) : 0;
+        await c.var.services.forgetConsoleUser(name);
         noteAudit(c, {
           target: `user ${name}`,
           before: { disabled: before.disabled },

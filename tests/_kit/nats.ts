@@ -9,6 +9,7 @@ import {
   serverSections,
 } from "../../mods/config/mod.ts";
 import {
+  type ConsoleRole,
   type Controller,
   type ControllerSession,
   IdentityStore,
@@ -126,12 +127,15 @@ export interface NatsServer extends AsyncDisposable {
    */
   unit(unitId: string, request?: Omit<IssueUnitRequest, "unitId">): Promise<TestIdentity>;
   /**
-   * Issues a JetStream console user of an account through the controller: everything inside that
-   * account (as the dashboard's console gets it), for tests acting as a tenant's administrator.
+   * Issues a JetStream console user of an account through the controller, as the dashboard's
+   * console gets it for a dashboard user of `role` (default `admin`: everything inside that
+   * account, for tests acting as a tenant's administrator); its `nats` options carry the inbox
+   * prefix it was issued with.
    *
    * @param account the account's name, e.g. `BRIDGE`
+   * @param role the dashboard role whose permissions it has
    */
-  console(account: string): Promise<TestIdentity>;
+  console(account: string, role?: ConsoleRole): Promise<TestIdentity>;
   /**
    * Signs a user directly with an account's signing key, bypassing the controller (not recorded,
    * any permissions): for users of a shape nunect never issues, such as a system-account user
@@ -325,9 +329,10 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
       const issued = await (await controller()).issueUnit({ ...request, unitId }, "test");
       return testIdentity(issued.creds, account, unitId);
     },
-    async console(account) {
-      const issued = await (await controller()).issueConsole(account, "test");
-      return testIdentity(issued.creds, account, issued.user.name);
+    async console(account, role = "admin") {
+      const issued = await (await controller()).issueConsole(account, "test", role);
+      const identity = testIdentity(issued.creds, account, issued.user.name);
+      return { ...identity, nats: { ...identity.nats, inboxPrefix: issued.inboxPrefix } };
     },
     async signUser(account, name, permissions = {}) {
       const a = await new IdentityStore(identityDir).account(account);

@@ -193,7 +193,7 @@ export async function stackCreds(
     natsUrl: stack.natsUrl,
     name: "nunect-test-controller",
   });
-  return (await session.controller.issueConsole(account, "test")).creds;
+  return (await session.controller.issueConsole(account, "test", "admin")).creds;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * A stream's backup and restore from the dashboard: the backup streams JetStream's snapshot as a
- * .nunect-stream file (the CLI's format), the restore takes it as the request body; both need the
- * operator role and act in the account's own credentials; the CLI (`deno task restore stream`,
+ * .nunect-stream file (the CLI's format), the restore takes it as the request body; the backup
+ * needs the operator role, the restore (which creates a stream, and with replace deletes one)
+ * the admin role, and both act in the account's own credentials; the CLI (`deno task restore stream`,
  * `deno task backup stream`) reads and writes the same file.
  */
 import assert from "node:assert/strict";

@@ -19,7 +19,7 @@ import { FeatureUnavailableError } from "../../mods/monitor/mod.ts";
 import { needs, serverHas } from "../_kit/mod.ts";
 import { fill, startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 Deno.test("validateConsumerConfig: rules across fields and versions", () => {
   const issues = (input: unknown, v = "2.15.2") => {

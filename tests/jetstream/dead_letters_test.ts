@@ -18,7 +18,7 @@ import {
 import { serverHas, until } from "../_kit/mod.ts";
 import { fill, startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 Deno.test("dead letters: kept from max-deliveries advisories, listed, replayed, deleted", async () => {
   await using js = await startJs();

@@ -21,7 +21,7 @@ import { FeatureUnavailableError } from "../../mods/monitor/mod.ts";
 import { needs, serverHas, until } from "../_kit/mod.ts";
 import { consumerNames, startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 Deno.test("KV: buckets, paged keys, get, put, history, revert, delete, purge, watch", async (t) => {
   await using js = await startJs();

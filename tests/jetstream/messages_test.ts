@@ -14,7 +14,7 @@ import {
 } from "../../mods/jetstream/mod.ts";
 import { consumerNames, startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 Deno.test("publish, view, re-publish and delete messages", async (t) => {
   await using js = await startJs();

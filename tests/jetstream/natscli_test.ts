@@ -14,7 +14,7 @@ import {
 import { natscli } from "../_kit/mod.ts";
 import { fill, startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 /**
  * natscli prints its own re-encoding of the server's JSON, which leaves out fields at their zero

@@ -16,7 +16,7 @@ import {
 } from "../../mods/jetstream/mod.ts";
 import { startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 /** A stream of `size` pseudo-random bytes, in chunks of 64 KiB, never held whole. */
 function bytes(size: number, seed = 1): ReadableStream<Uint8Array> {

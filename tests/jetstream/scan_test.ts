@@ -19,7 +19,7 @@ import {
 import { ExportWriter } from "../../mods/jetstream/_export_writer.ts";
 import { consumerNames, fill, startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 /** 300 messages on s.a / s.b / s.c; every 10th carries X-Kind: refund and "refund" in its payload. */
 async function seed(t: Awaited<ReturnType<typeof startJs>>) {

@@ -21,7 +21,7 @@ Deno.test("inferShape merges types, properties and array items", () => {
 Deno.test("schemaView samples the newest messages per subject", async () => {
   await using js = await startJs();
   await using pool = await testPool(js.ns);
-  const ctx = await pool.connect("OPS", { user: "admin" });
+  const ctx = await pool.connect("OPS", { user: "admin", role: "admin" });
   await createStream(ctx, { name: "SV", subjects: ["sv.>"] });
   await fill(
     js.nc,

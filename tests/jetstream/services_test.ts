@@ -10,7 +10,7 @@ import {
 } from "../../mods/jetstream/mod.ts";
 import { startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 Deno.test("subjectMatches follows NATS wildcards", () => {
   assert.ok(subjectMatches("a.*.c", "a.b.c"));

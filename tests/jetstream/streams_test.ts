@@ -19,7 +19,7 @@ import {
 import { foreignCreds, serverHas } from "../_kit/mod.ts";
 import { consumerNames, fill, startJs, testPool } from "./_setup.ts";
 
-const requester = { user: "admin" };
+const requester = { user: "admin", role: "admin" } as const;
 
 Deno.test("streams across accounts: create, list, filter, which hold a subject, info, edit, delete", async (t) => {
   await using js = await startJs();
