@@ -13,9 +13,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # client certificates there), units, activity, the "requires nats-server ≥ X" notes, the JetStream
 # console (its fallbacks without batched direct get), metric history and alerts (streams, KV lease
 # and state, direct gets, the pages), stream snapshots and identity (the attacks refused,
-# revocation within seconds, browser users): what must keep working on Debian's server. A test of
-# a feature 2.9.10 lacks is declared with `needs(…)` from tests/_kit/version.ts, so it shows as
-# ignored, never as passed.
+# revocation within seconds, on routers' leaf servers too, browser users): what must keep working
+# on Debian's server. A test of a feature 2.9.10 lacks is declared with `needs(…)` from
+# tests/_kit/version.ts, so it shows as ignored, never as passed.
 compat=(
   tests/foundation/server_test.ts
   tests/foundation/supervisor_test.ts
@@ -34,6 +34,7 @@ compat=(
   tests/alerts/
   tests/identity/attacks_test.ts
   tests/identity/revocation_test.ts
+  tests/router/revocation_test.ts
   tests/dashboard/browser_users_test.ts
   tests/backup/snapshot_test.ts
   tests/security/console_roles_test.ts

@@ -22,6 +22,14 @@ export interface ProvisionRequest {
   readonly replace?: boolean;
   /** Where the bundle's files go on the router (default `/etc/nunect`). */
   readonly installDir?: string;
+  /**
+   * Where the leaf node keeps the account JWTs the hub sends (its resolver directory is
+   * `<stateDir>/jwt`; default `/var/lib/nunect`, created when missing): writable, unlike the
+   * install directory may be. On OpenWRT /var is in RAM: after a reboot the leaf node starts from
+   * the bundle's JWTs and takes the hub's within seconds of linking (the controller sends them
+   * again every 10 s).
+   */
+  readonly stateDir?: string;
   /** The leaf node's local listener (default 127.0.0.1, port 4222, monitoring 8222). */
   readonly local?: { readonly host?: string; readonly port?: number; readonly httpPort?: number };
   /** The hub's leaf port speaks TLS: how the router's link checks it and proves itself. */
@@ -49,7 +57,10 @@ export interface RouterBundle {
   readonly unitId: string;
   /** The guardian user issued for it. */
   readonly user: UserRecord;
-  /** File name to contents: `<unit>.creds`, `guardian.env`, `leaf.conf`, `README.txt`. */
+  /**
+   * File name to contents: `<unit>.creds`, `<unit>.link.creds`, `guardian.env`, `leaf.conf`,
+   * `README.txt`.
+   */
   readonly files: Readonly<Record<string, string>>;
   /** The same files as one tar archive (`<unit>/…`), for a download. */
   tar(): Uint8Array;
@@ -57,11 +68,15 @@ export interface RouterBundle {
 
 /**
  * Provisions a router in one step: issues its guardian unit user (in OPS, permissions naming the
- * unit) and writes the three files a router needs. Its leaf node runs in operator mode with the
- * operator's and accounts' public JWTs, so the local guardian authenticates with the same
- * `.creds` as the link to the hub: one identity, and the hub applies that unit's permissions to
- * everything the link carries. Revoking the unit disconnects the link and refuses it from then
- * on: a stolen router's credentials stop working. The bundle holds no signing key.
+ * unit) and its claims link, and writes the files a router needs. Its leaf node runs in operator
+ * mode with the operator's and accounts' public JWTs, so the local guardian authenticates with the
+ * same `.creds` as the link to the hub: one identity, and the hub applies that unit's permissions
+ * to everything the link carries. A second link joins the leaf node's system account to the
+ * hub's with the claims link user (see `routerClaimsLinkPermissions`): the account JWTs the
+ * controller pushes reach the leaf node's full resolver, so a unit revoked on the hub is
+ * disconnected from the router's server and refused there too (nats-server ≥ 2.9 on both sides).
+ * Revoking the router disconnects both links and refuses them from then on: a stolen router's
+ * credentials stop working. The bundle holds no signing key.
  *
  * @param controller the controller
  * @param request the router and where it reaches the hub
@@ -94,6 +109,7 @@ export async function provisionRouter(
     ...(request.timeMaster ? { timeMaster: true } : {}),
     ...(request.replace ? { replace: true } : {}),
   }, actor);
+  const link = await controller.issueRouterLink(unitId, actor);
   const store = controller.store;
   const operator = await store.operator();
   const accounts = await store.accounts();
@@ -104,6 +120,8 @@ export async function provisionRouter(
   const sys = accounts.find((a) => a.kind === "system")!;
   const dir = (request.installDir ?? "/etc/nunect").replace(/\/$/, "");
   const credsPath = `${dir}/${unitId}.creds`;
+  const linkCredsPath = `${dir}/${unitId}.link.creds`;
+  const jwtDir = `${(request.stateDir ?? "/var/lib/nunect").replace(/\/$/, "")}/jwt`;
   const host = request.local?.host ?? "127.0.0.1";
   const port = request.local?.port ?? 4222;
   const httpPort = request.local?.httpPort ?? 8222;
@@ -125,7 +143,10 @@ export async function provisionRouter(
 # The local guardian and apps connect to nats://${host}:${port} with ${unitId}.creds; the link to
 # the hub authenticates as the same router, so the hub applies its permissions to everything the
 # link carries: ${unitId}'s telemetry goes up, its echo requests and ops.time.config come down.
-# Operator mode with the accounts' public JWTs (no keys). Run: nats-server -c ${dir}/leaf.conf
+# Operator mode with the accounts' public JWTs (no keys). The second link, ${unitId}.link.creds,
+# joins this server's system account to the hub's for one thing only: the account JWTs the hub's
+# controller pushes (revocations, limits) reach this server's resolver, which keeps them in
+# ${jwtDir} (newer than the ones below, which only seed it). Run: nats-server -c ${dir}/leaf.conf
 server_name: ${unitId}
 host: ${host}
 port: ${port}
@@ -133,7 +154,13 @@ http: "${host}:${httpPort}"
 
 operator: ${await store.operatorJwt()}
 system_account: ${sys.publicKey}
-resolver: MEMORY
+resolver {
+  type: full
+  dir: "${jwtDir}"
+  allow_delete: false
+  # The link lets no request out: this server cannot ask the hub, it is told.
+  interval: "24h"
+}
 resolver_preload: {
 ${jwts.map(([a, jwt]) => `  # ${a.name}\n  ${a.publicKey}: ${jwt}`).join("\n")}
 }
@@ -144,6 +171,11 @@ leafnodes {
       urls: [${hubUrls.map((u) => `"${u}"`).join(", ")}]
       credentials: "${credsPath}"
       account: ${ops.publicKey}
+${tlsBlock}    }
+    {
+      urls: [${hubUrls.map((u) => `"${u}"`).join(", ")}]
+      credentials: "${linkCredsPath}"
+      account: ${sys.publicKey}
 ${tlsBlock}    }
   ]
 }
@@ -158,6 +190,7 @@ TIME_SYNC_MODE=auto
   const readme = `Router ${unitId}: credentials and configuration made by nunect (${stamp}).
 
   ${unitId}.creds   this router's identity (secret: mode 0600, root only)
+  ${unitId}.link.creds  the leaf server's claims link: receives account updates (secret too)
   guardian.env      the guardian's settings (config/openwrt, config/systemd read it)
   leaf.conf         the local nats-server, linked to ${hubUrls.join(" or ")}${
     tls?.hubCa ? "\n  hub-ca.pem        the CA that signed the hub's certificate" : ""
@@ -169,9 +202,9 @@ key, signed by the hub's NATS_TLS_CLIENT_CA, at ${dir}/${unitId}.crt and ${dir}/
   }
 
 Install (as root):
-  mkdir -p ${dir} && cp ${unitId}.creds guardian.env leaf.conf${
+  mkdir -p ${dir} && cp ${unitId}.creds ${unitId}.link.creds guardian.env leaf.conf${
     tls?.hubCa ? " hub-ca.pem" : ""
-  } ${dir}/ && chmod 600 ${credsPath}
+  } ${dir}/ && chmod 600 ${credsPath} ${linkCredsPath}
   nats-server -c ${dir}/leaf.conf          (or its service) and the guardian service
 
 If the router is lost or stolen: revoke ${unitId} in the dashboard (Units) or with
@@ -179,6 +212,7 @@ If the router is lost or stolen: revoke ${unitId} in the dashboard (Units) or wi
 `;
   const files: Record<string, string> = {
     [`${unitId}.creds`]: issued.creds,
+    [`${unitId}.link.creds`]: link.creds,
     "guardian.env": guardianEnv,
     "leaf.conf": leafConf,
     "README.txt": readme,

@@ -1,3 +1,4 @@
+import { CLAIMS_UPDATE_SUBJECT } from "./permissions.ts";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { ClaimsPushError } from "./errors.ts";
 import { writeFileAtomic } from "./store.ts";
@@ -57,7 +58,7 @@ export class NatsClaims implements ClaimsTarget {
   async update(accountPublicKey: string, jwt: string): Promise<void> {
     let reply: ClaimsReply;
     try {
-      const msg = await this.#nc.request("$SYS.REQ.CLAIMS.UPDATE", jwt, {
+      const msg = await this.#nc.request(CLAIMS_UPDATE_SUBJECT, jwt, {
         timeout: this.#timeoutMs,
       });
       reply = JSON.parse(decoder.decode(msg.data)) as ClaimsReply;

@@ -17,6 +17,7 @@ import {
   CONSOLE_ROLES,
   consolePermissions,
   type ConsoleRole,
+  routerClaimsLinkPermissions,
   SERVICE_USERS,
   type ServiceUserName,
   type SubjectPermissions,
@@ -458,6 +459,48 @@ export class Controller {
     );
   }
 
+  /**
+   * Issues a router's claims link (see `routerClaimsLinkPermissions`): the system-account user its
+   * leaf server links the system account with, to receive the account JWTs the controller pushes.
+   * Revokes the router's previous link. Revoking the router's unit revokes its link too.
+   *
+   * @param unitId the router's unit ID
+   * @param actor who asks
+   * @returns the user and its `.creds` (for the router's bundle only)
+   */
+  async issueRouterLink(unitId: string, actor: string): Promise<Issued> {
+    const id = validateUnitId(unitId);
+    return await this.#recorded(
+      actor,
+      "user.issue",
+      `claims link of router ${id}`,
+      null,
+      () =>
+        this.#store.locked(async () => {
+          const a = await this.#systemKeys();
+          const previous = (await this.#usersOf(a.record.name, id))
+            .filter((u) => u.active && u.kind === "link")
+            .map((u) => u.publicKey);
+          const issued = await this.#issue(a, {
+            name: id,
+            kind: "link",
+            unitId: id,
+            permissions: routerClaimsLinkPermissions(),
+            expiresAt: null,
+            issuedBy: actor,
+          });
+          if (previous.length > 0) await this.#revokeLocked(a, previous);
+          return { result: issued, after: userSummary(issued.user) };
+        }),
+    );
+  }
+
+  async #systemKeys() {
+    const sys = (await this.#store.accounts()).find((a) => a.kind === "system");
+    if (sys === undefined) throw new IdentityNotFoundError("No system account in the identity");
+    return await this.#keys(sys.name);
+  }
+
   async #issue(
     a: { record: AccountRecord; signing: KeyPair },
     u: Omit<UserRecord, "account" | "publicKey" | "issuedAt" | "revokedAt" | "jwt">,
@@ -472,6 +515,10 @@ export class Controller {
         }
         : {}),
       ...(u.kind === "unit" ? { tags: [`unit:${u.unitId}`, `role:${u.role}`] } : {}),
+      // A router's claims link logs in as its leaf server only, never as a client.
+      ...(u.kind === "link"
+        ? { tags: [`unit:${u.unitId}`, "role:link"], allowed_connection_types: ["LEAFNODE"] }
+        : {}),
     }, { signer: a.signing, ...(u.expiresAt !== null ? { exp: u.expiresAt } : {}) });
     const user: UserRecord = {
       ...u,
@@ -590,6 +637,16 @@ export class Controller {
             );
           }
           const revoked = await this.#revokeLocked(a, users.map((u) => u.publicKey));
+          // A router's claims link goes with the router, after the account JWT that revokes the
+          // router has reached its leaf server over that link.
+          if ("unitId" in who && a.record.kind !== "system") {
+            const sys = await this.#systemKeys();
+            const links = (await this.#usersOf(sys.record.name, who.unitId))
+              .filter((u) => u.active && u.kind === "link");
+            if (links.length > 0) {
+              revoked.push(...await this.#revokeLocked(sys, links.map((u) => u.publicKey)));
+            }
+          }
           return { result: revoked, after: revoked.map(userSummary) };
         }),
     );
@@ -711,6 +768,32 @@ export class Controller {
         updated.push(a.name);
       }
       return updated;
+    });
+  }
+
+  /**
+   * Sends every account's JWT over `$SYS.REQ.CLAIMS.UPDATE` again, for routers' leaf nodes that
+   * missed an update while their claims link was down (or that started again from their bundle's
+   * older JWTs): where the hub holds the controller's claims it sends exactly the JWT the hub
+   * holds, which the hub's servers take as no change and a leaf node that lacks it takes as an
+   * update; elsewhere it pushes the controller's (as {@linkcode sync}). Under the store's lock,
+   * so it never sends an older JWT after a change.
+   *
+   * @returns the accounts sent
+   */
+  async republish(): Promise<string[]> {
+    return await this.#store.locked(async () => {
+      const sent: string[] = [];
+      for (const a of await this.#store.accounts()) {
+        const held = await this.#claims.lookup(a.publicKey);
+        const current = await this.#accountJwt(a);
+        await this.#claims.update(
+          a.publicKey,
+          held !== null && sameClaims(held, current) ? held : current,
+        );
+        sent.push(a.name);
+      }
+      return sent;
     });
   }
 

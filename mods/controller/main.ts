@@ -56,7 +56,7 @@ Commands:
   creds <UNIT>                 a unit's current credentials again, printed [--account OPS]
   revoke <UNIT>                revoke a unit's credentials (disconnects it) [--account OPS]
                                [--key U...]... (specific users instead)
-  provision <ROUTER>           a router's bundle: .creds, guardian.env, leaf.conf, written to
+  provision <ROUTER>           a router's bundle: .creds, .link.creds, guardian.env, leaf.conf, to
                                NATS_IDENTITY_DIR/bundles/<ROUTER>/, or with --tar printed as one
                                tar archive (> router.tar) [--hub nats-leaf://host:port]
                                [--time-master] [--replace]

@@ -79,9 +79,11 @@ export { CONTROLLER_SECTIONS } from "./sections.ts";
 export { serveController, serveControllerApi } from "./service.ts";
 export type { ControllerSession, OpenControllerOptions } from "./open.ts";
 export {
+  CLAIMS_UPDATE_SUBJECT,
   CONSOLE_ROLES,
   consolePermissions,
   type ConsoleRole,
+  routerClaimsLinkPermissions,
   routerRelayPermissions,
   SERVICE_USERS,
   type ServiceUserName,

@@ -158,6 +158,25 @@ export function routerRelayPermissions(): { pub: string[]; sub: string[] } {
   };
 }
 
+/**
+ * The claims link of a router: the system-account user its leaf server links its system account
+ * to the hub with, so that account JWTs the controller pushes on the hub
+ * (`$SYS.REQ.CLAIMS.UPDATE`) reach the leaf server's resolver too, and a unit revoked on the hub
+ * is disconnected from the router's server. Over the link the hub sends those updates and
+ * nothing else of the system account (no server events, no other accounts' connections), and it
+ * takes nothing: the router cannot push claims, ask the hub's servers anything or answer for
+ * them. The user may connect only as a leaf node (its JWT says so). Account JWTs are public and
+ * signed by the operator; a router learns no more than its bundle already holds.
+ *
+ * @returns the link user's permissions
+ */
+export function routerClaimsLinkPermissions(): SubjectPermissions {
+  return { pub: { deny: [">"] }, sub: { allow: [CLAIMS_UPDATE_SUBJECT] } };
+}
+
+/** Where the controller pushes account JWTs (every full or cache resolver listens on it). */
+export const CLAIMS_UPDATE_SUBJECT = "$SYS.REQ.CLAIMS.UPDATE";
+
 /** The users nunect's own programs run as; each gets exactly what its program needs. */
 export const SERVICE_USERS = {
   /** The dashboard's system-account user: monitoring requests, server events, the controller API. */

@@ -38,6 +38,9 @@ export function serveControllerApi(
   return api;
 }
 
+/** How often the service sends the account JWTs again, for routers whose claims link was down. */
+const REPUBLISH_MS = 10_000;
+
 /** How often the service checks the resolver and forgets expired users. */
 const HOUSEKEEPING_MS = 60_000;
 
@@ -45,7 +48,9 @@ const HOUSEKEEPING_MS = 60_000;
  * Runs the controller as a long-lived module (the supervisor's `controller`): connects as its own
  * users, moves journal records into the audit stream, hands the resolver any account JWT it lacks
  * (after changes made while nats-server was down), and every minute does that again and forgets
- * expired browser users (their revocation entries go too, keeping account JWTs small). Retries
+ * expired browser users (their revocation entries go too, keeping account JWTs small). Every 10 s
+ * it sends the account JWTs again (`Controller.republish`): a router whose claims link was down
+ * takes the updates it missed within seconds of linking again. Retries
  * the connection until the server is there; stops on SIGTERM or SIGINT.
  *
  * @param o where the identity is and where the server listens
@@ -87,9 +92,13 @@ export async function serveController(
         ? `; ${session.journalMoved} journal records now in the audit stream`
         : ""),
   );
-  while (!stopping) {
-    await sleep(HOUSEKEEPING_MS);
+  for (let tick = 1; !stopping; tick++) {
+    await sleep(REPUBLISH_MS);
     if (stopping) break;
+    await session.controller.republish().catch((e) => {
+      console.error(`controller: sending account JWTs to routers failed: ${(e as Error).message}`);
+    });
+    if (tick % (HOUSEKEEPING_MS / REPUBLISH_MS) !== 0) continue;
     try {
       await session.records.catchUp().catch(() => {});
       const synced = await session.controller.sync();

@@ -18,13 +18,14 @@ export interface UserRecord {
   /** The JWT's name: the unit ID, or the program (`dashboard-sys`). */
   readonly name: string;
   /**
-   * `unit` (guardian, app, browser), `service` (one of nunect's own programs) or `console` (the
-   * JetStream console acting for a dashboard user inside one account).
+   * `unit` (guardian, app, browser), `service` (one of nunect's own programs), `console` (the
+   * JetStream console acting for a dashboard user inside one account) or `link` (a router's
+   * claims link in the system account, see `routerClaimsLinkPermissions`).
    */
-  readonly kind: "unit" | "service" | "console";
+  readonly kind: "unit" | "service" | "console" | "link";
   /** Units: the role. */
   readonly role?: (typeof UNIT_ROLES)[number];
-  /** Units: the unit ID its permissions name. */
+  /** Units: the unit ID its permissions name; links: the router's unit ID. */
   readonly unitId?: string;
   /** Guardians: may publish `ops.time.config`. */
   readonly timeMaster?: boolean;
@@ -56,7 +57,7 @@ const userFileSchema = z.object({
   account: z.string(),
   publicKey: z.string().regex(/^U[A-Z2-7]{55}$/),
   name: z.string(),
-  kind: z.enum(["unit", "service", "console"]),
+  kind: z.enum(["unit", "service", "console", "link"]),
   role: z.enum(UNIT_ROLES).optional(),
   unitId: z.string().optional(),
   timeMaster: z.boolean().optional(),

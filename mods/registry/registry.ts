@@ -76,6 +76,8 @@ export class Registry implements AsyncDisposable {
   #running: Promise<void> | undefined;
   #stopped = false;
   #expected = 0;
+  /** The system account's key (from VARZ): routers' claims links, which carry no units, are in it. */
+  #systemAccount: string | undefined;
   #stats = { polls: 0, pollErrors: 0, writes: 0, writeErrors: 0, malformed: 0, hubs: 0 };
 
   private constructor(options: RegistryOptions, kv: KV, table: RegistryTable, malformed: number) {
@@ -132,6 +134,10 @@ export class Registry implements AsyncDisposable {
     const started = Date.now();
     let reports: HubReport[];
     try {
+      if (this.#systemAccount === undefined) {
+        const [varz] = await this.#options.sys.ping("VARZ", { expected: 1, windowMs: 1000 });
+        if (varz?.ok) this.#systemAccount = varz.data.system_account;
+      }
       const replies = await this.#options.sys.ping("LEAFZ", {
         request: { subscriptions: true },
         windowMs: Math.min(1000, Math.max(200, this.#options.intervalMs / 2)),
@@ -139,11 +145,14 @@ export class Registry implements AsyncDisposable {
         // window, so servers that joined the cluster are found
         expected: this.#stats.polls % 30 === 0 ? undefined : this.#expected,
       });
+      const system = this.#systemAccount;
       reports = replies.flatMap((r) =>
         r.ok && r.server
           ? [{
             hub: r.server.name,
-            leafs: (r.data.leafs ?? []).map((l) => ({
+            // A router's claims link (system account) only receives account JWTs: the leaf
+            // node's links, its interest and its units are those of its other accounts.
+            leafs: (r.data.leafs ?? []).filter((l) => l.account !== system).map((l) => ({
               // nats-server 2.9 names no leaf node: its address stands in
               name: l.name ?? `${l.ip}:${l.port}`,
               account: l.account,

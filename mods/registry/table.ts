@@ -265,5 +265,5 @@ export function whoNeeds(leaves: readonly LeafEntry[], subject: string): Interes
       if (subjects.length) out.push({ leaf: l.name, up: l.up, account, subjects, units: l.units });
     }
   }
-  return out;
+  return out.sort((a, b) => a.leaf.localeCompare(b.leaf) || a.account.localeCompare(b.account));
 }

@@ -1,5 +1,5 @@
 import type { NatsCluster } from "./cluster.ts";
-import { provisionRouter } from "../../mods/controller/mod.ts";
+import { CLAIMS_UPDATE_SUBJECT, provisionRouter } from "../../mods/controller/mod.ts";
 import { type NatsServer, type TestIdentity, testIdentity } from "./nats.ts";
 import type { Netns } from "./netns.ts";
 import { freePorts } from "./ports.ts";
@@ -43,11 +43,11 @@ export interface LeafNode extends AsyncDisposable {
   readonly name: string;
   /** The router's identity: the same `.creds` serve the local guardian and the hub link. */
   readonly identity: TestIdentity;
-  /** The bundle's directory (`<unit>.creds`, `guardian.env`, `leaf.conf`). */
+  /** The bundle's directory (`<unit>.creds`, `<unit>.link.creds`, `guardian.env`, `leaf.conf`). */
   readonly dir: string;
   /** The server process. */
   readonly process: RunningProgram;
-  /** Whether some hub member's /leafz lists this leaf node now. */
+  /** Whether hub members' /leafz list this leaf node now, with its OPS and claims links. */
   linked(): Promise<boolean>;
   /** Stops the leaf server. */
   stop(): Promise<void>;
@@ -82,6 +82,7 @@ export async function startLeafNode(
     unitId,
     hubLeafUrl: remotes.map((r) => `nats-leaf://${r}`).join(","),
     installDir: dir,
+    stateDir: `${dir}/state`,
     local: { host: options.netns ? "0.0.0.0" : "127.0.0.1", port, httpPort },
     ...(options.timeMaster ? { timeMaster: true } : {}),
     replace: true,
@@ -100,7 +101,8 @@ export async function startLeafNode(
     }),
   );
   const host = options.netns?.address ?? "127.0.0.1";
-  const linked = () => listedBy(members, unitId);
+  const sysKey = (await (await members[0]!.controller()).account("SYS")).publicKey;
+  const linked = () => listedBy(members, unitId, sysKey);
   let stopped: Promise<void> | undefined;
   const stop = () => stopped ??= process.stop().then(() => {});
   const leaf: LeafNode = {
@@ -129,17 +131,31 @@ export async function startLeafNode(
   return leaf;
 }
 
-/** Whether a running member's /leafz lists a leaf node called `name` (2.9: any leaf node). */
-async function listedBy(members: readonly NatsServer[], name: string): Promise<boolean> {
+/**
+ * Whether running members' /leafz list a leaf node called `name` (2.9: any leaf node) with both
+ * links up: its OPS link, and its claims link (system account) holding the interest in claims
+ * updates, so that an update pushed from now on reaches the leaf node.
+ */
+async function listedBy(
+  members: readonly NatsServer[],
+  name: string,
+  sysKey: string,
+): Promise<boolean> {
+  let ops = false;
+  let claims = false;
   for (const m of members) {
     if (m.pid < 0) continue;
     try {
-      const leafz = await (await fetch(`${m.monitorUrl}/leafz`)).json() as {
-        leafs?: { name?: string }[] | null;
+      const leafz = await (await fetch(`${m.monitorUrl}/leafz?subs=1`)).json() as {
+        leafs?: { name?: string; account?: string; subscriptions_list?: string[] }[] | null;
       };
       // nats-server 2.9 does not name leaf nodes in /leafz: any leaf node counts there
-      if ((leafz.leafs ?? []).some((l) => l.name === name || l.name === undefined)) return true;
+      for (const l of leafz.leafs ?? []) {
+        if (l.name !== name && l.name !== undefined) continue;
+        if (l.account !== sysKey) ops = true;
+        else if ((l.subscriptions_list ?? []).includes(CLAIMS_UPDATE_SUBJECT)) claims = true;
+      }
     } catch { /* not answering */ }
   }
-  return false;
+  return ops && claims;
 }

@@ -87,6 +87,7 @@ async function leafTrial(
       unitId: "router-07",
       hubLeafUrl: `tls://127.0.0.1:${hub.leafPort}`,
       installDir: dir,
+      stateDir: `${dir}/state`,
       local: { host: "127.0.0.1", port: localPort!, httpPort: localHttp! },
       replace: true,
       tls: { hubCa: await Deno.readTextFile(certs.ca), clientCertificate: true },
@@ -157,10 +158,12 @@ async function leafTrial(
         async () => ((await hub.log()).match(refusedKinds) ?? []).length >= refusals,
         "the refused links in the hub's log",
       );
-      assert.deepEqual((await leafs(hub)).map((l) => [l.name, l.account]), [[
-        "router-07",
-        hub.accounts.OPS,
-      ]]);
+      // Only the router's: its OPS link and its claims link (system account), both with the
+      // certificate.
+      assert.deepEqual(
+        (await leafs(hub)).map((l) => [l.name, l.account]).sort(),
+        [["router-07", hub.accounts.OPS], ["router-07", hub.accounts.SYS]].sort(),
+      );
     } finally {
       await Promise.all([leaf, ...refused].map((l) => l.proc.stop()));
     }

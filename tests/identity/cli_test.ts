@@ -63,15 +63,28 @@ Deno.test("identity CLI: issue, users, creds, provision, accounts, revoke — li
       "nats-leaf://hub.example:7422",
     );
     assert.equal(p.code, 0, p.stderr);
-    for (const f of ["router-8.creds", "guardian.env", "leaf.conf", "README.txt"]) {
+    for (
+      const f of [
+        "router-8.creds",
+        "router-8.link.creds",
+        "guardian.env",
+        "leaf.conf",
+        "README.txt",
+      ]
+    ) {
       await Deno.stat(`${bundleDir}/${f}`);
     }
-    assert.equal((await Deno.stat(`${bundleDir}/router-8.creds`)).mode! & 0o777, 0o600);
+    for (const creds of ["router-8.creds", "router-8.link.creds"]) {
+      assert.equal((await Deno.stat(`${bundleDir}/${creds}`)).mode! & 0o777, 0o600);
+    }
     const leafConf = await Deno.readTextFile(`${bundleDir}/leaf.conf`);
     assert.match(
       leafConf,
       /urls: \["nats-leaf:\/\/hub\.example:7422"\]\s+credentials: "\/etc\/nunect\/router-8\.creds"/,
     );
+    // The claims link: the system account, from the link's own creds; a resolver that keeps updates.
+    assert.match(leafConf, /credentials: "\/etc\/nunect\/router-8\.link\.creds"/);
+    assert.match(leafConf, /resolver \{\s+type: full\s+dir: "\/var\/lib\/nunect\/jwt"/);
     assert.ok(!/\bS[OAU][A-Z2-7]{56}\b/.test(leafConf), "no seed in the leaf config");
     assert.match(
       await Deno.readTextFile(`${bundleDir}/guardian.env`),
@@ -95,11 +108,13 @@ Deno.test("identity CLI: issue, users, creds, provision, accounts, revoke — li
     const lines = new TextDecoder().decode(listed.stdout).trim().split("\n");
     assert.deepEqual(lines.map((l) => l.split(/\s+/).pop()), [
       "router-7/router-7.creds",
+      "router-7/router-7.link.creds",
       "router-7/guardian.env",
       "router-7/leaf.conf",
       "router-7/README.txt",
     ]);
     assert.match(lines[0]!, /^-rw-------/);
+    assert.match(lines[1]!, /^-rw-------/);
 
     const created = await identity(
       ns,

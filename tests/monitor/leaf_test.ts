@@ -12,16 +12,24 @@ Deno.test("a leaf node shows in leafz, and its guardian's telemetry reaches the 
   try {
     const mon = new MonitorClient({ url: hub.monitorUrl });
     const leafz = await mon.leafz({ subs: true });
-    assert.equal(leafz.leafnodes, 1);
-    const link = leafz.leafs?.[0];
-    assert.equal(link?.account, hub.accounts.OPS);
+    // The router's OPS link and its claims link (system account: claims updates only).
+    assert.equal(leafz.leafnodes, 2);
+    const link = leafz.leafs?.find((l) => l.account === hub.accounts.OPS);
     assert.equal(link?.ip, "127.0.0.1");
     assert.ok(Array.isArray(link?.subscriptions_list));
+    const claims = leafz.leafs?.find((l) => l.account === hub.accounts.SYS);
+    assert.deepEqual(
+      claims?.subscriptions_list?.filter((s) => !s.startsWith("$LDS.")), // loop detection
+      ["$SYS.REQ.CLAIMS.UPDATE"],
+    );
 
     await using sys = new SysMonitor(sysNc);
     const [reply] = await sys.ping("LEAFZ", { expected: 1 });
     assert.ok(reply?.ok);
-    assert.equal(reply.data.leafs?.[0]?.account, hub.accounts.OPS);
+    assert.deepEqual(
+      (reply.data.leafs ?? []).map((l) => l.account).sort(),
+      [hub.accounts.OPS, hub.accounts.SYS].sort(),
+    );
 
     await using reg = await UnitRegistry.start(ops, { bucket: null, historyStream: null });
     // Interest of the registry's ops.> must reach the leaf before it forwards anything.
