@@ -637,9 +637,9 @@ export class Controller {
             );
           }
           const revoked = await this.#revokeLocked(a, users.map((u) => u.publicKey));
-          // A router's claims link goes with the router, after the account JWT that revokes the
-          // router has reached its leaf server over that link.
-          if ("unitId" in who && a.record.kind !== "system") {
+          // A router's claims link goes with the router (an OPS unit), after the account JWT that
+          // revokes the router has reached its leaf server over that link.
+          if ("unitId" in who && a.record.kind === "ops") {
             const sys = await this.#systemKeys();
             const links = (await this.#usersOf(sys.record.name, who.unitId))
               .filter((u) => u.active && u.kind === "link");

@@ -7,7 +7,15 @@
 import assert from "node:assert/strict";
 import { connect as natsConnect, type NatsConnection } from "@nats-io/transport-node";
 import { connect, ConnectError } from "../../mods/client/mod.ts";
-import { freePorts, startLeafNode, startNats, until } from "../_kit/mod.ts";
+import {
+  freePorts,
+  type NatsServer,
+  PROJECT_DIR,
+  startLeafNode,
+  startNats,
+  TEST_HUB_UNIT,
+  until,
+} from "../_kit/mod.ts";
 import { spawnProcess } from "../_kit/program.ts";
 import { tiedCommand } from "../_kit/tied.ts";
 
@@ -75,11 +83,13 @@ Deno.test("a router cut off during a revocation takes it when it links again (re
   await using stale = await connect({ servers: again.url, ...unit.client, reconnect: false });
   let closed = false;
   stale.closed().then(() => closed = true);
-  // The controller service's republish (every 10 s) hands it the hub's JWTs.
-  await controller.republish();
-  await until(() => closed, "the leaf server to close the revoked unit", 10_000);
+  assert.ok((await controller.lookupAccount("OPS")).inSync, "the hub has the revocation");
+  // The controller service, as the supervisor runs it (`deno task identity serve`, its
+  // permission set), sends the JWTs the hub holds again every 10 s: the leaf server takes the
+  // one it missed.
+  await using _service = await controllerService(hub);
+  await until(() => closed, "the leaf server to close the revoked unit", 60_000);
   await assert.rejects(connect({ servers: again.url, ...unit.client }), authRefused);
-  assert.ok((await controller.lookupAccount("OPS")).inSync);
 });
 
 Deno.test("a router's credentials cannot push claims to the hub or read its system account", async () => {
@@ -204,6 +214,42 @@ leafnodes { remotes: [{ url: "nats-leaf://127.0.0.1:${hub.leafPort}", credential
   assert.deepEqual([...new Set(seen)], ["$SYS.REQ.CLAIMS.UPDATE"]);
   assert.equal((await thiefLink()).in_msgs, 0, "the hub took messages from the claims link");
 });
+
+/** `deno task identity serve` (the supervisor's controller module) for the hub, until disposed. */
+async function controllerService(hub: NatsServer) {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-controller-" });
+  await Deno.writeTextFile(
+    `${dir}/.env`,
+    Object.entries({
+      ...hub.env,
+      NATS_URL: hub.url,
+      NATS_IDENTITY_DIR: hub.identityDir,
+      UNIT_ID: TEST_HUB_UNIT,
+    }).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
+  );
+  const service = spawnProcess(
+    tiedCommand("bash", {
+      args: [`${PROJECT_DIR}/scripts/identity.sh`, "serve"],
+      env: {
+        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+        HOME: Deno.env.get("HOME") ?? "/tmp",
+        NO_COLOR: "1",
+        NUNECT_ENV_FILE: `${dir}/.env`,
+      },
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }),
+  );
+  return {
+    async [Symbol.asyncDispose]() {
+      const out = await service.stop();
+      await Deno.remove(dir, { recursive: true });
+      assert.doesNotMatch(out.stderr, /failed/, "the controller service reported a failure");
+    },
+  };
+}
 
 /** The router's leaf server again, from its bundle's directory, on the same ports. */
 async function startAgain(bin: string, dir: string, url: string) {
