@@ -76,9 +76,21 @@ Deno.test("the aarch64 artefact with its static leaf node in a musl root: heartb
   assert.ok(hb.ok, hb.ok ? "" : hb.error);
   assert.equal(hb.value.host, "musl-aarch64");
   const svc = new Svcm(obs.nc as unknown as ConstructorParameters<typeof Svcm>[0]).client();
-  const infos = [];
-  for await (const i of await svc.info("guardian")) infos.push(i);
-  assert.equal(infos.find((i) => i.metadata?.unitId === unit)?.metadata?.arch, "aarch64");
+  // The guardian adds its service after its first heartbeat: ask until it answers.
+  let arch: string | undefined;
+  await until(
+    async () => {
+      try {
+        for await (const i of await svc.info("guardian")) {
+          if (i.metadata?.unitId === unit) arch = i.metadata?.arch;
+        }
+      } catch { /* no responder yet */ }
+      return arch !== undefined;
+    },
+    "the guardian's service across the link",
+    60_000,
+  );
+  assert.equal(arch, "aarch64");
   assert.equal((await guardian.stop()).code, 0);
   assert.equal((await leaf.stop()).code, 0);
 });
