@@ -5,10 +5,11 @@
 // revoked unit. The attacks: a revoked unit keeps using a router's local server; a router's
 // credentials push claims to the hub or read the hub's system account.
 import assert from "node:assert/strict";
-import { connect as natsConnect, type NatsConnection } from "@nats-io/transport-node";
+import { connect as natsConnect } from "@nats-io/transport-node";
 import { connect, ConnectError } from "../../mods/client/mod.ts";
 import {
   freePorts,
+  type LeafNode,
   type NatsServer,
   PROJECT_DIR,
   startLeafNode,
@@ -65,7 +66,7 @@ Deno.test("a router's leaf server keeps an update across its restart (bundle JWT
   // revocation), with the hub out of reach: its resolver directory holds the newer JWT.
   await leaf.stop();
   await hub.stop();
-  await using again = await startAgain(hub.bin, leaf.dir, leaf.url);
+  await using again = await startAgain(hub.bin, leaf);
   await assert.rejects(connect({ servers: again.url, ...unit.client }), authRefused);
 });
 
@@ -78,7 +79,7 @@ Deno.test("a router cut off during a revocation takes it when it links again (re
   await controller.revoke("OPS", { unitId: "press-10" }, "test");
   // Back from its bundle (whose OPS JWT predates the revocation), linked again: it missed the
   // update, and the revoked unit still gets in there.
-  await using again = await startAgain(hub.bin, leaf.dir, leaf.url);
+  await using again = await startAgain(hub.bin, leaf);
   await until(leaf.linked, "the router's links again");
   await using stale = await connect({ servers: again.url, ...unit.client, reconnect: false });
   let closed = false;
@@ -141,14 +142,12 @@ leafnodes { remotes: [{ url: "nats-leaf://127.0.0.1:${hub.leafPort}", credential
       stderr: "piped",
     }),
   );
-  let connected: NatsConnection | undefined;
-  await until(
-    () =>
-      natsConnect({ servers: `127.0.0.1:${port}`, user: "sys", pass: "sys" })
-        .then((c) => (connected = c, true), () => false),
-    "the thief's server to listen",
-  );
-  await using local = connected!;
+  await until(() => healthy(`http://127.0.0.1:${httpPort}`), "the thief's server to start");
+  await using local = await natsConnect({
+    servers: `127.0.0.1:${port}`,
+    user: "sys",
+    pass: "sys",
+  });
   const seen: string[] = [];
   // Interest in claims updates (a resolver's), and in the hub's events and requests about OPS
   // (the thief's server has no OPS account: whatever arrives there came from the hub).
@@ -252,23 +251,27 @@ async function controllerService(hub: NatsServer) {
 }
 
 /** The router's leaf server again, from its bundle's directory, on the same ports. */
-async function startAgain(bin: string, dir: string, url: string) {
+async function startAgain(bin: string, leaf: LeafNode) {
   const process = spawnProcess(
     tiedCommand(bin, {
-      args: ["-c", `${dir}/leaf.conf`],
+      args: ["-c", `${leaf.dir}/leaf.conf`],
       clearEnv: true,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
     }),
   );
-  await until(
-    () =>
-      natsConnect({ servers: url, reconnect: false, timeout: 1000 }).then(
-        (c) => c.close().then(() => true),
-        (e) => /Authorization|authentication/i.test(String(e)),
-      ),
-    "the leaf server to listen again",
-  );
-  return { url, [Symbol.asyncDispose]: () => process.stop().then(() => {}) };
+  await until(() => healthy(leaf.monitorUrl), "the leaf server to start again");
+  return { url: leaf.url, [Symbol.asyncDispose]: () => process.stop().then(() => {}) };
+}
+
+/** Whether a nats-server's monitoring port answers /healthz. */
+async function healthy(monitorUrl: string): Promise<boolean> {
+  try {
+    const r = await fetch(`${monitorUrl}/healthz`);
+    await r.body?.cancel();
+    return r.ok;
+  } catch {
+    return false;
+  }
 }
