@@ -190,7 +190,14 @@ export const clusterRoutes: readonly Route[] = [
     load: async (c) => {
       const { monitor } = c.var.services;
       const [leafz, varz] = await Promise.all([monitor.leafz(), monitor.varz()]);
-      return { listener: varz.leaf ?? null, leafz };
+      // A router links twice: its data link (OPS) and its claims link (the system account), over
+      // which account updates reach its leaf server's resolver.
+      const leafs = (leafz.leafs ?? []).map((l) => ({
+        ...l,
+        accountName: c.var.services.accountName(l.account),
+        claimsLink: varz.system_account !== undefined && l.account === varz.system_account,
+      }));
+      return { listener: varz.leaf ?? null, leafz: { ...leafz, leafs } };
     },
     render: ({ listener, leafz }) => (
       <>
@@ -201,7 +208,12 @@ export const clusterRoutes: readonly Route[] = [
                 "Listen",
                 listener?.port ? mono(listener.host ?? "0.0.0.0", ":", listener.port) : "off",
               ],
-              ["Connected leaf nodes", String(leafz.leafnodes)],
+              [
+                "Leaf node connections",
+                `${leafz.leafnodes} (${
+                  leafz.leafs.filter((l) => l.claimsLink).length
+                } of them routers' claims links)`,
+              ],
             ]}
           />
         </Card>
@@ -209,7 +221,14 @@ export const clusterRoutes: readonly Route[] = [
           id="leafnodes"
           columns={[
             { label: "Name", cell: (l) => l.name ?? "–" },
-            { label: "Account", cell: (l) => l.account },
+            {
+              label: "Account",
+              cell: (l) => (
+                <span title={l.account}>
+                  {l.claimsLink ? `${l.accountName} (claims link)` : l.accountName}
+                </span>
+              ),
+            },
             { label: "Address", cell: (l) => <span class="mono">{l.ip}:{l.port}</span> },
             { label: "Spoke", cell: (l) => l.is_spoke ? "yes" : "no" },
             { label: "RTT", cell: (l) => formatGoDuration(l.rtt) },
@@ -225,7 +244,7 @@ export const clusterRoutes: readonly Route[] = [
               num: true,
             },
           ]}
-          rows={leafz.leafs ?? []}
+          rows={leafz.leafs}
           empty="No leaf nodes connected."
         />
       </>

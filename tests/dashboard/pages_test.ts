@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { compareVersions } from "../../mods/monitor/mod.ts";
-import { startNats, until } from "../_kit/mod.ts";
+import { startLeafNode, startNats, until } from "../_kit/mod.ts";
 import { get, login, testDashboard } from "./_harness.ts";
 
 Deno.test("pages and their /api twins show the server", async (t) => {
@@ -125,6 +125,21 @@ Deno.test("pages and their /api twins show the server", async (t) => {
       assert.equal((await get(d.app, s, path)).status, 200, path);
     }
   });
+
+  await t.step(
+    "Leaf nodes: a router's data link and its claims link, accounts by name",
+    async () => {
+      await using _leaf = await startLeafNode(ns, { unitId: "pages-router" });
+      const { leafz } = await (await get(d.app, s, "/api/leafnodes")).json();
+      const links = (leafz.leafs as { name: string; accountName: string; claimsLink: boolean }[])
+        .map((l) => [l.name, l.accountName, l.claimsLink]).sort();
+      assert.deepEqual(links, [["pages-router", "OPS", false], ["pages-router", "SYS", true]]);
+      const html = await (await get(d.app, s, "/leafnodes")).text();
+      const count = html.match(/Leaf node connections.{0,80}/s)?.[0];
+      assert.ok(/2 \(1 of them routers(&#39;|&#x27;|') claims links\)/.test(html), count);
+      assert.ok(html.includes("SYS (claims link)"), "the claims link named");
+    },
+  );
 
   await t.step("Accounts: accountz + accstatz, and one account's imports", async () => {
     const api = await (await get(d.app, s, "/api/accounts")).json();
