@@ -1,4 +1,4 @@
-import { NunectError } from "../protocol/mod.ts";
+import { NunectError } from "../protocol/core.ts";
 
 /** A connect option that is missing, of the wrong type or contradicts another. */
 export class InvalidOptionError extends NunectError {

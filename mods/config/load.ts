@@ -1,5 +1,5 @@
 import { type Config, type SectionName, sections, type Variable } from "./schema.ts";
-import { NunectError } from "../protocol/mod.ts";
+import { NunectError } from "../protocol/core.ts";
 
 /** Reads one environment variable; the default reads the process environment. */
 export type EnvSource = (name: string) => string | undefined;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { parseCommandLine } from "./exit.ts";
+import { parseCommandLine } from "./command_line.ts";
 import {
   allSections,
   ensureEnvFile,

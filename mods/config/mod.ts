@@ -1,8 +1,10 @@
 /**
  * The environment contract of nunect: turns `.env` and the process environment into one typed,
- * frozen configuration object, validated with zod. This is the only module that reads the
- * environment; a program loads just the sections it needs, so its permission set names exactly
- * the variables of those sections.
+ * frozen configuration object, checked by small hand-written parsers (no zod: the router's
+ * guardian loads this module, and zod costs it memory; tests/config/text_schema_test.ts proves
+ * they accept what the zod schemas did). This is the only module that reads the environment; a
+ * program loads just the sections it needs, so its permission set names exactly the variables of
+ * those sections.
  *
  * @example
  * ```ts
@@ -49,4 +51,5 @@ export { natsTlsOptions } from "./nats_tls.ts";
 export { ProxySiteError, proxySiteFor, renderProxySite } from "./proxy_site.ts";
 export type { ProxySite } from "./proxy_site.ts";
 export type { NatsTlsOptions } from "./nats_tls.ts";
-export { exitOnConfigError, exitOnVersionFlag, parseCommandLine } from "./exit.ts";
+export { exitOnConfigError, exitOnVersionFlag } from "./exit.ts";
+export { parseCommandLine } from "./command_line.ts";

@@ -1,4 +1,4 @@
-import { NunectError } from "../protocol/mod.ts";
+import { NunectError } from "../protocol/core.ts";
 import { type Config, localMonitorUrl } from "./schema.ts";
 import { displayHost } from "./server_env.ts";
 

@@ -1,8 +1,8 @@
-// a namespace import: `import { z }` keeps every locale of zod in a bundle (the router's guardian)
-import * as z from "zod";
-import { isUnitId, PROTOCOL_LIMITS, UNIT_ID_PATTERN } from "../protocol/core.ts";
+import { isUnitId } from "../protocol/unit_id.ts";
+import { PROTOCOL_LIMITS } from "../protocol/fields.ts";
 import type { WireSchema } from "../protocol/wire_schema.ts";
 import { displayHost } from "./server_env.ts";
+import { INVALID, isCidr, isIpv4, isIpv6, textSchema } from "./text_schema.ts";
 
 /** One environment variable: its name, how it parses, its default and what a user must give. */
 export interface Variable<T> {
@@ -26,9 +26,31 @@ export type SectionValue<S extends Section> = {
   readonly [K in keyof S]: S[K] extends Variable<infer T> ? T : never;
 };
 
+const ANY_TEXT: WireSchema<string> = textSchema((v) => v);
+
+function matching(pattern: RegExp): WireSchema<string> {
+  return textSchema((v) => pattern.test(v) ? v : INVALID);
+}
+
+function atLeast(length: number): WireSchema<string> {
+  return textSchema((v) => v.length >= length ? v : INVALID);
+}
+
+function emptyOr(schema: WireSchema<string>): WireSchema<string> {
+  return textSchema((v) => v === "" || schema.safeParse(v).success ? v : INVALID);
+}
+
+function oneOf<const T extends readonly string[]>(values: T): WireSchema<T[number]> {
+  return textSchema((v) => values.includes(v) ? v as T[number] : INVALID);
+}
+
+function splitList(text: string): string[] {
+  return text.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
 function variable<T>(
   name: string,
-  schema: z.ZodType<T, string>,
+  schema: WireSchema<T>,
   expected: string,
   fallback?: string,
   secret?: boolean,
@@ -36,9 +58,24 @@ function variable<T>(
   return { name, schema, expected, fallback, secret };
 }
 
-const portSchema = z.string().regex(/^-?\d+$/).transform(Number).pipe(
-  z.number().int().min(-1).max(65535).refine((n) => n !== 0),
-);
+/** Digits within `min`..`max` (and a safe integer), as a number; `signed` allows a leading `-`. */
+function wholeNumber(
+  text: string,
+  min: number,
+  max: number,
+  signed = false,
+): number | typeof INVALID {
+  if (!(signed ? /^-?\d+$/ : /^\d+$/).test(text)) return INVALID;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : INVALID;
+}
+
+function portNumber(text: string): number | typeof INVALID {
+  const n = wholeNumber(text, -1, 65535, true);
+  return n === 0 ? INVALID : n;
+}
+
+const portSchema = textSchema(portNumber);
 const PORT = "a port number 1-65535 (-1: any free port)";
 
 function port(name: string, fallback: string): Variable<number> {
@@ -53,7 +90,7 @@ function positiveInt(
 ): Variable<number> {
   return variable(
     name,
-    z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max)),
+    textSchema((v) => wholeNumber(v, min, max)),
     max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number ${min}-${max}`,
     fallback,
   );
@@ -62,8 +99,8 @@ function positiveInt(
 function bool(name: string, fallback: string): Variable<boolean> {
   return variable(
     name,
-    z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) =>
-      ["true", "1", "yes"].includes(v)
+    textSchema((v) =>
+      ["true", "1", "yes"].includes(v) ? true : ["false", "0", "no"].includes(v) ? false : INVALID
     ),
     "true or false",
     fallback,
@@ -71,7 +108,7 @@ function bool(name: string, fallback: string): Variable<boolean> {
 }
 
 function text(name: string, fallback: string, expected = "any text"): Variable<string> {
-  return variable(name, z.string(), expected, fallback);
+  return variable(name, ANY_TEXT, expected, fallback);
 }
 
 /**
@@ -85,13 +122,10 @@ function optionalUrl(
 ): Variable<string | null> {
   return variable(
     name,
-    z.string().transform((v, ctx) => {
+    textSchema((v) => {
       if (v === "") return null;
       const url = URL.parse(v);
-      if (url === null || !protocols.includes(url.protocol) || url.hostname === "") {
-        ctx.addIssue({ code: "custom", message: expected });
-        return z.NEVER;
-      }
+      if (url === null || !protocols.includes(url.protocol) || url.hostname === "") return INVALID;
       return url.href.replace(/\/+$/, "");
     }),
     expected,
@@ -102,7 +136,7 @@ function optionalUrl(
 function list(name: string): Variable<readonly string[]> {
   return variable(
     name,
-    z.string().transform((v) => v.split(",").map((s) => s.trim()).filter((s) => s.length > 0)),
+    textSchema(splitList),
     "a comma-separated list",
     "",
   );
@@ -112,15 +146,7 @@ function list(name: string): Variable<readonly string[]> {
 function optionalPort(name: string, expected: string): Variable<number | null> {
   return variable(
     name,
-    z.string().transform((v, ctx) => {
-      if (v === "") return null;
-      const parsed = portSchema.safeParse(v);
-      if (!parsed.success) {
-        ctx.addIssue({ code: "custom", message: expected });
-        return z.NEVER;
-      }
-      return parsed.data;
-    }),
+    textSchema((v) => v === "" ? null : portNumber(v)),
     expected,
     "",
   );
@@ -133,24 +159,16 @@ function choice<const T extends readonly [string, ...string[]]>(
   fallback: T[number],
   expected: string,
 ): Variable<T[number]> {
-  return variable(name, z.enum(values), expected, fallback);
+  return variable(name, oneOf(values), expected, fallback);
 }
-
-const address = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
 
 /** A comma-separated list of IP addresses and CIDR ranges. */
 function addressList(name: string, expected: string): Variable<readonly string[]> {
   return variable(
     name,
-    z.string().transform((v, ctx) => {
-      const items = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-      for (const item of items) {
-        if (!address.safeParse(item).success) {
-          ctx.addIssue({ code: "custom", message: `"${item}" is not an address or range` });
-          return z.NEVER;
-        }
-      }
-      return items;
+    textSchema((v) => {
+      const items = splitList(v);
+      return items.every((a) => isIpv4(a) || isIpv6(a) || isCidr(a)) ? items : INVALID;
     }),
     expected,
     "",
@@ -177,7 +195,7 @@ const identityDir = text(
   "a directory path (keys and credentials; keep it private)",
 );
 
-const size = z.string().regex(/^\d+(K|KB|M|MB|G|GB|T|TB)?$/i);
+const size = matching(/^\d+(K|KB|M|MB|G|GB|T|TB)?$/i);
 const SIZE = "a size such as 256MB or 10GB";
 
 const DURATION_UNITS: Readonly<Record<string, number>> = {
@@ -208,42 +226,30 @@ function durationS(text: string): number | undefined {
  * `10s:1d,1m:7d,1h:365d`: steps strictly increasing, each a multiple of the one before (so a
  * coarse point is built from whole finer points), each kept at least one step of the next tier.
  */
-const tiersSchema: z.ZodType<readonly HistoryTier[], string> = z.string().transform(
-  (text, ctx) => {
-    const tiers: HistoryTier[] = [];
-    for (const part of text.split(",").map((p) => p.trim())) {
-      const [step = "", keep = ""] = part.split(":");
-      const stepS = durationS(step);
-      const keepS = durationS(keep);
-      if (stepS === undefined || keepS === undefined || keepS < stepS) {
-        ctx.addIssue({ code: "custom", message: `bad tier "${part}"` });
-        return z.NEVER;
-      }
-      tiers.push({ name: step, stepS, keepS });
-    }
-    const ordered = tiers.every((t, i) => {
-      const prev = tiers[i - 1];
-      return prev === undefined ||
-        (t.stepS > prev.stepS && t.stepS % prev.stepS === 0 && prev.keepS >= t.stepS);
-    });
-    if (tiers.length === 0 || !ordered) {
-      ctx.addIssue({ code: "custom", message: "tiers out of order" });
-      return z.NEVER;
-    }
-    return tiers;
-  },
-);
+const tiersSchema: WireSchema<readonly HistoryTier[]> = textSchema((text) => {
+  const tiers: HistoryTier[] = [];
+  for (const part of text.split(",").map((p) => p.trim())) {
+    const [step = "", keep = ""] = part.split(":");
+    const stepS = durationS(step);
+    const keepS = durationS(keep);
+    if (stepS === undefined || keepS === undefined || keepS < stepS) return INVALID;
+    tiers.push({ name: step, stepS, keepS });
+  }
+  const ordered = tiers.every((t, i) => {
+    const prev = tiers[i - 1];
+    return prev === undefined ||
+      (t.stepS > prev.stepS && t.stepS % prev.stepS === 0 && prev.keepS >= t.stepS);
+  });
+  return tiers.length > 0 && ordered ? tiers : INVALID;
+});
 
 function url(name: string, schemes: readonly string[], expected: string): Variable<string> {
   return variable(
     name,
-    z.string().refine((v) => {
-      if (v === "") return true;
-      try {
-        return schemes.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
+    textSchema((v) => {
+      if (v === "") return v;
+      const url = URL.parse(v);
+      return url !== null && schemes.includes(url.protocol) ? v : INVALID;
     }),
     expected,
     "",
@@ -256,7 +262,7 @@ export const sections = {
   server: {
     name: variable(
       "NATS_SERVER_NAME",
-      z.string().regex(token),
+      matching(token),
       "a name of letters, digits, _ or -",
       "nunect",
     ),
@@ -272,7 +278,7 @@ export const sections = {
     jsMaxFile: variable("NATS_JS_MAX_FILE", size, SIZE, "10GB"),
     jsDomain: variable(
       "NATS_JS_DOMAIN",
-      z.string().regex(token),
+      matching(token),
       "a JetStream domain name of letters, digits, _ or -",
       "hub",
     ),
@@ -327,7 +333,7 @@ export const sections = {
   serverBinary: {
     path: variable(
       "NATS_SERVER_BIN",
-      z.string().regex(/^(\/.*)?$/),
+      matching(/^(\/.*)?$/),
       "an absolute path to a nats-server executable, or empty to let nunect pick one",
       "",
     ),
@@ -336,13 +342,13 @@ export const sections = {
   unit: {
     natsUrl: variable(
       "NATS_URL",
-      z.string().regex(/^(nats|tls|ws|wss):\/\/[^\s]+$/),
+      matching(/^(nats|tls|ws|wss):\/\/[^\s]+$/),
       "a URL such as nats://127.0.0.1:4222",
       "nats://127.0.0.1:4222",
     ),
     unitId: variable(
       "UNIT_ID",
-      z.string().regex(UNIT_ID_PATTERN),
+      textSchema((v) => isUnitId(v) ? v : INVALID),
       'an ID of 1-64 letters, digits, "_" or "-"',
       "nunect-hub",
     ),
@@ -355,7 +361,7 @@ export const sections = {
   provisioning: {
     leafPublicUrl: variable(
       "NATS_LEAF_PUBLIC_URL",
-      z.string().regex(/^((nats-leaf|nats|tls):\/\/[^\s@]+)?$/),
+      matching(/^((nats-leaf|nats|tls):\/\/[^\s@]+)?$/),
       "a URL such as nats-leaf://hub.example:7422 (no user in it), or empty for nats-leaf://$DASHBOARD_DOMAIN:$NATS_LEAF_PORT",
       "",
     ),
@@ -372,7 +378,7 @@ export const sections = {
   dashboard: {
     bind: variable(
       "DASHBOARD_BIND",
-      z.union([z.ipv4(), z.ipv6(), z.literal("localhost")]),
+      textSchema((v) => isIpv4(v) || isIpv6(v) || v === "localhost" ? v : INVALID),
       "an IP address to listen on (127.0.0.1, 0.0.0.0, ::, an address of this host)",
       "127.0.0.1",
     ),
@@ -395,17 +401,17 @@ export const sections = {
         "10.0.0.0/8), or empty to trust no forwarded headers",
     ),
     corsOrigins: list("DASHBOARD_CORS_ORIGINS"),
-    adminUser: variable("DASHBOARD_ADMIN_USER", z.string().regex(token), "a user name", "admin"),
+    adminUser: variable("DASHBOARD_ADMIN_USER", matching(token), "a user name", "admin"),
     adminPassword: variable(
       "DASHBOARD_ADMIN_PASSWORD",
-      z.string().min(12),
+      atLeast(12),
       "a password of 12+ characters",
       undefined,
       true,
     ),
     secret: variable(
       "DASHBOARD_SECRET",
-      z.string().min(32),
+      atLeast(32),
       "a secret of 32+ characters",
       undefined,
       true,
@@ -467,7 +473,7 @@ export const sections = {
     webhookUrl: url("ALERT_WEBHOOK_URL", ["http:", "https:"], "an http(s) URL, or empty"),
     webhookSecret: variable(
       "ALERT_WEBHOOK_SECRET",
-      z.string().refine((v) => v === "" || v.length >= 16),
+      emptyOr(atLeast(16)),
       "a secret of 16+ characters to sign webhooks with, or empty",
       "",
       true,
@@ -480,7 +486,7 @@ export const sections = {
     ),
     pagerdutyRoutingKey: variable(
       "ALERT_PAGERDUTY_ROUTING_KEY",
-      z.string(),
+      ANY_TEXT,
       "the integration's routing key",
       "",
       true,
@@ -491,12 +497,12 @@ export const sections = {
       "smtp://host:port (STARTTLS when offered) or smtps://host:port (TLS), or empty",
     ),
     smtpUser: text("ALERT_SMTP_USER", "", "the SMTP user name, or empty for no login"),
-    smtpPassword: variable("ALERT_SMTP_PASSWORD", z.string(), "the SMTP password", "", true),
+    smtpPassword: variable("ALERT_SMTP_PASSWORD", ANY_TEXT, "the SMTP password", "", true),
     emailFrom: text("ALERT_EMAIL_FROM", "nunect@localhost", "a sender address"),
     emailTo: list("ALERT_EMAIL_TO"),
     natsSubject: variable(
       "ALERT_NATS_SUBJECT",
-      z.string().regex(/^([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)?$/),
+      matching(/^([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)?$/),
       "a subject such as ops.alerts (no wildcards), or empty",
       "",
     ),
@@ -505,7 +511,7 @@ export const sections = {
   metrics: {
     token: variable(
       "METRICS_TOKEN",
-      z.string().refine((v) => v === "" || v.length >= 16),
+      emptyOr(atLeast(16)),
       "a bearer token of 16+ characters, or empty (then /metrics is off unless METRICS_OPEN)",
       "",
       true,
@@ -513,13 +519,13 @@ export const sections = {
     open: bool("METRICS_OPEN", "false"),
     prefix: variable(
       "METRICS_PREFIX",
-      z.string().regex(/^([a-zA-Z_][a-zA-Z0-9_]*)?$/),
+      matching(/^([a-zA-Z_][a-zA-Z0-9_]*)?$/),
       "a metric name prefix of letters, digits and _ (prometheus-nats-exporter's -prefix), or empty",
       "",
     ),
     serverId: variable(
       "METRICS_SERVER_ID",
-      z.enum(["url", "id", "name"]),
+      oneOf(["url", "id", "name"] as const),
       "url (the exporter's default: http://host:port), id (-use_internal_server_id) or name " +
         "(-use_internal_server_name)",
       "url",
@@ -538,7 +544,7 @@ export const sections = {
     timeMaster: bool("TIME_MASTER", "false"),
     rttTarget: variable(
       "RTT_TARGET",
-      z.string().refine((v) => v === "" || isUnitId(v)),
+      textSchema((v) => v === "" || isUnitId(v) ? v : INVALID),
       "a unit ID to measure app RTT against, or empty for this unit's own echo",
       "",
     ),
@@ -547,7 +553,7 @@ export const sections = {
   timesync: {
     mode: variable(
       "TIME_SYNC_MODE",
-      z.enum(["ptp", "chrony", "auto"]),
+      oneOf(["ptp", "chrony", "auto"] as const),
       "ptp, chrony or auto",
       "auto",
     ),

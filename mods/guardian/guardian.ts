@@ -7,7 +7,7 @@ import {
   subjects,
   type TimeConfig,
   type TimeMetric,
-} from "../protocol/mod.ts";
+} from "../protocol/core.ts";
 import type { ClockReader, ClockReading } from "../timesync/mod.ts";
 import { type Outage, OutageTracker } from "./outage.ts";
 import { addGuardianService, type GuardianService } from "./service.ts";

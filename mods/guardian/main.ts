@@ -10,17 +10,20 @@
  */
 // first: listens for SIGTERM/SIGINT before any other module is evaluated (see there)
 import { stopRequested } from "./stop_request.ts";
-import {
-  exitOnConfigError,
-  exitOnVersionFlag,
-  loadConfig,
-  natsTlsOptions,
-  unitCredsPath,
-} from "../config/mod.ts";
-import { connect, type NunectClient, retry } from "../client/mod.ts";
-import { createClockReader } from "../timesync/mod.ts";
+// The files it needs rather than config's, client's and protocol's mod.ts: those also export
+// what the guardian never runs (zod's message schemas, node:util's argument parser, the
+// dashboard's proxy site), and every module a router's guardian evaluates costs it resident
+// memory (README, "Router artefact"); tests/guardian/imports_test.ts keeps it so.
+import { exitOnConfigError, exitOnVersionFlag } from "../config/exit.ts";
+import { loadConfig } from "../config/load.ts";
+import { natsTlsOptions } from "../config/nats_tls.ts";
+import { unitCredsPath } from "../config/server_env.ts";
+import { connect } from "../client/connect.ts";
+import type { NunectClient } from "../client/client.ts";
+import { retry } from "../client/backoff.ts";
+import { createClockReader } from "../timesync/reader.ts";
 import { GUARDIAN_SECTIONS, startGuardian } from "./guardian.ts";
-import { NUNECT_VERSION } from "../protocol/mod.ts";
+import { NUNECT_VERSION } from "../protocol/version.ts";
 import { collectGarbageEvery } from "./collect_garbage.ts";
 
 exitOnVersionFlag("guardian");

@@ -1,4 +1,4 @@
-import { NunectError } from "../protocol/mod.ts";
+import { NunectError } from "../protocol/core.ts";
 
 /** What a finished command printed and how it exited. */
 export interface CommandResult {

@@ -1,4 +1,4 @@
-import type { ClockQuality, ClockSource, NtpStatus, PtpStatus } from "../protocol/mod.ts";
+import type { ClockQuality, ClockSource, NtpStatus, PtpStatus } from "../protocol/core.ts";
 import type { ChronyState } from "./chrony.ts";
 import type { PtpState } from "./ptp.ts";
 
