@@ -18,7 +18,8 @@
 #                                   /usr/lib/nunect-guardian, /usr/bin/nunect-guardian, the procd
 #                                   init script, UCI defaults and /etc/nunect/guardian.env
 # Inputs (cached in ${XDG_CACHE_HOME:-~/.cache}/nunect/router):
-#   Deno: npm's @deno/linux-arm64-glibc / @deno/linux-x64-glibc at the version of `deno --version`
+#   Deno: npm's @deno/linux-arm64-glibc / @deno/linux-x64-glibc at the version of `deno --version`,
+#         its licence notice from npm's deno (the wrapper package) at the same version
 #   libraries: Debian's libc6 and libgcc-s1 of the target architecture, extracted by
 #              scripts/debian_root.sh (nothing is installed on this machine)
 set -euo pipefail
@@ -73,10 +74,11 @@ perm_env=$(permission env)
 perm_run=$(permission run)
 perm_sys=$(permission sys)
 
-# Fetches the target's Deno from npm once; prints the binary's path.
-fetch_deno() {
+# Fetches an npm package at Deno's version once (npm pack, the pinned version); prints the
+# directory of its extracted files.
+fetch_npm() {
   local pkg=$1 dir=$cache/npm/${1#@deno/}-$deno_version tmp
-  if [ ! -x "$dir/package/deno" ]; then
+  if [ ! -f "$dir/package/package.json" ]; then
     tmp=$dir.tmp.$$
     rm -rf "$tmp" && mkdir -p "$tmp"
     (cd "$tmp" && npm pack "$pkg@$deno_version" --silent >/dev/null &&
@@ -84,11 +86,27 @@ fetch_deno() {
       rm -rf "$tmp"
       die "npm pack $pkg@$deno_version failed: is the npm registry reachable?"
     }
-    [ -x "$tmp/package/deno" ] || die "$pkg@$deno_version holds no deno binary"
-    # moved into place whole, so concurrent builds never run a half-extracted deno
+    # moved into place whole, so concurrent builds never use a half-extracted package
     mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
   fi
-  echo "$dir/package/deno"
+  echo "$dir/package"
+}
+
+# The target's Deno binary from npm; prints its path.
+fetch_deno() {
+  local dir
+  dir=$(fetch_npm "$1")
+  [ -x "$dir/deno" ] || die "$1@$deno_version holds no deno binary"
+  echo "$dir/deno"
+}
+
+# Deno's licence notice: the platform packages carry none, the npm package `deno` (the wrapper
+# that installs them) of the same version does.
+fetch_deno_license() {
+  local dir
+  dir=$(fetch_npm deno)
+  [ -f "$dir/LICENSE" ] || die "npm's deno@$deno_version holds no LICENSE (Deno's licence notice)"
+  echo "$dir/LICENSE"
 }
 
 # Copies the loader and the shared libraries Deno needs from an extracted Debian root.
@@ -149,6 +167,7 @@ for arch in "${archs[@]}"; do
   cp "$deno" "$dir/bin/deno"
   copy_libs "$debs/root" "$dir/lib" "$loader"
   copy_notices "$debs" "$debarch" "$dir"
+  cp "$(fetch_deno_license)" "$dir/LICENSE.deno"
   cp "$bundle" "$dir/guardian.js"
   sed -e "s|@LOADER@|$loader|" -e "s|@ENV@|$perm_env|" -e "s|@RUN@|$perm_run|" \
     -e "s|@SYS@|$perm_sys|" -e "s|@BUNDLE_ID@|$bundle_id|" \
@@ -171,10 +190,10 @@ for arch in "${archs[@]}"; do
   fi
   {
     echo "nunect guardian $version for $arch"
-    echo "deno $deno_version ($npm_pkg@$deno_version)"
+    echo "deno $deno_version ($npm_pkg@$deno_version; its LICENSE from npm's deno@$deno_version)"
     sed 's/^/debian /' "$debs/versions" "$notice_debs/versions"
     for deb in "$debs"/debs/*.deb; do echo "source $(deb_source "$deb")"; done
-    echo "licences: LICENSE.libc6 (glibc), LICENSE.libgcc-s1 (libgcc_s)${leaf:+, LICENSE.nats-server}"
+    echo "licences: LICENSE.deno (Deno), LICENSE.libc6 (glibc), LICENSE.libgcc-s1 (libgcc_s)${leaf:+, LICENSE.nats-server}"
     echo "permissions: net=<host:port of NATS_URL> env=$perm_env run=$perm_run sys=$perm_sys"
     [ -z "$leaf_line" ] || echo "$leaf_line"
   } >"$dir/MANIFEST"

@@ -75,6 +75,20 @@ Deno.test("build:router: the directory holds Deno, the loader, the libraries and
     assert.match(libc, /GNU Lesser General Public\s+License/);
     const libgcc = await Deno.readTextFile(`${a.dir}/LICENSE.libgcc-s1`);
     assert.match(libgcc, /GCC RUNTIME LIBRARY EXCEPTION/i);
+    // Deno's own notice, from npm's `deno` package of the same version (the platform packages
+    // carry none)
+    const denoLicense = await Deno.readTextFile(`${a.dir}/LICENSE.deno`);
+    assert.match(denoLicense, /^MIT License/);
+    assert.match(denoLicense, /^Copyright \d{4}-\d{4} the Deno authors$/m);
+    assert.match(denoLicense, /Permission is hereby granted, free of charge/);
+    assert.match(
+      manifest,
+      new RegExp(
+        `^deno ${Deno.version.deno} .*its LICENSE from npm's deno@${Deno.version.deno}`,
+        "m",
+      ),
+    );
+    assert.match(manifest, /^licences: LICENSE\.deno \(Deno\), LICENSE\.libc6 \(glibc\), /m);
     assert.match(manifest, /^debian gcc-\d+-base_.*\.deb$/m);
     assert.match(
       manifest,
@@ -286,6 +300,7 @@ Deno.test("build:router: the .ipk holds the artefact, the procd scripts and UCI 
         "lib/ld-linux-aarch64.so.1",
         "guardian.js",
         "nunect-guardian",
+        "LICENSE.deno",
         "LICENSE.libc6",
         "LICENSE.libgcc-s1",
         "LICENSE.nats-server",
