@@ -7,6 +7,7 @@ import {
   type HubReport,
   RegistryTable,
   subjectsOverlap,
+  whoNeeds,
 } from "../../mods/registry/mod.ts";
 
 Deno.test("subjectsOverlap: wildcards on either side", () => {
@@ -67,6 +68,11 @@ Deno.test("RegistryTable: units per leaf node, moves (also across a gap), intere
   assert.deepEqual(
     t.whoNeeds("bridge.audio.left").map((i) => [i.leaf, i.subjects, i.units]),
     [["r1", ["bridge.audio.>"], ["a", "b"]]],
+  );
+  // by leaf node name, whatever order the entries come in (the dashboard's follow its KV watch)
+  assert.deepEqual(
+    whoNeeds([...t.leaves()].reverse(), "ops.echo.>").map((i) => i.leaf),
+    ["r1", "r2"],
   );
 
   // a appears on r2 while r1 still has its interest (r1 notices the gone client later): a move
