@@ -1,6 +1,7 @@
 /**
- * The nunect dashboard: Hono on Deno.serve, Preact pages rendered on the server, islands
- * hydrated in the browser (bundled by `deno task build:islands` into static/build/). Reads the
+ * The nunect dashboard: Hono on Deno.serve (behind mods/tls's HttpsServer over HTTPS), Preact
+ * pages rendered on the server, islands hydrated in the browser (bundled by
+ * `deno task build:islands` into static/build/). Reads the
  * monitoring endpoints and the SYS and OPS accounts of the NATS server through mods/dashboard,
  * as the users the controller issued it (NATS_IDENTITY_DIR/creds/dashboard/); browsers get only
  * their own session's user for their own unit. Over HTTPS (HTTP/2) with DASHBOARD_TLS_CERT and

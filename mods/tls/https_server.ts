@@ -1,4 +1,5 @@
-import { retry } from "../client/mod.ts";
+import { connect, type Socket } from "node:net";
+import { createServer, type Server, type TLSSocket } from "node:tls";
 import { type CertificateInfo, type CertifiedKey, readCertifiedKey } from "./certificate.ts";
 
 /** Options of {@linkcode HttpsServer.start}. */
@@ -31,7 +32,6 @@ export interface HttpsServerOptions {
 /** The outcome of {@linkcode HttpsServer.reload}. */
 export type ReloadResult = "unchanged" | "reloaded";
 
-const REBIND_ATTEMPTS = 100;
 const DEBOUNCE_MS = 250;
 
 function dirOf(path: string): string {
@@ -40,13 +40,22 @@ function dirOf(path: string): string {
 }
 
 /**
- * An HTTPS server (`Deno.serve` with TLS: HTTP/2 and HTTP/1.1 by ALPN) whose certificate follows
- * its files: when the certificate or key file changes (a renewal by certbot or by hand), the pair
- * is read again, checked, and served to every new connection, without a restart. Connections
- * already open stay on the server that accepted them until they end, so long-lived responses
- * (Server-Sent Events) are not cut; that server stops accepting at once and is gone when its last
- * connection closes. A pair that does not check out (half written, a key of another certificate)
- * is refused with one log line and the served certificate stays.
+ * An HTTPS server (HTTP/2 and HTTP/1.1 by ALPN) whose certificate follows its files: when the
+ * certificate or key file changes (a renewal by certbot or by hand), the pair is read again,
+ * checked, and served to every new connection, without a restart; connections already open keep
+ * theirs, so long-lived responses (Server-Sent Events) are not cut. A pair that does not check out
+ * (half written, a key of another certificate) is refused with one log line and the served
+ * certificate stays.
+ *
+ * TLS is `node:tls`'s server; the HTTP behind it is `Deno.serve`, on a loopback port of its own,
+ * each TLS connection piped to one connection there (HTTP/2 as prior knowledge, HTTP/1.1 as is).
+ * Why not `Deno.serve` with `cert`/`key`: Deno (2.9.6) leaves TCP_NODELAY off on its TLS
+ * connections, so an answer written in parts (headers, body) waited for the client's delayed ACK,
+ * ~40 ms per request on Linux; here both hops have TCP_NODELAY. Why not `node:http2`: Deno's
+ * (2.9.6) aborts the whole process inside nghttp2 when a client closes a session after some 70
+ * requests (denoland/deno#36788), which any client could do. The handler sees what `Deno.serve`
+ * gives it, with the request URL's scheme `https:` and `remoteAddr` the TLS client's; a
+ * connection to the loopback port that is not one of these pipes is answered 421.
  *
  * @example
  * ```ts
@@ -58,25 +67,31 @@ function dirOf(path: string): string {
  */
 export class HttpsServer implements AsyncDisposable {
   readonly #o: HttpsServerOptions;
-  #server: Deno.HttpServer<Deno.NetAddr>;
+  readonly #tls: Server;
+  readonly #http: Deno.HttpServer<Deno.NetAddr>;
+  #addr: Deno.NetAddr;
   #current: CertifiedKey;
-  readonly #retiring = new Set<Promise<void>>();
+  /** Open TLS connections. */
+  readonly #connections = new Set<TLSSocket>();
+  #drained: (() => void) | undefined;
   #watcher: Deno.FsWatcher | undefined;
   #poll: ReturnType<typeof setInterval> | undefined;
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #reloading: Promise<ReloadResult> | undefined;
   #closed = false;
-  #port: number;
 
   private constructor(
     options: HttpsServerOptions,
-    server: Deno.HttpServer<Deno.NetAddr>,
+    tls: Server,
+    http: Deno.HttpServer<Deno.NetAddr>,
+    addr: Deno.NetAddr,
     current: CertifiedKey,
   ) {
     this.#o = options;
-    this.#server = server;
+    this.#tls = tls;
+    this.#http = http;
+    this.#addr = addr;
     this.#current = current;
-    this.#port = server.addr.port;
   }
 
   /**
@@ -85,26 +100,105 @@ export class HttpsServer implements AsyncDisposable {
    * @param options address, files, handler
    * @returns the running server
    * @throws {CertificateFileError} when a file is unreadable, not PEM, or the key is another's
-   * @throws {Deno.errors.AddrInUse} when the port is taken (and what Deno.serve throws otherwise)
+   * @throws {Deno.errors.AddrInUse} when the port is taken (and the listen error otherwise)
    */
   static async start(options: HttpsServerOptions): Promise<HttpsServer> {
     const pair = await readCertifiedKey(options.certFile, options.keyFile, options.variables);
-    const server = Deno.serve({
-      hostname: options.hostname,
-      port: options.port,
+    // Which TLS client each loopback connection carries, by the loopback connection's own port.
+    const peers = new Map<number, Deno.NetAddr>();
+    const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => {
+      const remoteAddr = peers.get(info.remoteAddr.port);
+      if (remoteAddr === undefined) {
+        return new Response("Misdirected request: connect over HTTPS\n", { status: 421 });
+      }
+      const url = `https:${req.url.slice(req.url.indexOf("//"))}`;
+      const init = { method: req.method, headers: req.headers, body: req.body, signal: req.signal };
+      return options.handler(new Request(url, { ...init, duplex: "half" } as RequestInit), {
+        ...info,
+        remoteAddr,
+      });
+    });
+    const tls = createServer({
       cert: pair.cert,
       key: pair.key,
-      onListen: (addr) => options.onListen?.(addr),
-    }, options.handler);
-    const https = new HttpsServer(options, server, pair);
+      ALPNProtocols: ["h2", "http/1.1"],
+    });
+    const https = new HttpsServer(
+      options,
+      tls,
+      http,
+      { ...http.addr, hostname: options.hostname },
+      pair,
+    );
+    // Answers leave as soon as they are written: no waiting for the client's delayed ACK (Nagle).
+    tls.on("connection", (socket: Socket) => socket.setNoDelay(true));
+    tls.on("secureConnection", (client: TLSSocket) => {
+      const peer: Deno.NetAddr = {
+        transport: "tcp",
+        hostname: client.remoteAddress ?? "",
+        port: client.remotePort ?? 0,
+      };
+      const inner = connect({ host: "127.0.0.1", port: http.addr.port, noDelay: true });
+      let port: number | undefined;
+      inner.once("connect", () => {
+        port = inner.localPort;
+        if (port !== undefined) peers.set(port, peer);
+      });
+      // Each side's end is passed on (pipe); the client gone or either side failing ends both at
+      // once, so Deno.serve sees the client leave (request signal, stream cancel).
+      const drop = () => {
+        if (port !== undefined) peers.delete(port);
+        client.destroy();
+        inner.destroy();
+      };
+      client.on("error", drop).on("close", drop);
+      inner.on("error", drop).on("close", () => {
+        if (port !== undefined) peers.delete(port);
+        client.end(() => client.destroy()); // once what is on its way to the client is out
+      });
+      client.pipe(inner);
+      inner.pipe(client);
+      https.#track(client);
+    });
+    // A client that fails its handshake is its own problem, not the server's.
+    tls.on("tlsClientError", () => {});
+    try {
+      https.#addr = await new Promise<Deno.NetAddr>((resolve, reject) => {
+        tls.once("error", (e: NodeJS.ErrnoException) =>
+          reject(
+            e.code === "EADDRINUSE" ? new Deno.errors.AddrInUse(e.message, { cause: e }) : e,
+          ));
+        tls.listen(options.port, options.hostname, () => {
+          const a = tls.address();
+          resolve({
+            transport: "tcp",
+            hostname: options.hostname,
+            port: typeof a === "object" && a !== null ? a.port : options.port,
+          });
+        });
+      });
+    } catch (e) {
+      await http.shutdown();
+      throw e;
+    }
+    tls.on("error", (e: Error) => https.#log(`HTTPS server error: ${e.message}`));
+    options.onListen?.(https.addr);
     options.onCertificate?.(pair.info);
     https.#follow();
     return https;
   }
 
+  #track(socket: TLSSocket): void {
+    this.#connections.add(socket);
+    socket.once("close", () => {
+      this.#connections.delete(socket);
+      if (this.#connections.size === 0) this.#drained?.();
+    });
+  }
+
   /** The address it listens on. */
   get addr(): Deno.NetAddr {
-    return { ...this.#server.addr, port: this.#port };
+    return { ...this.#addr };
   }
 
   /** The certificate served to new connections. */
@@ -118,7 +212,6 @@ export class HttpsServer implements AsyncDisposable {
    *
    * @returns whether the served certificate changed
    * @throws {CertificateFileError} when the new files do not check out (the old pair stays)
-   * @throws {Error} when the port cannot be listened on again within about two seconds
    */
   reload(): Promise<ReloadResult> {
     this.#reloading ??= this.#reload().finally(() => this.#reloading = undefined);
@@ -131,30 +224,8 @@ export class HttpsServer implements AsyncDisposable {
     if (this.#closed || (pair.cert === this.#current.cert && pair.key === this.#current.key)) {
       return "unchanged";
     }
-    // A listening socket cannot change its certificate: the old server stops accepting (its open
-    // connections carry on) and a new one takes the port. Between the two, a connection attempt
-    // may be refused for a moment; browsers retry.
-    const old = this.#server;
-    const retiring = old.shutdown().catch(() => {});
-    this.#retiring.add(retiring);
-    retiring.then(() => this.#retiring.delete(retiring));
-    this.#server = await retry(
-      () =>
-        Promise.resolve(Deno.serve({
-          hostname: o.hostname,
-          port: this.#port,
-          cert: pair.cert,
-          key: pair.key,
-          onListen: () => {},
-        }, o.handler)),
-      {
-        backoff: { initialMs: 20, factor: 1, maxMs: 20 },
-        attempts: REBIND_ATTEMPTS,
-        onError: (e) => {
-          if (!(e instanceof Deno.errors.AddrInUse)) throw e;
-        },
-      },
-    );
+    // In place: new handshakes get the new pair, open connections keep theirs.
+    this.#tls.setSecureContext({ cert: pair.cert, key: pair.key });
     this.#current = pair;
     o.onCertificate?.(pair.info);
     this.#log(
@@ -198,7 +269,11 @@ export class HttpsServer implements AsyncDisposable {
     })();
   }
 
-  /** Stops following the files and shuts every server down gracefully (waits for open requests). */
+  /**
+   * Stops following the files and shuts the server down gracefully, as `Deno.serve`'s `shutdown`
+   * does (it is the one doing it): no new connections; open requests finish, an open event stream
+   * holding it until its client leaves; resolves when the last connection has closed.
+   */
   async shutdown(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -208,7 +283,11 @@ export class HttpsServer implements AsyncDisposable {
       this.#watcher?.close();
     } catch { /* already closed */ }
     await this.#reloading?.catch(() => {});
-    await Promise.all([this.#server.shutdown(), ...this.#retiring]);
+    const drained = new Promise<void>((resolve) => this.#drained = resolve);
+    const closed = new Promise<void>((resolve) => this.#tls.close(() => resolve()));
+    await this.#http.shutdown();
+    if (this.#connections.size > 0) await drained;
+    await closed;
   }
 
   /** Same as {@linkcode HttpsServer.shutdown}. */

@@ -19,15 +19,12 @@
  *    HTTP/2 over TLS), on each route but the HTTP/1.1 one, back to back on each connection (as a
  *    page loads its parts) and interleaved over the routes; ratios against HTTP.
  *
- * What the split shows: Deno.serve sets TCP_NODELAY on the connections of a plain listener but
- * not on those of a TLS listener (Deno 2.9.6; seen with strace, `setsockopt(…, TCP_NODELAY, [1])`
- * after each plain `accept4` and none after a TLS one). Its HTTPS answer leaves in two writes,
- * headers then body; Nagle's algorithm holds the body until the client acknowledges the headers,
- * and a Linux client delays that acknowledgement by up to 40 ms. So a direct HTTPS answer can take
- * ~40 ms more than the same answer over HTTP, all of it after the headers, when requests follow
- * each other closely on a connection (which protocol shows it in a run depends on what the client
- * sends meanwhile; requests far apart are not delayed). nginx and Caddy set TCP_NODELAY. nunect
- * cannot set it on Deno's TLS connections (no API reaches them); see the README.
+ * What the split shows: an answer that leaves in parts (headers, body) on a connection without
+ * TCP_NODELAY waits for the client's delayed ACK (Nagle's algorithm), up to 40 ms on Linux, all of
+ * it after the headers, when requests follow each other closely on a connection. Deno.serve with
+ * TLS (Deno 2.9.6) leaves TCP_NODELAY off: direct HTTPS took ~42 ms more per request until the
+ * dashboard's TLS moved to node:tls in front of a loopback Deno.serve, both hops with TCP_NODELAY
+ * (mods/tls/https_server.ts; tests/tls/https_serving_test.ts). nginx and Caddy set it too.
  *
  * Run: `deno task bench tls` or `deno run -A scripts/bench/tls.ts`.
  * Environment: BENCH_REQUESTS (300), BENCH_EVENTS (40), BENCH_BROWSER_REQUESTS (100).
