@@ -104,10 +104,13 @@ export class HttpsServer implements AsyncDisposable {
    */
   static async start(options: HttpsServerOptions): Promise<HttpsServer> {
     const pair = await readCertifiedKey(options.certFile, options.keyFile, options.variables);
-    // Which TLS client each loopback connection carries, by the loopback connection's own port.
+    // Which TLS client each loopback connection carries, by the loopback connection's own port
+    // (from 127.0.0.1: another local address may reuse a port number).
     const peers = new Map<number, Deno.NetAddr>();
     const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => {
-      const remoteAddr = peers.get(info.remoteAddr.port);
+      const remoteAddr = info.remoteAddr.hostname === "127.0.0.1"
+        ? peers.get(info.remoteAddr.port)
+        : undefined;
       if (remoteAddr === undefined) {
         return new Response("Misdirected request: connect over HTTPS\n", { status: 421 });
       }

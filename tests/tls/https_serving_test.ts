@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { connect as netConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { HttpsServer } from "../../mods/tls/mod.ts";
 import { testCertificates, until } from "../_kit/mod.ts";
 
@@ -75,6 +77,19 @@ function loopbackListeners(): number[] {
     }
   }
   return ports;
+}
+
+/** The local port of this process's established connection from 127.0.0.1 to `port` (0: none). */
+function pipePortTo(port: number): number {
+  for (const line of Deno.readTextFileSync("/proc/self/net/tcp").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    const [local, remote] = [f[1]?.split(":"), f[2]?.split(":")];
+    if (
+      f[3] === "01" && local?.[0] === "0100007F" && remote?.[0] === "0100007F" &&
+      parseInt(remote[1]!, 16) === port
+    ) return parseInt(local[1]!, 16);
+  }
+  return 0;
 }
 
 /** A handle on what the handler saw and did, for the assertions. */
@@ -289,6 +304,40 @@ Deno.test("HTTPS server: a connection straight to its loopback HTTP port is refu
     });
     assert.equal(res.status, 421);
     await res.body?.cancel();
+    assert.equal(s.seen.requests.length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("HTTPS server: another loopback address reusing a pipe's port number is refused too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-https-serving-" });
+  try {
+    const s = await serve(dir);
+    await using _server = s.server;
+    const [inner] = loopbackListeners().filter((p) => p !== s.server.addr.port);
+    // A TLS client whose pipe stays open: its loopback connection's port is in the server's map.
+    const tlsClient = tlsConnect({ host: "127.0.0.1", port: s.server.addr.port, ca: s.ca });
+    await new Promise<void>((resolve, reject) => {
+      tlsClient.once("secureConnect", resolve).once("error", reject);
+    });
+    let pipePort = 0;
+    await until(() => (pipePort = pipePortTo(inner!)) !== 0, "the TLS client's loopback pipe");
+    // A local process on 127.0.0.2 binds the same port number and speaks HTTP to the inner port.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = netConnect({
+        host: "127.0.0.1",
+        port: inner!,
+        localAddress: "127.0.0.2",
+        localPort: pipePort,
+      });
+      let text = "";
+      sock.on("data", (d) => text += d.toString());
+      sock.on("end", () => resolve(text)).on("error", reject);
+      sock.write("GET /hello HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n");
+    });
+    tlsClient.destroy();
+    assert.match(answer, /^HTTP\/1\.1 421/, answer.split("\r\n")[0]);
     assert.equal(s.seen.requests.length, 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
