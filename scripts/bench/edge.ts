@@ -5,7 +5,8 @@
  * guardian reports at 1 Hz next to nats.go sampled the same way in the same run
  * (EDGE_RTT_SECONDS, default 60), with the clock offset four timestamps estimate on one host;
  * through a router's leaf node link (a network namespace, toxiproxy), the guardian's app RTT to
- * the hub direct and with 5 ms added each way (EDGE_LINK_SECONDS per window, default 20), and
+ * the hub direct and with 5 ms added each way (EDGE_LINK_SECONDS per window, default 20) next to
+ * what the link itself adds (raw nats.js on the leaf node asking the same responder), and
  * how long the subject registry takes to show a unit that moved to another router (its default
  * interval, EDGE_MOVES moves, default 5). EDGE_XZ=1 adds the size of the artefact as xz (slow);
  * EDGE_PARTS=sizes,rtt,link,start,memory runs only those parts.
@@ -16,6 +17,7 @@ import { connect, type NunectClient } from "../../mods/client/mod.ts";
 import { decodeMessage, rttSchema, subjects } from "../../mods/protocol/mod.ts";
 import { RTT_BURST, RTT_WARMUP } from "../../mods/guardian/mod.ts";
 import { startNatsGo } from "./_nats_go.ts";
+import { connect as natsConnect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import {
   guardianEnv,
@@ -299,6 +301,7 @@ async function link(): Promise<void> {
   const moves = Number(Deno.env.get("EDGE_MOVES") ?? "5");
   await using topo = await startTopology({ leaves: 2 });
   const [a, b] = topo.routers as [typeof topo.routers[0], typeof topo.routers[0]];
+  const port = (url: string) => new URL(url).port;
   const hub = topo.hub.servers[0]!;
   await using responder = await connect({
     servers: hub.url,
@@ -317,29 +320,64 @@ async function link(): Promise<void> {
     RTT_INTERVAL_MS: "1000",
     HEARTBEAT_INTERVAL_MS: "1000",
   });
+  // The baseline: what the link itself adds, seen by raw nats.js on the router's leaf node asking
+  // the same responder, sampled the same way (once a second, median of RTT_BURST after RTT_WARMUP).
+  await using raw = await natsConnect({
+    servers: `${a.netns.address}:${port(a.leaf.url)}`,
+    ...a.leaf.identity.nats,
+  });
+  const rawSamples: { ts: number; us: number }[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const next = Date.now() + 1000;
+      const times: number[] = [];
+      for (let i = 0; i < RTT_WARMUP + RTT_BURST; i++) {
+        const t0 = performance.now();
+        await raw.request(subjects.echo("edge-hub-echo"), "", { timeout: 2000 });
+        times.push((performance.now() - t0) * 1000);
+      }
+      rawSamples.push({ ts: Date.now(), us: median(times.slice(RTT_WARMUP)) });
+      await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+    }
+  })();
   const window = async () => {
     await new Promise((r) => setTimeout(r, 3000)); // past the change
     const from = Date.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    return median(reports.filter((r) => r.ts >= from).map((r) => r.app));
+    return {
+      guardian: median(reports.filter((r) => r.ts >= from).map((r) => r.app)),
+      raw: median(rawSamples.filter((r) => r.ts >= from).map((r) => r.us)),
+    };
   };
   const direct = await window();
   await Promise.all(a.links.map((l) => l.delay(5)));
   const slowed = await window();
   await Promise.all(a.links.map((l) => l.restore()));
-  const added = slowed - direct;
+  sampling = false;
+  await sampler;
+  const added = slowed.guardian - direct.guardian;
+  const linkAdded = slowed.raw - direct.raw;
+  const ms = (us: number) => (us / 1000).toFixed(2);
   console.log(
     `guardian app RTT through a leaf node link (toxiproxy, ${seconds} s each, EDGE_LINK_SECONDS):`,
   );
   console.log(
-    `  direct ${(direct / 1000).toFixed(2)} ms, +5 ms each way ${(slowed / 1000).toFixed(2)} ms: ` +
-      `${(added / 1000).toFixed(2)} ms more, ${((added / 10_000 - 1) * 100).toFixed(1)} % off ` +
+    `  direct ${ms(direct.guardian)} ms, +5 ms each way ${ms(slowed.guardian)} ms: ` +
+      `${ms(added)} ms more, ${((added / 10_000 - 1) * 100).toFixed(1)} % off ` +
       `10 ms (target within 5 %)`,
+  );
+  console.log(
+    `  raw nats.js on the leaf node, same responder, sampled the same way: direct ${
+      ms(direct.raw)
+    } ms, slowed ${ms(slowed.raw)} ms: the link adds ${ms(linkAdded)} ms ` +
+      `(${
+        ((linkAdded / 10_000 - 1) * 100).toFixed(1)
+      } % off 10 ms); guardian's added / the link's ${(added / linkAdded).toFixed(3)}`,
   );
 
   // a unit walking between the two routers, each through its own link ("radio")
   await using registry = await startRegistryProgram(hub, { REGISTRY_INTERVAL_MS: "1000" });
-  const port = (url: string) => new URL(url).port;
   const radio = await Promise.all(
     [a, b].map((r, i) =>
       topo.toxiproxy.link(`walker-${i}`, "127.0.0.1:0", `${r.netns.address}:${port(r.leaf.url)}`)
