@@ -665,9 +665,12 @@ export class DashboardServices implements AsyncDisposable {
     options: Partial<SessionStoreOptions>,
   ): Promise<void> {
     const d = this.config.dashboard;
-    const settings = {
+    const settings: SessionStoreOptions = {
       idleMs: d.sessionIdleMin * 60_000,
       maxAgeMs: d.sessionMaxH * 3600_000,
+      // A session that ends by idle time or age takes its browsers' NATS users with it, as at
+      // logout (the controller records the revocation).
+      onExpired: (record) => this.browsers.revokeRef(record.ref, "nunect (session expired)"),
       ...options,
     };
     const users = { secret: d.secret, issuer: `nunect ${d.domain}` };
@@ -676,6 +679,7 @@ export class DashboardServices implements AsyncDisposable {
       this.#users = await UserStore.open(client.nc, users);
       this.#tokens = await TokenStore.open(client.nc);
     } catch (e) {
+      await this.#sessions?.close();
       if (this.#closed) return;
       this.#log(`Users and sessions could not use JetStream: ${(e as Error).message}`);
       this.#sessions = await SessionStore.open(null, { ...settings, bucket: null });

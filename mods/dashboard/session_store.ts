@@ -31,6 +31,13 @@ export interface SessionStoreOptions {
   readonly maxAgeMs: number;
   /** Replicas of the bucket (default 1). */
   readonly replicas?: number;
+  /**
+   * Called once for each session this instance ends by its times (idle or lifetime), on a
+   * request or by the sweep that runs every quarter of `idleMs` (1 s to 1 min): what the session
+   * was given (its browsers' NATS users) is revoked there. Logout and an admin's end do their
+   * own revoking.
+   */
+  readonly onExpired?: (record: SessionRecord) => Promise<unknown>;
 }
 
 /** What {@linkcode SessionStore.create} gives the new session's cookie. */
@@ -88,12 +95,21 @@ export class SessionStore implements AsyncDisposable {
   /** By ref, with the KV revision it was read at (0 in memory mode). */
   readonly #sessions = new Map<string, { record: SessionRecord; revision: number }>();
   #stopWatch: (() => void) | undefined;
+  readonly #onExpired: ((record: SessionRecord) => Promise<unknown>) | undefined;
+  readonly #sweeper: ReturnType<typeof setInterval>;
+  #sweeping: Promise<void> | undefined;
+  /** Sessions ended whose `onExpired` failed, by ref: handed on again by the next sweep. */
+  readonly #unrevoked = new Map<string, SessionRecord>();
 
   private constructor(kv: KV | null, options: SessionStoreOptions) {
     this.#kv = kv;
     this.#idleMs = options.idleMs;
     this.#maxAgeMs = options.maxAgeMs;
     this.#touchMs = Math.min(60_000, Math.max(1000, Math.floor(options.idleMs / 4)));
+    this.#onExpired = options.onExpired;
+    this.#sweeper = setInterval(() => {
+      this.#sweeping ??= this.sweep().finally(() => this.#sweeping = undefined);
+    }, this.#touchMs);
   }
 
   /**
@@ -198,10 +214,11 @@ export class SessionStore implements AsyncDisposable {
     }
     if (known === undefined) return undefined;
     const { record, revision } = known;
-    if (now - record.lastSeen > this.#idleMs || now >= record.expires) {
+    if (this.#over(record, now)) {
       // Over by its own times on every instance; a bucket that does not answer now cannot keep
-      // it alive, and its TTL removes the record later.
-      await this.end(ref).catch(() => false);
+      // it alive, and its TTL removes the record later (and the sweep of another instance, or
+      // this one's next, revokes what it was given).
+      await this.#expire(record, revision).catch(() => {});
       return undefined;
     }
     if (now - record.lastSeen >= this.#touchMs) {
@@ -219,6 +236,50 @@ export class SessionStore implements AsyncDisposable {
       );
     }
     return record;
+  }
+
+  /**
+   * Ends every session this instance knows that is over by its times (idle or lifetime), and
+   * hands each to `onExpired`. Runs on its own every quarter of the idle time (1 s to 1 min), so
+   * that a session nobody uses again still ends, and its browsers' users are revoked, within that
+   * long after its idle time. Several instances share the work: a session is ended, and handed
+   * on, by the one instance whose delete of the revision it knows wins.
+   *
+   * @param now the current time in ms
+   */
+  async sweep(now = Date.now()): Promise<void> {
+    // Ended earlier, but what they were given could not be revoked then: again.
+    for (const record of [...this.#unrevoked.values()]) await this.#handOn(record);
+    const over = [...this.#sessions.values()].filter((s) => this.#over(s.record, now));
+    for (const { record, revision } of over) {
+      await this.#expire(record, revision).catch(() => {/* the next sweep tries again */});
+    }
+  }
+
+  #over(record: SessionRecord, now: number): boolean {
+    return now - record.lastSeen > this.#idleMs || now >= record.expires;
+  }
+
+  // Ends a session over by its times; the instance that deletes it hands it to onExpired.
+  async #expire(record: SessionRecord, revision: number): Promise<void> {
+    if (this.#kv !== null) {
+      // Deleted at the revision read: touched meanwhile (in use elsewhere) or already ended by
+      // another instance, the delete fails and this instance leaves it.
+      await this.#kv.delete(record.ref, { previousSeq: revision });
+    }
+    if (this.#sessions.get(record.ref)?.revision === revision) this.#sessions.delete(record.ref);
+    await this.#handOn(record);
+  }
+
+  async #handOn(record: SessionRecord): Promise<void> {
+    if (this.#onExpired === undefined) return;
+    try {
+      await this.#onExpired(record);
+      this.#unrevoked.delete(record.ref);
+    } catch {
+      // The controller did not answer: the next sweep tries again.
+      this.#unrevoked.set(record.ref, record);
+    }
   }
 
   /**
@@ -248,9 +309,10 @@ export class SessionStore implements AsyncDisposable {
   }
 
   /** Stops following the bucket; the connection stays open. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
     this.#stopWatch?.();
-    return Promise.resolve();
+    await this.#sweeping;
   }
 
   /** Same as {@linkcode SessionStore.close}. */

@@ -129,3 +129,51 @@ Deno.test("browser users: an admin ending a session on the Sessions page disconn
     ConnectError,
   );
 });
+
+Deno.test("browser users: a session that ends by idle expiry has its browser users revoked, while a session in use keeps its own", async () => {
+  await using ns = await startNats();
+  // Sessions end after 4 s without a request (DASHBOARD_SESSION_IDLE_MIN in minutes, here in ms).
+  await using d = await testDashboard(ns, {}, { sessions: { idleMs: 4000 } });
+  const idle = await login(d.app);
+  const busy = await login(d.app);
+  const ask = async (s: typeof idle, unit: string) =>
+    await (await get(d.app, s, `/api/browser/credentials/${unit}`)).json() as BrowserCreds;
+  const a = await ask(idle, "browser-idle-1");
+  const b = await ask(busy, "browser-busy-1");
+  await using browser: NunectClient = await connect({
+    servers: a.wsUrl,
+    unitId: a.unitId,
+    creds: a.creds,
+    reconnectTimeWaitMs: 50,
+  });
+  await using busyBrowser: NunectClient = await connect({
+    servers: b.wsUrl,
+    unitId: b.unitId,
+    creds: b.creds,
+  });
+  let lost = false;
+  browser.on("disconnected", () => void (lost = true));
+
+  // Nobody uses the first session again: it ends by idle expiry, and no request ever comes to
+  // end it on the way. The second one is in use all along.
+  await until(async () => {
+    const res = await get(d.app, busy, "/api/me");
+    await res.body?.cancel();
+    assert.equal(res.status, 200, "the session in use stays");
+    return lost;
+  }, "the idle session's browser to be disconnected");
+  await assert.rejects(
+    connect({ servers: a.wsUrl, unitId: a.unitId, creds: a.creds }),
+    ConnectError,
+    "an idle-expired session's browser credentials no longer connect",
+  );
+  const over = await get(d.app, idle, "/api/me");
+  await over.body?.cancel();
+  assert.equal(over.status, 401, "the idle session is over");
+  assert.ok(busyBrowser.isConnected);
+  assert.ok((await busyBrowser.echo("test-dashboard")) > 0);
+  const records = await (await ns.controller()).users({ all: true });
+  const state = (creds: string) => records.find((u) => u.publicKey === claimsOf(creds).sub);
+  assert.notEqual(state(a.creds)?.revokedAt, null, "recorded as revoked");
+  assert.equal(state(b.creds)?.revokedAt, null);
+});
