@@ -670,7 +670,15 @@ export class DashboardServices implements AsyncDisposable {
       maxAgeMs: d.sessionMaxH * 3600_000,
       // A session that ends by idle time or age takes its browsers' NATS users with it, as at
       // logout (the controller records the revocation).
-      onExpired: (record) => this.browsers.revokeRef(record.ref, "nunect (session expired)"),
+      onExpired: async (record) => {
+        if (this.#controller === undefined) {
+          // Tried again by the next sweep, until the session's users would have expired anyway.
+          throw new ServiceUnavailableError(
+            "No connection to the NATS system account: the expired session's browser users are revoked once it is back",
+          );
+        }
+        await this.browsers.revokeRef(record.ref, "nunect (session expired)");
+      },
       ...options,
     };
     const users = { secret: d.secret, issuer: `nunect ${d.domain}` };

@@ -248,8 +248,12 @@ export class SessionStore implements AsyncDisposable {
    * @param now the current time in ms
    */
   async sweep(now = Date.now()): Promise<void> {
-    // Ended earlier, but what they were given could not be revoked then: again.
-    for (const record of [...this.#unrevoked.values()]) await this.#handOn(record);
+    // Ended earlier, but what they were given could not be revoked then: again, until the
+    // session's own end (what it was given expires with it).
+    for (const record of [...this.#unrevoked.values()]) {
+      if (now >= record.expires) this.#unrevoked.delete(record.ref);
+      else await this.#handOn(record);
+    }
     const over = [...this.#sessions.values()].filter((s) => this.#over(s.record, now));
     for (const { record, revision } of over) {
       await this.#expire(record, revision).catch(() => {/* the next sweep tries again */});

@@ -6,7 +6,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { sessionRef } from "../../mods/dashboard/mod.ts";
+import { connect as natsConnect } from "@nats-io/transport-node";
+import { type SessionRecord, sessionRef, SessionStore } from "../../mods/dashboard/mod.ts";
 import { startNats, until } from "../_kit/mod.ts";
 import { ADMIN, login as harnessLogin, testDashboard } from "../dashboard/_harness.ts";
 import { startDashboardProgram } from "../dashboard/_server.ts";
@@ -123,4 +124,58 @@ Deno.test("security: a session idle too long ends; its cookie is worthless", asy
       .id,
   );
   assert.ok(!d.services.sessions()!.list().some((r) => r.ref === ref), "gone from the store");
+});
+
+Deno.test("sessions: the sweep ends an idle session once across instances, and hands it on until that succeeds or the session would have ended anyway", async () => {
+  await using ns = await startNats();
+  const nc = await natsConnect({ servers: ns.url, ...ns.users.ops.nats });
+  const handed: string[] = [];
+  let failures = 1;
+  const attempts: string[] = [];
+  const onExpired = (r: SessionRecord) => {
+    attempts.push(r.ref);
+    if (r.user === "down" || failures-- > 0) {
+      return Promise.reject(new Error("the controller does not answer"));
+    }
+    handed.push(r.ref);
+    return Promise.resolve();
+  };
+  const options = { bucket: "sweep_sessions", idleMs: 60_000, maxAgeMs: 3600_000, onExpired };
+  const a = await SessionStore.open(nc, options);
+  const b = await SessionStore.open(nc, options);
+  try {
+    const idle = await a.create("anna", { address: "127.0.0.1", agent: "test" });
+    const busy = await a.create("ben", { address: "127.0.0.1", agent: "test" });
+    await until(() => b.list().length === 2, "the second instance to see both sessions");
+    // Ben's session is used at the second instance a minute later: the touch reaches the bucket.
+    const later = Date.now() + 61_000;
+    const t = Date.now() + 59_000;
+    assert.ok(await b.get(busy.id, t));
+    await until(() => a.list(t).find((s) => s.user === "ben")?.lastSeen === t, "the touch");
+
+    // Both instances sweep at once: one ends Anna's session; its hand-on fails the first time.
+    await Promise.all([a.sweep(later), b.sweep(later)]);
+    assert.deepEqual(handed, []);
+    await a.sweep(later);
+    await b.sweep(later);
+    assert.deepEqual(handed, [idle.record.ref], "handed on once, after the failed attempt");
+    assert.equal(await a.get(idle.id, later), undefined);
+    assert.equal(await b.get(idle.id, later), undefined);
+    assert.ok(await b.get(busy.id, later), "the session in use is not ended");
+
+    // A hand-on that keeps failing is tried until the session would have ended by its age.
+    const down = await a.create("down", { address: "127.0.0.1", agent: "test" });
+    const idleDown = down.record.lastSeen + 61_000;
+    await a.sweep(idleDown);
+    await a.sweep(idleDown);
+    const tries = attempts.filter((r) => r === down.record.ref).length;
+    assert.equal(tries, 2);
+    await a.sweep(down.record.expires);
+    await a.sweep(down.record.expires + 1);
+    assert.equal(attempts.filter((r) => r === down.record.ref).length, tries, "given up");
+  } finally {
+    await a.close();
+    await b.close();
+    await nc.close();
+  }
 });
