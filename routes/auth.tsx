@@ -4,7 +4,7 @@ import { HttpError, wantsJson } from "./errors.ts";
 import { type DashboardConfig, sessionRef } from "../mods/dashboard/mod.ts";
 import { KdfBusyError, type Principal, scopeLabel } from "../mods/access/mod.ts";
 import type { AuditInput } from "../mods/audit/mod.ts";
-import type { AppContext, AppEnv } from "./context.ts";
+import { type AppContext, type AppEnv, sessionOf } from "./context.ts";
 import { isUnsafe } from "./security.ts";
 import type { Session, SessionSigner } from "./session.ts";
 import { LoginThrottle } from "./login_throttle.ts";
@@ -350,7 +350,8 @@ export function authRoutes(
 
   // Ends the session on every instance: a copied cookie and its CSRF token are worthless now.
   app.post("/logout", async (c) => {
-    const ref = await sessionRef(c.get("session").id);
+    const session = sessionOf(c);
+    const ref = await sessionRef(session.id);
     await c.var.services.need("sessions").end(ref);
     const p = c.get("principal");
     record(c, {
@@ -367,7 +368,7 @@ export function authRoutes(
       request: "POST /logout",
     });
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
-    await onLogout?.(c.get("session")).catch((e) =>
+    await onLogout?.(session).catch((e) =>
       console.error(`Logout: revoking the session's browser users failed: ${(e as Error).message}`)
     );
     return c.redirect("/login", 303);

@@ -1,4 +1,4 @@
-import { browserWsUrl } from "./context.ts";
+import { browserWsUrl, sessionOf } from "./context.ts";
 import { endpoint, type Route } from "./route.ts";
 
 /**
@@ -16,7 +16,7 @@ export const browserRoutes: readonly Route[] = [
       const { config, browsers } = c.var.services;
       c.header("Cache-Control", "no-store");
       const unit = c.req.param("unit") ?? "";
-      const issued = await browsers.credentials(c.var.session, unit);
+      const issued = await browsers.credentials(sessionOf(c), unit);
       return {
         unitId: unit,
         creds: issued.creds,

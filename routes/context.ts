@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { DashboardConfig, DashboardServices, LiveTopic } from "../mods/dashboard/mod.ts";
 import type { SysMonitor, UnitRegistry } from "../mods/monitor/mod.ts";
 import type { Session } from "./session.ts";
-import type { Principal } from "../mods/access/mod.ts";
+import { AccessDeniedError, type Principal } from "../mods/access/mod.ts";
 import type { AuditNote } from "./audit.ts";
 
 /** Hono environment of the app: what its middleware puts on the context. */
@@ -11,7 +11,7 @@ export interface AppEnv {
     /** The dashboard's server side (every request). */
     services: DashboardServices;
     /** The logged-in session (requests with a session cookie; not token requests). */
-    session: Session;
+    session: Session | undefined;
     /** Who the request acts for, with the role and scope in force (every request but public paths). */
     principal: Principal;
     /** What a handler adds to its request's audit record (target, before, after). */
@@ -27,6 +27,24 @@ export interface AppEnv {
 
 /** The request context of the app. */
 export type AppContext = Context<AppEnv>;
+
+/**
+ * The request's browser session, for what only a logged-in browser has (logging out, the NATS
+ * users of its browser units).
+ *
+ * @param c the request context
+ * @returns the session
+ * @throws {AccessDeniedError} for a request with an API token, which has no session (403)
+ */
+export function sessionOf(c: AppContext): Session {
+  const session = c.var.session;
+  if (session === undefined) {
+    throw new AccessDeniedError(
+      `${c.req.method} ${c.req.path} needs a logged-in browser session; an API token has none`,
+    );
+  }
+  return session;
+}
 
 /** What the page renderer takes besides the content (`c.render(body, { title })`). */
 export interface PageProps {

@@ -68,7 +68,8 @@ function download(name: string, content: string | Uint8Array, type: string): Res
   });
 }
 
-const actor = (c: AppContext) => c.var.session.user;
+/** Who the controller acts for: the request's user (a session's or an API token's). */
+const actor = (c: AppContext) => c.var.principal.user;
 
 async function createAccount(c: AppContext) {
   const input = accountInput(await body(c));

@@ -41,7 +41,7 @@ export const accountsRoutes: readonly Route[] = [
       const services = c.var.services;
       const [summary, identity] = await Promise.all([
         accountsSummary(services.monitor, (k) => services.accountName(k)),
-        fromController(c, () => identityAccounts(services.controller(), c.var.session.user)),
+        fromController(c, () => identityAccounts(services.controller(), c.var.principal.user)),
       ]);
       return {
         ...summary,
@@ -122,7 +122,7 @@ export const accountsRoutes: readonly Route[] = [
         accountDetail(services.monitor, name ?? "", services.accountKey(name ?? "")),
         fromController(
           c,
-          () => identityAccount(services.controller(), c.var.session.user, name ?? ""),
+          () => identityAccount(services.controller(), c.var.principal.user, name ?? ""),
         ),
         audit ? accountChanges(audit, name ?? "").catch(() => []) : Promise.resolve([]),
       ]);

@@ -19,13 +19,19 @@ export interface SessionsView {
   readonly shared: boolean;
 }
 
+/** The handle of the request's own session ("" for a token request, which has none). */
+async function currentRef(c: AppContext): Promise<string> {
+  const session = c.var.session;
+  return session ? await sessionRef(session.id) : "";
+}
+
 async function load(c: AppContext): Promise<SessionsView> {
   const store = c.var.services.need("sessions");
   return {
     now: Date.now(),
     sessions: store.list(),
     // A token request has no session of its own.
-    current: c.get("session") ? await sessionRef(c.get("session").id) : "",
+    current: await currentRef(c),
     shared: store.shared,
   };
 }
@@ -37,7 +43,7 @@ async function end(c: AppContext): Promise<string> {
     throw new NotFoundError(`Unknown session "${ref.slice(0, 12)}…"`);
   }
   // Its browsers' NATS users go with it: their connections close within moments.
-  await c.var.services.browsers.revokeRef(ref, c.get("session").user).catch((e) =>
+  await c.var.services.browsers.revokeRef(ref, c.var.principal.user).catch((e) =>
     console.error(`Ending a session: revoking its browser users failed: ${(e as Error).message}`)
   );
   return ref;
@@ -126,7 +132,7 @@ export const sessionsRoutes: readonly Route[] = [
     handle: async (c) => {
       const ref = await end(c);
       return c.redirect(
-        c.get("session") && ref === await sessionRef(c.get("session").id) ? "/login" : "/sessions",
+        ref === await currentRef(c) ? "/login" : "/sessions",
         303,
       );
     },

@@ -81,7 +81,7 @@ export const unitsRoutes: readonly Route[] = [
       const services = c.var.services;
       const credentials = await fromController(
         c,
-        () => unitCredentials(services.controller(), c.var.session.user),
+        () => unitCredentials(services.controller(), c.var.principal.user),
       );
       return {
         ...unitsView(services.units(), q, Date.now(), c.var.principal.scope),

@@ -53,6 +53,17 @@ Deno.test("tokens: created once, used as Bearer on /api only without CSRF, scope
       body: JSON.stringify({ name: "scripted", role: "viewer", password: "scripted-password-1" }),
     });
     assert.equal(write.status, 200, await write.text());
+    // an identity change (the controller acts for the requester): named by the token's user
+    const account = await bearer(token, "/api/identity/accounts", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "SCRIPTED" }),
+    });
+    assert.equal(account.status, 200, await account.text());
+    // what only a browser session has: a clear refusal, not an error of the server
+    const browser = await bearer(token, "/api/browser/credentials/browser-scripted");
+    assert.equal(browser.status, 403);
+    assert.match((await browser.json()).error.message, /needs a logged-in browser session/);
     const page = await bearer(token, "/");
     assert.equal(page.status, 401);
     assert.equal(
