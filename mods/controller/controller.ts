@@ -759,16 +759,7 @@ export class Controller {
    * @returns the accounts updated
    */
   async sync(): Promise<string[]> {
-    return await this.#store.locked(async () => {
-      const updated: string[] = [];
-      for (const a of await this.#store.accounts()) {
-        const held = await this.#claims.lookup(a.publicKey);
-        if (held !== null && sameClaims(held, await this.#accountJwt(a))) continue;
-        await this.#push(a);
-        updated.push(a.name);
-      }
-      return updated;
-    });
+    return await this.#sendClaims(false);
   }
 
   /**
@@ -776,24 +767,30 @@ export class Controller {
    * missed an update while their claims link was down (or that started again from their bundle's
    * older JWTs): where the hub holds the controller's claims it sends exactly the JWT the hub
    * holds, which the hub's servers take as no change and a leaf node that lacks it takes as an
-   * update; elsewhere it pushes the controller's (as {@linkcode sync}). Under the store's lock,
-   * so it never sends an older JWT after a change.
+   * update; elsewhere it pushes the controller's, as {@linkcode sync} does (so a republish is a
+   * sync too). Under the store's lock, so it never sends an older JWT after a change.
    *
-   * @returns the accounts sent
+   * @returns the accounts whose JWT the hub lacked or held differently (updated, as by `sync`)
    */
   async republish(): Promise<string[]> {
-    return await this.#store.locked(async () => {
-      const sent: string[] = [];
+    return await this.#sendClaims(true);
+  }
+
+  /** sync's and republish's walk: the accounts updated; `resendHeld` also sends the held ones. */
+  #sendClaims(resendHeld: boolean): Promise<string[]> {
+    return this.#store.locked(async () => {
+      const updated: string[] = [];
       for (const a of await this.#store.accounts()) {
         const held = await this.#claims.lookup(a.publicKey);
         const current = await this.#accountJwt(a);
-        await this.#claims.update(
-          a.publicKey,
-          held !== null && sameClaims(held, current) ? held : current,
-        );
-        sent.push(a.name);
+        if (held !== null && sameClaims(held, current)) {
+          if (resendHeld) await this.#claims.update(a.publicKey, held);
+          continue;
+        }
+        await this.#claims.update(a.publicKey, current);
+        updated.push(a.name);
       }
-      return sent;
+      return updated;
     });
   }
 

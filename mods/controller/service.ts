@@ -46,11 +46,11 @@ const HOUSEKEEPING_MS = 60_000;
 
 /**
  * Runs the controller as a long-lived module (the supervisor's `controller`): connects as its own
- * users, moves journal records into the audit stream, hands the resolver any account JWT it lacks
- * (after changes made while nats-server was down), and every minute does that again and forgets
- * expired browser users (their revocation entries go too, keeping account JWTs small). Every 10 s
- * it sends the account JWTs again (`Controller.republish`): a router whose claims link was down
- * takes the updates it missed within seconds of linking again. Retries
+ * users, moves journal records into the audit stream, and hands the resolver any account JWT it
+ * lacks (after changes made while nats-server was down). Every 10 s it sends the account JWTs
+ * again (`Controller.republish`, which also does that hand-over): a router whose claims link was
+ * down takes the updates it missed within seconds of linking again. Every minute it forgets
+ * expired browser users (their revocation entries go too, keeping account JWTs small). Retries
  * the connection until the server is there; stops on SIGTERM or SIGINT.
  *
  * @param o where the identity is and where the server listens
@@ -95,14 +95,15 @@ export async function serveController(
   for (let tick = 1; !stopping; tick++) {
     await sleep(REPUBLISH_MS);
     if (stopping) break;
-    await session.controller.republish().catch((e) => {
+    // a republish is also the sync: the resolver gets any account JWT it lacks or holds older
+    await session.controller.republish().then((synced) => {
+      if (synced.length > 0) console.log(`controller: resolver updated for ${synced.join(", ")}`);
+    }, (e) => {
       console.error(`controller: sending account JWTs to routers failed: ${(e as Error).message}`);
     });
     if (tick % (HOUSEKEEPING_MS / REPUBLISH_MS) !== 0) continue;
     try {
       await session.records.catchUp().catch(() => {});
-      const synced = await session.controller.sync();
-      if (synced.length > 0) console.log(`controller: resolver updated for ${synced.join(", ")}`);
       const pruned = await session.controller.pruneExpired();
       if (pruned > 0) console.log(`controller: forgot ${pruned} expired users`);
     } catch (e) {
