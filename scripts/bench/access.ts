@@ -8,6 +8,10 @@
  *    with both left out (`createDashboard({ guards })`), and with authorisation alone. Both apps serve over HTTP in
  *    this process; rounds alternate between them so load on the machine hits both alike. Median
  *    and p95 per request, and the ratio of the medians (target ≤ 1.1×).
+ *    For scale, two floors beside them (this script's own wrappers around the authorised app, not
+ *    the dashboard's code): the same request plus one NATS publish of its encoded record that
+ *    nothing stores, and plus the record stored in the audit stream without waiting for JetStream.
+ *    What the audit may add within the target is below what either costs here.
  * 2. A login's password hash on this machine: argon2id with {@linkcode KDF_PARAMS} (hash and
  *    verify, median and p95), and whole logins over HTTP (form, KDF, session in KV).
  *
@@ -19,6 +23,8 @@
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { hashPassword, KDF_PARAMS, verifyPassword } from "../../mods/access/mod.ts";
+import { auditRecord, auditSubject } from "../../mods/audit/mod.ts";
+import { connect as connectClient } from "../../mods/client/mod.ts";
 import { createDashboard } from "../../routes/app.ts";
 import { startNats } from "../../tests/_kit/mod.ts";
 import { ADMIN, testDashboard } from "../../tests/dashboard/_harness.ts";
@@ -71,8 +77,42 @@ export async function bench(): Promise<void> {
   await using a = serve({ authorize: true, audit: true });
   await using b = serve({ authorize: false, audit: false });
   await using c = serve({ authorize: true, audit: false });
+  // The floors: the authorised app, then the request's record encoded as auditWrites encodes it
+  // and published on a connection like the dashboard's (Deno's TCP) — once to a subject no stream
+  // takes, once to the audit stream — answering without waiting for anything.
+  const client = await connectClient({ servers: ns.url, ...ns.users.ops.client });
+  const authorized = createDashboard({ services, guards: { authorize: true, audit: false } });
+  const floor = (subject: (action: string) => string) =>
+    Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req, info) => {
+      const res = await authorized.fetch(req, info);
+      const url = new URL(req.url);
+      const record = auditRecord({
+        actor: ADMIN.user,
+        role: "admin",
+        scope: "*",
+        via: "session",
+        action: "bench.floor",
+        target: `OPS/bench_access/${url.searchParams.get("key")}`,
+        before: null,
+        after: null,
+        ok: res.status < 400,
+        status: res.status,
+        request: `${req.method} ${url.pathname}`,
+        address: info.remoteAddr.hostname,
+      });
+      client.nc.publish(subject(record.action), JSON.stringify(record));
+      return res;
+    });
+  await using e = floor(() => "nunect.bench.unstored");
+  await using f = floor(auditSubject);
   const urlOf = (s: Deno.HttpServer<Deno.NetAddr>) => `http://127.0.0.1:${s.addr.port}`;
-  const bases = { guarded: urlOf(a), unguarded: urlOf(b), authorized: urlOf(c) };
+  const bases = {
+    guarded: urlOf(a),
+    unguarded: urlOf(b),
+    authorized: urlOf(c),
+    published: urlOf(e),
+    unacknowledged: urlOf(f),
+  };
 
   // 2 first: a few whole logins (the throttle allows ten a minute per address and user).
   const logins: number[] = [];
@@ -98,14 +138,13 @@ export async function bench(): Promise<void> {
     if (res.status !== 200) throw new Error(`Write answered ${res.status}`);
     return took;
   };
-  const modes = ["unguarded", "authorized", "guarded"] as const;
+  const modes = ["unguarded", "authorized", "published", "unacknowledged", "guarded"] as const;
   // Warm every path (JIT, connections, the bucket's stream).
   for (let i = 0; i < 50; i++) for (const mode of modes) await write(bases[mode], i);
-  const samples = {
-    guarded: [] as number[],
-    unguarded: [] as number[],
-    authorized: [] as number[],
-  };
+  const samples = Object.fromEntries(modes.map((m) => [m, [] as number[]])) as Record<
+    typeof modes[number],
+    number[]
+  >;
   for (let r = 0; r < ROUNDS; r++) {
     // Each round in another order: load on the shared machine falls on every mode alike.
     const order = r % 2 === 0 ? modes : [...modes].reverse();
@@ -113,6 +152,7 @@ export async function bench(): Promise<void> {
       for (let i = 0; i < PER_ROUND; i++) samples[mode].push(await write(bases[mode], i));
     }
   }
+  await client.close();
   const audit = services.need("audit");
   await audit.flush();
   const recorded = (await audit.search({ action: "kv.put", limit: 10_000 })).records.length;
@@ -141,17 +181,19 @@ export async function bench(): Promise<void> {
     `write: POST /api/kv/OPS/bench_access/put over HTTP, ${ROUNDS} alternating rounds of ${PER_ROUND}`,
   );
   const label = {
-    unguarded: "both off (baseline)  ",
-    authorized: "authorisation only   ",
+    unguarded: "both off (baseline)",
+    authorized: "authorisation only",
+    published: "authorisation + its record published, nothing stores it (floor)",
+    unacknowledged: "authorisation + its record stored, not waited for (floor)",
     guarded: "authorisation + audit",
   };
   const base = quantile(samples.unguarded, 0.5);
   for (const mode of modes) {
     const median = quantile(samples[mode], 0.5);
     console.log(
-      `  ${label[mode]}  median ${ms(median)}  p95 ${ms(quantile(samples[mode], 0.95))}  ${
-        (median / base).toFixed(2)
-      }x`,
+      `  ${label[mode].padEnd(64)}  median ${ms(median)}  p95 ${
+        ms(quantile(samples[mode], 0.95))
+      }  ${(median / base).toFixed(2)}x`,
     );
   }
   const ratio = quantile(samples.guarded, 0.5) / base;
