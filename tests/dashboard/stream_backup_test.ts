@@ -56,7 +56,7 @@ Deno.test("dashboard: a stream backed up as a file and restored from it, with it
     });
     assert.equal((await jsm.streams.getMessage("orders", { seq: 20 }))?.string(), "order 20");
     const replaced = await restore("?replace=true");
-    assert.equal(replaced.status, 200);
+    assert.equal(replaced.status, 200, await replaced.text());
 
     const junk = await d.app.request("/api/streams/BRIDGE/restore", {
       method: "POST",
