@@ -168,9 +168,13 @@ export function trustForwarded<I>(
       ? req
       : new Request(url, { method: req.method, headers, body: req.body, signal: req.signal });
     const remoteAddr = (info as { remoteAddr?: Deno.NetAddr }).remoteAddr;
-    const through = client === undefined || parseAddress(client) === undefined
-      ? info
-      : { ...info, remoteAddr: { ...remoteAddr, hostname: client.replace(/^\[|\]$/g, "") } };
+    // Deno's info has getters, not fields: a spread would lose `completed`.
+    const through = client === undefined || parseAddress(client) === undefined ? info : {
+      remoteAddr: { ...remoteAddr, hostname: client.replace(/^\[|\]$/g, "") },
+      get completed() {
+        return (info as { completed?: Promise<void> }).completed;
+      },
+    };
     return handler(seen, through as I);
   };
 }

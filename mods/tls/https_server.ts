@@ -54,8 +54,11 @@ function dirOf(path: string): string {
  * ~40 ms per request on Linux; here both hops have TCP_NODELAY. Why not `node:http2`: Deno's
  * (2.9.6) aborts the whole process inside nghttp2 when a client closes a session after some 70
  * requests (denoland/deno#36788), which any client could do. The handler sees what `Deno.serve`
- * gives it, with the request URL's scheme `https:` and `remoteAddr` the TLS client's; a
- * connection to the loopback port that is not one of these pipes is answered 421.
+ * gives it (`completed` included), with the request URL's scheme `https:` and `remoteAddr` the
+ * TLS client's; a connection to the loopback port that is not one of these pipes is answered 421.
+ * A client that leaves before the answer aborts the request's signal; one that leaves during a
+ * streamed answer cancels the answer's stream (Deno.serve under `no-legacy-abort`, which deno.json
+ * sets, then aborts the signal over HTTP/1.1 only: watch the stream, or `completed`, for that).
  *
  * @example
  * ```ts
@@ -116,9 +119,13 @@ export class HttpsServer implements AsyncDisposable {
       }
       const url = `https:${req.url.slice(req.url.indexOf("//"))}`;
       const init = { method: req.method, headers: req.headers, body: req.body, signal: req.signal };
+      // Deno's info has getters, not fields (a spread would lose `completed`); read lazily, as
+      // Deno creates the promise only for a handler that asks.
       return options.handler(new Request(url, { ...init, duplex: "half" } as RequestInit), {
-        ...info,
         remoteAddr,
+        get completed() {
+          return info.completed;
+        },
       });
     });
     const tls = createServer({
@@ -148,7 +155,8 @@ export class HttpsServer implements AsyncDisposable {
         if (port !== undefined) peers.set(port, peer);
       });
       // Each side's end is passed on (pipe); the client gone or either side failing ends both at
-      // once, so Deno.serve sees the client leave (request signal, stream cancel).
+      // once, so Deno.serve sees the client leave (request signal before the answer, the answer's
+      // stream cancelled after it).
       const drop = () => {
         if (port !== undefined) peers.delete(port);
         client.destroy();

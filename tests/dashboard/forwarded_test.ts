@@ -90,3 +90,27 @@ Deno.test("the plain-HTTP listener only redirects to HTTPS, at a name of the das
   );
   assert.equal(standard.headers.get("location"), "https://ops.example/");
 });
+
+Deno.test("a forwarded client address keeps the rest of Deno.serve's info (completed)", async () => {
+  const delivered = Promise.resolve();
+  // As Deno.serve's info: getters on the prototype, which a spread would drop.
+  class ServeInfo {
+    get remoteAddr(): Deno.NetAddr {
+      return info("127.0.0.1").remoteAddr;
+    }
+    get completed(): Promise<void> {
+      return delivered;
+    }
+  }
+  let got: Deno.ServeHandlerInfo<Deno.NetAddr> | undefined;
+  const app = trustForwarded((_req, i: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    got = i;
+    return new Response("ok");
+  }, { trustedProxies: ["127.0.0.1"] });
+  const req = new Request("http://127.0.0.1:4280/", {
+    headers: { "x-forwarded-for": "198.51.100.7" },
+  });
+  await app(req, new ServeInfo() as Deno.ServeHandlerInfo<Deno.NetAddr>);
+  assert.equal(got?.remoteAddr.hostname, "198.51.100.7");
+  assert.equal(got?.completed, delivered);
+});

@@ -20,10 +20,14 @@ function cookies(res: Response): string {
  * The login page's cookie and CSRF token.
  *
  * @param base the dashboard, e.g. `http://127.0.0.1:4280`
+ * @param client the HTTP client (HTTPS: one trusting the dashboard's CA; HTTP/1.1 or HTTP/2)
  * @returns the pre-login cookie and the form's token
  */
-export async function loginForm(base: string): Promise<{ cookie: string; token: string }> {
-  const res = await fetch(`${base}/login`);
+export async function loginForm(
+  base: string,
+  client?: Deno.HttpClient,
+): Promise<{ cookie: string; token: string }> {
+  const res = await fetch(`${base}/login`, { client } as RequestInit);
   const token = (await res.text()).match(/name="_csrf" value="([^"]+)"/)?.[1];
   if (!token) throw new Error("No CSRF token on the login page");
   return { cookie: cookies(res), token };
@@ -35,11 +39,18 @@ export async function loginForm(base: string): Promise<{ cookie: string; token: 
  * @param base the dashboard
  * @param user the user name
  * @param password the password
+ * @param client the HTTP client (HTTPS: one trusting the dashboard's CA; HTTP/1.1 or HTTP/2)
  * @returns the session cookie and CSRF token
  */
-export async function login(base: string, user: string, password: string): Promise<Browser> {
-  const form = await loginForm(base);
+export async function login(
+  base: string,
+  user: string,
+  password: string,
+  client?: Deno.HttpClient,
+): Promise<Browser> {
+  const form = await loginForm(base, client);
   const res = await fetch(`${base}/login`, {
+    client,
     method: "POST",
     redirect: "manual",
     headers: {
@@ -48,11 +59,11 @@ export async function login(base: string, user: string, password: string): Promi
       origin: base,
     },
     body: new URLSearchParams({ _csrf: form.token, user, password }),
-  });
+  } as RequestInit);
   await res.body?.cancel();
   const cookie = cookies(res).split("; ").find((c) => c.startsWith("nunect_session="));
   if (res.status !== 303 || !cookie) throw new Error(`Login failed with ${res.status}`);
-  const page = await fetch(`${base}/`, { headers: { cookie } });
+  const page = await fetch(`${base}/`, { client, headers: { cookie } } as RequestInit);
   const csrf = (await page.text()).match(/name="_csrf" value="([^"]+)"/)?.[1];
   if (!csrf) throw new Error("No CSRF token on the overview page");
   return { cookie, csrf };

@@ -244,6 +244,13 @@ Deno.test("security: HTTP attacks on a running stack", async (t) => {
       assert.equal(statuses[250], 429, "the right password was not even checked");
     },
   );
+
+  await t.step("the operator's terminal shows no notice of Deno.serve's legacy abort", () => {
+    // After the logins above (bodies read through the limit, which copies the request signal):
+    // deno.json opts in to no-legacy-abort, and the supervisor passes it to the dashboard.
+    const { stdout, stderr } = stack.supervisor.output();
+    assert.doesNotMatch(stdout + stderr, /legacy behavior|unstable-no-legacy-abort/);
+  });
 });
 
 Deno.test("security: guesses spread over many addresses are throttled per user name", async () => {

@@ -97,7 +97,10 @@ interface Seen {
   requests: { url: string; headers: Record<string, string>; info: unknown; method: string }[];
   uploadChunks: number;
   streamCancelled: boolean;
+  /** A request whose client left before the answer saw its signal abort. */
   aborted: boolean;
+  /** Answers whose `info.completed` resolved (fully delivered). */
+  delivered: number;
 }
 
 type Go = () => void;
@@ -106,8 +109,15 @@ type Go = () => void;
 async function serve(dir: string) {
   const certs = await testCertificates(dir);
   const ca = await Deno.readTextFile(certs.ca);
-  const seen: Seen = { requests: [], uploadChunks: 0, streamCancelled: false, aborted: false };
+  const seen: Seen = {
+    requests: [],
+    uploadChunks: 0,
+    streamCancelled: false,
+    aborted: false,
+    delivered: 0,
+  };
   let nextEvent: Go = () => {};
+  const unblock = Promise.withResolvers<void>();
   const uploadProgress = Promise.withResolvers<void>();
   const server = await HttpsServer.start({
     hostname: "127.0.0.1",
@@ -126,7 +136,6 @@ async function serve(dir: string) {
       });
       switch (url.pathname) {
         case "/events": {
-          req.signal.addEventListener("abort", () => seen.aborted = true);
           let n = 0;
           const body = new ReadableStream<Uint8Array>({
             // One event each time the test says so: each must reach the client on its own.
@@ -163,11 +172,22 @@ async function serve(dir: string) {
               ["x-custom", "yes"],
             ],
           });
+        case "/wait": {
+          // No answer until the client leaves (as a replay runs until done or its client goes),
+          // or the test ends (a failed one must not hold the shutdown).
+          await Promise.race([
+            new Promise((resolve) => req.signal.addEventListener("abort", resolve)),
+            unblock.promise,
+          ]);
+          seen.aborted = req.signal.aborted;
+          return new Response("too late");
+        }
         case "/empty":
           return new Response(null, { status: 204 });
         case "/throws":
           throw new Error("handler failed");
         default:
+          info.completed.then(() => seen.delivered++);
           return new Response("hello");
       }
     },
@@ -180,17 +200,20 @@ async function serve(dir: string) {
     client,
     base: `https://127.0.0.1:${server.addr.port}`,
     nextEvent: () => nextEvent(),
+    /** Ends waiting handlers; disposed before the server (declare after it). */
+    waiting: { [Symbol.dispose]: () => unblock.resolve() },
     uploadProgress: uploadProgress.promise,
   };
 }
 
 for (const http2 of [true, false]) {
   const protocol = http2 ? "HTTP/2" : "HTTP/1.1";
-  Deno.test(`HTTPS server over ${protocol}: requests as Deno.serve gives them, streamed both ways, cancelled when the client leaves`, async () => {
+  Deno.test(`HTTPS server over ${protocol}: requests as Deno.serve gives them, streamed both ways, cancelled when the client leaves, before or during the answer`, async () => {
     const dir = await Deno.makeTempDir({ prefix: "nunect-https-serving-" });
     try {
       const s = await serve(dir);
       await using _server = s.server;
+      using _waiting = s.waiting;
       using client = s.client(http2);
       const get = (path: string, init: RequestInit = {}) =>
         fetch(`${s.base}${path}`, { ...init, client } as RequestInit);
@@ -198,6 +221,7 @@ for (const http2 of [true, false]) {
       // URL, headers, client address: the shape routes/forwarded.ts, host.ts and audit.ts read.
       const hello = await get("/hello?q=1", { headers: { cookie: "x=1; y=2", "x-in": "v" } });
       assert.equal(await hello.text(), "hello");
+      await until(() => s.seen.delivered === 1, "info.completed resolved for the answer");
       const r = s.seen.requests.at(-1)!;
       assert.equal(r.url, `${s.base}/hello?q=1`);
       assert.equal(r.headers["cookie"], "x=1; y=2");
@@ -260,9 +284,20 @@ for (const http2 of [true, false]) {
         let text = "";
         while (!text.includes(`data: ${n}\n\n`)) text += (await reader.read()).value ?? "";
       }
-      // The client leaves: the handler's stream is cancelled and its request aborted.
+      // The client leaves: the handler's stream is cancelled (what sseOf and the exports watch;
+      // with deno.json's no-legacy-abort the request's signal then aborts over HTTP/1.1 only).
       await reader.cancel();
       await until(() => s.seen.streamCancelled, "the event stream cancelled on the server");
+
+      // A client that leaves before the answer: the handler's request signal aborts.
+      const leaving = new AbortController();
+      const waiting = get("/wait", { signal: leaving.signal }).catch((e: unknown) => e);
+      await until(
+        () => s.seen.requests.some((q) => q.url.endsWith("/wait")),
+        "the handler to wait for its answer",
+      );
+      leaving.abort();
+      assert.ok((await waiting) instanceof Error);
       await until(() => s.seen.aborted, "the request's signal aborted on the server");
     } finally {
       await Deno.remove(dir, { recursive: true });
