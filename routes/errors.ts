@@ -74,6 +74,8 @@ const TITLES: Record<number, string> = {
   409: "Conflict",
   413: "Request too large",
   429: "Too many requests",
+  // nginx's code for a request whose client went away before the answer.
+  499: "Client closed request",
   500: "Internal error",
   501: "Requires a newer nats-server",
   502: "Bad gateway",
@@ -132,6 +134,14 @@ export const STATUS_OF: readonly (readonly [ErrorClass, (e: Error) => number])[]
  * @returns status, title and message
  */
 export function describeError(error: unknown): RenderedError {
+  if (error instanceof DOMException && error.name === "AbortError") {
+    // Only requests' own signals are handed to work (a replay, a scan): their client left.
+    return {
+      status: 499,
+      title: TITLES[499]!,
+      message: "The client left before the answer: the work stopped there",
+    };
+  }
   for (const [type, status] of STATUS_OF) {
     if (!(error instanceof type)) continue;
     const s = status(error);
@@ -185,6 +195,8 @@ export function renderError(
   const described = describeError(error);
   if (isFault(described.status)) {
     console.error(`${c.req.method} ${c.req.path}:`, error);
+  } else if (described.status === 499) {
+    console.error(`${c.req.method} ${c.req.path}: ${described.message}`);
   }
   if (wantsJson(c)) {
     return c.json({ error: described }, described.status as 500);
