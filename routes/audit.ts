@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { scopeLabel } from "../mods/access/mod.ts";
-import { type AuditInput, AuditUnavailableError } from "../mods/audit/mod.ts";
+import { type AuditInput, type AuditRequest, AuditUnavailableError } from "../mods/audit/mod.ts";
 import type { AppContext, AppEnv } from "./context.ts";
 import { describeError } from "./errors.ts";
 import type { Route } from "./route.ts";
@@ -13,6 +13,11 @@ export interface AuditNote {
   before?: unknown;
   /** The state after it (null for a deletion). */
   after?: unknown;
+  /**
+   * The program that made (or tried) the change stored its record in the trail, with this
+   * request's fields ({@linkcode auditRequest}): the request needs no record of its own.
+   */
+  recorded?: boolean;
 }
 
 /**
@@ -32,6 +37,26 @@ export function clientAddress(c: AppContext): string {
     "local";
 }
 
+/**
+ * The request's fields for the record of a change another program makes for it (the
+ * controller's): role, scope, way in (session or token), method and path, client address. The
+ * actor is the request's principal. That record then stands for the request (see
+ * {@linkcode AuditNote.recorded}).
+ *
+ * @param c the request context
+ * @returns the fields, as the dashboard's own record would hold them
+ */
+export function auditRequest(c: AppContext): AuditRequest {
+  const p = c.get("principal");
+  return {
+    role: p.role,
+    scope: scopeLabel(p.scope),
+    via: p.via.kind === "token" ? `token:${p.via.id}` : "session",
+    request: `${c.req.method} ${c.req.path}`.slice(0, 512),
+    address: clientAddress(c).slice(0, 64),
+  };
+}
+
 function targetOf(c: AppContext, route: Route): string {
   const params = Object.values(c.req.param() as Record<string, string>);
   const named = ["key", "name"].map((k) => c.req.query(k)).filter((v) => v !== undefined);
@@ -44,6 +69,10 @@ function targetOf(c: AppContext, route: Route): string {
  * (user, role, scope, session or token), the action (the route's), the target (its path
  * parameters, or what the handler noted), the outcome (status, and the error's message when it
  * failed or was refused), and before/after where the handler noted them.
+ *
+ * A request whose change another program recorded with this request's fields (the controller's
+ * record, in the trail before its answer: {@linkcode AuditNote.recorded}) gets no record of its
+ * own, so that readers see one record per change.
  *
  * A change is answered as done only once its record is stored (JetStream acknowledged it). When
  * the record cannot be stored, the answer is 503 saying the change was made unrecorded, the
@@ -62,23 +91,19 @@ export function auditWrites(route: Route): MiddlewareHandler<AppEnv> {
     const audit = c.var.services.need("audit");
     await audit.check();
     await next();
-    const p = c.get("principal");
     const note = c.get("auditNote") ?? {};
+    if (note.recorded === true) return;
     const status = c.res.status;
     const ok = status < 400;
     const input: AuditInput = {
-      actor: p.user,
-      role: p.role,
-      scope: scopeLabel(p.scope),
-      via: p.via.kind === "token" ? `token:${p.via.id}` : "session",
+      actor: c.get("principal").user,
+      ...auditRequest(c),
       action,
       target: (note.target ?? targetOf(c, route)).slice(0, 256) || route.path,
       before: ok ? note.before ?? null : null,
       after: ok ? note.after ?? null : null,
       ok,
       status,
-      request: `${c.req.method} ${c.req.path}`.slice(0, 512),
-      address: clientAddress(c).slice(0, 64),
       ...(ok ? {} : {
         error: (c.error ? describeError(c.error).message : `HTTP ${status}`).slice(0, 1024),
       }),

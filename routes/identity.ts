@@ -6,7 +6,13 @@ import {
   InvalidRequestError,
   unitCredentials,
 } from "../mods/dashboard/mod.ts";
-import { UNIT_ROLES } from "../mods/controller/mod.ts";
+import {
+  ControllerCallError,
+  type ControllerOperation,
+  type ControllerRequest,
+  UNIT_ROLES,
+} from "../mods/controller/mod.ts";
+import { auditRequest, noteAudit } from "./audit.ts";
 import type { AppContext } from "./context.ts";
 import { parseParams } from "./query.ts";
 import { endpoint, type Route } from "./route.ts";
@@ -71,11 +77,36 @@ function download(name: string, content: string | Uint8Array, type: string): Res
 /** Who the controller acts for: the request's user (a session's or an API token's). */
 const actor = (c: AppContext) => c.var.principal.user;
 
+/**
+ * Asks the controller for a change on this request's behalf. The change's record carries the
+ * request's fields (role, scope, way in, request, address); when the controller says that record
+ * is in the trail (the change made or failed), the request stores none of its own. Otherwise
+ * (refused before it was tried, its record only in the controller's journal, no answer) the
+ * request's own record is stored as for any write.
+ */
+async function change<O extends ControllerOperation>(
+  c: AppContext,
+  op: O,
+  request: Omit<ControllerRequest<O>, "actor" | "audit">,
+): Promise<unknown> {
+  try {
+    const r = await c.var.services.controller().change(op, {
+      ...request,
+      actor: actor(c),
+      audit: auditRequest(c),
+    } as ControllerRequest<O>);
+    if (r.recorded) noteAudit(c, { recorded: true });
+    return r.result;
+  } catch (e) {
+    if (e instanceof ControllerCallError && e.recorded) noteAudit(c, { recorded: true });
+    throw e;
+  }
+}
+
 async function createAccount(c: AppContext) {
   const input = accountInput(await body(c));
   if (!input.name) throw new InvalidRequestError("Invalid account: name is missing");
-  return await c.var.services.controller().call("account.create", {
-    actor: actor(c),
+  return await change(c, "account.create", {
     name: input.name,
     limits: input.limits,
     ...(input.telemetry === undefined ? {} : { telemetry: input.telemetry }),
@@ -85,8 +116,7 @@ async function createAccount(c: AppContext) {
 async function updateAccount(c: AppContext) {
   const { name } = parseParams(accountParam, c.req.param());
   const input = accountInput(await body(c));
-  return await c.var.services.controller().call("account.update", {
-    actor: actor(c),
+  return await change(c, "account.update", {
     name,
     limits: input.limits,
     ...(input.telemetry === undefined ? {} : { telemetry: input.telemetry }),
@@ -96,8 +126,7 @@ async function updateAccount(c: AppContext) {
 async function issueUnit(c: AppContext) {
   const { name } = parseParams(accountParam, c.req.param());
   const r = parsed(issueInput, await body(c), "unit credentials request");
-  return await c.var.services.controller().call("unit.issue", {
-    actor: actor(c),
+  return await change(c, "unit.issue", {
     account: name,
     ...r,
   }) as { creds: string; user: { publicKey: string; unitId: string } };
@@ -105,8 +134,7 @@ async function issueUnit(c: AppContext) {
 
 async function revokeUser(c: AppContext) {
   const { name, key } = parseParams(userParams, c.req.param());
-  return await c.var.services.controller().call("user.revoke", {
-    actor: actor(c),
+  return await change(c, "user.revoke", {
     account: name,
     publicKeys: [key],
   }) as unknown[];
@@ -114,8 +142,7 @@ async function revokeUser(c: AppContext) {
 
 async function userCreds(c: AppContext) {
   const { name, key } = parseParams(userParams, c.req.param());
-  const r = await c.var.services.controller().call("user.creds", {
-    actor: actor(c),
+  const r = await change(c, "user.creds", {
     account: name,
     publicKey: key,
   }) as { creds: string };
@@ -124,8 +151,7 @@ async function userCreds(c: AppContext) {
 
 async function provision(c: AppContext) {
   const r = parsed(provisionInput, await body(c), "router provisioning request");
-  return await c.var.services.controller().call("router.provision", {
-    actor: actor(c),
+  return await change(c, "router.provision", {
     ...r,
   }) as { unitId: string; publicKey: string; files: Record<string, string>; tar: string };
 }
@@ -160,8 +186,9 @@ const base64Bytes = (b64: string) => Uint8Array.from(atob(b64), (ch) => ch.charC
  * unit's `.creds` again), unit credentials issued, a router provisioned in one step (its bundle
  * as a tar download), and every unit's credential for the Units table. JSON under
  * `/api/identity/`, form actions beside the Accounts and Units pages; every change is recorded
- * by the controller in the audit stream with the dashboard user as actor. The dashboard holds no
- * signing key.
+ * by the controller in the audit stream with the dashboard user as actor and the request's role,
+ * scope, way in and address, once (the request stores no record of its own then). The dashboard
+ * holds no signing key.
  */
 export const identityRoutes: readonly Route[] = [
   endpoint({

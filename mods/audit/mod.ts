@@ -29,7 +29,7 @@ export {
   checkAuditRecord,
 } from "./record.ts";
 export { AuditUnavailableError, InvalidAuditRecordError } from "./errors.ts";
-export type { AuditInput, AuditRecord } from "./record.ts";
+export type { AuditInput, AuditRecord, AuditRequest } from "./record.ts";
 export { AuditLog, ensureAuditStream } from "./audit_log.ts";
 export type {
   AuditLogOptions,

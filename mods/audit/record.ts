@@ -83,6 +83,26 @@ export interface AuditRecord {
 }
 true satisfies Agrees<z.output<typeof auditRecordSchema>, AuditRecord>;
 
+/**
+ * The dashboard request a change is made for, when another program (the controller) makes the
+ * change and stores its record: the actor's role and scope, how it proved who it is, the HTTP
+ * method and path, and the client's address. That program's record carries these fields, so the
+ * request appears in the trail once, with what both programs know.
+ */
+export type AuditRequest = Partial<
+  Pick<AuditRecord, "role" | "scope" | "via" | "request" | "address">
+>;
+
+/** Checks an {@linkcode AuditRequest} from the wire, with the record's own limits. */
+export const auditRequestSchema = auditRecordSchema.pick({
+  role: true,
+  scope: true,
+  via: true,
+  request: true,
+  address: true,
+});
+true satisfies Agrees<z.output<typeof auditRequestSchema>, AuditRequest>;
+
 /** What a writer supplies; the log adds `id` and `at` unless given (a replayed record keeps both). */
 export type AuditInput = Omit<AuditRecord, "id" | "at"> & {
   readonly at?: number;

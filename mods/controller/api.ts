@@ -3,6 +3,8 @@ import type { Agrees } from "../protocol/wire_schema.ts";
 import type { AccountLimits } from "./accounts.ts";
 import type { ConsoleRole, UnitRole } from "./permissions.ts";
 import { accountLimitsSchema } from "./accounts.ts";
+import type { AuditRequest } from "../audit/mod.ts";
+import { auditRequestSchema } from "../audit/record.ts";
 import { CONSOLE_ROLES, UNIT_ROLES } from "./permissions.ts";
 
 /** Requests to the controller service go to `nunect.controller.<operation>` in the SYS account. */
@@ -13,6 +15,8 @@ const unitId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const account = z.string().regex(/^[A-Z][A-Z0-9_-]{0,31}$/);
 const publicKey = z.string().regex(/^U[A-Z2-7]{55}$/);
 const session = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+/** The dashboard request a change is made for (see `AuditRequest`). */
+const audit = auditRequestSchema.optional();
 
 /** Every operation of the controller service: its request schema. */
 export const controllerRequests = {
@@ -20,12 +24,14 @@ export const controllerRequests = {
   "account.lookup": z.object({ actor, name: account }),
   "account.create": z.object({
     actor,
+    audit,
     name: account,
     limits: accountLimitsSchema.partial().optional(),
     telemetry: z.boolean().optional(),
   }),
   "account.update": z.object({
     actor,
+    audit,
     name: account,
     limits: accountLimitsSchema.partial().optional(),
     telemetry: z.boolean().optional(),
@@ -38,15 +44,17 @@ export const controllerRequests = {
   }),
   "unit.issue": z.object({
     actor,
+    audit,
     account: account.optional(),
     unitId,
     role: z.enum(UNIT_ROLES).exclude(["browser"]).optional(),
     timeMaster: z.boolean().optional(),
     replace: z.boolean().optional(),
   }),
-  "user.creds": z.object({ actor, account, publicKey }),
+  "user.creds": z.object({ actor, audit, account, publicKey }),
   "user.revoke": z.object({
     actor,
+    audit,
     account,
     publicKeys: z.array(publicKey).min(1).optional(),
     unitId: unitId.optional(),
@@ -63,6 +71,7 @@ export const controllerRequests = {
   "console.issue": z.object({ actor, account, role: z.enum(CONSOLE_ROLES) }),
   "router.provision": z.object({
     actor,
+    audit,
     unitId,
     hubLeafUrl: z.string().optional(),
     timeMaster: z.boolean().optional(),
@@ -75,8 +84,9 @@ export type ControllerOperation = keyof typeof controllerRequests;
 
 /**
  * Each operation's request, as the service checks it. `actor` names who asks (for the audit
- * trail); account names are upper case (`BRIDGE`), unit IDs `[A-Za-z0-9_-]{1,64}`, user keys
- * public nkeys (`U…`).
+ * trail); `audit`, on changes, the dashboard request a change is made for (role, scope, way in,
+ * request, address), which the change's record then carries; the CLI sends none. Account names
+ * are upper case (`BRIDGE`), unit IDs `[A-Za-z0-9_-]{1,64}`, user keys public nkeys (`U…`).
  */
 export interface ControllerRequests {
   /** Every account. */
@@ -86,6 +96,7 @@ export interface ControllerRequests {
   /** A new tenant account, with limits (each defaulting) and whether it sends telemetry. */
   "account.create": {
     actor: string;
+    audit?: AuditRequest;
     name: string;
     limits?: Partial<AccountLimits>;
     telemetry?: boolean;
@@ -93,6 +104,7 @@ export interface ControllerRequests {
   /** New limits or telemetry for an account. */
   "account.update": {
     actor: string;
+    audit?: AuditRequest;
     name: string;
     limits?: Partial<AccountLimits>;
     telemetry?: boolean;
@@ -102,6 +114,7 @@ export interface ControllerRequests {
   /** Credentials for a unit: its account, role, whether it is the time master, replacing old ones. */
   "unit.issue": {
     actor: string;
+    audit?: AuditRequest;
     account?: string;
     unitId: string;
     role?: Exclude<UnitRole, "browser">;
@@ -109,9 +122,15 @@ export interface ControllerRequests {
     replace?: boolean;
   };
   /** A user's credentials again, by its public key. */
-  "user.creds": { actor: string; account: string; publicKey: string };
+  "user.creds": { actor: string; audit?: AuditRequest; account: string; publicKey: string };
   /** Revokes users: by public key, or every user of a unit (exactly one of the two). */
-  "user.revoke": { actor: string; account: string; publicKeys?: string[]; unitId?: string };
+  "user.revoke": {
+    actor: string;
+    audit?: AuditRequest;
+    account: string;
+    publicKeys?: string[];
+    unitId?: string;
+  };
   /** Credentials for a browser unit (`browser-…`) of a dashboard session, until `expiresAt` (ms). */
   "browser.issue": { actor: string; unitId: string; session: string; expiresAt: number };
   /** Revokes a session's browser credentials. */
@@ -124,6 +143,7 @@ export interface ControllerRequests {
   /** A router's bundle: its unit, the hub's leaf URL, time master, replacing an old one. */
   "router.provision": {
     actor: string;
+    audit?: AuditRequest;
     unitId: string;
     hubLeafUrl?: string;
     timeMaster?: boolean;
@@ -138,10 +158,20 @@ true satisfies Agrees<
 /** An operation's request. */
 export type ControllerRequest<O extends ControllerOperation> = ControllerRequests[O];
 
-/** What the service answers: the result, or why it refused (`status` as HTTP would say it). */
+/**
+ * What the service answers: the result, or why it refused (`status` as HTTP would say it; 503: the
+ * change was made, but its record could be stored nowhere). `recorded`: the audit trail holds
+ * the record of this change, made or failed, with the request's `audit` fields (the stream
+ * acknowledged it before this answer), so the dashboard needs none of its own.
+ */
 export type ControllerReply =
-  | { readonly ok: true; readonly result: unknown }
-  | { readonly ok: false; readonly status: 400 | 404 | 409 | 500 | 502; readonly error: string };
+  | { readonly ok: true; readonly result: unknown; readonly recorded?: true }
+  | {
+    readonly ok: false;
+    readonly status: 400 | 404 | 409 | 500 | 502 | 503;
+    readonly error: string;
+    readonly recorded?: true;
+  };
 
 /**
  * The subject of an operation.

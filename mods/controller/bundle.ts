@@ -1,4 +1,5 @@
 import { validateUnitId } from "../protocol/mod.ts";
+import type { AuditRequest } from "../audit/mod.ts";
 import { encodeAccountJwt } from "./accounts.ts";
 import type { Controller } from "./controller.ts";
 import { IdentityRequestError } from "./errors.ts";
@@ -81,12 +82,14 @@ export interface RouterBundle {
  * @param controller the controller
  * @param request the router and where it reaches the hub
  * @param actor who asks (recorded as `user.issue` for the router's unit)
+ * @param context the dashboard request it is made for: the unit's record carries it
  * @returns the bundle
  */
 export async function provisionRouter(
   controller: Controller,
   request: ProvisionRequest,
   actor: string,
+  context?: AuditRequest,
 ): Promise<RouterBundle> {
   const unitId = validateUnitId(request.unitId);
   const hubUrls = request.hubLeafUrl.split(",").map((u) => u.trim());
@@ -100,15 +103,19 @@ export async function provisionRouter(
     }
   }
   const relay = routerRelayPermissions();
-  const issued = await controller.issueUnit({
-    account: "OPS",
-    unitId,
-    role: "guardian",
-    extraPub: relay.pub,
-    extraSub: relay.sub,
-    ...(request.timeMaster ? { timeMaster: true } : {}),
-    ...(request.replace ? { replace: true } : {}),
-  }, actor);
+  const issued = await controller.issueUnit(
+    {
+      account: "OPS",
+      unitId,
+      role: "guardian",
+      extraPub: relay.pub,
+      extraSub: relay.sub,
+      ...(request.timeMaster ? { timeMaster: true } : {}),
+      ...(request.replace ? { replace: true } : {}),
+    },
+    actor,
+    context,
+  );
   const link = await controller.issueRouterLink(unitId, actor);
   const store = controller.store;
   const operator = await store.operator();

@@ -10,8 +10,9 @@ import {
   validateAccountName,
 } from "./accounts.ts";
 import type { ClaimsTarget } from "./claims.ts";
-import { IdentityNotFoundError, IdentityRequestError } from "./errors.ts";
-import type { AuditSink } from "./journal.ts";
+import type { AuditRequest } from "../audit/mod.ts";
+import { IdentityNotFoundError, IdentityRequestError, UnrecordedChangeError } from "./errors.ts";
+import type { AuditPlace, AuditSink } from "./journal.ts";
 import { jwtClaims, NativeKeyPair, newKeyPair } from "./keys.ts";
 import {
   CONSOLE_ROLES,
@@ -126,6 +127,8 @@ export class Controller {
   readonly #claims: ClaimsTarget;
   readonly #audit: AuditSink;
   readonly #now: () => number;
+  /** Each dashboard request's record: where it went, and whether the change was made. */
+  readonly #records = new WeakMap<AuditRequest, { place: AuditPlace; ok: boolean }>();
 
   /**
    * Creates it.
@@ -192,16 +195,18 @@ export class Controller {
    *
    * @param request name, limits, telemetry
    * @param actor who asks
+   * @param context the dashboard request the change is made for: its record carries it
    * @returns the new account
    * @throws {IdentityRequestError} for a bad name or one that exists
    */
   async createAccount(
     request: { name: string; limits?: Partial<AccountLimits>; telemetry?: boolean },
     actor: string,
+    context?: AuditRequest,
   ): Promise<AccountRecord> {
     const name = validateAccountName(request.name);
     return await this.#recorded(
-      actor,
+      { actor, context },
       "account.create",
       `account ${name}`,
       null,
@@ -244,12 +249,18 @@ export class Controller {
    * @param name the account
    * @param update the changes
    * @param actor who asks
+   * @param context the dashboard request the change is made for: its record carries it
    * @returns the account after the change
    */
-  async updateAccount(name: string, update: AccountUpdate, actor: string): Promise<AccountRecord> {
+  async updateAccount(
+    name: string,
+    update: AccountUpdate,
+    actor: string,
+    context?: AuditRequest,
+  ): Promise<AccountRecord> {
     const before = await this.account(name);
     return await this.#recorded(
-      actor,
+      { actor, context },
       "account.update",
       `account ${name}`,
       accountSummary(before),
@@ -284,10 +295,15 @@ export class Controller {
    *
    * @param request account, unit, role, time master, expiry
    * @param actor who asks
+   * @param context the dashboard request the change is made for: its record carries it
    * @returns the user and its `.creds`
    * @throws {IdentityRequestError} for a bad unit ID or role, or a unit that has credentials
    */
-  async issueUnit(request: IssueUnitRequest, actor: string): Promise<Issued> {
+  async issueUnit(
+    request: IssueUnitRequest,
+    actor: string,
+    context?: AuditRequest,
+  ): Promise<Issued> {
     const account = validateAccountName(request.account ?? "OPS");
     const unitId = validateUnitId(request.unitId);
     const role = request.role ?? "app";
@@ -310,7 +326,7 @@ export class Controller {
     }
     const target = `unit ${unitId} in ${account}`;
     return await this.#recorded(
-      actor,
+      { actor, context },
       "user.issue",
       target,
       null,
@@ -396,7 +412,7 @@ export class Controller {
       );
     }
     return await this.#recorded(
-      actor,
+      { actor },
       "user.issue",
       `console user (${role}) in ${name}`,
       null,
@@ -436,7 +452,7 @@ export class Controller {
   async issueService(name: ServiceUserName, actor: string): Promise<Issued> {
     const spec = SERVICE_USERS[name];
     return await this.#recorded(
-      actor,
+      { actor },
       "user.issue",
       `service user ${name}`,
       null,
@@ -471,7 +487,7 @@ export class Controller {
   async issueRouterLink(unitId: string, actor: string): Promise<Issued> {
     const id = validateUnitId(unitId);
     return await this.#recorded(
-      actor,
+      { actor },
       "user.issue",
       `claims link of router ${id}`,
       null,
@@ -562,13 +578,19 @@ export class Controller {
    * @param account the account
    * @param publicKey the user
    * @param actor who asks
+   * @param context the dashboard request the change is made for: its record carries it
    * @returns the `.creds` text
    * @throws {IdentityNotFoundError} for an unknown user; {IdentityRequestError} for a revoked one
    *   or one that is not a guardian or app unit
    */
-  async creds(account: string, publicKey: string, actor: string): Promise<string> {
+  async creds(
+    account: string,
+    publicKey: string,
+    actor: string,
+    context?: AuditRequest,
+  ): Promise<string> {
     return await this.#recorded(
-      actor,
+      { actor, context },
       "user.creds",
       `user ${publicKey} in ${account}`,
       null,
@@ -605,6 +627,7 @@ export class Controller {
    * @param account the account
    * @param who the users' public keys, or a unit ID (every active user of that unit)
    * @param actor who asks
+   * @param context the dashboard request the change is made for: its record carries it
    * @returns the users revoked
    * @throws {IdentityNotFoundError} when nothing matches
    */
@@ -612,6 +635,7 @@ export class Controller {
     account: string,
     who: { publicKeys: readonly string[] } | { unitId: string },
     actor: string,
+    context?: AuditRequest,
   ): Promise<UserRecord[]> {
     const name = validateAccountName(account);
     const target = "unitId" in who
@@ -620,7 +644,7 @@ export class Controller {
       ? `user ${who.publicKeys[0]} in ${name}`
       : `${who.publicKeys.length} users in ${name}`; // the keys are in the record's `after`
     return await this.#recorded(
-      actor,
+      { actor, context },
       "user.revoke",
       target,
       null,
@@ -661,7 +685,7 @@ export class Controller {
    */
   async revokeSession(session: string, actor: string): Promise<UserRecord[]> {
     return await this.#recorded(
-      actor,
+      { actor },
       "user.revoke",
       `browser session ${session}`,
       null,
@@ -804,31 +828,73 @@ export class Controller {
     await this.#claims.update(record.publicKey, await this.#accountJwt(record));
   }
 
+  /**
+   * Where the record of a change made for a dashboard request went, and whether it records a
+   * change made or one that failed: the service tells the dashboard, which stores no record of
+   * its own for the request when this one is in the trail.
+   *
+   * @param context the `context` given to the change (the same object)
+   * @returns the record's place and outcome; undefined when no change recorded for it (refused
+   *   before it was tried, or its record could be stored nowhere)
+   */
+  recordFor(
+    context: AuditRequest,
+  ): { readonly place: AuditPlace; readonly ok: boolean } | undefined {
+    return this.#records.get(context);
+  }
+
+  // Records a change, made or failed: who asked (with the dashboard request it came in, if
+  // any), what, on what, before and after. A change made whose record can be stored nowhere is
+  // not reported as done.
   async #recorded<T>(
-    actor: string,
+    who: { readonly actor: string; readonly context?: AuditRequest },
     action: string,
     target: string,
     before: unknown,
     change: () => Promise<{ result: T; after: unknown }>,
   ): Promise<T> {
+    const { actor, context } = who;
+    const asked = { ...context, actor, action, target, before };
     let outcome: { result: T; after: unknown };
     try {
       outcome = await change();
     } catch (e) {
-      await this.#audit.append({
-        actor,
-        action,
-        target,
-        before,
-        after: null,
-        ok: false,
-        error: (e as Error).message.slice(0, 1024),
+      const error = (e as Error).message.slice(0, 1024);
+      const failure = { ...asked, after: null, ok: false, error };
+      // The failure is reported either way; unrecorded, its record goes to the log and the
+      // caller (not told `recorded`) records it.
+      const place = await this.#audit.append(failure).catch((cause) => {
+        unstored(failure, cause);
+        return undefined;
       });
+      if (context !== undefined && place !== undefined) {
+        this.#records.set(context, { place, ok: false });
+      }
       throw e;
     }
-    await this.#audit.append({ actor, action, target, before, after: outcome.after, ok: true });
+    const record = { ...asked, after: outcome.after, ok: true };
+    let place: AuditPlace;
+    try {
+      place = await this.#audit.append(record);
+    } catch (cause) {
+      unstored(record, cause);
+      throw new UnrecordedChangeError(
+        `The change "${action}" on "${target}" was made, but its audit record could not be stored (${
+          (cause as Error).message
+        }): the record is in the controller's log`,
+        { cause },
+      );
+    }
+    if (context !== undefined) this.#records.set(context, { place, ok: true });
     return outcome.result;
   }
+}
+
+// A record that could be stored nowhere goes to the log whole, so that it is never lost.
+function unstored(record: object, cause: unknown): void {
+  console.error(
+    `controller: audit record not stored (${(cause as Error).message}): ${JSON.stringify(record)}`,
+  );
 }
 
 function checkLimits(limits: unknown): AccountLimits {

@@ -14,3 +14,9 @@ export class IdentityStoreError extends NunectError {}
 
 /** nats-server refused or did not answer a claims update or lookup. */
 export class ClaimsPushError extends NunectError {}
+
+/**
+ * A change was made, but its audit record could be stored nowhere (neither the audit stream nor
+ * the journal): it is not reported as done. The record is in the controller's log.
+ */
+export class UnrecordedChangeError extends NunectError {}

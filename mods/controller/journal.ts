@@ -1,5 +1,11 @@
-import { type AuditInput, type AuditRecord, auditRecord } from "../audit/mod.ts";
+import { type AuditInput, type AuditLog, auditRecord } from "../audit/mod.ts";
 import { auditRecordSchema } from "../audit/record.ts";
+
+/**
+ * Where a record went: `trail` when the audit stream stored it (JetStream acknowledged it),
+ * `journal` when the controller's journal keeps it until the stream takes it.
+ */
+export type AuditPlace = "trail" | "journal";
 
 /** Where the controller records its changes: the audit stream, or the journal while offline. */
 export interface AuditSink {
@@ -7,8 +13,10 @@ export interface AuditSink {
    * Records one change.
    *
    * @param input who, what, before, after
+   * @returns where the record went
+   * @throws when it could be stored nowhere
    */
-  append(input: AuditInput): Promise<unknown>;
+  append(input: AuditInput): Promise<AuditPlace>;
 }
 
 /**
@@ -30,14 +38,14 @@ export class AuditJournal implements AuditSink {
   }
 
   /** Appends one record. */
-  async append(input: AuditInput): Promise<AuditRecord> {
+  async append(input: AuditInput): Promise<AuditPlace> {
     const record = auditRecord(input);
     await Deno.writeTextFile(this.#path, JSON.stringify(record) + "\n", {
       append: true,
       create: true,
       mode: 0o600,
     });
-    return record;
+    return "journal";
   }
 
   /**
@@ -48,7 +56,7 @@ export class AuditJournal implements AuditSink {
    * @returns records moved and lines dropped
    */
   async drainInto(
-    sink: AuditSink,
+    sink: Pick<AuditLog, "append">,
   ): Promise<{ moved: number; dropped: number }> {
     let text: string;
     try {
@@ -88,7 +96,7 @@ export class AuditJournal implements AuditSink {
  * left unrecorded because JetStream is down.
  */
 export class StreamOrJournal implements AuditSink {
-  readonly #stream: AuditSink;
+  readonly #stream: Pick<AuditLog, "append">;
   readonly #journal: AuditJournal;
   readonly #ensure: () => Promise<void>;
   #ready = false;
@@ -100,18 +108,23 @@ export class StreamOrJournal implements AuditSink {
    * @param journal the journal
    * @param ensure creates the stream (retried until it works)
    */
-  constructor(stream: AuditSink, journal: AuditJournal, ensure: () => Promise<void>) {
+  constructor(
+    stream: Pick<AuditLog, "append">,
+    journal: AuditJournal,
+    ensure: () => Promise<void>,
+  ) {
     this.#stream = stream;
     this.#journal = journal;
     this.#ensure = ensure;
   }
 
-  /** Appends one record. */
-  async append(input: AuditInput): Promise<unknown> {
+  /** Appends one record: to the stream (`trail`), or to the journal while the stream fails. */
+  async append(input: AuditInput): Promise<AuditPlace> {
     if (!this.#ready) await this.catchUp().catch(() => {});
     if (this.#ready) {
       try {
-        return await this.#stream.append(input);
+        await this.#stream.append(input);
+        return "trail";
       } catch {
         this.#ready = false; // try the stream again next time; keep the record meanwhile
       }

@@ -70,9 +70,10 @@ export {
   IdentityNotFoundError,
   IdentityRequestError,
   IdentityStoreError,
+  UnrecordedChangeError,
 } from "./errors.ts";
 export { type HandleContext, handleControllerRequest } from "./handle.ts";
-export { AuditJournal, type AuditSink, StreamOrJournal } from "./journal.ts";
+export { AuditJournal, type AuditPlace, type AuditSink, StreamOrJournal } from "./journal.ts";
 export { jwtClaims, NativeKeyPair, newKeyPair } from "./keys.ts";
 export { openController } from "./open.ts";
 export { CONTROLLER_SECTIONS } from "./sections.ts";

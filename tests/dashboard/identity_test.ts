@@ -7,30 +7,44 @@
  */
 import assert from "node:assert/strict";
 import { connect as natsConnect } from "@nats-io/transport-node";
-import { AuditLog } from "../../mods/audit/mod.ts";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { AUDIT_STREAM, AuditLog, ensureAuditStream } from "../../mods/audit/mod.ts";
 import { connect, type NunectClient } from "../../mods/client/mod.ts";
 import { startNats, testIdentity, until } from "../_kit/mod.ts";
+import { ROUTES } from "../../routes/table.ts";
+import { post, userSession } from "../access/_access.ts";
 import { get, login, testDashboard } from "./_harness.ts";
 
 const ORIGIN = "http://localhost";
+/** The client's address as Deno.serve would give it (the in-process app has none). */
+const CLIENT = { remoteAddr: { hostname: "192.0.2.7" } };
 
 Deno.test("identity in the dashboard: accounts with limits, unit credentials, revocation, provisioning, audit", async (t) => {
   await using ns = await startNats();
   await using d = await testDashboard(ns);
   const s = await login(d.app);
   const form = (path: string, fields: Record<string, string> = {}) =>
-    get(d.app, s, path, {
+    d.app.request(path, {
       method: "POST",
-      headers: { origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        cookie: s.cookie,
+        origin: ORIGIN,
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: new URLSearchParams({ _csrf: s.csrf, ...fields }),
       redirect: "manual",
-    });
+    }, CLIENT);
   const api = (path: string, body: unknown) =>
-    get(d.app, s, path, {
+    d.app.request(path, {
       method: "POST",
-      headers: { origin: ORIGIN, "x-csrf-token": s.csrf, "content-type": "application/json" },
+      headers: {
+        cookie: s.cookie,
+        origin: ORIGIN,
+        "x-csrf-token": s.csrf,
+        "content-type": "application/json",
+      },
       body: JSON.stringify(body),
-    });
+    }, CLIENT);
   const clients: NunectClient[] = [];
 
   try {
@@ -194,7 +208,139 @@ Deno.test("identity in the dashboard: accounts with limits, unit credentials, re
         await nc.close();
       }
     });
+
+    await t.step(
+      "each request appears once in the trail: the controller's change with the dashboard's who and how",
+      async () => {
+        const viewer = await userSession(d.app, s, "vera", "viewer");
+        const refused = await post(d.app, viewer, "/accounts/FLEET/limits", { connections: "9" });
+        assert.equal(refused.status, 403);
+        await refused.body?.cancel();
+        const audit = d.services.need("audit");
+        await audit.flush();
+        const { records } = await audit.search({ limit: 10_000 });
+        const of = (request: string | RegExp, actor = "admin") =>
+          records.filter((r) =>
+            r.actor === actor &&
+            (typeof request === "string" ? r.request === request : request.test(r.request ?? ""))
+          );
+        for (
+          const [request, action] of [
+            ["POST /accounts", "account.create"],
+            ["POST /accounts/FLEET/limits", "account.update"],
+            ["POST /accounts/FLEET/units", "user.issue"],
+            [/^POST \/accounts\/FLEET\/users\/U\w+\/revoke$/, "user.revoke"],
+            ["POST /units/provision", "user.issue"],
+          ] as const
+        ) {
+          const mine = of(request);
+          assert.equal(mine.length, 1, `${request}: one record, not ${JSON.stringify(mine)}`);
+          const r = mine[0]!;
+          assert.equal(r.action, action, `${request}: the controller's action`);
+          assert.equal(r.ok, true);
+          assert.equal(r.role, "admin", "the dashboard's role");
+          assert.equal(r.scope, "*", "the dashboard's scope");
+          assert.equal(r.via, "session", "the dashboard's way in");
+          assert.equal(r.address, "192.0.2.7", "the dashboard's client address");
+          if (action === "account.update") {
+            const limits = (x: unknown) => (x as { limits: { connections: number } }).limits;
+            assert.equal(limits(r.before).connections, 1, "before, from the controller");
+            assert.equal(limits(r.after).connections, 5, "after, from the controller");
+          }
+        }
+        // Each credentials download the controller refused: one record, refused, with both.
+        const downloads = of(/^POST \/api\/identity\/accounts\/SYS\/users\/U\w+\/creds$/);
+        assert.ok(downloads.length > 0, "the refused downloads are recorded");
+        assert.equal(
+          new Set(downloads.map((r) => r.request)).size,
+          downloads.length,
+          `one record per download, not ${JSON.stringify(downloads)}`,
+        );
+        for (const r of downloads) {
+          assert.equal(r.action, "user.creds");
+          assert.equal(r.ok, false);
+          assert.match(r.error ?? "", /\S/);
+          assert.equal(r.role, "admin");
+          assert.equal(r.address, "192.0.2.7");
+        }
+        // Refused by the dashboard before the controller was asked: its own record, once.
+        const bad = of("POST /api/identity/accounts");
+        assert.equal(bad.length, 1, `the bad limit: one record, not ${JSON.stringify(bad)}`);
+        assert.equal(bad[0]!.ok, false);
+        assert.equal(bad[0]!.status, 400);
+        const byViewer = of("POST /accounts/FLEET/limits", "vera");
+        assert.equal(
+          byViewer.length,
+          1,
+          `the viewer's: one record, not ${JSON.stringify(byViewer)}`,
+        );
+        const route = ROUTES.find((r) =>
+          r.method === "POST" && r.path === "/accounts/:name/limits"
+        );
+        assert.equal(byViewer[0]!.action, route!.action, "the route's action");
+        assert.equal(byViewer[0]!.ok, false);
+        assert.equal(byViewer[0]!.status, 403);
+        assert.equal(byViewer[0]!.role, "viewer");
+      },
+    );
   } finally {
     for (const c of clients) await c.close().catch(() => {});
+  }
+});
+
+Deno.test("identity in the dashboard: a change whose record is only in the controller's journal is not answered as recorded; the record reaches the trail later, once", async () => {
+  await using ns = await startNats();
+  const lost: { action: string; target: string }[] = [];
+  // Telemetry history small enough that the OPS account has room for the stream made again.
+  await using d = await testDashboard(ns, { TELEMETRY_HISTORY_MAX_MB: "32" }, {
+    onAuditLost: (r) => lost.push(r),
+  });
+  const s = await login(d.app);
+  const create = (name: string) =>
+    d.app.request("/api/identity/accounts", {
+      method: "POST",
+      headers: {
+        cookie: s.cookie,
+        origin: ORIGIN,
+        "x-csrf-token": s.csrf,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ name }),
+    }, CLIENT);
+  const nc = await natsConnect({ servers: ns.url, ...ns.users.ops.nats });
+  try {
+    const first = await create("EARLY");
+    assert.equal(first.status, 200, await first.text());
+
+    // The trail cannot store (its stream deleted by someone with JetStream rights in OPS): the
+    // controller keeps its record in its journal, which is not the trail.
+    await jetstreamManager(nc).then((jsm) => jsm.streams.delete(AUDIT_STREAM));
+    const unrecorded = await create("LATE");
+    assert.equal(unrecorded.status, 503, "not answered as recorded");
+    assert.match(
+      (await unrecorded.json()).error.message,
+      /change was made, but its audit record could not be stored/,
+    );
+    const { accounts } = await (await get(d.app, s, "/api/identity/accounts")).json();
+    assert.ok(accounts.some((a: { name: string }) => a.name === "LATE"), "the change was made");
+    assert.ok(lost.some((r) => r.action === "identity.accounts"), "the dashboard's record, logged");
+
+    // Back: the controller moves its journal into the trail; the next change is recorded once.
+    await ensureAuditStream(nc);
+    const again = await create("AFTER");
+    assert.equal(again.status, 200, await again.text());
+    const audit = d.services.need("audit");
+    await audit.flush();
+    const { records } = await audit.search({ limit: 1000 });
+    for (const name of ["LATE", "AFTER"]) {
+      const mine = records.filter((r) => r.target === `account ${name}`);
+      assert.equal(mine.length, 1, `${name}: one record, not ${JSON.stringify(mine)}`);
+      assert.equal(mine[0]!.action, "account.create");
+      assert.equal(mine[0]!.request, "POST /api/identity/accounts");
+      assert.equal(mine[0]!.role, "admin");
+      assert.equal(mine[0]!.address, "192.0.2.7");
+    }
+  } finally {
+    await nc.close();
   }
 });
