@@ -365,6 +365,11 @@ export const sections = {
       "a URL such as nats-leaf://hub.example:7422 (no user in it), or empty for nats-leaf://$DASHBOARD_DOMAIN:$NATS_LEAF_PORT",
       "",
     ),
+    /**
+     * Seconds between the controller's resends of every account JWT while a router's claims link
+     * is connected (a link coming up gets them at once; this is for anything missed).
+     */
+    claimsResendS: positiveInt("NATS_CLAIMS_RESEND_S", "300", 10),
   },
   /** A unit's own credentials: the .creds file the controller issued for UNIT_ID. */
   unitCreds: {

@@ -11,7 +11,7 @@ import { Controller } from "./controller.ts";
 import { dashboardUnitId, SERVICE_CREDS, systemCredsFiles } from "./creds_files.ts";
 import { AuditJournal, type AuditSink } from "./journal.ts";
 import { jwtClaims, newKeyPair } from "./keys.ts";
-import type { ServiceUserName } from "./permissions.ts";
+import { servicePermissions, type ServiceUserName } from "./permissions.ts";
 import { IdentityStore, writeFileAtomic } from "./store.ts";
 
 /** Options of {@linkcode initIdentity}. */
@@ -53,7 +53,8 @@ const KINDS: Readonly<Record<string, AccountKind>> = { SYS: "system", OPS: "ops"
  * nats-server starts): on first run the operator and the SYS, OPS, BRIDGE, ENGINE and PROVISION
  * accounts (keys in the controller's private directory); every run the operator JWT and account
  * JWTs in NATS_DATA_DIR for the full resolver, the credentials of this host's programs (issued
- * again if missing, revoked or no longer matching TIME_MASTER), JetStream data of config-file
+ * again if missing, revoked, no longer matching TIME_MASTER or issued with other permissions than
+ * their program now has), JetStream data of config-file
  * accounts moved to their account keys, and expired browser users forgotten.
  *
  * @param o directories, this host's unit, where changes go
@@ -156,11 +157,17 @@ async function ensureSystemCreds(
     await writeFileAtomic(path, creds);
     issued.push(path);
   };
+  const systemKey = (await controller.accounts()).find((a) => a.kind === "system")?.publicKey ?? "";
   for (const [name, key] of Object.entries(SERVICE_CREDS) as [ServiceUserName, string][]) {
     const path = files[key as keyof typeof files];
     const holder = await credsUser(path);
     const active = (await controller.users({ unitId: name })).filter((u) => u.kind === "service");
-    if (holder !== undefined && active.some((u) => u.publicKey === holder)) continue;
+    // A program's user issued before its permissions changed is issued again (an upgrade).
+    const wanted = JSON.stringify(servicePermissions(name, systemKey) ?? null);
+    if (
+      holder !== undefined &&
+      active.some((u) => u.publicKey === holder && JSON.stringify(u.permissions ?? null) === wanted)
+    ) continue;
     await write(path, (await controller.issueService(name, actor)).creds);
   }
   const units = [

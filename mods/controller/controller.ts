@@ -20,6 +20,7 @@ import {
   type ConsoleRole,
   routerClaimsLinkPermissions,
   SERVICE_USERS,
+  servicePermissions,
   type ServiceUserName,
   type SubjectPermissions,
   UNIT_ROLES,
@@ -442,8 +443,8 @@ export class Controller {
   }
 
   /**
-   * Issues one of nunect's own users (`dashboard-sys`, `controller-audit`, …), revoking the one
-   * it replaces.
+   * Issues one of nunect's own users (`dashboard-sys`, `controller-audit`, …) with
+   * {@linkcode servicePermissions}, revoking the one it replaces.
    *
    * @param name which program's user
    * @param actor who asks
@@ -462,10 +463,11 @@ export class Controller {
           const previous = (await this.#usersOf(spec.account, name))
             .filter((u) => u.active && u.kind === "service" && u.name === name)
             .map((u) => u.publicKey);
+          const permissions = servicePermissions(name, (await this.#systemKeys()).record.publicKey);
           const issued = await this.#issue(a, {
             name,
             kind: "service",
-            ...(spec.permissions ? { permissions: spec.permissions } : {}),
+            ...(permissions ? { permissions } : {}),
             expiresAt: null,
             issuedBy: actor,
           });
@@ -800,13 +802,20 @@ export class Controller {
     return await this.#sendClaims(true);
   }
 
-  /** sync's and republish's walk: the accounts updated; `resendHeld` also sends the held ones. */
+  /**
+   * sync's and republish's walk: the accounts updated; `resendHeld` also sends the held ones.
+   * The most recently changed accounts go first: a router linking again takes the revocation it
+   * missed before the other accounts' JWTs (hundreds of them) reach it.
+   */
   #sendClaims(resendHeld: boolean): Promise<string[]> {
     return this.#store.locked(async () => {
       const updated: string[] = [];
-      for (const a of await this.#store.accounts()) {
+      const all = await this.#store.accounts();
+      const operator = await this.#store.operator();
+      const newestFirst = [...all].sort((a, b) => b.updatedAt - a.updatedAt);
+      for (const a of newestFirst) {
         const held = await this.#claims.lookup(a.publicKey);
-        const current = await this.#accountJwt(a);
+        const current = await encodeAccountJwt(a, operator, a.kind === "ops" ? all : []);
         if (held !== null && sameClaims(held, current)) {
           if (resendHeld) await this.#claims.update(a.publicKey, held);
           continue;
@@ -814,7 +823,7 @@ export class Controller {
         await this.#claims.update(a.publicKey, current);
         updated.push(a.name);
       }
-      return updated;
+      return updated.sort();
     });
   }
 

@@ -234,6 +234,7 @@ try {
         tls: natsTlsOptions(config.natsTls),
         hubLeafUrl: hubLeafUrl(),
         leafTls: await leafLinkTls(),
+        claimsResendMs: config.provisioning.claimsResendS * 1000,
       });
       break;
     case "accounts":

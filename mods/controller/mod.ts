@@ -4,7 +4,7 @@
  * JWTs, issues users — one per unit, browser session and tenant app, whose permissions name the
  * unit's own ID — and nunect's own programs' users, changes accounts live through the full
  * resolver (`$SYS.REQ.CLAIMS.UPDATE`: limits, telemetry imports, revocations that disconnect),
- * builds router bundles, and records every change in the audit trail (mods/audit). It runs as
+ * sends the account JWTs again when a router's claims link comes up, builds router bundles, and records every change in the audit trail (mods/audit). It runs as
  * its own program under the `controller` permission set (`deno task identity`, and the
  * supervisor's `controller` module).
  *
@@ -44,6 +44,8 @@ export { type LeafLinkTls, provisionRouter } from "./bundle.ts";
 export type { ProvisionRequest, RouterBundle } from "./bundle.ts";
 export type { InitIdentityOptions, InitIdentityReport } from "./bootstrap.ts";
 export { type ClaimsTarget, NatsClaims, ResolverDir } from "./claims.ts";
+export { ClaimsLinks } from "./claims_links.ts";
+export type { ClaimsLinksOptions, ClaimsLinksStats, ClaimsLinkUp } from "./claims_links.ts";
 export { BROWSER_UNIT_PREFIX, Controller } from "./controller.ts";
 export type {
   AccountLookup,
@@ -78,6 +80,7 @@ export { jwtClaims, NativeKeyPair, newKeyPair } from "./keys.ts";
 export { openController } from "./open.ts";
 export { CONTROLLER_SECTIONS } from "./sections.ts";
 export { serveController, serveControllerApi } from "./service.ts";
+export type { ServeControllerOptions } from "./service.ts";
 export type { ControllerSession, OpenControllerOptions } from "./open.ts";
 export {
   CLAIMS_UPDATE_SUBJECT,
@@ -87,8 +90,11 @@ export {
   routerClaimsLinkPermissions,
   routerRelayPermissions,
   SERVICE_USERS,
+  servicePermissions,
   type ServiceUserName,
   type SubjectPermissions,
+  SYSTEM_ACCOUNT_KEY,
+  systemConnectSubject,
   UNIT_ROLES,
   unitInboxPrefix,
   unitInboxStreamSubjects,

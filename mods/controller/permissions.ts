@@ -177,6 +177,24 @@ export function routerClaimsLinkPermissions(): SubjectPermissions {
 /** Where the controller pushes account JWTs (every full or cache resolver listens on it). */
 export const CLAIMS_UPDATE_SUBJECT = "$SYS.REQ.CLAIMS.UPDATE";
 
+/**
+ * Stands for the system account's public key in {@linkcode SERVICE_USERS}' subjects: it exists
+ * only once the identity does, and {@linkcode servicePermissions} puts it in.
+ */
+export const SYSTEM_ACCOUNT_KEY = "{system-account}";
+
+/**
+ * A client or leaf node connecting in the system account (`$SYS.ACCOUNT.<key>.CONNECT`, raised by
+ * the server that accepted it, on nats-server 2.9 as well): for the controller, a router's claims
+ * link coming up.
+ *
+ * @param systemAccountKey the system account's public key
+ * @returns the event subject
+ */
+export function systemConnectSubject(systemAccountKey: string): string {
+  return `$SYS.ACCOUNT.${systemAccountKey}.CONNECT`;
+}
+
 /** The users nunect's own programs run as; each gets exactly what its program needs. */
 export const SERVICE_USERS = {
   /** The dashboard's system-account user: monitoring requests, server events, the controller API. */
@@ -197,12 +215,18 @@ export const SERVICE_USERS = {
   },
   /** The dashboard's OPS user: telemetry, the units KV bucket, history and audit streams. */
   "dashboard-ops": { account: "OPS", permissions: undefined },
-  /** The controller's system-account user: claims updates and lookups, its request API. */
+  /**
+   * The controller's system-account user: claims updates and lookups, LEAFZ (are routers' claims
+   * links connected, has a new one its interest yet), its request API, and connections in the
+   * system account only (a router's claims link coming up: no other account's events).
+   */
   "controller-sys": {
     account: "SYS",
     permissions: {
       pub: { allow: ["$SYS.REQ.>", "_INBOX.>"] },
-      sub: { allow: ["nunect.controller.>", "_INBOX.>"] },
+      sub: {
+        allow: ["nunect.controller.>", "_INBOX.>", systemConnectSubject(SYSTEM_ACCOUNT_KEY)],
+      },
     },
   },
   /** The history collector's system-account user: cluster-wide `$SYS` requests and events. */
@@ -251,6 +275,33 @@ export const SERVICE_USERS = {
 
 /** The name of one of nunect's own users. */
 export type ServiceUserName = keyof typeof SERVICE_USERS;
+
+/**
+ * The permissions one of nunect's own users is issued with: {@linkcode SERVICE_USERS}' lists with
+ * the system account's key in place of {@linkcode SYSTEM_ACCOUNT_KEY}.
+ *
+ * @param name which program's user
+ * @param systemAccountKey the system account's public key
+ * @returns its lists, or undefined for everything in its account
+ * @example
+ * ```ts
+ * servicePermissions("controller-sys", "ABC…").sub.allow; // [..., "$SYS.ACCOUNT.ABC….CONNECT"]
+ * ```
+ */
+export function servicePermissions(
+  name: ServiceUserName,
+  systemAccountKey: string,
+): SubjectPermissions | undefined {
+  const p: SubjectPermissions | undefined = SERVICE_USERS[name].permissions;
+  if (p === undefined) return undefined;
+  const put = (l: readonly string[]) =>
+    l.map((s) => s.replaceAll(SYSTEM_ACCOUNT_KEY, systemAccountKey));
+  const list = (x: SubjectPermissions["pub"]) => ({
+    ...(x.allow ? { allow: put(x.allow) } : {}),
+    ...(x.deny ? { deny: put(x.deny) } : {}),
+  });
+  return { pub: list(p.pub), sub: list(p.sub) };
+}
 
 /**
  * The dashboard roles a console user acts for, least first (the same names as mods/access's

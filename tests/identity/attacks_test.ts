@@ -10,13 +10,16 @@ import type { Msg, NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "../../mods/client/mod.ts";
+import { systemCredsFiles } from "../../mods/controller/mod.ts";
 import {
   expectPublishRefused,
   expectSubscribeAllowed,
   expectSubscribeRefused,
   type NatsServer,
   startNats,
+  TEST_HUB_UNIT,
   type TestIdentity,
+  testIdentity,
   until,
 } from "../_kit/mod.ts";
 
@@ -245,4 +248,25 @@ Deno.test("units have no JetStream, $SYS or controller access", async () => {
   await using sys = await as(ns, ns.users.sys);
   // The dashboard's SYS user reads and asks, but only the controller changes claims.
   await expectPublishRefused(sys, "$SYS.REQ.CLAIMS.UPDATE");
+});
+
+Deno.test("the controller hears connections in the system account only (its claims links)", async () => {
+  await using ns = await startNats();
+  const creds = await Deno.readTextFile(
+    systemCredsFiles(ns.identityDir, TEST_HUB_UNIT).controllerSys,
+  );
+  await using controller = await as(ns, testIdentity(creds, "SYS", "controller-sys"));
+  const key = (name: string) =>
+    ns.controller().then((c) => c.account(name)).then((a) => a.publicKey);
+  await expectSubscribeAllowed(controller, `$SYS.ACCOUNT.${await key("SYS")}.CONNECT`);
+  for (
+    const s of [
+      `$SYS.ACCOUNT.${await key("OPS")}.CONNECT`,
+      "$SYS.ACCOUNT.*.CONNECT",
+      `$SYS.ACCOUNT.${await key("SYS")}.DISCONNECT`,
+      "$SYS.>",
+    ]
+  ) {
+    await expectSubscribeRefused(controller, s);
+  }
 });

@@ -1,12 +1,19 @@
 /**
  * An installation from before operator mode keeps its data: JetStream stored OPS's streams and KV
  * buckets under the account's config-file name; the first operator-mode start moves them to the
- * account's key, so the units table and history survive the switch.
+ * account's key, so the units table and history survive the switch. And an upgrade gives nunect's
+ * own programs the permissions their new version needs.
  */
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { startNats } from "../_kit/mod.ts";
+import {
+  IdentityStore,
+  initIdentity,
+  servicePermissions,
+  systemCredsFiles,
+} from "../../mods/controller/mod.ts";
+import { startNats, TEST_HUB_UNIT } from "../_kit/mod.ts";
 
 Deno.test("the first operator-mode start keeps OPS's JetStream data of the config-file accounts", async () => {
   const dir = await Deno.makeTempDir({ prefix: "nunect-migration-" });
@@ -51,4 +58,40 @@ accounts {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("an upgrade issues a program's user again when its permissions changed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "nunect-upgrade-" });
+  await using _dir = { [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
+  const o = {
+    identityDir: `${dir}/identity`,
+    dataDir: `${dir}/data`,
+    hubUnitId: TEST_HUB_UNIT,
+    timeMaster: false,
+  };
+  await initIdentity(o);
+  const store = new IdentityStore(o.identityDir);
+  const sysKey = (await store.account("SYS"))!.record.publicKey;
+  const [before] = await store.users("SYS", "controller-sys");
+  assert.ok(before !== undefined);
+  assert.deepEqual(before.permissions, servicePermissions("controller-sys", sysKey));
+  assert.ok(before.permissions?.sub.allow?.includes(`$SYS.ACCOUNT.${sysKey}.CONNECT`));
+  // Nothing changed: nothing issued.
+  assert.deepEqual((await initIdentity(o)).issued, []);
+  // As issued before the controller listened for claims links (no connect events).
+  const old = await store.user("SYS", before.publicKey);
+  await store.saveUser({
+    ...old!.record,
+    permissions: {
+      pub: { allow: ["$SYS.REQ.>", "_INBOX.>"] },
+      sub: { allow: ["nunect.controller.>", "_INBOX.>"] },
+    },
+  }, old!.seed);
+  const report = await initIdentity(o);
+  assert.deepEqual(report.issued, [systemCredsFiles(o.identityDir, TEST_HUB_UNIT).controllerSys]);
+  const users = await store.users("SYS", "controller-sys");
+  const now = users.find((u) => u.revokedAt === null)!;
+  assert.notEqual(now.publicKey, before.publicKey);
+  assert.deepEqual(now.permissions, servicePermissions("controller-sys", sysKey));
+  assert.ok(users.find((u) => u.publicKey === before.publicKey)!.revokedAt !== null);
 });
