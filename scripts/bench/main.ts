@@ -11,6 +11,7 @@
  * @module
  */
 import { bench as access } from "./access.ts";
+import { bench as claims } from "./claims.ts";
 import { bench as client } from "./client.ts";
 import { bench as dashboard } from "./dashboard.ts";
 import { bench as edge } from "./edge.ts";
@@ -27,6 +28,7 @@ import { testServer } from "../../tests/_kit/mod.ts";
 
 const suites: Record<string, () => Promise<void>> = {
   access,
+  claims,
   client,
   dashboard,
   edge,
