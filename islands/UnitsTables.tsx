@@ -288,9 +288,11 @@ export function UnitsTables(props: UnitsTablesProps) {
         <p class="muted" id="units-stats">
           {view.stats.units} of at most {view.stats.maxUnits} units ({view.stats.staleUnits}{" "}
           stale) · {view.stats.received} messages received · {view.stats.droppedTotal}{" "}
-          malformed dropped ({view.stats.dropped.timestamp} with a timestamp beyond ±24 h) ·{" "}
-          {view.stats.evicted} stale units evicted and {view.stats.refused}{" "}
-          messages of new units refused at the limit · {view.stats.truncatedLogs} log records cut
+          malformed dropped ({view.stats.dropped.timestamp} with a timestamp beyond ±24 h,{" "}
+          {view.stats.dropped.signature} not signed by their unit) · {view.stats.evicted}{" "}
+          stale units evicted and {view.stats.refused} messages of new units refused at the limit ·
+          {" "}
+          {view.stats.truncatedLogs} log records cut
           {view.stats.bucket ? ` · stored in KV "${view.stats.bucket}"` : " · in memory only"}
         </p>
       )}

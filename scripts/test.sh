@@ -36,6 +36,7 @@ compat=(
   tests/identity/revocation_test.ts
   tests/router/revocation_test.ts
   tests/router/claims_links_test.ts
+  tests/router/forged_telemetry_test.ts
   tests/dashboard/browser_users_test.ts
   tests/backup/snapshot_test.ts
   tests/security/console_roles_test.ts

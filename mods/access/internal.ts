@@ -1,6 +1,9 @@
+import { UNIT_KEYS_BUCKET } from "../protocol/mod.ts";
+
 /**
  * nunect's own state in the OPS account that the JetStream console must not touch: the users'
- * password hashes and sealed TOTP secrets, token hashes, sessions, and the audit trail. The
+ * password hashes and sealed TOTP secrets, token hashes, sessions, the audit trail, and the
+ * controller's unit key directory (whoever writes it may sign telemetry as any unit). The
  * console acts in OPS with the dashboard's own NATS user, so these are refused by name (read and
  * write alike), hidden from its lists, and their subjects refused for raw publishes.
  */
@@ -10,7 +13,12 @@ export const INTERNAL_OPS: Readonly<{
   subjects: readonly string[];
 }> = Object.freeze({
   /** KV buckets (their streams are `KV_<bucket>`). */
-  buckets: ["nunect_users", "nunect_tokens", "nunect_sessions"] as readonly string[],
+  buckets: [
+    "nunect_users",
+    "nunect_tokens",
+    "nunect_sessions",
+    UNIT_KEYS_BUCKET,
+  ] as readonly string[],
   /** Streams besides the buckets'. */
   streams: ["nunect_audit"] as readonly string[],
   /** Subject prefixes nobody may publish to by hand (records of the audit trail). */

@@ -18,7 +18,7 @@ import {
 } from "../config/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
-import { UnitRegistry } from "../monitor/mod.ts";
+import { UnitKeyDirectory, UnitRegistry } from "../monitor/mod.ts";
 import { AlertEngine } from "./engine.ts";
 import { configuredChannels } from "./notify/deliver.ts";
 import { AlertStore } from "./store.ts";
@@ -47,7 +47,13 @@ if (import.meta.main) {
   });
   // The units the dashboard stores are read, never written: a unit that fell silent while no
   // evaluator ran is known here, so its missing heartbeat alerts.
-  const units = await UnitRegistry.start(client.nc, { persist: false, historyStream: null });
+  // OPS units' telemetry is verified against the controller's unit key directory.
+  const unitKeys = await UnitKeyDirectory.open(client.nc);
+  const units = await UnitRegistry.start(client.nc, {
+    persist: false,
+    historyStream: null,
+    unitKeys,
+  });
   const engine = await AlertEngine.start({
     nc: client.nc,
     store,
@@ -66,6 +72,7 @@ if (import.meta.main) {
   stopOnSignals(print, async () => {
     await engine.close();
     await units.close();
+    await unitKeys.close();
     await client.close();
   });
 }

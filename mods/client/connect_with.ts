@@ -32,6 +32,8 @@ export async function connectWith(
   } catch (err) {
     throw await explain(runtime, resolved.servers, tls, err);
   }
+  // Deno and Node: the unit's own telemetry is signed as it goes out (not in the browser build).
+  runtime.signTelemetry?.(nc, options);
   return new NunectClient(nc, resolved);
 }
 

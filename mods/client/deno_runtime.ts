@@ -5,6 +5,7 @@ import { DispatchTransport } from "./dispatch_transport.ts";
 import { denoApi, denoTlsMaterial, DenoTransport } from "./deno_transport.ts";
 import { UnsupportedTransportError } from "./errors.ts";
 import { nativeAuthenticator } from "./native_auth.ts";
+import { signTelemetry } from "./telemetry_signer.ts";
 import { NATS_CORE_VERSION, type Runtime, type TransportKind } from "./transport.ts";
 import type { WebSocketLike } from "./ws_transport.ts";
 
@@ -21,6 +22,7 @@ type DenoWebSocket = new (url: string, options?: { client?: unknown }) => WebSoc
 export const denoRuntime: Runtime = {
   transport: () => new DispatchTransport(),
   nativeAuthenticator,
+  signTelemetry,
   tcp: () => new DenoTransport(NATS_CORE_VERSION),
   checkTls(tls: TlsOptions, kind: TransportKind): void {
     const clientCert = tls.cert !== undefined || tls.certFile !== undefined;

@@ -8,6 +8,7 @@ import { certificateDiagnosis } from "./certificates.ts";
 import { DispatchTransport } from "./dispatch_transport.ts";
 import { UnsupportedTransportError } from "./errors.ts";
 import { nativeAuthenticator } from "./native_auth.ts";
+import { signTelemetry } from "./telemetry_signer.ts";
 import type { Runtime } from "./transport.ts";
 import type { WebSocketLike } from "./ws_transport.ts";
 
@@ -132,6 +133,7 @@ async function probeTls(url: string, tls: TlsOptions | undefined): Promise<unkno
 export const nodeRuntime: Runtime = {
   transport: () => new DispatchTransport(),
   nativeAuthenticator,
+  signTelemetry,
   tcp: () => new NodeTransport(),
   certificates: certificateDiagnosis((path) => readFile(path, "utf8"), probeTls),
   async webSocket(tls, given) {

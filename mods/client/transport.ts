@@ -5,6 +5,8 @@ import {
   type TlsOptions,
   type Transport,
 } from "@nats-io/nats-core/internal";
+import type { NatsConnection } from "./nats_types.ts";
+import type { ConnectOptions } from "./options.ts";
 import type { WebSocketConstructor, WebSocketLike } from "./ws_transport.ts";
 
 /** nats-core's version, reported to the server in CONNECT. */
@@ -40,6 +42,12 @@ export interface Runtime {
     jwt: string | undefined,
     seed: string,
   ) => Authenticator | undefined;
+  /**
+   * Makes the connection sign the unit's own telemetry with the user's seed, by the runtime's own
+   * Ed25519 (Deno and Node: node:crypto; see `signTelemetry`). Absent in the browser build:
+   * browsers send unsigned telemetry.
+   */
+  readonly signTelemetry?: (nc: NatsConnection, options: ConnectOptions) => void;
   /**
    * Checks TLS options this runtime cannot honour, before anything is dialled.
    *

@@ -28,6 +28,7 @@ import {
   type UnitRole,
 } from "./permissions.ts";
 import type { IdentityStore, UserRecord } from "./store.ts";
+import { unitKeysEntries, type UnitKeysSink } from "./unit_keys.ts";
 
 const decoder = new TextDecoder();
 
@@ -116,6 +117,12 @@ export interface ControllerOptions {
   readonly audit: AuditSink;
   /** The clock, ms since the epoch (tests). */
   readonly now?: () => number;
+  /**
+   * Where OPS units' signing keys go after every issue and revocation (the KV bucket the units
+   * table verifies telemetry signatures with); none without a server (the offline CLI: the
+   * serving controller writes them all when it starts).
+   */
+  readonly unitKeys?: UnitKeysSink;
 }
 
 /**
@@ -130,6 +137,7 @@ export class Controller {
   readonly #now: () => number;
   /** Each dashboard request's record: where it went, and whether the change was made. */
   readonly #records = new WeakMap<AuditRequest, { place: AuditPlace; ok: boolean }>();
+  readonly #unitKeys: UnitKeysSink | undefined;
 
   /**
    * Creates it.
@@ -141,6 +149,33 @@ export class Controller {
     this.#claims = options.claims;
     this.#audit = options.audit;
     this.#now = options.now ?? Date.now;
+    this.#unitKeys = options.unitKeys;
+  }
+
+  /**
+   * Writes the signing keys of OPS units to the unit key directory (see `unitKeysEntries`):
+   * of the units named, or of every OPS unit. Does nothing without a directory.
+   *
+   * @param units the units whose keys changed; all OPS units when absent
+   * @returns when written
+   * @throws when the directory refuses a write (tried again at the next full sync)
+   */
+  async syncUnitKeys(units?: readonly string[]): Promise<void> {
+    if (this.#unitKeys === undefined) return;
+    const users = units === undefined
+      ? await this.#usersOf("OPS")
+      : (await Promise.all(units.map((u) => this.#usersOf("OPS", u)))).flat();
+    const entries = unitKeysEntries(users);
+    await this.#unitKeys.write(units ?? [...entries.keys()], entries);
+  }
+
+  // After a change of units' users: the directory follows; a failed write is retried by the
+  // service's next full sync and must not fail the change itself (already made and recorded).
+  async #unitKeysChanged(account: string, units: readonly string[]): Promise<void> {
+    if (account !== "OPS" || units.length === 0) return;
+    await this.syncUnitKeys([...new Set(units)]).catch((e) => {
+      console.error(`controller: unit key directory not updated: ${(e as Error).message}`);
+    });
   }
 
   /** The key store (for the bundle builder and the service). */
@@ -326,7 +361,7 @@ export class Controller {
       );
     }
     const target = `unit ${unitId} in ${account}`;
-    return await this.#recorded(
+    const issued = await this.#recorded(
       { actor, context },
       "user.issue",
       target,
@@ -383,6 +418,8 @@ export class Controller {
           };
         }),
     );
+    await this.#unitKeysChanged(account, [unitId]);
+    return issued;
   }
 
   /**
@@ -645,7 +682,7 @@ export class Controller {
       : who.publicKeys.length === 1
       ? `user ${who.publicKeys[0]} in ${name}`
       : `${who.publicKeys.length} users in ${name}`; // the keys are in the record's `after`
-    return await this.#recorded(
+    const revoked = await this.#recorded(
       { actor, context },
       "user.revoke",
       target,
@@ -676,6 +713,8 @@ export class Controller {
           return { result: revoked, after: revoked.map(userSummary) };
         }),
     );
+    await this.#unitKeysChanged(name, revoked.flatMap((u) => u.kind === "unit" ? [u.unitId!] : []));
+    return revoked;
   }
 
   /**
@@ -686,7 +725,7 @@ export class Controller {
    * @returns the users revoked (none when the session had none)
    */
   async revokeSession(session: string, actor: string): Promise<UserRecord[]> {
-    return await this.#recorded(
+    const revoked = await this.#recorded(
       { actor },
       "user.revoke",
       `browser session ${session}`,
@@ -703,6 +742,8 @@ export class Controller {
           return { result: revoked, after: revoked.map(userSummary) };
         }),
     );
+    await this.#unitKeysChanged("OPS", revoked.flatMap((u) => u.unitId ?? []));
+    return revoked;
   }
 
   async #revokeLocked(

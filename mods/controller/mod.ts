@@ -104,3 +104,4 @@ export {
 } from "./permissions.ts";
 export { IdentityStore, type UserRecord } from "./store.ts";
 export { tarArchive, type TarEntry } from "./tar.ts";
+export { KvUnitKeys, unitKeysEntries, type UnitKeysSink } from "./unit_keys.ts";

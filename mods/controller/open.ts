@@ -5,6 +5,7 @@ import { Controller } from "./controller.ts";
 import { systemCredsFiles } from "./creds_files.ts";
 import { AuditJournal, StreamOrJournal } from "./journal.ts";
 import { IdentityStore } from "./store.ts";
+import { KvUnitKeys } from "./unit_keys.ts";
 
 /** Options of {@linkcode openController}. */
 export interface OpenControllerOptions {
@@ -80,8 +81,19 @@ export async function openController(o: OpenControllerOptions): Promise<Controll
     );
     // JetStream may not be ready (a cluster forming): records wait in the journal meanwhile.
     const moved = await records.catchUp().catch(() => 0);
-    const controller = new Controller({ store, claims: new NatsClaims(sys.nc), audit: records });
+    // The unit key directory: every OPS unit's signing keys, in full at every start (changes made
+    // while the server was down); JetStream not ready yet leaves it to the service's next full sync.
+    const unitKeys = o.journalOnly ? undefined : new KvUnitKeys(auditNc);
+    const controller = new Controller({
+      store,
+      claims: new NatsClaims(sys.nc),
+      audit: records,
+      ...(unitKeys ? { unitKeys } : {}),
+    });
     await controller.sync();
+    await controller.syncUnitKeys().catch((e) => {
+      console.error(`controller: unit key directory not written: ${(e as Error).message}`);
+    });
     const a = audit;
     const close = async () => {
       await a.close();

@@ -3,6 +3,7 @@ import {
   inboxConsumer,
   inboxSubject,
   subjects,
+  UNIT_KEYS_BUCKET,
   validateUnitId,
 } from "../protocol/mod.ts";
 
@@ -252,7 +253,10 @@ export const SERVICE_USERS = {
   },
   /** The subject registry's OPS user: its bucket, the inbox stream, events and outage logs. */
   "registry-ops": { account: "OPS", permissions: undefined },
-  /** The controller's OPS user: appends to the audit stream, nothing else. */
+  /**
+   * The controller's OPS user: appends to the audit stream and writes the unit key directory
+   * (`nunect_unit_keys`: which user keys sign each unit's telemetry), nothing else.
+   */
   "controller-audit": {
     account: "OPS",
     permissions: {
@@ -263,6 +267,10 @@ export const SERVICE_USERS = {
           "$JS.API.STREAM.INFO.nunect_audit",
           "$JS.API.STREAM.CREATE.nunect_audit",
           "$JS.API.STREAM.UPDATE.nunect_audit",
+          `$KV.${UNIT_KEYS_BUCKET}.>`,
+          `$JS.API.STREAM.INFO.KV_${UNIT_KEYS_BUCKET}`,
+          `$JS.API.STREAM.CREATE.KV_${UNIT_KEYS_BUCKET}`,
+          `$JS.API.STREAM.UPDATE.KV_${UNIT_KEYS_BUCKET}`,
         ],
       },
       sub: { allow: ["_INBOX.>"] },

@@ -61,7 +61,8 @@ export interface ServeControllerOptions extends OpenControllerOptions, HandleCon
  * connection came back (events it missed), and every `claimsResendMs` while a claims link is
  * connected (an event lost some other way); with none connected it only checks the resolver.
  * Every minute it forgets expired browser users (their revocation entries go too, keeping account
- * JWTs small). Retries the connection until the server is there; stops on SIGTERM or SIGINT.
+ * JWTs small) and writes the unit key directory in full (`Controller.syncUnitKeys`: changes made by
+ * the CLI meanwhile, writes that failed). Retries the connection until the server is there; stops on SIGTERM or SIGINT.
  *
  * @param o where the identity is, where the server listens, how often JWTs are sent again
  */
@@ -155,6 +156,7 @@ export async function serveController(o: ServeControllerOptions): Promise<void> 
     sinceHousekeeping = 0;
     try {
       await session.records.catchUp().catch(() => {});
+      await session.controller.syncUnitKeys();
       const pruned = await session.controller.pruneExpired();
       if (pruned > 0) console.log(`controller: forgot ${pruned} expired users`);
     } catch (e) {

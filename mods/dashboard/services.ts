@@ -14,6 +14,7 @@ import {
   ServerControl,
   SysMonitor,
   traceMessage,
+  UnitKeyDirectory,
   UnitRegistry,
   type UnitRegistryOptions,
   type Varz,
@@ -194,6 +195,7 @@ export class DashboardServices implements AsyncDisposable {
   #alertsFeed: AlertsFeed | undefined;
   #historySub: { unsubscribe(): void } | undefined;
   #units: UnitRegistry | undefined;
+  #unitKeys: UnitKeyDirectory | undefined;
   #sessions: SessionStore | undefined;
   #users: UserStore | undefined;
   #tokens: TokenStore | undefined;
@@ -641,6 +643,7 @@ export class DashboardServices implements AsyncDisposable {
     this.#topology.close();
     await this.#sys?.close();
     await this.#units?.close();
+    await this.#unitKeys?.close();
     await this.#sessions?.close();
     this.#users?.close();
     this.#tokens?.close();
@@ -824,7 +827,13 @@ export class DashboardServices implements AsyncDisposable {
       },
     });
     this.#topology.attach(client.nc);
+    // The controller's unit key directory: OPS units' telemetry is verified against it, so a
+    // router cannot speak for the units behind it.
+    const unitKeys = await UnitKeyDirectory.open(client.nc);
+    if (this.#closed) return void await unitKeys.close();
+    this.#unitKeys = unitKeys;
     const options = {
+      unitKeys,
       defaultHeartbeatIntervalMs: this.unitIntervalMs,
       historyMaxAgeMs: this.config.dashboard.historyMaxAgeH * 3600_000,
       historyMaxBytes: this.config.dashboard.historyMaxMb * 1024 * 1024,

@@ -17,7 +17,7 @@ import {
 } from "../config/mod.ts";
 import { readCredsOrExit, systemCredsFiles } from "../controller/mod.ts";
 import { startProgram, stopOnSignals } from "../runtime/mod.ts";
-import { AccountNames, SysMonitor, UnitRegistry } from "../monitor/mod.ts";
+import { AccountNames, SysMonitor, UnitKeyDirectory, UnitRegistry } from "../monitor/mod.ts";
 import { HistoryCollector } from "./collector.ts";
 import { sysSampler } from "./sampler.ts";
 
@@ -46,7 +46,13 @@ if (import.meta.main) {
   await accountNames.refresh();
   // The units the dashboard stores are read, never written (it owns the bucket and the telemetry
   // stream): a unit silent since before this start still has its row, with up = 0.
-  const units = await UnitRegistry.start(opsClient.nc, { persist: false, historyStream: null });
+  // OPS units' telemetry is verified against the controller's unit key directory.
+  const unitKeys = await UnitKeyDirectory.open(opsClient.nc);
+  const units = await UnitRegistry.start(opsClient.nc, {
+    persist: false,
+    historyStream: null,
+    unitKeys,
+  });
   let collector: HistoryCollector;
   try {
     collector = await HistoryCollector.start({
@@ -75,6 +81,7 @@ if (import.meta.main) {
   stopOnSignals(print, async () => {
     await collector.close();
     await units.close();
+    await unitKeys.close();
     await sys.close();
     await Promise.all([sysClient.close(), opsClient.close()]);
   });

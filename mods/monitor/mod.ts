@@ -5,7 +5,9 @@
  * ({@linkcode ServerControl}: KICK, LDM, RELOAD, PROFILEZ, IDZ), message tracing
  * ({@linkcode traceMessage}), the units table fed by `ops.>`
  * telemetry ({@linkcode UnitRegistry}: a pure {@linkcode UnitTable}, its {@linkcode UnitStore} in
- * KV and the {@linkcode UnitHistory} stream), and which features need a newer server
+ * KV and the {@linkcode UnitHistory} stream; OPS units' telemetry verified by a
+ * {@linkcode TelemetryVerifier} against the controller's {@linkcode UnitKeyDirectory}, so a router
+ * cannot speak for the units behind it), and which features need a newer server
  * ({@linkcode serverFeatures}; {@linkcode requireFeature} throws nunect's one "requires a newer
  * nats-server" error, {@linkcode FeatureUnavailableError}). Browsers never talk to these directly; the dashboard's
  * routes call them and relay the results.
@@ -140,3 +142,13 @@ export type {
 } from "./unit_history.ts";
 export { UnitRegistry } from "./unit_registry.ts";
 export type { UnitRegistryOptions, UnitRegistryStats } from "./unit_registry.ts";
+export { TelemetryVerifier } from "./telemetry_verifier.ts";
+export type {
+  HeaderReader,
+  SignatureCheck,
+  SignatureRefusal,
+  SignatureStats,
+  UnitKeyLookup,
+} from "./telemetry_verifier.ts";
+export { UnitKeyDirectory } from "./unit_key_directory.ts";
+export type { UnitKeyDirectoryOptions } from "./unit_key_directory.ts";

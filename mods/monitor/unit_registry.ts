@@ -8,6 +8,7 @@ import {
   UnitHistory,
 } from "./unit_history.ts";
 import { UnitStore } from "./unit_store.ts";
+import { TelemetryVerifier, type UnitKeyLookup } from "./telemetry_verifier.ts";
 import {
   type UnitChange,
   type UnitPage,
@@ -65,6 +66,12 @@ export interface UnitRegistryOptions extends UnitTableOptions {
   readonly staleCheckIntervalMs?: number;
   /** Subjects to subscribe (default `ops.>` and `tenant.*.ops.>`, the tenants' telemetry). */
   readonly subjects?: readonly string[];
+  /**
+   * The controller's unit key directory (a `UnitKeyDirectory`): OPS units' telemetry is
+   * then verified against it ({@linkcode TelemetryVerifier}) and what a unit did not sign itself
+   * is dropped. Without it (tests of the table alone) nothing is verified.
+   */
+  readonly unitKeys?: UnitKeyLookup;
 }
 
 /**
@@ -151,7 +158,10 @@ export class UnitRegistry implements AsyncDisposable {
         return null;
       });
     }
-    const table = new UnitTable(options);
+    const table = new UnitTable({
+      ...options,
+      ...(options.unitKeys ? { verifier: new TelemetryVerifier(options.unitKeys) } : {}),
+    });
     const reg = new UnitRegistry(nc, table, store, history, historyError);
     if (store !== null) await reg.#follow(store);
     else if (bucket !== null) {

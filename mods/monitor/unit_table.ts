@@ -20,6 +20,7 @@ import {
   type WireSchema,
 } from "../protocol/mod.ts";
 import { RingBuffer } from "./ring_buffer.ts";
+import type { HeaderReader, SignatureStats, TelemetryVerifier } from "./telemetry_verifier.ts";
 
 /** The subject registry's reports: protocol subjects under ops.> that are not unit telemetry. */
 const REGISTRY_SUBJECTS: ReadonlySet<string> = new Set(Object.values(registrySubjects));
@@ -106,10 +107,17 @@ export interface UnitChange {
 
 /**
  * Why a telemetry message was dropped: not an ops.* subject, not JSON, not the schema, a `ts`
- * beyond `PROTOCOL_LIMITS.timestampToleranceMs` of the receiver's clock, or a payload naming
- * another unit than its subject.
+ * beyond `PROTOCOL_LIMITS.timestampToleranceMs` of the receiver's clock, a payload naming
+ * another unit than its subject, or a signature refused by the table's
+ * {@linkcode TelemetryVerifier} (another sender speaking for an OPS unit, e.g. a router).
  */
-export type DropReason = "subject" | "json" | "schema" | "timestamp" | "unit_mismatch";
+export type DropReason =
+  | "subject"
+  | "json"
+  | "schema"
+  | "timestamp"
+  | "unit_mismatch"
+  | "signature";
 
 /**
  * A validated RTT metric, time metric or log record, as the history stores it, with its unit's
@@ -155,6 +163,8 @@ export interface UnitTableStats {
   readonly droppedTotal: number;
   /** The most recent drops (at most 20), newest last. */
   readonly recentDrops: readonly DroppedMessage[];
+  /** The signature checks (verified, unverified, refused by reason), or null without a verifier. */
+  readonly signatures: SignatureStats | null;
   /** Units in the table. */
   readonly units: number;
   /** Units that are stale now. */
@@ -187,6 +197,11 @@ export interface UnitTableOptions {
    * table evicts the stale unit heard from longest ago; with no stale unit it is refused.
    */
   readonly maxUnits?: number;
+  /**
+   * Checks the signature of OPS units' telemetry (heartbeats, RTT and time metrics, logs) before
+   * anything else; a refused message is dropped as `signature`. Without one nothing is checked.
+   */
+  readonly verifier?: TelemetryVerifier;
 }
 
 /** What the units table can be sorted by. */
@@ -263,6 +278,8 @@ export interface TelemetryMessage {
   readonly subject: string;
   /** The JSON payload. */
   readonly data: Uint8Array;
+  /** Its headers (the signature, timestamp and sequence), if any. */
+  readonly headers?: HeaderReader;
 }
 
 type MutableUnit = { -readonly [K in keyof UnitState]: UnitState[K] };
@@ -307,6 +324,7 @@ export class UnitTable {
   readonly #staleAfter: number;
   readonly #forgetAfter: number | null;
   readonly #maxUnits: number;
+  readonly #verifier: TelemetryVerifier | undefined;
   #timeConfig: TimeConfig | null = null;
   #received = 0;
   #ignored = 0;
@@ -320,6 +338,7 @@ export class UnitTable {
     schema: 0,
     timestamp: 0,
     unit_mismatch: 0,
+    signature: 0,
   };
 
   /**
@@ -335,6 +354,7 @@ export class UnitTable {
       ? 7 * 24 * 3600_000
       : options.forgetAfterMs;
     this.#maxUnits = options.maxUnits ?? 10_000;
+    this.#verifier = options.verifier;
   }
 
   /**
@@ -368,6 +388,16 @@ export class UnitTable {
         `Invalid subject "${msg.subject}": not an ops.* subject`,
       );
       return null;
+    }
+    if (
+      this.#verifier !== undefined && account === "OPS" && parsed.kind !== "echo" &&
+      parsed.kind !== "timeConfig"
+    ) {
+      const check = this.#verifier.check(subject, parsed.unit, msg.headers, msg.data);
+      if (!check.ok) {
+        this.#drop(now, msg.subject, "signature", check.error);
+        return null;
+      }
     }
     switch (parsed.kind) {
       case "echo":
@@ -606,6 +636,7 @@ export class UnitTable {
       dropped,
       droppedTotal: Object.values(dropped).reduce((a, b) => a + b, 0),
       recentDrops: this.#drops.toArray(),
+      signatures: this.#verifier?.stats() ?? null,
       units: this.#units.size,
       staleUnits: stale,
       maxUnits: this.#maxUnits,

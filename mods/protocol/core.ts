@@ -31,7 +31,15 @@ export { FIELD_LIMITS, PROTOCOL_LIMITS, UNIT_KINDS } from "./fields.ts";
 export { boundLogRecord, TRUNCATED_FIELDS_KEY } from "./log_bounds.ts";
 export type { BoundedLogRecord } from "./log_bounds.ts";
 export { INBOX_STREAM, INBOX_SUBJECTS, inboxConsumer, inboxSubject } from "./inbox.ts";
-export { decodeNKeySeed, encodeNKey, InvalidNKeyError } from "./nkeys.ts";
+export { decodeNKeySeed, decodeUserKey, encodeNKey, InvalidNKeyError } from "./nkeys.ts";
+export {
+  base64Url,
+  isSignedTelemetry,
+  SIGNATURE_HEADER,
+  telemetrySigningBytes,
+} from "./telemetry_signature.ts";
+export { parseUnitKeysEntry, UNIT_KEYS_BUCKET } from "./unit_keys.ts";
+export type { UnitKeysEntry } from "./unit_keys.ts";
 export type { DecodedSeed } from "./nkeys.ts";
 export type { UnitKind } from "./fields.ts";
 export type {

@@ -89,3 +89,23 @@ export function decodeNKeySeed(seed: string): DecodedSeed {
   const role = ((raw[0]! & 7) << 5) | ((raw[1]! & 0xf8) >> 3);
   return { role, raw: raw.slice(2, 34) };
 }
+
+/**
+ * Decodes a user's public nkey (`U…`) to its raw Ed25519 public key.
+ *
+ * @param publicKey the encoded key
+ * @returns the 32 raw bytes
+ * @throws {InvalidNKeyError} for a bad alphabet, length, role or checksum
+ */
+export function decodeUserKey(publicKey: string): Uint8Array {
+  const raw = unbase32(publicKey);
+  if (raw.length !== 35 || raw[0] !== 20 << 3) {
+    throw new InvalidNKeyError(
+      `Invalid user key "${publicKey.slice(0, 60)}": expected 56 base32 characters starting with U`,
+    );
+  }
+  if (crc16(raw.subarray(0, 33)) !== (raw[33]! | (raw[34]! << 8))) {
+    throw new InvalidNKeyError(`Invalid user key "${publicKey.slice(0, 60)}": checksum mismatch`);
+  }
+  return raw.slice(1, 33);
+}

@@ -10,8 +10,14 @@
  *    the client got to send, and the dashboard's RSS before and after; against a plain Deno
  *    server in this process that reads the same gigabyte (what taking it would cost at least).
  *
+ * 3. Signed telemetry (a router cannot speak for the units behind it): heartbeats of 1,000 units
+ *    through the units table with the signature check (`TelemetryVerifier`) against the same
+ *    messages through the table without it, in this process; verifies per second and CPU per
+ *    message, and the sender's cost of signing one.
+ *
  * Run: `deno task bench security`. Environment: BENCH_SECURITY_UNITS (100,1000,10000),
- * BENCH_REQUESTS (20), BENCH_SECURITY_ONLY (units or body).
+ * BENCH_REQUESTS (20), BENCH_SIG_MESSAGES (50000), BENCH_SECURITY_ONLY (units, body or
+ * signatures).
  *
  * @module
  */
@@ -19,6 +25,19 @@ import { type NatsServer, rssKiB, spawnProgram, startNats, until } from "../../t
 import { startDashboardProgram } from "../../tests/dashboard/_server.ts";
 import { ADMIN } from "../../tests/dashboard/_harness.ts";
 import { chunked, formBytes, login, rawRequest } from "../../tests/security/_http.ts";
+import { cpuUsage } from "node:process";
+import { createUser } from "@nats-io/nkeys";
+import { nativeSigner } from "../../mods/client/native_auth.ts";
+import { TelemetryVerifier, UnitTable } from "../../mods/monitor/mod.ts";
+import {
+  base64Url,
+  HEADERS,
+  SIGNATURE_HEADER,
+  subjects,
+  telemetrySigningBytes,
+  type UnitKeysEntry,
+} from "../../mods/protocol/mod.ts";
+import { sampleHeartbeat } from "../../tests/_kit/mod.ts";
 
 const COUNTS = (Deno.env.get("BENCH_SECURITY_UNITS") ?? "100,1000,10000").split(",").map(Number);
 const REQUESTS = Number(Deno.env.get("BENCH_REQUESTS") ?? 20);
@@ -183,9 +202,115 @@ async function body(): Promise<void> {
   );
 }
 
-/** Runs both parts and prints their figures and ratios. */
+/** CPU (user + system) and wall time of `fn`, in ms. */
+function measured(fn: () => void): { cpuMs: number; wallMs: number } {
+  const c0 = cpuUsage();
+  const t0 = performance.now();
+  fn();
+  const wallMs = performance.now() - t0;
+  const c = cpuUsage(c0);
+  return { cpuMs: (c.user + c.system) / 1000, wallMs };
+}
+
+function signatures(): void {
+  const total = Number(Deno.env.get("BENCH_SIG_MESSAGES") ?? 50_000);
+  const nUnits = 1000;
+  const encoder = new TextEncoder();
+  const entries = new Map<string, UnitKeysEntry>();
+  const signers = Array.from({ length: nUnits }, (_, i) => {
+    const signer = nativeSigner(new TextDecoder().decode(createUser().getSeed()))!;
+    entries.set(`unit-${i}`, { role: "guardian", keys: [signer.publicKey] });
+    return signer;
+  });
+  const now = Date.now();
+  // Built before timing: the payloads, and the signing (the senders' share) timed on its own.
+  const msgs = Array.from({ length: total }, (_, k) => {
+    const u = k % nUnits;
+    const unitId = `unit-${u}`;
+    const subject = subjects.heartbeat(unitId);
+    const data = encoder.encode(
+      JSON.stringify(sampleHeartbeat(unitId, { seq: k, ts: now, host: `${unitId}.lan` })),
+    );
+    return { unitId, subject, data, stamp: `${now}${String(k).padStart(6, "0")}`, seq: String(k) };
+  });
+  const sigs: string[] = new Array(total);
+  const signing = measured(() => {
+    for (let k = 0; k < total; k++) {
+      const m = msgs[k]!;
+      const signer = signers[k % nUnits]!;
+      const sig = signer.sign(telemetrySigningBytes(m.subject, m.stamp, m.seq, m.data));
+      sigs[k] = `${signer.publicKey}.${base64Url(sig)}`;
+    }
+  });
+  const withHeaders = msgs.map((m, k) => {
+    const h = new Map([[HEADERS.txTimestamp, m.stamp], [HEADERS.seq, m.seq], [
+      SIGNATURE_HEADER,
+      sigs[k]!,
+    ]]);
+    return {
+      unitId: m.unitId,
+      subject: m.subject,
+      data: m.data,
+      headers: { get: (n: string) => h.get(n) ?? "" },
+    };
+  });
+  const lookup = { entry: (u: string) => entries.get(u) };
+  // Baseline: the table as before (parse, validate, update), the same messages, no check.
+  const plainTable = new UnitTable({ maxUnits: nUnits * 2 });
+  const plain = measured(() => {
+    for (const m of withHeaders) plainTable.apply(m, now);
+  });
+  const verifier = new TelemetryVerifier(lookup);
+  const checkedTable = new UnitTable({ maxUnits: nUnits * 2, verifier });
+  const checked = measured(() => {
+    for (const m of withHeaders) checkedTable.apply(m, now);
+  });
+  const alone = new TelemetryVerifier(lookup);
+  const only = measured(() => {
+    for (const m of withHeaders) alone.check(m.subject, m.unitId, m.headers, m.data);
+  });
+  const s = checkedTable.stats(now);
+  if (s.signatures?.verified !== total || s.droppedTotal !== 0) {
+    throw new Error(`signature bench: ${JSON.stringify(s.signatures)} dropped ${s.droppedTotal}`);
+  }
+  const us = (ms: number) => (ms * 1000 / total).toFixed(1).padStart(6);
+  const perS = (ms: number) => Math.round(total / (ms / 1000)).toLocaleString("en").padStart(9);
+  console.log(
+    `security: ${total.toLocaleString("en")} signed heartbeats of ${nUnits} units, in process`,
+  );
+  console.log("                                  msg/s   CPU µs/msg  wall µs/msg");
+  console.log(
+    `  units table, no check      ${perS(plain.wallMs)}      ${us(plain.cpuMs)}       ${
+      us(plain.wallMs)
+    }`,
+  );
+  console.log(
+    `  units table, verified      ${perS(checked.wallMs)}      ${us(checked.cpuMs)}       ${
+      us(checked.wallMs)
+    }`,
+  );
+  console.log(
+    `  verify alone               ${perS(only.wallMs)}      ${us(only.cpuMs)}       ${
+      us(only.wallMs)
+    }`,
+  );
+  console.log(
+    `  sign (sender)              ${perS(signing.wallMs)}      ${us(signing.cpuMs)}       ${
+      us(signing.wallMs)
+    }`,
+  );
+  console.log(
+    `  verified vs no check: ${(checked.cpuMs / plain.cpuMs).toFixed(2)}x CPU; at 1,000 units ` +
+      `(heartbeat 5 s, RTT and time 10 s: 400 msg/s) verifying costs ${
+        (400 * only.cpuMs / total / 10).toFixed(2)
+      } % of one core`,
+  );
+}
+
+/** Runs the parts and prints their figures and ratios. */
 export async function bench(): Promise<void> {
-  const only = Deno.env.get("BENCH_SECURITY_ONLY"); // units | body
+  const only = Deno.env.get("BENCH_SECURITY_ONLY"); // units | body | signatures
+  if (!only || only === "signatures") signatures();
   if (!only || only === "body") await body();
   if (!only || only === "units") await units();
 }

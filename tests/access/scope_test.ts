@@ -162,7 +162,7 @@ Deno.test("scope: nunect's own users, tokens, sessions and audit trail are out o
   const admin = await login(d.app);
   const kv = await json(await get(d.app, admin, "/api/kv"));
   const buckets = kv.buckets.map((b: { bucket: string }) => b.bucket);
-  for (const own of ["nunect_users", "nunect_tokens", "nunect_sessions"]) {
+  for (const own of ["nunect_users", "nunect_tokens", "nunect_sessions", "nunect_unit_keys"]) {
     assert.ok(!buckets.includes(own), own);
   }
   const streams = await json(await get(d.app, admin, "/api/streams"));

@@ -44,9 +44,11 @@ Deno.test("streams across accounts: create, list, filter, which hold a subject, 
     const all = await listStreams(contexts);
     assert.deepEqual(all.errors, []);
     const names = (l: typeof all) => l.streams.map((s) => `${s.account}/${s.name}`);
-    // nunect_audit: the controller's audit trail, there since it issued the console's users.
+    // nunect_audit: the controller's audit trail, there since it issued the console's users;
+    // KV_nunect_unit_keys: its unit key directory, written when it connected.
     assert.deepEqual(names(all), [
       "OPS/EVENTS",
+      "OPS/KV_nunect_unit_keys",
       "OPS/nunect_audit",
       "BRIDGE/JOBS",
       "BRIDGE/ORDERS",
@@ -54,6 +56,7 @@ Deno.test("streams across accounts: create, list, filter, which hold a subject, 
     ]);
     assert.deepEqual(names(await listStreams(contexts, { account: "OPS" })), [
       "OPS/EVENTS",
+      "OPS/KV_nunect_unit_keys",
       "OPS/nunect_audit",
     ]);
     assert.deepEqual(names(await listStreams(contexts, { name: "order" })), [

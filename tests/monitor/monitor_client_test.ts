@@ -175,8 +175,9 @@ Deno.test("MonitorClient reads every endpoint of the real server with its option
       await js.publish("jsz.test.b", "2");
 
       const plain = await mon.jsz();
-      // JSZ_TEST and the audit trail the controller keeps (it recorded the two units issued).
-      assert.equal(plain.streams, 2);
+      // JSZ_TEST, the audit trail the controller keeps (it recorded the two units issued) and its
+      // unit key directory (the units' signing keys).
+      assert.equal(plain.streams, 3);
       assert.equal(plain.consumers, 1);
       assert.ok(plain.messages >= 2);
       assert.equal(plain.account_details, undefined);

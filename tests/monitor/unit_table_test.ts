@@ -67,7 +67,14 @@ Deno.test("unit table: malformed telemetry is counted by reason and dropped", ()
   for (const m of inputs) assert.equal(table.apply(m, T0), null, m.subject);
   const s = table.stats(T0);
   assert.equal(s.received, 9);
-  assert.deepEqual(s.dropped, { json: 1, schema: 2, subject: 2, timestamp: 0, unit_mismatch: 1 });
+  assert.deepEqual(s.dropped, {
+    json: 1,
+    schema: 2,
+    subject: 2,
+    timestamp: 0,
+    unit_mismatch: 1,
+    signature: 0,
+  });
   assert.equal(s.droppedTotal, 6);
   assert.equal(s.ignored, 3);
   assert.equal(s.units, 0);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { AlertStore } from "../../mods/alerts/mod.ts";
+import { connect as connectUnit } from "../../mods/client/mod.ts";
 import {
   type NatsServer,
   PROJECT_DIR,
@@ -33,39 +34,32 @@ async function populate(ns: NatsServer): Promise<void> {
   await nc.close();
 }
 
-/** A unit's RTT and clock, as its guardian publishes them. */
+/** A unit's RTT and clock, as its guardian publishes them (signed with its own user's key). */
 async function unitTelemetry(ns: NatsServer): Promise<void> {
-  const unit = await connect({
+  await using unit = await connectUnit({
     servers: ns.url,
-    ...(await ns.unit("router-7", { role: "guardian" })).nats,
+    ...(await ns.unit("router-7", { role: "guardian" })).client,
   });
   const ts = Date.now();
-  unit.publish(
-    "ops.metric.rtt.router-7",
-    JSON.stringify({
-      unitId: "router-7",
-      seq: 1,
-      ts,
-      target: "router-7",
-      nativeRttUs: 700,
-      appRttUs: 900,
-    }),
-  );
-  unit.publish(
-    "ops.metric.time.router-7",
-    JSON.stringify({
-      unitId: "router-7",
-      ts,
-      source: "ptp",
-      quality: "locked",
-      offsetNs: 250,
-      freqPpm: null,
-      ptp: null,
-      ntp: null,
-    }),
-  );
-  await unit.flush();
-  await unit.close();
+  unit.publish("ops.metric.rtt.router-7", {
+    unitId: "router-7",
+    seq: 1,
+    ts,
+    target: "router-7",
+    nativeRttUs: 700,
+    appRttUs: 900,
+  });
+  unit.publish("ops.metric.time.router-7", {
+    unitId: "router-7",
+    ts,
+    source: "ptp",
+    quality: "locked",
+    offsetNs: 250,
+    freqPpm: null,
+    ptp: null,
+    ntp: null,
+  });
+  await unit.nc.flush();
 }
 
 Deno.test("/metrics: off without a token, 401 without or with a wrong bearer token, open when configured", async () => {

@@ -370,6 +370,7 @@ Deno.test({
         schema: 5000,
         timestamp: 0,
         unit_mismatch: 0,
+        signature: 0,
       });
     });
 
