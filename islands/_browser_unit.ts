@@ -1,4 +1,11 @@
-import { connect, type NunectClient, rttSchema, subjects } from "../mods/client/browser.ts";
+import { nkeys } from "@nats-io/nats-core";
+import {
+  connect,
+  type NunectClient,
+  rttSchema,
+  signTelemetryWith,
+  subjects,
+} from "../mods/client/browser.ts";
 import type { BrowserUnitProps, BrowserUnitState } from "./BrowserUnit.tsx";
 import { browserIdentity } from "./_browser_identity.ts";
 
@@ -63,6 +70,11 @@ export function startBrowserUnit(
     });
     if (stopped) return void client.close();
     const c = client;
+    // Its telemetry carries its own signature (the hub drops a browser unit's unsigned telemetry):
+    // nats.js's JavaScript Ed25519, as for the connection's nonce (browsers have no node:crypto).
+    const seed = /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(creds.creds)?.[1] ?? "";
+    const key = nkeys.fromSeed(new TextEncoder().encode(seed));
+    signTelemetryWith(c.nc, { publicKey: key.getPublicKey(), sign: (d) => key.sign(d) }, id.unitId);
     c.on("disconnected", () => set({ status: "reconnecting" }));
     c.on("reconnecting", () => set({ status: "reconnecting" }));
     c.on("reconnected", () => set({ status: "connected" }));

@@ -42,6 +42,7 @@ export {
 export type { CertificateReason } from "./errors.ts";
 export { VERSION } from "./version.ts";
 export { echoTiming, timestampNs } from "./echo_timing.ts";
+export { signTelemetryWith, type TelemetryKey } from "./signed_telemetry.ts";
 export type { EchoTiming } from "./echo_timing.ts";
 export * from "../protocol/mod.ts";
 export type {

@@ -20,7 +20,7 @@ export interface UnitKeyLookup {
 
 /**
  * Why signed telemetry was refused:
- * - `unsigned`: no signature from a unit whose role signs (guardian, app);
+ * - `unsigned`: no signature from a unit the controller issued;
  * - `malformed`: a signature header, timestamp or sequence that does not parse;
  * - `foreign_key`: signed by a key that is not one of the unit's active users (another unit's, a
  *   router's own, a revoked one);
@@ -39,10 +39,7 @@ export type SignatureRefusal =
 export interface SignatureStats {
   /** Messages whose signature was verified. */
   readonly verified: number;
-  /**
-   * Messages taken without a signature check: units the controller never issued (no entry) and
-   * browser units' unsigned telemetry (browsers have no native Ed25519 signer).
-   */
+  /** Messages taken without a signature check: units the controller never issued (no entry). */
   readonly unverified: number;
   /** Messages refused, by reason. */
   readonly refused: Readonly<Record<SignatureRefusal, number>>;
@@ -76,8 +73,7 @@ const OK: SignatureCheck = { ok: true };
  * | entry | unsigned | signed |
  * | --- | --- | --- |
  * | none (never issued) | taken, unverified | taken, unverified |
- * | guardian, app | refused | verified |
- * | browser | taken, unverified | verified |
+ * | guardian, app, browser | refused | verified |
  *
  * @example
  * ```ts
@@ -130,15 +126,15 @@ export class TelemetryVerifier {
   ): SignatureCheck {
     const entry = this.#directory.entry(unitId);
     const header = headers?.get(SIGNATURE_HEADER) ?? "";
-    if (entry === undefined || (header === "" && entry.role === "browser")) {
+    if (entry === undefined) {
       this.#unverified++;
       return OK;
     }
     if (header === "") {
       return this.#refuse(
         "unsigned",
-        `Unsigned telemetry of ${entry.role} "${unitId}": its guardian or client must sign ` +
-          `(update it; a router: provision it again)`,
+        `Unsigned telemetry of ${entry.role} "${unitId}": its guardian, client or page must ` +
+          `sign (update it)`,
       );
     }
     const sig = SIG.exec(header);

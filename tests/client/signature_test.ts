@@ -2,7 +2,9 @@
 // verifier takes it (tests/router/forged_telemetry_test.ts is the attack).
 import assert from "node:assert/strict";
 import { connect as natsConnect, type Msg } from "@nats-io/transport-node";
+import { nkeys } from "@nats-io/nats-core";
 import { connect } from "../../mods/client/mod.ts";
+import { connect as connectBrowser, signTelemetryWith } from "../../mods/client/browser.ts";
 import { TelemetryVerifier } from "../../mods/monitor/mod.ts";
 import { SIGNATURE_HEADER, subjects } from "../../mods/protocol/mod.ts";
 import { sampleRtt, startNats, until } from "../_kit/mod.ts";
@@ -42,5 +44,32 @@ Deno.test("client: the unit's own telemetry is signed with its user's key; appli
     assert.ok(sig.startsWith(`${key}.`), `${m.subject} signed by the unit's key`);
     assert.deepEqual(verifier.check(m.subject, "sig-1", m.headers, m.data), { ok: true });
   }
+  await ops.close();
+});
+
+Deno.test("client: the browser build signs with a JavaScript signer (signTelemetryWith, as the dashboard's page does)", async () => {
+  await using ns = await startNats();
+  const unit = await ns.unit("browser-sig-2", { role: "browser" });
+  const [user] = await (await ns.controller()).users({ account: "OPS", unitId: "browser-sig-2" });
+  const key = user!.publicKey;
+  const verifier = new TelemetryVerifier({ entry: () => ({ role: "browser", keys: [key] }) });
+  const ops = await natsConnect({ servers: ns.url, ...ns.users.ops.nats });
+  const got: Msg[] = [];
+  ops.subscribe("ops.>", { callback: (_, m) => void got.push(m) });
+  await ops.flush();
+
+  await using client = await connectBrowser({ servers: ns.wsUrl, ...unit.client });
+  const seed = /-----BEGIN USER NKEY SEED-----\s*(\S+)/.exec(unit.creds)![1]!;
+  const kp = nkeys.fromSeed(new TextEncoder().encode(seed));
+  signTelemetryWith(
+    client.nc,
+    { publicKey: kp.getPublicKey(), sign: (d) => kp.sign(d) },
+    unit.client.unitId,
+  );
+  client.publish(subjects.rtt("browser-sig-2"), sampleRtt("browser-sig-2"));
+  await until(() => got.length >= 1, "the RTT metric");
+  const m = got[0]!;
+  assert.ok(m.headers?.get(SIGNATURE_HEADER).startsWith(`${key}.`));
+  assert.deepEqual(verifier.check(m.subject, "browser-sig-2", m.headers, m.data), { ok: true });
   await ops.close();
 });

@@ -3,8 +3,8 @@ import { connect as natsConnect } from "@nats-io/transport-node";
 import { type Page } from "playwright-core";
 import { launchChromium } from "../_kit/chromium.ts";
 import { connect } from "../../mods/client/mod.ts";
-import { subjects } from "../../mods/protocol/mod.ts";
-import { type ConnInfo, MonitorClient } from "../../mods/monitor/mod.ts";
+import { SIGNATURE_HEADER, subjects } from "../../mods/protocol/mod.ts";
+import { type ConnInfo, MonitorClient, TelemetryVerifier } from "../../mods/monitor/mod.ts";
 import { guardianEnv, PROJECT_DIR, startGuardianProgram, startNats, until } from "../_kit/mod.ts";
 import { ADMIN } from "./_harness.ts";
 import { startDashboardProgram } from "./_server.ts";
@@ -158,12 +158,34 @@ Deno.test({
       });
       await page.waitForSelector("#local-time .badge.good, #local-time .badge.warn");
       await shot(page, "units");
-      // ?client= names the browser unit (always browser-…: a session gets no other unit).
+      // ?client= names the browser unit (always browser-…: a session gets no other unit). Its
+      // page signs its telemetry with the session's browser user (nats.js's JavaScript Ed25519).
+      const kioskRtt = subjects.rtt("browser-e2e-kiosk");
+      const watcher = await natsConnect({ servers: ns.url, ...ns.users.ops.nats });
+      const signed = new Promise<{ data: Uint8Array; headers: { get(k: string): string } }>(
+        (resolve) =>
+          watcher.subscribe(kioskRtt, {
+            max: 1,
+            callback: (_, m) => resolve({ data: m.data, headers: m.headers! }),
+          }),
+      );
+      await watcher.flush();
       await page.goto(`${dash.url}/units?client=e2e-kiosk`);
       await page.waitForSelector('.browser-unit [data-unit-id="browser-e2e-kiosk"]');
       await page.waitForSelector('#units-rtt tr[data-unit="browser-e2e-kiosk"] .rtt-cell', {
         timeout: 15_000,
       });
+      const kiosk = await signed;
+      const keys = (await (await ns.controller()).users({
+        account: "OPS",
+        unitId: "browser-e2e-kiosk",
+      })).map((u) => u.publicKey);
+      assert.ok(kiosk.headers.get(SIGNATURE_HEADER) !== "", "the page signs its telemetry");
+      const verifier = new TelemetryVerifier({ entry: () => ({ role: "browser", keys }) });
+      assert.deepEqual(verifier.check(kioskRtt, "browser-e2e-kiosk", kiosk.headers, kiosk.data), {
+        ok: true,
+      });
+      await watcher.close();
       console.log(`guardian in Units: ${guardianSeen}`);
 
       // Across pages the browser keeps one NATS connection: the navigation loads pages in place.
