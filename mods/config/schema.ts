@@ -444,6 +444,11 @@ export const sections = {
     historyPerUnit: positiveInt("TELEMETRY_HISTORY_PER_UNIT", "10000"),
     /** The most units the units table holds; stale ones make room for new ones. */
     maxUnits: positiveInt("TELEMETRY_MAX_UNITS", "10000"),
+    /**
+     * Memory for decoded metric-history points in MB (0: off): charts read recent points from
+     * memory, the oldest go first.
+     */
+    historyCacheMb: positiveInt("DASHBOARD_HISTORY_CACHE_MB", "64", 0),
   },
   /** The audit trail (mods/audit): its own retention, apart from every other stream's. */
   audit: {

@@ -812,17 +812,26 @@ export class DashboardServices implements AsyncDisposable {
     }).catch(() => {});
     if (this.#closed) return;
     await this.#openAccess(client, sessions);
-    this.#history = new HistoryStore(client.nc, { tiers: this.config.history.tiers, maxBytes: 0 });
+    this.#history = new HistoryStore(client.nc, {
+      tiers: this.config.history.tiers,
+      maxBytes: 0,
+      cacheBytes: this.config.dashboard.historyCacheMb * 1024 * 1024,
+    });
     this.#alertsFeed = new AlertsFeed(
       client.nc,
       () => this.alerts(),
       (view) => this.live.publish("alerts", view),
     );
-    // A new point of history, from its message ID (`<tier>.<kind>.<t>.<chunk>`): charts refetch.
+    // A new point of history, from its message ID (`<tier>.<kind>.<t>.<chunk>`): the store's
+    // cache reads it (every chunk) before charts refetch.
+    const history = this.#history;
     this.#historySub = client.nc.subscribe(`${HISTORY_SUBJECT}.*.*`, {
       callback: (err, msg) => {
-        const id = err ? undefined : msg.headers?.get("Nats-Msg-Id");
-        const [tier, kind, t, chunk] = id?.split(".") ?? [];
+        if (err) return;
+        const [, , tier = "", kind = ""] = msg.subject.split(".");
+        history.notePoint(tier, kind);
+        const id = msg.headers?.get("Nats-Msg-Id");
+        const [, , t, chunk] = id?.split(".") ?? [];
         if (chunk === "0") this.live.publish("history", { tier, kind, t: Number(t) });
       },
     });

@@ -5,7 +5,9 @@
  * (`nunect.history.<tier>.<kind>`), downsampling into coarser tiers (say 10 s for a day, 1 min for
  * a week, 1 h for a year, from `HISTORY_TIERS`). Two collectors share the work by a KV lease and
  * message IDs, so each point is written once and a restart leaves no gap. The pure parts (frames,
- * downsampling, series maths, CSV) work without NATS.
+ * downsampling, series maths, CSV) work without NATS. A reader (the dashboard) may keep decoded
+ * points in memory (`cacheBytes`): its reads then fetch only what memory lacks and return what a
+ * read of the stream returns.
  *
  * @example
  * ```ts
@@ -37,6 +39,7 @@ export { sysSampler } from "./sampler.ts";
 export type { Sample } from "./sampler.ts";
 export { HISTORY_SUBJECT, HistoryStore, historyStream, historySubject } from "./store.ts";
 export type { HistoryStoreOptions, HistoryStoreStats, TierRetention } from "./store.ts";
+export type { FrameCacheStats } from "./frame_cache.ts";
 export { Lease } from "./lease.ts";
 export type { LeaseOptions } from "./lease.ts";
 export { HistoryCollector } from "./collector.ts";

@@ -13,6 +13,13 @@ import {
 import type { HistoryTier } from "../config/mod.ts";
 import { decodeFrame, encodeFrame, FRAME_ENCODING_HEADER } from "./codec.ts";
 import type { Frame, Kind } from "./frame.ts";
+import {
+  type CachedMessage,
+  type CachedStreamState,
+  frameBytes,
+  FrameCache,
+  type FrameCacheStats,
+} from "./frame_cache.ts";
 
 /** Subjects of history points: `nunect.history.<tier>.<kind>`. Outside `ops.>`: units cannot write them. */
 export const HISTORY_SUBJECT = "nunect.history";
@@ -49,6 +56,11 @@ export interface HistoryStoreOptions {
   readonly maxBytes: number;
   /** Stream replicas (1 on a single server, 3 in a cluster). */
   readonly replicas?: number;
+  /**
+   * Bytes of decoded points to keep in memory for reads (DASHBOARD_HISTORY_CACHE_MB; default 0:
+   * every read decodes what it reads). See {@linkcode HistoryStore.read}.
+   */
+  readonly cacheBytes?: number;
 }
 
 /** Counters of a {@linkcode HistoryStore}. */
@@ -59,6 +71,8 @@ export interface HistoryStoreStats {
   readonly duplicates: number;
   /** Bytes of payload published (compressed). */
   readonly bytes: number;
+  /** The decoded-frame cache of reads (`maxBytes` 0: off). */
+  readonly cache: FrameCacheStats;
 }
 
 /** How long one tier's stream holds its points ({@linkcode HistoryStore.retention}). */
@@ -95,6 +109,9 @@ export class HistoryStore {
   readonly #jsm: Promise<JetStreamManager>;
   readonly #options: HistoryStoreOptions;
   #stats = { published: 0, duplicates: 0, bytes: 0 };
+  readonly #cache: FrameCache;
+  readonly #locks = new Map<string, Promise<void>>();
+  readonly #syncing = new Set<string>();
 
   /**
    * Creates the store; nothing is requested until it is used.
@@ -109,6 +126,7 @@ export class HistoryStore {
     // (which would end the dashboard's process).
     this.#jsm.catch(() => {});
     this.#options = options;
+    this.#cache = new FrameCache(options.cacheBytes ?? 0);
   }
 
   /** The tiers, finest first. */
@@ -182,6 +200,12 @@ export class HistoryStore {
   /**
    * Points of one tier and kind in `[fromMs, toMs)`, chunks merged, oldest first.
    *
+   * With a cache (`cacheBytes`), the decoded messages of each tier and kind stay in memory: a
+   * read asks the stream for its state (as an uncached read does to see that it exists), drops
+   * from memory what the stream no longer stores, and reads from JetStream only the messages
+   * memory lacks — newer than the cache, or older than it when the window starts earlier. The
+   * answer is the same as without the cache (same messages, same order, same merging).
+   *
    * @param tier the tier's name
    * @param kind the kind
    * @param fromMs start (inclusive), ms since the epoch
@@ -189,17 +213,172 @@ export class HistoryStore {
    * @returns the frames (none while the tier's stream does not exist yet); malformed stored
    *   messages are skipped
    */
-  async read(tier: string, kind: Kind, fromMs: number, toMs = Date.now()): Promise<Frame[]> {
+  read(tier: string, kind: Kind, fromMs: number, toMs = Date.now()): Promise<Frame[]> {
+    if (this.#cache.maxBytes > 0) {
+      return this.#locked(tier, () => this.#readCached(tier, kind, fromMs, toMs));
+    }
+    return this.#readStream(tier, kind, fromMs, toMs);
+  }
+
+  /**
+   * Says that a point of a tier and kind was published (the dashboard's live subscription on
+   * `nunect.history.>` calls it): a cached tier and kind is brought up to date in the
+   * background, so the next read finds it in memory. Does nothing without a cache.
+   *
+   * @param tier the tier's name (from the subject)
+   * @param kind the kind (from the subject)
+   */
+  notePoint(tier: string, kind: string): void {
+    const key = `${tier}.${kind}`;
+    if (!this.#cache.has(key) || this.#syncing.has(key)) return;
+    this.#syncing.add(key);
+    this.#locked(tier, async () => {
+      this.#syncing.delete(key);
+      if (!this.#cache.has(key)) return;
+      await this.#sync(tier, kind as Kind, null);
+      this.#cache.trim();
+    }).catch(() => {/* the next read reads it (and reports the error) */});
+  }
+
+  /** Forgets the cache (a dashboard that reconnected starts from the stream again). */
+  clearCache(): void {
+    this.#cache.clear();
+  }
+
+  /** Runs `fn` after every earlier cached read or sync of the tier. */
+  #locked<T>(tier: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(tier) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const tail = run.then(() => {}, () => {});
+    this.#locks.set(tier, tail);
+    tail.then(() => {
+      if (this.#locks.get(tier) === tail) this.#locks.delete(tier);
+    });
+    return run;
+  }
+
+  /** Reads what an uncached read reads, from memory plus what memory lacks. */
+  async #readCached(tier: string, kind: Kind, fromMs: number, toMs: number): Promise<Frame[]> {
+    const startMs = Math.max(0, fromMs - 2000);
+    const startNs = BigInt(startMs) * 1_000_000n;
+    const state = await this.#sync(tier, kind, startMs);
+    if (state === null) return [];
+    const frames = merged(
+      this.#cache.messages(`${tier}.${kind}`, startNs),
+      fromMs,
+      toMs,
+      this.#stepMs(tier),
+    );
+    this.#cache.trim();
+    return frames;
+  }
+
+  /**
+   * Checks the tier's stream, drops what it no longer has, and reads what the slot lacks: the
+   * messages from `startMs` on that are older than it (when `startMs` is given) and every one
+   * newer than it.
+   *
+   * @returns the stream's state, null when it does not exist
+   */
+  async #sync(tier: string, kind: Kind, startMs: number | null): Promise<CachedStreamState | null> {
+    const stream = historyStream(tier);
+    const subject = historySubject(tier, kind);
+    const key = `${tier}.${kind}`;
+    const state = await this.#state(stream);
+    this.#cache.reconcile(tier, state);
+    if (state === null) return null;
+    const front = startMs === null
+      ? undefined
+      : this.#cache.front(key, BigInt(startMs) * 1_000_000n);
+    if (startMs !== null && front !== undefined) {
+      const before = front.beforeSeq;
+      const got: CachedMessage[] = [];
+      await this.#consume(stream, subject, { startMs }, (m) => {
+        if (m.seq >= before) return false;
+        if (m.frame !== undefined) got.push({ ...m, frame: m.frame, bytes: frameBytes(m.frame) });
+        return true;
+      });
+      // Started at (or before) the stream's first message: memory holds all it has.
+      const whole = state.messages === 0 || startMs <= state.firstMs;
+      this.#cache.prepend(
+        key,
+        tier,
+        got,
+        whole ? null : BigInt(startMs) * 1_000_000n,
+        state.lastSeq,
+      );
+    }
+    const after = this.#cache.syncedTo(key);
+    if (after !== undefined && after < state.lastSeq) {
+      const got: CachedMessage[] = [];
+      await this.#consume(stream, subject, { startSeq: after + 1 }, (m) => {
+        if (m.frame !== undefined) got.push({ ...m, frame: m.frame, bytes: frameBytes(m.frame) });
+        return true;
+      });
+      this.#cache.append(key, got, state.lastSeq);
+    }
+    return state;
+  }
+
+  /** The stream's state for the cache, null when it does not exist. */
+  async #state(stream: string): Promise<CachedStreamState | null> {
+    let info;
+    try {
+      info = await (await this.#jsm).streams.info(stream);
+    } catch (e) {
+      if (/not found/i.test((e as Error).message)) return null;
+      throw e;
+    }
+    const s = info.state;
+    return {
+      created: info.created,
+      firstSeq: s.first_seq,
+      lastSeq: s.last_seq,
+      firstMs: s.messages > 0 ? Date.parse(s.first_ts) : NaN,
+      messages: s.messages,
+      deleted: s.num_deleted ?? 0,
+    };
+  }
+
+  /** Reads the stream, every message decoded, as before the cache. */
+  async #readStream(tier: string, kind: Kind, fromMs: number, toMs: number): Promise<Frame[]> {
     const stream = historyStream(tier);
     if (!await this.#exists(stream)) return [];
-    // Points are stored up to one step after their t; start reading a little earlier.
-    const step = this.#options.tiers.find((t) => t.name === tier)?.stepS ?? 0;
+    const stepMs = this.#stepMs(tier);
+    const read: CachedMessage[] = [];
+    await this.#consume(
+      stream,
+      historySubject(tier, kind),
+      { startMs: Math.max(0, fromMs - 2000) },
+      ({ seq, tsNs, frame }) => {
+        if (frame === undefined) return true;
+        read.push({ seq, tsNs, frame, bytes: 0 });
+        // Points are stored up to one step after their t: stop a step past the window.
+        return frame.t < toMs + stepMs;
+      },
+    );
+    return merged(read, fromMs, toMs, stepMs);
+  }
+
+  /**
+   * Delivers the subject's messages from a time or a sequence on, decoded, until `visit` says
+   * stop or none is left.
+   */
+  async #consume(
+    stream: string,
+    subject: string,
+    from: { startMs: number } | { startSeq: number },
+    visit: (m: { seq: number; tsNs: bigint; frame: Frame | undefined }) => boolean,
+  ): Promise<void> {
     const consumer = await this.#js.consumers.get(stream, {
-      filter_subjects: historySubject(tier, kind), // a string: works on 2.9 too
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: new Date(Math.max(0, fromMs - 2000)).toISOString(),
+      filter_subjects: subject, // a string: works on 2.9 too
+      ...("startMs" in from
+        ? {
+          deliver_policy: DeliverPolicy.StartTime,
+          opt_start_time: new Date(from.startMs).toISOString(),
+        }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.startSeq }),
     });
-    const byT = new Map<number, Frame>();
     try {
       const info = await consumer.info(true);
       let pending = info.num_pending;
@@ -207,14 +386,8 @@ export class HistoryStore {
         const messages = await consumer.consume({ max_messages: 1000 });
         for await (const m of messages) {
           pending = m.info.pending;
-          const f = decodeFrame(m.data, m.headers?.get(FRAME_ENCODING_HEADER));
-          if (f !== undefined) {
-            if (f.t >= fromMs && f.t < toMs) {
-              const had = byT.get(f.t);
-              byT.set(f.t, had ? { ...had, rows: { ...had.rows, ...f.rows } } : f);
-            }
-            if (f.t >= toMs + step * 1000) break;
-          }
+          const frame = decodeFrame(m.data, m.headers?.get(FRAME_ENCODING_HEADER));
+          if (!visit({ seq: m.seq, tsNs: m.timestampNanos, frame })) break;
           if (pending === 0) break;
         }
         messages.stop();
@@ -222,7 +395,10 @@ export class HistoryStore {
     } finally {
       await consumer.delete().catch(() => {});
     }
-    return [...byT.values()].sort((a, b) => a.t - b.t);
+  }
+
+  #stepMs(tier: string): number {
+    return (this.#options.tiers.find((t) => t.name === tier)?.stepS ?? 0) * 1000;
   }
 
   /**
@@ -272,6 +448,27 @@ export class HistoryStore {
 
   /** Counters since start. */
   stats(): HistoryStoreStats {
-    return { ...this.#stats };
+    return { ...this.#stats, cache: this.#cache.stats() };
   }
+}
+
+/**
+ * Frames from messages in sequence order, as a read merges them: chunks of one point into one
+ * frame, only points in `[fromMs, toMs)`, stopping at the first a step past the window.
+ */
+function merged(
+  messages: readonly CachedMessage[],
+  fromMs: number,
+  toMs: number,
+  stepMs: number,
+): Frame[] {
+  const byT = new Map<number, Frame>();
+  for (const { frame: f } of messages) {
+    if (f.t >= fromMs && f.t < toMs) {
+      const had = byT.get(f.t);
+      byT.set(f.t, had ? { ...had, rows: { ...had.rows, ...f.rows } } : f);
+    }
+    if (f.t >= toMs + stepMs) break;
+  }
+  return [...byT.values()].sort((a, b) => a.t - b.t);
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import { bench as access } from "./access.ts";
+import { bench as charts } from "./charts.ts";
 import { bench as claims } from "./claims.ts";
 import { bench as client } from "./client.ts";
 import { bench as dashboard } from "./dashboard.ts";
@@ -28,6 +29,7 @@ import { testServer } from "../../tests/_kit/mod.ts";
 
 const suites: Record<string, () => Promise<void>> = {
   access,
+  charts,
   claims,
   client,
   dashboard,

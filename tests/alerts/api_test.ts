@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { AlertStore } from "../../mods/alerts/mod.ts";
-import { HistoryCollector, sysSampler } from "../../mods/history/mod.ts";
+import { HistoryCollector, HistoryStore, sysSampler } from "../../mods/history/mod.ts";
 import { SysMonitor } from "../../mods/monitor/mod.ts";
 import { startNats, until } from "../_kit/mod.ts";
 import { get, login, testDashboard } from "../dashboard/_harness.ts";
@@ -93,6 +93,22 @@ Deno.test("dashboard API: charts from history (JSON and CSV), rules with preview
       "max_bytes",
     ]);
     assert.ok(twin.metrics[1].initial.v.includes(5), "the stream's 5 messages in its chart");
+    // Those reads left the stream points in the dashboard's cache; its live subscription on
+    // the history subjects reads each new point into it without waiting for a chart to ask,
+    // and what the charts get is what reading the stream gets.
+    const metrics = d.services.history()!;
+    const decoded = metrics.stats().cache.decoded;
+    assert.ok(metrics.stats().cache.maxBytes > 0 && metrics.stats().cache.messages > 0);
+    await until(
+      () => metrics.stats().cache.decoded > decoded,
+      "the live subscription to read a new stream point into the dashboard's cache",
+    );
+    const uncached = new HistoryStore(ops, { tiers: TIERS, maxBytes: 0 });
+    const last = (await uncached.read("2s", "stream", 0)).at(-1)!.t;
+    assert.deepEqual(
+      await metrics.read("2s", "stream", 0, last + 1),
+      await uncached.read("2s", "stream", 0, last + 1),
+    );
     const bad = await json("/api/history/consumer?id=x&field=bogus");
     assert.equal(bad.status, 400);
     assert.match(
