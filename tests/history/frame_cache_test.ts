@@ -12,6 +12,12 @@ import {
   type Kind,
   sysSampler,
 } from "../../mods/history/mod.ts";
+import {
+  type CachedMessage,
+  type CachedStreamState,
+  frameBytes,
+  FrameCache,
+} from "../../mods/history/frame_cache.ts";
 
 /** One tier, a point a second, kept a minute (the test shortens it to watch points age out). */
 const TIERS = [{ name: "1s", stepS: 1, keepS: 60 }];
@@ -197,4 +203,67 @@ Deno.test("history cache: stays within its byte bound, evicting the oldest point
   } finally {
     await ops.close();
   }
+});
+
+Deno.test("FrameCache: drops what the stream no longer holds, resets a recreated or shrunk stream, evicts the oldest across kinds", () => {
+  const cache = new FrameCache(1 << 20);
+  const msg = (seq: number, ms: number, kind: Kind = "server"): CachedMessage => {
+    const frame = frameOf(kind, ms, 1000, { a: { in_msgs: seq } });
+    return { seq, tsNs: BigInt(ms) * 1_000_000n, frame, bytes: frameBytes(frame) };
+  };
+  const state = (over: Partial<CachedStreamState> = {}): CachedStreamState => ({
+    created: "c1",
+    firstSeq: 1,
+    lastSeq: 10,
+    firstMs: 1000,
+    messages: 10,
+    deleted: 0,
+    ...over,
+  });
+  const seqs = (key: string) => cache.messages(key, 0n).map((m) => m.seq);
+
+  cache.reconcile("1s", state());
+  assert.deepEqual(cache.front("1s.server", 0n), { beforeSeq: Infinity }, "no slot: read it all");
+  cache.prepend("1s.server", "1s", [1, 3, 5, 7, 9].map((s) => msg(s, s * 1000)), null, 10);
+  cache.prepend("1s.stream", "1s", [2, 4].map((s) => msg(s, s * 1000, "stream")), 2000n, 10);
+  assert.equal(cache.front("1s.server", 0n), undefined, "whole stream in memory");
+  assert.deepEqual(cache.front("1s.stream", 0n), { beforeSeq: 2 }, "before its first message");
+  assert.equal(cache.front("1s.stream", 2000n), undefined);
+  assert.deepEqual(seqs("1s.server"), [1, 3, 5, 7, 9]);
+  assert.deepEqual(cache.messages("1s.server", 5_000_000_000n).map((m) => m.seq), [5, 7, 9]);
+
+  // Aged out below sequence 4; new messages after 10.
+  cache.reconcile("1s", state({ firstSeq: 4, lastSeq: 12 }));
+  assert.deepEqual(seqs("1s.server"), [5, 7, 9]);
+  assert.deepEqual(seqs("1s.stream"), [4]);
+  assert.equal(cache.syncedTo("1s.server"), 10);
+  cache.append("1s.server", [msg(11, 11_000)], 12);
+  assert.equal(cache.syncedTo("1s.server"), 12);
+
+  // The oldest go first, whatever their kind; coverage starts after the last evicted.
+  const small = new FrameCache(3 * msg(1, 1000).bytes);
+  small.reconcile("1s", state());
+  small.prepend("1s.server", "1s", [msg(1, 1000), msg(3, 3000)], null, 10);
+  small.prepend("1s.stream", "1s", [msg(2, 2000, "stream"), msg(4, 4000, "stream")], null, 10);
+  small.trim();
+  assert.equal(small.stats().messages, 3);
+  assert.equal(small.stats().evicted, 1);
+  assert.deepEqual(small.messages("1s.server", 0n).map((m) => m.seq), [3]);
+  assert.deepEqual(small.front("1s.server", 0n), { beforeSeq: 3 }, "evicted: read again");
+  assert.equal(small.front("1s.server", 1_000_000_001n), undefined);
+
+  // A recreated stream, messages deleted inside, a stream behind the cache: all reset.
+  cache.reconcile("1s", state({ created: "c2", firstSeq: 1, lastSeq: 30 }));
+  assert.equal(cache.has("1s.server"), false);
+  cache.prepend("1s.server", "1s", [msg(29, 29_000)], null, 30);
+  cache.reconcile("1s", state({ created: "c2", lastSeq: 31, deleted: 1 }));
+  assert.equal(cache.has("1s.server"), false, "a message deleted inside the stream");
+  cache.prepend("1s.server", "1s", [msg(29, 29_000)], null, 31);
+  cache.reconcile("1s", state({ created: "c2", lastSeq: 20, deleted: 1 }));
+  assert.equal(cache.has("1s.server"), false, "the stream went back behind the cache");
+  cache.prepend("1s.server", "1s", [msg(29, 29_000)], null, 31);
+  cache.reconcile("1s", null);
+  assert.equal(cache.has("1s.server"), false, "no stream");
+  assert.equal(cache.stats().bytes, 0);
+  assert.equal(cache.stats().resets, 4);
 });
