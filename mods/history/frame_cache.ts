@@ -259,12 +259,6 @@ export class FrameCache {
     return { maxBytes: this.#maxBytes, bytes: this.#bytes, messages, ...this.#stats };
   }
 
-  /** Forgets everything (the connection it was read through is gone). */
-  clear(): void {
-    for (const [key, slot] of this.#slots) this.#drop(key, slot);
-    this.#streams.clear();
-  }
-
   #added(messages: readonly CachedMessage[]): void {
     for (const m of messages) this.#bytes += m.bytes;
     this.#stats.decoded += messages.length;

@@ -240,11 +240,6 @@ export class HistoryStore {
     }).catch(() => {/* the next read reads it (and reports the error) */});
   }
 
-  /** Forgets the cache (a dashboard that reconnected starts from the stream again). */
-  clearCache(): void {
-    this.#cache.clear();
-  }
-
   /** Runs `fn` after every earlier cached read or sync of the tier. */
   #locked<T>(tier: string, fn: () => Promise<T>): Promise<T> {
     const before = this.#locks.get(tier) ?? Promise.resolve();
