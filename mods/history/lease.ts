@@ -1,5 +1,10 @@
 import type { NatsConnection } from "@nats-io/nats-core";
-import { StorageType } from "@nats-io/jetstream";
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstreamManager,
+  StorageType,
+} from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 
 /** Options of {@linkcode Lease.open}. */
@@ -20,15 +25,18 @@ export interface LeaseOptions {
  * Leadership by a KV lease: the holder's name under one key of a bucket whose entries expire
  * after `ttlMs`; taking and renewing are compare-and-set on the key's revision, so two
  * candidates can never both hold it. A holder that dies stops renewing and the key expires; a
- * holder that restarts under the same name finds its own lease and keeps it.
+ * holder that restarts under the same name finds its own lease and keeps it. The bucket is kept in
+ * memory: a nats-server restart loses it, and the next try makes it again.
  */
 export class Lease {
-  readonly #kv: KV;
+  readonly #nc: NatsConnection;
+  #kv: KV;
   readonly #options: LeaseOptions;
   #revision = 0;
   #held = false;
 
-  private constructor(kv: KV, options: LeaseOptions) {
+  private constructor(nc: NatsConnection, kv: KV, options: LeaseOptions) {
+    this.#nc = nc;
     this.#kv = kv;
     this.#options = options;
   }
@@ -41,21 +49,7 @@ export class Lease {
    * @returns the lease, not yet held
    */
   static async open(nc: NatsConnection, options: LeaseOptions): Promise<Lease> {
-    const bucket = options.bucket ?? `nunect_leases_${options.name}`;
-    const kvm = new Kvm(nc);
-    let kv: KV;
-    try {
-      kv = await kvm.create(bucket, {
-        ttl: options.ttlMs,
-        history: 1,
-        storage: StorageType.Memory,
-        replicas: options.replicas ?? 1,
-      });
-    } catch {
-      // Created by another candidate with other settings: use it as it is.
-      kv = await kvm.open(bucket);
-    }
-    return new Lease(kv, options);
+    return new Lease(nc, await bucketOf(nc, options), options);
   }
 
   /** Whether this candidate held the lease at its last acquire or renew. */
@@ -91,8 +85,21 @@ export class Lease {
       }
       return this.#held = true;
     } catch {
-      // Lost a race (wrong last sequence) or no JetStream right now: not the leader.
-      return this.#held = false;
+      // Lost a race (wrong last sequence) or no JetStream right now: not the leader. A bucket
+      // gone (a restarted nats-server keeps no memory storage) is made again for the next try.
+      this.#held = false;
+      if (await this.#bucketGone()) this.#kv = await bucketOf(this.#nc, this.#options);
+      return false;
+    }
+  }
+
+  async #bucketGone(): Promise<boolean> {
+    try {
+      const jsm = await jetstreamManager(this.#nc, { checkAPI: false });
+      await jsm.streams.info(`KV_${bucketName(this.#options)}`);
+      return false;
+    } catch (e) {
+      return e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound;
     }
   }
 
@@ -101,5 +108,24 @@ export class Lease {
     if (!this.#held) return;
     this.#held = false;
     await this.#kv.delete(this.#options.name, { previousSeq: this.#revision }).catch(() => {});
+  }
+}
+
+function bucketName(options: LeaseOptions): string {
+  return options.bucket ?? `nunect_leases_${options.name}`;
+}
+
+async function bucketOf(nc: NatsConnection, options: LeaseOptions): Promise<KV> {
+  const kvm = new Kvm(nc);
+  try {
+    return await kvm.create(bucketName(options), {
+      ttl: options.ttlMs,
+      history: 1,
+      storage: StorageType.Memory,
+      replicas: options.replicas ?? 1,
+    });
+  } catch {
+    // Created by another candidate with other settings: use it as it is.
+    return await kvm.open(bucketName(options));
   }
 }

@@ -204,6 +204,37 @@ Deno.test("history: the lease is compare-and-set; a holder that restarts under i
   }
 });
 
+Deno.test("history: the lease's bucket (memory storage) gone with a nats-server restart is made again: the lease is taken and the collector writes on", async () => {
+  await using ns = await startNats();
+  const nc = await connect({
+    servers: ns.url,
+    ...ns.users.ops.nats,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
+  });
+  try {
+    const lease = await Lease.open(nc, { name: "r", holder: "one", ttlMs: 60_000 });
+    assert.equal(await lease.tryAcquire(), true);
+    await ns.restart();
+    // The memory-stored bucket is gone; the file-stored history streams are not.
+    await until(async () => await lease.tryAcquire(), "the lease taken again after the restart");
+    assert.equal(await lease.holder(), "one");
+
+    await using r = await rig(ns);
+    await r.start("collector-a");
+    const count = async () => (await stored(r.ops, "2s", "server")).length;
+    await until(async () => await count() >= 1, "a first point");
+    await ns.restart();
+    const before = await count().catch(() => 0);
+    await until(
+      async () => await count().catch(() => 0) > before,
+      "a point written after the restart",
+    );
+  } finally {
+    await nc.close();
+  }
+});
+
 Deno.test("history: mods/history/main.ts runs under the history permission set, collects (units the dashboard stored included), and releases its lease on SIGTERM", async () => {
   await using ns = await startNats();
   // A unit the dashboard stored, silent since before the collector started.
