@@ -16,11 +16,10 @@ import { systemConnectSubject } from "../../mods/controller/mod.ts";
 import {
   cpuMs,
   type NatsServer,
-  PROJECT_DIR,
   spawnProcess,
+  startControllerService,
   startLeafNode,
   startNats,
-  TEST_HUB_UNIT,
   until,
 } from "../../tests/_kit/mod.ts";
 import { tiedCommand } from "../../tests/_kit/tied.ts";
@@ -36,44 +35,6 @@ function median(xs: number[]): number {
 
 const refused = (e: unknown) =>
   e instanceof ConnectError && /Authorization Violation|authentication/i.test(e.message);
-
-/** `deno task identity serve` for the hub, as the supervisor runs it. */
-async function service(hub: NatsServer, env: Record<string, string>) {
-  const dir = await Deno.makeTempDir({ prefix: "nunect-bench-controller-" });
-  await Deno.writeTextFile(
-    `${dir}/.env`,
-    Object.entries({
-      ...hub.env,
-      NATS_URL: hub.url,
-      NATS_IDENTITY_DIR: hub.identityDir,
-      UNIT_ID: TEST_HUB_UNIT,
-      ...env,
-    }).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
-  );
-  const p = spawnProcess(
-    tiedCommand("bash", {
-      args: [`${PROJECT_DIR}/scripts/identity.sh`, "serve"],
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: Deno.env.get("HOME") ?? "/tmp",
-        NUNECT_ENV_FILE: `${dir}/.env`,
-      },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }),
-  );
-  await until(() => p.output().stdout.includes("controller: serving"), "the controller to serve");
-  return {
-    pid: p.child.pid,
-    stdout: () => p.output().stdout,
-    async [Symbol.asyncDispose]() {
-      await p.stop();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
 
 /** CPU of the service and the hub over the window, per minute. */
 async function idle(hub: NatsServer, pid: number) {
@@ -106,11 +67,11 @@ export async function bench(): Promise<void> {
   await using leaf = await startLeafNode(hub, { unitId: "router-bench" });
   let before;
   {
-    await using s = await service(hub, { NATS_CLAIMS_RESEND_S: "10" });
-    before = await idle(hub, s.pid);
+    await using s = await startControllerService(hub, { NATS_CLAIMS_RESEND_S: "10" });
+    before = await idle(hub, s.child.pid);
   }
-  await using s = await service(hub, {});
-  const after = await idle(hub, s.pid);
+  await using s = await startControllerService(hub);
+  const after = await idle(hub, s.child.pid);
 
   // --- (3) catch-up after a cut-off ----------------------------------------------------------
   await using sys = await natsConnect({ servers: hub.url, ...hub.users.sys.nats });

@@ -17,7 +17,12 @@ export { startNats, TEST_HUB_UNIT, testIdentity } from "./nats.ts";
 export type { Authenticator } from "../../mods/client/nats_types.ts";
 export type { NatsServer, StartNatsOptions, TestIdentity, Users } from "./nats.ts";
 export { PROJECT_DIR } from "./project.ts";
-export { runScript, type ScriptResult } from "./script.ts";
+export {
+  type ControllerService,
+  runScript,
+  type ScriptResult,
+  startControllerService,
+} from "./script.ts";
 export { runProgram, spawnProcess, spawnProgram } from "./program.ts";
 export type { ProgramOptions, ProgramResult, RunningProgram } from "./program.ts";
 export { foreignCreds, startNatsWithAuthorization } from "./auth.ts";

@@ -10,11 +10,9 @@ import { connect, ConnectError } from "../../mods/client/mod.ts";
 import {
   freePorts,
   type LeafNode,
-  type NatsServer,
-  PROJECT_DIR,
+  startControllerService,
   startLeafNode,
   startNats,
-  TEST_HUB_UNIT,
   until,
 } from "../_kit/mod.ts";
 import { spawnProcess } from "../_kit/program.ts";
@@ -90,9 +88,8 @@ Deno.test("a router cut off during a revocation takes it as its claims link come
   // The controller service, as the supervisor runs it (`deno task identity serve`, its permission
   // set), with its periodic resend an hour away: only the link's connect event can bring the
   // update now (at start it saw no claims link and sent nothing).
-  await using service = await controllerService(hub, { NATS_CLAIMS_RESEND_S: "3600" });
-  await until(() => service.stdout().includes("controller: serving"), "the controller to serve");
-  assert.doesNotMatch(service.stdout(), /sent again/);
+  await using service = await startControllerService(hub, { NATS_CLAIMS_RESEND_S: "3600" });
+  assert.doesNotMatch(service.output().stdout, /sent again/);
   await using again = await startAgain(hub.bin, leaf);
   await until(
     () =>
@@ -106,10 +103,12 @@ Deno.test("a router cut off during a revocation takes it as its claims link come
   await until(
     () =>
       /account JWTs sent again \(claims link of router router-r4 connected\)/.test(
-        service.stdout(),
+        service.output().stdout,
       ),
     "the controller to report the resend",
   );
+  const out = await service.stop();
+  assert.doesNotMatch(out.stderr, /failed/, "the controller service reported a failure");
 });
 
 Deno.test("a router's credentials cannot push claims to the hub or read its system account", async () => {
@@ -232,44 +231,6 @@ leafnodes { remotes: [{ url: "nats-leaf://127.0.0.1:${hub.leafPort}", credential
   assert.deepEqual([...new Set(seen)], ["$SYS.REQ.CLAIMS.UPDATE"]);
   assert.equal((await thiefLink()).in_msgs, 0, "the hub took messages from the claims link");
 });
-
-/** `deno task identity serve` (the supervisor's controller module) for the hub, until disposed. */
-async function controllerService(hub: NatsServer, env: Record<string, string> = {}) {
-  const dir = await Deno.makeTempDir({ prefix: "nunect-controller-" });
-  await Deno.writeTextFile(
-    `${dir}/.env`,
-    Object.entries({
-      ...hub.env,
-      NATS_URL: hub.url,
-      NATS_IDENTITY_DIR: hub.identityDir,
-      UNIT_ID: TEST_HUB_UNIT,
-      ...env,
-    }).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
-  );
-  const service = spawnProcess(
-    tiedCommand("bash", {
-      args: [`${PROJECT_DIR}/scripts/identity.sh`, "serve"],
-      env: {
-        PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        HOME: Deno.env.get("HOME") ?? "/tmp",
-        NO_COLOR: "1",
-        NUNECT_ENV_FILE: `${dir}/.env`,
-      },
-      clearEnv: true,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }),
-  );
-  return {
-    stdout: () => service.output().stdout,
-    async [Symbol.asyncDispose]() {
-      const out = await service.stop();
-      await Deno.remove(dir, { recursive: true });
-      assert.doesNotMatch(out.stderr, /failed/, "the controller service reported a failure");
-    },
-  };
-}
 
 /** The router's leaf server again, from its bundle's directory, on the same ports. */
 async function startAgain(bin: string, leaf: LeafNode) {
