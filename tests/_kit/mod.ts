@@ -19,6 +19,7 @@ export type { NatsServer, StartNatsOptions, TestIdentity, Users } from "./nats.t
 export { PROJECT_DIR } from "./project.ts";
 export {
   type ControllerService,
+  hubEnvText,
   runScript,
   type ScriptResult,
   startControllerService,

@@ -51,6 +51,27 @@ export async function runScript(
   };
 }
 
+/**
+ * The `.env` of a project whose programs run against a kit server: the server's own settings, its
+ * URL and identity directory, the hub's unit ID, then `env`.
+ *
+ * @param hub the server
+ * @param env more variables, or ones to replace
+ * @returns the file's text
+ */
+export function hubEnvText(
+  hub: Pick<NatsServer, "env" | "url" | "identityDir">,
+  env: Readonly<Record<string, string>> = {},
+): string {
+  return Object.entries({
+    ...hub.env,
+    NATS_URL: hub.url,
+    NATS_IDENTITY_DIR: hub.identityDir,
+    UNIT_ID: TEST_HUB_UNIT,
+    ...env,
+  }).map(([k, v]) => `${k}=${v}\n`).join("");
+}
+
 /** The controller's service started by {@linkcode startControllerService}. */
 export interface ControllerService extends AsyncDisposable {
   /** Its process (the pid: CPU figures). */
@@ -75,16 +96,7 @@ export async function startControllerService(
   env: Readonly<Record<string, string>> = {},
 ): Promise<ControllerService> {
   const dir = await Deno.makeTempDir({ prefix: "nunect-controller-" });
-  await Deno.writeTextFile(
-    `${dir}/.env`,
-    Object.entries({
-      ...hub.env,
-      NATS_URL: hub.url,
-      NATS_IDENTITY_DIR: hub.identityDir,
-      UNIT_ID: TEST_HUB_UNIT,
-      ...env,
-    }).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
-  );
+  await Deno.writeTextFile(`${dir}/.env`, hubEnvText(hub, env));
   const service = spawnProcess(
     tiedCommand("bash", {
       args: [`${PROJECT_DIR}/scripts/identity.sh`, "serve"],

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { readStreamFile } from "../../mods/backup/mod.ts";
-import { startNats, TEST_HUB_UNIT } from "../_kit/mod.ts";
+import { hubEnvText, startNats } from "../_kit/mod.ts";
 import { get, login, testDashboard } from "./_harness.ts";
-import { envText, script } from "../backup/_scripts.ts";
+import { script } from "../backup/_scripts.ts";
 
 Deno.test("dashboard: a stream backed up as a file and restored from it, with its messages", async () => {
   await using ns = await startNats();
@@ -87,15 +87,7 @@ Deno.test("dashboard: a stream backed up as a file and restored from it, with it
     const dir = await Deno.makeTempDir({ prefix: "nunect-stream-cli-" });
     try {
       await Deno.writeFile(`${dir}/dashboard.nunect-stream`, file);
-      await Deno.writeTextFile(
-        `${dir}/.env`,
-        envText({
-          ...ns.env,
-          NATS_URL: ns.url,
-          NATS_IDENTITY_DIR: ns.identityDir,
-          UNIT_ID: TEST_HUB_UNIT,
-        }),
-      );
+      await Deno.writeTextFile(`${dir}/.env`, hubEnvText(ns));
       const env = { NUNECT_ENV_FILE: `${dir}/.env`, PATH: Deno.env.get("PATH")! };
       const cli = await script("restore.sh", ["stream", `${dir}/dashboard.nunect-stream`], env);
       assert.notEqual(cli.code, 0, "the stream exists");

@@ -8,25 +8,17 @@ import { connect } from "../../mods/client/mod.ts";
 import { variableNames } from "../../mods/config/mod.ts";
 import { CONTROLLER_SECTIONS } from "../../mods/controller/mod.ts";
 import {
+  hubEnvText,
   type NatsServer,
   PROJECT_DIR,
   runProgram,
   runScript,
   startNats,
-  TEST_HUB_UNIT,
   until,
 } from "../_kit/mod.ts";
 
 async function identity(ns: NatsServer, dir: string, ...args: string[]) {
-  await Deno.writeTextFile(
-    `${dir}/.env`,
-    Object.entries({
-      ...ns.env,
-      NATS_URL: ns.url,
-      NATS_IDENTITY_DIR: ns.identityDir,
-      UNIT_ID: TEST_HUB_UNIT,
-    }).map(([k, v]) => `${k}=${v}`).join("\n") + "\n",
-  );
+  await Deno.writeTextFile(`${dir}/.env`, hubEnvText(ns));
   return await runScript("identity.sh", [...args, "--actor", "cli-test"], {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     HOME: Deno.env.get("HOME") ?? "/tmp",
